@@ -1,0 +1,312 @@
+//! `aftercare plan forecast`.
+//!
+//! Writes `sku,method,class,step,forecast` for steps 1..H. With `--holdout K` the last
+//! K periods are hidden from every method and used to score the forecast (the first
+//! min(H, K) of them); `--metrics-out` then receives the mean errors as JSON.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use aftercare_planning::classify::{ClassifyConfig, DemandClass, classify};
+use aftercare_planning::metrics::{Accuracy, series_errors};
+use aftercare_planning::series::Panel;
+use anyhow::Context;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::common::{
+    AtomicFile, ClassArgs, Forecaster, ForecasterBuffers, MethodArgs, ThreadArgs, progress,
+    push_csv_field, write_json,
+};
+use crate::input::read_demand;
+
+/// Series per parallel task.
+const BLOCK: usize = 2048;
+/// Formatted blocks held in memory before being written.
+const BLOCKS_PER_BATCH: usize = 64;
+
+/// Arguments of `aftercare plan forecast`.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    /// Demand CSV: long `sku,period,qty` or wide `sku,<p0>,<p1>,...`.
+    #[arg(long)]
+    pub demand: PathBuf,
+    /// Periods to forecast.
+    #[arg(long)]
+    pub horizon: usize,
+    /// Hide the last K periods from fitting and score the forecast against them.
+    #[arg(long, default_value_t = 0)]
+    pub holdout: usize,
+    /// Method and parameters.
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Classification windows.
+    #[command(flatten)]
+    pub class: ClassArgs,
+    /// Output CSV `sku,method,class,step,forecast`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Accuracy JSON (needs `--holdout`).
+    #[arg(long = "metrics-out")]
+    pub metrics_out: Option<PathBuf>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+/// Run the command.
+pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.horizon >= 1, "--horizon must be at least 1");
+    anyhow::ensure!(
+        args.metrics_out.is_none() || args.holdout > 0,
+        "--metrics-out needs --holdout K (the periods to score against)"
+    );
+    let forecaster = args.method.forecaster()?;
+    let pool = args.threads.pool()?;
+    let clock = Instant::now();
+    let panel = pool.install(|| read_demand(&args.demand))?;
+    let read_seconds = clock.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        args.holdout < panel.periods(),
+        "--holdout {} leaves no history: {} has {} periods",
+        args.holdout,
+        args.demand.display(),
+        panel.periods()
+    );
+    let job = Job {
+        panel: &panel,
+        forecaster: &forecaster,
+        classes: args.class.config(),
+        horizon: args.horizon,
+        holdout: args.holdout,
+    };
+    let clock = Instant::now();
+    let (results, totals) = pool.install(|| job.forecast_all());
+    let engine_seconds = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let mut out = AtomicFile::create(&args.out)?;
+    pool.install(|| job.write_all(&results, &mut out))?;
+    let metrics = match &args.metrics_out {
+        Some(path) => Some(write_json(
+            path,
+            &totals.to_json(&job, &args.method.method),
+        )?),
+        None => None,
+    };
+    out.commit()
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    if let Some(m) = metrics {
+        m.commit()?;
+    }
+    eprintln!(
+        "plan forecast: {} series x {} periods; read {read_seconds:.3} s, engine_seconds={engine_seconds:.3}, write {:.3} s",
+        panel.len(),
+        panel.periods(),
+        clock.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Everything a worker needs to forecast one series.
+struct Job<'a> {
+    panel: &'a Panel,
+    forecaster: &'a Forecaster,
+    classes: ClassifyConfig,
+    horizon: usize,
+    holdout: usize,
+}
+
+/// One series' outcome, kept compact so that a million of them fit in 16 MB.
+#[derive(Clone, Copy)]
+struct Outcome {
+    level: f64,
+    members: u32,
+    class: DemandClass,
+}
+
+/// Accuracy and method counts over the series processed so far.
+#[derive(Default)]
+struct Totals {
+    accuracy: Accuracy,
+    no_forecast: usize,
+    chosen: BTreeMap<u32, usize>,
+}
+
+impl Totals {
+    fn merge(mut self, other: Self) -> Self {
+        self.accuracy = self.accuracy.merge(other.accuracy);
+        self.no_forecast += other.no_forecast;
+        for (k, v) in other.chosen {
+            *self.chosen.entry(k).or_default() += v;
+        }
+        self
+    }
+
+    fn to_json(&self, job: &Job<'_>, method: &str) -> serde_json::Value {
+        let s = self.accuracy.summary();
+        let methods: BTreeMap<String, usize> = self
+            .chosen
+            .iter()
+            .map(|(&members, &n)| (job.forecaster.name_of(members), n))
+            .collect();
+        serde_json::json!({
+            "method": method,
+            "horizon": job.horizon,
+            "holdout": job.holdout,
+            "scored_steps": job.horizon.min(job.holdout),
+            "mae": s.mae,
+            "rmse": s.rmse,
+            "me": s.me,
+            "smae": s.smae,
+            "rmsse": s.rmsse,
+            "series": s.series,
+            "smae_skipped": s.smae_skipped,
+            "rmsse_skipped": s.rmsse_skipped,
+            "no_forecast": self.no_forecast,
+            "methods_chosen": methods,
+        })
+    }
+}
+
+impl Job<'_> {
+    /// Classify, forecast and score every series in parallel.
+    fn forecast_all(&self) -> (Vec<Outcome>, Totals) {
+        let n = self.panel.len();
+        let bar = progress(n as u64, "forecasting");
+        let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+        let parts: Vec<(Vec<Outcome>, Totals)> = starts
+            .par_iter()
+            .map_init(ForecasterBuffers::default, |buf, &first| {
+                let range = first..(first + BLOCK).min(n);
+                let len = range.len() as u64;
+                let r = self.block(range, buf);
+                bar.inc(len);
+                r
+            })
+            .collect();
+        bar.finish_and_clear();
+        let mut outcomes = Vec::with_capacity(n);
+        let mut totals = Totals::default();
+        for (o, t) in parts {
+            outcomes.extend(o);
+            totals = totals.merge(t);
+        }
+        (outcomes, totals)
+    }
+
+    fn block(&self, series: Range<usize>, buf: &mut ForecasterBuffers) -> (Vec<Outcome>, Totals) {
+        let mut outcomes = Vec::with_capacity(series.len());
+        let mut totals = Totals::default();
+        let mut forecast = Vec::with_capacity(self.horizon);
+        let scored = self.horizon.min(self.holdout);
+        let auto = matches!(self.forecaster, Forecaster::Auto(_));
+        let histories: Vec<&[f64]> = series
+            .clone()
+            .map(|i| self.panel.split(i, self.holdout).0)
+            .collect();
+        let mut fcs = Vec::with_capacity(histories.len());
+        self.forecaster
+            .forecast_levels(&histories, self.horizon, &mut fcs, buf);
+        for ((i, history), f) in series.zip(&histories).zip(&fcs) {
+            let actual = self.panel.split(i, self.holdout).1;
+            let class = classify(history, &self.classes).class;
+            if auto {
+                *totals.chosen.entry(f.members).or_default() += 1;
+            }
+            if scored > 0 {
+                if f.level.is_nan() {
+                    totals.no_forecast += 1;
+                } else {
+                    forecast.clear();
+                    forecast.resize(scored, f.level);
+                    totals
+                        .accuracy
+                        .add(&series_errors(history, &actual[..scored], &forecast));
+                }
+            }
+            outcomes.push(Outcome {
+                level: f.level,
+                members: f.members,
+                class,
+            });
+        }
+        (outcomes, totals)
+    }
+
+    /// Format rows in parallel blocks and write them in series order.
+    fn write_all(&self, outcomes: &[Outcome], out: &mut AtomicFile) -> anyhow::Result<()> {
+        out.writer()
+            .write_all(b"sku,method,class,step,forecast\n")?;
+        let mut names: FxHashMap<u32, String> = FxHashMap::default();
+        for o in outcomes {
+            names
+                .entry(o.members)
+                .or_insert_with(|| self.forecaster.name_of(o.members));
+        }
+        let starts: Vec<usize> = (0..outcomes.len()).step_by(BLOCK).collect();
+        for batch in starts.chunks(BLOCKS_PER_BATCH) {
+            let blocks: Vec<Vec<u8>> = batch
+                .par_iter()
+                .map(|&first| {
+                    let range = first..(first + BLOCK).min(outcomes.len());
+                    self.format_block(range, outcomes, &names)
+                })
+                .collect();
+            for b in blocks {
+                out.writer().write_all(&b)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn format_block(
+        &self,
+        series: Range<usize>,
+        outcomes: &[Outcome],
+        names: &FxHashMap<u32, String>,
+    ) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(series.len() * self.horizon * 48);
+        let mut row = Vec::with_capacity(64);
+        let mut level = Vec::with_capacity(32);
+        for i in series {
+            let o = &outcomes[i];
+            row.clear();
+            push_csv_field(&mut row, self.panel.key(i));
+            row.push(b',');
+            row.extend_from_slice(names[&o.members].as_bytes());
+            row.push(b',');
+            row.extend_from_slice(o.class.code().as_bytes());
+            row.push(b',');
+            // The forecast is flat: format the level once and repeat it.
+            level.clear();
+            write!(level, "{}", o.level).expect("writing to a Vec");
+            for step in 1..=self.horizon {
+                bytes.extend_from_slice(&row);
+                push_usize(&mut bytes, step);
+                bytes.push(b',');
+                bytes.extend_from_slice(&level);
+                bytes.push(b'\n');
+            }
+        }
+        bytes
+    }
+}
+
+/// Append the decimal digits of `v`.
+fn push_usize(out: &mut Vec<u8>, v: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = v;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}

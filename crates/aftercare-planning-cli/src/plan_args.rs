@@ -1,0 +1,197 @@
+//! Flags shared by `plan policy` and `plan simulate`, and the settings they decide.
+
+use std::path::PathBuf;
+
+use aftercare_planning::distribution::DistributionChoice;
+use aftercare_planning::policy::{LotSizing, PolicySpec, Review, ServiceTarget, ShortageFormula};
+use aftercare_planning::simulate::{ErrorWindow, SimConfig, VarianceModel};
+use anyhow::Context;
+
+use crate::common::{ClassArgs, Forecaster, MethodArgs, ThreadArgs};
+
+/// Flags shared by `plan policy` and `plan simulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// Items CSV: `sku,lead_time,unit_cost,order_cost,holding_cost_per_unit_per_period,moq,pack_size`.
+    #[arg(long)]
+    pub items: PathBuf,
+    /// Target fill rate (share of demanded units filled from stock), 0..1.
+    #[arg(
+        long = "target-fill",
+        conflicts_with = "target_csl",
+        required_unless_present = "target_csl"
+    )]
+    pub target_fill: Option<f64>,
+    /// Target cycle service level (share of cycles without stockout), 0..1.
+    #[arg(long = "target-csl")]
+    pub target_csl: Option<f64>,
+    /// Periods between reviews (0 = continuous review).
+    #[arg(long = "review-period", default_value_t = 1)]
+    pub review_period: usize,
+    /// Lot sizing: order-up-to (R,S), s-S (up to reorder point + EOQ) or s-Q (lots of EOQ).
+    #[arg(long, default_value = "order-up-to")]
+    pub policy: String,
+    /// Lead-time demand distribution: auto, normal, poisson, nbinom, gamma or bootstrap.
+    #[arg(long, default_value = "auto")]
+    pub distribution: String,
+    /// Fill-rate formula for order-up-to: exact or approx (one-term, overstates shortage).
+    #[arg(long, default_value = "exact")]
+    pub shortage: String,
+    /// Variance: one-step (protection periods × one-step MSE) or lead-time (MSE of
+    /// protection-interval totals).
+    #[arg(long, default_value = "one-step")]
+    pub variance: String,
+    /// One-step errors counted: after-first-demand or from-start.
+    #[arg(long, default_value = "after-first-demand")]
+    pub errors: String,
+    /// How a fill target is met: aggregate (one calibrated shortage worth for all items)
+    /// or item (each item planned to the target).
+    #[arg(long, default_value = "aggregate")]
+    pub allocation: String,
+    /// Most series replayed to calibrate an aggregate fill target: all series with demand
+    /// in the replayed periods when there are no more, else a sample of this many drawn
+    /// by demand volume.
+    #[arg(long = "calibration-sample", default_value_t = 2000)]
+    pub calibration_sample: usize,
+    /// Raise orders to the items' MOQ.
+    #[arg(long)]
+    pub moq: bool,
+    /// The data README's baseline: CrostonSBA, normal, approx, from-start, item, no MOQ,
+    /// weekly order-up-to (overrides those flags).
+    #[arg(long)]
+    pub baseline: bool,
+    /// Bootstrap samples per item and period (distribution bootstrap).
+    #[arg(long = "bootstrap-samples", default_value_t = 500)]
+    pub bootstrap_samples: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Forecasting method and parameters.
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Classification windows.
+    #[command(flatten)]
+    pub class: ClassArgs,
+    /// Worker threads.
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+/// How a fill target is spread over items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocation {
+    /// One calibrated shortage worth for all items.
+    Aggregate,
+    /// Every item to the target.
+    Item,
+}
+
+/// Everything decided from the flags.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Replay settings (holdout filled in by the command).
+    pub sim: SimConfig,
+    /// Fill-target allocation.
+    pub allocation: Allocation,
+    /// The forecaster.
+    pub forecaster: Forecaster,
+    /// The user's target.
+    pub target: ServiceTarget,
+}
+
+impl PlanArgs {
+    /// Check the flags and turn them into settings.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let target = match (self.target_fill, self.target_csl) {
+            (Some(f), None) => ServiceTarget::FillRate(f),
+            (None, Some(c)) => ServiceTarget::CycleServiceLevel(c),
+            _ => anyhow::bail!("give exactly one of --target-fill and --target-csl"),
+        };
+        anyhow::ensure!(
+            target.value() > 0.0 && target.value() < 1.0,
+            "the target must be between 0 and 1 (exclusive), got {}",
+            target.value()
+        );
+        let review = match self.review_period {
+            0 => Review::Continuous,
+            r => Review::Periodic(r),
+        };
+        let lot_sizing = match self.policy.as_str() {
+            "order-up-to" => LotSizing::OrderUpTo,
+            "s-S" | "s-s" => LotSizing::UpToMax,
+            "s-Q" | "s-q" => LotSizing::FixedQuantity,
+            other => anyhow::bail!("--policy must be order-up-to, s-S or s-Q, got {other:?}"),
+        };
+        let distribution = DistributionChoice::parse(&self.distribution).with_context(|| {
+            format!(
+                "--distribution must be auto, normal, poisson, nbinom, gamma or bootstrap, got {:?}",
+                self.distribution
+            )
+        })?;
+        let shortage = match self.shortage.as_str() {
+            "exact" => ShortageFormula::Exact,
+            "approx" => ShortageFormula::Approximate,
+            other => anyhow::bail!("--shortage must be exact or approx, got {other:?}"),
+        };
+        let variance = match self.variance.as_str() {
+            "one-step" => VarianceModel::ScaledOneStep,
+            "lead-time" => VarianceModel::LeadTimeErrors,
+            other => anyhow::bail!("--variance must be one-step or lead-time, got {other:?}"),
+        };
+        let errors = match self.errors.as_str() {
+            "after-first-demand" => ErrorWindow::AfterFirstDemand,
+            "from-start" => ErrorWindow::FromStart,
+            other => {
+                anyhow::bail!("--errors must be after-first-demand or from-start, got {other:?}")
+            }
+        };
+        let allocation = match self.allocation.as_str() {
+            "aggregate" => Allocation::Aggregate,
+            "item" => Allocation::Item,
+            other => anyhow::bail!("--allocation must be aggregate or item, got {other:?}"),
+        };
+        let mut settings = Settings {
+            sim: SimConfig {
+                holdout: 0,
+                spec: PolicySpec {
+                    review,
+                    lot_sizing,
+                    target,
+                    shortage,
+                    distribution,
+                    bootstrap_samples: self.bootstrap_samples.max(1),
+                },
+                variance,
+                errors,
+                apply_moq: self.moq,
+                seed: self.seed,
+            },
+            allocation,
+            forecaster: self.method.forecaster()?,
+            target,
+        };
+        if self.baseline {
+            let mut method = self.method.clone();
+            method.method = "sba".into();
+            settings.forecaster = method.forecaster()?;
+            settings.allocation = Allocation::Item;
+            let spec = &mut settings.sim.spec;
+            spec.review = Review::Periodic(1);
+            spec.lot_sizing = LotSizing::OrderUpTo;
+            spec.shortage = ShortageFormula::Approximate;
+            spec.distribution = DistributionChoice::Normal;
+            settings.sim.variance = VarianceModel::ScaledOneStep;
+            settings.sim.errors = ErrorWindow::FromStart;
+            settings.sim.apply_moq = false;
+        }
+        Ok(settings)
+    }
+}
+
+impl Settings {
+    /// Whether the fill target is met in aggregate through a calibrated worth.
+    pub fn calibrates(&self) -> bool {
+        self.allocation == Allocation::Aggregate
+            && matches!(self.target, ServiceTarget::FillRate(_))
+    }
+}

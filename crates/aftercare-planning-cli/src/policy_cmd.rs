@@ -1,0 +1,282 @@
+//! `aftercare plan policy`: stock levels per item from demand history and item data.
+//!
+//! Per sku, in parallel blocks: the forecaster is fitted once on the whole history (for
+//! `auto`, one backtest selection); the mean per period is its forecast and the variance
+//! comes from the one-step errors of the same fit rolled over the history
+//! (`aftercare_planning::estimate`, the replay's variance rules without the replay's refit
+//! on every prefix); `aftercare_planning::policy::compute_policy` turns them into
+//! `min, reorder_point, max, eoq`. Rows are formatted in parallel and written in input
+//! order.
+//!
+//! With `--target-fill F` and `--allocation aggregate` (the default) the fill target is met
+//! over all items together: one shortage worth for every item, calibrated by replaying the
+//! last `--calibration-window` periods of the history (on at most `--calibration-sample`
+//! series drawn by demand volume, see `crate::replay`; like `plan simulate`, the replay
+//! plans every period from the history up to it) so that their aggregate fill is `F` (see
+//! `aftercare_planning::simulate::calibrate_worth`).
+//! `--allocation item` plans each item to `F` on its own. `--target-csl C` always plans
+//! each item to `C`.
+//!
+//! Timings of the phases go to stderr.
+
+use std::io::Write;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use aftercare_planning::classify::{DemandClass, classify};
+use aftercare_planning::policy::{DemandEstimate, ItemParams, ServiceTarget, compute_policy};
+use aftercare_planning::series::Panel;
+use aftercare_planning::simulate::{Calibration, SimConfig};
+use anyhow::Context;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::common::{AtomicFile, ForecasterBuffers, progress, push_csv_field};
+use crate::input::read_demand;
+use crate::numbers::{push_num, push_u64};
+use crate::plan_args::{PlanArgs, Settings};
+use crate::replay::{
+    ReplaySet, calibration_sample, item_params, measured_volume, prefix_estimates_of,
+};
+
+/// Header of the policy CSV (the CLI contract).
+pub const HEADER: &str = "sku,method,class,mean_per_period,lead_time,ltd_mean,ltd_sd,distribution,min,reorder_point,max,eoq";
+
+/// Series per parallel task.
+const BLOCK: usize = 2048;
+/// Formatted blocks held in memory before being written.
+const BLOCKS_PER_BATCH: usize = 32;
+
+/// Arguments of `aftercare plan policy`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyArgs {
+    /// Demand CSV: long `sku,period,qty` or wide `sku,<p0>,<p1>,...`.
+    #[arg(long)]
+    pub demand: PathBuf,
+    /// Output CSV `sku,method,class,mean_per_period,lead_time,ltd_mean,ltd_sd,distribution,min,reorder_point,max,eoq`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Policy settings.
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Replay window (periods at the end of the history) used to calibrate an aggregate
+    /// fill target.
+    #[arg(long = "calibration-window", default_value_t = 52)]
+    pub calibration_window: usize,
+}
+
+/// Run the command.
+pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
+    let settings = args.plan.settings()?;
+    let pool = args.plan.threads.pool()?;
+    let clock = Instant::now();
+    let panel = pool.install(|| read_demand(&args.demand))?;
+    let params = item_params(&panel, &args.plan.items)?;
+    let read_seconds = clock.elapsed().as_secs_f64();
+    let job = Job {
+        args: &args,
+        settings: &settings,
+        panel: &panel,
+        params: &params,
+    };
+    pool.install(|| job.run(read_seconds))
+}
+
+/// One series' demand estimate and what the output needs of its fit.
+#[derive(Clone, Copy)]
+struct Planned {
+    est: DemandEstimate,
+    members: u32,
+    class: DemandClass,
+}
+
+/// Everything a worker needs.
+struct Job<'a> {
+    args: &'a PolicyArgs,
+    settings: &'a Settings,
+    panel: &'a Panel,
+    params: &'a [ItemParams],
+}
+
+impl Job<'_> {
+    fn run(&self, read_seconds: f64) -> anyhow::Result<()> {
+        let clock = Instant::now();
+        let planned = self.estimate_all();
+        let estimate_seconds = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        let (cfg, calibration) = self.calibrated_config()?;
+        let calibrate_seconds = clock.elapsed().as_secs_f64();
+        if let Some((c, n)) = calibration {
+            eprintln!(
+                "plan policy: shortage worth {:.6e} calibrated on {n} series (backtest fill {:.4})",
+                c.worth, c.achieved
+            );
+        }
+        let sample = calibration.map_or(0, |(_, n)| n);
+        let clock = Instant::now();
+        self.write_all(&planned, &cfg)?;
+        eprintln!(
+            "plan policy: {} series x {} periods; read {read_seconds:.3} s, estimate {estimate_seconds:.3} s, calibrate {calibrate_seconds:.3} s ({sample} series), policy and write {:.3} s",
+            self.panel.len(),
+            self.panel.periods(),
+            clock.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+
+    fn horizon(&self, i: usize) -> usize {
+        self.settings
+            .sim
+            .spec
+            .review
+            .protection(self.params[i].lead_time)
+    }
+
+    /// Fit, estimate and classify every series in parallel blocks.
+    fn estimate_all(&self) -> Vec<Planned> {
+        let n = self.panel.len();
+        let bar = progress(n as u64, "estimating");
+        let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+        let blocks: Vec<Vec<Planned>> = starts
+            .par_iter()
+            .map_init(ForecasterBuffers::default, |buf, &first| {
+                let range = first..(first + BLOCK).min(n);
+                let len = range.len() as u64;
+                let block = range.map(|i| self.estimate(i, buf)).collect();
+                bar.inc(len);
+                block
+            })
+            .collect();
+        bar.finish_and_clear();
+        blocks.concat()
+    }
+
+    fn estimate(&self, i: usize, buf: &mut ForecasterBuffers) -> Planned {
+        let y = self.panel.series(i);
+        let sim = &self.settings.sim;
+        let (f, est) =
+            self.settings
+                .forecaster
+                .estimate(y, self.horizon(i), sim.variance, sim.errors, buf);
+        Planned {
+            est,
+            members: f.members,
+            class: classify(y, &self.args.plan.class.config()).class,
+        }
+    }
+
+    /// The replay settings with the target to plan with: for an aggregate fill target,
+    /// the calibrated shortage worth, returned too with the number of series replayed.
+    fn calibrated_config(&self) -> anyhow::Result<(SimConfig, Option<(Calibration, usize)>)> {
+        let mut cfg = self.settings.sim;
+        let (true, ServiceTarget::FillRate(f)) = (self.settings.calibrates(), self.settings.target)
+        else {
+            return Ok((cfg, None));
+        };
+        let window = self.args.calibration_window;
+        anyhow::ensure!(
+            window >= 1 && window < self.panel.periods(),
+            "--calibration-window {window} must leave history in {} periods",
+            self.panel.periods()
+        );
+        let end = self.panel.periods();
+        let volume = measured_volume(self.panel, self.params, end, window);
+        let sample = calibration_sample(&volume, self.args.plan.calibration_sample);
+        let sim = &self.settings.sim;
+        let estimates = prefix_estimates_of(
+            self.panel,
+            &sample.ids,
+            &self.settings.forecaster,
+            |i| self.horizon(i),
+            sim.variance,
+            sim.errors,
+        );
+        let set = ReplaySet {
+            panel: self.panel,
+            ids: &sample.ids,
+            weights: &sample.weights,
+            estimates: &estimates,
+            items: self.params,
+        };
+        let c = set.calibrate(&cfg, end, window, f);
+        if !c.reachable {
+            eprintln!(
+                "warning: fill {f} not reached on the last {window} periods; planning for {:.4}, within 0.15 points of the most they reach",
+                c.achieved
+            );
+        }
+        cfg.spec.target = ServiceTarget::ShortageWorth(c.worth);
+        Ok((cfg, Some((c, sample.ids.len()))))
+    }
+
+    /// Compute the policies and write them, formatted in parallel blocks, in input order.
+    fn write_all(&self, planned: &[Planned], cfg: &SimConfig) -> anyhow::Result<()> {
+        let mut names: FxHashMap<u32, String> = FxHashMap::default();
+        for p in planned {
+            names
+                .entry(p.members)
+                .or_insert_with(|| self.settings.forecaster.name_of(p.members));
+        }
+        let mut out = AtomicFile::create(&self.args.out)?;
+        out.writer().write_all(HEADER.as_bytes())?;
+        out.writer().write_all(b"\n")?;
+        let bar = progress(planned.len() as u64, "planning");
+        let starts: Vec<usize> = (0..planned.len()).step_by(BLOCK).collect();
+        for batch in starts.chunks(BLOCKS_PER_BATCH) {
+            let blocks: Vec<Vec<u8>> = batch
+                .par_iter()
+                .map(|&first| {
+                    let range = first..(first + BLOCK).min(planned.len());
+                    let len = range.len() as u64;
+                    let bytes = self.format_block(range, planned, cfg, &names);
+                    bar.inc(len);
+                    bytes
+                })
+                .collect();
+            for b in blocks {
+                out.writer().write_all(&b)?;
+            }
+        }
+        bar.finish_and_clear();
+        out.commit()
+            .with_context(|| format!("writing {}", self.args.out.display()))
+    }
+
+    fn format_block(
+        &self,
+        series: Range<usize>,
+        planned: &[Planned],
+        cfg: &SimConfig,
+        names: &FxHashMap<u32, String>,
+    ) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(series.len() * 112);
+        for i in series {
+            let p = &planned[i];
+            let item = &self.params[i];
+            let y = self.panel.series(i);
+            let policy = compute_policy(p.est, item, &cfg.spec, y, cfg.seed ^ i as u64);
+            push_csv_field(&mut bytes, self.panel.key(i));
+            bytes.push(b',');
+            push_csv_field(&mut bytes, &names[&p.members]);
+            bytes.push(b',');
+            bytes.extend_from_slice(p.class.code().as_bytes());
+            bytes.push(b',');
+            push_num(&mut bytes, policy.mean_per_period);
+            bytes.push(b',');
+            push_u64(&mut bytes, item.lead_time as u64);
+            bytes.push(b',');
+            push_num(&mut bytes, policy.ltd_mean);
+            bytes.push(b',');
+            push_num(&mut bytes, policy.ltd_sd);
+            bytes.push(b',');
+            bytes.extend_from_slice(policy.distribution.as_bytes());
+            for v in [policy.min, policy.reorder_point, policy.max, policy.eoq] {
+                bytes.push(b',');
+                push_num(&mut bytes, v);
+            }
+            bytes.push(b'\n');
+        }
+        bytes
+    }
+}

@@ -1,0 +1,235 @@
+//! `aftercare plan simulate`: replay the policy over the last `--holdout` periods.
+//!
+//! The replay rules (refit every period, orders arriving after the lead time, full
+//! backordering, warm-up of `L` periods, what is measured) are those of
+//! `aftercare_planning::simulate`; every period is planned with the estimate `plan policy`
+//! would make from the history up to it (`crate::replay::series_prefix_estimates`). With
+//! `--target-fill F` and `--allocation aggregate` (the default) one shortage worth for all
+//! items is calibrated first by replaying the `--calibration-window` periods just before
+//! the holdout (history only; on at most `--calibration-sample` series, see
+//! `crate::replay`), so that their aggregate fill is `F`; the holdout is then replayed with
+//! that worth. `--baseline` runs the data README's baseline instead.
+//!
+//! The summary JSON holds the totals of `simulate::SimulationSummary`, the settings, the
+//! calibration, and, for reading the result, the fill on items that had demand before the
+//! holdout and the shortage share of items whose first demand falls inside it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use aftercare_planning::policy::DemandEstimate;
+use aftercare_planning::policy::ServiceTarget;
+use aftercare_planning::simulate::{ItemOutcome, simulate_with_estimates, summarize};
+use anyhow::Context;
+use rayon::prelude::*;
+
+use crate::common::{AtomicFile, push_csv_field, write_json};
+use crate::input::read_demand;
+use crate::numbers::num;
+use crate::plan_args::PlanArgs;
+use crate::replay::{
+    ReplaySet, calibration_sample, item_params, measured_volume, prefix_estimates_of,
+};
+
+/// Arguments of `aftercare plan simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Demand CSV: long `sku,period,qty` or wide `sku,<p0>,<p1>,...`.
+    #[arg(long)]
+    pub demand: PathBuf,
+    /// Periods at the end of every series to replay.
+    #[arg(long)]
+    pub holdout: usize,
+    /// Policy settings.
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Periods before the holdout replayed to calibrate an aggregate fill target
+    /// (default: the holdout length).
+    #[arg(long = "calibration-window")]
+    pub calibration_window: Option<usize>,
+    /// Per-item results CSV.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Totals JSON.
+    #[arg(long = "summary-out")]
+    pub summary_out: PathBuf,
+}
+
+/// Run the command.
+pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let settings = args.plan.settings()?;
+    let pool = args.plan.threads.pool()?;
+    let panel = read_demand(&args.demand)?;
+    let params = item_params(&panel, &args.plan.items)?;
+    let t = panel.periods();
+    anyhow::ensure!(
+        args.holdout >= 1 && args.holdout < t,
+        "--holdout {} must be between 1 and {} (the periods of {})",
+        args.holdout,
+        t - 1,
+        args.demand.display()
+    );
+    let started = std::time::Instant::now();
+    pool.install(|| {
+        let mut cfg = settings.sim;
+        cfg.holdout = args.holdout;
+        let horizon_of = |i: usize| cfg.spec.review.protection(params[i].lead_time);
+        let all: Vec<usize> = (0..panel.len()).collect();
+        let estimates = prefix_estimates_of(
+            &panel,
+            &all,
+            &settings.forecaster,
+            horizon_of,
+            cfg.variance,
+            cfg.errors,
+        );
+        let t0 = t - args.holdout;
+        let window = args.calibration_window.unwrap_or(args.holdout);
+        let mut calibrated_on = 0;
+        let calibration = match (settings.calibrates(), settings.target) {
+            (true, ServiceTarget::FillRate(f)) => {
+                anyhow::ensure!(
+                    window >= 1 && window < t0,
+                    "--calibration-window {window} must leave history before the holdout ({t0} periods)"
+                );
+                let volume = measured_volume(&panel, &params, t0, window);
+                let sample = calibration_sample(&volume, args.plan.calibration_sample);
+                let sampled: Vec<Vec<DemandEstimate>> =
+                    sample.ids.iter().map(|&i| estimates[i].clone()).collect();
+                let set = ReplaySet {
+                    panel: &panel,
+                    ids: &sample.ids,
+                    weights: &sample.weights,
+                    estimates: &sampled,
+                    items: &params,
+                };
+                let c = set.calibrate(&cfg, t0, window, f);
+                calibrated_on = sample.ids.len();
+                cfg.spec.target = ServiceTarget::ShortageWorth(c.worth);
+                Some(c)
+            }
+            _ => None,
+        };
+        let outcomes: Vec<ItemOutcome> = (0..panel.len())
+            .into_par_iter()
+            .map(|i| {
+                simulate_with_estimates(panel.series(i), &estimates[i], &params[i], &cfg, i as u64)
+            })
+            .collect();
+        let summary = summarize(&outcomes);
+        let split = NewItemSplit::of(&panel, &outcomes, t0);
+        let doc = serde_json::json!({
+            "fill_rate": summary.fill_rate,
+            "mean_item_fill_rate": summary.mean_item_fill_rate,
+            "cycle_service_level": summary.cycle_service_level,
+            "avg_on_hand_units": summary.avg_on_hand_units,
+            "avg_on_hand_value": summary.avg_on_hand_value,
+            "orders": summary.orders,
+            "items": summary.items,
+            "items_with_demand": summary.items_with_demand,
+            "stockout_periods": summary.stockout_periods,
+            "demand": summary.demand,
+            "filled": summary.filled,
+            "fill_rate_items_with_history": split.fill_with_history,
+            "new_items": split.new_items,
+            "new_items_shortage_share": split.new_shortage_share,
+            "new_items_demand_share": split.new_demand_share,
+            "holdout": args.holdout,
+            "target": target_json(settings.target),
+            "method": args.plan.method.method,
+            "baseline": args.plan.baseline,
+            "settings": format!("{:?}", cfg),
+            "calibration": calibration.map(|c| serde_json::json!({
+                "window": window,
+                "series": calibrated_on,
+                "worth": c.worth,
+                "backtest_fill": c.achieved,
+                "reachable": c.reachable,
+            })),
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        let item_file = match &args.out {
+            Some(path) => Some(write_items_csv(path, &panel, &outcomes)?),
+            None => None,
+        };
+        let summary_file = write_json(&args.summary_out, &doc)?;
+        if let Some(f) = item_file {
+            f.commit()?;
+        }
+        summary_file
+            .commit()
+            .with_context(|| format!("writing {}", args.summary_out.display()))
+    })
+}
+
+fn target_json(t: ServiceTarget) -> serde_json::Value {
+    match t {
+        ServiceTarget::FillRate(f) => serde_json::json!({ "fill_rate": f }),
+        ServiceTarget::CycleServiceLevel(c) => serde_json::json!({ "cycle_service_level": c }),
+        ServiceTarget::ShortageWorth(w) => serde_json::json!({ "shortage_worth": w }),
+    }
+}
+
+/// Items without any demand before the holdout, measured apart (for reading the result;
+/// the planner itself never uses this split).
+struct NewItemSplit {
+    fill_with_history: f64,
+    new_items: usize,
+    new_shortage_share: f64,
+    new_demand_share: f64,
+}
+
+impl NewItemSplit {
+    fn of(panel: &aftercare_planning::series::Panel, outcomes: &[ItemOutcome], t0: usize) -> Self {
+        let (mut d_old, mut f_old, mut d_new, mut f_new, mut n_new) = (0.0, 0.0, 0.0, 0.0, 0);
+        for (i, o) in outcomes.iter().enumerate() {
+            if panel.series(i)[..t0].iter().any(|&q| q > 0.0) {
+                d_old += o.demand;
+                f_old += o.filled;
+            } else if o.demand > 0.0 {
+                n_new += 1;
+                d_new += o.demand;
+                f_new += o.filled;
+            }
+        }
+        let short = (d_old - f_old) + (d_new - f_new);
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        Self {
+            fill_with_history: if d_old > 0.0 { f_old / d_old } else { 1.0 },
+            new_items: n_new,
+            new_shortage_share: ratio(d_new - f_new, short),
+            new_demand_share: ratio(d_new, d_old + d_new),
+        }
+    }
+}
+
+fn write_items_csv(
+    path: &std::path::Path,
+    panel: &aftercare_planning::series::Panel,
+    outcomes: &[ItemOutcome],
+) -> anyhow::Result<AtomicFile> {
+    let mut f = AtomicFile::create(path)?;
+    let w = f.writer();
+    w.write_all(b"sku,periods,demand,filled,fill_rate,stockout_periods,avg_on_hand,avg_on_hand_value,orders\n")?;
+    for (i, o) in outcomes.iter().enumerate() {
+        let mut row = Vec::with_capacity(96);
+        push_csv_field(&mut row, panel.key(i));
+        let cells = [
+            o.periods.to_string(),
+            num(o.demand),
+            num(o.filled),
+            o.fill_rate().map_or_else(String::new, num),
+            o.stockout_periods.to_string(),
+            num(o.avg_on_hand()),
+            num(o.avg_on_hand() * o.unit_cost),
+            o.orders.to_string(),
+        ];
+        for c in cells {
+            row.push(b',');
+            row.extend_from_slice(c.as_bytes());
+        }
+        row.push(b'\n');
+        w.write_all(&row)?;
+    }
+    Ok(f)
+}

@@ -1,0 +1,333 @@
+//! `plan forecast` end to end: input forms, output layout, holdout metrics, errors.
+
+use std::path::{Path, PathBuf};
+
+use aftercare_planning_cli::PlanCommand;
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: PlanCommand,
+}
+
+fn plan(args: &[&str]) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(std::iter::once("plan").chain(args.iter().copied()))?;
+    aftercare_planning_cli::run(cli.command)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Three skus over 8 periods, long form, rows deliberately not sorted.
+const LONG: &str = "sku,period,qty
+b,0,0
+a,0,3
+a,1,0
+a,2,0
+a,3,5
+a,4,0
+a,5,2
+a,6,0
+a,7,4
+b,1,0
+b,2,1.5
+b,3,0
+b,4,0
+b,5,0
+b,6,2
+b,7,0
+c,0,0
+c,1,0
+c,2,0
+c,3,0
+c,4,0
+c,5,0
+c,6,0
+c,7,0
+";
+
+const WIDE: &str = "sku,w0,w1,w2,w3,w4,w5,w6,w7
+b,0,0,1.5,0,0,0,2,0
+a,3,0,0,5,0,2,0,4
+c,0,0,0,0,0,0,0,0
+";
+
+fn rows(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn long_and_wide_input_give_the_same_forecasts() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = write(dir.path(), "long.csv", LONG);
+    let wide = write(dir.path(), "wide.csv", WIDE);
+    let (out_l, out_w) = (dir.path().join("l.csv"), dir.path().join("w.csv"));
+    for (input, out) in [(&long, &out_l), (&wide, &out_w)] {
+        plan(&[
+            "forecast",
+            "--demand",
+            s(input),
+            "--horizon",
+            "3",
+            "--method",
+            "sba",
+            "--out",
+            s(out),
+        ])
+        .unwrap();
+    }
+    let (mut l, mut w) = (rows(&out_l), rows(&out_w));
+    l.sort();
+    w.sort();
+    assert_eq!(l, w);
+}
+
+#[test]
+fn output_has_one_row_per_sku_and_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "d.csv", LONG);
+    let out = dir.path().join("f.csv");
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "2",
+        "--method",
+        "croston",
+        "--out",
+        s(&out),
+    ])
+    .unwrap();
+    let r = rows(&out);
+    assert_eq!(r[0], ["sku", "method", "class", "step", "forecast"]);
+    assert_eq!(r.len(), 1 + 3 * 2);
+    // Skus in order of first appearance; steps 1..H.
+    assert_eq!((r[1][0].as_str(), r[1][3].as_str()), ("b", "1"));
+    assert_eq!((r[2][0].as_str(), r[2][3].as_str()), ("b", "2"));
+    assert!(r[1..].iter().all(|row| row[1] == "croston"));
+    // b: sizes 1.5, 2 → 1.5, 1.55; intervals 3, 4 → 3, 3.1
+    let b: f64 = r[1][4].parse().unwrap();
+    assert!((b - 1.55 / 3.1).abs() < 1e-12, "{b}");
+    // c never had demand.
+    assert_eq!(r[5][2], "inactive");
+    assert_eq!(r[5][4], "0");
+}
+
+#[test]
+fn method_parameters_come_from_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "d.csv", WIDE);
+    let out = dir.path().join("f.csv");
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--method",
+        "ma",
+        "--window",
+        "2",
+        "--out",
+        s(&out),
+    ])
+    .unwrap();
+    // a ends with 0, 4 → 2
+    let r = rows(&out);
+    let a = r.iter().find(|row| row[0] == "a").unwrap();
+    assert_eq!(a[4], "2");
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--method",
+        "ses",
+        "--alpha",
+        "1",
+        "--out",
+        s(&out),
+    ])
+    .unwrap();
+    let r = rows(&out);
+    let a = r.iter().find(|row| row[0] == "a").unwrap();
+    assert_eq!(a[4], "4");
+}
+
+#[test]
+fn holdout_metrics_are_scored_on_the_hidden_periods() {
+    let dir = tempfile::tempdir().unwrap();
+    // a: history 1,2,3 → naive 3, actual 4. Scale (from the first demand) 1, mean 2.
+    // b: history 0,0,0 → naive 0, actual 5; no scale and a zero mean: skipped there.
+    let input = write(
+        dir.path(),
+        "d.csv",
+        "sku,p0,p1,p2,p3\na,1,2,3,4\nb,0,0,0,5\n",
+    );
+    let (out, metrics) = (dir.path().join("f.csv"), dir.path().join("m.json"));
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--holdout",
+        "1",
+        "--method",
+        "naive",
+        "--out",
+        s(&out),
+        "--metrics-out",
+        s(&metrics),
+    ])
+    .unwrap();
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    assert_eq!(m["series"], 2);
+    assert_eq!(m["mae"], 3.0);
+    assert_eq!(m["rmse"], 3.0);
+    assert_eq!(m["me"], 3.0);
+    assert_eq!(m["smae"], 0.5);
+    assert_eq!(m["rmsse"], 1.0);
+    assert_eq!(m["rmsse_skipped"], 1);
+    assert_eq!(m["smae_skipped"], 1);
+    // The forecast was fitted without the last period.
+    assert_eq!(rows(&out)[1][4], "3");
+}
+
+#[test]
+fn auto_names_its_choice_and_counts_it_in_the_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "d.csv", WIDE);
+    let (out, metrics) = (dir.path().join("f.csv"), dir.path().join("m.json"));
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "2",
+        "--holdout",
+        "2",
+        "--out",
+        s(&out),
+        "--metrics-out",
+        s(&metrics),
+    ])
+    .unwrap();
+    let allowed = ["historic_average", "ses", "sba", "tsb"];
+    for row in &rows(&out)[1..] {
+        let name = row[1].trim_start_matches("combo(").trim_end_matches(')');
+        assert!(name.split('+').all(|m| allowed.contains(&m)), "{}", row[1]);
+    }
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    let chosen: u64 = m["methods_chosen"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(chosen, 3);
+}
+
+#[test]
+fn malformed_input_names_file_line_and_column_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "bad.csv", "sku,period,qty\na,0,1\na,1,x\n");
+    let out = dir.path().join("f.csv");
+    let err = plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--out",
+        s(&out),
+    ])
+    .unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("bad.csv: line 3, column 3 (qty)"), "{msg}");
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn a_sku_missing_a_period_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "d.csv", "sku,period,qty\na,0,1\na,1,1\nb,1,1\n");
+    let out = dir.path().join("f.csv");
+    let err = plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--out",
+        s(&out),
+    ])
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sku \"b\" has no row for period 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn inconsistent_flags_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "d.csv", WIDE);
+    let out = dir.path().join("f.csv");
+    let m = dir.path().join("m.json");
+    let e = plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--out",
+        s(&out),
+        "--metrics-out",
+        s(&m),
+    ]);
+    assert!(e.unwrap_err().to_string().contains("--holdout"));
+    let e = plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--holdout",
+        "8",
+        "--out",
+        s(&out),
+    ]);
+    assert!(e.unwrap_err().to_string().contains("leaves no history"));
+    let e = plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--method",
+        "arima",
+        "--out",
+        s(&out),
+    ]);
+    assert!(e.unwrap_err().to_string().contains("unknown method"));
+    assert!(!out.exists());
+}

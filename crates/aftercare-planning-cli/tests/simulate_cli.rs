@@ -1,0 +1,202 @@
+//! `plan simulate` end to end on generated files.
+
+use aftercare_planning_cli::{PlanCommand, run};
+use clap::Parser;
+use std::path::Path;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: PlanCommand,
+}
+
+/// Deterministic intermittent demand, long form; every fifth sku starts late.
+fn write_demand(path: &Path, skus: usize, periods: usize) {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut text = String::from("sku,period,qty\n");
+    for s in 0..skus {
+        for p in 0..periods {
+            let live = s % 5 != 0 || p > periods * 3 / 4;
+            let q = if live && next() % 3 == 0 {
+                1 + next() % 5
+            } else {
+                0
+            };
+            text.push_str(&format!("S{s},{p},{q}\n"));
+        }
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn write_items(path: &Path, skus: usize) {
+    let mut text = String::from("sku,lead_time,unit_cost,pack_size\n");
+    for s in 0..skus {
+        text.push_str(&format!("S{s},{},{}.5,\n", 1 + s % 3, 1 + s % 4));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn plan(args: &[&str]) -> anyhow::Result<()> {
+    let mut argv = vec!["plan"];
+    argv.extend_from_slice(args);
+    run(Cli::try_parse_from(argv)?.cmd)
+}
+
+fn summary(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn simulate_summary_has_the_contract_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    let (s, o) = (dir.path().join("s.json"), dir.path().join("items.csv"));
+    write_demand(&d, 12, 100);
+    write_items(&i, 12);
+    plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "30",
+        "--target-fill",
+        "0.9",
+        "--method",
+        "sba",
+        "--baseline",
+        "--out",
+        o.to_str().unwrap(),
+        "--summary-out",
+        s.to_str().unwrap(),
+    ])
+    .unwrap();
+    let j = summary(&s);
+    for key in [
+        "fill_rate",
+        "mean_item_fill_rate",
+        "cycle_service_level",
+        "avg_on_hand_units",
+        "avg_on_hand_value",
+        "orders",
+        "items",
+    ] {
+        assert!(j.get(key).is_some(), "{key} missing in {j}");
+    }
+    assert_eq!(j["items"], 12);
+    let fill = j["fill_rate"].as_f64().unwrap();
+    assert!(fill > 0.3 && fill <= 1.0, "{fill}");
+    assert!(j["avg_on_hand_value"].as_f64().unwrap() > 0.0);
+    let per_item = std::fs::read_to_string(&o).unwrap();
+    assert_eq!(per_item.lines().count(), 13);
+    assert!(per_item.starts_with("sku,periods,demand,filled,fill_rate,"));
+}
+
+#[test]
+fn a_higher_target_buys_more_fill_with_more_stock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    write_demand(&d, 15, 120);
+    write_items(&i, 15);
+    let mut results = Vec::new();
+    for target in ["0.7", "0.97"] {
+        let s = dir.path().join(format!("s{target}.json"));
+        plan(&[
+            "simulate",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--holdout",
+            "30",
+            "--target-fill",
+            target,
+            "--method",
+            "sba",
+            "--allocation",
+            "item",
+            "--summary-out",
+            s.to_str().unwrap(),
+        ])
+        .unwrap();
+        let j = summary(&s);
+        results.push((
+            j["fill_rate"].as_f64().unwrap(),
+            j["avg_on_hand_value"].as_f64().unwrap(),
+        ));
+    }
+    assert!(results[1].0 > results[0].0, "{results:?}");
+    assert!(results[1].1 > results[0].1, "{results:?}");
+}
+
+#[test]
+fn aggregate_allocation_calibrates_on_history_before_the_holdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i, s) = (
+        dir.path().join("d.csv"),
+        dir.path().join("i.csv"),
+        dir.path().join("s.json"),
+    );
+    write_demand(&d, 15, 120);
+    write_items(&i, 15);
+    plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "30",
+        "--target-fill",
+        "0.85",
+        "--method",
+        "sba",
+        "--calibration-window",
+        "30",
+        "--summary-out",
+        s.to_str().unwrap(),
+    ])
+    .unwrap();
+    let j = summary(&s);
+    let c = &j["calibration"];
+    assert_eq!(c["window"], 30);
+    assert_eq!(c["reachable"], true);
+    assert!(c["backtest_fill"].as_f64().unwrap() >= 0.85);
+    assert!(c["worth"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn a_holdout_longer_than_the_history_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i, s) = (
+        dir.path().join("d.csv"),
+        dir.path().join("i.csv"),
+        dir.path().join("s.json"),
+    );
+    write_demand(&d, 2, 20);
+    write_items(&i, 2);
+    let err = plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "20",
+        "--target-fill",
+        "0.9",
+        "--summary-out",
+        s.to_str().unwrap(),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("--holdout 20"), "{err}");
+    assert!(!s.exists());
+}

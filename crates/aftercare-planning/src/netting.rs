@@ -1,0 +1,241 @@
+//! Netting: stock position against the policy → a proposed order, with the reason.
+//!
+//! `available = on hand + in transit + on order − reserved − backorders`. When it is
+//! below the reorder point an order is proposed now, for delivery after the lead time:
+//! up to the maximum (order-up-to and `(s, S)` policies) or in whole lots until the
+//! reorder point is reached (`(s, Q)`), then raised to the MOQ and rounded up to the
+//! counting unit. When it is not, the proposal is empty and the date at which mean demand
+//! is expected to take it below the reorder point is given instead.
+
+use crate::lifecycle::fmt_qty;
+use crate::policy::{LotSizing, StockPolicy, round_order};
+
+/// Where the stock of an item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StockPosition {
+    /// On the shelf.
+    pub on_hand: f64,
+    /// Shipped to this location, not yet received.
+    pub in_transit: f64,
+    /// Ordered, not yet shipped.
+    pub on_order: f64,
+    /// On hand but promised to a ticket or requisition.
+    pub reserved: f64,
+    /// Demand already owed.
+    pub backorders: f64,
+}
+
+impl StockPosition {
+    /// On hand + in transit + on order − reserved − backorders.
+    pub fn available(&self) -> f64 {
+        self.on_hand + self.in_transit + self.on_order - self.reserved - self.backorders
+    }
+}
+
+/// Item data netting needs besides the policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NettingItem {
+    /// Lead time in periods.
+    pub lead_time: usize,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Counting unit.
+    pub unit: f64,
+    /// Lot sizing of the policy.
+    pub lot_sizing: LotSizing,
+}
+
+/// The outcome of netting one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Netting {
+    /// Available stock.
+    pub available: f64,
+    /// Quantity to order now (0 when no order is needed).
+    pub quantity: f64,
+    /// Period in which to order: `today` when ordering now, else the period in which mean
+    /// demand is expected to take the stock below the reorder point (`None` without demand).
+    pub order_period: Option<usize>,
+    /// Period in which the order arrives, when ordering now.
+    pub arrival_period: Option<usize>,
+    /// Why, in words, e.g. "available 3 < reorder point 5; order up to 12".
+    pub reason: String,
+}
+
+/// Net one item's position against its policy in period `today`.
+pub fn net(
+    position: &StockPosition,
+    policy: &StockPolicy,
+    item: &NettingItem,
+    today: usize,
+) -> Netting {
+    let available = position.available();
+    let rop = policy.reorder_point;
+    if available >= rop {
+        return no_order(available, policy, today);
+    }
+    let (need, how) = match item.lot_sizing {
+        LotSizing::OrderUpTo | LotSizing::UpToMax => (
+            policy.max - available,
+            format!("order up to {}", fmt_qty(policy.max)),
+        ),
+        LotSizing::FixedQuantity => {
+            let q = policy.lot.max(item.unit);
+            let lots = ((rop - available) / q).ceil().max(1.0);
+            (
+                lots * q,
+                format!("order {} lot(s) of {}", lots as u64, fmt_qty(q)),
+            )
+        }
+    };
+    let quantity = round_order(need, item.moq, item.unit);
+    let mut reason = format!(
+        "available {} < reorder point {}; {how}",
+        fmt_qty(available),
+        fmt_qty(rop)
+    );
+    if item.moq > 0.0 && need < item.moq {
+        reason.push_str(&format!(" (raised to MOQ {})", fmt_qty(item.moq)));
+    }
+    reason.push_str(&format!(": {}", fmt_qty(quantity)));
+    Netting {
+        available,
+        quantity,
+        order_period: Some(today),
+        arrival_period: Some(today + item.lead_time + 1),
+        reason,
+    }
+}
+
+fn no_order(available: f64, policy: &StockPolicy, today: usize) -> Netting {
+    let rop = policy.reorder_point;
+    let rate = policy.mean_per_period;
+    let (order_period, when) = if rate > 0.0 {
+        // Periods until available − k·rate < rop.
+        let k = ((available - rop) / rate).floor() as usize + 1;
+        (
+            Some(today + k),
+            format!("; expected to fall below it in {k} period(s)"),
+        )
+    } else {
+        (None, String::from("; no demand expected"))
+    };
+    Netting {
+        available,
+        quantity: 0.0,
+        order_period,
+        arrival_period: None,
+        reason: format!(
+            "available {} ≥ reorder point {}: no order{when}",
+            fmt_qty(available),
+            fmt_qty(rop)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(rop: f64, max: f64, lot: f64) -> StockPolicy {
+        StockPolicy {
+            mean_per_period: 0.5,
+            protection_periods: 3,
+            ltd_mean: 1.5,
+            ltd_sd: 1.0,
+            distribution: "poisson",
+            min: rop - 1.5,
+            reorder_point: rop,
+            max,
+            eoq: lot,
+            lot,
+        }
+    }
+
+    fn item(lot_sizing: LotSizing) -> NettingItem {
+        NettingItem {
+            lead_time: 2,
+            moq: 0.0,
+            unit: 1.0,
+            lot_sizing,
+        }
+    }
+
+    #[test]
+    fn available_counts_every_bucket() {
+        let p = StockPosition {
+            on_hand: 4.0,
+            in_transit: 2.0,
+            on_order: 3.0,
+            reserved: 1.0,
+            backorders: 5.0,
+        };
+        assert_eq!(p.available(), 3.0);
+    }
+
+    #[test]
+    fn below_reorder_point_orders_up_to_max_with_the_reason() {
+        let pos = StockPosition {
+            on_hand: 3.0,
+            ..Default::default()
+        };
+        let n = net(&pos, &policy(5.0, 12.0, 0.0), &item(LotSizing::UpToMax), 10);
+        assert_eq!(n.quantity, 9.0);
+        assert_eq!(n.order_period, Some(10));
+        assert_eq!(n.arrival_period, Some(13));
+        assert_eq!(n.reason, "available 3 < reorder point 5; order up to 12: 9");
+    }
+
+    #[test]
+    fn fixed_lots_cover_the_gap_in_whole_lots() {
+        let pos = StockPosition {
+            on_hand: 1.0,
+            ..Default::default()
+        };
+        let n = net(
+            &pos,
+            &policy(6.0, 10.0, 4.0),
+            &item(LotSizing::FixedQuantity),
+            0,
+        );
+        assert_eq!(n.quantity, 8.0);
+        assert!(n.reason.contains("2 lot(s) of 4"), "{}", n.reason);
+    }
+
+    #[test]
+    fn moq_raises_small_orders_and_says_so() {
+        let pos = StockPosition {
+            on_hand: 4.0,
+            ..Default::default()
+        };
+        let it = NettingItem {
+            moq: 10.0,
+            ..item(LotSizing::OrderUpTo)
+        };
+        let n = net(&pos, &policy(5.0, 5.0, 0.0), &it, 0);
+        assert_eq!(n.quantity, 10.0);
+        assert!(n.reason.contains("raised to MOQ 10"), "{}", n.reason);
+    }
+
+    #[test]
+    fn enough_stock_gives_no_order_and_a_date() {
+        let pos = StockPosition {
+            on_hand: 7.0,
+            ..Default::default()
+        };
+        let n = net(
+            &pos,
+            &policy(5.0, 12.0, 0.0),
+            &item(LotSizing::OrderUpTo),
+            4,
+        );
+        assert_eq!(n.quantity, 0.0);
+        // 7 − 0.5k < 5 first at k = 5.
+        assert_eq!(n.order_period, Some(9));
+        assert!(
+            n.reason
+                .starts_with("available 7 ≥ reorder point 5: no order"),
+            "{}",
+            n.reason
+        );
+    }
+}

@@ -1,0 +1,907 @@
+//! Stock levels from a service target: minimum (safety stock), reorder point, maximum
+//! and EOQ, rounded to MOQ and the counting unit.
+//!
+//! # Definitions
+//!
+//! - Protection interval: `L + R` periods for periodic review every `R` periods, `L` for
+//!   continuous review. Orders placed at the end of period `t` arrive at the start of
+//!   period `t + L + 1`, so a periodic policy with `R = 1` protects `L + 1` periods.
+//! - `reorder_point s`: the lowest inventory position (on hand + on order − backorders)
+//!   that meets the target; an order is placed when the position falls below it.
+//! - `min` (safety stock) `= s − ltd_mean`, where `ltd_mean` is the mean demand over the
+//!   protection interval. It is negative when the target can be met with less than the
+//!   mean demand (lumpy demand at a low target): the three-point rule
+//!   `reorder point = minimum + lead-time demand` holds exactly.
+//! - `eoq = √(2·K·D / h)` with order cost `K`, demand per period `D` and holding cost per
+//!   unit per period `h`; 0 (order what is needed) when `K`, `D` or `h` is missing or 0.
+//! - `max`: the order-up-to level of inventory position. Order-up-to policies (`R, S`)
+//!   have `max = s`; lot-sized ones (`s, S` and `s, Q`) order `Q = max(EOQ, MOQ)` rounded
+//!   up to the counting unit, and `max = s + Q`. The product's "maximum = minimum + EOQ"
+//!   counts stock on hand right after a delivery; `max` here counts inventory position,
+//!   which also holds the lead-time demand.
+//!
+//! # Service measures
+//!
+//! With `P` the demand over the protection interval, `Λ` the demand over the lead time
+//! alone and `n(x) = E[(X − x)⁺]` their loss functions:
+//!
+//! - cycle service level `C`: smallest `s` with `P(P ≤ s) ≥ C`.
+//! - fill rate `F`, lot-sized (`Q > 0`): `1 − [n_P(s) − n_P(s + Q)] / Q ≥ F`
+//!   (Hadley–Whitin; shortage per order cycle over demand per order cycle).
+//! - fill rate `F`, order-up-to every `R` periods, `Exact`: the shortage in a review cycle
+//!   is `n_P(S) − n_Λ(S)` (backorders at the cycle's end minus those already at its start),
+//!   so `1 − [n_P(S) − n_Λ(S)] / (R·D) ≥ F`.
+//! - `Approximate` drops the `n_Λ` term (expected shortage per cycle = `n_P(S)`); it
+//!   overstates shortage and is what the data README's baseline uses.
+//!
+//! The level is the smallest multiple of the counting unit meeting the target, found by
+//! bisection on the grid (every measure above is monotone in the level).
+
+use crate::distribution::{
+    DemandDistribution, DistributionChoice, EmpiricalSamples, fit, inverse_standard_normal_cdf,
+    normal_second_loss, standard_normal_pdf, willemain_bootstrap,
+};
+
+/// Money in billionths of the currency unit: unit and holding costs of spare parts are
+/// often fractions of a cent, and money is never a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Nanos(pub i64);
+
+impl Nanos {
+    /// Nanos per currency unit.
+    pub const PER_UNIT: i64 = 1_000_000_000;
+
+    /// As a float number of currency units, for formulas (EOQ) and averages.
+    pub fn as_units_f64(self) -> f64 {
+        self.0 as f64 / Self::PER_UNIT as f64
+    }
+}
+
+/// What the stock level must achieve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceTarget {
+    /// Share of demanded units filled from stock on hand (0..1).
+    FillRate(f64),
+    /// Share of replenishment cycles without a stockout (0..1).
+    CycleServiceLevel(f64),
+    /// No per-item target: stock up to the level where one more unit of stock costs more
+    /// than it saves, valuing each unit short per period at this many currency units of
+    /// average stock held. One value for all items spends inventory value where it fills
+    /// the most units (cheap, fast-moving items first); a planner calibrates it to an
+    /// aggregate fill rate.
+    ShortageWorth(f64),
+}
+
+impl ServiceTarget {
+    /// The target value.
+    pub fn value(self) -> f64 {
+        match self {
+            Self::FillRate(v) | Self::CycleServiceLevel(v) | Self::ShortageWorth(v) => v,
+        }
+    }
+
+    /// The same kind of target with another value.
+    pub fn with_value(self, v: f64) -> Self {
+        match self {
+            Self::FillRate(_) => Self::FillRate(v),
+            Self::CycleServiceLevel(_) => Self::CycleServiceLevel(v),
+            Self::ShortageWorth(_) => Self::ShortageWorth(v),
+        }
+    }
+}
+
+/// How often the inventory position is reviewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    /// After every demand (protection interval = lead time).
+    Continuous,
+    /// Every `n ≥ 1` periods (protection interval = lead time + n).
+    Periodic(usize),
+}
+
+impl Review {
+    /// Periods between reviews (1 for continuous review, which reacts every period).
+    pub fn period(self) -> usize {
+        match self {
+            Self::Continuous => 1,
+            Self::Periodic(n) => n.max(1),
+        }
+    }
+
+    /// Length of the protection interval for a lead time.
+    pub fn protection(self, lead_time: usize) -> usize {
+        match self {
+            Self::Continuous => lead_time,
+            Self::Periodic(n) => lead_time + n.max(1),
+        }
+    }
+}
+
+/// How much is ordered once the position is below the reorder point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LotSizing {
+    /// Up to the reorder point itself: `(R, S)`, or base stock under continuous review.
+    OrderUpTo,
+    /// Up to `s + Q` with `Q = max(EOQ, MOQ)`: `(s, S)` / `(R, s, S)`.
+    UpToMax,
+    /// Whole multiples of `Q = max(EOQ, MOQ)` until the position is at least `s`: `(s, Q)`.
+    FixedQuantity,
+}
+
+/// Which fill-rate formula to use for order-up-to policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShortageFormula {
+    /// Shortage per review cycle `n_P(S) − n_Λ(S)`.
+    Exact,
+    /// Shortage per review cycle `n_P(S)` (overstates it; the README baseline).
+    Approximate,
+}
+
+/// Everything about the policy that is not the item or its demand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PolicySpec {
+    /// Review regime.
+    pub review: Review,
+    /// Lot sizing.
+    pub lot_sizing: LotSizing,
+    /// Service target.
+    pub target: ServiceTarget,
+    /// Fill-rate formula for order-up-to policies.
+    pub shortage: ShortageFormula,
+    /// Distribution family.
+    pub distribution: DistributionChoice,
+    /// Bootstrap samples when `distribution` is `Bootstrap`.
+    pub bootstrap_samples: usize,
+}
+
+impl PolicySpec {
+    /// Weekly order-up-to with the exact fill formula and the automatic distribution.
+    pub fn periodic_order_up_to(target: ServiceTarget) -> Self {
+        Self {
+            review: Review::Periodic(1),
+            lot_sizing: LotSizing::OrderUpTo,
+            target,
+            shortage: ShortageFormula::Exact,
+            distribution: DistributionChoice::Auto,
+            bootstrap_samples: 1000,
+        }
+    }
+}
+
+/// Item master data the policy needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ItemParams {
+    /// Lead time in periods.
+    pub lead_time: usize,
+    /// Cost price per unit.
+    pub unit_cost: Nanos,
+    /// Fixed cost per order.
+    pub order_cost: Nanos,
+    /// Holding cost per unit per period; `None` when unknown.
+    pub holding_cost: Option<Nanos>,
+    /// Minimum order quantity (0 = none).
+    pub moq: f64,
+    /// Smallest quantity that can be demanded or ordered (> 0).
+    pub unit: f64,
+}
+
+impl Default for ItemParams {
+    fn default() -> Self {
+        Self {
+            lead_time: 0,
+            unit_cost: Nanos(0),
+            order_cost: Nanos(0),
+            holding_cost: None,
+            moq: 0.0,
+            unit: 1.0,
+        }
+    }
+}
+
+/// Demand per period as the forecaster sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DemandEstimate {
+    /// Expected demand per period.
+    pub mean_per_period: f64,
+    /// Variance of demand per period; over `h` periods the variance is `h` times this
+    /// (errors taken as independent from period to period).
+    pub variance_per_period: f64,
+}
+
+/// Computed stock levels of one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockPolicy {
+    /// Expected demand per period.
+    pub mean_per_period: f64,
+    /// Protection interval in periods.
+    pub protection_periods: usize,
+    /// Mean demand over the protection interval.
+    pub ltd_mean: f64,
+    /// Standard deviation of demand over the protection interval.
+    pub ltd_sd: f64,
+    /// Distribution used (`DemandDistribution::name`).
+    pub distribution: &'static str,
+    /// Safety stock: `reorder_point − ltd_mean`.
+    pub min: f64,
+    /// Reorder point `s`.
+    pub reorder_point: f64,
+    /// Order-up-to level of inventory position.
+    pub max: f64,
+    /// Economic order quantity, unrounded.
+    pub eoq: f64,
+    /// Order quantity for lot-sized policies, rounded (0 for order-up-to).
+    pub lot: f64,
+}
+
+/// Compute the policy for one item. `history` is only read for the bootstrap; `seed`
+/// makes that reproducible.
+pub fn compute_policy(
+    est: DemandEstimate,
+    item: &ItemParams,
+    spec: &PolicySpec,
+    history: &[f64],
+    seed: u64,
+) -> StockPolicy {
+    let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
+    let h_p = spec.review.protection(item.lead_time);
+    let protection = interval_distribution(est, h_p, unit, spec, history, seed);
+    let lead = match (spec.review, spec.shortage, spec.lot_sizing) {
+        (Review::Periodic(_), ShortageFormula::Exact, LotSizing::OrderUpTo) => Some(
+            interval_distribution(est, item.lead_time, unit, spec, history, seed ^ 0x9e37),
+        ),
+        _ => None,
+    };
+    let eoq_value = eoq(
+        item.order_cost.as_units_f64(),
+        item.holding_cost.map_or(0.0, Nanos::as_units_f64),
+        est.mean_per_period,
+    );
+    let lot = match spec.lot_sizing {
+        LotSizing::OrderUpTo => 0.0,
+        LotSizing::UpToMax | LotSizing::FixedQuantity => {
+            round_up(eoq_value.max(item.moq).max(unit), unit)
+        }
+    };
+    let level = LevelInputs {
+        protection: &protection,
+        lead: lead.as_ref(),
+        period_demand: est.mean_per_period,
+        review_periods: spec.review.period(),
+        lot,
+        unit_cost: item.unit_cost.as_units_f64(),
+    };
+    let s = reorder_level(&level, spec.target, unit);
+    let ltd_mean = protection.mean();
+    StockPolicy {
+        mean_per_period: est.mean_per_period,
+        protection_periods: h_p,
+        ltd_mean,
+        ltd_sd: protection.variance().sqrt(),
+        distribution: protection.name(),
+        min: s - ltd_mean,
+        reorder_point: s,
+        max: s + lot,
+        eoq: eoq_value,
+        lot,
+    }
+}
+
+/// Demand over `periods` periods as a distribution chosen by `spec.distribution`.
+pub fn interval_distribution(
+    est: DemandEstimate,
+    periods: usize,
+    unit: f64,
+    spec: &PolicySpec,
+    history: &[f64],
+    seed: u64,
+) -> DemandDistribution {
+    let h = periods as f64;
+    if periods == 0 || est.mean_per_period.is_nan() || est.mean_per_period <= 0.0 {
+        return DemandDistribution::Zero;
+    }
+    if spec.distribution == DistributionChoice::Bootstrap {
+        let samples = willemain_bootstrap(history, periods, spec.bootstrap_samples, unit, seed);
+        if let Some(e) = EmpiricalSamples::new(samples) {
+            return DemandDistribution::Empirical(e);
+        }
+    }
+    fit(
+        h * est.mean_per_period,
+        h * est.variance_per_period,
+        unit,
+        spec.distribution,
+    )
+}
+
+/// What the reorder-level search needs.
+#[derive(Debug, Clone, Copy)]
+pub struct LevelInputs<'a> {
+    /// Demand over the protection interval.
+    pub protection: &'a DemandDistribution,
+    /// Demand over the lead time alone (exact order-up-to fill rate), if used.
+    pub lead: Option<&'a DemandDistribution>,
+    /// Expected demand per period.
+    pub period_demand: f64,
+    /// Periods per review cycle.
+    pub review_periods: usize,
+    /// Order quantity (> 0 for lot-sized policies, 0 for order-up-to).
+    pub lot: f64,
+    /// Unit cost in currency units (for `ShortageWorth`).
+    pub unit_cost: f64,
+}
+
+/// Expected fill rate at reorder level `s` (see the module doc), in `[0, 1]`.
+pub fn fill_rate_at(inputs: &LevelInputs<'_>, s: f64) -> f64 {
+    if inputs.period_demand <= 0.0 {
+        return 1.0;
+    }
+    (1.0 - shortage_per_period(inputs, s) / inputs.period_demand).clamp(0.0, 1.0)
+}
+
+/// Expected units short per period at reorder level `s`, by the formulas of the module
+/// doc (not capped at the demand: the marginal analysis of `ShortageWorth` needs the
+/// slope even where the formula exceeds it).
+pub fn shortage_per_period(inputs: &LevelInputs<'_>, s: f64) -> f64 {
+    let p = inputs.protection;
+    if inputs.lot > 0.0 {
+        (p.loss(s) - p.loss(s + inputs.lot)) / inputs.lot * inputs.period_demand
+    } else {
+        let lead_loss = inputs.lead.map_or(0.0, |l| l.loss(s));
+        (p.loss(s) - lead_loss).max(0.0) / inputs.review_periods.max(1) as f64
+    }
+}
+
+/// Expected stock on hand at the end of a period at reorder level `s`: for order-up-to,
+/// `E[(S − P)⁺] = S − μ_P + n_P(S)`; for lot-sized policies the position is spread
+/// evenly over `(s, s + Q]`, approximated by the mean of the two ends.
+pub fn expected_on_hand(inputs: &LevelInputs<'_>, s: f64) -> f64 {
+    let p = inputs.protection;
+    let at = |x: f64| x - p.mean() + p.loss(x);
+    if inputs.lot > 0.0 {
+        0.5 * (at(s) + at(s + inputs.lot))
+    } else {
+        at(s)
+    }
+}
+
+/// What one more `unit` of stock above level `s` does: the shortage per period it saves
+/// and the stock on hand it adds, `shortage_per_period(s) − shortage_per_period(s + unit)`
+/// and `expected_on_hand(s + unit) − expected_on_hand(s)` with each loss function value
+/// computed once (the same numbers, in fewer evaluations).
+pub fn one_more_unit(inputs: &LevelInputs<'_>, s: f64, unit: f64) -> (f64, f64) {
+    let p = inputs.protection;
+    let mu = p.mean();
+    let (a, b) = (s, s + unit);
+    if inputs.lot > 0.0 {
+        let q = inputs.lot;
+        let (na, naq, nb, nbq) = (p.loss(a), p.loss(a + q), p.loss(b), p.loss(b + q));
+        let shortage = |n: f64, nq: f64| (n - nq) / q * inputs.period_demand;
+        let on_hand = |x: f64, n: f64, nq: f64| 0.5 * ((x - mu + n) + ((x + q) - mu + nq));
+        (
+            shortage(na, naq) - shortage(nb, nbq),
+            on_hand(b, nb, nbq) - on_hand(a, na, naq),
+        )
+    } else {
+        let (na, nb) = (p.loss(a), p.loss(b));
+        let (la, lb) = inputs.lead.map_or((0.0, 0.0), |l| (l.loss(a), l.loss(b)));
+        let review = inputs.review_periods.max(1) as f64;
+        let shortage = |n: f64, l: f64| (n - l).max(0.0) / review;
+        (
+            shortage(na, la) - shortage(nb, lb),
+            (b - mu + nb) - (a - mu + na),
+        )
+    }
+}
+
+/// Smallest multiple of `unit` (≥ 0) meeting the target.
+pub fn reorder_level(inputs: &LevelInputs<'_>, target: ServiceTarget, unit: f64) -> f64 {
+    let p = inputs.protection;
+    if p.mean() <= 0.0 {
+        return 0.0;
+    }
+    // Each probe says whether `s` meets the target and by how much (a margin ≥ 0 when it
+    // does, in any unit): the search interpolates on the margins.
+    let probe = |s: f64| -> (bool, f64) {
+        match target {
+            ServiceTarget::FillRate(f) => {
+                let m = fill_rate_at(inputs, s) - (f - 1e-12);
+                (m >= 0.0, m)
+            }
+            ServiceTarget::CycleServiceLevel(c) => {
+                let m = p.cdf(s) - (c - 1e-12);
+                (m >= 0.0, m)
+            }
+            ServiceTarget::ShortageWorth(worth) => {
+                // Stop at the first level where one more unit is not worth its holding.
+                // Far below the mean of protection demand one more unit saves nothing
+                // either (demand uses it up before the next delivery): the search starts
+                // above the mean, so it finds where the saving really runs out.
+                let (saved, held) = one_more_unit(inputs, s, unit);
+                let m = inputs.unit_cost * held - worth * saved;
+                (m > 0.0, m)
+            }
+        }
+    };
+    let sd = p.variance().sqrt();
+    let search = GridSearch {
+        unit,
+        guess: p.mean() + sd,
+        step: if sd > 0.0 { sd } else { unit },
+        upper: p.upper_bound(),
+    };
+    search.smallest(probe)
+}
+
+/// Where [`GridSearch::smallest`] starts looking.
+#[derive(Debug, Clone, Copy)]
+struct GridSearch {
+    /// Grid spacing (> 0).
+    unit: f64,
+    /// First level probed.
+    guess: f64,
+    /// First stride when bracketing (doubled until the bracket holds).
+    step: f64,
+    /// A level known to meet any target (bounds the bracket; exceeded if it does not).
+    upper: f64,
+}
+
+/// Largest grid index searched (levels beyond 2⁵² units are not representable exactly).
+const MAX_GRID_INDEX: u64 = 1 << 52;
+
+impl GridSearch {
+    /// Smallest grid point `k·unit ≥ 0` whose probe meets, for a probe that is monotone
+    /// (false below some point, true from it on).
+    ///
+    /// The point is bracketed by galloping from `guess` (strides `step`, `2·step`, …), then
+    /// the bracket `(lo, hi]` shrinks by interpolating the probe's margins (Illinois
+    /// variant of regula falsi), with a bisection whenever an interpolation step fails to
+    /// halve it. The answer is the one a plain bisection gives, typically with a third of
+    /// the probes: each probe costs loss-function evaluations, and a replay computes a
+    /// level per item and period.
+    fn smallest(&self, probe: impl Fn(f64) -> (bool, f64)) -> f64 {
+        let unit = self.unit;
+        let at = |k: u64| probe(k as f64 * unit);
+        let stride = ((self.step / unit).round() as u64).max(1);
+        let limit = ((self.upper / unit).ceil() as u64).clamp(1, MAX_GRID_INDEX);
+        let first = ((self.guess / unit).round().max(0.0) as u64).min(limit);
+        let (ok, m) = at(first);
+        let (mut lo, mut m_lo, mut hi, mut m_hi);
+        if ok {
+            (hi, m_hi) = (first, m);
+            let mut d = stride;
+            loop {
+                if hi == 0 {
+                    return 0.0;
+                }
+                let k = hi.saturating_sub(d);
+                let (ok, m) = at(k);
+                if !ok {
+                    (lo, m_lo) = (k, m);
+                    break;
+                }
+                (hi, m_hi) = (k, m);
+                d = d.saturating_mul(2);
+            }
+        } else {
+            (lo, m_lo) = (first, m);
+            let mut d = stride;
+            loop {
+                // Never step past the upper bound while below it: it usually meets.
+                let k = if lo < limit {
+                    lo.saturating_add(d).min(limit)
+                } else {
+                    lo.saturating_add(d)
+                };
+                if k > MAX_GRID_INDEX {
+                    return k as f64 * unit;
+                }
+                let (ok, m) = at(k);
+                if ok {
+                    (hi, m_hi) = (k, m);
+                    break;
+                }
+                (lo, m_lo) = (k, m);
+                d = d.saturating_mul(2);
+            }
+        }
+        // Invariant: probe(lo) fails, probe(hi) meets, lo < hi.
+        // > 0: hi kept that many probes in a row; < 0: lo kept.
+        let mut streak = 0i32;
+        let mut bisect_next = false;
+        while hi - lo > 1 {
+            let width = hi - lo;
+            let mid = if bisect_next || !(m_lo.is_finite() && m_hi.is_finite() && m_hi > m_lo) {
+                lo + width / 2
+            } else {
+                let t = (-m_lo / (m_hi - m_lo)).clamp(0.0, 1.0);
+                lo + (t * width as f64).round() as u64
+            }
+            .clamp(lo + 1, hi - 1);
+            let (ok, m) = at(mid);
+            if ok {
+                (hi, m_hi) = (mid, m);
+                // Illinois: the failing end survived again, so halve its margin.
+                streak = streak.min(0) - 1;
+                if streak <= -2 {
+                    m_lo *= 0.5;
+                }
+            } else {
+                (lo, m_lo) = (mid, m);
+                streak = streak.max(0) + 1;
+                if streak >= 2 {
+                    m_hi *= 0.5;
+                }
+            }
+            bisect_next = !bisect_next && (hi - lo) * 2 > width;
+        }
+        hi as f64 * unit
+    }
+}
+
+/// Round `q` up to a multiple of `unit`, tolerating float noise just above a multiple.
+pub fn round_up(q: f64, unit: f64) -> f64 {
+    if unit.is_nan() || unit <= 0.0 {
+        return q;
+    }
+    let n = q / unit;
+    let nearest = n.round();
+    let count = if (n - nearest).abs() <= 1e-9 * nearest.abs().max(1.0) {
+        nearest
+    } else {
+        n.ceil()
+    };
+    count * unit
+}
+
+/// An order for `need` units after applying the MOQ and the counting unit.
+pub fn round_order(need: f64, moq: f64, unit: f64) -> f64 {
+    if need <= 0.0 {
+        return 0.0;
+    }
+    round_up(need.max(moq), unit)
+}
+
+/// Economic order quantity `√(2KD/h)`; 0 when any input is not positive.
+pub fn eoq(order_cost: f64, holding_cost: f64, demand_per_period: f64) -> f64 {
+    if order_cost > 0.0 && holding_cost > 0.0 && demand_per_period > 0.0 {
+        (2.0 * order_cost * demand_per_period / holding_cost).sqrt()
+    } else {
+        0.0
+    }
+}
+
+/// Cost per period of ordering `q` at a time: `K·D/q + h·q/2`.
+pub fn eoq_cost(order_cost: f64, holding_cost: f64, demand_per_period: f64, q: f64) -> f64 {
+    order_cost * demand_per_period / q + holding_cost * q / 2.0
+}
+
+/// Newsvendor cost `h·E[(S − D)⁺] + p·E[(D − S)⁺] = h(S − μ) + (h + p)·n(S)`.
+pub fn newsvendor_cost(dist: &DemandDistribution, s: f64, holding: f64, stockout: f64) -> f64 {
+    holding * (s - dist.mean()) + (holding + stockout) * dist.loss(s)
+}
+
+/// Optimal newsvendor level for normal demand: `μ + σ·Φ⁻¹(p/(p+h))`, and its cost.
+pub fn newsvendor_normal(holding: f64, stockout: f64, mean: f64, sd: f64) -> (f64, f64) {
+    let z = inverse_standard_normal_cdf(stockout / (stockout + holding));
+    let s = mean + sd * z;
+    (s, (holding + stockout) * sd * standard_normal_pdf(z))
+}
+
+/// Optimal newsvendor level for Poisson demand (smallest `S` with `F(S) ≥ p/(p+h)`) and
+/// its cost.
+pub fn newsvendor_poisson(holding: f64, stockout: f64, mean: f64) -> (f64, f64) {
+    let dist = fit(mean, mean, 1.0, DistributionChoice::Poisson);
+    let s = dist.quantile(stockout / (stockout + holding));
+    (s, newsvendor_cost(&dist, s, holding, stockout))
+}
+
+/// `(r, Q)` by "EOQ plus safety stock" for normal demand (Snyder & Shen eq. 3.4, 5.21):
+/// `Q = EOQ`, `r` = the newsvendor level of lead-time demand.
+pub fn r_q_eoqss(
+    holding: f64,
+    stockout: f64,
+    order_cost: f64,
+    mean: f64,
+    sd: f64,
+    lead_time: f64,
+) -> (f64, f64) {
+    let (r, _) = newsvendor_normal(holding, stockout, mean * lead_time, sd * lead_time.sqrt());
+    (r, eoq(order_cost, holding, mean))
+}
+
+/// `(r, Q)` by the Hadley–Whitin loss-function approximation for normal demand:
+/// iterate `n(r) = hQ/(h+p)` and `Q = √(2[Kλ + (h+p)n⁽²⁾(r)]/h)` from `Q = EOQ`.
+pub fn r_q_loss_function_approximation(
+    holding: f64,
+    stockout: f64,
+    order_cost: f64,
+    mean: f64,
+    sd: f64,
+    lead_time: f64,
+) -> (f64, f64) {
+    let mu = mean * lead_time;
+    let sigma = sd * lead_time.sqrt();
+    let mut q = eoq(order_cost, holding, mean);
+    let mut r = 0.0;
+    for _ in 0..1000 {
+        let target = holding * q / (holding + stockout);
+        let z = crate::distribution::inverse_standard_normal_loss(target / sigma);
+        let r_new = mu + sigma * z;
+        let q_new = (2.0
+            * (order_cost * mean + (holding + stockout) * normal_second_loss(r_new, mu, sigma))
+            / holding)
+            .sqrt();
+        let done = (q_new - q).abs() <= 1e-10 && (r_new - r).abs() <= 1e-10;
+        q = q_new;
+        r = r_new;
+        if done {
+            break;
+        }
+    }
+    (r, q)
+}
+
+/// Expected cost per period of an `(r, Q)` policy with Poisson lead-time demand
+/// (Snyder & Shen eq. 5.48): `[Kλ + Σ_{y=r+1}^{r+Q} g(y)] / Q`.
+pub fn r_q_cost_poisson(
+    r: i64,
+    q: i64,
+    holding: f64,
+    stockout: f64,
+    order_cost: f64,
+    mean: f64,
+    lead_time: f64,
+) -> f64 {
+    let dist = fit(
+        mean * lead_time,
+        mean * lead_time,
+        1.0,
+        DistributionChoice::Poisson,
+    );
+    let g: f64 = ((r + 1)..=(r + q))
+        .map(|y| newsvendor_cost(&dist, y as f64, holding, stockout))
+        .sum();
+    (order_cost * mean + g) / q as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(lead_time: usize) -> ItemParams {
+        ItemParams {
+            lead_time,
+            unit_cost: Nanos(2 * Nanos::PER_UNIT),
+            order_cost: Nanos(5 * Nanos::PER_UNIT),
+            holding_cost: Some(Nanos(Nanos::PER_UNIT / 100)),
+            moq: 0.0,
+            unit: 1.0,
+        }
+    }
+
+    #[test]
+    fn reorder_point_is_min_plus_lead_time_demand() {
+        let est = DemandEstimate {
+            mean_per_period: 2.0,
+            variance_per_period: 6.0,
+        };
+        let p = compute_policy(
+            est,
+            &item(3),
+            &PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95)),
+            &[],
+            0,
+        );
+        assert_eq!(p.protection_periods, 4);
+        assert!((p.ltd_mean - 8.0).abs() < 1e-9);
+        assert!((p.min + p.ltd_mean - p.reorder_point).abs() < 1e-9);
+        assert_eq!(p.reorder_point, p.reorder_point.round(), "whole units");
+        assert_eq!(p.max, p.reorder_point);
+    }
+
+    #[test]
+    fn higher_fill_target_never_lowers_the_level() {
+        let est = DemandEstimate {
+            mean_per_period: 0.3,
+            variance_per_period: 1.5,
+        };
+        let mut last = 0.0;
+        for f in [0.5, 0.8, 0.9, 0.95, 0.99, 0.999] {
+            let spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(f));
+            let s = compute_policy(est, &item(8), &spec, &[], 0).reorder_point;
+            assert!(s >= last, "{f}: {s} < {last}");
+            last = s;
+        }
+    }
+
+    #[test]
+    fn level_meets_the_fill_target_and_one_unit_less_does_not() {
+        let est = DemandEstimate {
+            mean_per_period: 1.2,
+            variance_per_period: 4.0,
+        };
+        let spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95));
+        let it = item(5);
+        let p = compute_policy(est, &it, &spec, &[], 0);
+        let prot = interval_distribution(est, 6, 1.0, &spec, &[], 0);
+        let lead = interval_distribution(est, 5, 1.0, &spec, &[], 0);
+        let inputs = LevelInputs {
+            protection: &prot,
+            lead: Some(&lead),
+            period_demand: 1.2,
+            review_periods: 1,
+            lot: 0.0,
+            unit_cost: 2.0,
+        };
+        assert!(fill_rate_at(&inputs, p.reorder_point) >= 0.95);
+        assert!(fill_rate_at(&inputs, p.reorder_point - 1.0) < 0.95);
+    }
+
+    #[test]
+    fn approximate_formula_is_more_conservative_than_exact() {
+        let est = DemandEstimate {
+            mean_per_period: 1.0,
+            variance_per_period: 3.0,
+        };
+        let mut spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.9));
+        let exact = compute_policy(est, &item(10), &spec, &[], 0).reorder_point;
+        spec.shortage = ShortageFormula::Approximate;
+        let approx = compute_policy(est, &item(10), &spec, &[], 0).reorder_point;
+        assert!(approx >= exact);
+    }
+
+    #[test]
+    fn cycle_service_level_is_the_protection_quantile() {
+        let est = DemandEstimate {
+            mean_per_period: 2.0,
+            variance_per_period: 2.0,
+        };
+        let spec = PolicySpec {
+            distribution: DistributionChoice::Poisson,
+            ..PolicySpec::periodic_order_up_to(ServiceTarget::CycleServiceLevel(0.9))
+        };
+        let p = compute_policy(est, &item(1), &spec, &[], 0);
+        // Poisson(4): F(6) = 0.889, F(7) = 0.949.
+        assert_eq!(p.reorder_point, 7.0);
+    }
+
+    #[test]
+    fn lot_sized_policy_orders_eoq_rounded_to_the_unit_and_moq() {
+        let est = DemandEstimate {
+            mean_per_period: 1.0,
+            variance_per_period: 2.0,
+        };
+        let spec = PolicySpec {
+            lot_sizing: LotSizing::UpToMax,
+            ..PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95))
+        };
+        let mut it = item(2);
+        // EOQ = √(2·5·1/0.01) = 31.62 → 32.
+        let p = compute_policy(est, &it, &spec, &[], 0);
+        assert!((p.eoq - 31.622_776_601_683_793).abs() < 1e-9);
+        assert_eq!(p.lot, 32.0);
+        assert_eq!(p.max, p.reorder_point + 32.0);
+        it.moq = 40.0;
+        assert_eq!(compute_policy(est, &it, &spec, &[], 0).lot, 40.0);
+    }
+
+    #[test]
+    fn no_demand_means_no_stock() {
+        let est = DemandEstimate {
+            mean_per_period: 0.0,
+            variance_per_period: 0.0,
+        };
+        let spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.99));
+        let p = compute_policy(est, &item(4), &spec, &[], 0);
+        assert_eq!((p.reorder_point, p.max, p.eoq), (0.0, 0.0, 0.0));
+        assert_eq!(p.distribution, "zero");
+    }
+
+    #[test]
+    fn round_up_ignores_float_noise_but_rounds_real_fractions_up() {
+        assert_eq!(round_up(0.06000000000000001, 0.02), 0.06);
+        assert!((round_up(0.061, 0.02) - 0.08).abs() < 1e-12);
+        assert_eq!(round_order(3.0, 10.0, 1.0), 10.0);
+        assert_eq!(round_order(0.0, 10.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn one_more_unit_agrees_with_the_shortage_and_stock_formulas() {
+        let est = DemandEstimate {
+            mean_per_period: 0.8,
+            variance_per_period: 5.0,
+        };
+        let spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.9));
+        let prot = interval_distribution(est, 7, 1.0, &spec, &[], 0);
+        let lead = interval_distribution(est, 6, 1.0, &spec, &[], 0);
+        for (lead, lot) in [(Some(&lead), 0.0), (None, 0.0), (None, 4.0)] {
+            let inputs = LevelInputs {
+                protection: &prot,
+                lead,
+                period_demand: 0.8,
+                review_periods: 1,
+                lot,
+                unit_cost: 2.0,
+            };
+            for s in [0.0, 1.0, 3.0, 6.5, 20.0] {
+                let (saved, held) = one_more_unit(&inputs, s, 1.0);
+                let want_saved =
+                    shortage_per_period(&inputs, s) - shortage_per_period(&inputs, s + 1.0);
+                let want_held = expected_on_hand(&inputs, s + 1.0) - expected_on_hand(&inputs, s);
+                assert!((saved - want_saved).abs() < 1e-12, "{s} {lot}");
+                assert!((held - want_held).abs() < 1e-12, "{s} {lot}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_level_search_finds_the_smallest_level_a_linear_scan_finds() {
+        let spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.9));
+        for (mean, var, unit) in [
+            (0.3, 4.0, 1.0),
+            (2.0, 2.5, 1.0),
+            (0.5, 9.0, 0.02),
+            (6.0, 400.0, 0.1),
+            (40.0, 60.0, 1.0),
+        ] {
+            let est = DemandEstimate {
+                mean_per_period: mean,
+                variance_per_period: var,
+            };
+            let prot = interval_distribution(est, 9, unit, &spec, &[], 0);
+            let lead = interval_distribution(est, 8, unit, &spec, &[], 0);
+            let inputs = LevelInputs {
+                protection: &prot,
+                lead: Some(&lead),
+                period_demand: mean,
+                review_periods: 1,
+                lot: 0.0,
+                unit_cost: 3.0,
+            };
+            let targets = [
+                ServiceTarget::FillRate(0.5),
+                ServiceTarget::FillRate(0.97),
+                ServiceTarget::CycleServiceLevel(0.9),
+                ServiceTarget::ShortageWorth(0.5),
+                ServiceTarget::ShortageWorth(1e3),
+                ServiceTarget::ShortageWorth(1e7),
+            ];
+            for target in targets {
+                let meets = |s: f64| match target {
+                    ServiceTarget::FillRate(f) => fill_rate_at(&inputs, s) >= f - 1e-12,
+                    ServiceTarget::CycleServiceLevel(c) => prot.cdf(s) >= c - 1e-12,
+                    ServiceTarget::ShortageWorth(w) => {
+                        let (saved, held) = one_more_unit(&inputs, s, unit);
+                        w * saved < inputs.unit_cost * held
+                    }
+                };
+                let found = reorder_level(&inputs, target, unit);
+                let k = (found / unit).round() as u64;
+                let case = format!(
+                    "{} mean {mean} var {var} unit {unit} {target:?}",
+                    prot.name()
+                );
+                assert!(meets(found), "{case}: {found} does not meet");
+                assert!(
+                    k == 0 || !meets((k - 1) as f64 * unit),
+                    "{case}: {found} is not the first"
+                );
+                if !matches!(target, ServiceTarget::ShortageWorth(_)) {
+                    // Fill rate and service level grow with the level: the first level
+                    // meeting them from 0 up is the answer.
+                    let mut first = 0u64;
+                    while !meets(first as f64 * unit) {
+                        first += 1;
+                    }
+                    assert_eq!(k, first, "{case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn eoq_is_zero_without_costs() {
+        assert_eq!(eoq(0.0, 1.0, 5.0), 0.0);
+        assert_eq!(eoq(5.0, 0.0, 5.0), 0.0);
+    }
+}

@@ -1,0 +1,53 @@
+//! Aftercare persistence.
+//!
+//! The only crate that names sqlx. One [`Db`] over SQLite (the embedded default) or
+//! PostgreSQL (for a fleet of stateless servers), chosen at run time from the URL. SQL is
+//! written once where it is portable (`$1` placeholders, `RETURNING`, `ON CONFLICT`) and run
+//! on either pool by [`on_db!`]/[`on_tx!`]; where dialects differ, a plain `match`.
+//!
+//! Encodings shared by both engines: ids `BIGINT`, instants `BIGINT` UTC milliseconds,
+//! money `BIGINT` minor units, enums `TEXT` with a `CHECK`, booleans `BOOLEAN`.
+
+pub mod audit;
+mod connect;
+pub mod copy;
+mod error;
+pub mod org;
+pub mod schema;
+pub mod sessions;
+pub mod settings;
+pub mod testing;
+pub mod tokens;
+pub mod users;
+
+pub use connect::{Backend, ConnectOptions, Db, DbUrl, Tx};
+pub use error::{StoreError, StoreResult};
+
+/// Run the same body on whichever pool `db` holds; `$pool` is bound to the concrete pool.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Run the same body on whichever transaction `tx` holds; `$conn` is bound to the
+/// transaction's connection (an executor).
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}

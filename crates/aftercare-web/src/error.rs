@@ -1,0 +1,132 @@
+//! The one mapping from application errors to HTTP: a status and
+//! `{"error": {"code": "...", "message": "...", "details": ...}}`.
+
+use aftercare_app::AppError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error returned by an API handler.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+/// HTTP status for an application error.
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The JSON error body; internals of a 500 are logged, never echoed.
+pub fn body_of(e: &AppError) -> serde_json::Value {
+    let (message, details) = match e {
+        AppError::Unexpected(inner) => {
+            tracing::error!(error = %inner, "internal error");
+            ("internal error; the request id in the x-request-id header identifies it in the server log".to_string(), serde_json::Value::Null)
+        }
+        AppError::Invalid(fields) => (e.to_string(), json!({ "fields": fields })),
+        AppError::Throttled { retry_after_secs } => (
+            e.to_string(),
+            json!({ "retry_after_secs": retry_after_secs }),
+        ),
+        other => (other.to_string(), serde_json::Value::Null),
+    };
+    json!({ "error": { "code": e.code(), "message": message, "details": details } })
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (status_of(&self.0), axum::Json(body_of(&self.0))).into_response();
+        if let AppError::Throttled { retry_after_secs } = self.0
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+/// A JSON error for a request the router could not match (API) or a plain 404 page.
+pub async fn not_found_fallback(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError(AppError::not_found(format!("route {}", uri.path()))).into_response()
+    } else {
+        crate::ui::error_page(
+            StatusCode::NOT_FOUND,
+            aftercare_domain::settings::Lang::ZhCn,
+            "error.not_found",
+        )
+    }
+}
+
+/// A panic becomes a 500 with the standard body; the panic itself is logged.
+pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError(AppError::Unexpected("panic".into())).into_response()
+}
+
+/// Map a request-body rejection (bad JSON, wrong content type) to our error shape.
+pub fn rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError(AppError::invalid("body", e.body_text()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_never_echoes_its_details() {
+        let body = body_of(&AppError::Unexpected(
+            "password authentication failed for user app at 10.0.0.5".into(),
+        ));
+        let text = body.to_string();
+        assert!(
+            !text.contains("10.0.0.5") && !text.contains("password"),
+            "{text}"
+        );
+        assert_eq!(body["error"]["code"], "internal");
+        assert_eq!(
+            status_of(&AppError::Unexpected(String::new())),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn each_error_kind_maps_to_its_status() {
+        assert_eq!(
+            status_of(&AppError::Unauthenticated),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(status_of(&AppError::forbidden("x")), StatusCode::FORBIDDEN);
+        assert_eq!(status_of(&AppError::not_found("x")), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status_of(&AppError::invalid("f", "r")),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_of(&AppError::Conflict {
+                code: "c".into(),
+                message: "m".into()
+            }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status_of(&AppError::Throttled {
+                retry_after_secs: 1
+            }),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+}

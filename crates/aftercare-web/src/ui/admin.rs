@@ -1,0 +1,393 @@
+//! Admin pages: users, API tokens, company settings, audit log.
+
+use super::{Page, app_error_page, format_instant, render, role_key};
+use crate::middleware::CurrentUser;
+use crate::state::AppState;
+use aftercare_app::AppError;
+use aftercare_app::admin::{AddUser, AuditFilter};
+use aftercare_domain::settings::{CompanySettings, Lang};
+use aftercare_domain::{ApiTokenId, Role, UserId};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+/// A user row.
+pub struct UserRow {
+    id: i64,
+    login: String,
+    display_name: String,
+    role_key: &'static str,
+    binding: String,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersTemplate {
+    page: Page,
+    rows: Vec<UserRow>,
+    roles: Vec<(&'static str, &'static str)>,
+    form: UserForm,
+}
+
+/// The add-user form.
+#[derive(Deserialize, Default, Clone)]
+pub struct UserForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    station: String,
+    #[serde(default)]
+    brand: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Query with a success flag after a redirect.
+#[derive(Deserialize, Default)]
+pub struct Done {
+    ok: Option<String>,
+}
+
+async fn users_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: UserForm,
+    error: Option<&AppError>,
+    ok: bool,
+) -> Response {
+    let list = match state.app.list_users(&user.actor()).await {
+        Ok(l) => l,
+        Err(e) => return app_error_page(user, &e),
+    };
+    let mut page = Page::for_user(user, "users.title", "/admin/users");
+    if let Some(e) = error {
+        page = page.with_error(e);
+    }
+    if ok {
+        page.notice = Some(page.tr.t("users.created").to_string());
+    }
+    let page_tr = page.tr;
+    let rows = list
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id.0,
+            binding: u
+                .station_id
+                .map(|s| format!("{} #{s}", page_tr.t("users.bound_station")))
+                .or(u
+                    .brand_id
+                    .map(|b| format!("{} #{b}", page_tr.t("users.bound_brand"))))
+                .unwrap_or_default(),
+            login: u.login,
+            display_name: u.display_name,
+            role_key: role_key(u.role),
+            active: u.active,
+        })
+        .collect();
+    let roles = Role::ALL.iter().map(|r| (r.code(), role_key(*r))).collect();
+    let mut resp = render(&UsersTemplate {
+        page,
+        rows,
+        roles,
+        form,
+    });
+    if error.is_some() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /admin/users`.
+pub async fn users(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(done): Query<Done>,
+) -> Response {
+    users_page(&state, &user, UserForm::default(), None, done.ok.is_some()).await
+}
+
+/// `POST /admin/users`.
+pub async fn add_user(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(form): Form<UserForm>,
+) -> Response {
+    let role = match Role::parse(&form.role) {
+        Ok(r) => r,
+        Err(e) => {
+            let err = AppError::invalid("role", e.to_string());
+            return users_page(&state, &user, form, Some(&err), false).await;
+        }
+    };
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let req = AddUser {
+        login: form.login.clone(),
+        display_name: non_empty(&form.display_name),
+        role,
+        station: non_empty(&form.station),
+        technician: None,
+        brand: non_empty(&form.brand),
+        password: form.password.clone(),
+    };
+    match state.app.add_user(&user.actor(), req).await {
+        Ok(_) => Redirect::to("/admin/users?ok=1").into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let mut form = form;
+            form.password.clear();
+            users_page(&state, &user, form, Some(&e), false).await
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// The enable/disable form.
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    active: String,
+}
+
+/// `POST /admin/users/{id}/active`.
+pub async fn set_active(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+    Form(form): Form<ActiveForm>,
+) -> Response {
+    match state
+        .app
+        .set_user_active(&user.actor(), UserId(id), form.active == "true")
+        .await
+    {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// A token row.
+pub struct TokenRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    user_id: i64,
+    created: String,
+    last_used: Option<String>,
+    revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensTemplate {
+    page: Page,
+    rows: Vec<TokenRow>,
+    secret: Option<String>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    user: &CurrentUser,
+    secret: Option<String>,
+    error: Option<&AppError>,
+) -> Response {
+    let (list, settings) = match (
+        state.app.list_api_tokens(&user.actor()).await,
+        state.app.company_settings().await,
+    ) {
+        (Ok(l), Ok(s)) => (l, s),
+        (Err(e), _) | (_, Err(e)) => return app_error_page(user, &e),
+    };
+    let mut page = Page::for_user(user, "tokens.title", "/admin/tokens");
+    if let Some(e) = error {
+        page = page.with_error(e);
+    }
+    let tz = settings.time_zone;
+    let rows = list
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id.0,
+            name: t.name,
+            prefix: t.prefix,
+            user_id: t.user_id.0,
+            created: format_instant(t.created_at.0, &tz),
+            last_used: t.last_used_at.map(|i| format_instant(i.0, &tz)),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    render(&TokensTemplate { page, rows, secret })
+}
+
+/// `GET /admin/tokens`.
+pub async fn tokens(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Response {
+    tokens_page(&state, &user, None, None).await
+}
+
+/// The create-token form.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+    login: String,
+}
+
+/// `POST /admin/tokens`: the page shows the secret once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    match state
+        .app
+        .create_api_token(&user.actor(), &form.name, &form.login)
+        .await
+    {
+        Ok(created) => tokens_page(&state, &user, Some(created.secret), None).await,
+        Err(e @ AppError::Invalid(_)) => tokens_page(&state, &user, None, Some(&e)).await,
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// `POST /admin/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Response {
+    match state
+        .app
+        .revoke_api_token(&user.actor(), ApiTokenId(id))
+        .await
+    {
+        Ok(()) => Redirect::to("/admin/tokens").into_response(),
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsTemplate {
+    page: Page,
+    s: CompanySettings,
+}
+
+/// `GET /admin/settings`.
+pub async fn settings(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(done): Query<Done>,
+) -> Response {
+    if let Err(e) = user
+        .actor()
+        .require(&[Role::Admin], "change company settings")
+    {
+        return app_error_page(&user, &e);
+    }
+    match state.app.company_settings().await {
+        Ok(s) => {
+            let mut page = Page::for_user(&user, "settings.title", "/admin/settings");
+            if done.ok.is_some() {
+                page.notice = Some(page.tr.t("settings.saved").to_string());
+            }
+            render(&SettingsTemplate { page, s })
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// The settings form.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    company_name: String,
+    time_zone: String,
+    currency: String,
+    default_language: String,
+}
+
+/// `POST /admin/settings`.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(f): Form<SettingsForm>,
+) -> Response {
+    let s = CompanySettings {
+        company_name: f.company_name,
+        time_zone: f.time_zone.trim().to_string(),
+        currency: f.currency.trim().to_string(),
+        default_language: Lang::parse(&f.default_language).unwrap_or_default(),
+    };
+    match state
+        .app
+        .update_company_settings(&user.actor(), s.clone())
+        .await
+    {
+        Ok(_) => Redirect::to("/admin/settings?ok=1").into_response(),
+        Err(e @ AppError::Invalid(_)) => {
+            let page = Page::for_user(&user, "settings.title", "/admin/settings").with_error(&e);
+            let mut resp = render(&SettingsTemplate { page, s });
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// An audit row.
+pub struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    object: String,
+    change: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTemplate {
+    page: Page,
+    rows: Vec<AuditRow>,
+}
+
+/// `GET /admin/audit`.
+pub async fn audit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Response {
+    let filter = AuditFilter {
+        limit: 200,
+        ..Default::default()
+    };
+    let (entries, settings) = match (
+        state.app.audit_log(&user.actor(), filter).await,
+        state.app.company_settings().await,
+    ) {
+        (Ok(e), Ok(s)) => (e, s),
+        (Err(e), _) | (_, Err(e)) => return app_error_page(&user, &e),
+    };
+    let rows = entries
+        .into_iter()
+        .map(|e| AuditRow {
+            at: format_instant(e.at.0, &settings.time_zone),
+            actor: e.actor_login,
+            action: e.action,
+            object: format!("{} {}", e.object_type, e.object_id),
+            change: match (&e.before, &e.after) {
+                (Some(b), Some(a)) => format!("{b} → {a}"),
+                (None, Some(a)) => a.to_string(),
+                (Some(b), None) => b.to_string(),
+                (None, None) => String::new(),
+            },
+        })
+        .collect();
+    render(&AuditTemplate {
+        page: Page::for_user(&user, "audit.title", "/admin/audit"),
+        rows,
+    })
+}

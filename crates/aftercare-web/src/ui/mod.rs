@@ -1,0 +1,276 @@
+//! The server-rendered web UI. Pages work as plain links and forms; a little of our own
+//! JavaScript (static/app.js) only enhances them.
+
+mod admin;
+mod auth;
+mod home;
+mod org;
+
+use crate::i18n::Tr;
+use crate::middleware::CurrentUser;
+use crate::state::AppState;
+use aftercare_app::AppError;
+use aftercare_domain::Role;
+use aftercare_domain::settings::Lang;
+use askama::Template;
+use axum::Router;
+use axum::http::Method;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+
+/// UI routes reachable without logging in.
+pub fn public_router() -> Router<AppState> {
+    Router::new().route("/login", get(auth::login_page).post(auth::login_submit))
+}
+
+/// UI routes behind authentication, as (method, path, handler): the router is built from
+/// this list and the deny-by-default test walks the same list.
+pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/", get(home::home)),
+        (Method::POST, "/logout", post(auth::logout)),
+        (Method::POST, "/lang", post(auth::switch_language)),
+        (Method::GET, "/stations", get(org::stations)),
+        (Method::GET, "/warehouses", get(org::warehouses)),
+        (Method::GET, "/admin/users", get(admin::users)),
+        (Method::POST, "/admin/users", post(admin::add_user)),
+        (
+            Method::POST,
+            "/admin/users/{id}/active",
+            post(admin::set_active),
+        ),
+        (Method::GET, "/admin/tokens", get(admin::tokens)),
+        (Method::POST, "/admin/tokens", post(admin::create_token)),
+        (
+            Method::POST,
+            "/admin/tokens/{id}/revoke",
+            post(admin::revoke_token),
+        ),
+        (Method::GET, "/admin/settings", get(admin::settings)),
+        (Method::POST, "/admin/settings", post(admin::save_settings)),
+        (Method::GET, "/admin/audit", get(admin::audit)),
+    ]
+}
+
+/// The protected UI router.
+pub fn protected_router() -> Router<AppState> {
+    protected_routes()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        })
+}
+
+/// One entry of the navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    /// Translation key of the label.
+    pub key: &'static str,
+    /// Link.
+    pub href: &'static str,
+}
+
+/// (label key, link, roles that see it): the navigation by role.
+const NAV: &[(&str, &str, &[Role])] = &[
+    ("nav.home", "/", &Role::ALL),
+    (
+        "nav.stations",
+        "/stations",
+        &[
+            Role::Admin,
+            Role::Manager,
+            Role::Agent,
+            Role::Dispatcher,
+            Role::Warehouse,
+        ],
+    ),
+    ("nav.my_station", "/stations", &[Role::Station]),
+    (
+        "nav.warehouses",
+        "/warehouses",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    ("nav.users", "/admin/users", &[Role::Admin]),
+    ("nav.tokens", "/admin/tokens", &[Role::Admin]),
+    ("nav.settings", "/admin/settings", &[Role::Admin]),
+    ("nav.audit", "/admin/audit", &[Role::Admin]),
+];
+
+/// The navigation a role sees.
+pub fn nav_for(role: Role) -> Vec<NavItem> {
+    NAV.iter()
+        .filter(|(_, _, roles)| roles.contains(&role))
+        .map(|(key, href, _)| NavItem { key, href })
+        .collect()
+}
+
+/// What every page's layout needs.
+pub struct Page {
+    /// Translator.
+    pub tr: Tr,
+    /// Page title key.
+    pub title: &'static str,
+    /// The logged-in user's name and role label key, if any.
+    pub user_name: Option<String>,
+    /// Role label key.
+    pub role_key: &'static str,
+    /// Navigation.
+    pub nav: Vec<NavItem>,
+    /// Link of the current page, to mark it in the navigation.
+    pub current: &'static str,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// One-off notice to show (already translated or data).
+    pub notice: Option<String>,
+    /// Error lines to show.
+    pub errors: Vec<String>,
+}
+
+impl Page {
+    /// The layout context for a logged-in user.
+    pub fn for_user(user: &CurrentUser, title: &'static str, current: &'static str) -> Page {
+        Page {
+            tr: Tr::new(user.lang),
+            title,
+            user_name: Some(user.display_name.clone()),
+            role_key: role_key(user.principal.role),
+            nav: nav_for(user.principal.role),
+            current,
+            csrf: user.csrf_token.clone().unwrap_or_default(),
+            notice: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The layout context for an anonymous visitor.
+    pub fn anonymous(lang: Lang, title: &'static str) -> Page {
+        Page {
+            tr: Tr::new(lang),
+            title,
+            user_name: None,
+            role_key: "",
+            nav: Vec::new(),
+            current: "",
+            csrf: String::new(),
+            notice: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Show the lines of an application error on the page.
+    pub fn with_error(mut self, e: &AppError) -> Page {
+        self.errors = error_lines(self.tr, e);
+        self
+    }
+}
+
+/// The translation key of a role's label.
+pub fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "role.admin",
+        Role::Manager => "role.manager",
+        Role::Agent => "role.agent",
+        Role::Dispatcher => "role.dispatcher",
+        Role::Warehouse => "role.warehouse",
+        Role::Station => "role.station",
+        Role::Technician => "role.technician",
+        Role::Brand => "role.brand",
+    }
+}
+
+fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Invalid(fields) => {
+            let mut lines = vec![tr.t("error.invalid").to_string()];
+            lines.extend(fields.iter().map(|f| format!("{}: {}", f.field, f.reason)));
+            lines
+        }
+        AppError::Conflict { message, .. } => vec![format!("{} {message}", tr.t("error.conflict"))],
+        AppError::Forbidden { .. } => vec![tr.t("error.forbidden").to_string()],
+        AppError::NotFound { .. } => vec![tr.t("error.not_found").to_string()],
+        _ => vec![tr.t("error.internal").to_string()],
+    }
+}
+
+/// Render a template to a response.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    page: Page,
+    message_key: &'static str,
+}
+
+/// A full error page with a translated message.
+pub fn error_page(status: StatusCode, lang: Lang, message_key: &'static str) -> Response {
+    let page = Page::anonymous(lang, "error.title");
+    let mut resp = render(&ErrorTemplate { page, message_key });
+    *resp.status_mut() = status;
+    resp
+}
+
+/// A use-case failure shown as a page for this user.
+pub fn app_error_page(user: &CurrentUser, e: &AppError) -> Response {
+    let (status, key) = match e {
+        AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "error.forbidden"),
+        AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "error.not_found"),
+        AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
+    };
+    let mut page = Page::for_user(user, "error.title", "");
+    if matches!(e, AppError::Unexpected(_)) {
+        tracing::error!(error = %e, "page failed");
+    } else {
+        page = page.with_error(e);
+    }
+    let mut resp = render(&ErrorTemplate {
+        page,
+        message_key: key,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+/// Format UTC milliseconds in the company time zone.
+pub fn format_instant(ms: i64, tz: &str) -> String {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    aftercare_domain::Instant(ms)
+        .to_utc()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_sees_its_own_navigation() {
+        let keys = |r| nav_for(r).into_iter().map(|n| n.key).collect::<Vec<_>>();
+        assert!(keys(Role::Admin).contains(&"nav.users"));
+        assert!(!keys(Role::Manager).contains(&"nav.users"));
+        assert!(keys(Role::Station).contains(&"nav.my_station"));
+        assert!(!keys(Role::Station).contains(&"nav.stations"));
+        assert_eq!(keys(Role::Brand), vec!["nav.home"]);
+    }
+
+    #[test]
+    fn instants_are_shown_in_the_company_time_zone() {
+        // 2026-01-01T00:00:00Z is 08:00 in Shanghai.
+        assert_eq!(
+            format_instant(1_767_225_600_000, "Asia/Shanghai"),
+            "2026-01-01 08:00"
+        );
+    }
+}

@@ -1,0 +1,627 @@
+//! The real server on a random port against a fresh database (SQLite always, PostgreSQL when
+//! `AFTERCARE_TEST_POSTGRES_URL` is set), driven over HTTP.
+
+use aftercare_app::admin::AddUser;
+use aftercare_app::{Actor, App, AppConfig};
+use aftercare_domain::Role;
+use aftercare_store::testing::{TestDb, each_backend};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    app: App,
+    _db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    async fn start(db: TestDb) -> Server {
+        let app = App::new(db.db.clone(), AppConfig::default());
+        let state = aftercare_web::AppState::new(
+            app.clone(),
+            Default::default(),
+            aftercare_web::install_metrics(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(aftercare_web::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Server {
+            base,
+            app,
+            _db: db,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    async fn add_user(&self, login: &str, role: Role, station: Option<&str>) {
+        self.app
+            .add_user(
+                &Actor::Cli,
+                AddUser {
+                    login: login.into(),
+                    display_name: Some(format!("{login} 先生")),
+                    role,
+                    station: station.map(str::to_string),
+                    technician: None,
+                    brand: None,
+                    password: "password123".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn servers() -> Vec<Server> {
+    let mut out = Vec::new();
+    for db in each_backend().await.unwrap() {
+        out.push(Server::start(db).await);
+    }
+    out
+}
+
+/// Log in through the form; returns the client (with the session cookie) and the CSRF token.
+async fn login(s: &Server, login: &str) -> (reqwest::Client, String) {
+    let c = client();
+    let r = c
+        .post(s.url("/login"))
+        .form(&[("login", login), ("password", "password123"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {login} failed");
+    let home = c
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = home
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    (c, csrf)
+}
+
+async fn seed_station(s: &Server, code: &str) {
+    use aftercare_store::org::{self, NewRegion, NewStation};
+    let db = &s.app.db;
+    let mut tx = db.begin_write().await.unwrap();
+    let region = org::insert_region(
+        &mut tx,
+        &NewRegion {
+            parent_id: None,
+            code: format!("R-{code}"),
+            name_zh: "成都市".into(),
+            name_en: "Chengdu".into(),
+            level: aftercare_domain::org::RegionLevel::City,
+            tier: aftercare_domain::org::Tier::Urban,
+        },
+    )
+    .await
+    .unwrap();
+    org::insert_station(
+        &mut tx,
+        &NewStation {
+            code: code.into(),
+            name: format!("{code} 维修站"),
+            region_id: region,
+            address: "x".into(),
+            phone: "028-1".into(),
+            contact: "王".into(),
+            capacity: 10,
+            score: 80,
+            active: true,
+            coverage: vec![region],
+            product_lines: vec![],
+        },
+        aftercare_domain::Instant(0),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1").replace("{*path}", "app.css")
+}
+
+#[tokio::test]
+async fn every_non_public_route_refuses_anonymous_requests() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    let c = client();
+    let doc: Value = {
+        // The OpenAPI document is itself protected: read it as an admin.
+        s.add_user("admin", Role::Admin, None).await;
+        let (ac, _) = login(&s, "admin").await;
+        ac.get(s.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = c
+                .request(m, s.url(&concrete(path)))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert!(r.headers().contains_key("x-request-id"));
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "auth.required", "{method} {path}");
+            checked += 1;
+        }
+    }
+    for (method, path, _) in aftercare_web::ui::protected_routes() {
+        let r = c
+            .request(method.clone(), s.url(&concrete(path)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{method} {path}");
+        let loc = r.headers()["location"].to_str().unwrap();
+        assert!(loc.starts_with("/login?next="), "{method} {path} -> {loc}");
+        checked += 1;
+    }
+    for path in ["/metrics", "/api/v1/openapi.json"] {
+        let r = c.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} routes checked");
+    for path in ["/login", "/healthz", "/readyz", "/static/app.css"] {
+        let r = c.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "public {path}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn login_shows_the_shell_and_logout_ends_the_session() {
+    for s in servers().await {
+        s.add_user("manager", Role::Manager, None).await;
+        let c = client();
+        let bad = c
+            .post(s.url("/login"))
+            .form(&[("login", "manager"), ("password", "wrong-password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+        let (c, csrf) = login(&s, "manager").await;
+        let home = c
+            .get(s.url("/"))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap();
+        let cookie_flags = home.headers().get_all("set-cookie").iter().count();
+        assert_eq!(cookie_flags, 0, "no cookie churn on a normal page");
+        let html = home.text().await.unwrap();
+        assert!(html.contains("manager 先生"));
+        assert!(html.contains("data-nav=\"nav.stations\""));
+        assert!(
+            !html.contains("data-nav=\"nav.users\""),
+            "managers do not administer users"
+        );
+        let out = c
+            .post(s.url("/logout"))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::SEE_OTHER);
+        let after = c.get(s.url("/")).send().await.unwrap();
+        assert_eq!(after.status(), StatusCode::SEE_OTHER, "{}", s._db.label);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    s.add_user("agent", Role::Agent, None).await;
+    let r = client()
+        .post(s.url("/login"))
+        .form(&[("login", "agent"), ("password", "password123")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("aftercare_session="))
+        .unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Max-Age="), "{cookie}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_failures_throttle_the_account_even_with_the_right_password() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    s.add_user("agent", Role::Agent, None).await;
+    let c = client();
+    for _ in 0..5 {
+        let r = c
+            .post(s.url("/login"))
+            .form(&[("login", "agent"), ("password", "nope-nope")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = c
+        .post(s.url("/login"))
+        .form(&[("login", "agent"), ("password", "password123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let api = s
+        .app
+        .login("agent", "password123", "9.9.9.9")
+        .await
+        .unwrap_err();
+    assert!(matches!(api, aftercare_app::AppError::Throttled { .. }));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn state_changing_forms_need_the_csrf_token_and_our_origin() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    s.add_user("agent", Role::Agent, None).await;
+    let (c, csrf) = login(&s, "agent").await;
+    let r = c
+        .post(s.url("/lang"))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no token");
+    let r = c
+        .post(s.url("/lang"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("lang", "en"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "cross-site");
+    let r = c
+        .post(s.url("/lang"))
+        .form(&[("lang", "en"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<html lang=\"en\">"),
+        "language switched and saved"
+    );
+    assert!(html.contains("Log out"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn api_tokens_authenticate_until_revoked_and_roles_are_enforced() {
+    for s in servers().await {
+        s.add_user("admin", Role::Admin, None).await;
+        s.add_user("agent", Role::Agent, None).await;
+        let admin = s
+            .app
+            .create_api_token(&Actor::Cli, "ci", "admin")
+            .await
+            .unwrap();
+        let agent = s
+            .app
+            .create_api_token(&Actor::Cli, "ci", "agent")
+            .await
+            .unwrap();
+        let c = client();
+        let me: Value = c
+            .get(s.url("/api/v1/me"))
+            .bearer_auth(&admin.secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["role"], "admin");
+        let r = c
+            .get(s.url("/api/v1/users"))
+            .bearer_auth(&agent.secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "auth.forbidden");
+
+        // Adding a user through the API is audited with before/after.
+        let r = c
+            .post(s.url("/api/v1/users"))
+            .bearer_auth(&admin.secret)
+            .json(&json!({"login": "disp", "role": "dispatcher", "password": "password123"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let audit: Value = c
+            .get(s.url("/api/v1/audit?object_type=user"))
+            .bearer_auth(&admin.secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let latest = &audit.as_array().unwrap()[0];
+        assert_eq!(latest["action"], "user.create");
+        assert_eq!(latest["actor"], "admin");
+        assert_eq!(latest["after"]["login"], "disp");
+        assert!(latest["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+
+        let r = c
+            .delete(s.url(&format!("/api/v1/api-tokens/{}", agent.token.id)))
+            .bearer_auth(&admin.secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let r = c
+            .get(s.url("/api/v1/me"))
+            .bearer_auth(&agent.secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_one_error_shape_and_changes_nothing() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    s.add_user("admin", Role::Admin, None).await;
+    let admin = s
+        .app
+        .create_api_token(&Actor::Cli, "ci", "admin")
+        .await
+        .unwrap();
+    let c = client();
+    let before = s.app.list_users(&Actor::Cli).await.unwrap().len();
+    let r = c
+        .post(s.url("/api/v1/users"))
+        .bearer_auth(&admin.secret)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post(s.url("/api/v1/users"))
+        .bearer_auth(&admin.secret)
+        .json(&json!({"login": "bad login", "role": "station", "password": "short"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid");
+    let fields: Vec<&str> = body["error"]["details"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["login", "password", "station"],
+        "every bad field is reported"
+    );
+    let r = c
+        .post(s.url("/api/v1/users"))
+        .bearer_auth(&admin.secret)
+        .json(&json!({"login": "admin", "role": "agent", "password": "password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(s.app.list_users(&Actor::Cli).await.unwrap().len(), before);
+    let r = c
+        .get(s.url("/api/v1/nope"))
+        .bearer_auth(&admin.secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_station_user_sees_only_its_own_station() {
+    for s in servers().await {
+        seed_station(&s, "ST-A").await;
+        seed_station(&s, "ST-B").await;
+        s.add_user("sta", Role::Station, Some("ST-A")).await;
+        let tok = s
+            .app
+            .create_api_token(&Actor::Cli, "x", "sta")
+            .await
+            .unwrap();
+        let list: Value = client()
+            .get(s.url("/api/v1/stations"))
+            .bearer_auth(&tok.secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let codes: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, vec!["ST-A"], "{}", s._db.label);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_openapi_are_served() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    s.add_user("admin", Role::Admin, None).await;
+    let admin = s
+        .app
+        .create_api_token(&Actor::Cli, "ci", "admin")
+        .await
+        .unwrap();
+    let c = client();
+    assert_eq!(
+        c.get(s.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let ready: Value = c
+        .get(s.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ready");
+    let _ = c
+        .get(s.url("/api/v1/me"))
+        .bearer_auth(&admin.secret)
+        .send()
+        .await
+        .unwrap();
+    let metrics = c
+        .get(s.url("/metrics"))
+        .bearer_auth(&admin.secret)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("aftercare_http_requests_total"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("route=\"/api/v1/me\""));
+    let doc: Value = c
+        .get(s.url("/api/v1/openapi.json"))
+        .bearer_auth(&admin.secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/api/v1/users"]["post"].is_object());
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_login_page_follows_the_browser_language_and_the_switch() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    let c = client();
+    let en = c
+        .get(s.url("/login"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert!(en.text().await.unwrap().contains("Log in"));
+    let zh = c
+        .get(s.url("/login"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert!(zh.text().await.unwrap().contains("登录名"));
+    let switched = c
+        .get(s.url("/login?lang=en"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        switched.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("aftercare_lang=en")
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_and_stops_accepting() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    let url = s.url("/healthz");
+    let c = client();
+    assert_eq!(c.get(&url).send().await.unwrap().status(), StatusCode::OK);
+    s.stop().await;
+    assert!(
+        client().get(&url).send().await.is_err(),
+        "server still accepting after shutdown"
+    );
+}

@@ -1,0 +1,169 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Aftercare: after-sales service platform (售后服务管理系统).
+#[derive(Debug, Parser)]
+#[command(name = "aftercare", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: ./aftercare.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://... [env: AFTERCARE_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (API and web UI).
+    Serve(ServeArgs),
+    /// Create (or reuse) a demo database with realistic data and serve it.
+    Demo(DemoArgs),
+    /// Apply pending database migrations.
+    Migrate(MigrateArgs),
+    /// Manage login accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Spare-parts planning on CSV files (forecast, policy, simulate).
+    #[command(subcommand)]
+    Plan(Box<aftercare_planning_cli::PlanCommand>),
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [env: AFTERCARE_LISTEN] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Do not apply pending migrations at start-up (refuse to start if any are pending).
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Folder for the demo database (demo.db).
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Delete the demo database and generate it again.
+    #[arg(long)]
+    pub reset: bool,
+    /// Size of the generated data.
+    #[arg(long, value_enum, default_value = "standard")]
+    pub scale: DemoScale,
+    /// Seed of the generator (same seed, same data).
+    #[arg(long, default_value_t = aftercare_app::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Generate the data, print the accounts and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// Demo data sizes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DemoScale {
+    /// A handful of each, for quick checks.
+    Small,
+    /// About 120 stations: the default demo.
+    Standard,
+    /// Thousands of stations and users, to exercise performance.
+    Large,
+}
+
+/// `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Only list pending migrations.
+    #[arg(long)]
+    pub status: bool,
+}
+
+/// `user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a login account (prompts for the password).
+    Add(UserAddArgs),
+    /// List login accounts.
+    List,
+    /// Set a user's password (prompts, or --password-stdin).
+    Passwd(UserPasswdArgs),
+}
+
+/// `user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    pub login: String,
+    /// Role: admin, manager, agent, dispatcher, warehouse, station, technician, brand.
+    #[arg(long)]
+    pub role: String,
+    /// Station code (station and technician roles).
+    #[arg(long, value_name = "CODE")]
+    pub station: Option<String>,
+    /// Technician code (technician role).
+    #[arg(long, value_name = "CODE")]
+    pub technician: Option<String>,
+    /// Brand code (brand role).
+    #[arg(long, value_name = "CODE")]
+    pub brand: Option<String>,
+    /// Display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the password from standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `user passwd`.
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    /// Login name.
+    pub login: String,
+    /// Read the password from standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a commented example configuration file.
+    Example,
+    /// Print the effective configuration (secrets redacted).
+    Show,
+}
+
+/// `db ...`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every table from one database to another (e.g. SQLite to PostgreSQL).
+    Copy(DbCopyArgs),
+}
+
+/// `db copy`.
+#[derive(Debug, Args)]
+pub struct DbCopyArgs {
+    /// Source database URL.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// Target database URL (migrated if needed; must be empty).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+}

@@ -1,0 +1,334 @@
+//! Running each subcommand.
+
+use crate::cli::{
+    Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, ServeArgs, UserCommand,
+};
+use crate::config::{Config, EXAMPLE, Overrides, redact};
+use aftercare_app::{Actor, App};
+use aftercare_store::Db;
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    if let Command::Plan(cmd) = cli.command {
+        return aftercare_planning_cli::run(*cmd);
+    }
+    let listen = match &cli.command {
+        Command::Serve(ServeArgs { listen, .. }) => *listen,
+        _ => None,
+    };
+    let overrides = Overrides {
+        database_url: cli.database_url.clone(),
+        listen,
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let config = Config::load(cli.config.as_deref(), &env, &overrides)?;
+    init_tracing(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_async(cli.command, config))
+}
+
+async fn run_async(command: Command, config: Config) -> Result<()> {
+    match command {
+        Command::Serve(args) => serve(config, args).await,
+        Command::Demo(args) => demo(config, args).await,
+        Command::Migrate(args) => migrate(config, args).await,
+        Command::User(cmd) => user(config, cmd).await,
+        Command::Config(ConfigCommand::Example) => {
+            print!("{EXAMPLE}");
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Show) => {
+            println!("{config:#?}");
+            Ok(())
+        }
+        Command::Db(DbCommand::Copy(args)) => db_copy(config, &args.from, &args.to).await,
+        Command::Plan(_) => unreachable!("handled before the runtime starts"),
+    }
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = if config.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn connect(config: &Config, url: &str) -> Result<Db> {
+    Db::connect(url, &config.connect_options())
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(url)))
+}
+
+async fn serve(config: Config, args: ServeArgs) -> Result<()> {
+    let db = connect(&config, &config.database_url).await?;
+    if args.no_migrate {
+        let pending = db.pending_migrations().await?;
+        if !pending.is_empty() {
+            bail!(
+                "{} migration(s) pending ({pending:?}) and --no-migrate given: run `aftercare migrate` first",
+                pending.len()
+            );
+        }
+    } else {
+        db.migrate().await.context("applying migrations")?;
+    }
+    run_server(&config, db, config.listen, None).await
+}
+
+/// Bind, print where we listen, and serve until Ctrl-C or SIGTERM.
+async fn run_server(
+    config: &Config,
+    db: Db,
+    listen: SocketAddr,
+    banner: Option<String>,
+) -> Result<()> {
+    let app = App::new(db.clone(), config.app_config());
+    let state = aftercare_web::AppState::new(
+        app.clone(),
+        aftercare_web::WebConfig {
+            secure_cookies: config.secure_cookies,
+        },
+        aftercare_web::install_metrics(),
+    );
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    if let Some(b) = banner {
+        println!("{b}");
+    }
+    println!("Aftercare is listening on http://{addr}/");
+    tracing::info!(%addr, database = %redact(&config.database_url), "serving");
+    let purge = tokio::spawn(purge_sessions(app.clone()));
+    aftercare_web::serve(listener, state, shutdown_signal()).await?;
+    purge.abort();
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn purge_sessions(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.purge_expired_sessions().await {
+            tracing::warn!(error = %e, "session purge failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn migrate(config: Config, args: MigrateArgs) -> Result<()> {
+    let db = connect(&config, &config.database_url).await?;
+    let pending = db.pending_migrations().await?;
+    if args.status {
+        if pending.is_empty() {
+            println!("up to date");
+        } else {
+            println!("pending: {pending:?}");
+        }
+        return Ok(());
+    }
+    db.migrate().await?;
+    println!(
+        "applied {} migration(s); the database is up to date",
+        pending.len()
+    );
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let pw = line.trim_end_matches(['\n', '\r']).to_string();
+        if pw.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(pw);
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Repeat password: ")?;
+    if first != second {
+        bail!("the passwords differ");
+    }
+    Ok(first)
+}
+
+async fn user(config: Config, cmd: UserCommand) -> Result<()> {
+    let db = connect(&config, &config.database_url).await?;
+    db.migrate().await?;
+    let app = App::new(db, config.app_config());
+    match cmd {
+        UserCommand::Add(a) => {
+            let role = aftercare_domain::Role::parse(&a.role)?;
+            let password = read_password(a.password_stdin)?;
+            let u = app
+                .add_user(
+                    &Actor::Cli,
+                    aftercare_app::admin::AddUser {
+                        login: a.login,
+                        display_name: a.name,
+                        role,
+                        station: a.station,
+                        technician: a.technician,
+                        brand: a.brand,
+                        password,
+                    },
+                )
+                .await?;
+            println!("added user '{}' ({}) with id {}", u.login, u.role, u.id);
+        }
+        UserCommand::List => {
+            let users = app.list_users(&Actor::Cli).await?;
+            println!("{:<20} {:<12} {:<8} NAME", "LOGIN", "ROLE", "ACTIVE");
+            for u in users {
+                println!(
+                    "{:<20} {:<12} {:<8} {}",
+                    u.login,
+                    u.role.code(),
+                    u.active,
+                    u.display_name
+                );
+            }
+        }
+        UserCommand::Passwd(a) => {
+            let password = read_password(a.password_stdin)?;
+            app.set_password(&Actor::Cli, &a.login, &password).await?;
+            println!(
+                "password of '{}' changed; their sessions were ended",
+                a.login
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn db_copy(config: Config, from: &str, to: &str) -> Result<()> {
+    let src = connect(&config, from).await?;
+    let pending = src.pending_migrations().await?;
+    if !pending.is_empty() {
+        bail!(
+            "the source database has pending migrations {pending:?}: run `aftercare migrate` on it first"
+        );
+    }
+    let dst = connect(&config, to).await?;
+    dst.migrate().await.context("migrating the target")?;
+    let report = aftercare_store::copy::copy_all(&src, &dst, |table, n| {
+        println!("  {table:<28} {n:>10} rows")
+    })
+    .await?;
+    let total: i64 = report.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "copied {total} rows in {} tables from {} to {}; row counts verified",
+        report.tables.len(),
+        redact(from),
+        redact(to)
+    );
+    Ok(())
+}
+
+async fn demo(config: Config, args: DemoArgs) -> Result<()> {
+    let path = args.data_dir.join("demo.db");
+    if args.reset {
+        remove_sqlite_files(&path)?;
+    }
+    let url = format!("sqlite://{}", path.display());
+    let db = connect(&config, &url).await?;
+    db.migrate().await?;
+    let scale = match args.scale {
+        crate::cli::DemoScale::Small => aftercare_app::demo::Scale::Small,
+        crate::cli::DemoScale::Standard => aftercare_app::demo::Scale::Standard,
+        crate::cli::DemoScale::Large => aftercare_app::demo::Scale::Large,
+    };
+    let app = App::new(db.clone(), config.app_config());
+    let banner = match app.demo_summary().await? {
+        Some(existing) => format!(
+            "Reusing the demo data in {} ({existing}); use --reset to generate it again.",
+            path.display()
+        ),
+        None => {
+            println!(
+                "Generating demo data (seed {}, {:?}) in {} ...",
+                args.seed,
+                args.scale,
+                path.display()
+            );
+            let loaded = app.load_demo(args.seed, scale).await?;
+            format!("Demo data ready in {}: {loaded}", path.display())
+        }
+    };
+    let accounts = aftercare_app::demo::demo_accounts(args.seed, scale);
+    let mut table =
+        String::from("\nDemo accounts (demo only: change these passwords before real use)\n");
+    table.push_str(&format!(
+        "  {:<14} {:<12} {:<12} {}\n",
+        "LOGIN", "PASSWORD", "ROLE", "BOUND TO"
+    ));
+    for a in accounts {
+        table.push_str(&format!(
+            "  {:<14} {:<12} {:<12} {}\n",
+            a.login, a.password, a.role, a.bound_to
+        ));
+    }
+    let banner = format!("{banner}\n{table}");
+    if args.no_serve {
+        println!("{banner}");
+        return Ok(());
+    }
+    let config = Config {
+        database_url: url,
+        ..config
+    };
+    run_server(&config, db, args.listen, Some(banner)).await
+}
+
+fn remove_sqlite_files(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", path.display());
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {p}")),
+        }
+    }
+    Ok(())
+}

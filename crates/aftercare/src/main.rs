@@ -1,0 +1,19 @@
+//! The `aftercare` binary: wires configuration, logging and the runtime to the library
+//! crates. Business logic lives in `aftercare-app`.
+
+mod cli;
+mod commands;
+mod config;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
