@@ -452,3 +452,45 @@ async fn unknown_scheme_and_unreachable_postgres_are_errors() {
         "{err}"
     );
 }
+
+/// Managed PostgreSQL services require TLS: `sslmode=require` in the URL must give an
+/// encrypted connection, and `verify-full` must refuse a certificate nobody vouches for
+/// (the local server's self-signed one) instead of silently connecting.
+#[tokio::test]
+async fn postgres_connections_use_tls_when_the_url_asks_for_it() {
+    let Ok(base) = std::env::var(POSTGRES_ENV) else {
+        return;
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let db = Db::connect(
+        &format!("{base}{sep}sslmode=require"),
+        &aftercare_store::ConnectOptions::default(),
+    )
+    .await
+    .expect("TLS connection with sslmode=require");
+    let Db::Postgres(pool) = &db else {
+        panic!("a postgres URL gave another backend")
+    };
+    let encrypted: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert!(encrypted, "sslmode=require gave a plain-text connection");
+    db.close().await;
+
+    let err = Db::connect(
+        &format!("{base}{sep}sslmode=verify-full"),
+        &aftercare_store::ConnectOptions {
+            acquire_timeout: std::time::Duration::from_secs(5),
+            ..Default::default()
+        },
+    )
+    .await
+    .err()
+    .expect("verify-full accepted an untrusted certificate");
+    assert!(
+        err.to_string().contains("cannot connect to PostgreSQL"),
+        "unclear error: {err}"
+    );
+}

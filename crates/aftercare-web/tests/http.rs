@@ -625,3 +625,54 @@ async fn graceful_shutdown_finishes_and_stops_accepting() {
         "server still accepting after shutdown"
     );
 }
+
+/// A request whose body is still arriving when shutdown starts is finished and answered,
+/// and its write is kept; new connections are refused meanwhile.
+#[tokio::test]
+async fn graceful_shutdown_finishes_a_request_in_flight() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::time::{Duration, sleep};
+
+    let mut s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    s.add_user("admin", Role::Admin, None).await;
+    let token = s
+        .app
+        .create_api_token(&Actor::Cli, "ci", "admin")
+        .await
+        .unwrap();
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let body = json!({"login": "late", "role": "agent", "password": "password123"}).to_string();
+    let head = format!(
+        "POST /api/v1/users HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        token.secret,
+        body.len()
+    );
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body.as_bytes()[..10]).await.unwrap();
+    sleep(Duration::from_millis(300)).await;
+
+    // Shutdown starts while the handler still waits for the rest of the body.
+    let _ = s.shutdown.take().unwrap().send(());
+    sleep(Duration::from_millis(300)).await;
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "a new connection was accepted after shutdown began"
+    );
+
+    conn.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).await.unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 201"),
+        "the in-flight request was not answered: {response:?}"
+    );
+    s.handle.take().unwrap().await.unwrap().unwrap();
+
+    let users = s.app.list_users(&Actor::Cli).await.unwrap();
+    assert!(
+        users.iter().any(|u| u.login == "late"),
+        "the in-flight write was lost"
+    );
+}
