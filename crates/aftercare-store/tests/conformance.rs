@@ -487,8 +487,7 @@ async fn postgres_connections_use_tls_when_the_url_asks_for_it() {
         },
     )
     .await
-    .err()
-    .expect("verify-full accepted an untrusted certificate");
+    .expect_err("verify-full accepted an untrusted certificate");
     assert!(
         err.to_string().contains("cannot connect to PostgreSQL"),
         "unclear error: {err}"
