@@ -16,6 +16,7 @@ pub mod org;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod stock;
 pub mod testing;
 pub mod tokens;
 pub mod users;

@@ -6,11 +6,10 @@
 -- after_sales, active). Quantities are BIGINT units; money BIGINT minor units; instants
 -- BIGINT UTC ms; dates TEXT YYYY-MM-DD.
 --
--- A location is stored as a canonical text key (`stock:<warehouse>:<condition>`,
--- `supplier:<id>`, `ticket:<id>`, `requisition:<id>`, `repair_vendor:<order>`,
--- `in_transit:<transfer>:<to>:<condition>`, `transfer_discrepancy:<transfer>:<condition>`,
--- `scrapped:<warehouse>`, `stocktake_difference:<warehouse>`) plus its decomposed columns
--- for queries. Only suppliers, consumers and the stocktake-difference account may go
+-- A location is stored as a canonical text key `kind:warehouse:condition:reference` with
+-- `-` for an empty part (`stock:7:good:-`, `supplier:-:-:3`, `ticket:-:-:42`,
+-- `in_transit:9:good:118`, `scrapped:7:-:-`), plus its decomposed columns for queries.
+-- Only suppliers, consumers and the stocktake-difference account may go
 -- negative (they are where stock enters the books from): the CHECKs hold everything else at
 -- zero or above in SQL, whatever the application does.
 
