@@ -13,6 +13,9 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod org;
+pub mod planning;
+/// Store types the planning API and pages show.
+pub use aftercare_store::planning as planning_store;
 mod password;
 
 pub use access::Actor;

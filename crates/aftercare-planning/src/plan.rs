@@ -125,7 +125,11 @@ pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
     let netting_item = NettingItem {
         lead_time: input.item.lead_time,
         moq: input.item.moq,
-        unit: if input.item.unit > 0.0 { input.item.unit } else { 1.0 },
+        unit: if input.item.unit > 0.0 {
+            input.item.unit
+        } else {
+            1.0
+        },
         lot_sizing: if overridden {
             crate::policy::LotSizing::UpToMax
         } else {
@@ -252,7 +256,11 @@ mod tests {
         );
         assert!(p.levels.reorder_point > 0.0);
         assert!(p.netting.quantity >= p.levels.max - 1e-9, "{p:?}");
-        assert!(p.netting.reason.contains("reorder point"), "{}", p.netting.reason);
+        assert!(
+            p.netting.reason.contains("reorder point"),
+            "{}",
+            p.netting.reason
+        );
         assert!(!p.overridden);
         assert_eq!(p.selection.errors.len(), settings().auto.candidates.len());
         assert!(p.why.contains("backtest error"), "{}", p.why);
@@ -302,12 +310,18 @@ mod tests {
         assert_eq!(p.levels.reorder_point, 5.0);
         assert_eq!(p.levels.max, 12.0);
         assert_eq!(p.netting.quantity, 9.0);
-        assert!(p.netting.reason.starts_with("manual levels"), "{}", p.netting.reason);
+        assert!(
+            p.netting.reason.starts_with("manual levels"),
+            "{}",
+            p.netting.reason
+        );
     }
 
     #[test]
     fn a_phased_out_item_gets_a_last_time_buy() {
-        let y: Vec<f64> = (0..36).map(|t| (6.0 - t as f64 / 8.0).max(0.0).round()).collect();
+        let y: Vec<f64> = (0..36)
+            .map(|t| (6.0 - t as f64 / 8.0).max(0.0).round())
+            .collect();
         let p = plan_item(
             &PlanInput {
                 history: &y,

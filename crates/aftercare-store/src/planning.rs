@@ -139,10 +139,7 @@ pub async fn positions(
         map.into_iter()
             .map(|((w, p), pos)| (WarehouseId(w), PartId(p), pos))
             .collect(),
-        on_order
-            .into_iter()
-            .map(|(p, q)| (PartId(p), q))
-            .collect(),
+        on_order.into_iter().map(|(p, q)| (PartId(p), q)).collect(),
     ))
 }
 
@@ -181,7 +178,15 @@ pub struct PlanPart {
 
 /// Active parts with their first supplier.
 pub async fn plan_parts(db: &Db) -> StoreResult<Vec<PlanPart>> {
-    type Row = (i64, String, i64, i64, Option<String>, Option<String>, Option<i64>);
+    type Row = (
+        i64,
+        String,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
     let rows: Vec<Row> = on_db!(db, |p| {
         sqlx::query_as(
             "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, p.end_of_production_on, \
@@ -376,7 +381,20 @@ pub async fn upsert_items(tx: &mut Tx, items: &[PlanItemRow]) -> StoreResult<()>
 }
 
 const ITEM_COLUMNS: &str = "warehouse_id, part_id, run_id, class, method, why, min_qty, reorder_point, max_qty, overridden, mean_milli, planned_at";
-type ItemTuple = (i64, i64, i64, String, String, String, i64, i64, i64, bool, i64, i64);
+type ItemTuple = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    bool,
+    i64,
+    i64,
+);
 
 fn item_of(r: ItemTuple) -> PlanItemRow {
     PlanItemRow {
@@ -396,8 +414,13 @@ fn item_of(r: ItemTuple) -> PlanItemRow {
 }
 
 /// The latest plan of a part at a warehouse.
-pub async fn item(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<Option<PlanItemRow>> {
-    let sql = format!("SELECT {ITEM_COLUMNS} FROM plan_items WHERE warehouse_id = $1 AND part_id = $2");
+pub async fn item(
+    db: &Db,
+    warehouse: WarehouseId,
+    part: PartId,
+) -> StoreResult<Option<PlanItemRow>> {
+    let sql =
+        format!("SELECT {ITEM_COLUMNS} FROM plan_items WHERE warehouse_id = $1 AND part_id = $2");
     let row: Option<ItemTuple> = on_db!(db, |p| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(warehouse.0)
@@ -481,7 +504,11 @@ pub struct UpsertCount {
 
 /// Insert proposals, updating the open proposal of the same warehouse × part instead of
 /// adding a second one.
-pub async fn upsert_proposals(tx: &mut Tx, drafts: &[ProposalDraft], now: Instant) -> StoreResult<UpsertCount> {
+pub async fn upsert_proposals(
+    tx: &mut Tx,
+    drafts: &[ProposalDraft],
+    now: Instant,
+) -> StoreResult<UpsertCount> {
     let mut count = UpsertCount::default();
     for d in drafts {
         let updated = on_tx!(tx, |c| {
@@ -686,7 +713,11 @@ pub async fn list_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<Vec<Prop
     }
     if let Some(ws) = &f.warehouses_in {
         let list: Vec<String> = ws.iter().map(|w| w.0.to_string()).collect();
-        let list = if list.is_empty() { "NULL".to_string() } else { list.join(",") };
+        let list = if list.is_empty() {
+            "NULL".to_string()
+        } else {
+            list.join(",")
+        };
         sql.push_str(&format!(" AND pp.warehouse_id IN ({list})"));
     }
     sql.push_str(&format!(

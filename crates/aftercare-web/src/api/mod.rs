@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod health;
 pub mod org;
+pub mod planning;
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -64,6 +65,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::audit_log))
         .routes(routes!(org::stations))
         .routes(routes!(org::warehouses))
+        .routes(routes!(planning::run))
+        .routes(routes!(planning::proposals))
+        .routes(routes!(planning::proposal))
+        .routes(routes!(planning::reject))
+        .routes(routes!(planning::item))
         .split_for_parts()
 }
 
