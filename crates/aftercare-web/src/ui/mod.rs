@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod home;
 mod org;
+mod planning;
 
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
@@ -50,6 +51,18 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/admin/settings", get(admin::settings)),
         (Method::POST, "/admin/settings", post(admin::save_settings)),
         (Method::GET, "/admin/audit", get(admin::audit)),
+        (Method::GET, "/planning", get(planning::list)),
+        (Method::POST, "/planning/run", post(planning::run)),
+        (
+            Method::POST,
+            "/planning/proposals/{id}/reject",
+            post(planning::reject),
+        ),
+        (
+            Method::GET,
+            "/planning/items/{warehouse}/{part}",
+            get(planning::item),
+        ),
     ]
 }
 
@@ -90,6 +103,11 @@ const NAV: &[(&str, &str, &[Role])] = &[
         "nav.warehouses",
         "/warehouses",
         &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.planning",
+        "/planning",
+        &[Role::Admin, Role::Manager, Role::Warehouse],
     ),
     ("nav.users", "/admin/users", &[Role::Admin]),
     ("nav.tokens", "/admin/tokens", &[Role::Admin]),
