@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod health;
 pub mod org;
+pub mod stock;
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -64,6 +65,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::audit_log))
         .routes(routes!(org::stations))
         .routes(routes!(org::warehouses))
+        .routes(routes!(stock::command))
+        .routes(routes!(stock::issue))
+        .routes(routes!(stock::stock))
+        .routes(routes!(stock::movements))
+        .routes(routes!(stock::in_transit))
+        .routes(routes!(stock::verify))
         .split_for_parts()
 }
 
