@@ -294,6 +294,8 @@ pub async fn warehouse_station(db: &Db, w: WarehouseId) -> StoreResult<Option<Op
 pub enum DocRef {
     /// A transfer (source and destination).
     Transfer(i64),
+    /// A transfer's destination only (receiving and resolving are the destination's work).
+    TransferDestination(i64),
     /// A reservation.
     Reservation(i64),
     /// A repair order.
@@ -313,6 +315,9 @@ pub async fn document_warehouses(db: &Db, d: DocRef) -> StoreResult<Vec<Warehous
             "SELECT from_warehouse_id FROM transfers WHERE id = $1 UNION SELECT to_warehouse_id FROM transfers WHERE id = $1",
             i,
         ),
+        DocRef::TransferDestination(i) => {
+            ("SELECT to_warehouse_id FROM transfers WHERE id = $1", i)
+        }
         DocRef::Reservation(i) => (
             "SELECT warehouse_id FROM stock_reservations WHERE id = $1",
             i,
@@ -344,4 +349,15 @@ pub async fn availability(db: &Db, w: WarehouseId, part: i64) -> StoreResult<(i6
         .await
     })?;
     Ok(row.unwrap_or((0, 0)))
+}
+
+/// Whether a supplier (or repair vendor) exists.
+pub async fn supplier_exists(db: &Db, s: aftercare_domain::SupplierId) -> StoreResult<bool> {
+    let row: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar("SELECT id FROM suppliers WHERE id = $1")
+            .bind(s.get())
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row.is_some())
 }

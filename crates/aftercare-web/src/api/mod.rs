@@ -4,6 +4,7 @@ pub mod admin;
 pub mod health;
 pub mod org;
 pub mod planning;
+pub mod stock;
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -70,6 +71,12 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(planning::proposal))
         .routes(routes!(planning::reject))
         .routes(routes!(planning::item))
+        .routes(routes!(stock::command))
+        .routes(routes!(stock::issue))
+        .routes(routes!(stock::stock))
+        .routes(routes!(stock::movements))
+        .routes(routes!(stock::in_transit))
+        .routes(routes!(stock::verify))
         .split_for_parts()
 }
 

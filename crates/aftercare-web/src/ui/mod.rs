@@ -204,7 +204,9 @@ fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
             lines.extend(fields.iter().map(|f| format!("{}: {}", f.field, f.reason)));
             lines
         }
-        AppError::Conflict { message, .. } => vec![format!("{} {message}", tr.t("error.conflict"))],
+        AppError::Conflict { message, .. } | AppError::Refused { message, .. } => {
+            vec![format!("{} {message}", tr.t("error.conflict"))]
+        }
         AppError::Forbidden { .. } => vec![tr.t("error.forbidden").to_string()],
         AppError::NotFound { .. } => vec![tr.t("error.not_found").to_string()],
         _ => vec![tr.t("error.internal").to_string()],
