@@ -12,6 +12,7 @@
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
+use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
 use aftercare_planning::netting::StockPosition;
 use aftercare_planning::plan::{ItemPlan, ManualLevels, PlanInput, PlanSettings, plan_item};
@@ -388,6 +389,79 @@ impl App {
         self.plan_proposal(actor, id).await
     }
 
+    /// Approve an open proposal: the purchase order (purchases, last-time buys, emergencies
+    /// at a warehouse without a parent) or the transfer from the parent (transfers,
+    /// emergencies elsewhere) is created through the ledger, under an Idempotency-Key of
+    /// the proposal, so a double click or a race between two planners creates one document.
+    pub async fn approve_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
+        actor.require(PLANNERS, "decide replenishment proposals")?;
+        let p = self.plan_proposal(actor, id).await?;
+        if p.status != "open" {
+            return Err(not_open(&p));
+        }
+        let qty = Qty::new(p.qty).map_err(|e| AppError::invalid("qty", e.to_string()))?;
+        let now = self.now();
+        let command = match p.source {
+            Some(source) => Command::ShipTransfer {
+                from: source,
+                to: p.warehouse,
+                eta: Instant(now.0 + PlanOptions::default().transfer_days * DAY_MS),
+                lines: vec![TransferQty {
+                    part: p.part,
+                    condition: StockCondition::Good,
+                    qty,
+                }],
+            },
+            None => {
+                let supplier = p.supplier.ok_or_else(|| AppError::Conflict {
+                    code: "planning.no_supplier".into(),
+                    message: format!(
+                        "part {} has no supplier on record: add one in the part master before approving a purchase",
+                        p.part_number
+                    ),
+                })?;
+                Command::PlacePurchaseOrder {
+                    supplier,
+                    lines: vec![(p.part, qty)],
+                }
+            }
+        };
+        let receipt = self
+            .stock_execute(actor, Some(&format!("plan-proposal-{id}")), command)
+            .await?;
+        let document = match receipt.outcome.created {
+            Some(Created::PurchaseOrder(po)) => ("purchase_order", po.0),
+            Some(Created::Transfer(t)) => ("transfer", t.0),
+            other => {
+                return Err(AppError::Unexpected(format!(
+                    "approving proposal {id} created {other:?}"
+                )));
+            }
+        };
+        let mut tx = self.db.begin_write().await?;
+        if !store::decide(
+            &mut tx,
+            id,
+            "approved",
+            user_of(actor),
+            None,
+            Some(document),
+            now,
+        )
+        .await?
+        {
+            return Err(not_open(&p));
+        }
+        let mut entry = actor.audit(now, "planning.approve", "plan_proposal", id);
+        entry.before = serde_json::to_value(&p).ok();
+        entry.after = Some(
+            serde_json::json!({"status": "approved", "document_kind": document.0, "document_id": document.1}),
+        );
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        self.plan_proposal(actor, id).await
+    }
+
     /// The plan of one part at one warehouse, recomputed from the ledger now: history,
     /// forecast, levels, the method and why, and every candidate's backtest error.
     pub async fn part_plan(
@@ -754,8 +828,9 @@ fn to_rows(
     };
     let need_by = Instant(now.0 + lead_days * DAY_MS);
     let ltb = plan.last_time_buy.as_ref().filter(|l| l.quantity >= 1.0);
-    let proposal = if let Some(ltb) = ltb {
-        Some(ProposalDraft {
+    let proposal = if plan.last_time_buy.is_some() {
+        // Past end of production nothing can be bought as usual: a last-time buy or nothing.
+        ltb.map(|ltb| ProposalDraft {
             warehouse: w.id,
             part: part.id,
             kind: ProposalKind::LastTimeBuy,

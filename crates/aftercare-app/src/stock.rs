@@ -201,6 +201,12 @@ impl App {
             .transpose()
             .map_err(|e| AppError::invalid("Idempotency-Key", e.to_string()))?;
         let command = self.authorize(actor, command).await?;
+        let issued = match &command {
+            Command::Issue {
+                warehouse, part, ..
+            } => Some((*warehouse, *part)),
+            _ => None,
+        };
         let (actor_id, actor_login, request_id) = match actor {
             Actor::User {
                 principal,
@@ -224,6 +230,14 @@ impl App {
                 now: self.now(),
             })
             .await?;
+        if let (Ok(e), Some((warehouse, part))) = (&done, issued)
+            && !e.replayed
+        {
+            // The issue is committed; a failure to raise the emergency must not undo it.
+            if let Err(err) = self.raise_emergency_if_short(warehouse, part).await {
+                tracing::error!(error = %err, "emergency requisition check failed");
+            }
+        }
         match done {
             Ok(e) => Ok(StockReceipt {
                 outcome: e.outcome,

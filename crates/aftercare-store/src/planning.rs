@@ -794,3 +794,49 @@ pub async fn open_count(tx: &mut Tx) -> StoreResult<i64> {
             .await
     })?)
 }
+
+/// Set what planning reads of a part besides its cost: procurement lead time and
+/// lifecycle dates (YYYY-MM-DD).
+pub async fn set_part_planning(
+    tx: &mut Tx,
+    part: PartId,
+    lead_time_days: i64,
+    end_of_production_on: Option<&str>,
+    end_of_service_on: Option<&str>,
+) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE parts SET lead_time_days = $2, end_of_production_on = $3, end_of_service_on = $4 WHERE id = $1",
+        )
+        .bind(part.0)
+        .bind(lead_time_days)
+        .bind(end_of_production_on)
+        .bind(end_of_service_on)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Record `supplier` as a supplier of `part` (idempotent).
+pub async fn link_supplier(
+    tx: &mut Tx,
+    part: PartId,
+    supplier: SupplierId,
+    lead_time_days: i64,
+) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO part_vendors (part_id, supplier_id, role, lead_time_days) VALUES ($1, $2, 'supplier', $3) \
+             ON CONFLICT (part_id, supplier_id, role) DO UPDATE SET lead_time_days = excluded.lead_time_days",
+        )
+        .bind(part.0)
+        .bind(supplier.0)
+        .bind(lead_time_days)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}

@@ -69,6 +69,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(planning::run))
         .routes(routes!(planning::proposals))
         .routes(routes!(planning::proposal))
+        .routes(routes!(planning::approve))
         .routes(routes!(planning::reject))
         .routes(routes!(planning::item))
         .routes(routes!(stock::command))

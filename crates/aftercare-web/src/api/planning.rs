@@ -234,6 +234,20 @@ pub async fn proposal(
     Ok(Json(s.app.plan_proposal(&user.actor(), id).await?.into()))
 }
 
+/// Approve an open proposal: creates the purchase order or transfer through the ledger.
+#[utoipa::path(post, path = "/api/v1/planning/proposals/{id}/approve", tag = "planning",
+    params(("id" = i64, Path, description = "Proposal id")),
+    responses((status = 200, body = ProposalDto), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn approve(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<ProposalDto>, ApiError> {
+    Ok(Json(
+        s.app.approve_proposal(&user.actor(), id).await?.into(),
+    ))
+}
+
 /// Why a proposal is rejected.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RejectBody {

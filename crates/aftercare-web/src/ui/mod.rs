@@ -55,6 +55,11 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::POST, "/planning/run", post(planning::run)),
         (
             Method::POST,
+            "/planning/proposals/{id}/approve",
+            post(planning::approve),
+        ),
+        (
+            Method::POST,
             "/planning/proposals/{id}/reject",
             post(planning::reject),
         ),

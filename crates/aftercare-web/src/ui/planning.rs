@@ -251,6 +251,30 @@ pub async fn reject(
     }
 }
 
+/// `POST /planning/proposals/{id}/approve`.
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.app.approve_proposal(&user.actor(), id).await {
+        Ok(_) => Redirect::to("/planning?status=open").into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. })) => {
+            list_page(
+                &state,
+                &user,
+                ListQuery {
+                    status: "open".into(),
+                    ..Default::default()
+                },
+                Some(&e),
+            )
+            .await
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "plan_item.html")]
 struct ItemTemplate {
