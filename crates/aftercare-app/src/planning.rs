@@ -93,8 +93,8 @@ impl Default for PlanOptions {
             periods: 104,
             target_fill: 0.95,
             transfer_days: 3,
-            purchase_order_cost: 200_00,
-            transfer_cost: 30_00,
+            purchase_order_cost: 20_000, // ¥200.00
+            transfer_cost: 3_000, // ¥30.00
         }
     }
 }
