@@ -42,6 +42,16 @@ pub enum AppError {
         /// Human message.
         message: String,
     },
+    /// Refused by a business rule, with structured details (e.g. the available quantity).
+    #[error("{message}")]
+    Refused {
+        /// Stable machine code, e.g. `stock.insufficient`.
+        code: String,
+        /// Human message.
+        message: String,
+        /// Structured details for the caller.
+        details: serde_json::Value,
+    },
     /// Something failed on our side; details are logged, not shown.
     #[error("unexpected error: {0}")]
     Unexpected(String),
@@ -74,7 +84,7 @@ impl AppError {
             AppError::Forbidden { .. } => "auth.forbidden".into(),
             AppError::NotFound { .. } => "not_found".into(),
             AppError::Invalid(_) => "invalid".into(),
-            AppError::Conflict { code, .. } => code.clone(),
+            AppError::Conflict { code, .. } | AppError::Refused { code, .. } => code.clone(),
             AppError::Unexpected(_) => "internal".into(),
         }
     }

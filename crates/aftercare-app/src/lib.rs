@@ -13,7 +13,11 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod org;
+pub mod planning;
+/// Store types the planning API and pages show.
+pub use aftercare_store::planning as planning_store;
 mod password;
+pub mod stock;
 
 pub use access::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -34,6 +38,8 @@ pub struct AppConfig {
     pub max_failures_per_address: i64,
     /// The throttling window.
     pub throttle_window: Duration,
+    /// When an issue of stock needs a manager's approval.
+    pub stock_issue_policy: aftercare_domain::stock::IssuePolicy,
 }
 
 impl Default for AppConfig {
@@ -43,6 +49,11 @@ impl Default for AppConfig {
             max_failures_per_login: 5,
             max_failures_per_address: 20,
             throttle_window: Duration::from_secs(15 * 60),
+            // Above 50 units or ¥20,000 (minor units) an issue waits for a manager.
+            stock_issue_policy: aftercare_domain::stock::IssuePolicy {
+                value_above: Some(aftercare_domain::Money::from_minor(2_000_000)),
+                qty_above: aftercare_domain::stock::Qty::new(50).ok(),
+            },
         }
     }
 }
@@ -55,6 +66,17 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Configuration.
     pub config: AppConfig,
+    /// The stock ledger writer, started on first use (one per process and database).
+    ledger: Arc<tokio::sync::OnceCell<aftercare_store::stock::Ledger>>,
+    /// Warehouse → owning station, for tenant checks on the hot path.
+    warehouse_owners: Arc<
+        tokio::sync::RwLock<
+            std::collections::HashMap<
+                aftercare_domain::WarehouseId,
+                Option<aftercare_domain::StationId>,
+            >,
+        >,
+    >,
 }
 
 impl App {
@@ -65,7 +87,13 @@ impl App {
 
     /// An application with a given clock (tests).
     pub fn with_clock(db: Db, config: AppConfig, clock: Arc<dyn Clock>) -> Self {
-        App { db, clock, config }
+        App {
+            db,
+            clock,
+            config,
+            ledger: Arc::default(),
+            warehouse_owners: Arc::default(),
+        }
     }
 
     /// The current instant from the injected clock.

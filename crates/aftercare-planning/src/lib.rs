@@ -16,5 +16,6 @@ pub mod estimate;
 pub mod gamma;
 pub mod lifecycle;
 pub mod netting;
+pub mod plan;
 pub mod policy;
 pub mod simulate;

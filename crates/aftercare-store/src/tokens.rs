@@ -80,21 +80,42 @@ pub async fn insert(
     Ok(ApiTokenId(id))
 }
 
-/// The unrevoked token with this hash, marking it used.
+/// How stale `last_used_at` may get before a request refreshes it: writing it on every
+/// request would make every API call a write transaction (an fsync on SQLite).
+pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// The unrevoked token with this hash, marking it used (to the minute).
 pub async fn use_active(
     db: &Db,
     token_hash: &str,
     now: Instant,
 ) -> StoreResult<Option<ApiTokenRecord>> {
-    let sql = format!(
-        "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING {COLUMNS}"
-    );
+    let sql =
+        format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL");
     let row: Option<Row> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(now.0)
         .bind(token_hash)
         .fetch_optional(p)
         .await)?;
-    Ok(row.map(Into::into))
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    if row
+        .last_used_at
+        .is_none_or(|t| now.0 - t >= LAST_USED_RESOLUTION_MS)
+    {
+        on_db!(db, |p| sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL"
+        )
+        .bind(now.0)
+        .bind(token_hash)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        let mut rec: ApiTokenRecord = row.into();
+        rec.last_used_at = Some(now);
+        return Ok(Some(rec));
+    }
+    Ok(Some(row.into()))
 }
 
 /// One token by id.

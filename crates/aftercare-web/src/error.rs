@@ -24,7 +24,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. } | AppError::Refused { .. } => StatusCode::CONFLICT,
         AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -41,6 +41,9 @@ pub fn body_of(e: &AppError) -> serde_json::Value {
             e.to_string(),
             json!({ "retry_after_secs": retry_after_secs }),
         ),
+        AppError::Refused {
+            message, details, ..
+        } => (message.clone(), details.clone()),
         other => (other.to_string(), serde_json::Value::Null),
     };
     json!({ "error": { "code": e.code(), "message": message, "details": details } })

@@ -37,9 +37,36 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
-    /// Spare-parts planning on CSV files (forecast, policy, simulate).
+    /// Spare-parts planning: from the ledger (run), or on CSV files (forecast, policy, simulate).
     #[command(subcommand)]
-    Plan(Box<aftercare_planning_cli::PlanCommand>),
+    Plan(Box<PlanCli>),
+}
+
+/// `plan` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PlanCli {
+    /// Plan every part × warehouse from the ledger's history and write replenishment proposals.
+    Run(PlanRunArgs),
+    /// Planning on CSV files.
+    #[command(flatten)]
+    Files(Box<aftercare_planning_cli::PlanCommand>),
+}
+
+/// `plan run`.
+#[derive(Debug, Args)]
+pub struct PlanRunArgs {
+    /// Period of the demand history: week or month.
+    #[arg(long, default_value = "week", value_parser = ["week", "month"])]
+    pub bucket: String,
+    /// Periods of history (default: 104 weeks or 24 months).
+    #[arg(long)]
+    pub periods: Option<usize>,
+    /// Target fill rate (share of demanded units filled from stock).
+    #[arg(long, default_value_t = 0.95)]
+    pub target_fill: f64,
+    /// Days a transfer from the parent warehouse takes.
+    #[arg(long, default_value_t = 3)]
+    pub transfer_days: i64,
 }
 
 /// `serve`.

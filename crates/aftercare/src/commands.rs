@@ -1,7 +1,8 @@
 //! Running each subcommand.
 
 use crate::cli::{
-    Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, ServeArgs, UserCommand,
+    Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, PlanCli, PlanRunArgs, ServeArgs,
+    UserCommand,
 };
 use crate::config::{Config, EXAMPLE, Overrides, redact};
 use aftercare_app::{Actor, App};
@@ -13,9 +14,16 @@ use std::path::Path;
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    if let Command::Plan(cmd) = cli.command {
-        return aftercare_planning_cli::run(*cmd);
-    }
+    let cli = match cli.command {
+        Command::Plan(cmd) => match *cmd {
+            PlanCli::Files(files) => return aftercare_planning_cli::run(*files),
+            run => Cli {
+                command: Command::Plan(Box::new(run)),
+                ..cli
+            },
+        },
+        _ => cli,
+    };
     let listen = match &cli.command {
         Command::Serve(ServeArgs { listen, .. }) => *listen,
         _ => None,
@@ -49,7 +57,10 @@ async fn run_async(command: Command, config: Config) -> Result<()> {
             Ok(())
         }
         Command::Db(DbCommand::Copy(args)) => db_copy(config, &args.from, &args.to).await,
-        Command::Plan(_) => unreachable!("handled before the runtime starts"),
+        Command::Plan(cmd) => match *cmd {
+            PlanCli::Run(args) => plan_run(config, args).await,
+            PlanCli::Files(_) => unreachable!("handled before the runtime starts"),
+        },
     }
 }
 
@@ -168,6 +179,30 @@ async fn migrate(config: Config, args: MigrateArgs) -> Result<()> {
     println!(
         "applied {} migration(s); the database is up to date",
         pending.len()
+    );
+    Ok(())
+}
+
+async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
+    let db = connect(&config, &config.database_url).await?;
+    db.migrate().await?;
+    let app = App::new(db, config.app_config());
+    let bucket = aftercare_app::planning::Bucket::parse(&args.bucket)
+        .with_context(|| format!("--bucket must be week or month, got {}", args.bucket))?;
+    let opts = aftercare_app::planning::PlanOptions {
+        bucket,
+        periods: args.periods.unwrap_or(match bucket {
+            aftercare_app::planning::Bucket::Week => 104,
+            aftercare_app::planning::Bucket::Month => 24,
+        }),
+        target_fill: args.target_fill,
+        transfer_days: args.transfer_days,
+        ..Default::default()
+    };
+    let r = app.plan_run(&Actor::Cli, opts).await?;
+    println!(
+        "planned {} part × warehouse pairs in {} ms: {} proposals new, {} updated, {} withdrawn; {} open",
+        r.items, r.millis, r.created, r.updated, r.withdrawn, r.open
     );
     Ok(())
 }

@@ -274,6 +274,40 @@ fn db_copy_moves_a_demo_database_and_refuses_a_non_empty_target() {
 /// The README's CLI reference is the binary's own `--help`; run with
 /// `UPDATE_README=1 cargo test -p aftercare --test cli` to refresh it.
 #[test]
+fn plan_run_plans_from_the_ledger_and_refuses_a_bad_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let o = run(&["--database-url", &url, "migrate"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(
+        &["--database-url", &url, "plan", "run", "--bucket", "month"],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("planned 0 part × warehouse pairs"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        &[
+            "--database-url",
+            &url,
+            "plan",
+            "run",
+            "--target-fill",
+            "1.5",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("target_fill"), "{}", text(&o));
+    // The CSV subcommands are still there beside it.
+    let o = run(&["plan", "forecast", "--help"], None);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
 fn the_readme_cli_reference_matches_the_help_output() {
     let commands: &[&[&str]] = &[
         &[],

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod health;
 pub mod org;
+pub mod planning;
+pub mod stock;
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -64,6 +66,18 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::audit_log))
         .routes(routes!(org::stations))
         .routes(routes!(org::warehouses))
+        .routes(routes!(planning::run))
+        .routes(routes!(planning::proposals))
+        .routes(routes!(planning::proposal))
+        .routes(routes!(planning::approve))
+        .routes(routes!(planning::reject))
+        .routes(routes!(planning::item))
+        .routes(routes!(stock::command))
+        .routes(routes!(stock::issue))
+        .routes(routes!(stock::stock))
+        .routes(routes!(stock::movements))
+        .routes(routes!(stock::in_transit))
+        .routes(routes!(stock::verify))
         .split_for_parts()
 }
 

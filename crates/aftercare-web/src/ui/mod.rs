@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod home;
 mod org;
+mod planning;
 
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
@@ -50,6 +51,23 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/admin/settings", get(admin::settings)),
         (Method::POST, "/admin/settings", post(admin::save_settings)),
         (Method::GET, "/admin/audit", get(admin::audit)),
+        (Method::GET, "/planning", get(planning::list)),
+        (Method::POST, "/planning/run", post(planning::run)),
+        (
+            Method::POST,
+            "/planning/proposals/{id}/approve",
+            post(planning::approve),
+        ),
+        (
+            Method::POST,
+            "/planning/proposals/{id}/reject",
+            post(planning::reject),
+        ),
+        (
+            Method::GET,
+            "/planning/items/{warehouse}/{part}",
+            get(planning::item),
+        ),
     ]
 }
 
@@ -90,6 +108,11 @@ const NAV: &[(&str, &str, &[Role])] = &[
         "nav.warehouses",
         "/warehouses",
         &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.planning",
+        "/planning",
+        &[Role::Admin, Role::Manager, Role::Warehouse],
     ),
     ("nav.users", "/admin/users", &[Role::Admin]),
     ("nav.tokens", "/admin/tokens", &[Role::Admin]),
@@ -186,7 +209,9 @@ fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
             lines.extend(fields.iter().map(|f| format!("{}: {}", f.field, f.reason)));
             lines
         }
-        AppError::Conflict { message, .. } => vec![format!("{} {message}", tr.t("error.conflict"))],
+        AppError::Conflict { message, .. } | AppError::Refused { message, .. } => {
+            vec![format!("{} {message}", tr.t("error.conflict"))]
+        }
         AppError::Forbidden { .. } => vec![tr.t("error.forbidden").to_string()],
         AppError::NotFound { .. } => vec![tr.t("error.not_found").to_string()],
         _ => vec![tr.t("error.internal").to_string()],

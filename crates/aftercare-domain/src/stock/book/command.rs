@@ -3,7 +3,7 @@
 //! an idempotency key is recorded; the same key with the same command returns the first
 //! outcome without applying anything again.
 
-use super::Book;
+use super::{Book, Touched};
 use crate::ids::{
     LotId, MovementId, PartId, PurchaseOrderId, RepairOrderId, ReservationId, ScrapRequestId,
     StocktakeId, SupplierId, TransferId, WarehouseId,
@@ -332,10 +332,12 @@ impl Book {
                 Err(StockError::IdempotencyKeyReused)
             };
         }
-        // The reference model favours obvious correctness over speed: undo by snapshot.
-        let before = self.clone();
+        // Undo by journal: every change the command makes is logged first, so a refusal
+        // costs what the command touched, not a copy of the whole book.
+        self.scratch.undo.clear();
         match self.run(&command, now) {
             Ok(outcome) => {
+                self.commit_journal();
                 if let Some(k) = key {
                     self.idempotency
                         .insert(k.clone(), (command, outcome.clone()));
@@ -343,7 +345,7 @@ impl Book {
                 Ok(outcome)
             }
             Err(e) => {
-                *self = before;
+                self.roll_back();
                 Err(e)
             }
         }
@@ -542,6 +544,7 @@ impl Book {
         }
         let id = PurchaseOrderId(self.next_id());
         let po = PurchaseOrder::new(id, supplier, lines)?;
+        self.keep(Touched::PurchaseOrder(id));
         self.purchase_orders.insert(id, po);
         Ok(created(Created::PurchaseOrder(id)))
     }
@@ -554,6 +557,7 @@ impl Book {
         qty: Qty,
         now: Instant,
     ) -> Result<Outcome, StockError> {
+        self.keep(Touched::PurchaseOrder(order));
         let po = self
             .purchase_orders
             .get_mut(&order)
@@ -631,6 +635,9 @@ impl Book {
                 }],
                 reject,
             )?);
+            if let Location::RepairVendor { order } = lot.origin {
+                self.keep(Touched::RepairOrder(order));
+            }
             if let Location::RepairVendor { order } = lot.origin
                 && let Some(o) = self.repair_orders.get_mut(&order)
             {
@@ -664,6 +671,7 @@ impl Book {
         }
         self.sweep_expired(Some((warehouse, part)), now);
         if let Some(rid) = reservation {
+            self.keep(Touched::Reservation(rid));
             let r = self
                 .reservations
                 .get_mut(&rid)
@@ -827,6 +835,7 @@ impl Book {
             now,
         )?;
         let id = ReservationId(self.next_id());
+        self.keep(Touched::Reservation(id));
         self.reservations.insert(
             id,
             Reservation {
@@ -845,6 +854,7 @@ impl Book {
     }
 
     fn release(&mut self, id: ReservationId) -> Result<Outcome, StockError> {
+        self.keep(Touched::Reservation(id));
         let r = self
             .reservations
             .get_mut(&id)
@@ -870,6 +880,7 @@ impl Book {
     ) -> Result<Outcome, StockError> {
         let id = TransferId(self.next_id());
         let transfer = Transfer::ship(id, from, to, now, eta, lines)?;
+        self.keep(Touched::Transfer(id));
         self.transfers.insert(id, transfer);
         let mut out = created(Created::Transfer(id));
         for l in lines {
@@ -898,6 +909,7 @@ impl Book {
         close: bool,
         now: Instant,
     ) -> Result<Outcome, StockError> {
+        self.keep(Touched::Transfer(id));
         let transfer = self
             .transfers
             .get_mut(&id)
@@ -952,6 +964,7 @@ impl Book {
         resolution: Resolution,
         now: Instant,
     ) -> Result<Outcome, StockError> {
+        self.keep(Touched::Transfer(id));
         let transfer = self
             .transfers
             .get_mut(&id)
@@ -999,6 +1012,7 @@ impl Book {
     ) -> Result<Outcome, StockError> {
         let id = RepairOrderId(self.next_id());
         let order = RepairOrder::new(id, vendor, warehouse, part, qty, now, due)?;
+        self.keep(Touched::RepairOrder(id));
         self.repair_orders.insert(id, order);
         let mv = Move {
             kind: MovementKind::RepairSend,
@@ -1020,6 +1034,7 @@ impl Book {
         qty: Qty,
         now: Instant,
     ) -> Result<Outcome, StockError> {
+        self.keep(Touched::RepairOrder(id));
         let order = self
             .repair_orders
             .get_mut(&id)
@@ -1052,6 +1067,7 @@ impl Book {
         returned_to: Option<WarehouseId>,
         now: Instant,
     ) -> Result<Outcome, StockError> {
+        self.keep(Touched::RepairOrder(id));
         let order = self
             .repair_orders
             .get_mut(&id)
@@ -1103,6 +1119,7 @@ impl Book {
                 available: on_hand,
             });
         }
+        self.keep(Touched::ScrapRequest(id));
         self.scrap_requests.insert(id, request);
         Ok(created(Created::ScrapRequest(id)))
     }
@@ -1133,6 +1150,7 @@ impl Book {
             };
             out.movements.push(self.move_fifo(&mv, request.qty)?);
         }
+        self.keep(Touched::ScrapRequest(id));
         if let Some(r) = self.scrap_requests.get_mut(&id) {
             r.decide(by, approve, now)?;
         }
@@ -1191,6 +1209,7 @@ impl Book {
         book.sort_by_key(|b| (b.part, b.condition));
         let id = StocktakeId(self.next_id());
         let st = Stocktake::open(id, warehouse, scope, book, now)?;
+        self.keep(Touched::Stocktake(id));
         self.stocktakes.insert(id, st);
         Ok(created(Created::Stocktake(id)))
     }
@@ -1202,6 +1221,7 @@ impl Book {
     ) -> Result<Outcome, StockError> {
         let costs: HashMap<PartId, crate::money::Money> =
             self.parts.iter().map(|(p, e)| (*p, e.unit_cost)).collect();
+        self.keep(Touched::Stocktake(id));
         let st = self
             .stocktakes
             .get_mut(&id)
@@ -1217,6 +1237,7 @@ impl Book {
         by: Role,
         now: Instant,
     ) -> Result<Outcome, StockError> {
+        self.keep(Touched::Stocktake(id));
         let st = self
             .stocktakes
             .get_mut(&id)
@@ -1244,6 +1265,7 @@ impl Book {
                 .collect();
             let plan = trim_newest_first(&held, excess);
             for &(rid, cut) in &plan {
+                self.keep(Touched::Reservation(rid));
                 if let Some(r) = self.reservations.get_mut(&rid) {
                     let removed = r.shrink(cut);
                     self.sub_reserved(warehouse, part, removed);

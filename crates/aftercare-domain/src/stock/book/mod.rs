@@ -21,12 +21,15 @@
 
 mod check;
 mod command;
+mod journal;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
 
 pub use command::{Command, Created, InTransitRow, Outcome};
+pub use journal::Touched;
+use journal::{Scratch, Undo};
 
 use super::approval::IssuePolicy;
 use super::approval::ScrapRequest;
@@ -78,6 +81,9 @@ pub struct Book {
     movements: Vec<(MovementId, Movement)>,
     idempotency: HashMap<IdempotencyKey, (Command, Outcome)>,
     next_id: i64,
+    /// The undo log of the running command and the documents committed commands changed;
+    /// bookkeeping, not state, so it never makes two books unequal.
+    scratch: Scratch,
 }
 
 impl Book {
@@ -244,6 +250,7 @@ impl Book {
     // ---- the one way balances change ------------------------------------------------------
 
     fn next_id(&mut self) -> i64 {
+        self.scratch.undo.push(Undo::NextId(self.next_id));
         self.next_id += 1;
         self.next_id
     }
@@ -285,7 +292,20 @@ impl Book {
             .balance(&m.from, m.part)
             .checked_sub(qty)
             .ok_or(StockError::Overflow)?;
+        self.scratch
+            .undo
+            .push(Undo::Balance(from_key, self.balance(&m.from, m.part)));
+        self.scratch
+            .undo
+            .push(Undo::Balance(to_key, self.balance(&m.to, m.part)));
+        for take in &m.lots {
+            for key in [from_key, to_key] {
+                let old = self.lot_balance(&key, take.lot);
+                self.scratch.undo.push(Undo::LotBalance(key, take.lot, old));
+            }
+        }
         if creates {
+            self.scratch.undo.push(Undo::Lot(m.lots[0].lot));
             let lot = Lot {
                 id: m.lots[0].lot,
                 part: m.part,
@@ -303,6 +323,7 @@ impl Book {
         set_balance(&mut self.balances, from_key, new_from);
         set_balance(&mut self.balances, to_key, new_to);
         let id = MovementId(self.next_id());
+        self.scratch.undo.push(Undo::Movement);
         self.movements.push((id, m));
         Ok(id)
     }
@@ -424,11 +445,13 @@ impl Book {
     // ---- reservations --------------------------------------------------------------------
 
     fn add_reserved(&mut self, warehouse: WarehouseId, part: PartId, qty: Qty) {
+        self.keep_reserved(warehouse, part);
         let slot = self.reserved.entry((warehouse, part)).or_default();
         *slot = slot.checked_add(qty).unwrap_or(*slot);
     }
 
     fn sub_reserved(&mut self, warehouse: WarehouseId, part: PartId, qty: Qty) {
+        self.keep_reserved(warehouse, part);
         if let Some(slot) = self.reserved.get_mut(&(warehouse, part)) {
             *slot = slot.saturating_sub(qty);
             if slot.is_zero() {
@@ -447,6 +470,7 @@ impl Book {
             .map(|r| (r.id, r.warehouse, r.part, r.qty))
             .collect();
         for &(id, w, p, q) in &expired {
+            self.keep(Touched::Reservation(id));
             if let Some(r) = self.reservations.get_mut(&id) {
                 r.status = ReservationStatus::Expired;
             }

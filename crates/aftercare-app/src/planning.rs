@@ -1,0 +1,901 @@
+//! Planning in the product: build each warehouse's outflow history from the ledger, plan
+//! every part × warehouse with the planning engine, and keep one open replenishment
+//! proposal per pair (purchases at the warehouses without a parent, transfers from the
+//! parent elsewhere, last-time buys for parts past end of production); planners approve
+//! (the purchase order or transfer is created through the ledger) or reject.
+//!
+//! Demand at a warehouse is what left it: issues to tickets and requisitions, and
+//! transfers shipped to the warehouses it replenishes (the demand an upper echelon sees).
+//! Periods are whole UTC days grouped into weeks (7 days ending yesterday) or calendar
+//! months (ending with the last complete month).
+
+use crate::App;
+use crate::access::Actor;
+use crate::error::{AppError, AppResult};
+use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
+use aftercare_domain::{Instant, PartId, Role, WarehouseId};
+use aftercare_planning::netting::StockPosition;
+use aftercare_planning::plan::{ItemPlan, ManualLevels, PlanInput, PlanSettings, plan_item};
+use aftercare_planning::policy::{ItemParams, Nanos, ServiceTarget};
+use aftercare_store::audit;
+use aftercare_store::planning::{
+    self as store, NewRun, PlanItemRow, PlanPart, PlanWarehouse, Position, ProposalDraft,
+    ProposalFilter, ProposalKind, ProposalRow,
+};
+use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// Roles that plan and decide proposals.
+pub const PLANNERS: &[Role] = &[Role::Admin, Role::Manager, Role::Warehouse];
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Length of a planning period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    /// Seven days.
+    Week,
+    /// A calendar month.
+    Month,
+}
+
+impl Bucket {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Bucket::Week => "week",
+            Bucket::Month => "month",
+        }
+    }
+
+    /// From a code.
+    pub fn parse(s: &str) -> Option<Bucket> {
+        match s {
+            "week" => Some(Bucket::Week),
+            "month" => Some(Bucket::Month),
+            _ => None,
+        }
+    }
+
+    /// Days per period, for converting lead times.
+    fn days(self) -> f64 {
+        match self {
+            Bucket::Week => 7.0,
+            Bucket::Month => 365.25 / 12.0,
+        }
+    }
+}
+
+/// Settings of a planning run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    /// Period length.
+    pub bucket: Bucket,
+    /// Periods of history.
+    pub periods: usize,
+    /// Target fill rate (units filled from stock), 0.5..0.999.
+    pub target_fill: f64,
+    /// Days a transfer from the parent warehouse takes.
+    pub transfer_days: i64,
+    /// Fixed cost of a purchase order, minor units.
+    pub purchase_order_cost: i64,
+    /// Fixed cost of a transfer, minor units.
+    pub transfer_cost: i64,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            bucket: Bucket::Week,
+            periods: 104,
+            target_fill: 0.95,
+            transfer_days: 3,
+            purchase_order_cost: 20_000, // ¥200.00
+            transfer_cost: 3_000, // ¥30.00
+        }
+    }
+}
+
+impl PlanOptions {
+    fn validate(&self) -> AppResult<()> {
+        let mut errors = Vec::new();
+        if !(self.target_fill >= 0.5 && self.target_fill <= 0.999) {
+            errors.push(aftercare_domain::ValidationError::new(
+                "target_fill",
+                format!("must be between 0.5 and 0.999, got {}", self.target_fill),
+            ));
+        }
+        if !(4..=520).contains(&self.periods) {
+            errors.push(aftercare_domain::ValidationError::new(
+                "periods",
+                format!("must be between 4 and 520, got {}", self.periods),
+            ));
+        }
+        if !(0..=365).contains(&self.transfer_days) {
+            errors.push(aftercare_domain::ValidationError::new(
+                "transfer_days",
+                format!("must be between 0 and 365, got {}", self.transfer_days),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+
+    fn settings(&self) -> PlanSettings {
+        PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1)
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanRunReport {
+    /// The run.
+    pub run_id: i64,
+    /// Part × warehouse pairs planned.
+    pub items: usize,
+    /// Proposals created.
+    pub created: usize,
+    /// Open proposals updated in place.
+    pub updated: usize,
+    /// Open proposals withdrawn because the run no longer needs them.
+    pub withdrawn: u64,
+    /// Open proposals after the run.
+    pub open: i64,
+    /// Milliseconds the run took.
+    pub millis: i64,
+}
+
+/// The period grid of a run: where each day falls.
+#[derive(Debug, Clone)]
+struct Grid {
+    start: Instant,
+    end: Instant,
+    periods: usize,
+    /// Period index of each day since `start` (months have unequal lengths).
+    day_period: Vec<usize>,
+}
+
+impl Grid {
+    fn new(now: Instant, bucket: Bucket, periods: usize) -> Grid {
+        let today = now.0.div_euclid(DAY_MS);
+        let (start_day, end_day) = match bucket {
+            Bucket::Week => (today - 7 * periods as i64, today),
+            Bucket::Month => {
+                let date = day_to_date(today);
+                let first = NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date);
+                let start = first
+                    .checked_sub_months(chrono::Months::new(periods as u32))
+                    .unwrap_or(first);
+                (date_to_day(start), date_to_day(first))
+            }
+        };
+        let day_period = (start_day..end_day)
+            .map(|d| match bucket {
+                Bucket::Week => ((d - start_day) / 7) as usize,
+                Bucket::Month => {
+                    let a = day_to_date(start_day);
+                    let b = day_to_date(d);
+                    ((b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32) as usize
+                }
+            })
+            .collect();
+        Grid {
+            start: Instant(start_day * DAY_MS),
+            end: Instant(end_day * DAY_MS),
+            periods,
+            day_period,
+        }
+    }
+
+    fn period_of(&self, day: i64) -> Option<usize> {
+        usize::try_from(day)
+            .ok()
+            .and_then(|d| self.day_period.get(d).copied())
+            .filter(|&p| p < self.periods)
+    }
+}
+
+fn day_to_date(day: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|e| e.checked_add_signed(chrono::Duration::days(day)))
+        .unwrap_or_default()
+}
+
+fn date_to_day(d: NaiveDate) -> i64 {
+    d.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default())
+        .num_days()
+}
+
+fn parse_date(s: &Option<String>) -> Option<i64> {
+    s.as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .map(date_to_day)
+}
+
+/// Everything a run reads before computing.
+struct Inputs {
+    parts: HashMap<PartId, PlanPart>,
+    warehouses: HashMap<WarehouseId, PlanWarehouse>,
+    history: HashMap<(WarehouseId, PartId), Vec<f64>>,
+    positions: HashMap<(WarehouseId, PartId), Position>,
+    on_order: HashMap<PartId, i64>,
+    manual: HashMap<(WarehouseId, PartId), (i64, Option<i64>)>,
+}
+
+/// One pair's result, ready to store.
+struct Planned {
+    item: PlanItemRow,
+    proposal: Option<ProposalDraft>,
+}
+
+impl App {
+    /// Plan every part × warehouse with history, stock or manual levels, and write the
+    /// proposals (an open proposal of the same pair is updated, not repeated).
+    pub async fn plan_run(&self, actor: &Actor, opts: PlanOptions) -> AppResult<PlanRunReport> {
+        actor.require(PLANNERS, "run planning")?;
+        opts.validate()?;
+        let started = self.now();
+        let grid = Grid::new(started, opts.bucket, opts.periods);
+        let inputs = self.plan_inputs(&grid).await?;
+        let planned = tokio::task::spawn_blocking(move || compute(&inputs, &opts, started))
+            .await
+            .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
+        let finished = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let run_id = store::insert_run(
+            &mut tx,
+            &NewRun {
+                started_at: started,
+                finished_at: finished,
+                bucket: opts.bucket.code(),
+                periods: opts.periods as i64,
+                target_fill_permille: (opts.target_fill * 1000.0).round() as i64,
+                items: planned.len() as i64,
+                proposals: 0,
+                actor_login: actor_login(actor),
+            },
+        )
+        .await?;
+        let mut items = Vec::with_capacity(planned.len());
+        let mut drafts = Vec::new();
+        for p in planned {
+            items.push(PlanItemRow { run_id, ..p.item });
+            if let Some(d) = p.proposal {
+                drafts.push(ProposalDraft {
+                    run_id: Some(run_id),
+                    ..d
+                });
+            }
+        }
+        store::upsert_items(&mut tx, &items).await?;
+        let count = store::upsert_proposals(&mut tx, &drafts, finished).await?;
+        let withdrawn = store::withdraw_stale(&mut tx, run_id, finished).await?;
+        let open = store::open_count(&mut tx).await?;
+        let report = PlanRunReport {
+            run_id,
+            items: items.len(),
+            created: count.created,
+            updated: count.updated,
+            withdrawn,
+            open,
+            millis: finished.0 - started.0,
+        };
+        let mut entry = actor.audit(finished, "planning.run", "plan_run", run_id);
+        entry.after = serde_json::to_value(&report).ok();
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn plan_inputs(&self, grid: &Grid) -> AppResult<Inputs> {
+        let parts: HashMap<PartId, PlanPart> = store::plan_parts(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let warehouses: HashMap<WarehouseId, PlanWarehouse> = store::plan_warehouses(&self.db)
+            .await?
+            .into_iter()
+            .map(|w| (w.id, w))
+            .collect();
+        let mut history: HashMap<(WarehouseId, PartId), Vec<f64>> = HashMap::new();
+        for row in store::outflow_by_day(&self.db, grid.start, grid.end).await? {
+            if let Some(p) = grid.period_of(row.day) {
+                history
+                    .entry((row.warehouse, row.part))
+                    .or_insert_with(|| vec![0.0; grid.periods])[p] += row.qty as f64;
+            }
+        }
+        let (positions, on_order) = store::positions(&self.db).await?;
+        let positions = positions
+            .into_iter()
+            .map(|(w, p, pos)| ((w, p), pos))
+            .collect();
+        let manual = store::manual_levels(&self.db)
+            .await?
+            .into_iter()
+            .map(|(w, p, min, max)| ((w, p), (min, max)))
+            .collect();
+        Ok(Inputs {
+            parts,
+            warehouses,
+            history,
+            positions,
+            on_order: on_order.into_iter().collect(),
+            manual,
+        })
+    }
+
+    /// Proposals matching the filter (planners only).
+    pub async fn plan_proposals(
+        &self,
+        actor: &Actor,
+        mut filter: ProposalFilter,
+    ) -> AppResult<Vec<ProposalRow>> {
+        actor.require(PLANNERS, "see replenishment proposals")?;
+        if filter.limit == 0 {
+            filter.limit = 500;
+        }
+        Ok(store::list_proposals(&self.db, &filter).await?)
+    }
+
+    /// One proposal.
+    pub async fn plan_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
+        actor.require(PLANNERS, "see replenishment proposals")?;
+        store::proposal(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("proposal {id}")))
+    }
+
+    /// Reject an open proposal with a reason.
+    pub async fn reject_proposal(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+    ) -> AppResult<ProposalRow> {
+        actor.require(PLANNERS, "decide replenishment proposals")?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid("reason", "a rejection needs a reason"));
+        }
+        let before = self.plan_proposal(actor, id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        if !store::decide(
+            &mut tx,
+            id,
+            "rejected",
+            user_of(actor),
+            Some(reason),
+            None,
+            now,
+        )
+        .await?
+        {
+            return Err(not_open(&before));
+        }
+        let mut entry = actor.audit(now, "planning.reject", "plan_proposal", id);
+        entry.before = serde_json::to_value(&before).ok();
+        entry.after = Some(serde_json::json!({"status": "rejected", "reason": reason}));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        self.plan_proposal(actor, id).await
+    }
+
+    /// Approve an open proposal: the purchase order (purchases, last-time buys, emergencies
+    /// at a warehouse without a parent) or the transfer from the parent (transfers,
+    /// emergencies elsewhere) is created through the ledger, under an Idempotency-Key of
+    /// the proposal, so a double click or a race between two planners creates one document.
+    pub async fn approve_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
+        actor.require(PLANNERS, "decide replenishment proposals")?;
+        let p = self.plan_proposal(actor, id).await?;
+        if p.status != "open" {
+            return Err(not_open(&p));
+        }
+        let qty = Qty::new(p.qty).map_err(|e| AppError::invalid("qty", e.to_string()))?;
+        let now = self.now();
+        let command = match p.source {
+            Some(source) => Command::ShipTransfer {
+                from: source,
+                to: p.warehouse,
+                eta: Instant(now.0 + PlanOptions::default().transfer_days * DAY_MS),
+                lines: vec![TransferQty {
+                    part: p.part,
+                    condition: StockCondition::Good,
+                    qty,
+                }],
+            },
+            None => {
+                let supplier = p.supplier.ok_or_else(|| AppError::Conflict {
+                    code: "planning.no_supplier".into(),
+                    message: format!(
+                        "part {} has no supplier on record: add one in the part master before approving a purchase",
+                        p.part_number
+                    ),
+                })?;
+                Command::PlacePurchaseOrder {
+                    supplier,
+                    lines: vec![(p.part, qty)],
+                }
+            }
+        };
+        let receipt = self
+            .stock_execute(actor, Some(&format!("plan-proposal-{id}")), command)
+            .await?;
+        let document = match receipt.outcome.created {
+            Some(Created::PurchaseOrder(po)) => ("purchase_order", po.0),
+            Some(Created::Transfer(t)) => ("transfer", t.0),
+            other => {
+                return Err(AppError::Unexpected(format!(
+                    "approving proposal {id} created {other:?}"
+                )));
+            }
+        };
+        let mut tx = self.db.begin_write().await?;
+        if !store::decide(
+            &mut tx,
+            id,
+            "approved",
+            user_of(actor),
+            None,
+            Some(document),
+            now,
+        )
+        .await?
+        {
+            return Err(not_open(&p));
+        }
+        let mut entry = actor.audit(now, "planning.approve", "plan_proposal", id);
+        entry.before = serde_json::to_value(&p).ok();
+        entry.after = Some(
+            serde_json::json!({"status": "approved", "document_kind": document.0, "document_id": document.1}),
+        );
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        self.plan_proposal(actor, id).await
+    }
+
+    /// The plan of one part at one warehouse, recomputed from the ledger now: history,
+    /// forecast, levels, the method and why, and every candidate's backtest error.
+    pub async fn part_plan(
+        &self,
+        actor: &Actor,
+        warehouse: WarehouseId,
+        part: PartId,
+        opts: PlanOptions,
+    ) -> AppResult<PartPlanView> {
+        actor.require(PLANNERS, "see planning")?;
+        opts.validate()?;
+        let now = self.now();
+        let grid = Grid::new(now, opts.bucket, opts.periods);
+        let inputs = self.plan_inputs(&grid).await?;
+        let w = inputs
+            .warehouses
+            .get(&warehouse)
+            .ok_or_else(|| AppError::not_found(format!("warehouse {}", warehouse.0)))?;
+        let p = inputs
+            .parts
+            .get(&part)
+            .ok_or_else(|| AppError::not_found(format!("part {}", part.0)))?;
+        let history = inputs
+            .history
+            .get(&(warehouse, part))
+            .cloned()
+            .unwrap_or_else(|| vec![0.0; grid.periods]);
+        let plan = plan_pair(&inputs, &opts, w, p, &history, now);
+        let stored = store::item(&self.db, warehouse, part).await?;
+        let proposals = store::list_proposals(
+            &self.db,
+            &ProposalFilter {
+                warehouse: Some(warehouse),
+                part: Some(part),
+                limit: 20,
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(PartPlanView {
+            warehouse_code: w.code.clone(),
+            part_number: p.part_number.clone(),
+            bucket: opts.bucket,
+            history,
+            forecast: plan.selection.forecast.clone(),
+            method: plan.selection.method.clone(),
+            class: plan.class.code().to_string(),
+            why: plan.why.clone(),
+            errors: plan
+                .selection
+                .errors
+                .iter()
+                .map(|e| MethodScore {
+                    method: e.method.code().to_string(),
+                    error: e.error.is_finite().then_some(e.error),
+                })
+                .collect(),
+            min: plan.levels.min.max(0.0),
+            reorder_point: plan.levels.reorder_point,
+            max: plan.levels.max,
+            overridden: plan.overridden,
+            reason: plan.netting.reason.clone(),
+            stored,
+            proposals,
+        })
+    }
+
+    /// After an issue: if available stock at `warehouse` fell below the part's minimum
+    /// (manual, else the latest plan's reorder point), raise or update an emergency
+    /// proposal at once instead of waiting for the next run. Returns it when raised.
+    pub async fn raise_emergency_if_short(
+        &self,
+        warehouse: WarehouseId,
+        part: PartId,
+    ) -> AppResult<Option<ProposalRow>> {
+        let levels = store::manual_levels(&self.db)
+            .await?
+            .into_iter()
+            .find(|(w, p, _, _)| *w == warehouse && *p == part)
+            .map(|(_, _, min, max)| (min, max));
+        let (min, max) = match levels {
+            Some((min, max)) => (min, max.unwrap_or(min)),
+            None => match store::item(&self.db, warehouse, part).await? {
+                Some(item) => (item.reorder_point, item.max_qty),
+                None => return Ok(None),
+            },
+        };
+        let available = store::available(&self.db, warehouse, part).await?;
+        if min <= 0 || available >= min {
+            return Ok(None);
+        }
+        let w = store::plan_warehouses(&self.db)
+            .await?
+            .into_iter()
+            .find(|w| w.id == warehouse);
+        let Some(w) = w else { return Ok(None) };
+        let supplier = store::plan_parts(&self.db)
+            .await?
+            .into_iter()
+            .find(|p| p.id == part)
+            .and_then(|p| p.supplier);
+        let qty = (max.max(min) - available).max(1);
+        let now = self.now();
+        let draft = ProposalDraft {
+            warehouse,
+            part,
+            kind: ProposalKind::Emergency,
+            source: w.parent,
+            supplier: if w.parent.is_none() { supplier } else { None },
+            qty,
+            need_by: now,
+            reason: format!(
+                "emergency requisition: available {available} < minimum {min} after an issue; request {qty} up to {}",
+                max.max(min)
+            ),
+            overridden: levels.is_some(),
+            run_id: None,
+        };
+        let mut tx = self.db.begin_write().await?;
+        store::upsert_proposals(&mut tx, &[draft], now).await?;
+        let mut entry = Actor::Cli.audit(
+            now,
+            "planning.emergency",
+            "warehouse_part",
+            format!("{}:{}", warehouse.0, part.0),
+        );
+        entry.actor_login = "system".into();
+        entry.after = Some(serde_json::json!({"available": available, "min": min, "qty": qty}));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        let open = store::list_proposals(
+            &self.db,
+            &ProposalFilter {
+                warehouse: Some(warehouse),
+                part: Some(part),
+                status: Some("open".into()),
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(open.into_iter().next())
+    }
+}
+
+/// A part's planning page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartPlanView {
+    /// Warehouse code.
+    pub warehouse_code: String,
+    /// Part number.
+    pub part_number: String,
+    /// Period length.
+    pub bucket: Bucket,
+    /// Outflow per period, oldest first.
+    pub history: Vec<f64>,
+    /// Forecast per period over the protection interval.
+    pub forecast: Vec<f64>,
+    /// Method chosen.
+    pub method: String,
+    /// Demand class.
+    pub class: String,
+    /// Why the method was chosen.
+    pub why: String,
+    /// Backtest error of every candidate (`None`: could not be scored).
+    pub errors: Vec<MethodScore>,
+    /// Safety stock.
+    pub min: f64,
+    /// Reorder point.
+    pub reorder_point: f64,
+    /// Order-up-to level.
+    pub max: f64,
+    /// Whether manual levels override the computed ones.
+    pub overridden: bool,
+    /// Netting now, in words.
+    pub reason: String,
+    /// The plan stored by the latest run.
+    pub stored: Option<PlanItemRow>,
+    /// Recent proposals of this pair.
+    pub proposals: Vec<ProposalRow>,
+}
+
+/// One candidate's backtest error.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodScore {
+    /// Method code.
+    pub method: String,
+    /// Error under the run's measure.
+    pub error: Option<f64>,
+}
+
+fn actor_login(actor: &Actor) -> String {
+    actor
+        .principal()
+        .map_or_else(|| "cli".to_string(), |p| p.login.clone())
+}
+
+fn user_of(actor: &Actor) -> Option<aftercare_domain::UserId> {
+    actor.principal().map(|p| p.user_id)
+}
+
+fn not_open(p: &ProposalRow) -> AppError {
+    AppError::Conflict {
+        code: "planning.proposal_not_open".into(),
+        message: format!(
+            "proposal {} is {}, not open: it was decided or withdrawn already",
+            p.id, p.status
+        ),
+    }
+}
+
+/// Plan every pair with history, stock or manual levels (pure; runs on a blocking thread).
+fn compute(inputs: &Inputs, opts: &PlanOptions, now: Instant) -> Vec<Planned> {
+    let mut pairs: BTreeSet<(WarehouseId, PartId)> = BTreeSet::new();
+    pairs.extend(inputs.history.keys().copied());
+    pairs.extend(inputs.positions.keys().copied());
+    pairs.extend(inputs.manual.keys().copied());
+    let roots: Vec<WarehouseId> = {
+        let mut r: Vec<WarehouseId> = inputs
+            .warehouses
+            .values()
+            .filter(|w| w.parent.is_none())
+            .map(|w| w.id)
+            .collect();
+        r.sort();
+        r
+    };
+    for (&part, _) in inputs.on_order.iter() {
+        if let Some(&root) = roots.first() {
+            pairs.insert((root, part));
+        }
+    }
+    let periods = inputs
+        .history
+        .values()
+        .next()
+        .map_or(opts.periods, Vec::len);
+    let zeros = vec![0.0; periods];
+    let pairs: Vec<(WarehouseId, PartId)> = pairs.into_iter().collect();
+    pairs
+        .par_iter()
+        .filter_map(|&(w, p)| {
+            let wh = inputs.warehouses.get(&w)?;
+            let part = inputs.parts.get(&p)?;
+            let history = inputs.history.get(&(w, p)).unwrap_or(&zeros);
+            let plan = plan_pair(inputs, opts, wh, part, history, now);
+            Some(to_rows(wh, part, &plan, opts, now))
+        })
+        .collect()
+}
+
+fn plan_pair(
+    inputs: &Inputs,
+    opts: &PlanOptions,
+    w: &PlanWarehouse,
+    part: &PlanPart,
+    history: &[f64],
+    now: Instant,
+) -> ItemPlan {
+    let pos = inputs
+        .positions
+        .get(&(w.id, part.id))
+        .copied()
+        .unwrap_or_default();
+    let is_root = w.parent.is_none();
+    let first_root = inputs
+        .warehouses
+        .values()
+        .filter(|w| w.parent.is_none())
+        .map(|w| w.id)
+        .min();
+    let on_order = if first_root == Some(w.id) {
+        inputs.on_order.get(&part.id).copied().unwrap_or(0)
+    } else {
+        0
+    };
+    let lead_days = if is_root {
+        part.lead_time_days
+    } else {
+        opts.transfer_days
+    };
+    let lead_time = (lead_days as f64 / opts.bucket.days()).ceil() as usize;
+    // Standard cost is in minor units (cents): 1 cent = 10^7 nanos.
+    let item = ItemParams {
+        lead_time,
+        unit_cost: Nanos(part.standard_cost.saturating_mul(10_000_000)),
+        order_cost: Nanos(
+            if is_root {
+                opts.purchase_order_cost
+            } else {
+                opts.transfer_cost
+            }
+            .saturating_mul(10_000_000),
+        ),
+        holding_cost: None,
+        moq: 0.0,
+        unit: 1.0,
+    };
+    let today = now.0.div_euclid(DAY_MS);
+    let remaining_service_periods = match (
+        is_root,
+        parse_date(&part.end_of_production_on),
+        parse_date(&part.end_of_service_on),
+    ) {
+        (true, Some(eop), Some(eos)) if eop <= today && eos > today => {
+            Some(((eos - today) as f64 / opts.bucket.days()).ceil() as usize)
+        }
+        _ => None,
+    };
+    let manual = inputs
+        .manual
+        .get(&(w.id, part.id))
+        .map(|&(min, max)| ManualLevels {
+            min: min as f64,
+            max: max.map(|m| m as f64),
+        });
+    plan_item(
+        &PlanInput {
+            history,
+            item,
+            position: StockPosition {
+                on_hand: pos.on_hand as f64,
+                in_transit: pos.in_transit as f64,
+                on_order: on_order as f64,
+                reserved: pos.reserved as f64,
+                backorders: 0.0,
+            },
+            manual,
+            remaining_service_periods,
+            seed: (w.id.0 as u64) << 32 ^ part.id.0 as u64,
+        },
+        &opts.settings(),
+    )
+}
+
+fn to_rows(
+    w: &PlanWarehouse,
+    part: &PlanPart,
+    plan: &ItemPlan,
+    opts: &PlanOptions,
+    now: Instant,
+) -> Planned {
+    let rop = plan.levels.reorder_point.max(0.0).ceil() as i64;
+    let max = (plan.levels.max.max(0.0).ceil() as i64).max(rop);
+    let item = PlanItemRow {
+        warehouse: w.id,
+        part: part.id,
+        run_id: 0,
+        class: plan.class.code().to_string(),
+        method: plan.selection.method.clone(),
+        why: plan.why.clone(),
+        min_qty: plan.levels.min.max(0.0).round() as i64,
+        reorder_point: rop,
+        max_qty: max,
+        overridden: plan.overridden,
+        mean_milli: (plan.estimate.mean_per_period.max(0.0) * 1000.0).round() as i64,
+        planned_at: now,
+    };
+    let is_root = w.parent.is_none();
+    let lead_days = if is_root {
+        part.lead_time_days
+    } else {
+        opts.transfer_days
+    };
+    let need_by = Instant(now.0 + lead_days * DAY_MS);
+    let ltb = plan.last_time_buy.as_ref().filter(|l| l.quantity >= 1.0);
+    let proposal = if plan.last_time_buy.is_some() {
+        // Past end of production nothing can be bought as usual: a last-time buy or nothing.
+        ltb.map(|ltb| ProposalDraft {
+            warehouse: w.id,
+            part: part.id,
+            kind: ProposalKind::LastTimeBuy,
+            source: None,
+            supplier: part.supplier,
+            qty: ltb.quantity.ceil() as i64,
+            need_by,
+            reason: format!("last-time buy before end of service: {}", ltb.reason),
+            overridden: false,
+            run_id: None,
+        })
+    } else if plan.netting.quantity >= 1.0 {
+        Some(ProposalDraft {
+            warehouse: w.id,
+            part: part.id,
+            kind: if is_root {
+                ProposalKind::Purchase
+            } else {
+                ProposalKind::Transfer
+            },
+            source: w.parent,
+            supplier: if is_root { part.supplier } else { None },
+            qty: plan.netting.quantity.ceil() as i64,
+            need_by,
+            reason: format!("{} ({})", plan.netting.reason, plan.selection.method),
+            overridden: plan.overridden,
+            run_id: None,
+        })
+    } else {
+        None
+    };
+    Planned { item, proposal }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_end_yesterday_and_months_end_with_the_last_complete_month() {
+        // 2026-03-15 12:00 UTC.
+        let now = Instant(
+            date_to_day(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()) * DAY_MS + 12 * 3_600_000,
+        );
+        let g = Grid::new(now, Bucket::Week, 4);
+        assert_eq!(
+            g.end.0,
+            date_to_day(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()) * DAY_MS
+        );
+        assert_eq!(g.period_of(0), Some(0));
+        assert_eq!(g.period_of(27), Some(3));
+        assert_eq!(g.period_of(28), None);
+        let m = Grid::new(now, Bucket::Month, 3);
+        assert_eq!(
+            day_to_date(m.start.0 / DAY_MS),
+            NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
+        );
+        assert_eq!(
+            day_to_date(m.end.0 / DAY_MS),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+        );
+        // 31 days of December, then January.
+        assert_eq!(m.period_of(30), Some(0));
+        assert_eq!(m.period_of(31), Some(1));
+        assert_eq!(m.period_of(31 + 31 + 28 - 1), Some(2));
+        assert_eq!(m.period_of(31 + 31 + 28), None);
+    }
+}

@@ -1,0 +1,383 @@
+//! Stock use cases: run ledger commands (with roles, tenant scope, Idempotency-Key and
+//! audit), list stock, movements and transfers in transit, and verify the ledger.
+//!
+//! Who may do what: admin, manager and warehouse users act on every warehouse; station
+//! users only on their own station's warehouses (others are "not found"). Placing purchase
+//! orders, sweeping reservations and sending to repair are HQ work. Approvals (scrap,
+//! stocktake, issues above the limit) take the actor's own role — a caller cannot claim an
+//! approver's role in the request body.
+
+use crate::App;
+use crate::access::Actor;
+use crate::error::{AppError, AppResult};
+use aftercare_domain::stock::{
+    Command, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
+};
+use aftercare_domain::{Instant, Role, StationId, WarehouseId};
+use aftercare_store::stock::query::{self, DocRef};
+pub use aftercare_store::stock::query::{
+    MovementFilter, MovementRow, StockFilter, StockRow, TransitRow,
+};
+use aftercare_store::stock::{Ledger, LedgerRequest, location_key, verify};
+use serde_json::json;
+
+/// Roles that move stock.
+pub const STOCK_WRITERS: &[Role] = &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station];
+/// Roles that see stock.
+pub const STOCK_READERS: &[Role] = &[
+    Role::Admin,
+    Role::Manager,
+    Role::Warehouse,
+    Role::Dispatcher,
+    Role::Agent,
+    Role::Station,
+    Role::Technician,
+];
+/// Head-office stock roles.
+const HQ_STOCK: &[Role] = &[Role::Admin, Role::Manager, Role::Warehouse];
+
+/// A committed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockReceipt {
+    /// What it did (for a retried key, the first call's outcome).
+    pub outcome: Outcome,
+    /// Whether this answer is the stored result of an earlier call with the same key.
+    pub replayed: bool,
+}
+
+impl App {
+    /// The ledger writer, started on first use.
+    pub async fn ledger(&self) -> AppResult<&Ledger> {
+        self.ledger
+            .get_or_try_init(|| Ledger::start(self.db.clone(), self.config.stock_issue_policy))
+            .await
+            .map_err(AppError::from)
+    }
+
+    /// The station owning a warehouse (`None`: head office), or NotFound. Cached: a
+    /// warehouse never changes owner.
+    async fn warehouse_owner(&self, w: WarehouseId) -> AppResult<Option<StationId>> {
+        if let Some(s) = self.warehouse_owners.read().await.get(&w) {
+            return Ok(*s);
+        }
+        let owner = query::warehouse_station(&self.db, w)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("warehouse {w}")))?;
+        self.warehouse_owners.write().await.insert(w, owner);
+        Ok(owner)
+    }
+
+    async fn ensure_warehouse(&self, actor: &Actor, w: WarehouseId) -> AppResult<()> {
+        let owner = self.warehouse_owner(w).await?;
+        actor.ensure_station_visible(owner, &format!("warehouse {w}"))
+    }
+
+    async fn ensure_document(&self, actor: &Actor, d: DocRef) -> AppResult<()> {
+        if actor.own_station().is_none() {
+            return Ok(());
+        }
+        // A document of another station is reported like a missing one.
+        let ws = query::document_warehouses(&self.db, d).await?;
+        for w in ws {
+            self.ensure_warehouse(actor, w).await?;
+        }
+        Ok(())
+    }
+
+    /// Check role and scope for a command, and put the actor's own role where the command
+    /// names an approver.
+    async fn authorize(&self, actor: &Actor, command: Command) -> AppResult<Command> {
+        actor.require(STOCK_WRITERS, "move stock")?;
+        let role = match actor.principal() {
+            Some(p) => p.role,
+            // The command line acts with full rights, including approvals.
+            None => Role::Manager,
+        };
+        let hq = |what: &str| actor.require(HQ_STOCK, what);
+        let mut c = command;
+        match &mut c {
+            Command::PlacePurchaseOrder { supplier, .. } => {
+                hq("place purchase orders")?;
+                if !query::supplier_exists(&self.db, *supplier).await? {
+                    return Err(AppError::not_found(format!("supplier {supplier}")));
+                }
+            }
+            Command::Receive { warehouse, .. }
+            | Command::Inspect { warehouse, .. }
+            | Command::ReturnUnused { warehouse, .. }
+            | Command::DefectiveReturn { warehouse, .. }
+            | Command::Reserve { warehouse, .. }
+            | Command::RequestScrap { warehouse, .. }
+            | Command::Dispose { warehouse, .. }
+            | Command::OpenStocktake { warehouse, .. } => {
+                self.ensure_warehouse(actor, *warehouse).await?;
+            }
+            Command::Issue {
+                warehouse,
+                approved_by,
+                ..
+            } => {
+                self.ensure_warehouse(actor, *warehouse).await?;
+                *approved_by = may_approve(role).then_some(role);
+            }
+            Command::ReleaseReservation { reservation } => {
+                self.ensure_document(actor, DocRef::Reservation(reservation.get()))
+                    .await?;
+            }
+            Command::ExpireReservations => hq("expire reservations")?,
+            Command::ShipTransfer { from, to, .. } => {
+                self.ensure_warehouse(actor, *from).await?;
+                // Any warehouse may be the destination, but it must exist.
+                self.warehouse_owner(*to).await?;
+            }
+            Command::ReceiveTransfer { transfer, .. } => {
+                self.ensure_document(actor, DocRef::TransferDestination(transfer.get()))
+                    .await?;
+            }
+            Command::ResolveDiscrepancy {
+                transfer,
+                resolution,
+                ..
+            } => {
+                self.ensure_document(actor, DocRef::TransferDestination(transfer.get()))
+                    .await?;
+                if let Resolution::Found { warehouse } = resolution {
+                    self.ensure_warehouse(actor, *warehouse).await?;
+                }
+            }
+            Command::SendToRepair {
+                warehouse, vendor, ..
+            } => {
+                hq("send parts to repair")?;
+                self.ensure_warehouse(actor, *warehouse).await?;
+                if !query::supplier_exists(&self.db, *vendor).await? {
+                    return Err(AppError::not_found(format!("repair vendor {vendor}")));
+                }
+            }
+            Command::ReceiveFromRepair {
+                order, warehouse, ..
+            } => {
+                self.ensure_warehouse(actor, *warehouse).await?;
+                self.ensure_document(actor, DocRef::RepairOrder(order.get()))
+                    .await?;
+            }
+            Command::DeclareUnrepairable {
+                order, returned_to, ..
+            } => {
+                self.ensure_document(actor, DocRef::RepairOrder(order.get()))
+                    .await?;
+                if let Some(w) = returned_to {
+                    self.ensure_warehouse(actor, *w).await?;
+                }
+            }
+            Command::DecideScrap { request, by, .. } => {
+                self.ensure_document(actor, DocRef::ScrapRequest(request.get()))
+                    .await?;
+                *by = role;
+            }
+            Command::EnterCounts { stocktake, .. } => {
+                self.ensure_document(actor, DocRef::Stocktake(stocktake.get()))
+                    .await?;
+            }
+            Command::ApproveStocktake { stocktake, by } => {
+                self.ensure_document(actor, DocRef::Stocktake(stocktake.get()))
+                    .await?;
+                *by = role;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Run one ledger command. With an Idempotency-Key, a retry of the same command returns
+    /// the first result and applies nothing; the same key with another command is refused.
+    pub async fn stock_execute(
+        &self,
+        actor: &Actor,
+        idempotency_key: Option<&str>,
+        command: Command,
+    ) -> AppResult<StockReceipt> {
+        let key = idempotency_key
+            .map(IdempotencyKey::parse)
+            .transpose()
+            .map_err(|e| AppError::invalid("Idempotency-Key", e.to_string()))?;
+        let command = self.authorize(actor, command).await?;
+        let issued = match &command {
+            Command::Issue {
+                warehouse, part, ..
+            } => Some((*warehouse, *part)),
+            _ => None,
+        };
+        let (actor_id, actor_login, request_id) = match actor {
+            Actor::User {
+                principal,
+                request_id,
+            } => (
+                Some(principal.user_id),
+                principal.login.clone(),
+                request_id.clone(),
+            ),
+            Actor::Cli => (None, "cli".to_string(), None),
+        };
+        let done = self
+            .ledger()
+            .await?
+            .execute(LedgerRequest {
+                command,
+                key,
+                actor_id,
+                actor_login,
+                request_id,
+                now: self.now(),
+            })
+            .await?;
+        if let (Ok(e), Some((warehouse, part))) = (&done, issued)
+            && !e.replayed
+        {
+            // The issue is committed; a failure to raise the emergency must not undo it.
+            if let Err(err) = self.raise_emergency_if_short(warehouse, part).await {
+                tracing::error!(error = %err, "emergency requisition check failed");
+            }
+        }
+        match done {
+            Ok(e) => Ok(StockReceipt {
+                outcome: e.outcome,
+                replayed: e.replayed,
+            }),
+            Err(e) => Err(refusal(e)),
+        }
+    }
+
+    /// Stock on shelves with value; station users see only their own warehouses.
+    pub async fn stock_list(&self, actor: &Actor, mut f: StockFilter) -> AppResult<Vec<StockRow>> {
+        actor.require(STOCK_READERS, "see stock")?;
+        if let Some(w) = f.warehouse {
+            self.ensure_warehouse(actor, w).await?;
+        }
+        f.station = actor.own_station();
+        f.limit = f.limit.clamp(1, 10_000);
+        Ok(query::stock(&self.db, &f).await?)
+    }
+
+    /// Movements, newest first; station users see only those touching their warehouses.
+    pub async fn stock_movements(
+        &self,
+        actor: &Actor,
+        mut f: MovementFilter,
+    ) -> AppResult<Vec<MovementRow>> {
+        actor.require(STOCK_READERS, "see stock movements")?;
+        if let Some(w) = f.warehouse {
+            self.ensure_warehouse(actor, w).await?;
+        }
+        f.station = actor.own_station();
+        f.limit = f.limit.clamp(1, 1_000);
+        Ok(query::movements(&self.db, &f).await?)
+    }
+
+    /// Units in transit, by ETA, with overdue arrivals flagged.
+    pub async fn stock_in_transit(
+        &self,
+        actor: &Actor,
+        to: Option<WarehouseId>,
+        part: Option<i64>,
+    ) -> AppResult<Vec<TransitRow>> {
+        actor.require(STOCK_READERS, "see stock in transit")?;
+        if let Some(w) = to {
+            self.ensure_warehouse(actor, w).await?;
+        }
+        Ok(query::in_transit(&self.db, to, part, actor.own_station(), self.now()).await?)
+    }
+
+    /// Every difference between the maintained balances and the movements (empty: sound).
+    pub async fn stock_verify(&self, actor: &Actor) -> AppResult<Vec<String>> {
+        actor.require(HQ_STOCK, "verify the stock ledger")?;
+        Ok(verify::verify_ledger(&self.db).await?)
+    }
+
+    /// When the ledger's clock says it is (for callers that need the same instant).
+    pub fn stock_now(&self) -> Instant {
+        self.now()
+    }
+}
+
+/// A ledger refusal as an application error: a stable code, a message, and details such as
+/// the available quantity.
+pub fn refusal(e: StockError) -> AppError {
+    let message = e.to_string();
+    let refused = |code: &str, details: serde_json::Value| AppError::Refused {
+        code: code.into(),
+        message: message.clone(),
+        details,
+    };
+    match &e {
+        StockError::IssueShortage {
+            shortage,
+            substitutes,
+        } => refused(
+            "stock.insufficient",
+            json!({
+                "requested": shortage.requested.get(),
+                "available": shortage.available.get(),
+                "substitutes": substitutes.iter().map(|s| json!({
+                    "part_id": s.part.get(),
+                    "priority": s.priority,
+                    "instruction": s.instruction,
+                    "available": s.available.get(),
+                })).collect::<Vec<_>>(),
+            }),
+        ),
+        StockError::Unavailable(s) => refused(
+            "stock.reserved",
+            json!({ "requested": s.requested.get(), "available": s.available.get() }),
+        ),
+        StockError::Insufficient {
+            location,
+            part,
+            available,
+        } => refused(
+            "stock.insufficient",
+            json!({ "location": location_key(location), "part_id": part.get(), "available": available.get() }),
+        ),
+        StockError::LotInsufficient {
+            lot,
+            location,
+            available,
+        } => refused(
+            "stock.lot_insufficient",
+            json!({ "lot_id": lot.get(), "location": location_key(location), "available": available.get() }),
+        ),
+        StockError::BadLot(l) | StockError::LotMismatch(l) => {
+            refused("stock.bad_lot", json!({ "lot_id": l.get() }))
+        }
+        StockError::UnknownPart(p) => AppError::not_found(format!("part {p}")),
+        StockError::NotFound(what) => AppError::not_found(*what),
+        StockError::Frozen(st) => refused("stock.frozen", json!({ "stocktake_id": st.get() })),
+        StockError::ApprovalRequired(reason) => {
+            refused("stock.approval_required", json!({ "reason": reason }))
+        }
+        StockError::ReservationMismatch => refused("stock.reservation_mismatch", json!(null)),
+        StockError::IdempotencyKeyReused => AppError::Conflict {
+            code: "stock.idempotency_key_reused".into(),
+            message,
+        },
+        StockError::AlreadyCounting(st) => refused(
+            "stock.already_counting",
+            json!({ "stocktake_id": st.get() }),
+        ),
+        StockError::Overflow | StockError::Movement(_) => AppError::invalid("command", message),
+        StockError::Transfer(_) => refused("stock.transfer", json!(null)),
+        StockError::Repair(_) => refused("stock.repair", json!(null)),
+        StockError::Purchase(_) => refused("stock.purchase", json!(null)),
+        StockError::Reservation(_) => refused("stock.reservation", json!(null)),
+        StockError::Scrap(_) => refused("stock.scrap", json!(null)),
+        StockError::Stocktake(_) => refused("stock.stocktake", json!(null)),
+        StockError::Counts(errors) => refused(
+            "stock.counts",
+            json!(
+                errors
+                    .iter()
+                    .map(|(i, e)| json!({ "entry": i, "reason": e.to_string() }))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+    }
+}

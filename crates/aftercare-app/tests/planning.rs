@@ -1,0 +1,556 @@
+//! Planning in the product over a small generated ledger history, on SQLite and on
+//! PostgreSQL when `AFTERCARE_TEST_POSTGRES_URL` is set: proposals with reasons, manual
+//! levels that win, a last-time buy, no duplicates across runs, approval through the
+//! ledger (once), rejection, emergency requisitions, roles and bad input.
+
+use aftercare_app::admin::AddUser;
+use aftercare_app::planning::{Bucket, PlanOptions};
+use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
+use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
+use aftercare_domain::org::{RegionLevel, Tier, WarehouseKind};
+use aftercare_domain::part::StockLevels;
+use aftercare_domain::stock::{Command, Consumer, Created, Qty, StockCondition, TransferQty};
+use aftercare_domain::{
+    Instant, Money, PartId, RequisitionId, Role, SupplierId, TicketId, WarehouseId,
+};
+use aftercare_store::org::{self, NewRegion, NewStation, NewWarehouse};
+use aftercare_store::planning as plan_store;
+use aftercare_store::stock::master::{self, NewPart, NewSupplier};
+use aftercare_store::testing::each_backend;
+use std::sync::Arc;
+
+/// Monday 2026-01-05 02:00 UTC.
+const T0: Instant = Instant(1_767_578_400_000);
+const WEEKS: i64 = 30;
+
+struct World {
+    app: App,
+    clock: Arc<FixedClock>,
+    central: WarehouseId,
+    station: WarehouseId,
+    /// Regular part, issued at the station.
+    p1: PartId,
+    /// Part with manual levels at the station.
+    p2: PartId,
+    /// Part past end of production, issued at the central warehouse.
+    p3: PartId,
+    _db: aftercare_store::testing::TestDb,
+}
+
+async fn q(app: &App, c: Command) -> aftercare_domain::stock::Outcome {
+    app.stock_execute(&Actor::Cli, None, c)
+        .await
+        .unwrap()
+        .outcome
+}
+
+async fn stock_in(app: &App, supplier: SupplierId, w: WarehouseId, part: PartId, n: i64) {
+    let qty = Qty::new(n).unwrap();
+    let Some(Created::PurchaseOrder(order)) = q(
+        app,
+        Command::PlacePurchaseOrder {
+            supplier,
+            lines: vec![(part, qty)],
+        },
+    )
+    .await
+    .created
+    else {
+        panic!("no order")
+    };
+    let Some(Created::Lot(lot)) = q(
+        app,
+        Command::Receive {
+            order,
+            warehouse: w,
+            part,
+            qty,
+        },
+    )
+    .await
+    .created
+    else {
+        panic!("no lot")
+    };
+    q(
+        app,
+        Command::Inspect {
+            warehouse: w,
+            lot,
+            accept: qty,
+            reject: Qty::ZERO,
+        },
+    )
+    .await;
+}
+
+async fn world(db: aftercare_store::testing::TestDb) -> World {
+    let clock = Arc::new(FixedClock::new(T0));
+    let app = App::with_clock(db.db.clone(), AppConfig::default(), clock.clone());
+    let mut tx = app.db.begin_write().await.unwrap();
+    let region = org::insert_region(
+        &mut tx,
+        &NewRegion {
+            parent_id: None,
+            code: "440100".into(),
+            name_zh: "广州市".into(),
+            name_en: "Guangzhou".into(),
+            level: RegionLevel::City,
+            tier: Tier::Urban,
+        },
+    )
+    .await
+    .unwrap();
+    let st = org::insert_station(
+        &mut tx,
+        &NewStation {
+            code: "GZ-01".into(),
+            name: "广州天河站".into(),
+            region_id: region,
+            address: "天河路 1 号".into(),
+            phone: "020-1".into(),
+            contact: "李".into(),
+            capacity: 10,
+            score: 80,
+            active: true,
+            coverage: vec![region],
+            product_lines: vec![],
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    let central = org::insert_warehouse(
+        &mut tx,
+        &NewWarehouse {
+            code: "WH-C".into(),
+            name: "中央仓".into(),
+            kind: WarehouseKind::Central,
+            parent_id: None,
+            region_id: Some(region),
+            station_id: None,
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    let station = org::insert_warehouse(
+        &mut tx,
+        &NewWarehouse {
+            code: "WH-GZ01".into(),
+            name: "天河站库".into(),
+            kind: WarehouseKind::Station,
+            parent_id: Some(central),
+            region_id: Some(region),
+            station_id: Some(st),
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    let supplier = master::insert_supplier(
+        &mut tx,
+        &NewSupplier {
+            code: "SUP-1".into(),
+            name: "华星光电".into(),
+            kind: "supplier".into(),
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    let mut parts = Vec::new();
+    for (pn, name) in [("PN-1", "主板"), ("PN-2", "电源板"), ("PN-3", "背光灯条")] {
+        let p = master::insert_part(
+            &mut tx,
+            &NewPart {
+                part_number: pn.into(),
+                name_zh: name.into(),
+                standard_cost: Money::from_minor(10_000),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+        plan_store::link_supplier(&mut tx, p, supplier, 14)
+            .await
+            .unwrap();
+        parts.push(p);
+    }
+    plan_store::set_part_planning(&mut tx, parts[0], 14, None, None)
+        .await
+        .unwrap();
+    // PN-3 went out of production a year ago; service ends two years after the test's end.
+    plan_store::set_part_planning(
+        &mut tx,
+        parts[2],
+        14,
+        Some("2025-01-01"),
+        Some("2028-12-31"),
+    )
+    .await
+    .unwrap();
+    master::set_levels(
+        &mut tx,
+        station,
+        parts[1],
+        StockLevels::new(Qty::new(5).unwrap(), Some(Qty::new(12).unwrap())).unwrap(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.add_user(
+        &Actor::Cli,
+        AddUser {
+            login: "agent".into(),
+            display_name: None,
+            role: Role::Agent,
+            station: None,
+            technician: None,
+            brand: None,
+            password: "password123".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    stock_in(&app, supplier, central, parts[0], 200).await;
+    stock_in(&app, supplier, central, parts[1], 50).await;
+    stock_in(&app, supplier, central, parts[2], 80).await;
+    // Sixteen units of PN-1 go to the station.
+    let Some(Created::Transfer(t)) = q(
+        &app,
+        Command::ShipTransfer {
+            from: central,
+            to: station,
+            eta: Instant(T0.0 + 86_400_000),
+            lines: vec![TransferQty {
+                part: parts[0],
+                condition: StockCondition::Good,
+                qty: Qty::new(16).unwrap(),
+            }],
+        },
+    )
+    .await
+    .created
+    else {
+        panic!("no transfer")
+    };
+    q(
+        &app,
+        Command::ReceiveTransfer {
+            transfer: t,
+            lines: vec![TransferQty {
+                part: parts[0],
+                condition: StockCondition::Good,
+                qty: Qty::new(16).unwrap(),
+            }],
+            close: true,
+        },
+    )
+    .await;
+    // Thirty weeks of history: PN-1 one unit every other week at the station, PN-3 two
+    // units a week at the central warehouse.
+    for week in 0..WEEKS {
+        clock.advance_minutes(7 * 24 * 60);
+        if week % 2 == 0 {
+            q(
+                &app,
+                Command::Issue {
+                    warehouse: station,
+                    part: parts[0],
+                    qty: Qty::new(1).unwrap(),
+                    consumer: Consumer::Ticket(TicketId(100 + week)),
+                    reservation: None,
+                    approved_by: None,
+                },
+            )
+            .await;
+        }
+        let n = 2;
+        q(
+            &app,
+            Command::Issue {
+                warehouse: central,
+                part: parts[2],
+                qty: Qty::new(n).unwrap(),
+                consumer: Consumer::Requisition(RequisitionId(500 + week)),
+                reservation: None,
+                approved_by: None,
+            },
+        )
+        .await;
+    }
+    World {
+        app,
+        clock,
+        central,
+        station,
+        p1: parts[0],
+        p2: parts[1],
+        p3: parts[2],
+        _db: db,
+    }
+}
+
+fn weekly() -> PlanOptions {
+    PlanOptions {
+        bucket: Bucket::Week,
+        periods: 26,
+        ..Default::default()
+    }
+}
+
+async fn open(app: &App) -> Vec<ProposalRow> {
+    app.plan_proposals(
+        &Actor::Cli,
+        ProposalFilter {
+            status: Some("open".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn find(rows: &[ProposalRow], w: WarehouseId, p: PartId) -> Option<&ProposalRow> {
+    rows.iter().find(|r| r.warehouse == w && r.part == p)
+}
+
+#[tokio::test]
+async fn a_run_proposes_transfers_purchases_and_last_time_buys_with_reasons_and_never_twice() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let first = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert!(first.items >= 4, "{label}: {first:?}");
+        let rows = open(app).await;
+
+        // PN-1 at the station: one unit left against steady demand → transfer from central.
+        let p1 = find(&rows, w.station, w.p1).expect("PN-1 proposal at the station");
+        assert_eq!(p1.kind, ProposalKind::Transfer, "{label}");
+        assert_eq!(p1.source, Some(w.central));
+        assert!(p1.qty >= 1);
+        assert!(
+            p1.reason.contains("reorder point"),
+            "{label}: {}",
+            p1.reason
+        );
+        assert!(!p1.overridden);
+
+        // PN-2 at the station: manual min 5 / max 12 with nothing on hand → 12, marked.
+        let p2 = find(&rows, w.station, w.p2).expect("PN-2 proposal at the station");
+        assert_eq!(p2.kind, ProposalKind::Transfer);
+        assert_eq!(p2.qty, 12, "{label}: {}", p2.reason);
+        assert!(p2.overridden);
+        assert!(p2.reason.starts_with("manual levels"), "{}", p2.reason);
+
+        // PN-3 at central: past end of production → last-time buy from the supplier.
+        let p3 =
+            find(&rows, w.central, w.p3).unwrap_or_else(|| panic!("PN-3 last-time buy: {rows:#?}"));
+        assert_eq!(p3.kind, ProposalKind::LastTimeBuy, "{label}: {}", p3.reason);
+        assert!(p3.supplier.is_some());
+        assert!(p3.reason.contains("last-time buy"), "{}", p3.reason);
+
+        // PN-1 at central has plenty: nothing proposed.
+        assert!(find(&rows, w.central, w.p1).is_none(), "{label}");
+
+        // A second run updates the open proposals instead of repeating them.
+        let second = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(second.created, 0, "{label}: {second:?}");
+        assert_eq!(second.updated, first.created + first.updated);
+        let again = open(app).await;
+        assert_eq!(again.len(), rows.len());
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        assert!(
+            again.iter().all(|r| ids.contains(&r.id)),
+            "{label}: ids changed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn approving_creates_the_document_through_the_ledger_once_and_rejecting_needs_a_reason() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let p1 = find(&rows, w.station, w.p1).unwrap().clone();
+        let approved = app.approve_proposal(&Actor::Cli, p1.id).await.unwrap();
+        assert_eq!(approved.status, "approved");
+        assert_eq!(approved.document_kind.as_deref(), Some("transfer"));
+        // The transfer is on the road to the station.
+        let transit = app
+            .stock_in_transit(&Actor::Cli, Some(w.station), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            transit
+                .iter()
+                .filter(|r| r.part_id == w.p1.0)
+                .map(|r| r.qty)
+                .sum::<i64>(),
+            p1.qty,
+            "{label}"
+        );
+        // Approving twice is refused and creates nothing more.
+        let err = app.approve_proposal(&Actor::Cli, p1.id).await.unwrap_err();
+        assert!(matches!(err, AppError::Conflict { .. }), "{label}: {err:?}");
+        let transit2 = app
+            .stock_in_transit(&Actor::Cli, Some(w.station), None)
+            .await
+            .unwrap();
+        assert_eq!(transit.len(), transit2.len());
+
+        // With the transfer in transit the next run proposes nothing new for PN-1 there.
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert!(find(&open(app).await, w.station, w.p1).is_none(), "{label}");
+
+        // A purchase approval places a purchase order with the part's supplier.
+        let ltb = find(&open(app).await, w.central, w.p3).unwrap().clone();
+        let err = app
+            .reject_proposal(&Actor::Cli, ltb.id, "  ")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Invalid(_)), "{err:?}");
+        let ltb_approved = app.approve_proposal(&Actor::Cli, ltb.id).await.unwrap();
+        assert_eq!(
+            ltb_approved.document_kind.as_deref(),
+            Some("purchase_order")
+        );
+
+        let p2 = find(&open(app).await, w.station, w.p2).unwrap().clone();
+        let rejected = app
+            .reject_proposal(&Actor::Cli, p2.id, "本站改用代用料")
+            .await
+            .unwrap();
+        assert_eq!(rejected.status, "rejected");
+        assert_eq!(rejected.decision_note.as_deref(), Some("本站改用代用料"));
+        let err = app.approve_proposal(&Actor::Cli, p2.id).await.unwrap_err();
+        assert!(matches!(err, AppError::Conflict { .. }));
+    }
+}
+
+#[tokio::test]
+async fn an_issue_below_the_minimum_raises_an_emergency_at_once() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2 at central: minimum 45 against 50 on hand; six units issued → 44 < 45.
+        let mut tx = app.db.begin_write().await.unwrap();
+        master::set_levels(
+            &mut tx,
+            w.central,
+            w.p2,
+            StockLevels::new(Qty::new(45).unwrap(), Some(Qty::new(60).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.stock_execute(
+            &Actor::Cli,
+            None,
+            Command::Issue {
+                warehouse: w.central,
+                part: w.p2,
+                qty: Qty::new(6).unwrap(),
+                consumer: Consumer::Ticket(TicketId(9)),
+                reservation: None,
+                approved_by: None,
+            },
+        )
+        .await
+        .unwrap();
+        let rows = open(app).await;
+        let e = find(&rows, w.central, w.p2).expect("emergency proposal");
+        assert_eq!(e.kind, ProposalKind::Emergency, "{label}");
+        assert_eq!(e.qty, 16, "{label}: up to the maximum 60 from 44");
+        assert!(
+            e.reason.contains("available 44 < minimum 45"),
+            "{}",
+            e.reason
+        );
+        // Still above the minimum elsewhere: nothing raised for PN-1 at central.
+        assert!(find(&rows, w.central, w.p1).is_none());
+        let _ = &w.clock;
+    }
+}
+
+#[tokio::test]
+async fn planning_is_for_planners_and_bad_settings_change_nothing() {
+    for db in each_backend().await.unwrap() {
+        let w = world(db).await;
+        let app = &w.app;
+        let session = app
+            .login("agent", "password123", "127.0.0.1")
+            .await
+            .unwrap();
+        let agent = Actor::user(session.principal, None);
+        let err = app.plan_run(&agent, weekly()).await.unwrap_err();
+        assert!(matches!(err, AppError::Forbidden { .. }), "{err:?}");
+        let err = app
+            .plan_run(
+                &Actor::Cli,
+                PlanOptions {
+                    target_fill: 1.5,
+                    periods: 2,
+                    ..weekly()
+                },
+            )
+            .await
+            .unwrap_err();
+        let AppError::Invalid(fields) = err else {
+            panic!("not invalid")
+        };
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["target_fill", "periods"]);
+        assert!(open(app).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_part_plan_shows_history_forecast_levels_and_every_methods_error() {
+    for db in each_backend().await.unwrap() {
+        let w = world(db).await;
+        let v = w
+            .app
+            .part_plan(&Actor::Cli, w.station, w.p1, weekly())
+            .await
+            .unwrap();
+        assert_eq!(v.history.len(), 26);
+        assert_eq!(v.history.iter().sum::<f64>(), 13.0);
+        assert!(!v.forecast.is_empty());
+        assert_eq!(v.errors.len(), 4);
+        assert!(v.reorder_point >= 1.0);
+        assert!(v.why.contains("backtest error"), "{}", v.why);
+        let monthly = w
+            .app
+            .part_plan(
+                &Actor::Cli,
+                w.station,
+                w.p1,
+                PlanOptions {
+                    bucket: Bucket::Month,
+                    periods: 12,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(monthly.history.len(), 12);
+        let err = w
+            .app
+            .part_plan(&Actor::Cli, WarehouseId(9999), w.p1, weekly())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound { .. }));
+    }
+}

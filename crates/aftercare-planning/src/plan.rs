@@ -1,0 +1,357 @@
+//! Planning one item at one location, end to end: class, method choice by backtest, demand
+//! estimate, stock levels (or manual levels that override them), netting of the stock
+//! position, and a last-time buy for items past end of production.
+//!
+//! This is what the product runs per part × warehouse; the CLI's batch commands use the
+//! same building blocks over whole panels.
+
+use crate::auto::{AutoConfig, MethodError, Selection, select};
+use crate::classify::{ClassifyConfig, DemandClass, classify};
+use crate::estimate::{EstimateBuffers, estimate_from_fit};
+use crate::lifecycle::{LastTimeBuy, LastTimeBuyInput, fmt_qty, last_time_buy};
+use crate::netting::{Netting, NettingItem, StockPosition, net};
+use crate::policy::{
+    DemandEstimate, ItemParams, PolicySpec, ServiceTarget, StockPolicy, compute_policy,
+};
+use crate::simulate::{ErrorWindow, VarianceModel};
+
+/// Settings shared by every item of a planning run.
+#[derive(Debug, Clone)]
+pub struct PlanSettings {
+    /// Method choice.
+    pub auto: AutoConfig,
+    /// Demand classes.
+    pub class: ClassifyConfig,
+    /// Policy regime and service target.
+    pub spec: PolicySpec,
+    /// Variance model of the demand estimate.
+    pub variance: VarianceModel,
+    /// Which one-step errors the variance uses.
+    pub errors: ErrorWindow,
+    /// Periods of history a last-time buy fits its decline on.
+    pub ltb_window: usize,
+}
+
+impl PlanSettings {
+    /// Defaults for a service target: `auto` over the default candidates, weekly
+    /// order-up-to with the automatic distribution, variance from errors after the first
+    /// demand (the settings measured best on the MAN set, see docs/BENCHMARKS.md).
+    pub fn for_target(target: ServiceTarget, review_periods: usize) -> Self {
+        let mut spec = PolicySpec::periodic_order_up_to(target);
+        spec.review = crate::policy::Review::Periodic(review_periods.max(1));
+        PlanSettings {
+            auto: AutoConfig::default(),
+            class: ClassifyConfig::default(),
+            spec,
+            variance: VarianceModel::ScaledOneStep,
+            errors: ErrorWindow::AfterFirstDemand,
+            ltb_window: 24,
+        }
+    }
+}
+
+/// Levels set by hand in the part master; they win over computed ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ManualLevels {
+    /// Minimum: below it, replenish (used as the reorder point).
+    pub min: f64,
+    /// Maximum: replenish up to it (`None`: the computed maximum, at least the minimum).
+    pub max: Option<f64>,
+}
+
+/// One item to plan.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    /// Demand per period, oldest first.
+    pub history: &'a [f64],
+    /// Lead time, costs, MOQ and counting unit.
+    pub item: ItemParams,
+    /// Stock position to net.
+    pub position: StockPosition,
+    /// Manual levels, when the part master sets them.
+    pub manual: Option<ManualLevels>,
+    /// Periods of service left after end of production (`Some` only for phased-out items):
+    /// the item gets a last-time buy instead of a regular order.
+    pub remaining_service_periods: Option<usize>,
+    /// Seed for the bootstrap distribution.
+    pub seed: u64,
+}
+
+/// The plan of one item.
+#[derive(Debug, Clone)]
+pub struct ItemPlan {
+    /// Demand class.
+    pub class: DemandClass,
+    /// Method chosen, its forecast over the protection interval and every candidate's
+    /// backtest error.
+    pub selection: Selection,
+    /// Demand per period.
+    pub estimate: DemandEstimate,
+    /// Computed levels (before manual overrides).
+    pub computed: StockPolicy,
+    /// Levels used: computed, or manual where the part master sets them.
+    pub levels: StockPolicy,
+    /// Whether manual levels were used.
+    pub overridden: bool,
+    /// Order proposed by netting (quantity 0: none).
+    pub netting: Netting,
+    /// Last-time buy, for items past end of production.
+    pub last_time_buy: Option<LastTimeBuy>,
+    /// Why the method was chosen, in words.
+    pub why: String,
+}
+
+/// Plan one item.
+pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
+    let y = input.history;
+    let class = classify(y, &settings.class).class;
+    let horizon = settings.spec.review.protection(input.item.lead_time).max(1);
+    let selection = select(y, horizon, &settings.auto);
+    let level = selection.forecast.first().copied().unwrap_or(0.0);
+    let estimate = estimate_from_fit(
+        y,
+        selection.members.iter(),
+        level,
+        horizon,
+        settings.variance,
+        settings.errors,
+        &mut EstimateBuffers::default(),
+    );
+    let computed = compute_policy(estimate, &input.item, &settings.spec, y, input.seed);
+    let (levels, overridden) = match input.manual {
+        Some(m) => (with_manual(&computed, m), true),
+        None => (computed.clone(), false),
+    };
+    let netting_item = NettingItem {
+        lead_time: input.item.lead_time,
+        moq: input.item.moq,
+        unit: if input.item.unit > 0.0 {
+            input.item.unit
+        } else {
+            1.0
+        },
+        lot_sizing: if overridden {
+            crate::policy::LotSizing::UpToMax
+        } else {
+            settings.spec.lot_sizing
+        },
+    };
+    let mut netting = net(&input.position, &levels, &netting_item, y.len());
+    if overridden {
+        netting.reason = format!("manual levels; {}", netting.reason);
+    }
+    let last_time_buy = input.remaining_service_periods.map(|remaining| {
+        last_time_buy(&LastTimeBuyInput {
+            history: y,
+            window: settings.ltb_window.min(y.len()).max(1),
+            remaining_periods: remaining,
+            target: settings.spec.target,
+            available: input.position.available(),
+            unit: netting_item.unit,
+            moq: input.item.moq,
+        })
+    });
+    let why = explain(&selection, class);
+    ItemPlan {
+        class,
+        selection,
+        estimate,
+        computed,
+        levels,
+        overridden,
+        netting,
+        last_time_buy,
+        why,
+    }
+}
+
+fn with_manual(computed: &StockPolicy, m: ManualLevels) -> StockPolicy {
+    let max = m.max.unwrap_or(computed.max).max(m.min);
+    StockPolicy {
+        min: m.min,
+        reorder_point: m.min,
+        max,
+        lot: max - m.min,
+        ..computed.clone()
+    }
+}
+
+/// The choice in words: the winner's backtest error against the runner-up's.
+fn explain(selection: &Selection, class: DemandClass) -> String {
+    let mut ranked: Vec<&MethodError> = selection
+        .errors
+        .iter()
+        .filter(|e| e.error.is_finite())
+        .collect();
+    ranked.sort_by(|a, b| a.error.total_cmp(&b.error));
+    match ranked.as_slice() {
+        [] => format!(
+            "{} demand with too little history to backtest: {} by default",
+            class.code(),
+            selection.method
+        ),
+        [only] => format!(
+            "{} demand: {} (backtest error {:.3})",
+            class.code(),
+            selection.method,
+            only.error
+        ),
+        [best, second, ..] => format!(
+            "{} demand: {} has the lowest backtest error {:.3} (next: {} {:.3}); chosen {} at {:.3}",
+            class.code(),
+            best.method.code(),
+            best.error,
+            second.method.code(),
+            second.error,
+            selection.method,
+            selection.error
+        ),
+    }
+}
+
+/// A proposal's quantity in words-friendly form (whole units print without decimals).
+pub fn qty_text(q: f64) -> String {
+    fmt_qty(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Nanos;
+
+    fn item(lead_time: usize) -> ItemParams {
+        ItemParams {
+            lead_time,
+            unit_cost: Nanos(10 * Nanos::PER_UNIT),
+            order_cost: Nanos(5 * Nanos::PER_UNIT),
+            holding_cost: None,
+            moq: 0.0,
+            unit: 1.0,
+        }
+    }
+
+    fn history() -> Vec<f64> {
+        (0..52)
+            .map(|t| if t % 3 == 0 { 2.0 } else { 0.0 })
+            .collect()
+    }
+
+    fn settings() -> PlanSettings {
+        PlanSettings::for_target(ServiceTarget::FillRate(0.95), 1)
+    }
+
+    #[test]
+    fn an_empty_shelf_gets_an_order_up_to_the_maximum_with_a_reason() {
+        let y = history();
+        let p = plan_item(
+            &PlanInput {
+                history: &y,
+                item: item(2),
+                position: StockPosition::default(),
+                manual: None,
+                remaining_service_periods: None,
+                seed: 1,
+            },
+            &settings(),
+        );
+        assert!(p.levels.reorder_point > 0.0);
+        assert!(p.netting.quantity >= p.levels.max - 1e-9, "{p:?}");
+        assert!(
+            p.netting.reason.contains("reorder point"),
+            "{}",
+            p.netting.reason
+        );
+        assert!(!p.overridden);
+        assert_eq!(p.selection.errors.len(), settings().auto.candidates.len());
+        assert!(p.why.contains("backtest error"), "{}", p.why);
+    }
+
+    #[test]
+    fn a_full_shelf_orders_nothing() {
+        let y = history();
+        let p = plan_item(
+            &PlanInput {
+                history: &y,
+                item: item(2),
+                position: StockPosition {
+                    on_hand: 100.0,
+                    ..Default::default()
+                },
+                manual: None,
+                remaining_service_periods: None,
+                seed: 1,
+            },
+            &settings(),
+        );
+        assert_eq!(p.netting.quantity, 0.0);
+    }
+
+    #[test]
+    fn manual_levels_win_and_are_marked() {
+        let y = history();
+        let p = plan_item(
+            &PlanInput {
+                history: &y,
+                item: item(2),
+                position: StockPosition {
+                    on_hand: 3.0,
+                    ..Default::default()
+                },
+                manual: Some(ManualLevels {
+                    min: 5.0,
+                    max: Some(12.0),
+                }),
+                remaining_service_periods: None,
+                seed: 1,
+            },
+            &settings(),
+        );
+        assert!(p.overridden);
+        assert_eq!(p.levels.reorder_point, 5.0);
+        assert_eq!(p.levels.max, 12.0);
+        assert_eq!(p.netting.quantity, 9.0);
+        assert!(
+            p.netting.reason.starts_with("manual levels"),
+            "{}",
+            p.netting.reason
+        );
+    }
+
+    #[test]
+    fn a_phased_out_item_gets_a_last_time_buy() {
+        let y: Vec<f64> = (0..36)
+            .map(|t| (6.0 - t as f64 / 8.0).max(0.0).round())
+            .collect();
+        let p = plan_item(
+            &PlanInput {
+                history: &y,
+                item: item(2),
+                position: StockPosition::default(),
+                manual: None,
+                remaining_service_periods: Some(24),
+                seed: 1,
+            },
+            &settings(),
+        );
+        let ltb = p.last_time_buy.expect("last-time buy");
+        assert!(ltb.quantity > 0.0);
+        assert!(ltb.quantity >= ltb.expected_demand.floor(), "{ltb:?}");
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_plan() {
+        let y = history();
+        let input = PlanInput {
+            history: &y,
+            item: item(3),
+            position: StockPosition::default(),
+            manual: None,
+            remaining_service_periods: None,
+            seed: 7,
+        };
+        let a = plan_item(&input, &settings());
+        let b = plan_item(&input, &settings());
+        assert_eq!(a.levels, b.levels);
+        assert_eq!(a.netting, b.netting);
+    }
+}

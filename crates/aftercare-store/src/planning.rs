@@ -1,0 +1,842 @@
+//! Planning runs, the latest plan per part × warehouse, and replenishment proposals; plus
+//! the reads a run needs from the ledger (outflow history, stock positions, part master).
+
+use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use aftercare_domain::{Instant, PartId, SupplierId, UserId, WarehouseId};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Units that left a warehouse on one day (issues to tickets and requisitions, and
+/// transfers shipped to the warehouses it replenishes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutflowDay {
+    /// The warehouse.
+    pub warehouse: WarehouseId,
+    /// The part.
+    pub part: PartId,
+    /// Days since the start of the window.
+    pub day: i64,
+    /// Units.
+    pub qty: i64,
+}
+
+/// Daily outflow per warehouse and part in `[start, end)`.
+pub async fn outflow_by_day(db: &Db, start: Instant, end: Instant) -> StoreResult<Vec<OutflowDay>> {
+    let rows: Vec<(i64, i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT from_warehouse_id, part_id, (at - $1) / $3 AS day, CAST(SUM(qty) AS BIGINT) \
+             FROM stock_movements \
+             WHERE kind IN ('issue', 'transfer_ship') AND from_warehouse_id IS NOT NULL \
+               AND at >= $1 AND at < $2 \
+             GROUP BY from_warehouse_id, part_id, (at - $1) / $3",
+        )
+        .bind(start.0)
+        .bind(end.0)
+        .bind(DAY_MS)
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p, day, qty)| OutflowDay {
+            warehouse: WarehouseId(w),
+            part: PartId(p),
+            day,
+            qty,
+        })
+        .collect())
+}
+
+/// Outflow of one part at one warehouse, per day, in `[start, end)`.
+pub async fn outflow_of(
+    db: &Db,
+    warehouse: WarehouseId,
+    part: PartId,
+    start: Instant,
+    end: Instant,
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT (at - $1) / $3 AS day, CAST(SUM(qty) AS BIGINT) FROM stock_movements \
+             WHERE kind IN ('issue', 'transfer_ship') AND from_warehouse_id = $4 AND part_id = $5 \
+               AND at >= $1 AND at < $2 GROUP BY (at - $1) / $3",
+        )
+        .bind(start.0)
+        .bind(end.0)
+        .bind(DAY_MS)
+        .bind(warehouse.0)
+        .bind(part.0)
+        .fetch_all(p)
+        .await
+    })?)
+}
+
+/// Where the stock of a part stands at a warehouse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// Issuable units on the shelf (good and repaired).
+    pub on_hand: i64,
+    /// Units reserved for tickets and requisitions.
+    pub reserved: i64,
+    /// Issuable units shipped to the warehouse and not yet received.
+    pub in_transit: i64,
+    /// Units on open purchase orders (counted at the warehouses without a parent).
+    pub on_order: i64,
+}
+
+/// Stock positions of every warehouse × part with anything on hand, reserved, in transit,
+/// and the open purchase-order quantity per part.
+pub async fn positions(
+    db: &Db,
+) -> StoreResult<(Vec<(WarehouseId, PartId, Position)>, Vec<(PartId, i64)>)> {
+    let on_hand: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT warehouse_id, part_id, CAST(SUM(qty) AS BIGINT) FROM stock_balances \
+             WHERE kind = 'stock' AND condition IN ('good', 'repaired') AND qty > 0 \
+             GROUP BY warehouse_id, part_id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    let reserved: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT warehouse_id, part_id, reserved FROM stock_availability WHERE reserved > 0",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    let in_transit: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT t.to_warehouse_id, l.part_id, CAST(SUM(l.shipped - l.received - l.missing) AS BIGINT) \
+             FROM transfer_lines l JOIN transfers t ON t.id = l.transfer_id \
+             WHERE t.status <> 'closed' AND l.condition IN ('good', 'repaired') \
+             GROUP BY t.to_warehouse_id, l.part_id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    let on_order: Vec<(i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT part_id, CAST(SUM(ordered - received) AS BIGINT) FROM purchase_order_lines \
+             WHERE received < ordered GROUP BY part_id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    let mut map: std::collections::BTreeMap<(i64, i64), Position> = Default::default();
+    for (w, p, q) in on_hand {
+        map.entry((w, p)).or_default().on_hand += q;
+    }
+    for (w, p, q) in reserved {
+        map.entry((w, p)).or_default().reserved += q;
+    }
+    for (w, p, q) in in_transit {
+        if q > 0 {
+            map.entry((w, p)).or_default().in_transit += q;
+        }
+    }
+    Ok((
+        map.into_iter()
+            .map(|((w, p), pos)| (WarehouseId(w), PartId(p), pos))
+            .collect(),
+        on_order.into_iter().map(|(p, q)| (PartId(p), q)).collect(),
+    ))
+}
+
+/// Available units (issuable − reserved) of a part at a warehouse.
+pub async fn available(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<i64> {
+    let row: Option<(i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT issuable, reserved FROM stock_availability WHERE warehouse_id = $1 AND part_id = $2",
+        )
+        .bind(warehouse.0)
+        .bind(part.0)
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(row.map_or(0, |(i, r)| i - r))
+}
+
+/// What a run needs of a part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanPart {
+    /// The part.
+    pub id: PartId,
+    /// Part number.
+    pub part_number: String,
+    /// Standard cost, minor units.
+    pub standard_cost: i64,
+    /// Procurement lead time in days.
+    pub lead_time_days: i64,
+    /// End of production (YYYY-MM-DD).
+    pub end_of_production_on: Option<String>,
+    /// End of service (YYYY-MM-DD).
+    pub end_of_service_on: Option<String>,
+    /// The first supplier on record.
+    pub supplier: Option<SupplierId>,
+}
+
+/// Active parts with their first supplier.
+pub async fn plan_parts(db: &Db) -> StoreResult<Vec<PlanPart>> {
+    type Row = (
+        i64,
+        String,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, p.end_of_production_on, \
+                    p.end_of_service_on, \
+                    (SELECT MIN(v.supplier_id) FROM part_vendors v WHERE v.part_id = p.id AND v.role = 'supplier') \
+             FROM parts p WHERE p.active ORDER BY p.id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, part_number, cost, lead, eop, eos, sup)| PlanPart {
+            id: PartId(id),
+            part_number,
+            standard_cost: cost,
+            lead_time_days: lead,
+            end_of_production_on: eop,
+            end_of_service_on: eos,
+            supplier: sup.map(SupplierId),
+        })
+        .collect())
+}
+
+/// A warehouse as planning sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanWarehouse {
+    /// The warehouse.
+    pub id: WarehouseId,
+    /// Code.
+    pub code: String,
+    /// Where it is replenished from (`None`: bought in from suppliers).
+    pub parent: Option<WarehouseId>,
+}
+
+/// Active after-sales warehouses.
+pub async fn plan_warehouses(db: &Db) -> StoreResult<Vec<PlanWarehouse>> {
+    let rows: Vec<(i64, String, Option<i64>)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT id, code, parent_id FROM warehouses WHERE active AND after_sales ORDER BY id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, parent)| PlanWarehouse {
+            id: WarehouseId(id),
+            code,
+            parent: parent.map(WarehouseId),
+        })
+        .collect())
+}
+
+/// Manual min/max per warehouse and part.
+pub async fn manual_levels(db: &Db) -> StoreResult<Vec<(WarehouseId, PartId, i64, Option<i64>)>> {
+    let rows: Vec<(i64, i64, i64, Option<i64>)> = on_db!(db, |p| {
+        sqlx::query_as("SELECT warehouse_id, part_id, min_qty, max_qty FROM part_stock_levels")
+            .fetch_all(p)
+            .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p, min, max)| (WarehouseId(w), PartId(p), min, max))
+        .collect())
+}
+
+/// A finished run to record.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// When it started.
+    pub started_at: Instant,
+    /// When it finished.
+    pub finished_at: Instant,
+    /// `week` or `month`.
+    pub bucket: &'static str,
+    /// Periods of history.
+    pub periods: i64,
+    /// Target fill rate in thousandths.
+    pub target_fill_permille: i64,
+    /// Items planned.
+    pub items: i64,
+    /// Open proposals after the run.
+    pub proposals: i64,
+    /// Who ran it.
+    pub actor_login: String,
+}
+
+/// Record a run.
+pub async fn insert_run(tx: &mut Tx, r: &NewRun) -> StoreResult<i64> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO plan_runs (started_at, finished_at, bucket, periods, target_fill_permille, items, proposals, actor_login) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(r.started_at.0)
+        .bind(r.finished_at.0)
+        .bind(r.bucket)
+        .bind(r.periods)
+        .bind(r.target_fill_permille)
+        .bind(r.items)
+        .bind(r.proposals)
+        .bind(&r.actor_login)
+        .fetch_one(c)
+        .await
+    })?)
+}
+
+/// The plan of one part at one warehouse.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlanItemRow {
+    /// The warehouse.
+    pub warehouse: WarehouseId,
+    /// The part.
+    pub part: PartId,
+    /// The run that made it.
+    pub run_id: i64,
+    /// Demand class code.
+    pub class: String,
+    /// Method chosen.
+    pub method: String,
+    /// Why, in words.
+    pub why: String,
+    /// Safety stock.
+    pub min_qty: i64,
+    /// Reorder point.
+    pub reorder_point: i64,
+    /// Order-up-to level.
+    pub max_qty: i64,
+    /// Whether manual levels from the part master were used.
+    pub overridden: bool,
+    /// Mean demand per period, thousandths of a unit.
+    pub mean_milli: i64,
+    /// When planned.
+    pub planned_at: Instant,
+}
+
+/// Replace the plans of the given items (rows for the same warehouse × part are updated).
+pub async fn upsert_items(tx: &mut Tx, items: &[PlanItemRow]) -> StoreResult<()> {
+    for chunk in items.chunks(400) {
+        let mut sql = String::from(
+            "INSERT INTO plan_items (warehouse_id, part_id, run_id, class, method, why, min_qty, reorder_point, max_qty, overridden, mean_milli, detail, planned_at) VALUES ",
+        );
+        for (i, _) in chunk.iter().enumerate() {
+            let b = i * 12;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${},${},${},${},'{{}}',${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10,
+                b + 11,
+                b + 12
+            ));
+        }
+        sql.push_str(
+            " ON CONFLICT (warehouse_id, part_id) DO UPDATE SET run_id = excluded.run_id, class = excluded.class, \
+             method = excluded.method, why = excluded.why, min_qty = excluded.min_qty, \
+             reorder_point = excluded.reorder_point, max_qty = excluded.max_qty, \
+             overridden = excluded.overridden, mean_milli = excluded.mean_milli, planned_at = excluded.planned_at",
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for it in chunk {
+                q = q
+                    .bind(it.warehouse.0)
+                    .bind(it.part.0)
+                    .bind(it.run_id)
+                    .bind(&it.class)
+                    .bind(&it.method)
+                    .bind(&it.why)
+                    .bind(it.min_qty)
+                    .bind(it.reorder_point)
+                    .bind(it.max_qty)
+                    .bind(it.overridden)
+                    .bind(it.mean_milli)
+                    .bind(it.planned_at.0);
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+const ITEM_COLUMNS: &str = "warehouse_id, part_id, run_id, class, method, why, min_qty, reorder_point, max_qty, overridden, mean_milli, planned_at";
+type ItemTuple = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    bool,
+    i64,
+    i64,
+);
+
+fn item_of(r: ItemTuple) -> PlanItemRow {
+    PlanItemRow {
+        warehouse: WarehouseId(r.0),
+        part: PartId(r.1),
+        run_id: r.2,
+        class: r.3,
+        method: r.4,
+        why: r.5,
+        min_qty: r.6,
+        reorder_point: r.7,
+        max_qty: r.8,
+        overridden: r.9,
+        mean_milli: r.10,
+        planned_at: Instant(r.11),
+    }
+}
+
+/// The latest plan of a part at a warehouse.
+pub async fn item(
+    db: &Db,
+    warehouse: WarehouseId,
+    part: PartId,
+) -> StoreResult<Option<PlanItemRow>> {
+    let sql =
+        format!("SELECT {ITEM_COLUMNS} FROM plan_items WHERE warehouse_id = $1 AND part_id = $2");
+    let row: Option<ItemTuple> = on_db!(db, |p| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(warehouse.0)
+            .bind(part.0)
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row.map(item_of))
+}
+
+/// Kind of a proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalKind {
+    /// Buy from a supplier.
+    Purchase,
+    /// Replenish from the parent warehouse.
+    Transfer,
+    /// One last buy before end of production, covering the remaining service years.
+    LastTimeBuy,
+    /// Raised at once when an issue took available stock below the minimum.
+    Emergency,
+}
+
+impl ProposalKind {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Purchase => "purchase",
+            Self::Transfer => "transfer",
+            Self::LastTimeBuy => "last_time_buy",
+            Self::Emergency => "emergency",
+        }
+    }
+
+    /// From a stored code.
+    pub fn from_code(s: &str) -> Option<Self> {
+        Some(match s {
+            "purchase" => Self::Purchase,
+            "transfer" => Self::Transfer,
+            "last_time_buy" => Self::LastTimeBuy,
+            "emergency" => Self::Emergency,
+            _ => return None,
+        })
+    }
+}
+
+/// A proposal to write (insert, or update the open one of the same warehouse × part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalDraft {
+    /// The warehouse to replenish.
+    pub warehouse: WarehouseId,
+    /// The part.
+    pub part: PartId,
+    /// What to do.
+    pub kind: ProposalKind,
+    /// Source warehouse of a transfer (or of an emergency at a child warehouse).
+    pub source: Option<WarehouseId>,
+    /// Supplier of a purchase.
+    pub supplier: Option<SupplierId>,
+    /// Units.
+    pub qty: i64,
+    /// When the units are needed.
+    pub need_by: Instant,
+    /// Why, in words.
+    pub reason: String,
+    /// Whether manual levels decided it.
+    pub overridden: bool,
+    /// The run, if a run raised it.
+    pub run_id: Option<i64>,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpsertCount {
+    /// New proposals.
+    pub created: usize,
+    /// Open proposals updated.
+    pub updated: usize,
+}
+
+/// Insert proposals, updating the open proposal of the same warehouse × part instead of
+/// adding a second one.
+pub async fn upsert_proposals(
+    tx: &mut Tx,
+    drafts: &[ProposalDraft],
+    now: Instant,
+) -> StoreResult<UpsertCount> {
+    let mut count = UpsertCount::default();
+    for d in drafts {
+        let updated = on_tx!(tx, |c| {
+            sqlx::query(
+                "UPDATE plan_proposals SET kind = $3, source_warehouse_id = $4, supplier_id = $5, qty = $6, \
+                 need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11 \
+                 WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open'",
+            )
+            .bind(d.warehouse.0)
+            .bind(d.part.0)
+            .bind(d.kind.code())
+            .bind(d.source.map(|w| w.0))
+            .bind(d.supplier.map(|s| s.0))
+            .bind(d.qty)
+            .bind(d.need_by.0)
+            .bind(&d.reason)
+            .bind(d.overridden)
+            .bind(d.run_id)
+            .bind(now.0)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        if updated > 0 {
+            count.updated += 1;
+            continue;
+        }
+        on_tx!(tx, |c| {
+            sqlx::query(
+                "INSERT INTO plan_proposals (warehouse_id, part_id, kind, source_warehouse_id, supplier_id, qty, need_by, \
+                 reason, overridden, status, run_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11)",
+            )
+            .bind(d.warehouse.0)
+            .bind(d.part.0)
+            .bind(d.kind.code())
+            .bind(d.source.map(|w| w.0))
+            .bind(d.supplier.map(|s| s.0))
+            .bind(d.qty)
+            .bind(d.need_by.0)
+            .bind(&d.reason)
+            .bind(d.overridden)
+            .bind(d.run_id)
+            .bind(now.0)
+            .execute(c)
+            .await
+            .map(|_| ())
+        })?;
+        count.created += 1;
+    }
+    Ok(count)
+}
+
+/// Withdraw open proposals raised by earlier runs for warehouse × part pairs the run
+/// `run_id` no longer proposes anything for; emergencies stay until decided.
+pub async fn withdraw_stale(tx: &mut Tx, run_id: i64, now: Instant) -> StoreResult<u64> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 \
+             WHERE status = 'open' AND kind <> 'emergency' AND (run_id IS NULL OR run_id <> $1)",
+        )
+        .bind(run_id)
+        .bind(now.0)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?)
+}
+
+/// A stored proposal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProposalRow {
+    /// Id.
+    pub id: i64,
+    /// The warehouse to replenish.
+    pub warehouse: WarehouseId,
+    /// Its code.
+    pub warehouse_code: String,
+    /// The part.
+    pub part: PartId,
+    /// Its number.
+    pub part_number: String,
+    /// Its Chinese name.
+    pub part_name: String,
+    /// What to do.
+    pub kind: ProposalKind,
+    /// Source warehouse.
+    pub source: Option<WarehouseId>,
+    /// Supplier.
+    pub supplier: Option<SupplierId>,
+    /// Units.
+    pub qty: i64,
+    /// Value at standard cost, minor units.
+    pub value: i64,
+    /// When needed.
+    pub need_by: Instant,
+    /// Why.
+    pub reason: String,
+    /// Whether manual levels decided it.
+    pub overridden: bool,
+    /// open / approved / rejected / withdrawn.
+    pub status: String,
+    /// When it was last changed.
+    pub updated_at: Instant,
+    /// Decision note.
+    pub decision_note: Option<String>,
+    /// Document created on approval (`purchase_order` / `transfer`).
+    pub document_kind: Option<String>,
+    /// Its id.
+    pub document_id: Option<i64>,
+}
+
+/// Filters of the proposal list.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalFilter {
+    /// Only this warehouse.
+    pub warehouse: Option<WarehouseId>,
+    /// Only these warehouses (a station user's own).
+    pub warehouses_in: Option<Vec<WarehouseId>>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this kind.
+    pub kind: Option<ProposalKind>,
+    /// Only this part.
+    pub part: Option<PartId>,
+    /// At most this many rows.
+    pub limit: i64,
+}
+
+const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehouse_code, pp.part_id, p.part_number, \
+     p.name_zh AS part_name, pp.kind, pp.source_warehouse_id, pp.supplier_id, pp.qty, \
+     pp.qty * p.standard_cost AS value, pp.need_by, pp.reason, pp.overridden, \
+     pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id \
+     FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id";
+
+#[derive(sqlx::FromRow)]
+struct ProposalTuple {
+    id: i64,
+    warehouse_id: i64,
+    warehouse_code: String,
+    part_id: i64,
+    part_number: String,
+    part_name: String,
+    kind: String,
+    source_warehouse_id: Option<i64>,
+    supplier_id: Option<i64>,
+    qty: i64,
+    value: i64,
+    need_by: i64,
+    reason: String,
+    overridden: bool,
+    status: String,
+    updated_at: i64,
+    decision_note: Option<String>,
+    document_kind: Option<String>,
+    document_id: Option<i64>,
+}
+
+fn proposal_of(r: ProposalTuple) -> ProposalRow {
+    ProposalRow {
+        id: r.id,
+        warehouse: WarehouseId(r.warehouse_id),
+        warehouse_code: r.warehouse_code,
+        part: PartId(r.part_id),
+        part_number: r.part_number,
+        part_name: r.part_name,
+        kind: ProposalKind::from_code(&r.kind).unwrap_or(ProposalKind::Purchase),
+        source: r.source_warehouse_id.map(WarehouseId),
+        supplier: r.supplier_id.map(SupplierId),
+        qty: r.qty,
+        value: r.value,
+        need_by: Instant(r.need_by),
+        reason: r.reason,
+        overridden: r.overridden,
+        status: r.status,
+        updated_at: Instant(r.updated_at),
+        decision_note: r.decision_note,
+        document_kind: r.document_kind,
+        document_id: r.document_id,
+    }
+}
+
+/// Proposals matching `f`, newest first.
+pub async fn list_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<Vec<ProposalRow>> {
+    let mut sql = format!("{PROPOSAL_SELECT} WHERE 1 = 1");
+    let mut n = 0;
+    let mut arg = |sql: &mut String, clause: &str| {
+        n += 1;
+        sql.push_str(&clause.replace('?', &format!("${n}")));
+    };
+    if f.warehouse.is_some() {
+        arg(&mut sql, " AND pp.warehouse_id = ?");
+    }
+    if f.status.is_some() {
+        arg(&mut sql, " AND pp.status = ?");
+    }
+    if f.kind.is_some() {
+        arg(&mut sql, " AND pp.kind = ?");
+    }
+    if f.part.is_some() {
+        arg(&mut sql, " AND pp.part_id = ?");
+    }
+    if let Some(ws) = &f.warehouses_in {
+        let list: Vec<String> = ws.iter().map(|w| w.0.to_string()).collect();
+        let list = if list.is_empty() {
+            "NULL".to_string()
+        } else {
+            list.join(",")
+        };
+        sql.push_str(&format!(" AND pp.warehouse_id IN ({list})"));
+    }
+    sql.push_str(&format!(
+        " ORDER BY pp.updated_at DESC, pp.id DESC LIMIT {}",
+        f.limit.clamp(1, 5000)
+    ));
+    let rows: Vec<ProposalTuple> = on_db!(db, |p| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        if let Some(w) = f.warehouse {
+            q = q.bind(w.0);
+        }
+        if let Some(s) = &f.status {
+            q = q.bind(s.clone());
+        }
+        if let Some(k) = f.kind {
+            q = q.bind(k.code());
+        }
+        if let Some(part) = f.part {
+            q = q.bind(part.0);
+        }
+        q.fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(proposal_of).collect())
+}
+
+/// One proposal.
+pub async fn proposal(db: &Db, id: i64) -> StoreResult<Option<ProposalRow>> {
+    let sql = format!("{PROPOSAL_SELECT} WHERE pp.id = $1");
+    let row: Option<ProposalTuple> = on_db!(db, |p| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row.map(proposal_of))
+}
+
+/// Decide an open proposal. Returns false when it was no longer open (someone else
+/// decided it, or a run withdrew it): a proposal is decided once.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    by: Option<UserId>,
+    note: Option<&str>,
+    document: Option<(&str, i64)>,
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE plan_proposals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5, \
+             document_kind = $6, document_id = $7, updated_at = $4 WHERE id = $1 AND status = 'open'",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(by.map(|u| u.0))
+        .bind(now.0)
+        .bind(note)
+        .bind(document.map(|d| d.0))
+        .bind(document.map(|d| d.1))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Number of open proposals.
+pub async fn open_count(tx: &mut Tx) -> StoreResult<i64> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM plan_proposals WHERE status = 'open'")
+            .fetch_one(c)
+            .await
+    })?)
+}
+
+/// Set what planning reads of a part besides its cost: procurement lead time and
+/// lifecycle dates (YYYY-MM-DD).
+pub async fn set_part_planning(
+    tx: &mut Tx,
+    part: PartId,
+    lead_time_days: i64,
+    end_of_production_on: Option<&str>,
+    end_of_service_on: Option<&str>,
+) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE parts SET lead_time_days = $2, end_of_production_on = $3, end_of_service_on = $4 WHERE id = $1",
+        )
+        .bind(part.0)
+        .bind(lead_time_days)
+        .bind(end_of_production_on)
+        .bind(end_of_service_on)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Record `supplier` as a supplier of `part` (idempotent).
+pub async fn link_supplier(
+    tx: &mut Tx,
+    part: PartId,
+    supplier: SupplierId,
+    lead_time_days: i64,
+) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO part_vendors (part_id, supplier_id, role, lead_time_days) VALUES ($1, $2, 'supplier', $3) \
+             ON CONFLICT (part_id, supplier_id, role) DO UPDATE SET lead_time_days = excluded.lead_time_days",
+        )
+        .bind(part.0)
+        .bind(supplier.0)
+        .bind(lead_time_days)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}

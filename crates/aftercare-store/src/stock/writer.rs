@@ -1,0 +1,321 @@
+//! The group-commit ledger writer.
+
+use super::load::{LedgerRow, ledger_row, load_book, load_master};
+use super::persist::{GroupRecord, persist};
+use crate::{Db, StoreError, StoreResult, Tx, on_tx};
+use aftercare_domain::stock::{Book, Command, IdempotencyKey, IssuePolicy, Outcome, StockError};
+use aftercare_domain::{Instant, UserId};
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+
+/// Commands applied per transaction at most (one commit, one fsync for all of them).
+const MAX_GROUP: usize = 256;
+
+/// One command for the ledger, with who sent it and its Idempotency-Key.
+#[derive(Debug, Clone)]
+pub struct LedgerRequest {
+    /// The command.
+    pub command: Command,
+    /// The caller's Idempotency-Key.
+    pub key: Option<IdempotencyKey>,
+    /// The acting user (`None`: the command line).
+    pub actor_id: Option<UserId>,
+    /// The acting login, for the audit log.
+    pub actor_login: String,
+    /// The HTTP request id, for the audit log.
+    pub request_id: Option<String>,
+    /// When the command is applied (movement time).
+    pub now: Instant,
+}
+
+/// A command's result once committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executed {
+    /// The outcome (for a retried key: the first call's outcome).
+    pub outcome: Outcome,
+    /// Whether this is a retried key answered from the stored first result.
+    pub replayed: bool,
+}
+
+type Reply = StoreResult<Result<Executed, StockError>>;
+
+struct Job {
+    req: LedgerRequest,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// A handle on the ledger writer; cheap to clone. The writer stops when every handle is
+/// dropped.
+#[derive(Clone)]
+pub struct Ledger {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Ledger {
+    /// Start a writer on `db`: loads the book from the tables and waits for commands.
+    pub async fn start(db: Db, policy: IssuePolicy) -> StoreResult<Ledger> {
+        let mut state = State {
+            db,
+            policy,
+            book: None,
+            row: None,
+        };
+        // Load eagerly so a broken database is reported at start, not on the first call.
+        let mut tx = state.db.begin_write().await?;
+        state.ensure_loaded(&mut tx, Instant(0)).await?;
+        tx.commit().await?;
+        let (jobs, rx) = mpsc::channel(4096);
+        tokio::spawn(run(state, rx));
+        Ok(Ledger { jobs })
+    }
+
+    /// Apply one command; answers once it is committed (or refused).
+    pub async fn execute(&self, req: LedgerRequest) -> Reply {
+        let (reply, rx) = oneshot::channel();
+        self.jobs
+            .send(Job { req, reply })
+            .await
+            .map_err(|_| StoreError::Database("the ledger writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Database("the ledger writer has stopped".into()))?
+    }
+
+    /// Apply many commands in order (grouped into as few transactions as possible).
+    pub async fn execute_all(&self, reqs: Vec<LedgerRequest>) -> StoreResult<Vec<Reply>> {
+        let mut waits = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            let (reply, rx) = oneshot::channel();
+            self.jobs
+                .send(Job { req, reply })
+                .await
+                .map_err(|_| StoreError::Database("the ledger writer has stopped".into()))?;
+            waits.push(rx);
+        }
+        let mut out = Vec::with_capacity(waits.len());
+        for w in waits {
+            out.push(
+                w.await
+                    .map_err(|_| StoreError::Database("the ledger writer has stopped".into()))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+struct State {
+    db: Db,
+    policy: IssuePolicy,
+    /// `None` after a failed write: the next group reloads from the tables.
+    book: Option<Book>,
+    /// The ledger row as this writer last wrote it.
+    row: Option<LedgerRow>,
+}
+
+impl State {
+    /// Claim the ledger for one group: bump the version and make sure the book is what the
+    /// tables hold (reload if another writer wrote, or the master data changed).
+    async fn ensure_loaded(&mut self, tx: &mut Tx, now: Instant) -> StoreResult<()> {
+        let current = ledger_row(tx, now).await?;
+        let fresh = self.book.is_some() && self.row.is_some_and(|r| r.version == current.version);
+        if !fresh {
+            self.book = Some(load_book(tx, self.policy, current.next_id).await?);
+        } else if self
+            .row
+            .is_some_and(|r| r.master_version != current.master_version)
+            && let Some(book) = self.book.as_mut()
+        {
+            load_master(tx, book).await?;
+        }
+        self.row = Some(current);
+        Ok(())
+    }
+}
+
+async fn run(mut state: State, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let reqs: Vec<&LedgerRequest> = jobs.iter().map(|j| &j.req).collect();
+        match group(&mut state, &reqs).await {
+            Ok(results) => {
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(r));
+                }
+            }
+            Err(e) => {
+                // The book may hold changes that were not committed: forget it, and give
+                // each command its own transaction so one bad command cannot sink the rest.
+                tracing::warn!(error = %e, commands = jobs.len(), "ledger group failed; retrying one by one");
+                state.book = None;
+                for job in jobs {
+                    let r = group(&mut state, &[&job.req]).await;
+                    if r.is_err() {
+                        state.book = None;
+                    }
+                    let _ = job.reply.send(r.map(|mut v| v.remove(0)));
+                }
+            }
+        }
+    }
+}
+
+/// Apply a group of commands in one transaction.
+async fn group(
+    state: &mut State,
+    reqs: &[&LedgerRequest],
+) -> StoreResult<Vec<Result<Executed, StockError>>> {
+    let now = reqs.first().map_or(Instant(0), |r| r.now);
+    let mut tx = state.db.begin_write().await?;
+    state.ensure_loaded(&mut tx, now).await?;
+    let stored = stored_keys(&mut tx, reqs).await?;
+    let Some(book) = state.book.as_mut() else {
+        return Err(StoreError::Database("ledger book not loaded".into()));
+    };
+    let mut seen: HashMap<String, (String, Outcome)> = HashMap::new();
+    let mut rec = GroupRecord {
+        actors: HashMap::new(),
+        keys: Vec::new(),
+        audits: Vec::new(),
+        now: now.millis(),
+    };
+    let mut results = Vec::with_capacity(reqs.len());
+    for req in reqs {
+        let command_json = serde_json::to_string(&req.command)
+            .map_err(|e| StoreError::Database(format!("cannot encode command: {e}")))?;
+        if let Some(key) = &req.key {
+            let first = seen
+                .get(key.as_str())
+                .cloned()
+                .or_else(|| stored.get(key.as_str()).cloned());
+            if let Some((first_json, outcome)) = first {
+                results.push(if first_json == command_json {
+                    Ok(Executed {
+                        outcome,
+                        replayed: true,
+                    })
+                } else {
+                    Err(StockError::IdempotencyKeyReused)
+                });
+                continue;
+            }
+        }
+        match book.execute(None, req.command.clone(), req.now) {
+            Ok(outcome) => {
+                for m in &outcome.movements {
+                    rec.actors.insert(*m, req.actor_id);
+                }
+                let outcome_json = serde_json::to_string(&outcome)
+                    .map_err(|e| StoreError::Database(format!("cannot encode outcome: {e}")))?;
+                if let Some(key) = &req.key {
+                    seen.insert(
+                        key.as_str().to_string(),
+                        (command_json.clone(), outcome.clone()),
+                    );
+                    rec.keys.push((
+                        key.as_str().to_string(),
+                        req.actor_id,
+                        command_json.clone(),
+                        outcome_json.clone(),
+                    ));
+                }
+                let object = outcome
+                    .movements
+                    .first()
+                    .map(|m| format!("movement:{m}"))
+                    .or_else(|| outcome.created.map(|c| format!("{c:?}")))
+                    .unwrap_or_default();
+                rec.audits.push((
+                    req.actor_id,
+                    req.actor_login.clone(),
+                    format!("stock.{}", command_name(&req.command)),
+                    object,
+                    format!("{{\"command\":{command_json},\"outcome\":{outcome_json}}}"),
+                    req.request_id.clone(),
+                ));
+                results.push(Ok(Executed {
+                    outcome,
+                    replayed: false,
+                }));
+            }
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    let movements = book.take_movements();
+    let touched = book.take_touched();
+    let last_id = book.last_id();
+    if movements.is_empty() && touched.is_empty() && rec.keys.is_empty() {
+        // Nothing applied (all refused or replayed): nothing to write.
+        tx.commit().await?;
+        return Ok(results);
+    }
+    persist(&mut tx, book, &movements, &touched, &rec).await?;
+    let version: i64 = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
+        "UPDATE stock_ledger SET version = version + 1, next_id = $1, updated_at = $2 WHERE id = 1 RETURNING version"
+    )
+    .bind(last_id)
+    .bind(now.millis())
+    .fetch_one(c)
+    .await
+    })?;
+    tx.commit().await?;
+    if let Some(row) = state.row.as_mut() {
+        row.version = version;
+        row.next_id = last_id;
+    }
+    Ok(results)
+}
+
+/// The stored first results of the group's keys.
+async fn stored_keys(
+    tx: &mut Tx,
+    reqs: &[&LedgerRequest],
+) -> StoreResult<HashMap<String, (String, Outcome)>> {
+    let keys: Vec<String> = reqs
+        .iter()
+        .filter_map(|r| r.key.as_ref().map(|k| k.as_str().to_string()))
+        .collect();
+    let mut out = HashMap::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    for chunk in keys.chunks(500) {
+        let mut sql = String::from(
+            "SELECT key, command_json, outcome_json FROM stock_idempotency WHERE key IN (",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", i + 1));
+        }
+        sql.push(')');
+        let rows: Vec<(String, String, String)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for k in chunk {
+                q = q.bind(k);
+            }
+            q.fetch_all(c).await
+        })?;
+        for (k, cmd, outcome) in rows {
+            let outcome: Outcome = serde_json::from_str(&outcome).map_err(|e| {
+                StoreError::Database(format!("stored outcome of key '{k}' is unreadable: {e}"))
+            })?;
+            out.insert(k, (cmd, outcome));
+        }
+    }
+    Ok(out)
+}
+
+/// The command's name as in its JSON `op` tag.
+pub fn command_name(c: &Command) -> String {
+    serde_json::to_value(c)
+        .ok()
+        .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "command".into())
+}

@@ -1,0 +1,388 @@
+//! Planning: runs, replenishment proposals and a part's plan at a warehouse.
+
+use crate::error::{ApiError, rejection};
+use crate::middleware::CurrentUser;
+use crate::state::AppState;
+use aftercare_app::AppError;
+use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions, PlanRunReport};
+use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
+use aftercare_domain::{PartId, WarehouseId};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Settings of a run; every field is optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RunBody {
+    /// `week` (default) or `month`.
+    pub bucket: Option<String>,
+    /// Periods of history (default 104 weeks / 24 months).
+    pub periods: Option<usize>,
+    /// Target fill rate, 0.5..0.999 (default 0.95).
+    pub target_fill: Option<f64>,
+    /// Days a transfer from the parent warehouse takes (default 3).
+    pub transfer_days: Option<i64>,
+}
+
+impl RunBody {
+    /// The run options, defaults filled in.
+    pub fn options(&self) -> Result<PlanOptions, AppError> {
+        let mut o = PlanOptions::default();
+        if let Some(b) = &self.bucket {
+            o.bucket = Bucket::parse(b).ok_or_else(|| {
+                AppError::invalid("bucket", format!("must be week or month, got {b:?}"))
+            })?;
+            if o.bucket == Bucket::Month && self.periods.is_none() {
+                o.periods = 24;
+            }
+        }
+        if let Some(p) = self.periods {
+            o.periods = p;
+        }
+        if let Some(f) = self.target_fill {
+            o.target_fill = f;
+        }
+        if let Some(d) = self.transfer_days {
+            o.transfer_days = d;
+        }
+        Ok(o)
+    }
+}
+
+/// What a run did.
+#[derive(Serialize, ToSchema)]
+pub struct RunDto {
+    /// The run.
+    pub run_id: i64,
+    /// Part × warehouse pairs planned.
+    pub items: usize,
+    /// Proposals created.
+    pub created: usize,
+    /// Open proposals updated in place.
+    pub updated: usize,
+    /// Open proposals withdrawn.
+    pub withdrawn: u64,
+    /// Open proposals now.
+    pub open: i64,
+    /// Run time in ms.
+    pub millis: i64,
+}
+
+impl From<PlanRunReport> for RunDto {
+    fn from(r: PlanRunReport) -> Self {
+        RunDto {
+            run_id: r.run_id,
+            items: r.items,
+            created: r.created,
+            updated: r.updated,
+            withdrawn: r.withdrawn,
+            open: r.open,
+            millis: r.millis,
+        }
+    }
+}
+
+/// Plan every part × warehouse from the ledger and write proposals (planners).
+#[utoipa::path(post, path = "/api/v1/planning/runs", tag = "planning", request_body = RunBody,
+    responses((status = 201, body = RunDto), (status = 403, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn run(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    body: Result<Json<RunBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<RunDto>), ApiError> {
+    let Json(b) = body.map_err(rejection)?;
+    let report = s.app.plan_run(&user.actor(), b.options()?).await?;
+    Ok((StatusCode::CREATED, Json(report.into())))
+}
+
+/// A replenishment proposal.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalDto {
+    /// Id.
+    pub id: i64,
+    /// Warehouse to replenish.
+    pub warehouse_id: i64,
+    /// Its code.
+    pub warehouse_code: String,
+    /// Part.
+    pub part_id: i64,
+    /// Part number.
+    pub part_number: String,
+    /// Part name.
+    pub part_name: String,
+    /// purchase, transfer, last_time_buy or emergency.
+    pub kind: String,
+    /// Source warehouse of a transfer.
+    pub source_warehouse_id: Option<i64>,
+    /// Supplier of a purchase.
+    pub supplier_id: Option<i64>,
+    /// Units.
+    pub qty: i64,
+    /// Value at standard cost, minor units.
+    pub value: i64,
+    /// When needed (UTC ms).
+    pub need_by: i64,
+    /// Why, in words.
+    pub reason: String,
+    /// Manual levels decided it.
+    pub overridden: bool,
+    /// open, approved, rejected or withdrawn.
+    pub status: String,
+    /// Decision note.
+    pub decision_note: Option<String>,
+    /// Document created on approval: purchase_order or transfer.
+    pub document_kind: Option<String>,
+    /// Its id.
+    pub document_id: Option<i64>,
+}
+
+impl From<ProposalRow> for ProposalDto {
+    fn from(r: ProposalRow) -> Self {
+        ProposalDto {
+            id: r.id,
+            warehouse_id: r.warehouse.0,
+            warehouse_code: r.warehouse_code,
+            part_id: r.part.0,
+            part_number: r.part_number,
+            part_name: r.part_name,
+            kind: r.kind.code().to_string(),
+            source_warehouse_id: r.source.map(|w| w.0),
+            supplier_id: r.supplier.map(|s| s.0),
+            qty: r.qty,
+            value: r.value,
+            need_by: r.need_by.0,
+            reason: r.reason,
+            overridden: r.overridden,
+            status: r.status,
+            decision_note: r.decision_note,
+            document_kind: r.document_kind,
+            document_id: r.document_id,
+        }
+    }
+}
+
+/// Filters of the proposal list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct ProposalQuery {
+    /// Warehouse id.
+    pub warehouse: Option<i64>,
+    /// open, approved, rejected or withdrawn.
+    pub status: Option<String>,
+    /// purchase, transfer, last_time_buy or emergency.
+    pub kind: Option<String>,
+    /// Part id.
+    pub part: Option<i64>,
+    /// At most this many (default 500).
+    pub limit: Option<i64>,
+}
+
+impl ProposalQuery {
+    /// The store filter, or a clear error for a bad value.
+    pub fn filter(&self) -> Result<ProposalFilter, AppError> {
+        if let Some(s) = &self.status
+            && !["open", "approved", "rejected", "withdrawn"].contains(&s.as_str())
+        {
+            return Err(AppError::invalid(
+                "status",
+                format!("must be open, approved, rejected or withdrawn, got {s:?}"),
+            ));
+        }
+        let kind = match &self.kind {
+            Some(k) => Some(ProposalKind::from_code(k).ok_or_else(|| {
+                AppError::invalid(
+                    "kind",
+                    format!("must be purchase, transfer, last_time_buy or emergency, got {k:?}"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(ProposalFilter {
+            warehouse: self.warehouse.map(WarehouseId),
+            warehouses_in: None,
+            status: self.status.clone(),
+            kind,
+            part: self.part.map(PartId),
+            limit: self.limit.unwrap_or(500),
+        })
+    }
+}
+
+/// Proposals, newest first (planners).
+#[utoipa::path(get, path = "/api/v1/planning/proposals", tag = "planning", params(ProposalQuery),
+    responses((status = 200, body = [ProposalDto]), (status = 403, body = super::ErrorBody)))]
+pub async fn proposals(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(q): Query<ProposalQuery>,
+) -> Result<Json<Vec<ProposalDto>>, ApiError> {
+    let rows = s.app.plan_proposals(&user.actor(), q.filter()?).await?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// One proposal.
+#[utoipa::path(get, path = "/api/v1/planning/proposals/{id}", tag = "planning",
+    params(("id" = i64, Path, description = "Proposal id")),
+    responses((status = 200, body = ProposalDto), (status = 404, body = super::ErrorBody)))]
+pub async fn proposal(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<ProposalDto>, ApiError> {
+    Ok(Json(s.app.plan_proposal(&user.actor(), id).await?.into()))
+}
+
+/// Approve an open proposal: creates the purchase order or transfer through the ledger.
+#[utoipa::path(post, path = "/api/v1/planning/proposals/{id}/approve", tag = "planning",
+    params(("id" = i64, Path, description = "Proposal id")),
+    responses((status = 200, body = ProposalDto), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn approve(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<ProposalDto>, ApiError> {
+    Ok(Json(
+        s.app.approve_proposal(&user.actor(), id).await?.into(),
+    ))
+}
+
+/// Why a proposal is rejected.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RejectBody {
+    /// The reason (required).
+    pub reason: String,
+}
+
+/// Reject an open proposal.
+#[utoipa::path(post, path = "/api/v1/planning/proposals/{id}/reject", tag = "planning",
+    params(("id" = i64, Path, description = "Proposal id")), request_body = RejectBody,
+    responses((status = 200, body = ProposalDto), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn reject(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+    body: Result<Json<RejectBody>, JsonRejection>,
+) -> Result<Json<ProposalDto>, ApiError> {
+    let Json(b) = body.map_err(rejection)?;
+    Ok(Json(
+        s.app
+            .reject_proposal(&user.actor(), id, &b.reason)
+            .await?
+            .into(),
+    ))
+}
+
+/// Query of a part's plan.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct PlanQuery {
+    /// `week` (default) or `month`.
+    pub bucket: Option<String>,
+    /// Periods of history.
+    pub periods: Option<usize>,
+    /// Target fill rate.
+    pub target_fill: Option<f64>,
+}
+
+/// A part's plan at a warehouse, recomputed now.
+#[derive(Serialize, ToSchema)]
+pub struct PartPlanDto {
+    /// Warehouse code.
+    pub warehouse_code: String,
+    /// Part number.
+    pub part_number: String,
+    /// week or month.
+    pub bucket: String,
+    /// Outflow per period, oldest first.
+    pub history: Vec<f64>,
+    /// Forecast per period.
+    pub forecast: Vec<f64>,
+    /// Method chosen.
+    pub method: String,
+    /// Demand class.
+    pub class: String,
+    /// Why.
+    pub why: String,
+    /// Backtest error of every candidate method.
+    pub errors: Vec<MethodErrorDto>,
+    /// Safety stock.
+    pub min: f64,
+    /// Reorder point.
+    pub reorder_point: f64,
+    /// Order-up-to level.
+    pub max: f64,
+    /// Manual levels override the computed ones.
+    pub overridden: bool,
+    /// Netting now, in words.
+    pub reason: String,
+    /// Recent proposals of this pair.
+    pub proposals: Vec<ProposalDto>,
+}
+
+/// One candidate's backtest error.
+#[derive(Serialize, ToSchema)]
+pub struct MethodErrorDto {
+    /// Method code.
+    pub method: String,
+    /// Error (null when it could not be scored).
+    pub error: Option<f64>,
+}
+
+impl From<PartPlanView> for PartPlanDto {
+    fn from(v: PartPlanView) -> Self {
+        PartPlanDto {
+            warehouse_code: v.warehouse_code,
+            part_number: v.part_number,
+            bucket: v.bucket.code().to_string(),
+            history: v.history,
+            forecast: v.forecast,
+            method: v.method,
+            class: v.class,
+            why: v.why,
+            errors: v
+                .errors
+                .into_iter()
+                .map(|e| MethodErrorDto {
+                    method: e.method,
+                    error: e.error,
+                })
+                .collect(),
+            min: v.min,
+            reorder_point: v.reorder_point,
+            max: v.max,
+            overridden: v.overridden,
+            reason: v.reason,
+            proposals: v.proposals.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A part's plan at a warehouse: history, forecast, levels, method, backtest errors.
+#[utoipa::path(get, path = "/api/v1/planning/items/{warehouse_id}/{part_id}", tag = "planning",
+    params(("warehouse_id" = i64, Path, description = "Warehouse id"), ("part_id" = i64, Path, description = "Part id"), PlanQuery),
+    responses((status = 200, body = PartPlanDto), (status = 404, body = super::ErrorBody)))]
+pub async fn item(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path((warehouse_id, part_id)): Path<(i64, i64)>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Json<PartPlanDto>, ApiError> {
+    let opts = RunBody {
+        bucket: q.bucket,
+        periods: q.periods,
+        target_fill: q.target_fill,
+        transfer_days: None,
+    }
+    .options()?;
+    let view = s
+        .app
+        .part_plan(
+            &user.actor(),
+            WarehouseId(warehouse_id),
+            PartId(part_id),
+            opts,
+        )
+        .await?;
+    Ok(Json(view.into()))
+}

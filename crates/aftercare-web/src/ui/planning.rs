@@ -1,0 +1,419 @@
+//! Replenishment planning pages: proposals by warehouse with filters, run, approve and
+//! reject; a part's plan at a warehouse with its chart.
+
+use super::{Page, app_error_page, render};
+use crate::middleware::CurrentUser;
+use crate::state::AppState;
+use aftercare_app::AppError;
+use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions};
+use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
+use aftercare_domain::{PartId, WarehouseId};
+use askama::Template;
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// Filters from the query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    warehouse: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    notice: String,
+}
+
+/// A proposal row with translated labels.
+pub struct Row {
+    p: ProposalRow,
+    kind_key: &'static str,
+    status_key: &'static str,
+    value: String,
+    need_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "planning.html")]
+struct ListTemplate {
+    page: Page,
+    rows: Vec<Row>,
+    warehouses: Vec<(i64, String)>,
+    q: ListQuery,
+    statuses: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+const STATUSES: [&str; 4] = ["open", "approved", "rejected", "withdrawn"];
+const KINDS: [&str; 4] = ["purchase", "transfer", "last_time_buy", "emergency"];
+
+fn status_key(s: &str) -> &'static str {
+    match s {
+        "open" => "planning.status.open",
+        "approved" => "planning.status.approved",
+        "rejected" => "planning.status.rejected",
+        _ => "planning.status.withdrawn",
+    }
+}
+
+fn kind_key(k: ProposalKind) -> &'static str {
+    match k {
+        ProposalKind::Purchase => "planning.kind.purchase",
+        ProposalKind::Transfer => "planning.kind.transfer",
+        ProposalKind::LastTimeBuy => "planning.kind.last_time_buy",
+        ProposalKind::Emergency => "planning.kind.emergency",
+    }
+}
+
+fn money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
+fn date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| {
+            d.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /planning`.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    list_page(&state, &user, q, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    q: ListQuery,
+    error: Option<&AppError>,
+) -> Response {
+    let actor = user.actor();
+    let status = if q.status.is_empty() {
+        None
+    } else {
+        Some(q.status.clone())
+    };
+    let filter = ProposalFilter {
+        warehouse: q.warehouse.parse().ok().map(WarehouseId),
+        warehouses_in: None,
+        status,
+        kind: ProposalKind::from_code(&q.kind),
+        part: None,
+        limit: 500,
+    };
+    let rows = match state.app.plan_proposals(&actor, filter).await {
+        Ok(r) => r,
+        Err(e) => return app_error_page(user, &e),
+    };
+    let warehouses = match state.app.list_warehouses(&actor).await {
+        Ok(w) => w.into_iter().map(|w| (w.id, w.code)).collect(),
+        Err(e) => return app_error_page(user, &e),
+    };
+    let mut page = Page::for_user(user, "planning.title", "/planning");
+    if let Some(e) = error {
+        page = page.with_error(e);
+    }
+    if !q.notice.is_empty() {
+        page.notice = Some(format!("{}: {}", page.tr.t("planning.ran"), q.notice));
+    }
+    render(&ListTemplate {
+        page,
+        rows: rows
+            .into_iter()
+            .map(|p| Row {
+                kind_key: kind_key(p.kind),
+                status_key: status_key(&p.status),
+                value: money(p.value),
+                need_by: date(p.need_by.0),
+                p,
+            })
+            .collect(),
+        warehouses,
+        q,
+        statuses: STATUSES.iter().map(|s| (*s, status_key(s))).collect(),
+        kinds: KINDS
+            .iter()
+            .filter_map(|k| ProposalKind::from_code(k).map(|pk| (*k, kind_key(pk))))
+            .collect(),
+    })
+}
+
+/// The run form.
+#[derive(Debug, Deserialize)]
+pub struct RunForm {
+    bucket: String,
+    target_fill: String,
+}
+
+/// `POST /planning/run`.
+pub async fn run(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(f): Form<RunForm>,
+) -> Response {
+    let mut opts = PlanOptions::default();
+    let parsed = Bucket::parse(&f.bucket)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "bucket",
+                format!("must be week or month, got {:?}", f.bucket),
+            )
+        })
+        .and_then(|b| {
+            opts.bucket = b;
+            if b == Bucket::Month {
+                opts.periods = 24;
+            }
+            f.target_fill.trim().parse::<f64>().map_err(|_| {
+                AppError::invalid(
+                    "target_fill",
+                    format!("{:?} is not a number", f.target_fill),
+                )
+            })
+        });
+    let result = match parsed {
+        Ok(fill) => {
+            opts.target_fill = fill;
+            state.app.plan_run(&user.actor(), opts).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(r) => Redirect::to(&format!(
+            "/planning?status=open&notice={}",
+            urlencode(&format!(
+                "{} items, {} new, {} updated, {} withdrawn, {} open",
+                r.items, r.created, r.updated, r.withdrawn, r.open
+            ))
+        ))
+        .into_response(),
+        Err(e @ AppError::Invalid(_)) => {
+            list_page(&state, &user, ListQuery::default(), Some(&e)).await
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The reject form.
+#[derive(Debug, Deserialize)]
+pub struct RejectForm {
+    reason: String,
+}
+
+/// `POST /planning/proposals/{id}/reject`.
+pub async fn reject(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+    Form(f): Form<RejectForm>,
+) -> Response {
+    match state
+        .app
+        .reject_proposal(&user.actor(), id, &f.reason)
+        .await
+    {
+        Ok(_) => Redirect::to("/planning?status=open").into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            list_page(
+                &state,
+                &user,
+                ListQuery {
+                    status: "open".into(),
+                    ..Default::default()
+                },
+                Some(&e),
+            )
+            .await
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// `POST /planning/proposals/{id}/approve`.
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.app.approve_proposal(&user.actor(), id).await {
+        Ok(_) => Redirect::to("/planning?status=open").into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. })) => {
+            list_page(
+                &state,
+                &user,
+                ListQuery {
+                    status: "open".into(),
+                    ..Default::default()
+                },
+                Some(&e),
+            )
+            .await
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plan_item.html")]
+struct ItemTemplate {
+    page: Page,
+    v: PartPlanView,
+    chart: String,
+    errors: Vec<(String, String, bool)>,
+    proposals: Vec<Row>,
+}
+
+/// Query of the part plan page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ItemQuery {
+    #[serde(default)]
+    bucket: String,
+}
+
+/// `GET /planning/items/{warehouse}/{part}`.
+pub async fn item(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path((w, p)): Path<(i64, i64)>,
+    Query(q): Query<ItemQuery>,
+) -> Response {
+    let mut opts = PlanOptions::default();
+    if q.bucket == "month" {
+        opts.bucket = Bucket::Month;
+        opts.periods = 24;
+    }
+    let v = match state
+        .app
+        .part_plan(&user.actor(), WarehouseId(w), PartId(p), opts)
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    let page = Page::for_user(&user, "planning.item_title", "/planning");
+    let chart = chart_svg(&v, page.tr.t("planning.chart"));
+    let best = v
+        .errors
+        .iter()
+        .filter_map(|e| e.error)
+        .fold(f64::INFINITY, f64::min);
+    let errors = v
+        .errors
+        .iter()
+        .map(|e| {
+            (
+                e.method.clone(),
+                e.error.map_or_else(
+                    || page.tr.t("planning.not_scored").to_string(),
+                    |x| format!("{x:.3}"),
+                ),
+                e.error == Some(best),
+            )
+        })
+        .collect();
+    let proposals = v
+        .proposals
+        .iter()
+        .cloned()
+        .map(|p| Row {
+            kind_key: kind_key(p.kind),
+            status_key: status_key(&p.status),
+            value: money(p.value),
+            need_by: date(p.need_by.0),
+            p,
+        })
+        .collect();
+    render(&ItemTemplate {
+        page,
+        v,
+        chart,
+        errors,
+        proposals,
+    })
+}
+
+/// History bars, the forecast, and the min / reorder point / max lines, as inline SVG
+/// (no script, prints and exports as it is).
+fn chart_svg(v: &PartPlanView, title: &str) -> String {
+    let (w, h, pad) = (720.0_f64, 240.0_f64, 28.0_f64);
+    let n = v.history.len() + v.forecast.len();
+    let top = v
+        .history
+        .iter()
+        .chain(&v.forecast)
+        .copied()
+        .chain([v.max, v.reorder_point, 1.0])
+        .fold(0.0_f64, f64::max)
+        * 1.1;
+    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / n.max(1) as f64;
+    let y = |q: f64| h - pad - (h - 2.0 * pad) * q / top;
+    let bw = ((w - 2.0 * pad) / n.max(1) as f64 * 0.8).max(1.0);
+    let mut s = format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>"#
+    );
+    s.push_str(&format!(
+        r#"<line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" class="axis"/>"#,
+        b = h - pad,
+        r = w - pad
+    ));
+    for (i, q) in v.history.iter().enumerate() {
+        if *q > 0.0 {
+            s.push_str(&format!(
+                r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{bw:.1}" height="{:.1}"><title>{q}</title></rect>"#,
+                x(i),
+                y(*q),
+                h - pad - y(*q)
+            ));
+        }
+    }
+    let f0 = v.history.len();
+    if !v.forecast.is_empty() {
+        let pts: Vec<String> = v
+            .forecast
+            .iter()
+            .enumerate()
+            .map(|(i, q)| format!("{:.1},{:.1}", x(f0 + i) + bw / 2.0, y(*q)))
+            .collect();
+        s.push_str(&format!(
+            r#"<polyline class="forecast" points="{}" fill="none"/>"#,
+            pts.join(" ")
+        ));
+    }
+    for (class, q, label) in [
+        ("level-max", v.max, "max"),
+        ("level-rop", v.reorder_point, "ROP"),
+        ("level-min", v.min, "min"),
+    ] {
+        s.push_str(&format!(
+            r#"<line class="{class}" x1="{pad}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}"/><text x="{tx}" y="{ty:.1}" class="label">{label} {q:.0}</text>"#,
+            yy = y(q),
+            r = w - pad,
+            tx = w - pad - 60.0,
+            ty = y(q) - 3.0
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
