@@ -94,7 +94,7 @@ impl Default for PlanOptions {
             target_fill: 0.95,
             transfer_days: 3,
             purchase_order_cost: 20_000, // ¥200.00
-            transfer_cost: 3_000, // ¥30.00
+            transfer_cost: 3_000,        // ¥30.00
         }
     }
 }

@@ -676,3 +676,47 @@ async fn graceful_shutdown_finishes_a_request_in_flight() {
         "the in-flight write was lost"
     );
 }
+
+/// A bad form comes back with every reason in the page's language.
+#[tokio::test]
+async fn form_errors_are_shown_in_the_users_language() {
+    let s = Server::start(aftercare_store::testing::fresh_sqlite().await.unwrap()).await;
+    s.add_user("admin", Role::Admin, None).await;
+    let (c, csrf) = login(&s, "admin").await;
+    for (lang, expected) in [
+        ("zh-CN", ["登录名：只能包含字母", "密码：至少 8 个字符"]),
+        (
+            "en",
+            [
+                "login: must contain only letters",
+                "password: must be at least 8 characters",
+            ],
+        ),
+    ] {
+        let r = c
+            .post(s.url("/lang"))
+            .form(&[("_csrf", csrf.as_str()), ("lang", lang), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_redirection(), "{lang}: {}", r.status());
+        let page = c
+            .post(s.url("/admin/users"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("login", "bad login"),
+                ("role", "agent"),
+                ("password", "short"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for e in expected {
+            assert!(page.contains(e), "{lang}: missing {e:?}");
+        }
+    }
+    s.stop().await;
+}

@@ -7,6 +7,7 @@ use aftercare_domain::settings::Lang;
 
 mod core;
 mod planning;
+pub mod reasons;
 
 /// Every translation table: one per context, so each context keeps its strings beside its
 /// pages. A new context adds its file here.

@@ -206,7 +206,14 @@ fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
     match e {
         AppError::Invalid(fields) => {
             let mut lines = vec![tr.t("error.invalid").to_string()];
-            lines.extend(fields.iter().map(|f| format!("{}: {}", f.field, f.reason)));
+            lines.extend(fields.iter().map(|f| match tr.lang {
+                Lang::ZhCn => format!(
+                    "{}：{}",
+                    crate::i18n::reasons::field_zh(&f.field),
+                    crate::i18n::reasons::reason_zh(&f.reason).unwrap_or_else(|| f.reason.clone())
+                ),
+                Lang::En => format!("{}: {}", f.field, f.reason),
+            }));
             lines
         }
         AppError::Conflict { message, .. } | AppError::Refused { message, .. } => {

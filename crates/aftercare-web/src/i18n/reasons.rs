@@ -1,0 +1,150 @@
+//! Validation messages in Chinese. The domain and app layers explain a bad field in
+//! English (`must not be empty`); pages in 简体中文 show the same reason translated here.
+//! A pattern's `{}` captures a value that is carried over into the translation as `{0}`,
+//! `{1}`, …; a reason no pattern matches is shown as it is.
+
+/// (English pattern, Chinese template).
+const REASONS: &[(&str, &str)] = &[
+    ("must not be empty", "不能为空"),
+    ("must be at most {} characters", "最多 {0} 个字符"),
+    ("must be at least {} characters", "至少 {0} 个字符"),
+    (
+        "must contain only letters, digits, '-', '_' or '.', found '{}'",
+        "只能包含字母、数字、“-”“_”或“.”，发现了“{0}”",
+    ),
+    ("'{}' is not an IANA time zone", "“{0}”不是有效的 IANA 时区"),
+    (
+        "must be a three-letter ISO 4217 code such as CNY",
+        "必须是三个字母的 ISO 4217 币种代码，例如 CNY",
+    ),
+    ("no {} with code '{}'", "没有编码为“{1}”的{0}"),
+    ("no user '{}'", "没有用户“{0}”"),
+    ("no technician with code '{}'", "没有编码为“{0}”的技术员"),
+    (
+        "only technician users have a technician record",
+        "只有技术员账号才能关联技术员",
+    ),
+    ("this role is not bound to a {}", "该角色不绑定{0}"),
+    ("this role must be bound to a {}", "该角色必须绑定{0}"),
+    (
+        "unknown role '{}' (expected one of: {})",
+        "未知角色“{0}”（可选：{1}）",
+    ),
+    ("{} is not a number", "{0} 不是数字"),
+];
+
+/// Field names as the forms label them.
+const FIELDS: &[(&str, &str)] = &[
+    ("login", "登录名"),
+    ("password", "密码"),
+    ("display_name", "姓名"),
+    ("role", "角色"),
+    ("station", "网点"),
+    ("technician", "技术员"),
+    ("brand", "品牌"),
+    ("name", "名称"),
+    ("code", "编码"),
+    ("company_name", "公司名称"),
+    ("time_zone", "时区"),
+    ("currency", "币种"),
+    ("default_language", "默认语言"),
+    ("target_fill", "目标满足率"),
+    ("periods", "周期数"),
+    ("bucket", "周期"),
+    ("reason", "原因"),
+];
+
+/// The Chinese label of a field, or the field name itself.
+pub fn field_zh(field: &str) -> &str {
+    FIELDS
+        .iter()
+        .find(|(k, _)| *k == field)
+        .map_or(field, |(_, zh)| zh)
+}
+
+/// The Chinese translation of a reason, if a pattern matches it.
+pub fn reason_zh(reason: &str) -> Option<String> {
+    REASONS.iter().find_map(|(pattern, zh)| {
+        let values = captures(pattern, reason)?;
+        let mut out = (*zh).to_string();
+        for (i, v) in values.iter().enumerate() {
+            out = out.replace(&format!("{{{i}}}"), field_zh(v));
+        }
+        Some(out)
+    })
+}
+
+/// The values `{}` stands for when `text` matches `pattern` as a whole.
+fn captures(pattern: &str, text: &str) -> Option<Vec<String>> {
+    let parts: Vec<&str> = pattern.split("{}").collect();
+    let mut rest = text.strip_prefix(parts[0])?;
+    let mut values = Vec::new();
+    for (i, lit) in parts.iter().enumerate().skip(1) {
+        let last = i == parts.len() - 1;
+        let at = if last {
+            if !rest.ends_with(lit) {
+                return None;
+            }
+            rest.len() - lit.len()
+        } else {
+            rest.find(lit)?
+        };
+        values.push(rest[..at].to_string());
+        rest = &rest[at + lit.len()..];
+    }
+    (parts.len() == 1 && rest.is_empty() || parts.len() > 1).then_some(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_translate_with_their_values() {
+        assert_eq!(reason_zh("must not be empty").unwrap(), "不能为空");
+        assert_eq!(
+            reason_zh("must be at most 64 characters").unwrap(),
+            "最多 64 个字符"
+        );
+        assert_eq!(
+            reason_zh("no station with code 'GZ-9'").unwrap(),
+            "没有编码为“GZ-9”的网点"
+        );
+        assert_eq!(
+            reason_zh("must contain only letters, digits, '-', '_' or '.', found ' '").unwrap(),
+            "只能包含字母、数字、“-”“_”或“.”，发现了“ ”"
+        );
+        assert!(reason_zh("must not be empty, really").is_none());
+        assert!(reason_zh("something new").is_none());
+    }
+
+    /// Every reason the foundation's forms can produce has a Chinese translation.
+    #[test]
+    fn the_shell_forms_reasons_are_all_translated() {
+        let samples = [
+            aftercare_domain::validate::code("login", "").unwrap_err(),
+            aftercare_domain::validate::code("login", "a b").unwrap_err(),
+            aftercare_domain::validate::code("login", &"x".repeat(65)).unwrap_err(),
+            aftercare_domain::validate::name("display_name", "").unwrap_err(),
+            aftercare_domain::validate::name("display_name", &"名".repeat(201)).unwrap_err(),
+        ];
+        for e in samples {
+            assert!(reason_zh(&e.reason).is_some(), "untranslated: {}", e.reason);
+        }
+        for r in [
+            "must be at least 8 characters",
+            "'Mars/Base' is not an IANA time zone",
+            "must be a three-letter ISO 4217 code such as CNY",
+            "no user 'ghost'",
+            "no brand with code 'X'",
+            "this role must be bound to a station",
+            "this role is not bound to a brand",
+            "only technician users have a technician record",
+            &aftercare_domain::Role::parse("boss")
+                .unwrap_err()
+                .to_string(),
+        ] {
+            assert!(reason_zh(r).is_some(), "untranslated: {r}");
+        }
+    }
+}
