@@ -27,7 +27,7 @@ fn free_port() -> u16 {
 
 /// Start `aftercare serve` and wait until it answers.
 async fn spawn_server(url: &str, port: u16) -> Child {
-    let child = bin()
+    let mut child = bin()
         .args([
             "--database-url",
             url,
@@ -53,6 +53,8 @@ async fn spawn_server(url: &str, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start on port {port}");
 }
 
