@@ -6,6 +6,7 @@ use crate::{Db, StoreError, StoreResult, Tx, on_tx};
 use aftercare_domain::stock::{Book, Command, IdempotencyKey, IssuePolicy, Outcome, StockError};
 use aftercare_domain::{Instant, UserId};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// Commands applied per transaction at most (one commit, one fsync for all of them).
@@ -49,6 +50,18 @@ struct Job {
 #[derive(Clone)]
 pub struct Ledger {
     jobs: mpsc::Sender<Job>,
+    stats: std::sync::Arc<Stats>,
+}
+
+/// Counters of the writer, for benchmarks and metrics.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Transactions committed or attempted.
+    pub groups: AtomicU64,
+    /// Commands handled.
+    pub commands: AtomicU64,
+    /// Time spent inside group transactions, in microseconds.
+    pub busy_micros: AtomicU64,
 }
 
 impl Ledger {
@@ -65,8 +78,14 @@ impl Ledger {
         state.ensure_loaded(&mut tx, Instant(0)).await?;
         tx.commit().await?;
         let (jobs, rx) = mpsc::channel(4096);
-        tokio::spawn(run(state, rx));
-        Ok(Ledger { jobs })
+        let stats = std::sync::Arc::new(Stats::default());
+        tokio::spawn(run(state, rx, stats.clone()));
+        Ok(Ledger { jobs, stats })
+    }
+
+    /// The writer's counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 
     /// Apply one command; answers once it is committed (or refused).
@@ -131,8 +150,9 @@ impl State {
     }
 }
 
-async fn run(mut state: State, mut rx: mpsc::Receiver<Job>) {
+async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, stats: std::sync::Arc<Stats>) {
     while let Some(first) = rx.recv().await {
+        let started = std::time::Instant::now();
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -141,7 +161,16 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let reqs: Vec<&LedgerRequest> = jobs.iter().map(|j| &j.req).collect();
-        match group(&mut state, &reqs).await {
+        stats.groups.fetch_add(1, Ordering::Relaxed);
+        stats
+            .commands
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        let result = group(&mut state, &reqs).await;
+        stats.busy_micros.fetch_add(
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        match result {
             Ok(results) => {
                 for (job, r) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(r));
