@@ -97,10 +97,10 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "| clients | movements/s | p50 ms | p99 ms | refused | commands/commit | writer busy |"
+        "| clients | movements/s | p50 ms | p99 ms | refused | commands/commit | writer busy | ms/commit: book | commit | other SQL |"
     );
     println!(
-        "|--------:|------------:|-------:|-------:|--------:|----------------:|------------:|"
+        "|--------:|------------:|-------:|-------:|--------:|----------------:|------------:|-----:|-----:|-----:|"
     );
     let ledger = app.ledger().await.unwrap();
     let snapshot = |l: &aftercare_store::stock::Ledger| {
@@ -109,6 +109,8 @@ async fn main() {
             s.groups.load(Ordering::Relaxed),
             s.commands.load(Ordering::Relaxed),
             s.busy_micros.load(Ordering::Relaxed),
+            s.book_micros.load(Ordering::Relaxed),
+            s.commit_micros.load(Ordering::Relaxed),
         )
     };
     for (round, &n) in args.clients.iter().enumerate() {
@@ -173,13 +175,17 @@ async fn main() {
         let after = snapshot(ledger);
         lat.sort();
         let groups = (after.0 - before.0).max(1);
+        let per = |a: u64, b: u64| (a - b) as f64 / 1e3 / groups as f64;
         println!(
-            "| {n:>7} | {:>11.0} | {:>6.2} | {:>6.2} | {refused:>7} | {:>15.1} | {:>10.0} % |",
+            "| {n:>7} | {:>11.0} | {:>6.2} | {:>6.2} | {refused:>7} | {:>15.1} | {:>10.0} % | {:.2} | {:.2} | {:.2} |",
             ok as f64 / elapsed,
             percentile(&lat, 0.50).as_secs_f64() * 1e3,
             percentile(&lat, 0.99).as_secs_f64() * 1e3,
             (after.1 - before.1) as f64 / groups as f64,
             (after.2 - before.2) as f64 / 1e6 / elapsed * 100.0,
+            per(after.3, before.3),
+            per(after.4, before.4),
+            per(after.2, before.2) - per(after.3, before.3) - per(after.4, before.4),
         );
     }
     let differences = app.stock_verify(&aftercare_app::Actor::Cli).await.unwrap();

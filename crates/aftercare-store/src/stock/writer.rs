@@ -62,6 +62,17 @@ pub struct Stats {
     pub commands: AtomicU64,
     /// Time spent inside group transactions, in microseconds.
     pub busy_micros: AtomicU64,
+    /// Of which running commands through the in-memory book.
+    pub book_micros: AtomicU64,
+    /// Of which committing (the fsync on SQLite).
+    pub commit_micros: AtomicU64,
+}
+
+fn add_micros(counter: &AtomicU64, since: std::time::Instant) {
+    counter.fetch_add(
+        u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
 }
 
 impl Ledger {
@@ -165,7 +176,7 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, stats: std::sync::Ar
         stats
             .commands
             .fetch_add(jobs.len() as u64, Ordering::Relaxed);
-        let result = group(&mut state, &reqs).await;
+        let result = group(&mut state, &reqs, &stats).await;
         stats.busy_micros.fetch_add(
             u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
@@ -182,7 +193,7 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, stats: std::sync::Ar
                 tracing::warn!(error = %e, commands = jobs.len(), "ledger group failed; retrying one by one");
                 state.book = None;
                 for job in jobs {
-                    let r = group(&mut state, &[&job.req]).await;
+                    let r = group(&mut state, &[&job.req], &stats).await;
                     if r.is_err() {
                         state.book = None;
                     }
@@ -197,6 +208,7 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, stats: std::sync::Ar
 async fn group(
     state: &mut State,
     reqs: &[&LedgerRequest],
+    stats: &Stats,
 ) -> StoreResult<Vec<Result<Executed, StockError>>> {
     let now = reqs.first().map_or(Instant(0), |r| r.now);
     let mut tx = state.db.begin_write().await?;
@@ -213,6 +225,7 @@ async fn group(
         now: now.millis(),
     };
     let mut results = Vec::with_capacity(reqs.len());
+    let book_started = std::time::Instant::now();
     for req in reqs {
         let command_json = serde_json::to_string(&req.command)
             .map_err(|e| StoreError::Database(format!("cannot encode command: {e}")))?;
@@ -274,6 +287,7 @@ async fn group(
             Err(e) => results.push(Err(e)),
         }
     }
+    add_micros(&stats.book_micros, book_started);
     let movements = book.take_movements();
     let touched = book.take_touched();
     let last_id = book.last_id();
@@ -292,7 +306,9 @@ async fn group(
     .fetch_one(c)
     .await
     })?;
+    let commit_started = std::time::Instant::now();
     tx.commit().await?;
+    add_micros(&stats.commit_micros, commit_started);
     if let Some(row) = state.row.as_mut() {
         row.version = version;
         row.next_id = last_id;
