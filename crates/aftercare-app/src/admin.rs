@@ -256,6 +256,7 @@ impl App {
         entry.after = Some(user_json(&after));
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
+        self.forget_bearer_tokens();
         if !active {
             sessions::delete_for_user(&self.db, id).await?;
         }
@@ -319,6 +320,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.forget_bearer_tokens();
         Ok(())
     }
 

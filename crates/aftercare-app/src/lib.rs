@@ -68,6 +68,12 @@ pub struct App {
     pub config: AppConfig,
     /// The stock ledger writer, started on first use (one per process and database).
     ledger: Arc<tokio::sync::OnceCell<aftercare_store::stock::Ledger>>,
+    /// API token hash → principal, trusted for `auth::BEARER_CACHE_TTL`.
+    bearer_cache: Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, (aftercare_domain::Principal, std::time::Instant)>,
+        >,
+    >,
     /// Warehouse → owning station, for tenant checks on the hot path.
     warehouse_owners: Arc<
         tokio::sync::RwLock<
@@ -92,6 +98,7 @@ impl App {
             clock,
             config,
             ledger: Arc::default(),
+            bearer_cache: Arc::default(),
             warehouse_owners: Arc::default(),
         }
     }

@@ -356,3 +356,64 @@ async fn transfers_show_in_transit_until_received_and_a_shortfall_is_a_discrepan
         verify_clean(&c, &s, &f).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_take_the_callers_role_not_the_one_in_the_body() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (s, f) = world(db).await;
+        let part = f.parts[0];
+        stock_in(&s.app, &f, f.central, &[part], 100).await;
+        let c = reqwest::Client::new();
+        // 60 units is above the default limit of 50: the warehouse keeper needs a manager.
+        let big = json!({"warehouse_id": f.central.get(), "part_id": part.get(), "qty": 60, "ticket_id": 5});
+        let (st, v) = post(
+            &c,
+            &s,
+            &f.wh_token,
+            "/api/v1/stock/issues",
+            None,
+            big.clone(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{label}: {v}");
+        assert_eq!(v["error"]["code"], "stock.approval_required");
+        // Claiming a manager's approval in the body changes nothing.
+        let claimed = json!({"op": "issue", "warehouse": f.central.get(), "part": part.get(), "qty": 60,
+            "consumer": {"kind": "ticket", "id": 5}, "reservation": null, "approved_by": "manager"});
+        let (st, v) = post(&c, &s, &f.wh_token, "/api/v1/stock/commands", None, claimed).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{label}: {v}");
+        let (st, v) = post(&c, &s, &f.mgr_token, "/api/v1/stock/issues", None, big).await;
+        assert_eq!(st, StatusCode::CREATED, "{label}: {v}");
+        // Scrap: requested by the keeper, not approvable by the keeper, approved by the manager.
+        let req = json!({"op": "request_scrap", "warehouse": f.central.get(), "part": part.get(),
+            "condition": "good", "qty": 2, "reason": "obsolete"});
+        let (st, v) = post(&c, &s, &f.wh_token, "/api/v1/stock/commands", None, req).await;
+        assert_eq!(st, StatusCode::CREATED, "{label}: {v}");
+        let request = v["created"]["id"].as_i64().unwrap();
+        let decide =
+            json!({"op": "decide_scrap", "request": request, "approve": true, "by": "manager"});
+        let (st, v) = post(
+            &c,
+            &s,
+            &f.wh_token,
+            "/api/v1/stock/commands",
+            None,
+            decide.clone(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{label}: {v}");
+        assert_eq!(v["error"]["code"], "stock.scrap");
+        let (st, v) = post(&c, &s, &f.mgr_token, "/api/v1/stock/commands", None, decide).await;
+        assert_eq!(st, StatusCode::CREATED, "{label}: {v}");
+        let (_, rows) = get(
+            &c,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/stock?part_id={}&condition=scrap", part.get()),
+        )
+        .await;
+        assert_eq!(rows[0]["qty"], 2, "{label}: {rows}");
+        verify_clean(&c, &s, &f).await;
+    }
+}

@@ -37,6 +37,9 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Stock ledger maintenance.
+    #[command(subcommand)]
+    Stock(StockCommand),
     /// Spare-parts planning: from the ledger (run), or on CSV files (forecast, policy, simulate).
     #[command(subcommand)]
     Plan(Box<PlanCli>),
@@ -182,6 +185,14 @@ pub enum ConfigCommand {
 pub enum DbCommand {
     /// Copy every table from one database to another (e.g. SQLite to PostgreSQL).
     Copy(DbCopyArgs),
+}
+
+/// `stock ...`.
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Recompute every stock balance from the movements and report each difference (exit
+    /// status 1 if there is any).
+    Verify,
 }
 
 /// `db copy`.

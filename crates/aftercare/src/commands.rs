@@ -2,6 +2,7 @@
 
 use crate::cli::{
     Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, PlanCli, PlanRunArgs, ServeArgs,
+    StockCommand,
     UserCommand,
 };
 use crate::config::{Config, EXAMPLE, Overrides, redact};
@@ -57,6 +58,7 @@ async fn run_async(command: Command, config: Config) -> Result<()> {
             Ok(())
         }
         Command::Db(DbCommand::Copy(args)) => db_copy(config, &args.from, &args.to).await,
+        Command::Stock(StockCommand::Verify) => stock_verify(config).await,
         Command::Plan(cmd) => match *cmd {
             PlanCli::Run(args) => plan_run(config, args).await,
             PlanCli::Files(_) => unreachable!("handled before the runtime starts"),
@@ -275,6 +277,24 @@ async fn user(config: Config, cmd: UserCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn stock_verify(config: Config) -> Result<()> {
+    let db = connect(&config, &config.database_url).await?;
+    let pending = db.pending_migrations().await?;
+    if !pending.is_empty() {
+        bail!("the database has pending migrations {pending:?}: run `aftercare migrate` first");
+    }
+    let app = App::new(db, config.app_config());
+    let differences = app.stock_verify(&Actor::Cli).await?;
+    if differences.is_empty() {
+        println!("stock ledger verified: every balance equals the sum of its movements");
+        return Ok(());
+    }
+    for d in &differences {
+        println!("{d}");
+    }
+    bail!("{} stock ledger difference(s) found", differences.len())
 }
 
 async fn db_copy(config: Config, from: &str, to: &str) -> Result<()> {

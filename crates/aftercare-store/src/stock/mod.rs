@@ -29,4 +29,4 @@ pub mod verify;
 mod writer;
 
 pub use keys::{location_key, parse_location_key};
-pub use writer::{Executed, Ledger, LedgerRequest};
+pub use writer::{Executed, Ledger, LedgerRequest, Stats};

@@ -6,6 +6,7 @@ use crate::{Db, StoreError, StoreResult, Tx, on_tx};
 use aftercare_domain::stock::{Book, Command, IdempotencyKey, IssuePolicy, Outcome, StockError};
 use aftercare_domain::{Instant, UserId};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// Commands applied per transaction at most (one commit, one fsync for all of them).
@@ -49,6 +50,29 @@ struct Job {
 #[derive(Clone)]
 pub struct Ledger {
     jobs: mpsc::Sender<Job>,
+    stats: std::sync::Arc<Stats>,
+}
+
+/// Counters of the writer, for benchmarks and metrics.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Transactions committed or attempted.
+    pub groups: AtomicU64,
+    /// Commands handled.
+    pub commands: AtomicU64,
+    /// Time spent inside group transactions, in microseconds.
+    pub busy_micros: AtomicU64,
+    /// Of which running commands through the in-memory book.
+    pub book_micros: AtomicU64,
+    /// Of which committing (the fsync on SQLite).
+    pub commit_micros: AtomicU64,
+}
+
+fn add_micros(counter: &AtomicU64, since: std::time::Instant) {
+    counter.fetch_add(
+        u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
 }
 
 impl Ledger {
@@ -65,8 +89,14 @@ impl Ledger {
         state.ensure_loaded(&mut tx, Instant(0)).await?;
         tx.commit().await?;
         let (jobs, rx) = mpsc::channel(4096);
-        tokio::spawn(run(state, rx));
-        Ok(Ledger { jobs })
+        let stats = std::sync::Arc::new(Stats::default());
+        tokio::spawn(run(state, rx, stats.clone()));
+        Ok(Ledger { jobs, stats })
+    }
+
+    /// The writer's counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 
     /// Apply one command; answers once it is committed (or refused).
@@ -131,8 +161,9 @@ impl State {
     }
 }
 
-async fn run(mut state: State, mut rx: mpsc::Receiver<Job>) {
+async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, stats: std::sync::Arc<Stats>) {
     while let Some(first) = rx.recv().await {
+        let started = std::time::Instant::now();
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -141,7 +172,16 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let reqs: Vec<&LedgerRequest> = jobs.iter().map(|j| &j.req).collect();
-        match group(&mut state, &reqs).await {
+        stats.groups.fetch_add(1, Ordering::Relaxed);
+        stats
+            .commands
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        let result = group(&mut state, &reqs, &stats).await;
+        stats.busy_micros.fetch_add(
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        match result {
             Ok(results) => {
                 for (job, r) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(r));
@@ -153,7 +193,7 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>) {
                 tracing::warn!(error = %e, commands = jobs.len(), "ledger group failed; retrying one by one");
                 state.book = None;
                 for job in jobs {
-                    let r = group(&mut state, &[&job.req]).await;
+                    let r = group(&mut state, &[&job.req], &stats).await;
                     if r.is_err() {
                         state.book = None;
                     }
@@ -168,6 +208,7 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>) {
 async fn group(
     state: &mut State,
     reqs: &[&LedgerRequest],
+    stats: &Stats,
 ) -> StoreResult<Vec<Result<Executed, StockError>>> {
     let now = reqs.first().map_or(Instant(0), |r| r.now);
     let mut tx = state.db.begin_write().await?;
@@ -184,6 +225,7 @@ async fn group(
         now: now.millis(),
     };
     let mut results = Vec::with_capacity(reqs.len());
+    let book_started = std::time::Instant::now();
     for req in reqs {
         let command_json = serde_json::to_string(&req.command)
             .map_err(|e| StoreError::Database(format!("cannot encode command: {e}")))?;
@@ -245,6 +287,7 @@ async fn group(
             Err(e) => results.push(Err(e)),
         }
     }
+    add_micros(&stats.book_micros, book_started);
     let movements = book.take_movements();
     let touched = book.take_touched();
     let last_id = book.last_id();
@@ -263,7 +306,9 @@ async fn group(
     .fetch_one(c)
     .await
     })?;
+    let commit_started = std::time::Instant::now();
     tx.commit().await?;
+    add_micros(&stats.commit_micros, commit_started);
     if let Some(row) = state.row.as_mut() {
         row.version = version;
         row.next_id = last_id;
