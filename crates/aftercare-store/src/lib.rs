@@ -17,6 +17,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod testing;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 
