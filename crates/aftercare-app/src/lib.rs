@@ -14,6 +14,7 @@ pub mod demo;
 mod error;
 pub mod org;
 mod password;
+pub mod tickets;
 
 pub use access::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};

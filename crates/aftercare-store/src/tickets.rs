@@ -223,15 +223,14 @@ pub async fn insert_customer(
 
 /// Customers having the phone number with these national digits.
 pub async fn customers_by_phone(db: &Db, digits: &str) -> StoreResult<Vec<CustomerId>> {
-    let ids: Vec<i64> =
-        on_db!(db, |p| {
-            sqlx::query_scalar(
+    let ids: Vec<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
         "SELECT DISTINCT customer_id FROM customer_phones WHERE digits = $1 ORDER BY customer_id"
     )
     .bind(digits)
     .fetch_all(p)
     .await
-        })?;
+    })?;
     Ok(ids.into_iter().map(CustomerId).collect())
 }
 
@@ -417,6 +416,61 @@ pub async fn insert_unit(
     Ok(UnitId(id))
 }
 
+/// The customer, region and tier of an address.
+pub async fn address_facts(
+    db: &Db,
+    address: i64,
+) -> StoreResult<Option<(CustomerId, RegionId, Tier)>> {
+    let row: Option<(i64, i64, String)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT a.customer_id, a.region_id, r.tier FROM customer_addresses a JOIN regions r ON r.id = a.region_id WHERE a.id = $1"
+    )
+    .bind(address)
+    .fetch_optional(p)
+    .await
+    })?;
+    row.map(|(c, r, t)| {
+        Ok((
+            CustomerId(c),
+            RegionId(r),
+            Tier::parse(&t).ok_or_else(|| bad("tier", &t))?,
+        ))
+    })
+    .transpose()
+}
+
+/// Names of stations by id.
+pub async fn station_names(
+    db: &Db,
+    ids: &[StationId],
+) -> StoreResult<std::collections::HashMap<StationId, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = ids
+        .iter()
+        .map(|s| s.0.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT id, name FROM stations WHERE id IN ({list})");
+    let rows: Vec<(i64, String)> =
+        on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_all(p)
+            .await)?;
+    Ok(rows.into_iter().map(|(i, n)| (StationId(i), n)).collect())
+}
+
+/// Whether a product model exists.
+pub async fn model_exists(db: &Db, model: ProductModelId) -> StoreResult<bool> {
+    let n: i64 = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM product_models WHERE id = $1"
+    )
+    .bind(model.0)
+    .fetch_one(p)
+    .await)?;
+    Ok(n > 0)
+}
+
 /// A unit by id.
 pub async fn get_unit(db: &Db, id: UnitId) -> StoreResult<Option<UnitRecord>> {
     let sql = format!("{UNIT_SELECT} WHERE u.id = $1");
@@ -513,7 +567,8 @@ pub async fn policy_for_line(db: &Db, line: ProductLineId) -> StoreResult<Option
 
 /// The contract of a brand, if any.
 pub async fn contract_for_brand(db: &Db, brand: BrandId) -> StoreResult<Option<BrandContract>> {
-    let row: Option<(Option<i64>, Option<i64>, Option<i64>, bool)> = on_db!(db, |p| {
+    type Terms = (Option<i64>, Option<i64>, Option<i64>, bool);
+    let row: Option<Terms> = on_db!(db, |p| {
         sqlx::query_as(
         "SELECT unit_months, key_parts_months, labour_months, buy_out FROM brand_contracts WHERE brand_id = $1"
     )
@@ -1114,61 +1169,82 @@ pub async fn update_state(
     Ok(version + 1)
 }
 
-/// Append timeline entries of one ticket in one statement.
-pub async fn insert_events(
-    tx: &mut Tx,
-    ticket: TicketId,
-    entries: &[TimelineEntry],
-) -> StoreResult<()> {
-    if entries.is_empty() {
+/// A timeline row to append: a state-machine transition or the intake itself.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// When.
+    pub at: Instant,
+    /// The user (none for the system or the command line).
+    pub actor_id: Option<UserId>,
+    /// The role acted in (none for the system).
+    pub actor_role: Option<Role>,
+    /// Action code (`create` for the intake).
+    pub action: String,
+    /// Status before.
+    pub from: TicketStatus,
+    /// Status after.
+    pub to: TicketStatus,
+    /// Station concerned.
+    pub station: Option<StationId>,
+    /// Free text.
+    pub note: Option<String>,
+    /// The action's data as JSON.
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    /// The row for a transition the state machine returned.
+    pub fn from_entry(e: &TimelineEntry) -> NewEvent {
+        let (actor_id, actor_role) = match e.actor {
+            TicketActor::System => (None, None),
+            // Id 0 is the command line acting as admin: no user row.
+            TicketActor::User { id, role } => (Some(id).filter(|i| i.0 > 0), Some(role)),
+        };
+        NewEvent {
+            at: e.at,
+            actor_id,
+            actor_role,
+            action: e.action.kind().code().to_string(),
+            from: e.from,
+            to: e.to,
+            station: e.station,
+            note: e.action.note().map(str::to_string),
+            data: serde_json::to_value(&e.action).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// Append timeline rows of one ticket in one statement.
+pub async fn insert_events(tx: &mut Tx, ticket: TicketId, events: &[NewEvent]) -> StoreResult<()> {
+    if events.is_empty() {
         return Ok(());
     }
     let mut sql = String::from(
         "INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, action, from_status, to_status, station_id, note, data_json) VALUES ",
     );
-    for i in 0..entries.len() {
+    for i in 0..events.len() {
         if i > 0 {
             sql.push_str(", ");
         }
-        let b = i * 10;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8,
-            b + 9,
-            b + 10
-        ));
-    }
-    let mut data = Vec::with_capacity(entries.len());
-    for e in entries {
-        data.push(
-            serde_json::to_string(&e.action).map_err(|e| StoreError::Database(e.to_string()))?,
-        );
+        let p: Vec<String> = (1..=10).map(|k| format!("${}", i * 10 + k)).collect();
+        sql.push('(');
+        sql.push_str(&p.join(", "));
+        sql.push(')');
     }
     on_tx!(tx, |c| {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for (e, d) in entries.iter().zip(&data) {
-            let (actor_id, role) = match e.actor {
-                TicketActor::System => (None, None),
-                TicketActor::User { id, role } => (Some(id.0), Some(role.code())),
-            };
+        for e in events {
             q = q
                 .bind(ticket.0)
                 .bind(e.at.0)
-                .bind(actor_id)
-                .bind(role)
-                .bind(e.action.kind().code())
+                .bind(e.actor_id.map(|u| u.0))
+                .bind(e.actor_role.map(|r| r.code()))
+                .bind(e.action.clone())
                 .bind(e.from.code())
                 .bind(e.to.code())
                 .bind(e.station.map(|s| s.0))
-                .bind(e.action.note().map(str::to_string))
-                .bind(d.clone());
+                .bind(e.note.clone())
+                .bind(e.data.to_string());
         }
         q.execute(c).await.map(|r| r.rows_affected())
     })?;
