@@ -9,12 +9,20 @@
 //! audit entry, and guards concurrent changes with the ticket's version.
 
 mod customers;
+mod export;
 mod flow;
+mod request;
 mod sample;
 mod sweep;
 
+pub use aftercare_store::tickets::{
+    AddressRecord, BreachRecord, CustomerRecord, EventRecord, FaultCodeRecord, PhoneRecord,
+    TicketExtras, TicketFilter, TicketRecord, TicketSettings, TicketSummary, UnitRecord,
+};
 pub use customers::{CustomerView, UnitView};
+pub use export::MAX_EXPORT_ROWS;
 pub use flow::{IntakeRequest, StationSuggestion, Suggestions, TicketDetail, TicketSettingsUpdate};
+pub use request::ActionRequest;
 pub use sample::{SAMPLE_PASSWORD, SampleWorld};
 pub use sweep::SweepReport;
 

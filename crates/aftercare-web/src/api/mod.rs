@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod health;
 pub mod org;
+pub mod tickets;
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -64,6 +65,22 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::audit_log))
         .routes(routes!(org::stations))
         .routes(routes!(org::warehouses))
+        .routes(routes!(tickets::search, tickets::intake))
+        .routes(routes!(tickets::export_xlsx))
+        .routes(routes!(tickets::detail))
+        .routes(routes!(tickets::act))
+        .routes(routes!(tickets::suggestions))
+        .routes(routes!(tickets::auto_dispatch))
+        .routes(routes!(tickets::dispatch_queue))
+        .routes(routes!(tickets::sla_watch))
+        .routes(routes!(tickets::callback_queue))
+        .routes(routes!(tickets::jobs))
+        .routes(routes!(tickets::get_settings, tickets::put_settings))
+        .routes(routes!(tickets::fault_codes))
+        .routes(routes!(tickets::find_customers, tickets::create_customer))
+        .routes(routes!(tickets::customer))
+        .routes(routes!(tickets::add_unit))
+        .routes(routes!(tickets::unit))
         .split_for_parts()
 }
 
