@@ -114,8 +114,13 @@ async fn run_server(
     println!("Aftercare is listening on http://{addr}/");
     tracing::info!(%addr, database = %redact(&config.database_url), "serving");
     let purge = tokio::spawn(purge_sessions(app.clone()));
+    let timers = tokio::spawn(
+        app.clone()
+            .run_ticket_timers(aftercare_app::tickets::TIMER_INTERVAL),
+    );
     aftercare_web::serve(listener, state, shutdown_signal()).await?;
     purge.abort();
+    timers.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

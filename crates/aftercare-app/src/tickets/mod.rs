@@ -24,7 +24,7 @@ pub use export::MAX_EXPORT_ROWS;
 pub use flow::{IntakeRequest, StationSuggestion, Suggestions, TicketDetail, TicketSettingsUpdate};
 pub use request::ActionRequest;
 pub use sample::{SAMPLE_PASSWORD, SampleWorld};
-pub use sweep::SweepReport;
+pub use sweep::{SweepReport, TIMER_INTERVAL};
 
 use crate::access::Actor;
 use crate::error::AppError;

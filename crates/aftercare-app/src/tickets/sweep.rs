@@ -178,3 +178,39 @@ impl App {
         Ok(report)
     }
 }
+
+/// How often the server runs the ticket timers.
+pub const TIMER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl App {
+    /// Run the accept-timeout and SLA sweeps every `every`, forever (the server spawns this
+    /// and aborts it on shutdown). Failures are logged and retried at the next tick; with
+    /// several servers on PostgreSQL each runs it, and the version check makes a ticket move
+    /// only once.
+    pub async fn run_ticket_timers(self, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match self.accept_timeout_sweep().await {
+                Ok(r) if r.returned > 0 => {
+                    tracing::info!(
+                        returned = r.returned,
+                        "unaccepted tickets returned to dispatch"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "accept-timeout sweep failed"),
+            }
+            match self.sla_sweep().await {
+                Ok(r) if r.newly_at_risk + r.newly_breached > 0 => tracing::info!(
+                    at_risk = r.newly_at_risk,
+                    breached = r.newly_breached,
+                    "SLA sweep flagged tickets"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
+            }
+        }
+    }
+}
