@@ -1783,3 +1783,57 @@ pub async fn insert_outbox(
     })?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------
+// Choices for forms
+
+/// Districts and townships as (id, "city district" label), for address forms.
+pub async fn region_choices(db: &Db) -> StoreResult<Vec<(RegionId, String)>> {
+    let rows: Vec<(i64, String, Option<String>)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT r.id, r.name_zh, p.name_zh FROM regions r LEFT JOIN regions p ON p.id = r.parent_id \
+         WHERE r.level IN ('district', 'township') ORDER BY r.code"
+    )
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, parent)| {
+            (
+                RegionId(id),
+                format!("{} {name}", parent.unwrap_or_default()),
+            )
+        })
+        .collect())
+}
+
+/// Product models as (id, "code name"), for unit forms.
+pub async fn model_choices(db: &Db) -> StoreResult<Vec<(ProductModelId, String)>> {
+    let rows: Vec<(i64, String, String)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, code, name_zh FROM product_models ORDER BY code"
+    )
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, name)| (ProductModelId(id), format!("{code} {name}")))
+        .collect())
+}
+
+/// Active technicians of a station as (id, name).
+pub async fn technicians_of(
+    db: &Db,
+    station: StationId,
+) -> StoreResult<Vec<(TechnicianId, String)>> {
+    let rows: Vec<(i64, String)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, name FROM technicians WHERE station_id = $1 AND active ORDER BY name"
+    )
+    .bind(station.0)
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (TechnicianId(id), n))
+        .collect())
+}

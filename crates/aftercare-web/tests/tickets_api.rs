@@ -321,3 +321,118 @@ async fn station_a_gets_404_on_every_route_for_station_bs_objects_and_changes_no
         s.stop().await;
     }
 }
+
+/// Log in through the form; returns the client and the CSRF token of the session.
+async fn login(s: &Server, login: &str) -> (reqwest::Client, String) {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("login", login),
+            ("password", SAMPLE_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {login}");
+    let home = c
+        .get(format!("{}/", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = home
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    (c, csrf)
+}
+
+#[tokio::test]
+async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_ticket() {
+    for s in servers().await {
+        let agent = s.as_user("agent").await;
+        let (_, _, tid) = ticket_at_a(&s, &agent, "13600000001", "PAGE-SN-1").await;
+        let pages: [(&str, Vec<String>); 6] = [
+            (
+                "agent",
+                vec![
+                    "/intake".into(),
+                    "/intake?q=13600000001".into(),
+                    "/tickets".into(),
+                    format!("/tickets/{tid}"),
+                    "/callbacks".into(),
+                    "/tickets?status=dispatched&from=2020-01-01".into(),
+                ],
+            ),
+            (
+                "dispatcher",
+                vec!["/dispatch".into(), format!("/tickets/{tid}")],
+            ),
+            (
+                "station-a",
+                vec![
+                    "/station/tickets".into(),
+                    format!("/tickets/{tid}"),
+                    "/jobs".into(),
+                ],
+            ),
+            ("tech-a", vec!["/jobs".into(), "/tickets".into()]),
+            ("admin", vec!["/intake".into(), "/dispatch".into()]),
+            ("manager", vec!["/callbacks".into()]),
+        ];
+        for (who, paths) in &pages {
+            let (c, _) = login(&s, who).await;
+            for p in paths {
+                let r = c.get(format!("{}{p}", s.base)).send().await.unwrap();
+                let st = r.status();
+                let body = r.text().await.unwrap();
+                assert_eq!(st, StatusCode::OK, "{}: {who} {p}", s.label);
+                assert!(!body.contains("??"), "{who} {p}: untranslated text");
+            }
+        }
+        // Station B's user gets the not-found page for A's ticket.
+        let (b, _) = login(&s, "station-b").await;
+        let r = b
+            .get(format!("{}/tickets/{tid}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // The station accepts through the form.
+        let (a, csrf) = login(&s, "station-a").await;
+        let r = a
+            .post(format!("{}/tickets/{tid}/act", s.base))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("action", "accept"),
+                ("next", "/station/tickets"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // An illegal one shows the error on the ticket page.
+        let r = a
+            .post(format!("{}/tickets/{tid}/act", s.base))
+            .form(&[("_csrf", csrf.as_str()), ("action", "accept")])
+            .send()
+            .await
+            .unwrap();
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("cannot accept a ticket that is accepted"),
+            "{body}"
+        );
+        s.stop().await;
+    }
+}

@@ -262,3 +262,37 @@ impl App {
             .ok_or_else(|| AppError::Unexpected("unit vanished after insert".into()))
     }
 }
+
+impl App {
+    /// Districts and townships for address forms (call centre).
+    pub async fn region_choices(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(aftercare_domain::RegionId, String)>> {
+        actor.require(
+            &[Role::Admin, Role::Manager, Role::Agent],
+            "create customers",
+        )?;
+        Ok(store::region_choices(&self.db).await?)
+    }
+
+    /// Product models for unit forms (call centre).
+    pub async fn model_choices(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(aftercare_domain::ProductModelId, String)>> {
+        actor.require(&[Role::Admin, Role::Manager, Role::Agent], "register units")?;
+        Ok(store::model_choices(&self.db).await?)
+    }
+
+    /// Active technicians of a station the actor may see (its own for station users).
+    pub async fn station_technicians(
+        &self,
+        actor: &Actor,
+        station: aftercare_domain::StationId,
+    ) -> AppResult<Vec<(aftercare_domain::TechnicianId, String)>> {
+        actor.require(TICKET_READERS, "see technicians")?;
+        actor.ensure_station_visible(Some(station), "station")?;
+        Ok(store::technicians_of(&self.db, station).await?)
+    }
+}
