@@ -15,6 +15,7 @@ mod error;
 pub mod org;
 mod password;
 pub mod tickets;
+pub mod webhooks;
 
 pub use access::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};

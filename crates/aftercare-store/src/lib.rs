@@ -20,6 +20,7 @@ pub mod testing;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 pub use connect::{Backend, ConnectOptions, Db, DbUrl, Tx};
 pub use error::{StoreError, StoreResult};

@@ -118,9 +118,14 @@ async fn run_server(
         app.clone()
             .run_ticket_timers(aftercare_app::tickets::TIMER_INTERVAL),
     );
+    let hooks = tokio::spawn(
+        app.clone()
+            .run_webhook_delivery(std::time::Duration::from_secs(5)),
+    );
     aftercare_web::serve(listener, state, shutdown_signal()).await?;
     purge.abort();
     timers.abort();
+    hooks.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -81,6 +81,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::customer))
         .routes(routes!(tickets::add_unit))
         .routes(routes!(tickets::unit))
+        .routes(routes!(tickets::webhooks, tickets::add_webhook))
+        .routes(routes!(tickets::webhook_deliveries))
         .split_for_parts()
 }
 

@@ -538,3 +538,61 @@ pub async fn unit(
         serde_json::json!({ "unit": view, "tickets": history }),
     ))
 }
+
+/// A webhook subscription to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WebhookBody {
+    /// Name.
+    pub name: String,
+    /// `http://` URL of the receiver.
+    pub url: String,
+    /// Event names (e.g. `ticket.appointment_booked`) or `["*"]`.
+    pub events: Vec<String>,
+    /// Shared secret (at least 16 characters) for the `x-aftercare-signature` HMAC-SHA256.
+    pub secret: String,
+    /// `zh-CN` or `en`: language of the customer message texts.
+    pub language: String,
+}
+
+/// Webhook subscriptions (admin; secrets are never shown).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", responses((status = 200, body = Object), (status = 403, body = super::ErrorBody)))]
+pub async fn webhooks(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Json<Value>, ApiError> {
+    json(&s.app.webhooks(&user.actor()).await?)
+}
+
+/// Subscribe a URL to ticket events (admin).
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookBody,
+    responses((status = 201, body = Object), (status = 422, body = super::ErrorBody)))]
+pub async fn add_webhook(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    body: Result<Json<WebhookBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(b) = body.map_err(rejection)?;
+    let r = s
+        .app
+        .add_webhook(
+            &user.actor(),
+            aftercare_app::webhooks::NewSubscription {
+                name: b.name,
+                url: b.url,
+                events: b.events,
+                secret: b.secret,
+                language: b.language,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, json(&r)?))
+}
+
+/// The webhook delivery log, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/webhooks/deliveries", tag = "webhooks", responses((status = 200, body = Object)))]
+pub async fn webhook_deliveries(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Json<Value>, ApiError> {
+    json(&s.app.webhook_deliveries(&user.actor(), 200).await?)
+}
