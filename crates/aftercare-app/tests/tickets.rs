@@ -913,3 +913,75 @@ async fn bad_intake_input_is_refused_and_nothing_is_stored() {
         assert!(all.is_empty(), "{}", x.label);
     }
 }
+
+#[tokio::test]
+async fn the_demo_holds_a_year_of_tickets_in_every_state_with_repeats_callbacks_and_breaches() {
+    for t in each_backend().await.unwrap() {
+        let app = App::new(t.db.clone(), AppConfig::default());
+        app.load_demo(
+            aftercare_app::demo::DEFAULT_SEED,
+            aftercare_app::demo::Scale::Small,
+        )
+        .await
+        .unwrap();
+        let admin = user(&app, "admin").await;
+        let all = app
+            .search_tickets(
+                &admin,
+                TicketFilter {
+                    limit: 10_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(all.len() >= 350, "{}: {} tickets", t.label, all.len());
+        for s in TicketStatus::ALL {
+            if *s == TicketStatus::Returned {
+                continue;
+            }
+            assert!(
+                all.iter().any(|x| x.status == *s),
+                "{}: no demo ticket is {s}",
+                t.label
+            );
+        }
+        assert!(all.iter().any(|x| x.repeat_of.is_some()), "repeat repairs");
+        assert!(all.iter().any(|x| x.sla_breached), "open breaches");
+        let span = all.iter().map(|x| x.created_at.0).max().unwrap()
+            - all.iter().map(|x| x.created_at.0).min().unwrap();
+        assert!(span > 300 * DAY, "a year of history");
+        // Histories carry rejections and callbacks; the SLA was met late on some.
+        let mut rejected = 0;
+        let mut late = 0;
+        for x in all
+            .iter()
+            .filter(|x| x.status == TicketStatus::Closed)
+            .take(200)
+        {
+            let d = app.ticket(&admin, x.id).await.unwrap();
+            rejected += d.timeline.iter().filter(|e| e.action == "reject").count();
+            late += d.breaches.iter().filter(|b| !b.ongoing).count();
+        }
+        assert!(
+            rejected > 0 && late > 0,
+            "{rejected} rejections, {late} late"
+        );
+        // Station users of the demo see only their own station's tickets.
+        let st = user(&app, "station").await;
+        let own = app
+            .search_tickets(
+                &st,
+                TicketFilter {
+                    limit: 10_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let Some(aftercare_domain::Scope::Station(sid)) = st.principal().map(|p| p.scope) else {
+            panic!("station user without station")
+        };
+        assert!(own.iter().all(|x| x.station_id == Some(sid)));
+    }
+}

@@ -1837,3 +1837,58 @@ pub async fn technicians_of(
         .map(|(id, n)| (TechnicianId(id), n))
         .collect())
 }
+
+// ---------------------------------------------------------------------------------------
+// Lookups inside a write transaction (demo loading)
+
+/// A user's id by login, inside a transaction.
+pub async fn user_id_tx(tx: &mut Tx, login: &str) -> StoreResult<Option<UserId>> {
+    let id: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM users WHERE login = $1"
+    )
+    .bind(login)
+    .fetch_optional(c)
+    .await)?;
+    Ok(id.map(UserId))
+}
+
+/// A region's id and tier by code, inside a transaction.
+pub async fn region_by_code_tx(tx: &mut Tx, code: &str) -> StoreResult<Option<(RegionId, Tier)>> {
+    let row: Option<(i64, String)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, tier FROM regions WHERE code = $1"
+    )
+    .bind(code)
+    .fetch_optional(c)
+    .await)?;
+    row.map(|(id, t)| {
+        Ok((
+            RegionId(id),
+            Tier::parse(&t).ok_or_else(|| bad("tier", &t))?,
+        ))
+    })
+    .transpose()
+}
+
+/// A product model's id, line and brand by code, inside a transaction.
+pub async fn model_by_code_tx(
+    tx: &mut Tx,
+    code: &str,
+) -> StoreResult<Option<(ProductModelId, ProductLineId, BrandId)>> {
+    let row: Option<(i64, i64, i64)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, product_line_id, brand_id FROM product_models WHERE code = $1"
+    )
+    .bind(code)
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.map(|(m, l, b)| (ProductModelId(m), ProductLineId(l), BrandId(b))))
+}
+
+/// The first address of a customer, inside a transaction.
+pub async fn first_address_tx(tx: &mut Tx, customer: CustomerId) -> StoreResult<Option<i64>> {
+    Ok(on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM customer_addresses WHERE customer_id = $1 ORDER BY position LIMIT 1"
+    )
+    .bind(customer.0)
+    .fetch_optional(c)
+    .await)?)
+}

@@ -9,6 +9,7 @@
 //! audit entry, and guards concurrent changes with the ticket's version.
 
 mod customers;
+pub(crate) mod demo;
 mod export;
 mod flow;
 mod request;
