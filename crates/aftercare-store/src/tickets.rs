@@ -1024,7 +1024,8 @@ impl TicketRow {
     }
 }
 
-/// Insert a new ticket in its intake state; returns its id.
+/// Insert a new ticket in its intake state, or already dispatched (auto-dispatch at intake:
+/// status, station and dispatch time are taken from `state`); returns its id.
 pub async fn insert_ticket(
     tx: &mut Tx,
     t: &NewTicket,
@@ -1036,10 +1037,10 @@ pub async fn insert_ticket(
         sqlx::query_scalar(
         "INSERT INTO tickets (number, ticket_type, channel, priority, customer_id, unit_id, product_line_id, \
          address_id, region_id, tier, fault_description, reported_fault_code_id, warranty_status, warranty_reason, \
-         warranty_json, repeat_of_ticket_id, repeat_of_station_id, status, reopen_count, false_completions, \
+         warranty_json, repeat_of_ticket_id, repeat_of_station_id, status, station_id, dispatched_at, reopen_count, false_completions, \
          last_event_at, sla_first_response_due, sla_on_site_due, sla_completion_due, sla_at_risk, sla_breached, \
          created_at, created_by, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0, 0, \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $25, $26, 0, 0, \
          $19, $20, $21, $22, FALSE, FALSE, $23, $24, 1) RETURNING id"
     )
     .bind(&t.number)
@@ -1066,6 +1067,8 @@ pub async fn insert_ticket(
     .bind(t.deadlines.completion.0)
     .bind(t.deadlines.intake_at.0)
     .bind(t.created_by.map(|u| u.0))
+    .bind(state.station.map(|s| s.0))
+    .bind(state.milestones.dispatched_at.map(|i| i.0))
     .fetch_one(c)
     .await
     })?;

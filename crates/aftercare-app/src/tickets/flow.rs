@@ -354,7 +354,8 @@ impl App {
             deadlines: a.deadlines,
             created_by: actor.principal().map(|p| p.user_id),
         };
-        let id = store::insert_ticket(&mut tx, &new, &a.state).await?;
+        // Written in its final state at once (dispatched when auto-dispatched): one statement.
+        let id = store::insert_ticket(&mut tx, &new, &state).await?;
         let (actor_id, actor_role) = match ticket_actor(actor) {
             aftercare_domain::ticket::Actor::User { id, role } => {
                 (Some(id).filter(|i| i.0 > 0), Some(role))
@@ -381,11 +382,7 @@ impl App {
         if let Some(e) = &dispatch_entry {
             events.push(NewEvent::from_entry(e));
         }
-        let mut version = 1;
-        if dispatch_entry.is_some() {
-            version =
-                store::update_state(&mut tx, id, version, &state, &TicketExtras::default()).await?;
-        }
+        let version = 1;
         store::insert_events(&mut tx, id, &events).await?;
         let record = record_of(&new, id, &state, version, now);
         let mut outbox = vec![(

@@ -36,7 +36,7 @@ pub struct SampleWorld {
     pub model: ProductModelId,
     /// A buy-out brand TV model.
     pub buyout_model: ProductModelId,
-    /// Station A (covers the city, score 90).
+    /// Station A (covers the city, score 90, room for 100,000 open tickets).
     pub station_a: StationId,
     /// Station B (covers the city, score 60).
     pub station_b: StationId,
@@ -131,7 +131,7 @@ impl App {
             address: "红星路 1 号".into(),
             phone: "028-8000 0000".into(),
             contact: "王".into(),
-            capacity: 20,
+            capacity: 100_000,
             score,
             active: true,
             coverage: vec![city],
