@@ -174,8 +174,8 @@ async fn main() {
         .map(|v| !v.is_empty())
         .unwrap_or(false);
     println!(
-        "backend={} requests={} clients={} failures={} seconds={:.2} tickets_per_s={:.0} p50_ms={:.1} p90_ms={:.1} p99_ms={:.1} max_ms={:.1} dispatched={}",
-        format!("{:?}", db.backend()),
+        "backend={:?} requests={} clients={} failures={} seconds={:.2} tickets_per_s={:.0} p50_ms={:.1} p90_ms={:.1} p99_ms={:.1} max_ms={:.1} dispatched={}",
+        db.backend(),
         lat.len(),
         clients,
         failures,
