@@ -1895,3 +1895,179 @@ pub async fn first_address_tx(tx: &mut Tx, customer: CustomerId) -> StoreResult<
     .fetch_optional(c)
     .await)?)
 }
+
+// ---------------------------------------------------------------------------------------
+// Intake context in one read
+
+/// Everything intake needs to know about a unit and an address, read in one statement:
+/// the unit and its model's line and brand, the address's owner, region and tier, the line's
+/// warranty policy, the brand's contract, the ticket settings and the company time zone.
+#[derive(Debug, Clone)]
+pub struct IntakeContext {
+    /// The unit.
+    pub unit: UnitId,
+    /// Its owner.
+    pub unit_owner: CustomerId,
+    /// Its product line.
+    pub product_line: ProductLineId,
+    /// Its brand.
+    pub brand: BrandId,
+    /// Its purchase date.
+    pub purchase_date: Option<NaiveDate>,
+    /// The address's owner.
+    pub address_owner: CustomerId,
+    /// The address's region.
+    pub region: RegionId,
+    /// Its tier.
+    pub tier: Tier,
+    /// The line's policy (no cover when none is configured).
+    pub policy: Option<WarrantyTerms>,
+    /// The brand's contract.
+    pub contract: Option<BrandContract>,
+    /// Ticket settings.
+    pub settings: TicketSettings,
+    /// Company time zone (IANA name), `None` when never saved.
+    pub time_zone: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ContextRow {
+    unit_id: i64,
+    unit_owner: i64,
+    product_line_id: i64,
+    brand_id: i64,
+    purchase_date: Option<String>,
+    address_owner: i64,
+    region_id: i64,
+    tier: String,
+    p_unit: Option<i64>,
+    p_key: Option<i64>,
+    p_labour: Option<i64>,
+    has_contract: Option<i64>,
+    c_unit: Option<i64>,
+    c_key: Option<i64>,
+    c_labour: Option<i64>,
+    c_buy_out: Option<bool>,
+    s_accept: Option<i64>,
+    s_repeat: Option<i64>,
+    s_risk: Option<i64>,
+    s_u1: Option<i64>,
+    s_u2: Option<i64>,
+    s_u3: Option<i64>,
+    s_t1: Option<i64>,
+    s_t2: Option<i64>,
+    s_t3: Option<i64>,
+    s_r1: Option<i64>,
+    s_r2: Option<i64>,
+    s_r3: Option<i64>,
+    time_zone: Option<String>,
+}
+
+/// The intake context of `unit` visited at `address`; `None` when either does not exist.
+pub async fn intake_context(
+    db: &Db,
+    unit: UnitId,
+    address: i64,
+) -> StoreResult<Option<IntakeContext>> {
+    let row: Option<ContextRow> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT u.id AS unit_id, u.customer_id AS unit_owner, m.product_line_id, m.brand_id, u.purchase_date, \
+           a.customer_id AS address_owner, a.region_id, r.tier, \
+           wp.unit_months AS p_unit, wp.key_parts_months AS p_key, wp.labour_months AS p_labour, \
+           bc.id AS has_contract, bc.unit_months AS c_unit, bc.key_parts_months AS c_key, bc.labour_months AS c_labour, bc.buy_out AS c_buy_out, \
+           ts.accept_timeout_minutes AS s_accept, ts.repeat_window_days AS s_repeat, ts.at_risk_percent AS s_risk, \
+           ts.urban_first_response_minutes AS s_u1, ts.urban_on_site_minutes AS s_u2, ts.urban_completion_minutes AS s_u3, \
+           ts.township_first_response_minutes AS s_t1, ts.township_on_site_minutes AS s_t2, ts.township_completion_minutes AS s_t3, \
+           ts.remote_first_response_minutes AS s_r1, ts.remote_on_site_minutes AS s_r2, ts.remote_completion_minutes AS s_r3, \
+           cs.time_zone \
+         FROM units u JOIN product_models m ON m.id = u.model_id \
+         JOIN customer_addresses a ON a.id = $2 JOIN regions r ON r.id = a.region_id \
+         LEFT JOIN warranty_policies wp ON wp.product_line_id = m.product_line_id \
+         LEFT JOIN brand_contracts bc ON bc.brand_id = m.brand_id \
+         LEFT JOIN ticket_settings ts ON ts.id = 1 \
+         LEFT JOIN company_settings cs ON cs.id = 1 \
+         WHERE u.id = $1"
+    )
+    .bind(unit.0)
+    .bind(address)
+    .fetch_optional(p)
+    .await
+    })?;
+    let Some(r) = row else { return Ok(None) };
+    let m = |v: i64| u32_of(v, "months");
+    let policy = match (r.p_unit, r.p_key, r.p_labour) {
+        (Some(u), Some(k), Some(l)) => Some(WarrantyTerms {
+            unit_months: m(u)?,
+            key_parts_months: m(k)?,
+            labour_months: m(l)?,
+        }),
+        _ => None,
+    };
+    let opt_m = |v: Option<i64>| v.map(|v| u32_of(v, "months")).transpose();
+    let contract = match r.has_contract {
+        Some(_) => Some(BrandContract {
+            brand: BrandId(r.brand_id),
+            overrides: TermsOverride {
+                unit_months: opt_m(r.c_unit)?,
+                key_parts_months: opt_m(r.c_key)?,
+                labour_months: opt_m(r.c_labour)?,
+            },
+            buy_out: r.c_buy_out.unwrap_or(false),
+        }),
+        None => None,
+    };
+    let settings = match (
+        r.s_accept, r.s_repeat, r.s_risk, r.s_u1, r.s_u2, r.s_u3, r.s_t1, r.s_t2, r.s_t3, r.s_r1,
+        r.s_r2, r.s_r3,
+    ) {
+        (
+            Some(a),
+            Some(rw),
+            Some(risk),
+            Some(u1),
+            Some(u2),
+            Some(u3),
+            Some(t1),
+            Some(t2),
+            Some(t3),
+            Some(r1),
+            Some(r2),
+            Some(r3),
+        ) => {
+            let tier = |x: i64, y: i64, z: i64| -> StoreResult<TierSla> {
+                Ok(TierSla {
+                    first_response_minutes: u32_of(x, "SLA minutes")?,
+                    on_site_minutes: u32_of(y, "SLA minutes")?,
+                    completion_minutes: u32_of(z, "SLA minutes")?,
+                })
+            };
+            TicketSettings {
+                sla: SlaConfig {
+                    urban: tier(u1, u2, u3)?,
+                    township: tier(t1, t2, t3)?,
+                    remote: tier(r1, r2, r3)?,
+                    at_risk_percent: u8::try_from(risk).map_err(|e| bad("at-risk percent", e))?,
+                },
+                rules: TicketRules {
+                    accept_timeout_minutes: u32_of(a, "accept timeout")?,
+                    repeat_window: RepeatWindow::days(u32_of(rw, "repeat window")?),
+                },
+            }
+        }
+        _ => TicketSettings::default(),
+    };
+    Ok(Some(IntakeContext {
+        unit: UnitId(r.unit_id),
+        unit_owner: CustomerId(r.unit_owner),
+        product_line: ProductLineId(r.product_line_id),
+        brand: BrandId(r.brand_id),
+        purchase_date: date_of(r.purchase_date)?,
+        address_owner: CustomerId(r.address_owner),
+        region: RegionId(r.region_id),
+        tier: Tier::parse(&r.tier).ok_or_else(|| bad("tier", &r.tier))?,
+        policy,
+        contract,
+        settings,
+        time_zone: r.time_zone,
+    }))
+}

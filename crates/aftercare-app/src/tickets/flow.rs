@@ -249,10 +249,23 @@ impl App {
     pub async fn intake(&self, actor: &Actor, req: IntakeRequest) -> AppResult<TicketRecord> {
         actor.require(&[Role::Admin, Role::Manager, Role::Agent], "open tickets")?;
         let input = req.input.validate()?;
-        let unit = store::get_unit(&self.db, req.unit).await?.ok_or_else(|| {
-            AppError::invalid("unit", format!("unit {} does not exist", req.unit))
-        })?;
-        if unit.customer_id != req.customer {
+        let address = match req.address {
+            Some(a) => a,
+            None => store::get_customer(&self.db, req.customer)
+                .await?
+                .and_then(|c| c.addresses.first().map(|a| a.id))
+                .ok_or_else(|| AppError::invalid("address", "the customer has no address"))?,
+        };
+        // One read for unit, address, policy, contract and settings (intake is the hot path).
+        let Some(ctx) = store::intake_context(&self.db, req.unit, address).await? else {
+            return Err(match store::get_unit(&self.db, req.unit).await? {
+                None => AppError::invalid("unit", format!("unit {} does not exist", req.unit)),
+                Some(_) => {
+                    AppError::invalid("address", format!("address {address} does not exist"))
+                }
+            });
+        };
+        if ctx.unit_owner != req.customer {
             return Err(AppError::invalid(
                 "unit",
                 format!(
@@ -261,39 +274,33 @@ impl App {
                 ),
             ));
         }
-        let address = match req.address {
-            Some(a) => a,
-            None => store::get_customer(&self.db, req.customer)
-                .await?
-                .and_then(|c| c.addresses.first().map(|a| a.id))
-                .ok_or_else(|| AppError::invalid("address", "the customer has no address"))?,
-        };
-        let (owner, region, tier) =
-            store::address_facts(&self.db, address)
-                .await?
-                .ok_or_else(|| {
-                    AppError::invalid("address", format!("address {address} does not exist"))
-                })?;
-        if owner != req.customer {
+        if ctx.address_owner != req.customer {
             return Err(AppError::invalid(
                 "address",
                 "the address is another customer's",
             ));
         }
         if let Some(f) = input.fault_code {
-            self.check_fault_code(f, unit.product_line_id).await?;
+            self.check_fault_code(f, ctx.product_line).await?;
         }
-        let settings = store::get_settings(&self.db).await?;
-        let tz = self.company_tz().await?;
-        let policy = store::policy_for_line(&self.db, unit.product_line_id)
-            .await?
-            .unwrap_or(WarrantyTerms {
-                unit_months: 0,
-                key_parts_months: 0,
-                labour_months: 0,
-            });
-        let contract = store::contract_for_brand(&self.db, unit.brand_id).await?;
-        let prior = store::prior_completions(&self.db, unit.id).await?;
+        let settings = ctx.settings;
+        let tz: chrono_tz::Tz = match &ctx.time_zone {
+            Some(name) => name.parse().map_err(|_| {
+                AppError::Unexpected(format!("company time zone '{name}' is unknown"))
+            })?,
+            None => aftercare_domain::settings::CompanySettings::default()
+                .time_zone
+                .parse()
+                .unwrap_or(chrono_tz::Asia::Shanghai),
+        };
+        let policy = ctx.policy.unwrap_or(WarrantyTerms {
+            unit_months: 0,
+            key_parts_months: 0,
+            labour_months: 0,
+        });
+        let contract = ctx.contract;
+        let (region, tier) = (ctx.region, ctx.tier);
+        let prior = store::prior_completions(&self.db, ctx.unit).await?;
         let now = self.now();
         let intake_date = now.to_utc().with_timezone(&tz).date_naive();
         let a = assess_intake(
@@ -301,7 +308,7 @@ impl App {
                 intake_at: now,
                 intake_date,
                 tier,
-                purchase_date: unit.purchase_date,
+                purchase_date: ctx.purchase_date,
                 policy: &policy,
                 contract: contract.as_ref(),
                 prior: &prior,
@@ -310,7 +317,7 @@ impl App {
             &settings.rules,
         );
         let ranking = if req.auto_dispatch {
-            Some(self.rank_for(region, unit.product_line_id).await?)
+            Some(self.rank_for(region, ctx.product_line).await?)
         } else {
             None
         };
@@ -342,8 +349,8 @@ impl App {
             channel: input.channel,
             priority: input.priority,
             customer_id: req.customer,
-            unit_id: unit.id,
-            product_line_id: unit.product_line_id,
+            unit_id: ctx.unit,
+            product_line_id: ctx.product_line,
             address_id: address,
             region_id: region,
             tier,
