@@ -77,7 +77,12 @@ impl App {
         let data = aftercare_demo::generate(seed, scale);
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let result = write_demo(&mut tx, &data, now).await;
+        let mut result = write_demo(&mut tx, &data, now).await;
+        if result.is_ok() {
+            result = crate::tickets::demo::write_service_demo(&mut tx, &data, seed, scale, now)
+                .await
+                .map(|_| ());
+        }
         match result {
             Ok(()) => {
                 let mut entry = Actor::Cli.audit(now, "demo.load", "demo", seed);

@@ -18,6 +18,8 @@ pub mod planning;
 pub use aftercare_store::planning as planning_store;
 mod password;
 pub mod stock;
+pub mod tickets;
+pub mod webhooks;
 
 pub use access::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -47,6 +47,7 @@ pub mod products;
 pub mod regions;
 mod regions_table;
 pub mod rng;
+pub mod service;
 pub mod stations;
 
 pub use check::Problem;

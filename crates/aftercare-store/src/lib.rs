@@ -19,8 +19,10 @@ pub mod sessions;
 pub mod settings;
 pub mod stock;
 pub mod testing;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 pub use connect::{Backend, ConnectOptions, Db, DbUrl, Tx};
 pub use error::{StoreError, StoreResult};

@@ -2,8 +2,7 @@
 
 use crate::cli::{
     Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, PlanCli, PlanRunArgs, ServeArgs,
-    StockCommand,
-    UserCommand,
+    StockCommand, UserCommand,
 };
 use crate::config::{Config, EXAMPLE, Overrides, redact};
 use aftercare_app::{Actor, App};
@@ -127,8 +126,18 @@ async fn run_server(
     println!("Aftercare is listening on http://{addr}/");
     tracing::info!(%addr, database = %redact(&config.database_url), "serving");
     let purge = tokio::spawn(purge_sessions(app.clone()));
+    let timers = tokio::spawn(
+        app.clone()
+            .run_ticket_timers(aftercare_app::tickets::TIMER_INTERVAL),
+    );
+    let hooks = tokio::spawn(
+        app.clone()
+            .run_webhook_delivery(std::time::Duration::from_secs(5)),
+    );
     aftercare_web::serve(listener, state, shutdown_signal()).await?;
     purge.abort();
+    timers.abort();
+    hooks.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

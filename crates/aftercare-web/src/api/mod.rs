@@ -5,6 +5,7 @@ pub mod health;
 pub mod org;
 pub mod planning;
 pub mod stock;
+pub mod tickets;
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -78,6 +79,24 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stock::movements))
         .routes(routes!(stock::in_transit))
         .routes(routes!(stock::verify))
+        .routes(routes!(tickets::search, tickets::intake))
+        .routes(routes!(tickets::export_xlsx))
+        .routes(routes!(tickets::detail))
+        .routes(routes!(tickets::act))
+        .routes(routes!(tickets::suggestions))
+        .routes(routes!(tickets::auto_dispatch))
+        .routes(routes!(tickets::dispatch_queue))
+        .routes(routes!(tickets::sla_watch))
+        .routes(routes!(tickets::callback_queue))
+        .routes(routes!(tickets::jobs))
+        .routes(routes!(tickets::get_settings, tickets::put_settings))
+        .routes(routes!(tickets::fault_codes))
+        .routes(routes!(tickets::find_customers, tickets::create_customer))
+        .routes(routes!(tickets::customer))
+        .routes(routes!(tickets::add_unit))
+        .routes(routes!(tickets::unit))
+        .routes(routes!(tickets::webhooks, tickets::add_webhook))
+        .routes(routes!(tickets::webhook_deliveries))
         .split_for_parts()
 }
 

@@ -6,6 +6,7 @@ mod auth;
 mod home;
 mod org;
 mod planning;
+mod tickets;
 
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
@@ -68,6 +69,26 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
             "/planning/items/{warehouse}/{part}",
             get(planning::item),
         ),
+        (Method::GET, "/intake", get(tickets::intake)),
+        (
+            Method::POST,
+            "/intake/customer",
+            post(tickets::intake_customer),
+        ),
+        (Method::POST, "/intake/unit", post(tickets::intake_unit)),
+        (Method::POST, "/intake/ticket", post(tickets::intake_ticket)),
+        (Method::GET, "/tickets", get(tickets::search)),
+        (Method::GET, "/tickets/{id}", get(tickets::detail)),
+        (Method::POST, "/tickets/{id}/act", post(tickets::act)),
+        (
+            Method::POST,
+            "/tickets/{id}/auto-dispatch",
+            post(tickets::auto_dispatch),
+        ),
+        (Method::GET, "/dispatch", get(tickets::dispatch)),
+        (Method::GET, "/station/tickets", get(tickets::station)),
+        (Method::GET, "/jobs", get(tickets::jobs)),
+        (Method::GET, "/callbacks", get(tickets::callbacks)),
     ]
 }
 
@@ -113,6 +134,35 @@ const NAV: &[(&str, &str, &[Role])] = &[
         "nav.planning",
         "/planning",
         &[Role::Admin, Role::Manager, Role::Warehouse],
+    ),
+    (
+        "nav.intake",
+        "/intake",
+        &[Role::Admin, Role::Manager, Role::Agent],
+    ),
+    (
+        "nav.tickets",
+        "/tickets",
+        &[
+            Role::Admin,
+            Role::Manager,
+            Role::Agent,
+            Role::Dispatcher,
+            Role::Station,
+            Role::Technician,
+        ],
+    ),
+    (
+        "nav.dispatch",
+        "/dispatch",
+        &[Role::Admin, Role::Manager, Role::Dispatcher],
+    ),
+    ("nav.station_tickets", "/station/tickets", &[Role::Station]),
+    ("nav.jobs", "/jobs", &[Role::Technician, Role::Station]),
+    (
+        "nav.callbacks",
+        "/callbacks",
+        &[Role::Admin, Role::Manager, Role::Agent],
     ),
     ("nav.users", "/admin/users", &[Role::Admin]),
     ("nav.tokens", "/admin/tokens", &[Role::Admin]),
