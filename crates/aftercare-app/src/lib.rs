@@ -13,6 +13,7 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod org;
+pub mod parts;
 pub mod parts_io;
 mod password;
 pub mod stock;
