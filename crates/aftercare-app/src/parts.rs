@@ -157,6 +157,20 @@ impl App {
         format: Option<FileFormat>,
         kind: Kind,
     ) -> AppResult<ImportReport> {
+        self.import_part_master_with(actor, bytes, format, kind, false)
+            .await
+    }
+
+    /// Import, or with `dry_run` only check and count (the report then has `applied`
+    /// false and no issues when the file is good).
+    pub async fn import_part_master_with(
+        &self,
+        actor: &Actor,
+        bytes: &[u8],
+        format: Option<FileFormat>,
+        kind: Kind,
+        dry_run: bool,
+    ) -> AppResult<ImportReport> {
         actor.require(PART_EDITORS, "import the part master")?;
         if bytes.len() > parts_io::MAX_IMPORT_BYTES {
             return Err(AppError::invalid(
@@ -294,14 +308,15 @@ impl App {
         }
 
         let changed = counts.values().any(|c| c.created + c.updated > 0);
-        if changed {
+        // A dry run drops the transaction: everything above is rolled back.
+        if changed && !dry_run {
             let mut entry = actor.audit(now, "parts.import", "part_master", format.extension());
             entry.after = serde_json::to_value(&counts).ok();
             audit::record(&mut tx, &entry).await?;
             tx.commit().await?;
         }
         Ok(ImportReport {
-            applied: true,
+            applied: !dry_run,
             format,
             rows: valid.rows(),
             counts,
