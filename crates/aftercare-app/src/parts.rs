@@ -18,8 +18,9 @@ use aftercare_domain::stock::Qty;
 use aftercare_domain::{PartId, ProductModelId, Role, Scope, ValidationError, WarehouseId};
 use aftercare_store::Tx;
 use aftercare_store::audit;
-use aftercare_store::part_master::{
-    self as pm, LevelRecord, ModelRef, StoredPart, SubstituteRecord, WarehouseRef, WhereUsedRecord,
+use aftercare_store::part_master as pm;
+pub use aftercare_store::part_master::{
+    LevelRecord, ModelRef, StoredPart, SubstituteRecord, WarehouseRef, WhereUsedRecord,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
