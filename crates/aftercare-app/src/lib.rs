@@ -17,6 +17,7 @@ pub mod parts;
 pub mod parts_io;
 mod password;
 pub mod stock;
+pub mod stock_views;
 
 pub use access::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -510,3 +510,54 @@ pub async fn master_counts(db: &Db) -> StoreResult<[i64; 4]> {
     let r: (i64, i64, i64, i64) = crate::on_db!(db, |p| sqlx::query_as(sql).fetch_one(p).await)?;
     Ok([r.0, r.1, r.2, r.3])
 }
+
+/// Issuable stock of a part in a warehouse that has not been issued since a cutoff.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct SlowRow {
+    /// Warehouse.
+    pub warehouse_id: i64,
+    /// Its code.
+    pub warehouse_code: String,
+    /// Part.
+    pub part_id: i64,
+    /// Its number.
+    pub part_number: String,
+    /// Its name.
+    pub part_name: String,
+    /// Good + repaired units on the shelf.
+    pub qty: i64,
+    /// Standard cost per unit, minor units.
+    pub unit_cost: i64,
+    /// Last issue out of this warehouse, if any.
+    pub last_issue: Option<i64>,
+}
+
+/// Slow-moving stock: good or repaired units with no issue from their warehouse since
+/// `cutoff` (or never), most valuable first.
+pub async fn slow_moving(
+    db: &Db,
+    cutoff: Instant,
+    warehouse: Option<WarehouseId>,
+    station: Option<StationId>,
+    limit: i64,
+) -> StoreResult<Vec<SlowRow>> {
+    let sql = "SELECT * FROM (SELECT b.warehouse_id, w.code AS warehouse_code, b.part_id, \
+               p.part_number, p.name_zh AS part_name, CAST(SUM(b.qty) AS BIGINT) AS qty, \
+               p.standard_cost AS unit_cost, \
+               (SELECT MAX(m.at) FROM stock_movements m WHERE m.part_id = b.part_id \
+                AND m.from_warehouse_id = b.warehouse_id AND m.kind = 'issue') AS last_issue \
+               FROM stock_balances b JOIN warehouses w ON w.id = b.warehouse_id \
+               JOIN parts p ON p.id = b.part_id \
+               WHERE b.kind = 'stock' AND b.condition IN ('good', 'repaired') AND b.qty > 0 \
+               AND ($2 IS NULL OR b.warehouse_id = $2) AND ($3 IS NULL OR w.station_id = $3) \
+               GROUP BY b.warehouse_id, w.code, b.part_id, p.part_number, p.name_zh, p.standard_cost) s \
+               WHERE s.last_issue IS NULL OR s.last_issue < $1 \
+               ORDER BY s.qty * s.unit_cost DESC, s.warehouse_code, s.part_number LIMIT $4";
+    Ok(crate::on_db!(db, |p| sqlx::query_as(sql)
+        .bind(cutoff.0)
+        .bind(warehouse.map(|w| w.0))
+        .bind(station.map(|s| s.0))
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+}

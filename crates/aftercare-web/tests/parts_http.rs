@@ -167,3 +167,177 @@ async fn import_by_raw_body_reports_every_issue_then_applies_once() {
         s.stop().await;
     }
 }
+
+/// A station with its own warehouse; returns the warehouse id.
+async fn station_with_warehouse(s: &Server, code: &str) -> i64 {
+    use aftercare_store::org::{self, NewRegion, NewStation, NewWarehouse};
+    let mut tx = s.app.db.begin_write().await.unwrap();
+    let region = org::insert_region(
+        &mut tx,
+        &NewRegion {
+            parent_id: None,
+            code: format!("R-{code}"),
+            name_zh: "成都市".into(),
+            name_en: "Chengdu".into(),
+            level: aftercare_domain::org::RegionLevel::City,
+            tier: aftercare_domain::org::Tier::Urban,
+        },
+    )
+    .await
+    .unwrap();
+    let station = org::insert_station(
+        &mut tx,
+        &NewStation {
+            code: code.into(),
+            name: format!("{code} 维修站"),
+            region_id: region,
+            address: "x".into(),
+            phone: "028-1".into(),
+            contact: "王".into(),
+            capacity: 10,
+            score: 80,
+            active: true,
+            coverage: vec![region],
+            product_lines: vec![],
+        },
+        aftercare_domain::Instant(0),
+    )
+    .await
+    .unwrap();
+    let wh = org::insert_warehouse(
+        &mut tx,
+        &NewWarehouse {
+            code: format!("WH-{code}"),
+            name: format!("{code} 库"),
+            kind: aftercare_domain::org::WarehouseKind::Station,
+            parent_id: None,
+            region_id: Some(region),
+            station_id: Some(station),
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    wh.0
+}
+
+#[tokio::test]
+async fn station_a_gets_404_on_station_b_stock_pages_and_sees_its_own() {
+    for s in servers().await {
+        let label = s.db.label;
+        let a = station_with_warehouse(&s, "ST-A").await;
+        let b = station_with_warehouse(&s, "ST-B").await;
+        let tok = s.token("sta", Role::Station, Some("ST-A")).await;
+        let c = reqwest::Client::new();
+        let get = |path: String| {
+            let c = c.clone();
+            let tok = tok.clone();
+            let url = s.url(&path);
+            async move { c.get(url).bearer_auth(tok).send().await.unwrap() }
+        };
+        for path in [
+            format!("/warehouses/{b}/stock"),
+            format!("/stock?warehouse={b}"),
+            format!("/stock/movements?warehouse={b}"),
+            format!("/stock/movements/export?format=csv&warehouse={b}"),
+            format!("/stock/in-transit?warehouse={b}"),
+            format!("/stock/slow?warehouse={b}"),
+        ] {
+            assert_eq!(
+                get(path.clone()).await.status(),
+                StatusCode::NOT_FOUND,
+                "{label}: {path}"
+            );
+        }
+        for path in [
+            format!("/warehouses/{a}/stock"),
+            format!("/stock?warehouse={a}"),
+            "/stock".to_string(),
+            format!("/stock/movements?warehouse={a}"),
+            "/stock/in-transit".to_string(),
+            "/stock/slow?months=6".to_string(),
+            "/parts".to_string(),
+        ] {
+            let r = get(path.clone()).await;
+            assert_eq!(r.status(), StatusCode::OK, "{label}: {path}");
+            let html = r.text().await.unwrap();
+            assert!(!html.contains("WH-ST-B"), "{label}: {path} shows B");
+        }
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_warehouse_pages_render_and_the_upload_form_imports() {
+    for s in servers().await {
+        let label = s.db.label;
+        let tok = s.token("keeper", Role::Warehouse, None).await;
+        let c = reqwest::Client::new();
+        let csv = "part_number,name_zh,unit,standard_cost,source,lead_time_days\nUP-1,上传件,个,9.5,buy,2\n";
+        // A bearer client needs no CSRF token; the page flow is the same handler.
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("p.csv"),
+            )
+            .text("kind", "parts");
+        let r = c
+            .post(s.url("/parts/import"))
+            .bearer_auth(&tok)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("data-testid=\"import-ok\""), "{html}");
+        let list: Value = c
+            .get(s.url("/api/v1/parts?q=UP-1"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = list["items"][0]["id"].as_i64().unwrap();
+        let r = c
+            .get(s.url(&format!("/parts/{id}")))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("上传件"));
+        // A broken upload lists its issue and writes nothing.
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"part_number,name_zh\nX,y\n".to_vec())
+                .file_name("bad.csv"),
+        );
+        let html = c
+            .post(s.url("/parts/import"))
+            .bearer_auth(&tok)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("data-testid=\"import-issues\""), "{html}");
+        assert!(html.contains("missing required column"));
+        let r = c
+            .get(s.url("/stock/movements/export?format=xlsx"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+        s.stop().await;
+    }
+}

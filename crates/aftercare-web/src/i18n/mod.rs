@@ -6,10 +6,11 @@
 use aftercare_domain::settings::Lang;
 
 mod core;
+mod parts;
 
 /// Every translation table: one per context, so each context keeps its strings beside its
 /// pages. A new context adds its file here.
-const TABLES: &[&[(&str, &str, &str)]] = &[core::MESSAGES];
+const TABLES: &[&[(&str, &str, &str)]] = &[core::MESSAGES, parts::MESSAGES];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
     TABLES

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod home;
 mod org;
+mod parts;
 
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
@@ -50,6 +51,25 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/admin/settings", get(admin::settings)),
         (Method::POST, "/admin/settings", post(admin::save_settings)),
         (Method::GET, "/admin/audit", get(admin::audit)),
+        (Method::GET, "/parts", get(parts::list)),
+        (Method::POST, "/parts/import", post(parts::import)),
+        (Method::GET, "/parts/export", get(parts::export)),
+        (Method::GET, "/parts/template", get(parts::template)),
+        (Method::GET, "/parts/{id}", get(parts::detail)),
+        (Method::GET, "/stock", get(parts::stock)),
+        (
+            Method::GET,
+            "/warehouses/{id}/stock",
+            get(parts::warehouse_stock),
+        ),
+        (Method::GET, "/stock/movements", get(parts::movements)),
+        (
+            Method::GET,
+            "/stock/movements/export",
+            get(parts::movements_export),
+        ),
+        (Method::GET, "/stock/in-transit", get(parts::in_transit)),
+        (Method::GET, "/stock/slow", get(parts::slow)),
     ]
 }
 
@@ -89,6 +109,21 @@ const NAV: &[(&str, &str, &[Role])] = &[
     (
         "nav.warehouses",
         "/warehouses",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.parts",
+        "/parts",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.stock",
+        "/stock",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.in_transit",
+        "/stock/in-transit",
         &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
     ),
     ("nav.users", "/admin/users", &[Role::Admin]),
