@@ -11,6 +11,7 @@ pub mod admin;
 pub mod auth;
 mod clock;
 pub mod demo;
+pub mod demo_parts;
 mod error;
 pub mod org;
 pub mod parts;

@@ -2,8 +2,7 @@
 
 use crate::cli::{
     Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, PartsCommand, ServeArgs,
-    StockCommand,
-    UserCommand,
+    StockCommand, UserCommand,
 };
 use crate::config::{Config, EXAMPLE, Overrides, redact};
 use aftercare_app::{Actor, App};
