@@ -724,3 +724,8 @@ impl App {
 pub fn may_edit_parts(actor: &Actor) -> bool {
     actor.require(PART_EDITORS, "").is_ok()
 }
+
+/// The stored (normalised) form of a typed part number, if it is a valid one.
+pub fn stored_part_number(text: &str) -> Option<String> {
+    PartNumber::parse(text).ok().map(String::from)
+}

@@ -306,3 +306,95 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Read a stocktake count file (CSV or XLSX; columns `part_number`/零件号,
+    /// `condition`/状态, `counted`/实盘数量). Every bad row is reported (as
+    /// `line N, column C (cell)`), or the counts with part ids.
+    pub async fn parse_count_file(
+        &self,
+        actor: &Actor,
+        bytes: &[u8],
+    ) -> AppResult<
+        Vec<(
+            PartId,
+            aftercare_domain::stock::StockCondition,
+            aftercare_domain::stock::Qty,
+        )>,
+    > {
+        use crate::parts_io::{Kind, read_file};
+        use aftercare_domain::ValidationError;
+        use aftercare_domain::stock::{Qty, StockCondition};
+        self.stock_reader(actor)?;
+        let (tables, issues) = read_file(bytes, FileFormat::sniff(bytes), Kind::Parts);
+        let mut errors: Vec<ValidationError> = issues
+            .iter()
+            .map(|i| ValidationError::new(format!("line {}", i.line), i.reason.clone()))
+            .collect();
+        let Some(t) = tables.first() else {
+            return Err(AppError::Invalid(errors));
+        };
+        let col = |names: &[&str]| {
+            t.header
+                .iter()
+                .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+        };
+        let (Some(pc), Some(cc), Some(qc)) = (
+            col(&["part_number", "零件号"]),
+            col(&["condition", "状态"]),
+            col(&["counted", "实盘数量"]),
+        ) else {
+            errors.push(ValidationError::new(
+                format!("line {}", t.header_line),
+                "the header must have part_number, condition and counted",
+            ));
+            return Err(AppError::Invalid(errors));
+        };
+        let ids: std::collections::HashMap<String, i64> = pm::parts(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.part_number, p.id))
+            .collect();
+        let mut out = Vec::with_capacity(t.rows.len());
+        for row in &t.rows {
+            let at = |c: usize| {
+                let mut s = format!("line {}, column {}", row.line, t.header[c]);
+                if let Some(cell) = t.cell(c, row.line) {
+                    s.push_str(&format!(" ({cell})"));
+                }
+                s
+            };
+            let cell = |c: usize| row.cells.get(c).map_or("", |s| s.trim());
+            let part =
+                crate::parts::stored_part_number(cell(pc)).and_then(|n| ids.get(&n).copied());
+            if part.is_none() {
+                errors.push(ValidationError::new(
+                    at(pc),
+                    format!("unknown part '{}'", cell(pc)),
+                ));
+            }
+            let cond = StockCondition::parse(cell(cc));
+            if cond.is_none() {
+                errors.push(ValidationError::new(
+                    at(cc),
+                    format!("unknown condition '{}'", cell(cc)),
+                ));
+            }
+            let counted = cell(qc).parse::<i64>().ok().and_then(|n| Qty::new(n).ok());
+            if counted.is_none() {
+                errors.push(ValidationError::new(
+                    at(qc),
+                    format!("'{}' is not a whole number ≥ 0", cell(qc)),
+                ));
+            }
+            if let (Some(p), Some(c), Some(q)) = (part, cond, counted) {
+                out.push((PartId(p), c, q));
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}

@@ -341,3 +341,192 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
         s.stop().await;
     }
 }
+
+/// The id in a "created {...}" notice of the operation page.
+fn created_id(html: &str) -> i64 {
+    let rest = html
+        .split("&#34;id&#34;:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no created id in {html}"));
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals() {
+    for s in servers().await {
+        let label = s.db.label;
+        let a = station_with_warehouse(&s, "ST-A").await;
+        let b = station_with_warehouse(&s, "ST-B").await;
+        let keeper = s.token("keeper", Role::Warehouse, None).await;
+        let sta = s.token("sta", Role::Station, Some("ST-A")).await;
+        {
+            let mut tx = s.app.db.begin_write().await.unwrap();
+            aftercare_store::stock::master::insert_supplier(
+                &mut tx,
+                &aftercare_store::stock::master::NewSupplier {
+                    code: "SUP-1".into(),
+                    name: "供应商".into(),
+                    kind: "supplier".into(),
+                },
+                aftercare_domain::Instant(0),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let c = reqwest::Client::new();
+        let csv = "part_number,name_zh,unit,standard_cost,source,lead_time_days\nOP-1,操作件,个,10,buy,2\n";
+        let r = c
+            .post(s.url("/api/v1/part-master/import"))
+            .bearer_auth(&keeper)
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let op = |tok: &str, fields: Vec<(&'static str, String)>| {
+            let c = c.clone();
+            let url = s.url("/stock/ops");
+            let tok = tok.to_string();
+            async move {
+                let r = c
+                    .post(url)
+                    .bearer_auth(tok)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let (st, html) = op(
+            &keeper,
+            vec![
+                ("op", "place_order".into()),
+                ("supplier", "1".into()),
+                ("part", "op-1".into()),
+                ("qty", "5".into()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{label}");
+        let order = created_id(&html);
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "receive".into()),
+                ("order", order.to_string()),
+                ("warehouse", a.to_string()),
+                ("part", "OP-1".into()),
+                ("qty", "5".into()),
+            ],
+        )
+        .await;
+        let lot = created_id(&html);
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "inspect".into()),
+                ("warehouse", a.to_string()),
+                ("lot", lot.to_string()),
+                ("accept", "5".into()),
+            ],
+        )
+        .await;
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        // The station issues from its own warehouse; more than there is is refused with
+        // the available quantity; another station's warehouse is not found.
+        let issue = |wh: i64, qty: &str| {
+            vec![
+                ("op", "issue".into()),
+                ("warehouse", wh.to_string()),
+                ("part", "OP-1".into()),
+                ("qty", qty.to_string()),
+                ("consumer", "ticket".into()),
+                ("consumer_id", "7".into()),
+            ]
+        };
+        let (st, html) = op(&sta, issue(a, "2")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        let (st, html) = op(&sta, issue(a, "9")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("role=\"alert\""), "{label}: {html}");
+        assert!(html.contains('3'), "{label}: {html}");
+        let (st, _) = op(&sta, issue(b, "1")).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{label}");
+
+        // Stocktake with a count upload: a bad file enters nothing, a good one counts.
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "stocktake_open".into()),
+                ("warehouse", a.to_string()),
+            ],
+        )
+        .await;
+        let stocktake = created_id(&html);
+        let upload = |file: &'static str| {
+            let form = reqwest::multipart::Form::new()
+                .text("stocktake", stocktake.to_string())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(file.as_bytes().to_vec()).file_name("c.csv"),
+                );
+            let c = c.clone();
+            let url = s.url("/stock/ops/counts");
+            let tok = keeper.clone();
+            async move {
+                c.post(url)
+                    .bearer_auth(tok)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let html = upload("part_number,condition,counted\nOP-1,good,x\nNOPE,good,1\n").await;
+        assert!(html.contains("line 2, column counted"), "{label}: {html}");
+        assert!(html.contains("unknown part"), "{label}: {html}");
+        let html = upload("part_number,condition,counted\nOP-1,good,2\n").await;
+        assert!(html.contains("1 count(s) entered"), "{label}: {html}");
+        // Approving a stocktake is a manager's decision.
+        let manager = s.token("boss", Role::Manager, None).await;
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "stocktake_approve".into()),
+                ("stocktake", stocktake.to_string()),
+            ],
+        )
+        .await;
+        assert!(html.contains("only a manager"), "{label}: {html}");
+        let (_, html) = op(
+            &manager,
+            vec![
+                ("op", "stocktake_approve".into()),
+                ("stocktake", stocktake.to_string()),
+            ],
+        )
+        .await;
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        let stock: Value = c
+            .get(s.url(&format!("/api/v1/stock?warehouse={a}")))
+            .bearer_auth(&keeper)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stock[0]["qty"], 2, "{label}: {stock}");
+        s.stop().await;
+    }
+}

@@ -6,6 +6,7 @@ mod auth;
 mod home;
 mod org;
 mod parts;
+mod stock_ops;
 
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
@@ -70,6 +71,13 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         ),
         (Method::GET, "/stock/in-transit", get(parts::in_transit)),
         (Method::GET, "/stock/slow", get(parts::slow)),
+        (Method::GET, "/stock/ops", get(stock_ops::page)),
+        (Method::POST, "/stock/ops", post(stock_ops::submit)),
+        (
+            Method::POST,
+            "/stock/ops/counts",
+            post(stock_ops::upload_counts),
+        ),
     ]
 }
 
@@ -119,6 +127,11 @@ const NAV: &[(&str, &str, &[Role])] = &[
     (
         "nav.stock",
         "/stock",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.ops",
+        "/stock/ops",
         &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
     ),
     (
