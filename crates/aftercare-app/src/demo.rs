@@ -68,6 +68,17 @@ impl App {
     /// Generate the demo data for `seed` and `scale` and write it in one transaction. The
     /// database must hold no users yet (a demo never overwrites real data).
     pub async fn load_demo(&self, seed: u64, scale: Scale) -> AppResult<String> {
+        Ok(self.load_demo_with(seed, scale, true).await?.0)
+    }
+
+    /// [`App::load_demo`], with or without the stock history; also returns what the stock
+    /// load did.
+    pub async fn load_demo_with(
+        &self,
+        seed: u64,
+        scale: Scale,
+        history: bool,
+    ) -> AppResult<(String, crate::demo_parts::DemoStockSummary)> {
         if users::count(&self.db).await? > 0 {
             return Err(AppError::Conflict {
                 code: "demo.not_empty".into(),
@@ -93,7 +104,14 @@ impl App {
             }
             Err(e) => return Err(e),
         }
-        Ok(self.demo_summary().await?.unwrap_or_default())
+        let stock = self.load_demo_parts(seed, scale, history).await?;
+        tracing::info!(
+            parts = stock.parts,
+            commands = stock.commands,
+            refused = stock.refused,
+            "demo stock loaded"
+        );
+        Ok((self.demo_summary().await?.unwrap_or_default(), stock))
     }
 }
 

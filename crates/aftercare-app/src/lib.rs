@@ -11,13 +11,17 @@ pub mod admin;
 pub mod auth;
 mod clock;
 pub mod demo;
+pub mod demo_parts;
 mod error;
 pub mod org;
+pub mod parts;
+pub mod parts_io;
 pub mod planning;
 /// Store types the planning API and pages show.
 pub use aftercare_store::planning as planning_store;
 mod password;
 pub mod stock;
+pub mod stock_views;
 pub mod tickets;
 pub mod webhooks;
 

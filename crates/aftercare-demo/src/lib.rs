@@ -42,6 +42,7 @@
 
 pub mod check;
 pub mod org;
+pub mod parts;
 pub mod people;
 pub mod products;
 pub mod regions;

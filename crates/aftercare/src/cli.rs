@@ -40,6 +40,9 @@ pub enum Command {
     /// Stock ledger maintenance.
     #[command(subcommand)]
     Stock(StockCommand),
+    /// Part master import and export (CSV / XLSX).
+    #[command(subcommand)]
+    Parts(PartsCommand),
     /// Spare-parts planning: from the ledger (run), or on CSV files (forecast, policy, simulate).
     #[command(subcommand)]
     Plan(Box<PlanCli>),
@@ -204,4 +207,59 @@ pub struct DbCopyArgs {
     /// Target database URL (migrated if needed; must be empty).
     #[arg(long, value_name = "URL")]
     pub to: String,
+}
+
+/// `parts ...`.
+#[derive(Debug, Subcommand)]
+pub enum PartsCommand {
+    /// Import parts, where-used, substitutes or stock levels from a CSV or XLSX file: the
+    /// whole file is checked first; if any row is bad, every problem is listed and nothing
+    /// is written. Re-importing the same file changes nothing.
+    Import(PartsImportArgs),
+    /// Export the part master (CSV: one kind; XLSX: every kind as a sheet).
+    Export(PartsExportArgs),
+    /// Write an empty template for one kind (XLSX with a help sheet).
+    Template(PartsTemplateArgs),
+}
+
+/// `parts import`.
+#[derive(Debug, Args)]
+pub struct PartsImportArgs {
+    /// The file (.csv or .xlsx; the content decides).
+    pub file: PathBuf,
+    /// What a CSV file (or an XLSX whose sheets are not named after a kind) holds:
+    /// parts, where-used, substitutes, levels.
+    #[arg(long, default_value = "parts")]
+    pub kind: String,
+    /// Check only: report problems and counts, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `parts export`.
+#[derive(Debug, Args)]
+pub struct PartsExportArgs {
+    /// csv or xlsx.
+    #[arg(long, default_value = "xlsx")]
+    pub format: String,
+    /// Kind to export (CSV needs exactly one; default: parts for CSV, all for XLSX).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Output file (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `parts template`.
+#[derive(Debug, Args)]
+pub struct PartsTemplateArgs {
+    /// csv or xlsx.
+    #[arg(long, default_value = "xlsx")]
+    pub format: String,
+    /// parts, where-used, substitutes, levels.
+    #[arg(long, default_value = "parts")]
+    pub kind: String,
+    /// Output file (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

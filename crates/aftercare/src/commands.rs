@@ -1,8 +1,8 @@
 //! Running each subcommand.
 
 use crate::cli::{
-    Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, PlanCli, PlanRunArgs, ServeArgs,
-    StockCommand, UserCommand,
+    Cli, Command, ConfigCommand, DbCommand, DemoArgs, MigrateArgs, PartsCommand, PlanCli,
+    PlanRunArgs, ServeArgs, StockCommand, UserCommand,
 };
 use crate::config::{Config, EXAMPLE, Overrides, redact};
 use aftercare_app::{Actor, App};
@@ -58,6 +58,7 @@ async fn run_async(command: Command, config: Config) -> Result<()> {
         }
         Command::Db(DbCommand::Copy(args)) => db_copy(config, &args.from, &args.to).await,
         Command::Stock(StockCommand::Verify) => stock_verify(config).await,
+        Command::Parts(cmd) => parts(config, cmd).await,
         Command::Plan(cmd) => match *cmd {
             PlanCli::Run(args) => plan_run(config, args).await,
             PlanCli::Files(_) => unreachable!("handled before the runtime starts"),
@@ -393,6 +394,87 @@ fn remove_sqlite_files(path: &Path) -> Result<()> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("cannot remove {p}")),
         }
+    }
+    Ok(())
+}
+
+fn parse_kind(text: &str) -> Result<aftercare_app::parts_io::Kind> {
+    aftercare_app::parts_io::Kind::parse(text).with_context(|| {
+        format!("unknown kind '{text}': use parts, where-used, substitutes or levels")
+    })
+}
+
+fn parse_format(text: &str) -> Result<aftercare_app::parts_io::FileFormat> {
+    aftercare_app::parts_io::FileFormat::parse(text)
+        .with_context(|| format!("unknown format '{text}': use csv or xlsx"))
+}
+
+fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    match path {
+        Some(p) => {
+            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+async fn parts(config: Config, cmd: PartsCommand) -> Result<()> {
+    use aftercare_app::parts_io::{FileFormat, Kind};
+    if let PartsCommand::Template(a) = &cmd {
+        // Templates need no database.
+        let bytes =
+            aftercare_app::parts_io::template(parse_format(&a.format)?, parse_kind(&a.kind)?)
+                .map_err(anyhow::Error::msg)?;
+        return write_output(a.output.as_deref(), &bytes);
+    }
+    let db = connect(&config, &config.database_url).await?;
+    db.migrate().await?;
+    let app = App::new(db, config.app_config());
+    match cmd {
+        PartsCommand::Import(a) => {
+            let kind = parse_kind(&a.kind)?;
+            let bytes = std::fs::read(&a.file)
+                .with_context(|| format!("cannot read {}", a.file.display()))?;
+            let r = app
+                .import_part_master_with(&Actor::Cli, &bytes, None, kind, a.dry_run)
+                .await?;
+            if !r.issues.is_empty() {
+                for i in &r.issues {
+                    eprintln!("{}: {i}", a.file.display());
+                }
+                bail!(
+                    "{} problem(s) in {}; nothing was imported",
+                    r.issues.len(),
+                    a.file.display()
+                );
+            }
+            for (k, c) in &r.counts {
+                println!(
+                    "{k}: {} created, {} updated, {} unchanged",
+                    c.created, c.updated, c.unchanged
+                );
+            }
+            if a.dry_run {
+                println!("dry run: {} row(s) checked, nothing written", r.rows);
+            }
+        }
+        PartsCommand::Export(a) => {
+            let format = parse_format(&a.format)?;
+            let kinds = match (&a.kind, format) {
+                (Some(k), _) => vec![parse_kind(k)?],
+                (None, FileFormat::Csv) => vec![Kind::Parts],
+                (None, FileFormat::Xlsx) => Kind::ALL.to_vec(),
+            };
+            let bytes = app.export_part_master(&Actor::Cli, format, &kinds).await?;
+            write_output(a.output.as_deref(), &bytes)?;
+        }
+        PartsCommand::Template(_) => unreachable!("handled before connecting"),
     }
     Ok(())
 }

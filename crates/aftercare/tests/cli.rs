@@ -358,3 +358,92 @@ fn the_readme_cli_reference_matches_the_help_output() {
         "README's CLI reference is out of date: run `UPDATE_README=1 cargo test -p aftercare --test cli`"
     );
 }
+
+#[test]
+fn parts_import_lists_every_bad_row_writes_nothing_and_reimport_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "part_number,name_zh,unit,standard_cost,source,lead_time_days\n\
+         P-1,主板,块,1.999,buy,3\nP-2,电源,块,2,steal,3\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "--database-url",
+            &url,
+            "parts",
+            "import",
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains("parts line 2, column standard_cost"), "{t}");
+    assert!(t.contains("parts line 3, column source"), "{t}");
+    assert!(t.contains("nothing was imported"), "{t}");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "part_number,name_zh,unit,standard_cost,source,lead_time_days\n\
+         P-1,主板,块,1.99,buy,3\nP-2,电源,块,2,外购,3\n",
+    )
+    .unwrap();
+    let args = [
+        "--database-url",
+        &url,
+        "parts",
+        "import",
+        good.to_str().unwrap(),
+    ];
+    let o = run(&args, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("parts: 2 created, 0 updated, 0 unchanged"));
+    let o = run(&args, None);
+    assert!(
+        text(&o).contains("parts: 0 created, 0 updated, 2 unchanged"),
+        "{}",
+        text(&o)
+    );
+
+    let out = dir.path().join("all.xlsx");
+    let o = run(
+        &[
+            "--database-url",
+            &url,
+            "parts",
+            "export",
+            "--format",
+            "xlsx",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(
+        &[
+            "--database-url",
+            &url,
+            "parts",
+            "import",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        text(&o).contains("parts: 0 created, 0 updated, 2 unchanged"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        &["--database-url", &url, "parts", "export", "--format", "csv"],
+        None,
+    );
+    let csv = String::from_utf8_lossy(&o.stdout);
+    assert!(csv.contains("P-2,电源,,,,块,2.00,buy,3"), "{csv}");
+}

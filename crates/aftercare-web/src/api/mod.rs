@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod health;
 pub mod org;
+pub mod parts;
 pub mod planning;
 pub mod stock;
 pub mod tickets;
@@ -97,6 +98,23 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::unit))
         .routes(routes!(tickets::webhooks, tickets::add_webhook))
         .routes(routes!(tickets::webhook_deliveries))
+        .routes(routes!(parts::list_parts, parts::create_part))
+        .routes(routes!(parts::get_part, parts::update_part))
+        .routes(routes!(parts::part_where_used))
+        .routes(routes!(parts::model_parts))
+        .routes(routes!(parts::set_where_used))
+        .routes(routes!(parts::part_substitutes))
+        .routes(routes!(parts::set_substitute, parts::remove_substitute))
+        .routes(routes!(parts::part_levels))
+        .routes(routes!(parts::set_level, parts::remove_level))
+        .routes(routes!(parts::export))
+        .routes(routes!(parts::template))
+        .merge(
+            // Imports carry whole spreadsheets: a larger body limit for this route only.
+            OpenApiRouter::new().routes(routes!(parts::import)).layer(
+                axum::extract::DefaultBodyLimit::max(aftercare_app::parts_io::MAX_IMPORT_BYTES),
+            ),
+        )
         .split_for_parts()
 }
 

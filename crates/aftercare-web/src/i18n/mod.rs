@@ -6,13 +6,19 @@
 use aftercare_domain::settings::Lang;
 
 mod core;
+mod parts;
 mod planning;
 pub mod reasons;
 mod tickets;
 
 /// Every translation table: one per context, so each context keeps its strings beside its
 /// pages. A new context adds its file here.
-const TABLES: &[&[(&str, &str, &str)]] = &[core::MESSAGES, planning::MESSAGES, tickets::MESSAGES];
+const TABLES: &[&[(&str, &str, &str)]] = &[
+    core::MESSAGES,
+    parts::MESSAGES,
+    planning::MESSAGES,
+    tickets::MESSAGES,
+];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
     TABLES

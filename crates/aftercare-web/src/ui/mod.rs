@@ -5,7 +5,9 @@ mod admin;
 mod auth;
 mod home;
 mod org;
+mod parts;
 mod planning;
+mod stock_ops;
 mod tickets;
 
 use crate::i18n::Tr;
@@ -89,6 +91,32 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/station/tickets", get(tickets::station)),
         (Method::GET, "/jobs", get(tickets::jobs)),
         (Method::GET, "/callbacks", get(tickets::callbacks)),
+        (Method::GET, "/parts", get(parts::list)),
+        (Method::POST, "/parts/import", post(parts::import)),
+        (Method::GET, "/parts/export", get(parts::export)),
+        (Method::GET, "/parts/template", get(parts::template)),
+        (Method::GET, "/parts/{id}", get(parts::detail)),
+        (Method::GET, "/stock", get(parts::stock)),
+        (
+            Method::GET,
+            "/warehouses/{id}/stock",
+            get(parts::warehouse_stock),
+        ),
+        (Method::GET, "/stock/movements", get(parts::movements)),
+        (
+            Method::GET,
+            "/stock/movements/export",
+            get(parts::movements_export),
+        ),
+        (Method::GET, "/stock/in-transit", get(parts::in_transit)),
+        (Method::GET, "/stock/slow", get(parts::slow)),
+        (Method::GET, "/stock/ops", get(stock_ops::page)),
+        (Method::POST, "/stock/ops", post(stock_ops::submit)),
+        (
+            Method::POST,
+            "/stock/ops/counts",
+            post(stock_ops::upload_counts),
+        ),
     ]
 }
 
@@ -128,6 +156,26 @@ const NAV: &[(&str, &str, &[Role])] = &[
     (
         "nav.warehouses",
         "/warehouses",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.parts",
+        "/parts",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.stock",
+        "/stock",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.ops",
+        "/stock/ops",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.in_transit",
+        "/stock/in-transit",
         &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
     ),
     (

@@ -1,0 +1,887 @@
+//! Warehouse pages: the part master (search, detail, import/export), stock with value,
+//! movement history with export, in transit, slow-moving stock.
+
+use super::{Page, app_error_page, format_instant, render};
+use crate::api::parts::download;
+use crate::middleware::CurrentUser;
+use crate::state::AppState;
+use aftercare_app::parts::{ImportReport, may_edit_parts};
+use aftercare_app::parts_io::{FileFormat, Kind};
+use aftercare_app::stock_views::StockQuery;
+use aftercare_app::{Actor, AppError};
+use aftercare_domain::{Instant, Money, PartId, WarehouseId};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const PAGE_SIZE: i64 = 50;
+
+fn money(minor: i64) -> String {
+    Money(minor).to_string()
+}
+
+/// A part row of the list.
+pub struct PartRow {
+    id: i64,
+    number: String,
+    name: String,
+    category: String,
+    unit: String,
+    cost: String,
+    lifecycle_key: &'static str,
+    key_part: bool,
+}
+
+fn lifecycle_key(eop: Option<&str>, eos: Option<&str>, today: &str) -> &'static str {
+    match (eop, eos) {
+        (_, Some(d)) if d <= today => "parts.lc.end_of_service",
+        (Some(d), _) if d <= today => "parts.lc.end_of_production",
+        _ => "parts.lc.active",
+    }
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+#[derive(Template)]
+#[template(path = "parts.html")]
+struct PartsTemplate {
+    page: Page,
+    q: String,
+    rows: Vec<PartRow>,
+    total: i64,
+    prev: Option<i64>,
+    next: Option<i64>,
+    may_edit: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// Part list parameters.
+#[derive(Deserialize, Default)]
+pub struct PartsQuery {
+    q: Option<String>,
+    offset: Option<i64>,
+}
+
+fn kind_options() -> Vec<(&'static str, &'static str)> {
+    Kind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.code(),
+                match k {
+                    Kind::Parts => "parts.kind.parts",
+                    Kind::WhereUsed => "parts.kind.where_used",
+                    Kind::Substitutes => "parts.kind.substitutes",
+                    Kind::Levels => "parts.kind.levels",
+                },
+            )
+        })
+        .collect()
+}
+
+/// `GET /parts`.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(p): Query<PartsQuery>,
+) -> Response {
+    let actor = user.actor();
+    let q = p.q.unwrap_or_default();
+    let offset = p.offset.unwrap_or(0).max(0);
+    match state
+        .app
+        .search_parts(&actor, &q, None, PAGE_SIZE, offset)
+        .await
+    {
+        Ok((rows, total)) => {
+            let today = today();
+            render(&PartsTemplate {
+                page: Page::for_user(&user, "parts.title", "/parts"),
+                rows: rows
+                    .into_iter()
+                    .map(|r| PartRow {
+                        lifecycle_key: lifecycle_key(
+                            r.end_of_production_on.as_deref(),
+                            r.end_of_service_on.as_deref(),
+                            &today,
+                        ),
+                        key_part: r.criticality == "key",
+                        id: r.id,
+                        number: r.part_number,
+                        name: r.name_zh,
+                        category: r.category.unwrap_or_default(),
+                        unit: r.unit,
+                        cost: money(r.standard_cost),
+                    })
+                    .collect(),
+                q,
+                total,
+                prev: (offset > 0).then(|| (offset - PAGE_SIZE).max(0)),
+                next: (offset + PAGE_SIZE < total).then_some(offset + PAGE_SIZE),
+                may_edit: may_edit_parts(&actor),
+                kinds: kind_options(),
+            })
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "part_import.html")]
+struct ImportTemplate {
+    page: Page,
+    report: ImportReport,
+    counts: Vec<(&'static str, usize, usize, usize)>,
+}
+
+/// `POST /parts/import` (multipart: `file`, `kind`, `dry_run`; the CSRF token rides in
+/// the query string because the middleware cannot read a multipart body).
+pub async fn import(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    mut form: Multipart,
+) -> Response {
+    let mut bytes = Vec::new();
+    let mut kind = Kind::Parts;
+    let mut dry_run = false;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return app_error_page(&user, &AppError::invalid("file", e.body_text())),
+        };
+        match field.name().unwrap_or_default() {
+            "file" => match field.bytes().await {
+                Ok(b) => bytes = b.to_vec(),
+                Err(e) => return app_error_page(&user, &AppError::invalid("file", e.body_text())),
+            },
+            "kind" => {
+                if let Ok(t) = field.text().await {
+                    kind = Kind::parse(&t).unwrap_or(Kind::Parts);
+                }
+            }
+            "dry_run" => dry_run = true,
+            _ => {}
+        }
+    }
+    let result = if bytes.is_empty() {
+        Err(AppError::invalid("file", "choose a CSV or XLSX file"))
+    } else {
+        state
+            .app
+            .import_part_master_with(&user.actor(), &bytes, None, kind, dry_run)
+            .await
+    };
+    match result {
+        Ok(report) => {
+            let counts = report
+                .counts
+                .iter()
+                .map(|(k, c)| (k.code(), c.created, c.updated, c.unchanged))
+                .collect();
+            render(&ImportTemplate {
+                page: Page::for_user(&user, "parts.import.title", "/parts"),
+                report,
+                counts,
+            })
+        }
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// Export / template parameters.
+#[derive(Deserialize, Default)]
+pub struct FileQuery {
+    format: Option<String>,
+    kind: Option<String>,
+}
+
+impl FileQuery {
+    fn format(&self) -> FileFormat {
+        self.format
+            .as_deref()
+            .and_then(FileFormat::parse)
+            .unwrap_or(FileFormat::Xlsx)
+    }
+
+    fn kind(&self) -> Option<Kind> {
+        self.kind.as_deref().and_then(Kind::parse)
+    }
+}
+
+/// `GET /parts/export`.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(f): Query<FileQuery>,
+) -> Response {
+    let format = f.format();
+    let kinds = match (f.kind(), format) {
+        (Some(k), _) => vec![k],
+        (None, FileFormat::Csv) => vec![Kind::Parts],
+        (None, FileFormat::Xlsx) => Kind::ALL.to_vec(),
+    };
+    match state
+        .app
+        .export_part_master(&user.actor(), format, &kinds)
+        .await
+    {
+        Ok(bytes) => download(format, "part-master", bytes),
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// `GET /parts/template`.
+pub async fn template(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(f): Query<FileQuery>,
+) -> Response {
+    let kind = f.kind().unwrap_or(Kind::Parts);
+    match state.app.part_master_template(f.format(), kind) {
+        Ok(bytes) => download(f.format(), &format!("template-{}", kind.code()), bytes),
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// A stock line for display.
+pub struct StockLine {
+    warehouse: String,
+    warehouse_id: i64,
+    part_id: i64,
+    part_number: String,
+    part_name: String,
+    condition_key: &'static str,
+    qty: i64,
+    value: String,
+}
+
+fn condition_key(c: &str) -> &'static str {
+    match c {
+        "good" => "stock.cond.good",
+        "repaired" => "stock.cond.repaired",
+        "defective" => "stock.cond.defective",
+        "scrap" => "stock.cond.scrap",
+        "quarantine" => "stock.cond.quarantine",
+        _ => "stock.cond.other",
+    }
+}
+
+/// A movement for display.
+pub struct MoveLine {
+    id: i64,
+    at: String,
+    kind: String,
+    part_id: i64,
+    part_number: String,
+    qty: i64,
+    from: String,
+    to: String,
+    document: String,
+}
+
+/// An in-transit line for display.
+pub struct TransitLine {
+    transfer: i64,
+    from: String,
+    to: String,
+    part_id: i64,
+    part_number: String,
+    condition_key: &'static str,
+    qty: i64,
+    shipped: String,
+    eta: String,
+    overdue: bool,
+}
+
+/// Human text for a location key `kind:warehouse:condition:reference`.
+fn location_text(key: &str, codes: &HashMap<i64, String>) -> String {
+    let mut p = key.split(':');
+    let (kind, wh, cond, reference) = (
+        p.next().unwrap_or(""),
+        p.next().unwrap_or("-"),
+        p.next().unwrap_or("-"),
+        p.next().unwrap_or("-"),
+    );
+    let mut out = kind.to_string();
+    if let Ok(w) = wh.parse::<i64>() {
+        out.push(' ');
+        out.push_str(codes.get(&w).map_or(&format!("#{w}"), |c| c));
+    }
+    if cond != "-" {
+        out.push(' ');
+        out.push_str(cond);
+    }
+    if reference != "-" {
+        out.push_str(" #");
+        out.push_str(reference);
+    }
+    out
+}
+
+struct Ctx {
+    codes: HashMap<i64, String>,
+    tz: String,
+}
+
+async fn ctx(state: &AppState, actor: &Actor) -> Result<Ctx, AppError> {
+    let codes = state
+        .app
+        .visible_warehouses(actor)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.code))
+        .collect();
+    let tz = state.app.company_settings().await?.time_zone;
+    Ok(Ctx { codes, tz })
+}
+
+impl Ctx {
+    fn code(&self, id: i64) -> String {
+        self.codes
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    fn moves(&self, rows: Vec<aftercare_app::stock_views::MovementRow>) -> Vec<MoveLine> {
+        rows.into_iter()
+            .map(|m| MoveLine {
+                id: m.id,
+                at: format_instant(m.at, &self.tz),
+                kind: m.kind,
+                part_id: m.part_id,
+                part_number: m.part_number,
+                qty: m.qty,
+                from: location_text(&m.from_location, &self.codes),
+                to: location_text(&m.to_location, &self.codes),
+                document: match (m.document_kind, m.document_id) {
+                    (Some(k), Some(i)) => format!("{k} #{i}"),
+                    _ => String::new(),
+                },
+            })
+            .collect()
+    }
+
+    fn transit(&self, rows: Vec<aftercare_app::stock_views::TransitRow>) -> Vec<TransitLine> {
+        rows.into_iter()
+            .map(|t| TransitLine {
+                transfer: t.transfer_id,
+                from: self.code(t.from_warehouse_id),
+                to: self.code(t.to_warehouse_id),
+                part_id: t.part_id,
+                part_number: t.part_number,
+                condition_key: condition_key(&t.condition),
+                qty: t.qty,
+                shipped: format_instant(t.shipped_at, &self.tz),
+                eta: format_instant(t.eta, &self.tz),
+                overdue: t.overdue,
+            })
+            .collect()
+    }
+
+    fn stock(&self, rows: Vec<aftercare_app::stock_views::StockRow>) -> Vec<StockLine> {
+        rows.into_iter()
+            .map(|s| StockLine {
+                warehouse: s.warehouse_code,
+                warehouse_id: s.warehouse_id,
+                part_id: s.part_id,
+                part_number: s.part_number,
+                part_name: s.part_name,
+                condition_key: condition_key(&s.condition),
+                qty: s.qty,
+                value: money(s.value),
+            })
+            .collect()
+    }
+}
+
+/// A label/value fact of the part detail.
+pub struct Fact {
+    key: &'static str,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "part.html")]
+struct PartTemplate {
+    page: Page,
+    number: String,
+    name: String,
+    facts: Vec<Fact>,
+    rows: Vec<StockLine>,
+    total_qty: i64,
+    total_value: String,
+    transit: Vec<TransitLine>,
+    moves: Vec<MoveLine>,
+    substitutes: Vec<(i64, String, String, &'static str, i64, String)>,
+    where_used: Vec<(String, String, i64)>,
+    levels: Vec<(String, i64, String)>,
+}
+
+/// `GET /parts/{id}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Response {
+    let actor = user.actor();
+    let result = async {
+        let d = state.app.part_detail(&actor, PartId(id)).await?;
+        let c = ctx(&state, &actor).await?;
+        Ok::<_, AppError>((d, c))
+    }
+    .await;
+    let (d, c) = match result {
+        Ok(v) => v,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    let p = &d.part;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let facts = vec![
+        Fact {
+            key: "parts.name_en",
+            value: opt(&p.name_en),
+        },
+        Fact {
+            key: "parts.specification",
+            value: opt(&p.specification),
+        },
+        Fact {
+            key: "parts.category",
+            value: opt(&p.category),
+        },
+        Fact {
+            key: "parts.unit",
+            value: p.unit.clone(),
+        },
+        Fact {
+            key: "parts.cost",
+            value: money(p.standard_cost),
+        },
+        Fact {
+            key: "parts.source",
+            value: p.source.clone(),
+        },
+        Fact {
+            key: "parts.lead_time",
+            value: p.lead_time_days.to_string(),
+        },
+        Fact {
+            key: "parts.criticality",
+            value: p.criticality.clone(),
+        },
+        Fact {
+            key: "parts.end_of_production",
+            value: opt(&p.end_of_production_on),
+        },
+        Fact {
+            key: "parts.end_of_service",
+            value: opt(&p.end_of_service_on),
+        },
+        Fact {
+            key: "parts.notes",
+            value: opt(&p.notes),
+        },
+    ];
+    let total_qty = d.stock.iter().map(|s| s.qty).sum();
+    let total_value = money(d.stock.iter().map(|s| s.value).sum());
+    let substitutes = d
+        .substitutes
+        .iter()
+        .map(|s| {
+            // Show the other part of the rule, seen from this part.
+            let (other_id, other_no) = if s.part_id == p.id {
+                (s.substitute_id, s.substitute_number.clone())
+            } else {
+                (s.part_id, s.part_number.clone())
+            };
+            let dir = match (s.direction.as_str(), s.part_id == p.id) {
+                ("both_ways", _) => "parts.sub.both_ways",
+                (_, true) => "parts.sub.replaces",
+                _ => "parts.sub.replaced_by_this",
+            };
+            (
+                other_id,
+                other_no,
+                s.substitute_name.clone(),
+                dir,
+                s.priority,
+                s.instruction.clone(),
+            )
+        })
+        .collect();
+    render(&PartTemplate {
+        page: Page::for_user(&user, "parts.detail.title", "/parts"),
+        number: p.part_number.clone(),
+        name: p.name_zh.clone(),
+        facts,
+        rows: c.stock(d.stock.clone()),
+        total_qty,
+        total_value,
+        transit: c.transit(d.in_transit.clone()),
+        moves: c.moves(d.movements.clone()),
+        substitutes,
+        where_used: d
+            .where_used
+            .iter()
+            .map(|w| (w.model_code.clone(), w.model_name.clone(), w.qty_per_unit))
+            .collect(),
+        levels: d
+            .levels
+            .iter()
+            .map(|l| {
+                (
+                    l.warehouse_code.clone(),
+                    l.min_qty,
+                    l.max_qty.map_or("—".into(), |m| m.to_string()),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Filters of the stock pages, as typed in the form.
+#[derive(Deserialize, Default, Clone)]
+pub struct StockForm {
+    warehouse: Option<i64>,
+    part: Option<String>,
+    condition: Option<String>,
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    months: Option<i64>,
+    format: Option<String>,
+}
+
+impl StockForm {
+    fn is_wh(&self, id: &i64) -> bool {
+        self.warehouse == Some(*id)
+    }
+
+    fn is_cond(&self, c: &str) -> bool {
+        self.condition.as_deref() == Some(c)
+    }
+
+    fn is_kind(&self, k: &str) -> bool {
+        self.kind.as_deref() == Some(k)
+    }
+
+    fn text(v: &Option<String>) -> Option<String> {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    fn day(v: &Option<String>, field: &str) -> Result<Option<Instant>, AppError> {
+        match Self::text(v) {
+            None => Ok(None),
+            Some(s) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map(|d| {
+                    Some(Instant(
+                        d.and_hms_opt(0, 0, 0)
+                            .unwrap_or_default()
+                            .and_utc()
+                            .timestamp_millis(),
+                    ))
+                })
+                .map_err(|_| AppError::invalid(field, format!("'{s}' is not a date (YYYY-MM-DD)"))),
+        }
+    }
+
+    async fn query(
+        &self,
+        state: &AppState,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<StockQuery, AppError> {
+        let part = match Self::text(&self.part) {
+            None => None,
+            Some(n) => Some(PartId(state.app.get_part_by_number(actor, &n).await?.id)),
+        };
+        Ok(StockQuery {
+            warehouse: self.warehouse.map(WarehouseId),
+            part,
+            condition: Self::text(&self.condition),
+            kind: Self::text(&self.kind),
+            from: Self::day(&self.from, "from")?,
+            to: Self::day(&self.to, "to")?,
+            limit,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "stock.html")]
+struct StockTemplate {
+    page: Page,
+    form: StockForm,
+    warehouses: Vec<(i64, String, String)>,
+    conditions: Vec<(&'static str, &'static str)>,
+    rows: Vec<StockLine>,
+    total_qty: i64,
+    total_value: String,
+    fixed_warehouse: Option<String>,
+}
+
+const CONDITIONS: [&str; 5] = ["good", "repaired", "defective", "scrap", "quarantine"];
+
+async fn stock_page(state: AppState, user: CurrentUser, form: StockForm, fixed: bool) -> Response {
+    let actor = user.actor();
+    let result = async {
+        let q = form.query(&state, &actor, 5_000).await?;
+        let rows = state.app.stock_view(&actor, &q).await?;
+        let whs = state.app.visible_warehouses(&actor).await?;
+        let c = ctx(&state, &actor).await?;
+        Ok::<_, AppError>((rows, whs, c))
+    }
+    .await;
+    let (rows, whs, c) = match result {
+        Ok(v) => v,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    let total_qty = rows.iter().map(|r| r.qty).sum();
+    let total_value = money(rows.iter().map(|r| r.value).sum());
+    let fixed_warehouse = if fixed {
+        form.warehouse.map(|w| c.code(w))
+    } else {
+        None
+    };
+    render(&StockTemplate {
+        page: Page::for_user(&user, "stock.title", "/stock"),
+        warehouses: whs.into_iter().map(|w| (w.id, w.code, w.name)).collect(),
+        conditions: CONDITIONS.iter().map(|c| (*c, condition_key(c))).collect(),
+        rows: c.stock(rows),
+        total_qty,
+        total_value,
+        fixed_warehouse,
+        form,
+    })
+}
+
+/// `GET /stock`.
+pub async fn stock(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(form): Query<StockForm>,
+) -> Response {
+    stock_page(state, user, form, false).await
+}
+
+/// `GET /warehouses/{id}/stock`: one warehouse's stock (not found outside the scope).
+pub async fn warehouse_stock(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+    Query(mut form): Query<StockForm>,
+) -> Response {
+    form.warehouse = Some(id);
+    stock_page(state, user, form, true).await
+}
+
+#[derive(Template)]
+#[template(path = "movements.html")]
+struct MovementsTemplate {
+    page: Page,
+    form: StockForm,
+    warehouses: Vec<(i64, String, String)>,
+    kinds: Vec<&'static str>,
+    moves: Vec<MoveLine>,
+    export_query: String,
+}
+
+const MOVE_KINDS: &[&str] = &[
+    "receipt",
+    "repair_receive",
+    "inspection_accept",
+    "inspection_reject",
+    "issue",
+    "return_unused",
+    "defective_return",
+    "transfer_ship",
+    "transfer_receive",
+    "transfer_discrepancy",
+    "repair_send",
+    "repair_unrepairable",
+    "scrap",
+    "stocktake_adjust",
+];
+
+/// `GET /stock/movements`.
+pub async fn movements(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(form): Query<StockForm>,
+) -> Response {
+    let actor = user.actor();
+    let result = async {
+        let q = form.query(&state, &actor, 500).await?;
+        let rows = state.app.movement_view(&actor, &q).await?;
+        let whs = state.app.visible_warehouses(&actor).await?;
+        let c = ctx(&state, &actor).await?;
+        Ok::<_, AppError>((rows, whs, c))
+    }
+    .await;
+    let (rows, whs, c) = match result {
+        Ok(v) => v,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    let pairs: Vec<(&str, String)> = [
+        ("warehouse", form.warehouse.map(|w| w.to_string())),
+        ("part", StockForm::text(&form.part)),
+        ("kind", StockForm::text(&form.kind)),
+        ("from", StockForm::text(&form.from)),
+        ("to", StockForm::text(&form.to)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    render(&MovementsTemplate {
+        page: Page::for_user(&user, "stock.movements.title", "/stock/movements"),
+        warehouses: whs.into_iter().map(|w| (w.id, w.code, w.name)).collect(),
+        kinds: MOVE_KINDS.to_vec(),
+        moves: c.moves(rows),
+        export_query: serde_urlencoded::to_string(&pairs).unwrap_or_default(),
+        form,
+    })
+}
+
+/// `GET /stock/movements/export?format=csv|xlsx&...`: the filtered history as a file
+/// (up to 100,000 movements).
+pub async fn movements_export(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(form): Query<StockForm>,
+) -> Response {
+    let actor = user.actor();
+    let format = form
+        .format
+        .as_deref()
+        .and_then(FileFormat::parse)
+        .unwrap_or(FileFormat::Csv);
+    let result = async {
+        let q = form.query(&state, &actor, 100_000).await?;
+        state.app.movement_export(&actor, &q, format).await
+    }
+    .await;
+    match result {
+        Ok(bytes) => download(format, "movements", bytes),
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "in_transit.html")]
+struct TransitTemplate {
+    page: Page,
+    form: StockForm,
+    warehouses: Vec<(i64, String, String)>,
+    transit: Vec<TransitLine>,
+    overdue: usize,
+}
+
+/// `GET /stock/in-transit`.
+pub async fn in_transit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(form): Query<StockForm>,
+) -> Response {
+    let actor = user.actor();
+    let result = async {
+        let q = form.query(&state, &actor, 1).await?;
+        let rows = state
+            .app
+            .in_transit_view(&actor, q.warehouse, q.part)
+            .await?;
+        let whs = state.app.visible_warehouses(&actor).await?;
+        let c = ctx(&state, &actor).await?;
+        Ok::<_, AppError>((rows, whs, c))
+    }
+    .await;
+    let (rows, whs, c) = match result {
+        Ok(v) => v,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    let overdue = rows.iter().filter(|r| r.overdue).count();
+    render(&TransitTemplate {
+        page: Page::for_user(&user, "stock.transit.title", "/stock/in-transit"),
+        warehouses: whs.into_iter().map(|w| (w.id, w.code, w.name)).collect(),
+        transit: c.transit(rows),
+        overdue,
+        form,
+    })
+}
+
+/// A slow-moving line.
+pub struct SlowLine {
+    warehouse: String,
+    part_id: i64,
+    part_number: String,
+    part_name: String,
+    qty: i64,
+    value: String,
+    last_issue: String,
+}
+
+#[derive(Template)]
+#[template(path = "slow.html")]
+struct SlowTemplate {
+    page: Page,
+    form: StockForm,
+    months: i64,
+    warehouses: Vec<(i64, String, String)>,
+    rows: Vec<SlowLine>,
+    total_value: String,
+}
+
+/// `GET /stock/slow?months=N`.
+pub async fn slow(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(form): Query<StockForm>,
+) -> Response {
+    let actor = user.actor();
+    let months = form.months.unwrap_or(12);
+    let result = async {
+        let rows = state
+            .app
+            .slow_moving_view(&actor, months, form.warehouse.map(WarehouseId))
+            .await?;
+        let whs = state.app.visible_warehouses(&actor).await?;
+        let c = ctx(&state, &actor).await?;
+        Ok::<_, AppError>((rows, whs, c))
+    }
+    .await;
+    let (rows, whs, c) = match result {
+        Ok(v) => v,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    let total_value = money(rows.iter().map(|r| r.qty * r.unit_cost).sum());
+    render(&SlowTemplate {
+        page: Page::for_user(&user, "stock.slow.title", "/stock/slow"),
+        months,
+        warehouses: whs.into_iter().map(|w| (w.id, w.code, w.name)).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| SlowLine {
+                warehouse: r.warehouse_code,
+                part_id: r.part_id,
+                part_number: r.part_number,
+                part_name: r.part_name,
+                qty: r.qty,
+                value: money(r.qty * r.unit_cost),
+                last_issue: r
+                    .last_issue
+                    .map_or_else(|| "—".to_string(), |ms| format_instant(ms, &c.tz)),
+            })
+            .collect(),
+        total_value,
+        form,
+    })
+}

@@ -1,0 +1,532 @@
+//! The part master over HTTP on the real server (SQLite always, PostgreSQL when
+//! `AFTERCARE_TEST_POSTGRES_URL` is set): import by raw body, export, templates, and the
+//! warehouse pages with the station tenancy rule.
+
+use aftercare_app::admin::AddUser;
+use aftercare_app::{Actor, App, AppConfig};
+use aftercare_domain::Role;
+use aftercare_store::testing::{TestDb, each_backend};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct Server {
+    base: String,
+    app: App,
+    db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    async fn start(db: TestDb) -> Server {
+        let app = App::new(db.db.clone(), AppConfig::default());
+        let state = aftercare_web::AppState::new(
+            app.clone(),
+            Default::default(),
+            aftercare_web::install_metrics(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(aftercare_web::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Server {
+            base,
+            app,
+            db,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    async fn token(&self, login: &str, role: Role, station: Option<&str>) -> String {
+        self.app
+            .add_user(
+                &Actor::Cli,
+                AddUser {
+                    login: login.into(),
+                    display_name: None,
+                    role,
+                    station: station.map(str::to_string),
+                    technician: None,
+                    brand: None,
+                    password: "password123".into(),
+                },
+            )
+            .await
+            .unwrap();
+        self.app
+            .create_api_token(&Actor::Cli, "t", login)
+            .await
+            .unwrap()
+            .secret
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+}
+
+async fn servers() -> Vec<Server> {
+    let mut out = Vec::new();
+    for db in each_backend().await.unwrap() {
+        out.push(Server::start(db).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn import_by_raw_body_reports_every_issue_then_applies_once() {
+    for s in servers().await {
+        let label = s.db.label;
+        let tok = s.token("keeper", Role::Warehouse, None).await;
+        let c = reqwest::Client::new();
+        let bad = "part_number,name_zh,unit,standard_cost,source,lead_time_days\n\
+                   A-1,甲,个,1,buy,1\nA-1,乙,个,x,buy,1\n";
+        let r = c
+            .post(s.url("/api/v1/part-master/import?kind=parts"))
+            .bearer_auth(&tok)
+            .header("content-type", "text/csv")
+            .body(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "import.invalid");
+        let issues = body["error"]["details"]["issues"].as_array().unwrap();
+        assert_eq!(issues.len(), 1, "{body}");
+        assert_eq!(issues[0]["line"], 3);
+        assert_eq!(issues[0]["column"], "part_number");
+
+        let good = bad.replace("A-1,乙,个,x", "A-2,乙,个,2");
+        for expected in [1, 0] {
+            let r = c
+                .post(s.url("/api/v1/part-master/import"))
+                .bearer_auth(&tok)
+                .body(good.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{label}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["counts"]["parts"]["created"], expected * 2, "{body}");
+        }
+        let r = c
+            .get(s.url("/api/v1/part-master/export?format=csv&kind=parts"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("part-master-parts.csv")
+        );
+        assert!(r.text().await.unwrap().contains("A-2,乙"));
+        let r = c
+            .get(s.url("/api/v1/part-master/template?format=xlsx&kind=where_used"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+        let list: Value = c
+            .get(s.url("/api/v1/parts?q=A-"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["total"], 2, "{list}");
+
+        // An agent may read but not import.
+        let agent = s.token("agent", Role::Agent, None).await;
+        let r = c
+            .post(s.url("/api/v1/part-master/import"))
+            .bearer_auth(&agent)
+            .body(good.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        s.stop().await;
+    }
+}
+
+/// A station with its own warehouse; returns the warehouse id.
+async fn station_with_warehouse(s: &Server, code: &str) -> i64 {
+    use aftercare_store::org::{self, NewRegion, NewStation, NewWarehouse};
+    let mut tx = s.app.db.begin_write().await.unwrap();
+    let region = org::insert_region(
+        &mut tx,
+        &NewRegion {
+            parent_id: None,
+            code: format!("R-{code}"),
+            name_zh: "成都市".into(),
+            name_en: "Chengdu".into(),
+            level: aftercare_domain::org::RegionLevel::City,
+            tier: aftercare_domain::org::Tier::Urban,
+        },
+    )
+    .await
+    .unwrap();
+    let station = org::insert_station(
+        &mut tx,
+        &NewStation {
+            code: code.into(),
+            name: format!("{code} 维修站"),
+            region_id: region,
+            address: "x".into(),
+            phone: "028-1".into(),
+            contact: "王".into(),
+            capacity: 10,
+            score: 80,
+            active: true,
+            coverage: vec![region],
+            product_lines: vec![],
+        },
+        aftercare_domain::Instant(0),
+    )
+    .await
+    .unwrap();
+    let wh = org::insert_warehouse(
+        &mut tx,
+        &NewWarehouse {
+            code: format!("WH-{code}"),
+            name: format!("{code} 库"),
+            kind: aftercare_domain::org::WarehouseKind::Station,
+            parent_id: None,
+            region_id: Some(region),
+            station_id: Some(station),
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    wh.0
+}
+
+#[tokio::test]
+async fn station_a_gets_404_on_station_b_stock_pages_and_sees_its_own() {
+    for s in servers().await {
+        let label = s.db.label;
+        let a = station_with_warehouse(&s, "ST-A").await;
+        let b = station_with_warehouse(&s, "ST-B").await;
+        let tok = s.token("sta", Role::Station, Some("ST-A")).await;
+        let c = reqwest::Client::new();
+        let get = |path: String| {
+            let c = c.clone();
+            let tok = tok.clone();
+            let url = s.url(&path);
+            async move { c.get(url).bearer_auth(tok).send().await.unwrap() }
+        };
+        for path in [
+            format!("/warehouses/{b}/stock"),
+            format!("/stock?warehouse={b}"),
+            format!("/stock/movements?warehouse={b}"),
+            format!("/stock/movements/export?format=csv&warehouse={b}"),
+            format!("/stock/in-transit?warehouse={b}"),
+            format!("/stock/slow?warehouse={b}"),
+        ] {
+            assert_eq!(
+                get(path.clone()).await.status(),
+                StatusCode::NOT_FOUND,
+                "{label}: {path}"
+            );
+        }
+        for path in [
+            format!("/warehouses/{a}/stock"),
+            format!("/stock?warehouse={a}"),
+            "/stock".to_string(),
+            format!("/stock/movements?warehouse={a}"),
+            "/stock/in-transit".to_string(),
+            "/stock/slow?months=6".to_string(),
+            "/parts".to_string(),
+        ] {
+            let r = get(path.clone()).await;
+            assert_eq!(r.status(), StatusCode::OK, "{label}: {path}");
+            let html = r.text().await.unwrap();
+            assert!(!html.contains("WH-ST-B"), "{label}: {path} shows B");
+        }
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_warehouse_pages_render_and_the_upload_form_imports() {
+    for s in servers().await {
+        let label = s.db.label;
+        let tok = s.token("keeper", Role::Warehouse, None).await;
+        let c = reqwest::Client::new();
+        let csv = "part_number,name_zh,unit,standard_cost,source,lead_time_days\nUP-1,上传件,个,9.5,buy,2\n";
+        // A bearer client needs no CSRF token; the page flow is the same handler.
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("p.csv"),
+            )
+            .text("kind", "parts");
+        let r = c
+            .post(s.url("/parts/import"))
+            .bearer_auth(&tok)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("data-testid=\"import-ok\""), "{html}");
+        let list: Value = c
+            .get(s.url("/api/v1/parts?q=UP-1"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = list["items"][0]["id"].as_i64().unwrap();
+        let r = c
+            .get(s.url(&format!("/parts/{id}")))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("上传件"));
+        // A broken upload lists its issue and writes nothing.
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"part_number,name_zh\nX,y\n".to_vec())
+                .file_name("bad.csv"),
+        );
+        let html = c
+            .post(s.url("/parts/import"))
+            .bearer_auth(&tok)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("data-testid=\"import-issues\""), "{html}");
+        assert!(html.contains("missing required column"));
+        let r = c
+            .get(s.url("/stock/movements/export?format=xlsx"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+        s.stop().await;
+    }
+}
+
+/// The id in a "created {...}" notice of the operation page.
+fn created_id(html: &str) -> i64 {
+    let rest = html
+        .split("&#34;id&#34;:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no created id in {html}"));
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals() {
+    for s in servers().await {
+        let label = s.db.label;
+        let a = station_with_warehouse(&s, "ST-A").await;
+        let b = station_with_warehouse(&s, "ST-B").await;
+        let keeper = s.token("keeper", Role::Warehouse, None).await;
+        let sta = s.token("sta", Role::Station, Some("ST-A")).await;
+        {
+            let mut tx = s.app.db.begin_write().await.unwrap();
+            aftercare_store::stock::master::insert_supplier(
+                &mut tx,
+                &aftercare_store::stock::master::NewSupplier {
+                    code: "SUP-1".into(),
+                    name: "供应商".into(),
+                    kind: "supplier".into(),
+                },
+                aftercare_domain::Instant(0),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let c = reqwest::Client::new();
+        let csv = "part_number,name_zh,unit,standard_cost,source,lead_time_days\nOP-1,操作件,个,10,buy,2\n";
+        let r = c
+            .post(s.url("/api/v1/part-master/import"))
+            .bearer_auth(&keeper)
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let op = |tok: &str, fields: Vec<(&'static str, String)>| {
+            let c = c.clone();
+            let url = s.url("/stock/ops");
+            let tok = tok.to_string();
+            async move {
+                let r = c
+                    .post(url)
+                    .bearer_auth(tok)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let (st, html) = op(
+            &keeper,
+            vec![
+                ("op", "place_order".into()),
+                ("supplier", "1".into()),
+                ("part", "op-1".into()),
+                ("qty", "5".into()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{label}");
+        let order = created_id(&html);
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "receive".into()),
+                ("order", order.to_string()),
+                ("warehouse", a.to_string()),
+                ("part", "OP-1".into()),
+                ("qty", "5".into()),
+            ],
+        )
+        .await;
+        let lot = created_id(&html);
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "inspect".into()),
+                ("warehouse", a.to_string()),
+                ("lot", lot.to_string()),
+                ("accept", "5".into()),
+            ],
+        )
+        .await;
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        // The station issues from its own warehouse; more than there is is refused with
+        // the available quantity; another station's warehouse is not found.
+        let issue = |wh: i64, qty: &str| {
+            vec![
+                ("op", "issue".into()),
+                ("warehouse", wh.to_string()),
+                ("part", "OP-1".into()),
+                ("qty", qty.to_string()),
+                ("consumer", "ticket".into()),
+                ("consumer_id", "7".into()),
+            ]
+        };
+        let (st, html) = op(&sta, issue(a, "2")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        let (st, html) = op(&sta, issue(a, "9")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("role=\"alert\""), "{label}: {html}");
+        assert!(html.contains('3'), "{label}: {html}");
+        let (st, _) = op(&sta, issue(b, "1")).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{label}");
+
+        // Stocktake with a count upload: a bad file enters nothing, a good one counts.
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "stocktake_open".into()),
+                ("warehouse", a.to_string()),
+            ],
+        )
+        .await;
+        let stocktake = created_id(&html);
+        let upload = |file: &'static str| {
+            let form = reqwest::multipart::Form::new()
+                .text("stocktake", stocktake.to_string())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(file.as_bytes().to_vec()).file_name("c.csv"),
+                );
+            let c = c.clone();
+            let url = s.url("/stock/ops/counts");
+            let tok = keeper.clone();
+            async move {
+                c.post(url)
+                    .bearer_auth(tok)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let html = upload("part_number,condition,counted\nOP-1,good,x\nNOPE,good,1\n").await;
+        assert!(html.contains("line 2, column counted"), "{label}: {html}");
+        assert!(html.contains("unknown part"), "{label}: {html}");
+        let html = upload("part_number,condition,counted\nOP-1,good,2\n").await;
+        assert!(html.contains("1 count(s) entered"), "{label}: {html}");
+        // Approving a stocktake is a manager's decision.
+        let manager = s.token("boss", Role::Manager, None).await;
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "stocktake_approve".into()),
+                ("stocktake", stocktake.to_string()),
+            ],
+        )
+        .await;
+        assert!(html.contains("only a manager"), "{label}: {html}");
+        let (_, html) = op(
+            &manager,
+            vec![
+                ("op", "stocktake_approve".into()),
+                ("stocktake", stocktake.to_string()),
+            ],
+        )
+        .await;
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        let stock: Value = c
+            .get(s.url(&format!("/api/v1/stock?warehouse={a}")))
+            .bearer_auth(&keeper)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stock[0]["qty"], 2, "{label}: {stock}");
+        s.stop().await;
+    }
+}
