@@ -105,6 +105,13 @@ impl App {
             Err(e) => return Err(e),
         }
         let stock = self.load_demo_parts(seed, scale, history).await?;
+        if history {
+            // Planners open the demo to proposals computed from its history, not an empty page.
+            let run = self
+                .plan_run(&Actor::Cli, crate::planning::PlanOptions::default())
+                .await?;
+            tracing::info!(items = run.items, open = run.open, "demo planning run");
+        }
         tracing::info!(
             parts = stock.parts,
             commands = stock.commands,

@@ -34,6 +34,8 @@ use std::collections::{BTreeMap, HashMap};
 const HISTORY_STREAM: u64 = 7;
 const DAY: i64 = 24 * 3600 * 1000;
 const MONTHS: i64 = 24;
+/// Parts with a stock history in the demo (the busiest ones).
+const HISTORY_PARTS: usize = 150;
 
 /// What the demo stock load wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -301,8 +303,23 @@ impl App {
             stations: Vec<(usize, f64)>,
         }
         let max_sites = (stations.len() / 8).clamp(2, 12);
+        // History for the busiest parts only: the ledger writes every movement, and the
+        // whole 3,000-part catalogue's 24 months would keep `aftercare demo` starting for
+        // minutes. The rest of the catalogue has master data and no stock.
+        let mut by_demand: Vec<usize> = (0..master.parts.len()).collect();
+        by_demand.sort_by(|&a, &b| {
+            master.parts[b]
+                .monthly_demand
+                .total_cmp(&master.parts[a].monthly_demand)
+                .then(a.cmp(&b))
+        });
+        let busy: std::collections::HashSet<usize> =
+            by_demand.into_iter().take(HISTORY_PARTS).collect();
         let mut plans = Vec::new();
         for (i, p) in master.parts.iter().enumerate() {
+            if !busy.contains(&i) {
+                continue;
+            }
             let k = rng.random_range(1..=max_sites);
             let mut sites: Vec<(usize, f64)> = Vec::with_capacity(k);
             for _ in 0..k {
