@@ -226,6 +226,8 @@ struct Inputs {
     positions: HashMap<(WarehouseId, PartId), Position>,
     on_order: HashMap<PartId, i64>,
     manual: HashMap<(WarehouseId, PartId), (i64, Option<i64>)>,
+    /// The warehouse open purchase orders count at: the first one without a parent.
+    first_root: Option<WarehouseId>,
 }
 
 /// One pair's result, ready to store.
@@ -322,7 +324,13 @@ impl App {
             .into_iter()
             .map(|(w, p, min, max)| ((w, p), (min, max)))
             .collect();
+        let first_root = warehouses
+            .values()
+            .filter(|w| w.parent.is_none())
+            .map(|w| w.id)
+            .min();
         Ok(Inputs {
+            first_root,
             parts,
             warehouses,
             history,
@@ -537,11 +545,8 @@ impl App {
         warehouse: WarehouseId,
         part: PartId,
     ) -> AppResult<Option<ProposalRow>> {
-        let levels = store::manual_levels(&self.db)
-            .await?
-            .into_iter()
-            .find(|(w, p, _, _)| *w == warehouse && *p == part)
-            .map(|(_, _, min, max)| (min, max));
+        // Runs after every issue: point queries only, never the whole master.
+        let levels = store::manual_level(&self.db, warehouse, part).await?;
         let (min, max) = match levels {
             Some((min, max)) => (min, max.unwrap_or(min)),
             None => match store::item(&self.db, warehouse, part).await? {
@@ -553,16 +558,10 @@ impl App {
         if min <= 0 || available >= min {
             return Ok(None);
         }
-        let w = store::plan_warehouses(&self.db)
-            .await?
-            .into_iter()
-            .find(|w| w.id == warehouse);
-        let Some(w) = w else { return Ok(None) };
-        let supplier = store::plan_parts(&self.db)
-            .await?
-            .into_iter()
-            .find(|p| p.id == part)
-            .and_then(|p| p.supplier);
+        let Some(w) = store::plan_warehouse(&self.db, warehouse).await? else {
+            return Ok(None);
+        };
+        let supplier = store::first_supplier(&self.db, part).await?;
         let qty = (max.max(min) - available).max(1);
         let now = self.now();
         let draft = ProposalDraft {
@@ -679,20 +678,8 @@ fn compute(inputs: &Inputs, opts: &PlanOptions, now: Instant) -> Vec<Planned> {
     pairs.extend(inputs.history.keys().copied());
     pairs.extend(inputs.positions.keys().copied());
     pairs.extend(inputs.manual.keys().copied());
-    let roots: Vec<WarehouseId> = {
-        let mut r: Vec<WarehouseId> = inputs
-            .warehouses
-            .values()
-            .filter(|w| w.parent.is_none())
-            .map(|w| w.id)
-            .collect();
-        r.sort();
-        r
-    };
-    for (&part, _) in inputs.on_order.iter() {
-        if let Some(&root) = roots.first() {
-            pairs.insert((root, part));
-        }
+    if let Some(root) = inputs.first_root {
+        pairs.extend(inputs.on_order.keys().map(|&part| (root, part)));
     }
     let periods = inputs
         .history
@@ -727,13 +714,7 @@ fn plan_pair(
         .copied()
         .unwrap_or_default();
     let is_root = w.parent.is_none();
-    let first_root = inputs
-        .warehouses
-        .values()
-        .filter(|w| w.parent.is_none())
-        .map(|w| w.id)
-        .min();
-    let on_order = if first_root == Some(w.id) {
+    let on_order = if inputs.first_root == Some(w.id) {
         inputs.on_order.get(&part.id).copied().unwrap_or(0)
     } else {
         0

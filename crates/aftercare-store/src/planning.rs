@@ -840,3 +840,50 @@ pub async fn link_supplier(
     })?;
     Ok(())
 }
+
+/// Manual min/max of one warehouse × part, if the part master sets them.
+pub async fn manual_level(
+    db: &Db,
+    warehouse: WarehouseId,
+    part: PartId,
+) -> StoreResult<Option<(i64, Option<i64>)>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT min_qty, max_qty FROM part_stock_levels WHERE warehouse_id = $1 AND part_id = $2",
+        )
+        .bind(warehouse.0)
+        .bind(part.0)
+        .fetch_optional(p)
+        .await
+    })?)
+}
+
+/// One active after-sales warehouse as planning sees it.
+pub async fn plan_warehouse(db: &Db, id: WarehouseId) -> StoreResult<Option<PlanWarehouse>> {
+    let row: Option<(i64, String, Option<i64>)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT id, code, parent_id FROM warehouses WHERE id = $1 AND active AND after_sales",
+        )
+        .bind(id.0)
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(row.map(|(id, code, parent)| PlanWarehouse {
+        id: WarehouseId(id),
+        code,
+        parent: parent.map(WarehouseId),
+    }))
+}
+
+/// The first supplier on record of a part.
+pub async fn first_supplier(db: &Db, part: PartId) -> StoreResult<Option<SupplierId>> {
+    let id: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT MIN(supplier_id) FROM part_vendors WHERE part_id = $1 AND role = 'supplier'",
+        )
+        .bind(part.0)
+        .fetch_one(p)
+        .await
+    })?;
+    Ok(id.map(SupplierId))
+}
