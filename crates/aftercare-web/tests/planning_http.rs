@@ -3,75 +3,18 @@
 //! pages, the part plan page with its chart, and who may see it.
 
 mod common {
+    pub mod server;
     pub mod stock_fixture;
 }
 
-use aftercare_app::{App, AppConfig};
 use aftercare_domain::part::StockLevels;
 use aftercare_domain::stock::Qty;
 use aftercare_store::stock::master;
-use aftercare_store::testing::{TestDb, each_backend};
+use aftercare_store::testing::each_backend;
+use common::server::{login, start};
 use common::stock_fixture::{seed, stock_in};
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-
-struct Server {
-    base: String,
-    app: App,
-    _db: TestDb,
-}
-
-async fn start(db: TestDb) -> Server {
-    let app = App::new(db.db.clone(), AppConfig::default());
-    let state = aftercare_web::AppState::new(
-        app.clone(),
-        Default::default(),
-        aftercare_web::install_metrics(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    Server { base, app, _db: db }
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn login(s: &Server, login: &str) -> (reqwest::Client, String) {
-    let c = browser();
-    let r = c
-        .post(format!("{}/login", s.base))
-        .form(&[("login", login), ("password", "password123"), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {login}");
-    let home = c
-        .get(format!("{}/", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = home
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_string();
-    (c, csrf)
-}
 
 #[tokio::test]
 async fn planners_run_review_approve_and_reject_by_api_and_pages() {

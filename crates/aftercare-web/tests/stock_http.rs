@@ -3,37 +3,15 @@
 //! retries, tenant scope, and the read endpoints.
 
 mod common {
+    pub mod server;
     pub mod stock_fixture;
 }
 
-use aftercare_app::{App, AppConfig};
 use aftercare_store::testing::{TestDb, each_backend};
+use common::server::{Server, start};
 use common::stock_fixture::{Fixture, seed, stock_in};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Server {
-    base: String,
-    app: App,
-    _db: TestDb,
-}
-
-async fn start(db: TestDb) -> Server {
-    let app = App::new(db.db.clone(), AppConfig::default());
-    let state = aftercare_web::AppState::new(
-        app.clone(),
-        Default::default(),
-        aftercare_web::install_metrics(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    Server { base, app, _db: db }
-}
 
 async fn post(
     c: &reqwest::Client,

@@ -1,0 +1,71 @@
+//! The real server on a random port for HTTP tests, and a logged-in browser-like client.
+
+#![allow(dead_code)]
+
+use aftercare_app::{App, AppConfig};
+use aftercare_store::testing::TestDb;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+/// A running server and the app behind it.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The application the server runs.
+    pub app: App,
+    _db: TestDb,
+}
+
+/// Start the server on `db` (it runs until the test ends).
+pub async fn start(db: TestDb) -> Server {
+    let app = App::new(db.db.clone(), AppConfig::default());
+    let state = aftercare_web::AppState::new(
+        app.clone(),
+        Default::default(),
+        aftercare_web::install_metrics(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(aftercare_web::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    Server { base, app, _db: db }
+}
+
+/// A client that keeps cookies and does not follow redirects, like a browser under test.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Log `login` in (password `password123`); returns the client and its CSRF token.
+pub async fn login(s: &Server, login: &str) -> (reqwest::Client, String) {
+    let c = browser();
+    let r = c
+        .post(format!("{}/login", s.base))
+        .form(&[("login", login), ("password", "password123"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {login}");
+    let home = c
+        .get(format!("{}/", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = home
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    (c, csrf)
+}
