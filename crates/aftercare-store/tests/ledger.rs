@@ -484,3 +484,137 @@ async fn run_sequence(db: &Db, seed: u64, label: &str) {
     );
     assert!(book.check().is_empty());
 }
+
+/// Hundreds of commands sent at once are applied in large groups (one transaction each);
+/// the results and the balances are those of the reference book applying them one by one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_groups_persist_like_single_commands() {
+    for t in each_backend().await.unwrap() {
+        let db = &t.db;
+        let mut book = Book::new(policy());
+        let world = seed_world(db, &mut book).await;
+        let ledger = Ledger::start(db.clone(), policy()).await.unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(42);
+        let mut made = Made::default();
+        for round in 0..3i64 {
+            let now = T0 + round * 1_000_000;
+            let mut commands = Vec::new();
+            let mut expected = Vec::new();
+            for _ in 0..300 {
+                let command = random_command(&mut rng, &world, &made, now);
+                let e = book.execute(None, command.clone(), Instant(now));
+                if let Ok(o) = &e {
+                    note(&mut made, o.created);
+                }
+                expected.push(e);
+                commands.push(command);
+            }
+            let got: Vec<_> = ledger
+                .execute_all(
+                    commands
+                        .into_iter()
+                        .map(|c| request(c, now, None))
+                        .collect(),
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.unwrap().map(|e| e.outcome))
+                .collect();
+            assert_eq!(got, expected, "{} round {round}", t.label);
+            assert_same_balances(db, &book, t.label).await;
+        }
+        let groups = ledger
+            .stats()
+            .groups
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            groups < 900,
+            "{}: {groups} groups for 900 commands",
+            t.label
+        );
+        assert_eq!(verify_ledger(db).await.unwrap(), Vec::<String>::new());
+    }
+}
+
+/// A balance changed behind the writer's back is detected when the writer next decreases
+/// it: the group is not applied on a stale view, the book is reloaded from the tables, and
+/// the command is judged against what the tables hold (no negative balance).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_balance_missing_behind_the_writers_back_is_not_overwritten() {
+    for t in each_backend().await.unwrap() {
+        let db = &t.db;
+        let mut book = Book::new(policy());
+        let world = seed_world(db, &mut book).await;
+        let ledger = Ledger::start(db.clone(), policy()).await.unwrap();
+        let (w, part) = (world.warehouses[0], world.parts[0]);
+        let run = |c: Command| ledger.execute(request(c, T0, None));
+        let order = run(Command::PlacePurchaseOrder {
+            supplier: world.suppliers[0],
+            lines: vec![(part, Qty::new(5).unwrap())],
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let Some(Created::PurchaseOrder(order)) = order.outcome.created else {
+            panic!("no order: {order:?}");
+        };
+        let lot = run(Command::Receive {
+            order,
+            warehouse: w,
+            part,
+            qty: Qty::new(5).unwrap(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let Some(Created::Lot(lot)) = lot.outcome.created else {
+            panic!("no lot: {lot:?}");
+        };
+        run(Command::Inspect {
+            warehouse: w,
+            lot,
+            accept: Qty::new(5).unwrap(),
+            reject: Qty::new(0).unwrap(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        // Someone deletes the good stock row directly in the database.
+        let good = location_key(&aftercare_domain::stock::Location::Stock {
+            warehouse: w,
+            condition: StockCondition::Good,
+        });
+        on_db!(db, |p| sqlx::query(
+            "DELETE FROM stock_balances WHERE location = $1 AND part_id = $2"
+        )
+        .bind(&good)
+        .bind(part.get())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+        .unwrap();
+        let issued = run(Command::Issue {
+            warehouse: w,
+            part,
+            qty: Qty::new(1).unwrap(),
+            consumer: Consumer::Ticket(TicketId(1)),
+            reservation: None,
+            approved_by: None,
+        })
+        .await
+        .unwrap();
+        assert!(
+            issued.is_err(),
+            "{}: issued from a balance the tables no longer hold: {issued:?}",
+            t.label
+        );
+        let negative: i64 = on_db!(db, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM stock_balances WHERE qty < 0 AND NOT negative_ok"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
+        assert_eq!(negative, 0, "{}", t.label);
+    }
+}

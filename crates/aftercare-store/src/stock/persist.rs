@@ -7,7 +7,7 @@
 
 use super::keys::location_key;
 use super::load::encode;
-use super::values::{Val, insert_rows, update_rows};
+use super::values::{Batch, Val};
 use crate::{StoreError, StoreResult, Tx};
 use aftercare_domain::stock::{
     Book, Consumer, Document, Location, Movement, StocktakeScope, Touched,
@@ -67,14 +67,18 @@ fn balance_row(loc: &Location, key: String, part: PartId, delta: i64) -> Vec<Val
     ]
 }
 
-/// Persist everything `book` did since the last group.
+/// Persist everything `book` did since the last group and bump the ledger row (its next
+/// movement id becomes `last_id`), in as few round trips as the engine allows; returns
+/// the ledger's new version.
 pub(super) async fn persist(
     tx: &mut Tx,
     book: &Book,
     movements: &[(MovementId, Movement)],
     touched: &BTreeSet<Touched>,
     rec: &GroupRecord,
-) -> StoreResult<()> {
+    last_id: i64,
+) -> StoreResult<i64> {
+    let mut batch = Batch::default();
     let mut mv_rows = Vec::with_capacity(movements.len());
     let mut take_rows = Vec::new();
     let mut lot_rows = Vec::new();
@@ -142,27 +146,21 @@ pub(super) async fn persist(
         }
     }
     // Lots first: movements' lot rows reference them.
-    insert_rows(
-        tx,
+    batch.insert(
         "INSERT INTO stock_lots (id, part_id, origin, received_at, usable_as)",
         "",
         &lot_rows,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO stock_movements (id, kind, part_id, from_location, to_location, from_warehouse_id, to_warehouse_id, qty, at, document_kind, document_id, issued_at, actor_id)",
         "",
         &mv_rows,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO stock_movement_lots (movement_id, lot_id, qty)",
         "",
         &take_rows,
-    )
-    .await?;
+    );
     // A decrease of a balance that may not go negative is an UPDATE of an existing row
     // (a proposed negative row would trip the CHECK before the upsert could merge it, and a
     // missing row means the book and the tables disagree); everything else is an upsert.
@@ -178,26 +176,19 @@ pub(super) async fn persist(
             bal_up.push(balance_row(&loc, key, part, d));
         }
     }
-    insert_rows(
-        tx,
+    batch.insert(
         "INSERT INTO stock_balances (location, part_id, kind, warehouse_id, condition, reference, qty, negative_ok)",
         "ON CONFLICT (location, part_id) DO UPDATE SET qty = stock_balances.qty + excluded.qty",
         &bal_up,
-    )
-    .await?;
-    let n = update_rows(
-        tx,
+    );
+    batch.update(
+        "balance_down",
         "stock_balances",
         "qty = stock_balances.qty + d.column3",
         "stock_balances.location = d.column1 AND stock_balances.part_id = d.column2",
         &bal_down,
-    )
-    .await?;
-    if n != bal_down.len() as u64 {
-        return Err(StoreError::Conflict(
-            "stock balance to decrease is missing: the ledger writer's view is stale".into(),
-        ));
-    }
+    );
+    let bal_down_rows = bal_down.len() as i64;
     let mut lot_up = Vec::new();
     let mut lot_down = Vec::new();
     for ((key, part, lot), (loc, d)) in lot_deltas {
@@ -222,28 +213,21 @@ pub(super) async fn persist(
             ]);
         }
     }
-    insert_rows(
-        tx,
+    batch.insert(
         "INSERT INTO stock_lot_balances (location, part_id, lot_id, qty, negative_ok)",
         "ON CONFLICT (location, part_id, lot_id) DO UPDATE SET qty = stock_lot_balances.qty + excluded.qty",
         &lot_up,
-    )
-    .await?;
-    let n = update_rows(
-        tx,
+    );
+    batch.update(
+        "lot_down",
         "stock_lot_balances",
         "qty = stock_lot_balances.qty + d.column4",
         "stock_lot_balances.location = d.column1 AND stock_lot_balances.part_id = d.column2 AND stock_lot_balances.lot_id = d.column3",
         &lot_down,
-    )
-    .await?;
-    if n != lot_down.len() as u64 {
-        return Err(StoreError::Conflict(
-            "lot balance to decrease is missing: the ledger writer's view is stale".into(),
-        ));
-    }
+    );
+    let lot_down_rows = lot_down.len() as i64;
 
-    persist_documents(tx, book, touched, &mut avail, rec.now).await?;
+    persist_documents(&mut batch, book, touched, &mut avail, rec.now);
 
     let avail_rows: Vec<Vec<Val>> = avail
         .into_iter()
@@ -256,13 +240,11 @@ pub(super) async fn persist(
             ]
         })
         .collect();
-    insert_rows(
-        tx,
+    batch.insert(
         "INSERT INTO stock_availability (warehouse_id, part_id, issuable, reserved)",
         "ON CONFLICT (warehouse_id, part_id) DO UPDATE SET issuable = excluded.issuable, reserved = excluded.reserved",
         &avail_rows,
-    )
-    .await?;
+    );
 
     let key_rows: Vec<Vec<Val>> = rec
         .keys
@@ -277,13 +259,11 @@ pub(super) async fn persist(
             ]
         })
         .collect();
-    insert_rows(
-        tx,
+    batch.insert(
         "INSERT INTO stock_idempotency (key, actor_id, command_json, outcome_json, created_at)",
         "",
         &key_rows,
-    )
-    .await?;
+    );
     let audit_rows: Vec<Vec<Val>> = rec
         .audits
         .iter()
@@ -300,23 +280,43 @@ pub(super) async fn persist(
             ]
         })
         .collect();
-    insert_rows(
-        tx,
+    batch.insert(
         "INSERT INTO audit_log (at, actor_id, actor_login, action, object_type, object_id, after_json, request_id)",
         "",
         &audit_rows,
-    )
-    .await?;
-    Ok(())
+    );
+    batch.returning(
+        "version",
+        "version",
+        &[
+            "UPDATE stock_ledger SET version = version + 1, next_id = ",
+            ", updated_at = ",
+            " WHERE id = 1",
+        ],
+        vec![last_id.into(), rec.now.into()],
+    );
+    let reported = batch.run(tx).await?;
+    // A decrease whose row is missing means the book and the tables disagree.
+    if reported.get("balance_down") != bal_down_rows {
+        return Err(StoreError::Conflict(
+            "stock balance to decrease is missing: the ledger writer's view is stale".into(),
+        ));
+    }
+    if reported.get("lot_down") != lot_down_rows {
+        return Err(StoreError::Conflict(
+            "lot balance to decrease is missing: the ledger writer's view is stale".into(),
+        ));
+    }
+    Ok(reported.get("version"))
 }
 
-async fn persist_documents(
-    tx: &mut Tx,
+fn persist_documents(
+    batch: &mut Batch,
     book: &Book,
     touched: &BTreeSet<Touched>,
     avail: &mut BTreeSet<(WarehouseId, PartId)>,
     now: i64,
-) -> StoreResult<()> {
+) {
     let mut res = Vec::new();
     let mut transfers = Vec::new();
     let mut t_lines = Vec::new();
@@ -449,75 +449,54 @@ async fn persist_documents(
             }
         }
     }
-    insert_rows(
-        tx,
+    batch.insert(
         "INSERT INTO stock_reservations (id, warehouse_id, part_id, consumer_kind, consumer_id, qty, created_at, expires_at, status)",
         "ON CONFLICT (id) DO UPDATE SET qty = excluded.qty, status = excluded.status",
         &res,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO transfers (id, from_warehouse_id, to_warehouse_id, shipped_at, eta, status)",
         "ON CONFLICT (id) DO UPDATE SET status = excluded.status",
         &transfers,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO transfer_lines (transfer_id, part_id, condition, shipped, received, missing, found, written_off)",
         "ON CONFLICT (transfer_id, part_id, condition) DO UPDATE SET received = excluded.received, missing = excluded.missing, found = excluded.found, written_off = excluded.written_off",
         &t_lines,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO repair_orders (id, vendor_id, warehouse_id, part_id, sent, received, rejected, unrepairable, sent_at, due_at)",
         "ON CONFLICT (id) DO UPDATE SET received = excluded.received, rejected = excluded.rejected, unrepairable = excluded.unrepairable",
         &repairs,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO purchase_orders (id, supplier_id, created_at)",
         "ON CONFLICT (id) DO NOTHING",
         &orders,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO purchase_order_lines (purchase_order_id, part_id, ordered, received)",
         "ON CONFLICT (purchase_order_id, part_id) DO UPDATE SET received = excluded.received",
         &o_lines,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO scrap_requests (id, warehouse_id, part_id, condition, qty, reason, requested_at, status, decided_at)",
         "ON CONFLICT (id) DO UPDATE SET status = excluded.status, decided_at = excluded.decided_at",
         &scraps,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO stocktakes (id, warehouse_id, scope, opened_at, status)",
         "ON CONFLICT (id) DO UPDATE SET status = excluded.status",
         &takes,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO stocktake_parts (stocktake_id, part_id)",
         "ON CONFLICT (stocktake_id, part_id) DO NOTHING",
         &take_parts,
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    batch.insert(
         "INSERT INTO stocktake_lines (stocktake_id, part_id, condition, book_qty, unit_cost, counted)",
         "ON CONFLICT (stocktake_id, part_id, condition) DO UPDATE SET counted = excluded.counted",
         &take_lines,
-    )
-    .await?;
-    Ok(())
+    );
 }

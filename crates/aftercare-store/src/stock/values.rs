@@ -1,7 +1,9 @@
 //! Multi-row statements built at run time: values to bind, chunked below both engines'
-//! parameter limits, run on either engine.
+//! parameter limits, batched into as few round trips as each engine allows.
 
 use crate::{StoreResult, Tx, on_tx};
+use sqlx::Row;
+use std::collections::HashMap;
 
 /// One bound value.
 #[derive(Debug, Clone)]
@@ -56,96 +58,326 @@ impl From<bool> for Val {
 /// Parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
 const MAX_PARAMS: usize = 30_000;
 
-/// `(VALUES ($1, $2), ($3, $4)) AS d` text for `n` rows of `width` values; the columns are
-/// `d.column1`, `d.column2`, ... on both engines.
-fn values_clause(sql: &mut String, n: usize, width: usize) {
-    let mut k = 0;
-    for i in 0..n {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for j in 0..width {
-            if j > 0 {
-                sql.push(',');
+/// A piece of statement text: literal SQL or the next bound parameter.
+#[derive(Debug, Clone)]
+enum Piece {
+    Sql(String),
+    /// `n` parameters in rows of `width`: `($a, $b), ($c, $d)`.
+    Rows {
+        n: usize,
+        width: usize,
+    },
+}
+
+/// One statement of a batch, numbered only when rendered (so statements can be joined).
+#[derive(Debug, Clone)]
+struct Stmt {
+    pieces: Vec<Piece>,
+    vals: Vec<Val>,
+    /// What the statement reports: rows changed under a tag, or a returned value.
+    report: Report,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Report {
+    Nothing,
+    /// Rows changed, summed under this tag.
+    Changes(&'static str),
+    /// The statement returns one BIGINT expression (`RETURNING expr` is added here); its
+    /// value under this tag.
+    Returning(&'static str, &'static str),
+}
+
+impl Stmt {
+    /// The text with parameters numbered from `first + 1`.
+    fn render(&self, first: usize) -> String {
+        let mut sql = String::new();
+        let mut k = first;
+        for p in &self.pieces {
+            match p {
+                Piece::Sql(s) => sql.push_str(s),
+                Piece::Rows { n, width } => {
+                    for i in 0..*n {
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push('(');
+                        for j in 0..*width {
+                            if j > 0 {
+                                sql.push(',');
+                            }
+                            k += 1;
+                            sql.push('$');
+                            sql.push_str(&k.to_string());
+                        }
+                        sql.push(')');
+                    }
+                }
             }
-            k += 1;
-            sql.push('$');
-            sql.push_str(&k.to_string());
         }
-        sql.push(')');
+        sql
     }
 }
 
-/// Run `UPDATE table SET set FROM (VALUES ...) AS d WHERE cond` for all `rows`; returns
-/// the rows updated (so a caller can insist every row existed).
-pub(super) async fn update_rows(
-    tx: &mut Tx,
-    table: &str,
-    set: &str,
-    cond: &str,
-    rows: &[Vec<Val>],
-) -> StoreResult<u64> {
-    let Some(width) = rows.first().map(Vec::len) else {
-        return Ok(0);
-    };
-    let per = (MAX_PARAMS / width).max(1);
-    let mut total = 0;
-    for chunk in rows.chunks(per) {
-        let mut sql = format!("UPDATE {table} SET {set} FROM (VALUES ");
-        values_clause(&mut sql, chunk.len(), width);
-        sql.push_str(") AS d WHERE ");
-        sql.push_str(cond);
-        let n = on_tx!(tx, |conn| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-            for row in chunk {
-                for v in row {
-                    q = match v {
-                        Val::Int(x) => q.bind(*x),
-                        Val::Text(x) => q.bind(x.clone()),
-                        Val::Bool(x) => q.bind(*x),
-                    };
-                }
-            }
-            q.execute(conn).await?.rows_affected()
-        });
-        total += n;
+/// What a batch reported: per tag, rows changed or the returned value.
+#[derive(Debug, Default)]
+pub(super) struct Reported(HashMap<String, i64>);
+
+impl Reported {
+    /// The value under `tag` (0 when the batch had no such statement).
+    pub(super) fn get(&self, tag: &str) -> i64 {
+        self.0.get(tag).copied().unwrap_or(0)
     }
-    Ok(total)
 }
 
-/// Run `head VALUES (...), (...) tail` for all `rows` (each row the same width), in as few
-/// statements as the parameter limits allow.
-pub(super) async fn insert_rows(
-    tx: &mut Tx,
-    head: &str,
-    tail: &str,
-    rows: &[Vec<Val>],
-) -> StoreResult<()> {
-    let Some(width) = rows.first().map(Vec::len) else {
-        return Ok(());
-    };
-    let per = (MAX_PARAMS / width).max(1);
-    for chunk in rows.chunks(per) {
-        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * width * 5);
-        sql.push_str(head);
-        sql.push_str(" VALUES ");
-        values_clause(&mut sql, chunk.len(), width);
-        sql.push(' ');
-        sql.push_str(tail);
-        on_tx!(tx, |conn| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-            for row in chunk {
-                for v in row {
-                    q = match v {
-                        Val::Int(x) => q.bind(*x),
-                        Val::Text(x) => q.bind(x.clone()),
-                        Val::Bool(x) => q.bind(*x),
-                    };
-                }
+/// Statements to run in one transaction with as few round trips as the engine allows:
+/// on SQLite one multi-statement call (the connection's worker thread runs them all in
+/// one hand-off), on PostgreSQL one statement of data-modifying CTEs. Past the parameter
+/// limits it falls back to one call per statement.
+#[derive(Debug, Default)]
+pub(super) struct Batch {
+    stmts: Vec<Stmt>,
+}
+
+impl Batch {
+    /// Add `head VALUES (...), (...) tail` for all `rows` (each row the same width),
+    /// chunked below the parameter limits.
+    pub(super) fn insert(&mut self, head: &str, tail: &str, rows: &[Vec<Val>]) {
+        let Some(width) = rows.first().map(Vec::len) else {
+            return;
+        };
+        let per = (MAX_PARAMS / width).max(1);
+        for chunk in rows.chunks(per) {
+            self.stmts.push(Stmt {
+                pieces: vec![
+                    Piece::Sql(format!("{head} VALUES ")),
+                    Piece::Rows {
+                        n: chunk.len(),
+                        width,
+                    },
+                    Piece::Sql(format!(" {tail}")),
+                ],
+                vals: chunk.iter().flatten().cloned().collect(),
+                report: Report::Nothing,
+            });
+        }
+    }
+
+    /// Add `UPDATE table SET set FROM (VALUES ...) AS d WHERE cond` for all `rows`; the
+    /// rows it changes are reported under `tag` (so a caller can insist every row
+    /// existed). The columns are `d.column1`, `d.column2`, ... on both engines.
+    pub(super) fn update(
+        &mut self,
+        tag: &'static str,
+        table: &str,
+        set: &str,
+        cond: &str,
+        rows: &[Vec<Val>],
+    ) {
+        let Some(width) = rows.first().map(Vec::len) else {
+            return;
+        };
+        let per = (MAX_PARAMS / width).max(1);
+        for chunk in rows.chunks(per) {
+            self.stmts.push(Stmt {
+                pieces: vec![
+                    Piece::Sql(format!("UPDATE {table} SET {set} FROM (VALUES ")),
+                    Piece::Rows {
+                        n: chunk.len(),
+                        width,
+                    },
+                    Piece::Sql(format!(") AS d WHERE {cond}")),
+                ],
+                vals: chunk.iter().flatten().cloned().collect(),
+                report: Report::Changes(tag),
+            });
+        }
+    }
+
+    /// Add a statement made of `sql_parts` with one parameter between each two parts (in
+    /// order of `vals`), returning the BIGINT `expr` of its one row under `tag`.
+    pub(super) fn returning(
+        &mut self,
+        tag: &'static str,
+        expr: &'static str,
+        sql_parts: &[&str],
+        vals: Vec<Val>,
+    ) {
+        debug_assert_eq!(sql_parts.len(), vals.len() + 1);
+        let mut pieces = Vec::new();
+        for (i, part) in sql_parts.iter().enumerate() {
+            pieces.push(Piece::Sql((*part).to_string()));
+            if i < vals.len() {
+                pieces.push(Piece::Rows { n: 1, width: 1 });
             }
-            q.execute(conn).await?;
+        }
+        // `Rows { n: 1, width: 1 }` renders as `($k)`: a parenthesised parameter.
+        self.stmts.push(Stmt {
+            pieces,
+            vals,
+            report: Report::Returning(tag, expr),
         });
     }
-    Ok(())
+
+    fn params(&self) -> usize {
+        self.stmts.iter().map(|s| s.vals.len()).sum()
+    }
+
+    /// Run every statement inside `tx`.
+    pub(super) async fn run(self, tx: &mut Tx) -> StoreResult<Reported> {
+        if self.stmts.is_empty() {
+            return Ok(Reported::default());
+        }
+        if self.stmts.len() == 1 || self.params() > MAX_PARAMS {
+            return self.run_each(tx).await;
+        }
+        match tx {
+            Tx::Sqlite(t) => {
+                let (sql, vals) = self.sqlite_script();
+                let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), &vals)
+                    .fetch_all(&mut **t)
+                    .await?;
+                collect(rows.iter().map(|r| (r.try_get(0), r.try_get(1))))
+            }
+            Tx::Postgres(t) => {
+                let (sql, vals) = self.postgres_statement();
+                let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), &vals)
+                    .fetch_all(&mut **t)
+                    .await?;
+                collect(rows.iter().map(|r| (r.try_get(0), r.try_get(1))))
+            }
+        }
+    }
+
+    /// One statement after the other (past the parameter limits of a single call).
+    async fn run_each(self, tx: &mut Tx) -> StoreResult<Reported> {
+        let mut out = Reported::default();
+        for s in self.stmts {
+            let sql = s.render(0);
+            let q = sqlx::AssertSqlSafe(sql.as_str());
+            match s.report {
+                Report::Nothing => {
+                    on_tx!(tx, |c| {
+                        bind_all(sqlx::query(q), &s.vals).execute(c).await?;
+                    });
+                }
+                Report::Changes(tag) => {
+                    let n = on_tx!(tx, |c| bind_all(sqlx::query(q), &s.vals)
+                        .execute(c)
+                        .await?
+                        .rows_affected());
+                    *out.0.entry(tag.to_string()).or_default() +=
+                        i64::try_from(n).unwrap_or(i64::MAX);
+                }
+                Report::Returning(tag, expr) => {
+                    let sql = format!("{sql} RETURNING {expr}");
+                    let q = sqlx::AssertSqlSafe(sql.as_str());
+                    let v: i64 = on_tx!(tx, |c| {
+                        let mut q = sqlx::query_scalar(q);
+                        for v in &s.vals {
+                            q = match v {
+                                Val::Int(x) => q.bind(*x),
+                                Val::Text(x) => q.bind(x.clone()),
+                                Val::Bool(x) => q.bind(*x),
+                            };
+                        }
+                        q.fetch_one(c).await?
+                    });
+                    out.0.insert(tag.to_string(), v);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `stmt; stmt; SELECT 'tag', changes(); ...`: SQLite numbers `$n` across the whole
+    /// script, and `changes()` reports the statement just before it.
+    fn sqlite_script(self) -> (String, Vec<Val>) {
+        let mut sql = String::new();
+        let mut vals = Vec::with_capacity(self.params());
+        for s in self.stmts {
+            sql.push_str(&s.render(vals.len()));
+            match s.report {
+                Report::Nothing => {}
+                Report::Changes(tag) => {
+                    sql.push_str(&format!(";\nSELECT '{tag}', changes()"));
+                }
+                Report::Returning(tag, expr) => {
+                    sql.push_str(&format!(" RETURNING '{tag}', {expr}"));
+                }
+            }
+            sql.push_str(";\n");
+            vals.extend(s.vals);
+        }
+        (sql, vals)
+    }
+
+    /// `WITH s0 AS (stmt), s1 AS (stmt RETURNING 1), ... SELECT tag, n ...`: one statement,
+    /// one round trip; every part sees the same snapshot, so the parts must touch
+    /// different rows (the ledger's do: deltas are summed per row before they get here).
+    fn postgres_statement(self) -> (String, Vec<Val>) {
+        let mut sql = String::from("WITH ");
+        let mut vals = Vec::with_capacity(self.params());
+        let mut selects = Vec::new();
+        for (i, s) in self.stmts.into_iter().enumerate() {
+            if i > 0 {
+                sql.push_str(",\n");
+            }
+            let body = s.render(vals.len());
+            match s.report {
+                Report::Nothing => sql.push_str(&format!("s{i} AS ({body})")),
+                Report::Changes(tag) => {
+                    sql.push_str(&format!("s{i} AS ({body} RETURNING 1)"));
+                    selects.push(format!(
+                        "SELECT '{tag}'::text, (SELECT count(*) FROM s{i})::bigint"
+                    ));
+                }
+                Report::Returning(tag, expr) => {
+                    sql.push_str(&format!("s{i} AS ({body} RETURNING {expr} AS v)"));
+                    selects.push(format!(
+                        "SELECT '{tag}'::text, (SELECT v FROM s{i})::bigint"
+                    ));
+                }
+            }
+            vals.extend(s.vals);
+        }
+        if selects.is_empty() {
+            selects.push("SELECT 'none'::text, 0::bigint".into());
+        }
+        sql.push('\n');
+        sql.push_str(&selects.join(" UNION ALL "));
+        (sql, vals)
+    }
+}
+
+fn bind_all<'q, DB: sqlx::Database>(
+    mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    vals: &'q [Val],
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for v in vals {
+        q = match v {
+            Val::Int(x) => q.bind(*x),
+            Val::Text(x) => q.bind(x.clone()),
+            Val::Bool(x) => q.bind(*x),
+        };
+    }
+    q
+}
+
+fn collect(
+    rows: impl Iterator<Item = (Result<String, sqlx::Error>, Result<i64, sqlx::Error>)>,
+) -> StoreResult<Reported> {
+    let mut out = Reported::default();
+    for (tag, n) in rows {
+        let (tag, n) = (tag?, n?);
+        if tag != "none" {
+            *out.0.entry(tag).or_default() += n;
+        }
+    }
+    Ok(out)
 }

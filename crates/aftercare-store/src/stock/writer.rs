@@ -146,6 +146,11 @@ impl State {
     /// tables hold (reload if another writer wrote, or the master data changed).
     async fn ensure_loaded(&mut self, tx: &mut Tx, now: Instant) -> StoreResult<()> {
         let current = ledger_row(tx, now).await?;
+        self.load_for(tx, current).await
+    }
+
+    /// Make sure the book is what the tables hold, given the ledger row just read.
+    async fn load_for(&mut self, tx: &mut Tx, current: LedgerRow) -> StoreResult<()> {
         let fresh = self.book.is_some() && self.row.is_some_and(|r| r.version == current.version);
         if !fresh {
             self.book = Some(load_book(tx, self.policy, current.next_id).await?);
@@ -212,8 +217,8 @@ async fn group(
 ) -> StoreResult<Vec<Result<Executed, StockError>>> {
     let now = reqs.first().map_or(Instant(0), |r| r.now);
     let mut tx = state.db.begin_write().await?;
-    state.ensure_loaded(&mut tx, now).await?;
-    let stored = stored_keys(&mut tx, reqs).await?;
+    let (current, stored) = claim(&mut tx, now, reqs).await?;
+    state.load_for(&mut tx, current).await?;
     let Some(book) = state.book.as_mut() else {
         return Err(StoreError::Database("ledger book not loaded".into()));
     };
@@ -296,16 +301,7 @@ async fn group(
         tx.commit().await?;
         return Ok(results);
     }
-    persist(&mut tx, book, &movements, &touched, &rec).await?;
-    let version: i64 = on_tx!(&mut tx, |c| {
-        sqlx::query_scalar(
-        "UPDATE stock_ledger SET version = version + 1, next_id = $1, updated_at = $2 WHERE id = 1 RETURNING version"
-    )
-    .bind(last_id)
-    .bind(now.millis())
-    .fetch_one(c)
-    .await
-    })?;
+    let version = persist(&mut tx, book, &movements, &touched, &rec, last_id).await?;
     let commit_started = std::time::Instant::now();
     tx.commit().await?;
     add_micros(&stats.commit_micros, commit_started);
@@ -314,6 +310,74 @@ async fn group(
         row.next_id = last_id;
     }
     Ok(results)
+}
+
+type StoredKeys = HashMap<String, (String, Outcome)>;
+
+/// Lock and read the ledger row and the stored first results of the group's keys, in one
+/// round trip.
+async fn claim(
+    tx: &mut Tx,
+    now: Instant,
+    reqs: &[&LedgerRequest],
+) -> StoreResult<(LedgerRow, StoredKeys)> {
+    let keys: Vec<&str> = reqs
+        .iter()
+        .filter_map(|r| r.key.as_ref().map(|k| k.as_str()))
+        .collect();
+    let mut sql = String::from(
+        "SELECT l.version, l.next_id, l.master_version, k.key, k.command_json, k.outcome_json \
+         FROM stock_ledger l LEFT JOIN stock_idempotency k ON k.key IN (",
+    );
+    if keys.is_empty() {
+        sql.push_str("NULL");
+    }
+    for i in 0..keys.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("${}", i + 1));
+    }
+    sql.push_str(") WHERE l.id = 1");
+    if tx.backend() == crate::Backend::Postgres {
+        sql.push_str(" FOR UPDATE OF l");
+    }
+    type Row = (
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = on_tx!(tx, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for k in &keys {
+            q = q.bind(*k);
+        }
+        q.fetch_all(c).await
+    })?;
+    let Some(first) = rows.first() else {
+        // No ledger row yet (a new database): create it, then read the keys on their own.
+        let row = ledger_row(tx, now).await?;
+        return Ok((row, stored_keys(tx, reqs).await?));
+    };
+    let row = LedgerRow {
+        version: first.0,
+        next_id: first.1,
+        master_version: first.2,
+    };
+    let mut out = HashMap::new();
+    for (_, _, _, k, cmd, outcome) in rows {
+        let (Some(k), Some(cmd), Some(outcome)) = (k, cmd, outcome) else {
+            continue;
+        };
+        let outcome: Outcome = serde_json::from_str(&outcome).map_err(|e| {
+            StoreError::Database(format!("stored outcome of key '{k}' is unreadable: {e}"))
+        })?;
+        out.insert(k, (cmd, outcome));
+    }
+    Ok((row, out))
 }
 
 /// The stored first results of the group's keys.
