@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use aftercare_planning::classify::{ClassifyConfig, DemandClass, classify};
 use aftercare_planning::metrics::{Accuracy, series_errors};
-use aftercare_planning::seasonal::{self, PooledSeasonality};
+use aftercare_planning::seasonal::{self, AdjustmentSpec, PooledAdjustment};
 use aftercare_planning::series::Panel;
 use anyhow::Context;
 use rayon::prelude::*;
@@ -58,6 +58,11 @@ pub struct ForecastArgs {
     /// it does not help); off when not given.
     #[arg(long = "season-length")]
     pub season_length: Option<usize>,
+    /// Multiply every forecast by one level factor calibrated over all series by a
+    /// backtest on the history for the RMSSE measure (biases the mean low on skewed
+    /// demand on purpose; for scoring point forecasts, not for planning stock).
+    #[arg(long = "calibrate-level")]
+    pub calibrate_level: bool,
     /// Worker threads.
     #[command(flatten)]
     pub threads: ThreadArgs,
@@ -84,13 +89,17 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     );
     let clock = Instant::now();
     let end = panel.periods() - args.holdout;
-    let seasonality = match args.season_length {
-        Some(season) => Some(
-            seasonal::fit(&panel, end, season, args.horizon).with_context(|| {
-                format!("--season-length {season} on {}", args.demand.display())
-            })?,
-        ),
-        None => None,
+    let spec = AdjustmentSpec {
+        season: args.season_length,
+        level: args.calibrate_level,
+    };
+    let seasonality = if spec.season.is_some() || spec.level {
+        Some(
+            seasonal::fit(&panel, end, spec, args.horizon)
+                .with_context(|| format!("pooled adjustment on {}", args.demand.display()))?,
+        )
+    } else {
+        None
     };
     let factors = match &seasonality {
         Some(s) => s.factors(end, args.horizon),
@@ -171,7 +180,7 @@ impl Totals {
         &self,
         job: &Job<'_>,
         method: &str,
-        seasonality: Option<&PooledSeasonality>,
+        seasonality: Option<&PooledAdjustment>,
     ) -> serde_json::Value {
         let s = self.accuracy.summary();
         let methods: BTreeMap<String, usize> = self
@@ -194,11 +203,13 @@ impl Totals {
             "rmsse_skipped": s.rmsse_skipped,
             "no_forecast": self.no_forecast,
             "methods_chosen": methods,
-            "seasonality": seasonality.map(|s| serde_json::json!({
+            "pooled_adjustment": seasonality.map(|s| serde_json::json!({
                 "season": s.season,
                 "weight": s.weight,
+                "level": s.level,
                 "index": s.index,
-                "backtest_weights": aftercare_planning::seasonal::WEIGHTS,
+                "backtest_levels": s.levels,
+                "backtest_weights": s.weights,
                 "backtest_rmsse": s.backtest,
                 "backtest_origins": s.origins,
                 "factors": job.factors,

@@ -387,8 +387,9 @@ fn season_length_lays_the_pooled_calendar_over_the_flat_forecast() {
     };
     let (flat, m_flat) = run(None);
     let (seasonal, m) = run(Some("4"));
-    assert!(m_flat["seasonality"].is_null());
-    assert_eq!(m["seasonality"]["weight"], 1.0);
+    assert!(m_flat["pooled_adjustment"].is_null());
+    assert_eq!(m["pooled_adjustment"]["weight"], 1.0);
+    assert_eq!(m["pooled_adjustment"]["level"], 1.0);
     // Steps 1..4 are periods 12..15; period 12 is position 0, the low one.
     let f: Vec<f64> = seasonal[1..5]
         .iter()
@@ -414,4 +415,39 @@ fn season_length_lays_the_pooled_calendar_over_the_flat_forecast() {
     ])
     .unwrap_err();
     assert!(format!("{err:#}").contains("season"), "{err:#}");
+    // The level factor on top: chosen from the history, reported, and applied to all steps.
+    let out = dir.path().join("fl.csv");
+    let metrics = dir.path().join("ml.json");
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "4",
+        "--holdout",
+        "2",
+        "--method",
+        "historic_average",
+        "--season-length",
+        "4",
+        "--calibrate-level",
+        "--out",
+        s(&out),
+        "--metrics-out",
+        s(&metrics),
+    ])
+    .unwrap();
+    let ml: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    let level = ml["pooled_adjustment"]["level"].as_f64().unwrap();
+    let with_level: Vec<f64> = rows(&out)[1..5]
+        .iter()
+        .map(|r| r[4].parse().unwrap())
+        .collect();
+    for (a, b) in with_level.iter().zip(&f) {
+        assert!(
+            (a - b * level).abs() < 1e-9 * b.abs().max(1.0),
+            "{a} vs {b} × {level}"
+        );
+    }
 }
