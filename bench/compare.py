@@ -52,6 +52,16 @@ class DataSet:
     name: str
     path: Path
     holdout: int
+    # Calendar season in periods for `auto_seasonal` (`plan forecast --season-length`).
+    season: int = 0
+
+
+def auto_variants(ds: DataSet) -> dict[str, list[str]]:
+    """`auto` with the pooled adjustments of `plan forecast` (crates/aftercare-planning/src/seasonal.rs)."""
+    if not ds.season:
+        return {}
+    season = ["--season-length", str(ds.season)]
+    return {"auto_seasonal": season, "auto_pooled": season + ["--calibrate-level"]}
 
 
 @dataclass
@@ -258,22 +268,25 @@ def evaluate_set(ds: DataSet, prefix: list[str], methods: list[str], out: Path, 
     sf = run_statsforecast(ds.path, h, ds.holdout, sf_dir, 1, methods)
     res = {"set": ds.name, "series": len(panel.skus), "periods": panel.n_periods, "holdout": ds.holdout,
            "fixed": [], "optimized": [], "accuracy": {}, "sf_seconds": {}}
-    for method in methods + ["auto"]:
+    variants = auto_variants(ds)
+    for method in methods + ["auto"] + list(variants):
         ours_csv = out / "ours" / ds.name.lower() / f"{method}.csv"
         ours_json = ours_csv.with_suffix(".json")
+        cli_method = "auto" if method in variants else method
         cmd = prefix + ["forecast", "--demand", str(ds.path), "--horizon", str(h), "--holdout",
-                        str(ds.holdout), "--method", method, "--out", str(ours_csv),
+                        str(ds.holdout), "--method", cli_method, "--out", str(ours_csv),
                         "--metrics-out", str(ours_json)]
+        cmd += variants.get(method, [])
         for p in (ours_csv, ours_json):
             p.unlink(missing_ok=True)
         run = run_timed(cmd, ours_csv.with_suffix(".log"))
         acc: dict = {"cli_seconds": run.wall_seconds}
-        if method != "auto":
+        if not method.startswith("auto"):
             ref = common.read_forecast_csv(sf_dir / f"sf_{method}.csv", panel.skus, h)[method]
             acc["sf"] = sf["methods"][method]["metrics"]
             res["sf_seconds"][method] = sf["methods"][method]["seconds"]
         if not run.ok or not ours_csv.exists():
-            checks.check(method == "auto", f"{ds.name} {method}: CLI failed")
+            checks.check(method.startswith("auto"), f"{ds.name} {method}: CLI failed")
             acc["error"] = run.stderr_tail
             res["accuracy"][method] = acc
             continue
@@ -283,7 +296,7 @@ def evaluate_set(ds: DataSet, prefix: list[str], methods: list[str], out: Path, 
         acc["cli_metrics_mismatch"] = cli_metric_mismatch(ours_json, acc["ours"])
         checks.check(not acc["cli_metrics_mismatch"],
                      f"{ds.name} {method}: --metrics-out disagrees: {acc['cli_metrics_mismatch']}")
-        if method == "auto":
+        if method.startswith("auto"):
             chosen = common.chosen_methods(ours_csv, panel.skus)
             acc["chosen"] = {m: chosen.count(m) for m in sorted(set(chosen))}
         elif method in common.OPTIMIZED:
@@ -441,15 +454,18 @@ def render(results: dict) -> str:
                      f"{o['rmse']:.4f} | {o['me']:.4f} | {o['smae']:.4f} | {o['rmsse_skipped']} | "
                      f"{'agrees' if not mism else 'differs: ' + '; '.join(mism)} |")
         L.append("")
-        auto = ds["accuracy"].get("auto", {})
-        if auto.get("ours"):
-            singles = {m: a["ours"]["rmsse"] for m, a in ds["accuracy"].items() if m != "auto" and a.get("ours")}
+        singles = {m: a["ours"]["rmsse"] for m, a in ds["accuracy"].items()
+                   if not m.startswith("auto") and a.get("ours")}
+        for auto_name in ("auto", "auto_seasonal", "auto_pooled"):
+            auto = ds["accuracy"].get(auto_name, {})
+            if not auto.get("ours"):
+                continue
             best_m = min(singles, key=singles.get) if singles else None
             ar = auto["ours"]["rmsse"]
-            L.append(f"`auto` chose: {summarize_choices(auto.get('chosen', {}))}.")
+            L.append(f"`{auto_name}` chose: {summarize_choices(auto.get('chosen', {}))}.")
             if best_m:
                 sba = singles.get("sba")
-                L.append(f"Target 3: `auto` RMSSE {ar:.4f} vs best single method {best_m} {singles[best_m]:.4f} "
+                L.append(f"Target 3: `{auto_name}` RMSSE {ar:.4f} vs best single method {best_m} {singles[best_m]:.4f} "
                          f"({'no worse' if ar <= singles[best_m] else 'WORSE'})"
                          + (f"; vs CrostonSBA {sba:.4f}: {100 * (1 - ar / sba):.1f} % better "
                             f"({'meets' if ar <= 0.97 * sba else 'MISSES'} the ≥ 3 % target)." if sba else "."))
@@ -596,7 +612,7 @@ def main() -> int:
 
     checks = Checks()
     if prefix_ok and not args.speed_only:
-        sets = [DataSet("AUTO", data / "auto_demand.csv", 6), DataSet("MAN", data / "man_demand.csv", 12)]
+        sets = [DataSet("AUTO", data / "auto_demand.csv", 6, 12), DataSet("MAN", data / "man_demand.csv", 12, 52)]
         results["sets"] = [evaluate_set(ds, prefix, methods, out, checks) for ds in sets]
     if not args.skip_speed and (prefix_ok or args.sf_only):
         results["speed"] = speed(prefix, speed_methods, out, args.workers, args.speed_horizon,

@@ -331,3 +331,123 @@ fn inconsistent_flags_are_rejected() {
     assert!(e.unwrap_err().to_string().contains("unknown method"));
     assert!(!out.exists());
 }
+
+#[test]
+fn season_length_lays_the_pooled_calendar_over_the_flat_forecast() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten series over 14 periods sharing a calendar of 4: position 0 has half the demand.
+    let mut text = String::from("sku");
+    for t in 0..14 {
+        text.push_str(&format!(",p{t}"));
+    }
+    text.push('\n');
+    for i in 0..10 {
+        text.push_str(&format!("s{i}"));
+        for t in 0..14 {
+            let base = 4 + i % 3 + (t * 7 + i) % 3;
+            let v = if t % 4 == 0 {
+                base as f64 * 0.5
+            } else {
+                base as f64
+            };
+            text.push_str(&format!(",{v}"));
+        }
+        text.push('\n');
+    }
+    let input = write(dir.path(), "d.csv", &text);
+    let run = |season: Option<&str>| {
+        let out = dir
+            .path()
+            .join(format!("f{}.csv", season.unwrap_or("none")));
+        let metrics = dir
+            .path()
+            .join(format!("m{}.json", season.unwrap_or("none")));
+        let mut args = vec![
+            "forecast",
+            "--demand",
+            s(&input),
+            "--horizon",
+            "4",
+            "--holdout",
+            "2",
+            "--method",
+            "historic_average",
+            "--out",
+            s(&out),
+            "--metrics-out",
+            s(&metrics),
+        ];
+        if let Some(season) = season {
+            args.extend(["--season-length", season]);
+        }
+        plan(&args).unwrap();
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+        (rows(&out), m)
+    };
+    let (flat, m_flat) = run(None);
+    let (seasonal, m) = run(Some("4"));
+    assert!(m_flat["pooled_adjustment"].is_null());
+    assert_eq!(m["pooled_adjustment"]["weight"], 1.0);
+    assert_eq!(m["pooled_adjustment"]["level"], 1.0);
+    // Steps 1..4 are periods 12..15; period 12 is position 0, the low one.
+    let f: Vec<f64> = seasonal[1..5]
+        .iter()
+        .map(|r| r[4].parse().unwrap())
+        .collect();
+    let level: f64 = flat[1][4].parse().unwrap();
+    assert!(
+        flat[1..5].iter().all(|r| r[4] == flat[1][4]),
+        "flat without a season"
+    );
+    assert!(f[0] < 0.7 * level && f[1] > level, "{f:?} vs {level}");
+    assert!(m["rmsse"].as_f64().unwrap() < m_flat["rmsse"].as_f64().unwrap());
+    let err = plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--season-length",
+        "20",
+        "--out",
+        s(&dir.path().join("x.csv")),
+    ])
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("season"), "{err:#}");
+    // The level factor on top: chosen from the history, reported, and applied to all steps.
+    let out = dir.path().join("fl.csv");
+    let metrics = dir.path().join("ml.json");
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "4",
+        "--holdout",
+        "2",
+        "--method",
+        "historic_average",
+        "--season-length",
+        "4",
+        "--calibrate-level",
+        "--out",
+        s(&out),
+        "--metrics-out",
+        s(&metrics),
+    ])
+    .unwrap();
+    let ml: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    let level = ml["pooled_adjustment"]["level"].as_f64().unwrap();
+    let with_level: Vec<f64> = rows(&out)[1..5]
+        .iter()
+        .map(|r| r[4].parse().unwrap())
+        .collect();
+    for (a, b) in with_level.iter().zip(&f) {
+        assert!(
+            (a - b * level).abs() < 1e-9 * b.abs().max(1.0),
+            "{a} vs {b} × {level}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ pub mod auto;
 pub mod classify;
 pub mod forecast;
 pub mod metrics;
+pub mod seasonal;
 pub mod series;
 
 pub mod distribution;
