@@ -21,6 +21,7 @@ pub mod settings;
 pub mod stock;
 pub mod testing;
 pub mod tickets;
+pub mod ticket_parts;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
