@@ -114,17 +114,6 @@ pub async fn station_warehouse(db: &Db, station: StationId) -> StoreResult<Optio
     Ok(id.map(WarehouseId))
 }
 
-/// Whether a part exists.
-pub async fn part_exists(db: &Db, part: PartId) -> StoreResult<bool> {
-    let id: Option<i64> = on_db!(db, |p| {
-        sqlx::query_scalar("SELECT id FROM parts WHERE id = $1")
-            .bind(part.get())
-            .fetch_optional(p)
-            .await
-    })?;
-    Ok(id.is_some())
-}
-
 /// Every line of a ticket, oldest first.
 pub async fn lines_of(db: &Db, ticket: TicketId) -> StoreResult<Vec<PartLine>> {
     let sql = format!("{LINE_SELECT} WHERE l.ticket_id = $1 ORDER BY l.id");
@@ -389,4 +378,48 @@ pub async fn mark_received(tx: &mut Tx, id: i64, lot: Option<i64>, now: Instant)
             "return obligation {id} is no longer open"
         )))
     }
+}
+
+/// The substitution rules naming `part` on either side (what
+/// [`aftercare_domain::part::substitutes_of`] needs to list its substitutes).
+pub async fn substitute_rules_of(
+    db: &Db,
+    part: PartId,
+) -> StoreResult<Vec<aftercare_domain::part::SubstituteRule>> {
+    use aftercare_domain::part::{SubstituteDirection, SubstituteRule};
+    let rows: Vec<(i64, i64, String, i64, String)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT part_id, substitute_id, direction, priority, instruction FROM part_substitutes \
+             WHERE part_id = $1 OR substitute_id = $1 ORDER BY part_id, substitute_id",
+        )
+        .bind(part.get())
+        .fetch_all(p)
+        .await
+    })?;
+    rows.into_iter()
+        .map(|(p, s, dir, prio, instruction)| {
+            Ok(SubstituteRule {
+                part: PartId(p),
+                substitute: PartId(s),
+                direction: SubstituteDirection::parse(&dir).ok_or_else(|| {
+                    StoreError::Database(format!(
+                        "stored substitute direction '{dir}' is not known"
+                    ))
+                })?,
+                priority: u16::try_from(prio).unwrap_or(u16::MAX),
+                instruction,
+            })
+        })
+        .collect()
+}
+
+/// Part number and Chinese name of a part.
+pub async fn part_label(db: &Db, part: PartId) -> StoreResult<Option<(String, String)>> {
+    let row: Option<(String, String)> = on_db!(db, |p| {
+        sqlx::query_as("SELECT part_number, name_zh FROM parts WHERE id = $1")
+            .bind(part.get())
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row)
 }
