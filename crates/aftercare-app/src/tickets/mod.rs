@@ -29,7 +29,7 @@ pub use parts::{
     RepairCompletion, ReturnObligation, SubstituteView, TicketParts,
 };
 pub use request::ActionRequest;
-pub use sample::{SAMPLE_PASSWORD, SampleWorld};
+pub use sample::{PartsSample, SAMPLE_PASSWORD, SampleWorld};
 pub use sweep::{SweepReport, TIMER_INTERVAL};
 
 use crate::access::Actor;
