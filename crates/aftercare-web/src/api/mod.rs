@@ -7,6 +7,7 @@ pub mod parts;
 pub mod planning;
 pub mod stock;
 pub mod tickets;
+pub mod ticket_parts;
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -109,6 +110,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(parts::set_level, parts::remove_level))
         .routes(routes!(parts::export))
         .routes(routes!(parts::template))
+        .routes(routes!(ticket_parts::parts, ticket_parts::request))
+        .routes(routes!(ticket_parts::arrived))
+        .routes(routes!(ticket_parts::issue))
+        .routes(routes!(ticket_parts::complete))
+        .routes(routes!(ticket_parts::receive_defective))
         .merge(
             // Imports carry whole spreadsheets: a larger body limit for this route only.
             OpenApiRouter::new().routes(routes!(parts::import)).layer(
