@@ -423,3 +423,14 @@ pub async fn part_label(db: &Db, part: PartId) -> StoreResult<Option<(String, St
     })?;
     Ok(row)
 }
+
+/// A part by its part number (exact, as stored).
+pub async fn part_by_number(db: &Db, number: &str) -> StoreResult<Option<PartId>> {
+    let id: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar("SELECT id FROM parts WHERE part_number = $1")
+            .bind(number)
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(id.map(PartId))
+}

@@ -646,3 +646,21 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// A part by part number (normalised like the part master stores it), for forms where
+    /// a person types it.
+    pub async fn part_id_by_number(&self, number: &str) -> AppResult<PartId> {
+        let n = aftercare_domain::part::PartNumber::parse(number)?;
+        store::part_by_number(&self.db, n.as_str())
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid("part_number", format!("there is no part '{}'", n.as_str()))
+            })
+    }
+}
+
+/// A fresh key for one parts request form (a resubmitted form reuses it and adds nothing).
+pub fn new_parts_request_key() -> String {
+    format!("ui-{:016x}", rand::random::<u64>())
+}
