@@ -292,7 +292,10 @@ async fn reserve_issue_use_and_return_unused_flow_through_the_ledger() {
             .await
             .unwrap();
         let kinds: Vec<&str> = moves.iter().map(|m| m.kind.as_str()).collect();
-        assert!(kinds.contains(&"issue") && kinds.contains(&"return_unused"), "{kinds:?}");
+        assert!(
+            kinds.contains(&"issue") && kinds.contains(&"return_unused"),
+            "{kinds:?}"
+        );
         ledger_sound(&x).await;
     }
 }
@@ -391,7 +394,10 @@ async fn warranty_parts_owe_the_defective_part_back_until_it_is_received() {
         assert_eq!(o.status, ObligationStatus::Open);
         assert_eq!((o.part_id, o.qty, o.line_id), (x.p.board, 1, line_id));
         assert_eq!(o.due_at, Instant(x.app.now().0 + 15 * 24 * HOUR));
-        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await, 0);
+        assert_eq!(
+            on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await,
+            0
+        );
 
         // Another station cannot receive it.
         let other = user(&x.app, "station-b").await;
@@ -406,7 +412,10 @@ async fn warranty_parts_owe_the_defective_part_back_until_it_is_received() {
         let o = &p.obligations[0];
         assert_eq!(o.status, ObligationStatus::Received);
         assert!(o.lot_id.is_some() && o.received_at.is_some());
-        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await, 1);
+        assert_eq!(
+            on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await,
+            1
+        );
         // Receiving twice is refused and receives nothing more.
         let e = x
             .app
@@ -417,7 +426,10 @@ async fn warranty_parts_owe_the_defective_part_back_until_it_is_received() {
             matches!(&e, AppError::Conflict { code, .. } if code == "ticket.return_received"),
             "{e}"
         );
-        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await, 1);
+        assert_eq!(
+            on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await,
+            1
+        );
         ledger_sound(&x).await;
     }
 }
@@ -433,12 +445,7 @@ async fn cancelling_the_ticket_releases_its_reservations() {
         let st = user(&x.app, "station-a").await;
         let p = x
             .app
-            .request_parts(
-                &st,
-                id,
-                "req-1",
-                &[line(x.p.board, 2), line(x.p.remote, 1)],
-            )
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2), line(x.p.remote, 1)])
             .await
             .unwrap();
         assert_eq!(p.lines[0].line.status, PartLineStatus::Reserved);
@@ -454,7 +461,12 @@ async fn cancelling_the_ticket_releases_its_reservations() {
             },
         )
         .await;
-        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 0), "{}", x.label);
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (3, 0),
+            "{}",
+            x.label
+        );
         let p = x.app.ticket_parts(&st, id).await.unwrap();
         assert!(
             p.lines
@@ -589,7 +601,12 @@ async fn no_quantity_goes_negative_and_a_wrong_settlement_changes_nothing() {
             .request_parts(&st, a, "req-1", &[line(x.p.board, 3)])
             .await
             .unwrap();
-        assert_eq!(p.lines[0].line.status, PartLineStatus::Waiting, "{}", x.label);
+        assert_eq!(
+            p.lines[0].line.status,
+            PartLineStatus::Waiting,
+            "{}",
+            x.label
+        );
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
         // Two tickets competing for the last two units: the first holds them.
         let p = x

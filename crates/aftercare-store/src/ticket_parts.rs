@@ -292,7 +292,8 @@ fn obligation(r: ObligationRow) -> StoreResult<ReturnObligation> {
         part_number: r.5,
         qty: r.6,
         due_at: Instant(r.7),
-        status: ObligationStatus::parse(&r.8).map_err(|e| StoreError::Database(format!("bad stored value: {e}")))?,
+        status: ObligationStatus::parse(&r.8)
+            .map_err(|e| StoreError::Database(format!("bad stored value: {e}")))?,
         received_at: r.9.map(Instant),
         lot_id: r.10,
     })
@@ -331,12 +332,11 @@ pub async fn insert_obligation(
 /// The obligations of a ticket, oldest first.
 pub async fn obligations_of(db: &Db, ticket: TicketId) -> StoreResult<Vec<ReturnObligation>> {
     let sql = format!("{OBLIGATION_SELECT} WHERE o.ticket_id = $1 ORDER BY o.id");
-    let rows: Vec<ObligationRow> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(ticket.0)
-    .fetch_all(p)
-    .await)?;
+    let rows: Vec<ObligationRow> =
+        on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(ticket.0)
+            .fetch_all(p)
+            .await)?;
     rows.into_iter().map(obligation).collect()
 }
 
@@ -349,17 +349,21 @@ pub async fn open_obligations(
         "{OBLIGATION_SELECT} JOIN warehouses w ON w.id = o.warehouse_id \
          WHERE o.status = 'open' AND ($1 IS NULL OR w.station_id = $1) ORDER BY o.due_at, o.id"
     );
-    let rows: Vec<ObligationRow> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(station.map(|s| s.0))
-    .fetch_all(p)
-    .await)?;
+    let rows: Vec<ObligationRow> =
+        on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(station.map(|s| s.0))
+            .fetch_all(p)
+            .await)?;
     rows.into_iter().map(obligation).collect()
 }
 
 /// Close an open obligation with the lot its defective units came back as.
-pub async fn mark_received(tx: &mut Tx, id: i64, lot: Option<i64>, now: Instant) -> StoreResult<()> {
+pub async fn mark_received(
+    tx: &mut Tx,
+    id: i64,
+    lot: Option<i64>,
+    now: Instant,
+) -> StoreResult<()> {
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE ticket_part_returns SET status = 'received', received_at = $1, lot_id = $2 WHERE id = $3 AND status = 'open'",

@@ -201,9 +201,10 @@ async fn parts_flow_through_the_ledger_over_http() {
         .await;
         assert_eq!(st, StatusCode::CONFLICT, "{v}");
         assert_eq!(v["error"]["code"], "ticket.parts_key_reused");
-        let stock = aftercare_store::stock::query::availability(&s.app.db, p.warehouse_a, p.board.get())
-            .await
-            .unwrap();
+        let stock =
+            aftercare_store::stock::query::availability(&s.app.db, p.warehouse_a, p.board.get())
+                .await
+                .unwrap();
         assert_eq!(stock, (3, 2), "{label}: reserved once");
 
         let (st, v) = post(&s, &sta, &format!("{path}/issue"), None, json!({})).await;
@@ -238,9 +239,10 @@ async fn parts_flow_through_the_ledger_over_http() {
         assert_eq!(v["lines"][0]["qty_returned"], 1);
         assert_eq!(v["obligations"][0]["status"], "open");
         let obligation = v["obligations"][0]["id"].as_i64().unwrap();
-        let stock = aftercare_store::stock::query::availability(&s.app.db, p.warehouse_a, p.board.get())
-            .await
-            .unwrap();
+        let stock =
+            aftercare_store::stock::query::availability(&s.app.db, p.warehouse_a, p.board.get())
+                .await
+                .unwrap();
         assert_eq!(stock, (2, 0), "{label}: one used, one back");
 
         let recv = format!("{path}/returns/{obligation}/receive");

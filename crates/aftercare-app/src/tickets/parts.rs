@@ -22,8 +22,8 @@ use aftercare_domain::ticket::parts::{
 use aftercare_domain::ticket::{Completion, TicketAction, TicketStatus};
 use aftercare_domain::warranty::WarrantyStatus;
 use aftercare_domain::{FaultCodeId, Instant, PartId, Role, TicketId, WarehouseId};
-pub use aftercare_store::ticket_parts::{PartLine, ReturnObligation};
 use aftercare_store::ticket_parts::{self as store, LineUpdate};
+pub use aftercare_store::ticket_parts::{PartLine, ReturnObligation};
 use aftercare_store::tickets::{self as tickets_store, TicketExtras, TicketRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -207,9 +207,8 @@ impl App {
                 aftercare_store::stock::query::availability(&self.db, w, o.part.get()).await?;
             available.insert(o.part, Qty::from_balance(issuable - reserved));
         }
-        let offers = offer_substitutes(&options, |p| {
-            available.get(&p).copied().unwrap_or_default()
-        });
+        let offers =
+            offer_substitutes(&options, |p| available.get(&p).copied().unwrap_or_default());
         let mut out = Vec::with_capacity(offers.len());
         for o in offers {
             let (number, name) = store::part_label(&self.db, o.part)
@@ -345,9 +344,7 @@ impl App {
             match self.stock_execute(actor, Some(&key), command).await {
                 Ok(r) => {
                     let Some(Created::Reservation(rid)) = r.outcome.created else {
-                        return Err(AppError::Unexpected(
-                            "a reservation made nothing".into(),
-                        ));
+                        return Err(AppError::Unexpected("a reservation made nothing".into()));
                     };
                     let mut tx = self.db.begin_write().await?;
                     store::update_line(
@@ -368,7 +365,10 @@ impl App {
                 Err(AppError::Refused { code, .. })
                     if matches!(
                         code.as_str(),
-                        "stock.reservation" | "stock.reserved" | "stock.insufficient" | "stock.frozen"
+                        "stock.reservation"
+                            | "stock.reserved"
+                            | "stock.insufficient"
+                            | "stock.frozen"
                     ) => {}
                 Err(e) => return Err(e),
             }
@@ -399,7 +399,10 @@ impl App {
         if !station_works(t.state.status) {
             return Err(conflict(
                 "ticket.parts_not_now",
-                format!("parts are issued while the station works the ticket; it is {}", t.state.status),
+                format!(
+                    "parts are issued while the station works the ticket; it is {}",
+                    t.state.status
+                ),
             ));
         }
         let reserved: Vec<PartLine> = store::lines_of(&self.db, id)
@@ -467,7 +470,12 @@ impl App {
         let settings = tickets_store::get_settings(&self.db).await?;
         t.state
             .clone()
-            .apply(ticket_actor(actor), action.clone(), self.now(), &settings.rules)
+            .apply(
+                ticket_actor(actor),
+                action.clone(),
+                self.now(),
+                &settings.rules,
+            )
             .map_err(transition_error)?;
         let lines = store::lines_of(&self.db, id).await?;
         let mut uses: BTreeMap<i64, PartUse> = BTreeMap::new();

@@ -269,8 +269,7 @@ impl App {
         let board =
             master::insert_part(&mut tx, &part("TV-MB-55A", "55寸主板", 42_000), now).await?;
         let board_alt =
-            master::insert_part(&mut tx, &part("TV-MB-55B", "55寸主板(新版)", 45_000), now)
-                .await?;
+            master::insert_part(&mut tx, &part("TV-MB-55B", "55寸主板(新版)", 45_000), now).await?;
         let remote = master::insert_part(&mut tx, &part("TV-RC-01", "遥控器", 3_500), now).await?;
         let rule = SubstituteRule::new(
             board,

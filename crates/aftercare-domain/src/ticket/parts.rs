@@ -121,7 +121,10 @@ mod tests {
         assert!(check_settlement("parts[0]", 3, 3, 0).is_ok());
         let e = check_settlement("parts[0]", 3, 1, 1).unwrap_err();
         assert_eq!(e.field, "parts[0]");
-        assert!(e.to_string().contains("must equal the 3 units issued"), "{e}");
+        assert!(
+            e.to_string().contains("must equal the 3 units issued"),
+            "{e}"
+        );
         assert!(check_settlement("p", 3, 4, -1).is_err());
         assert!(check_settlement("p", 1, i64::MAX, 1).is_err());
     }

@@ -6,8 +6,8 @@ pub mod org;
 pub mod parts;
 pub mod planning;
 pub mod stock;
-pub mod tickets;
 pub mod ticket_parts;
+pub mod tickets;
 
 use crate::state::AppState;
 use axum::extract::State;

@@ -103,7 +103,12 @@ pub async fn request(
             ))
         })?
         .to_str()
-        .map_err(|_| ApiError(AppError::invalid("Idempotency-Key", "must be printable ASCII")))?
+        .map_err(|_| {
+            ApiError(AppError::invalid(
+                "Idempotency-Key",
+                "must be printable ASCII",
+            ))
+        })?
         .to_string();
     let lines: Vec<PartRequestLine> = b
         .lines
@@ -173,7 +178,11 @@ pub async fn complete(
             })
             .collect(),
     };
-    json(&s.app.complete_repair(&user.actor(), TicketId(id), c).await?)
+    json(
+        &s.app
+            .complete_repair(&user.actor(), TicketId(id), c)
+            .await?,
+    )
 }
 
 /// The defective part of an old-for-new obligation was received: into defective stock by

@@ -92,7 +92,11 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/station/tickets", get(tickets::station)),
         (Method::GET, "/jobs", get(tickets::jobs)),
         (Method::GET, "/callbacks", get(tickets::callbacks)),
-        (Method::POST, "/tickets/{id}/parts", post(ticket_parts::request)),
+        (
+            Method::POST,
+            "/tickets/{id}/parts",
+            post(ticket_parts::request),
+        ),
         (
             Method::POST,
             "/tickets/{id}/parts/issue",

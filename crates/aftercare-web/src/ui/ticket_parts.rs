@@ -71,8 +71,7 @@ pub async fn panel(
     let Ok(p) = state.app.ticket_parts(&actor, id).await else {
         return String::new();
     };
-    let may_act = p.warehouse_id.is_some()
-        && user.principal.has_any(PARTS_ROLES);
+    let may_act = p.warehouse_id.is_some() && user.principal.has_any(PARTS_ROLES);
     if !may_act && p.lines.is_empty() && p.obligations.is_empty() {
         return String::new();
     }
@@ -143,9 +142,7 @@ fn render_panel(
         may_request: may_act && works,
         may_issue: may_act && works && has(PartLineStatus::Reserved),
         may_arrive: may_act && works && has(PartLineStatus::Waiting),
-        may_complete: may_act
-            && p.status == TicketStatus::OnSite
-            && has(PartLineStatus::Issued),
+        may_complete: may_act && p.status == TicketStatus::OnSite && has(PartLineStatus::Issued),
         key: new_parts_request_key(),
         fault_codes,
     };
@@ -173,11 +170,10 @@ pub async fn request(
     let actor = user.actor();
     let r = async {
         let part = state.app.part_id_by_number(&f.part_number).await?;
-        let qty: i64 = f
-            .qty
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid("qty", format!("'{}' is not a whole number", f.qty)))?;
+        let qty: i64 =
+            f.qty.trim().parse().map_err(|_| {
+                AppError::invalid("qty", format!("'{}' is not a whole number", f.qty))
+            })?;
         state
             .app
             .request_parts(
@@ -221,7 +217,12 @@ pub async fn complete(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let r = match completion_of(&fields) {
-        Ok(c) => state.app.complete_repair(&user.actor(), TicketId(id), c).await,
+        Ok(c) => {
+            state
+                .app
+                .complete_repair(&user.actor(), TicketId(id), c)
+                .await
+        }
         Err(e) => Err(e),
     };
     done_page(&state, id, r, &user).await
