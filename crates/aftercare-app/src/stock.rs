@@ -201,6 +201,17 @@ impl App {
             .transpose()
             .map_err(|e| AppError::invalid("Idempotency-Key", e.to_string()))?;
         let command = self.authorize(actor, command).await?;
+        self.stock_run(actor, key, command).await
+    }
+
+    /// Run a ledger command whose role and scope the caller has already checked (a ticket's
+    /// parts released when the ticket is cancelled by a user who does not move stock).
+    pub(crate) async fn stock_run(
+        &self,
+        actor: &Actor,
+        key: Option<IdempotencyKey>,
+        command: Command,
+    ) -> AppResult<StockReceipt> {
         let issued = match &command {
             Command::Issue {
                 warehouse, part, ..

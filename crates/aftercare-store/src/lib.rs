@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod settings;
 pub mod stock;
 pub mod testing;
+pub mod ticket_parts;
 pub mod tickets;
 pub mod tokens;
 pub mod users;

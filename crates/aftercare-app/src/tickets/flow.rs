@@ -630,6 +630,13 @@ impl App {
         );
         audit::record(&mut tx, &audit_entry).await?;
         tx.commit().await?;
+        if matches!(action.kind(), ActionKind::Cancel | ActionKind::Recall) {
+            // The transition is committed; a failed release must not undo it (the
+            // reservations lapse at their expiry anyway), so it is logged, not returned.
+            if let Err(e) = self.release_ticket_parts(actor, id).await {
+                tracing::error!(ticket = id.0, error = %e, "releasing the ticket's parts failed");
+            }
+        }
         Ok(after)
     }
 

@@ -12,6 +12,7 @@ mod customers;
 pub(crate) mod demo;
 mod export;
 mod flow;
+mod parts;
 mod request;
 mod sample;
 mod sweep;
@@ -23,8 +24,12 @@ pub use aftercare_store::tickets::{
 pub use customers::{CustomerView, UnitView};
 pub use export::MAX_EXPORT_ROWS;
 pub use flow::{IntakeRequest, StationSuggestion, Suggestions, TicketDetail, TicketSettingsUpdate};
+pub use parts::{
+    LineView, OLD_FOR_NEW_DAYS, PARTS_ROLES, PartLine, PartRequestLine, PartUse, RESERVATION_DAYS,
+    RepairCompletion, ReturnObligation, SubstituteView, TicketParts, new_parts_request_key,
+};
 pub use request::ActionRequest;
-pub use sample::{SAMPLE_PASSWORD, SampleWorld};
+pub use sample::{PartsSample, SAMPLE_PASSWORD, SampleWorld};
 pub use sweep::{SweepReport, TIMER_INTERVAL};
 
 use crate::access::Actor;

@@ -209,3 +209,138 @@ impl App {
         })
     }
 }
+
+/// Ids of the parts added to the sample world by [`App::seed_ticket_parts_sample`].
+#[derive(Debug, Clone)]
+pub struct PartsSample {
+    /// Station A's warehouse.
+    pub warehouse_a: aftercare_domain::WarehouseId,
+    /// Station B's warehouse.
+    pub warehouse_b: aftercare_domain::WarehouseId,
+    /// The supplier stock is bought from.
+    pub supplier: aftercare_domain::SupplierId,
+    /// A TV main board.
+    pub board: aftercare_domain::PartId,
+    /// A second main board, declared a one-way substitute of [`PartsSample::board`].
+    pub board_alt: aftercare_domain::PartId,
+    /// A remote control (no substitutes).
+    pub remote: aftercare_domain::PartId,
+}
+
+impl App {
+    /// Give the sample world's stations a warehouse each, a supplier and three parts (the
+    /// alternative board substitutes the board, priority 1). No stock: see
+    /// [`App::stock_in_sample`].
+    pub async fn seed_ticket_parts_sample(&self, w: &SampleWorld) -> AppResult<PartsSample> {
+        use aftercare_domain::Money;
+        use aftercare_domain::org::WarehouseKind;
+        use aftercare_domain::part::{SubstituteDirection, SubstituteRule};
+        use aftercare_store::stock::master::{self, NewPart, NewSupplier};
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let wh = |code: &str, station| org::NewWarehouse {
+            code: code.into(),
+            name: format!("{code} 备件库"),
+            kind: WarehouseKind::Station,
+            parent_id: None,
+            region_id: Some(w.urban),
+            station_id: Some(station),
+            address: "红星路 1 号".into(),
+            after_sales: true,
+            active: true,
+        };
+        let warehouse_a = org::insert_warehouse(&mut tx, &wh("WH-ST-A", w.station_a)).await?;
+        let warehouse_b = org::insert_warehouse(&mut tx, &wh("WH-ST-B", w.station_b)).await?;
+        let supplier = master::insert_supplier(
+            &mut tx,
+            &NewSupplier {
+                code: "SUP-TV".into(),
+                name: "京东方备件".into(),
+                kind: "both".into(),
+            },
+            now,
+        )
+        .await?;
+        let part = |number: &str, name: &str, cost| NewPart {
+            part_number: number.into(),
+            name_zh: name.into(),
+            standard_cost: Money::from_minor(cost),
+        };
+        let board =
+            master::insert_part(&mut tx, &part("TV-MB-55A", "55寸主板", 42_000), now).await?;
+        let board_alt =
+            master::insert_part(&mut tx, &part("TV-MB-55B", "55寸主板(新版)", 45_000), now).await?;
+        let remote = master::insert_part(&mut tx, &part("TV-RC-01", "遥控器", 3_500), now).await?;
+        let rule = SubstituteRule::new(
+            board,
+            board_alt,
+            SubstituteDirection::OneWay,
+            1,
+            "新版主板需同时更换排线",
+        )?;
+        master::insert_substitute(&mut tx, &rule).await?;
+        tx.commit().await?;
+        Ok(PartsSample {
+            warehouse_a,
+            warehouse_b,
+            supplier,
+            board,
+            board_alt,
+            remote,
+        })
+    }
+
+    /// Put `qty` good units of `part` into `warehouse` through the ledger (purchase order,
+    /// receipt, inspection), as the command line.
+    pub async fn stock_in_sample(
+        &self,
+        s: &PartsSample,
+        warehouse: aftercare_domain::WarehouseId,
+        part: aftercare_domain::PartId,
+        qty: i64,
+    ) -> AppResult<()> {
+        use aftercare_domain::stock::{Command, Created, Qty};
+        let q = Qty::new(qty).map_err(|e| crate::error::AppError::invalid("qty", e.to_string()))?;
+        let unexpected = |what: &str| crate::error::AppError::Unexpected(format!("no {what}"));
+        let po = self
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::PlacePurchaseOrder {
+                    supplier: s.supplier,
+                    lines: vec![(part, q)],
+                },
+            )
+            .await?;
+        let Some(Created::PurchaseOrder(order)) = po.outcome.created else {
+            return Err(unexpected("purchase order"));
+        };
+        let r = self
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::Receive {
+                    order,
+                    warehouse,
+                    part,
+                    qty: q,
+                },
+            )
+            .await?;
+        let Some(Created::Lot(lot)) = r.outcome.created else {
+            return Err(unexpected("lot"));
+        };
+        self.stock_execute(
+            &Actor::Cli,
+            None,
+            Command::Inspect {
+                warehouse,
+                lot,
+                accept: q,
+                reject: Qty::ZERO,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}

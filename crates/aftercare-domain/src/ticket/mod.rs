@@ -11,6 +11,7 @@ pub mod error;
 pub mod intake;
 pub mod kind;
 pub mod number;
+pub mod parts;
 pub mod permission;
 pub mod repeat;
 pub mod rules;

@@ -6,6 +6,7 @@ pub mod org;
 pub mod parts;
 pub mod planning;
 pub mod stock;
+pub mod ticket_parts;
 pub mod tickets;
 
 use crate::state::AppState;
@@ -109,6 +110,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(parts::set_level, parts::remove_level))
         .routes(routes!(parts::export))
         .routes(routes!(parts::template))
+        .routes(routes!(ticket_parts::parts, ticket_parts::request))
+        .routes(routes!(ticket_parts::arrived))
+        .routes(routes!(ticket_parts::issue))
+        .routes(routes!(ticket_parts::complete))
+        .routes(routes!(ticket_parts::receive_defective))
         .merge(
             // Imports carry whole spreadsheets: a larger body limit for this route only.
             OpenApiRouter::new().routes(routes!(parts::import)).layer(

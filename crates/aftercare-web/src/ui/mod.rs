@@ -8,6 +8,7 @@ mod org;
 mod parts;
 mod planning;
 mod stock_ops;
+mod ticket_parts;
 mod tickets;
 
 use crate::i18n::Tr;
@@ -91,6 +92,31 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/station/tickets", get(tickets::station)),
         (Method::GET, "/jobs", get(tickets::jobs)),
         (Method::GET, "/callbacks", get(tickets::callbacks)),
+        (
+            Method::POST,
+            "/tickets/{id}/parts",
+            post(ticket_parts::request),
+        ),
+        (
+            Method::POST,
+            "/tickets/{id}/parts/issue",
+            post(ticket_parts::issue),
+        ),
+        (
+            Method::POST,
+            "/tickets/{id}/parts/arrived",
+            post(ticket_parts::arrived),
+        ),
+        (
+            Method::POST,
+            "/tickets/{id}/parts/complete",
+            post(ticket_parts::complete),
+        ),
+        (
+            Method::POST,
+            "/tickets/{id}/parts/returns/{obligation}/receive",
+            post(ticket_parts::receive),
+        ),
         (Method::GET, "/parts", get(parts::list)),
         (Method::POST, "/parts/import", post(parts::import)),
         (Method::GET, "/parts/export", get(parts::export)),

@@ -261,6 +261,7 @@ struct DetailTemplate {
     default_slot: String,
     address: String,
     phones: String,
+    parts_html: String,
 }
 
 impl DetailTemplate {
@@ -269,7 +270,7 @@ impl DetailTemplate {
     }
 }
 
-async fn detail_page(
+pub(super) async fn detail_page(
     state: &AppState,
     user: &CurrentUser,
     id: TicketId,
@@ -299,7 +300,7 @@ async fn detail_page(
             .collect(),
         _ => Vec::new(),
     };
-    let fault_codes = state
+    let fault_codes: Vec<(i64, String)> = state
         .app
         .fault_codes(&actor, Some(d.ticket.product_line_id))
         .await
@@ -308,6 +309,16 @@ async fn detail_page(
         .map(|f| (f.id.0, format!("{} {}", f.code, f.name_zh)))
         .collect();
     let mut page = Page::for_user(user, "ticket.title", "/tickets");
+    let parts_html = super::ticket_parts::panel(
+        state,
+        user,
+        page.tr,
+        &page.csrf,
+        id,
+        fault_codes.clone(),
+        &tz,
+    )
+    .await;
     if let Some(e) = error {
         page = page.with_error(e);
     }
@@ -384,6 +395,7 @@ async fn detail_page(
         fault_codes,
         address,
         phones,
+        parts_html,
         t: d,
     })
 }

@@ -1,0 +1,686 @@
+//! Parts on service tickets through the stock ledger, on SQLite and (when configured)
+//! PostgreSQL: reserve → issue → used / returned unused, waiting for parts with substitutes
+//! offered and the pick-up on arrival, old-for-new obligations closed by the defective
+//! return, release on cancel, the station tenancy rule, retries and no negative stock.
+
+use aftercare_app::access::principal_of;
+use aftercare_app::tickets::{
+    IntakeRequest, PartRequestLine, PartUse, PartsSample, RepairCompletion, SampleWorld,
+    TicketParts,
+};
+use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
+use aftercare_domain::customer::{AddressInput, CustomerInput, PurchaseChannel, UnitInput};
+use aftercare_domain::ticket::parts::{ObligationStatus, PartLineStatus};
+use aftercare_domain::ticket::{
+    Appointment, Channel, Priority, TicketAction, TicketInput, TicketStatus, TicketType,
+};
+use aftercare_domain::warranty::WarrantyStatus;
+use aftercare_domain::{Instant, PartId, TicketId, WarehouseId};
+use aftercare_store::stock::query::{StockFilter, availability};
+use aftercare_store::testing::{TestDb, each_backend};
+use aftercare_store::tickets::TicketExtras;
+use chrono::NaiveDate;
+use std::sync::Arc;
+
+/// 2026-11-22 10:00 in Beijing.
+const T0: i64 = 1_795_312_800_000;
+const HOUR: i64 = 3_600_000;
+
+struct World {
+    app: App,
+    clock: Arc<FixedClock>,
+    w: SampleWorld,
+    p: PartsSample,
+    label: &'static str,
+    _t: TestDb,
+}
+
+async fn worlds() -> Vec<World> {
+    let mut out = Vec::new();
+    for t in each_backend().await.unwrap() {
+        let clock = Arc::new(FixedClock::new(Instant(T0)));
+        let app = App::with_clock(t.db.clone(), AppConfig::default(), clock.clone());
+        let w = app.seed_ticket_sample().await.unwrap();
+        let p = app.seed_ticket_parts_sample(&w).await.unwrap();
+        out.push(World {
+            app,
+            clock,
+            w,
+            p,
+            label: t.label,
+            _t: t,
+        });
+    }
+    out
+}
+
+async fn user(app: &App, login: &str) -> Actor {
+    let u = aftercare_store::users::get_by_login(&app.db, login)
+        .await
+        .unwrap()
+        .unwrap();
+    Actor::user(principal_of(&u).unwrap(), None)
+}
+
+async fn act(x: &World, login: &str, id: TicketId, a: TicketAction) {
+    let actor = user(&x.app, login).await;
+    x.app
+        .act(&actor, id, a, TicketExtras::default())
+        .await
+        .unwrap_or_else(|e| panic!("{}: {login}: {e}", x.label));
+}
+
+/// A ticket of station A with the technician on site; `bought` decides the warranty.
+async fn on_site_ticket(x: &World, serial: &str, bought: NaiveDate) -> TicketId {
+    let agent = user(&x.app, "agent").await;
+    let c = x
+        .app
+        .create_customer(
+            &agent,
+            CustomerInput {
+                name: "张三".into(),
+                phones: vec![format!("1380013{}", &serial[serial.len() - 4..])],
+                addresses: vec![AddressInput {
+                    region: x.w.urban,
+                    detail: "春熙路 8 号".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let u = x
+        .app
+        .add_unit(
+            &agent,
+            c.id,
+            UnitInput {
+                serial: serial.into(),
+                model: x.w.model,
+                purchase_date: Some(bought),
+                purchase_channel: Some(PurchaseChannel::EShop),
+                production_batch: None,
+            },
+        )
+        .await
+        .unwrap();
+    let t = x
+        .app
+        .intake(
+            &agent,
+            IntakeRequest {
+                customer: c.id,
+                unit: u.id,
+                address: None,
+                input: TicketInput {
+                    ticket_type: TicketType::Repair,
+                    channel: Channel::Hotline,
+                    priority: Priority::Normal,
+                    fault_description: "开机黑屏".into(),
+                    fault_code: None,
+                },
+                auto_dispatch: false,
+            },
+        )
+        .await
+        .unwrap();
+    let id = t.id;
+    act(
+        x,
+        "dispatcher",
+        id,
+        TicketAction::Dispatch {
+            station: x.w.station_a,
+        },
+    )
+    .await;
+    act(x, "station-a", id, TicketAction::Accept).await;
+    act(
+        x,
+        "station-a",
+        id,
+        TicketAction::AssignTechnician {
+            technician: x.w.tech_a,
+        },
+    )
+    .await;
+    let now = x.app.now().0;
+    act(
+        x,
+        "tech-a",
+        id,
+        TicketAction::Schedule {
+            appointment: Appointment::new(Instant(now + HOUR), Instant(now + 3 * HOUR)).unwrap(),
+        },
+    )
+    .await;
+    x.clock.advance_minutes(60);
+    act(x, "tech-a", id, TicketAction::Arrive).await;
+    id
+}
+
+fn in_warranty() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
+}
+
+fn out_of_warranty() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 1, 1).unwrap()
+}
+
+fn line(part: PartId, qty: i64) -> PartRequestLine {
+    PartRequestLine { part_id: part, qty }
+}
+
+/// (issuable, reserved) of a part at a warehouse.
+async fn avail(x: &World, w: WarehouseId, part: PartId) -> (i64, i64) {
+    availability(&x.app.db, w, part.get()).await.unwrap()
+}
+
+/// Units on the shelf in one condition.
+async fn on_hand(x: &World, w: WarehouseId, part: PartId, condition: &str) -> i64 {
+    x.app
+        .stock_list(
+            &Actor::Cli,
+            StockFilter {
+                warehouse: Some(w),
+                part: Some(part.get()),
+                condition: Some(condition.into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.qty)
+        .sum()
+}
+
+async fn status(x: &World, id: TicketId) -> TicketStatus {
+    x.app
+        .visible_ticket(&Actor::Cli, id)
+        .await
+        .unwrap()
+        .state
+        .status
+}
+
+async fn ledger_sound(x: &World) {
+    let problems = x.app.stock_verify(&Actor::Cli).await.unwrap();
+    assert!(problems.is_empty(), "{}: {problems:?}", x.label);
+}
+
+fn only_line(p: &TicketParts) -> &aftercare_app::tickets::PartLine {
+    assert_eq!(p.lines.len(), 1, "{p:?}");
+    &p.lines[0].line
+}
+
+#[tokio::test]
+async fn reserve_issue_use_and_return_unused_flow_through_the_ledger() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 5)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0001", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        let l = only_line(&p).clone();
+        assert_eq!(l.status, PartLineStatus::Reserved, "{}", x.label);
+        assert!(l.reservation_id.is_some());
+        assert_eq!(l.warehouse_id, x.p.warehouse_a);
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (5, 3));
+
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        assert_eq!(only_line(&p).status, PartLineStatus::Issued);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
+        // Issuing again finds nothing reserved and moves nothing.
+        let e = x.app.issue_parts(&st, id).await.unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict { code, .. } if code == "ticket.nothing_to_issue"),
+            "{e}"
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
+
+        x.clock.advance_minutes(90);
+        let p = x
+            .app
+            .complete_repair(
+                &st,
+                id,
+                RepairCompletion {
+                    actions_taken: "更换主板".into(),
+                    fault_code: Some(x.w.fault.0),
+                    labour_minutes: Some(40),
+                    parts: vec![PartUse {
+                        line_id: l.id,
+                        used: 2,
+                        returned: 1,
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+        let settled = only_line(&p);
+        assert_eq!(settled.status, PartLineStatus::Settled);
+        assert_eq!((settled.qty_used, settled.qty_returned), (2, 1));
+        assert_eq!(p.status, TicketStatus::Completed);
+        // The unused unit is back on the shelf; two went into the customer's unit.
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 0));
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 3);
+        // Out of warranty: nothing owed back.
+        assert!(p.obligations.is_empty());
+        let t = x.app.visible_ticket(&st, id).await.unwrap();
+        assert_eq!(t.labour_minutes, Some(40));
+        assert_eq!(t.actions_taken.as_deref(), Some("更换主板"));
+        // The ledger recorded the issue and the return against the ticket.
+        let moves = x
+            .app
+            .stock_movements(
+                &Actor::Cli,
+                aftercare_app::stock::MovementFilter {
+                    warehouse: Some(x.p.warehouse_a),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let kinds: Vec<&str> = moves.iter().map(|m| m.kind.as_str()).collect();
+        assert!(
+            kinds.contains(&"issue") && kinds.contains(&"return_unused"),
+            "{kinds:?}"
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn nothing_available_waits_for_parts_with_substitutes_until_the_parts_arrive() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board_alt, 4)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0002", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        assert_eq!(p.status, TicketStatus::WaitingForParts, "{}", x.label);
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        let v = &p.lines[0];
+        assert_eq!(v.line.status, PartLineStatus::Waiting);
+        assert_eq!(v.substitutes.len(), 1);
+        let s = &v.substitutes[0];
+        assert_eq!(s.part_id, x.p.board_alt);
+        assert_eq!(s.part_number, "TV-MB-55B");
+        assert_eq!(s.priority, 1);
+        assert_eq!(s.instruction, "新版主板需同时更换排线");
+        assert_eq!(s.available, 4);
+        // Nothing was reserved, nothing went negative.
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+
+        // Still nothing on the shelf: the ticket keeps waiting.
+        let p = x.app.parts_arrived(&st, id).await.unwrap();
+        assert_eq!(p.status, TicketStatus::WaitingForParts);
+        assert_eq!(p.lines[0].line.status, PartLineStatus::Waiting);
+
+        // Stock arrives at the station: the line is reserved and the repair goes on.
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 2)
+            .await
+            .unwrap();
+        x.clock.advance_minutes(60 * 24);
+        let p = x.app.parts_arrived(&st, id).await.unwrap();
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(p.lines[0].line.status, PartLineStatus::Reserved);
+        assert!(p.lines[0].substitutes.is_empty());
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 1));
+        let timeline = x.app.ticket(&st, id).await.unwrap().timeline;
+        let kinds: Vec<String> = timeline.iter().map(|e| e.action.clone()).collect();
+        assert!(
+            kinds.ends_with(&["wait_for_parts".to_string(), "parts_arrived".to_string()]),
+            "{kinds:?}"
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn warranty_parts_owe_the_defective_part_back_until_it_is_received() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 2)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0003", in_warranty()).await;
+        let t = x.app.visible_ticket(&Actor::Cli, id).await.unwrap();
+        assert_eq!(t.warranty_status, WarrantyStatus::In, "{}", x.label);
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        let line_id = only_line(&p).id;
+        x.app.issue_parts(&st, id).await.unwrap();
+        let p = x
+            .app
+            .complete_repair(
+                &st,
+                id,
+                RepairCompletion {
+                    actions_taken: "更换主板".into(),
+                    parts: vec![PartUse {
+                        line_id,
+                        used: 1,
+                        returned: 0,
+                    }],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(p.obligations.len(), 1);
+        let o = p.obligations[0].clone();
+        assert_eq!(o.status, ObligationStatus::Open);
+        assert_eq!((o.part_id, o.qty, o.line_id), (x.p.board, 1, line_id));
+        assert_eq!(o.due_at, Instant(x.app.now().0 + 15 * 24 * HOUR));
+        assert_eq!(
+            on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await,
+            0
+        );
+
+        // Another station cannot receive it.
+        let other = user(&x.app, "station-b").await;
+        let e = x
+            .app
+            .receive_defective_part(&other, id, o.id)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::NotFound { .. }), "{e}");
+
+        let p = x.app.receive_defective_part(&st, id, o.id).await.unwrap();
+        let o = &p.obligations[0];
+        assert_eq!(o.status, ObligationStatus::Received);
+        assert!(o.lot_id.is_some() && o.received_at.is_some());
+        assert_eq!(
+            on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await,
+            1
+        );
+        // Receiving twice is refused and receives nothing more.
+        let e = x
+            .app
+            .receive_defective_part(&st, id, o.id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict { code, .. } if code == "ticket.return_received"),
+            "{e}"
+        );
+        assert_eq!(
+            on_hand(&x, x.p.warehouse_a, x.p.board, "defective").await,
+            1
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn cancelling_the_ticket_releases_its_reservations() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0004", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2), line(x.p.remote, 1)])
+            .await
+            .unwrap();
+        assert_eq!(p.lines[0].line.status, PartLineStatus::Reserved);
+        assert_eq!(p.lines[1].line.status, PartLineStatus::Waiting);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 2));
+        // The agent (who moves no stock) cancels: the reservation is released all the same.
+        act(
+            &x,
+            "agent",
+            id,
+            TicketAction::Cancel {
+                reason: "客户取消".into(),
+            },
+        )
+        .await;
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (3, 0),
+            "{}",
+            x.label
+        );
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert!(
+            p.lines
+                .iter()
+                .all(|l| l.line.status == PartLineStatus::Released),
+            "{p:?}"
+        );
+        // A cancelled ticket takes no more parts.
+        let e = x
+            .app
+            .request_parts(&st, id, "req-2", &[line(x.p.board, 1)])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict { code, .. } if code == "ticket.parts_not_now"),
+            "{e}"
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_station_cannot_touch_another_stations_ticket_parts() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0005", out_of_warranty()).await;
+        let other = user(&x.app, "station-b").await;
+        let e = x
+            .app
+            .request_parts(&other, id, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::NotFound { .. }), "{}: {e}", x.label);
+        assert!(matches!(
+            x.app.issue_parts(&other, id).await.unwrap_err(),
+            AppError::NotFound { .. }
+        ));
+        assert!(matches!(
+            x.app.ticket_parts(&other, id).await.unwrap_err(),
+            AppError::NotFound { .. }
+        ));
+        assert!(matches!(
+            x.app.parts_arrived(&other, id).await.unwrap_err(),
+            AppError::NotFound { .. }
+        ));
+        // The technician sees the ticket but does not move stock.
+        let tech = user(&x.app, "tech-a").await;
+        assert!(matches!(
+            x.app
+                .request_parts(&tech, id, "req-1", &[line(x.p.board, 1)])
+                .await
+                .unwrap_err(),
+            AppError::Forbidden { .. }
+        ));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 0));
+        assert!(
+            x.app
+                .ticket_parts(&Actor::Cli, id)
+                .await
+                .unwrap()
+                .lines
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retried_request_reserves_once_and_a_reused_key_is_refused() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 5)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0006", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        for _ in 0..3 {
+            let p = x
+                .app
+                .request_parts(&st, id, "req-1", &[line(x.p.board, 2)])
+                .await
+                .unwrap();
+            assert_eq!(p.lines.len(), 1, "{}", x.label);
+        }
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (5, 2));
+        let e = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict { code, .. } if code == "ticket.parts_key_reused"),
+            "{e}"
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (5, 2));
+        // Bad input is refused with the field named, and changes nothing.
+        for (lines, field) in [
+            (vec![line(x.p.board, 0)], "lines[0].qty"),
+            (vec![line(PartId(999_999), 1)], "lines[0].part_id"),
+            (
+                vec![line(x.p.board, 1), line(x.p.board, 1)],
+                "lines[1].part_id",
+            ),
+            (vec![], "lines"),
+        ] {
+            match x.app.request_parts(&st, id, "req-x", &lines).await {
+                Err(AppError::Invalid(v)) => assert_eq!(v[0].field, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        assert_eq!(x.app.ticket_parts(&st, id).await.unwrap().lines.len(), 1);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (5, 2));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn no_quantity_goes_negative_and_a_wrong_settlement_changes_nothing() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 2)
+            .await
+            .unwrap();
+        let a = on_site_ticket(&x, "QL-0007", out_of_warranty()).await;
+        let b = on_site_ticket(&x, "QL-0008", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        // More than is on the shelf: the line waits instead of reserving what is not there.
+        let p = x
+            .app
+            .request_parts(&st, a, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        assert_eq!(
+            p.lines[0].line.status,
+            PartLineStatus::Waiting,
+            "{}",
+            x.label
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
+        // Two tickets competing for the last two units: the first holds them.
+        let p = x
+            .app
+            .request_parts(&st, b, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        assert_eq!(p.lines[0].line.status, PartLineStatus::Reserved);
+        let p = x.app.parts_arrived(&st, a).await.unwrap();
+        assert_eq!(p.lines[0].line.status, PartLineStatus::Waiting);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+
+        let p = x.app.issue_parts(&st, b).await.unwrap();
+        let line_id = p.lines[0].line.id;
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        // Used plus returned must account for the two issued units exactly.
+        for (used, returned) in [(1, 2), (0, 0), (3, -1)] {
+            let e = x
+                .app
+                .complete_repair(
+                    &st,
+                    b,
+                    RepairCompletion {
+                        actions_taken: "更换主板".into(),
+                        parts: vec![PartUse {
+                            line_id,
+                            used,
+                            returned,
+                        }],
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(e, AppError::Invalid(_)), "{e}");
+        }
+        // Forgetting the issued line is refused too.
+        let e = x
+            .app
+            .complete_repair(
+                &st,
+                b,
+                RepairCompletion {
+                    actions_taken: "更换主板".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{e}");
+        assert_eq!(status(&x, b).await, TicketStatus::OnSite);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 0);
+
+        // A correct settlement returning both: the shelf is back to two.
+        let p = x
+            .app
+            .complete_repair(
+                &st,
+                b,
+                RepairCompletion {
+                    actions_taken: "检查后无需更换".into(),
+                    parts: vec![PartUse {
+                        line_id,
+                        used: 0,
+                        returned: 2,
+                    }],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(p.status, TicketStatus::Completed);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
+        ledger_sound(&x).await;
+    }
+}

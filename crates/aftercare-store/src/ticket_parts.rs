@@ -1,0 +1,440 @@
+//! The ticket side of parts on a service ticket: requested lines and old-for-new return
+//! obligations. Stock itself is moved by the ledger writer; these rows say which ledger step
+//! each line has reached (see migration 0006).
+
+use crate::{Db, StoreError, StoreResult, Tx, on_db, on_tx};
+use aftercare_domain::ticket::parts::{ObligationStatus, PartLineStatus};
+use aftercare_domain::{Instant, PartId, ReservationId, StationId, TicketId, WarehouseId};
+use serde::Serialize;
+
+/// One requested parts line of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartLine {
+    /// The line.
+    pub id: i64,
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The client key of the request that added it.
+    pub request_key: String,
+    /// Its position in that request.
+    pub request_line: i64,
+    /// The station warehouse it is drawn from.
+    pub warehouse_id: WarehouseId,
+    /// The part.
+    pub part_id: PartId,
+    /// Part number.
+    pub part_number: String,
+    /// Part name (Chinese).
+    pub part_name: String,
+    /// Units requested.
+    pub qty: i64,
+    /// Where the line is.
+    pub status: PartLineStatus,
+    /// The ledger reservation (reserved and later).
+    pub reservation_id: Option<ReservationId>,
+    /// Reservation attempt round (part of the ledger idempotency key).
+    pub reserve_round: i64,
+    /// Expiry asked for in the current round.
+    pub reserve_until: Option<Instant>,
+    /// When the units were issued.
+    pub issued_at: Option<Instant>,
+    /// Units used in the repair (settled).
+    pub qty_used: i64,
+    /// Units returned unused to stock (settled).
+    pub qty_returned: i64,
+    /// Created.
+    pub created_at: Instant,
+    /// Last changed.
+    pub updated_at: Instant,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    id: i64,
+    ticket_id: i64,
+    request_key: String,
+    request_line: i64,
+    warehouse_id: i64,
+    part_id: i64,
+    part_number: String,
+    part_name: String,
+    qty: i64,
+    status: String,
+    reservation_id: Option<i64>,
+    reserve_round: i64,
+    reserve_until: Option<i64>,
+    issued_at: Option<i64>,
+    qty_used: i64,
+    qty_returned: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl LineRow {
+    fn into_line(self) -> StoreResult<PartLine> {
+        Ok(PartLine {
+            id: self.id,
+            ticket_id: TicketId(self.ticket_id),
+            request_key: self.request_key,
+            request_line: self.request_line,
+            warehouse_id: WarehouseId(self.warehouse_id),
+            part_id: PartId(self.part_id),
+            part_number: self.part_number,
+            part_name: self.part_name,
+            qty: self.qty,
+            status: PartLineStatus::parse(&self.status)
+                .map_err(|e| StoreError::Database(format!("bad stored value: {e}")))?,
+            reservation_id: self.reservation_id.map(ReservationId),
+            reserve_round: self.reserve_round,
+            reserve_until: self.reserve_until.map(Instant),
+            issued_at: self.issued_at.map(Instant),
+            qty_used: self.qty_used,
+            qty_returned: self.qty_returned,
+            created_at: Instant(self.created_at),
+            updated_at: Instant(self.updated_at),
+        })
+    }
+}
+
+const LINE_SELECT: &str = "SELECT l.id, l.ticket_id, l.request_key, l.request_line, l.warehouse_id, l.part_id, \
+     p.part_number, p.name_zh AS part_name, l.qty, l.status, l.reservation_id, l.reserve_round, l.reserve_until, \
+     l.issued_at, l.qty_used, l.qty_returned, l.created_at, l.updated_at \
+     FROM ticket_part_lines l JOIN parts p ON p.id = l.part_id";
+
+/// The active station warehouse of a station (the lowest id if it has several).
+pub async fn station_warehouse(db: &Db, station: StationId) -> StoreResult<Option<WarehouseId>> {
+    let id: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT id FROM warehouses WHERE station_id = $1 AND kind = 'station' AND active ORDER BY id LIMIT 1",
+        )
+        .bind(station.0)
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(id.map(WarehouseId))
+}
+
+/// Every line of a ticket, oldest first.
+pub async fn lines_of(db: &Db, ticket: TicketId) -> StoreResult<Vec<PartLine>> {
+    let sql = format!("{LINE_SELECT} WHERE l.ticket_id = $1 ORDER BY l.id");
+    let rows: Vec<LineRow> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(ticket.0)
+        .fetch_all(p)
+        .await)?;
+    rows.into_iter().map(LineRow::into_line).collect()
+}
+
+/// Add the lines of one request, unless lines under the same key exist already (a retry:
+/// nothing is added). Returns the lines under the key, by position.
+pub async fn insert_request(
+    tx: &mut Tx,
+    ticket: TicketId,
+    key: &str,
+    warehouse: WarehouseId,
+    lines: &[(PartId, i64)],
+    now: Instant,
+) -> StoreResult<Vec<(i64, PartId, i64)>> {
+    let existing = request_lines(tx, ticket, key).await?;
+    if !existing.is_empty() {
+        return Ok(existing);
+    }
+    for (i, (part, qty)) in lines.iter().enumerate() {
+        on_tx!(tx, |c| {
+            sqlx::query(
+                "INSERT INTO ticket_part_lines (ticket_id, request_key, request_line, warehouse_id, part_id, qty, status, \
+                 reserve_round, qty_used, qty_returned, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'waiting', 0, 0, 0, $7, $7)",
+            )
+            .bind(ticket.0)
+            .bind(key)
+            .bind(i as i64)
+            .bind(warehouse.get())
+            .bind(part.get())
+            .bind(*qty)
+            .bind(now.millis())
+            .execute(c)
+            .await
+            .map(|_| ())
+        })?;
+    }
+    request_lines(tx, ticket, key).await
+}
+
+async fn request_lines(
+    tx: &mut Tx,
+    ticket: TicketId,
+    key: &str,
+) -> StoreResult<Vec<(i64, PartId, i64)>> {
+    let rows: Vec<(i64, i64, i64)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "SELECT id, part_id, qty FROM ticket_part_lines WHERE ticket_id = $1 AND request_key = $2 ORDER BY request_line",
+        )
+        .bind(ticket.0)
+        .bind(key)
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, p, q)| (id, PartId(p), q))
+        .collect())
+}
+
+/// What a line update writes.
+#[derive(Debug, Clone, Default)]
+pub struct LineUpdate {
+    /// New status (checked against the current one).
+    pub status: Option<PartLineStatus>,
+    /// Reservation made.
+    pub reservation: Option<ReservationId>,
+    /// New reservation round and expiry.
+    pub round: Option<(i64, Instant)>,
+    /// Issue time.
+    pub issued_at: Option<Instant>,
+    /// Used and returned units.
+    pub settled: Option<(i64, i64)>,
+}
+
+/// Move a line on from `from`; refused (Conflict) if it is no longer there.
+pub async fn update_line(
+    tx: &mut Tx,
+    line: i64,
+    from: PartLineStatus,
+    u: &LineUpdate,
+    now: Instant,
+) -> StoreResult<()> {
+    let to = u.status.unwrap_or(from);
+    if to != from && !from.may_become(to) {
+        return Err(StoreError::Conflict(format!(
+            "part line {line} cannot go from {from} to {to}"
+        )));
+    }
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_lines SET status = $1, \
+             reservation_id = COALESCE($2, reservation_id), \
+             reserve_round = COALESCE($3, reserve_round), reserve_until = COALESCE($4, reserve_until), \
+             issued_at = COALESCE($5, issued_at), \
+             qty_used = COALESCE($6, qty_used), qty_returned = COALESCE($7, qty_returned), updated_at = $8 \
+             WHERE id = $9 AND status = $10",
+        )
+        .bind(to.code())
+        .bind(u.reservation.map(|r| r.get()))
+        .bind(u.round.map(|r| r.0))
+        .bind(u.round.map(|r| r.1.millis()))
+        .bind(u.issued_at.map(|i| i.millis()))
+        .bind(u.settled.map(|s| s.0))
+        .bind(u.settled.map(|s| s.1))
+        .bind(now.millis())
+        .bind(line)
+        .bind(from.code())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "part line {line} is no longer {from}"
+        )))
+    }
+}
+
+/// An old-for-new return obligation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnObligation {
+    /// The obligation.
+    pub id: i64,
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The settled line whose used units must come back.
+    pub line_id: i64,
+    /// The warehouse the defective part goes to.
+    pub warehouse_id: WarehouseId,
+    /// The part.
+    pub part_id: PartId,
+    /// Part number.
+    pub part_number: String,
+    /// Units owed.
+    pub qty: i64,
+    /// When they are due.
+    pub due_at: Instant,
+    /// Open or received.
+    pub status: ObligationStatus,
+    /// When they came back.
+    pub received_at: Option<Instant>,
+    /// The ledger lot the defective units were received as.
+    pub lot_id: Option<i64>,
+}
+
+type ObligationRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn obligation(r: ObligationRow) -> StoreResult<ReturnObligation> {
+    Ok(ReturnObligation {
+        id: r.0,
+        ticket_id: TicketId(r.1),
+        line_id: r.2,
+        warehouse_id: WarehouseId(r.3),
+        part_id: PartId(r.4),
+        part_number: r.5,
+        qty: r.6,
+        due_at: Instant(r.7),
+        status: ObligationStatus::parse(&r.8)
+            .map_err(|e| StoreError::Database(format!("bad stored value: {e}")))?,
+        received_at: r.9.map(Instant),
+        lot_id: r.10,
+    })
+}
+
+const OBLIGATION_SELECT: &str = "SELECT o.id, o.ticket_id, o.line_id, o.warehouse_id, o.part_id, p.part_number, o.qty, \
+     o.due_at, o.status, o.received_at, o.lot_id FROM ticket_part_returns o JOIN parts p ON p.id = o.part_id";
+
+/// Open an obligation for a settled line (nothing if it has one already).
+pub async fn insert_obligation(
+    tx: &mut Tx,
+    line: &PartLine,
+    qty: i64,
+    due: Instant,
+    now: Instant,
+) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO ticket_part_returns (ticket_id, line_id, warehouse_id, part_id, qty, due_at, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) ON CONFLICT (line_id) DO NOTHING",
+        )
+        .bind(line.ticket_id.0)
+        .bind(line.id)
+        .bind(line.warehouse_id.get())
+        .bind(line.part_id.get())
+        .bind(qty)
+        .bind(due.millis())
+        .bind(now.millis())
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// The obligations of a ticket, oldest first.
+pub async fn obligations_of(db: &Db, ticket: TicketId) -> StoreResult<Vec<ReturnObligation>> {
+    let sql = format!("{OBLIGATION_SELECT} WHERE o.ticket_id = $1 ORDER BY o.id");
+    let rows: Vec<ObligationRow> =
+        on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(ticket.0)
+            .fetch_all(p)
+            .await)?;
+    rows.into_iter().map(obligation).collect()
+}
+
+/// Every open obligation (optionally of one station's warehouses), by due date.
+pub async fn open_obligations(
+    db: &Db,
+    station: Option<StationId>,
+) -> StoreResult<Vec<ReturnObligation>> {
+    let sql = format!(
+        "{OBLIGATION_SELECT} JOIN warehouses w ON w.id = o.warehouse_id \
+         WHERE o.status = 'open' AND ($1 IS NULL OR w.station_id = $1) ORDER BY o.due_at, o.id"
+    );
+    let rows: Vec<ObligationRow> =
+        on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(station.map(|s| s.0))
+            .fetch_all(p)
+            .await)?;
+    rows.into_iter().map(obligation).collect()
+}
+
+/// Close an open obligation with the lot its defective units came back as.
+pub async fn mark_received(
+    tx: &mut Tx,
+    id: i64,
+    lot: Option<i64>,
+    now: Instant,
+) -> StoreResult<()> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_returns SET status = 'received', received_at = $1, lot_id = $2 WHERE id = $3 AND status = 'open'",
+        )
+        .bind(now.millis())
+        .bind(lot)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "return obligation {id} is no longer open"
+        )))
+    }
+}
+
+/// The substitution rules naming `part` on either side (what
+/// [`aftercare_domain::part::substitutes_of`] needs to list its substitutes).
+pub async fn substitute_rules_of(
+    db: &Db,
+    part: PartId,
+) -> StoreResult<Vec<aftercare_domain::part::SubstituteRule>> {
+    use aftercare_domain::part::{SubstituteDirection, SubstituteRule};
+    let rows: Vec<(i64, i64, String, i64, String)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT part_id, substitute_id, direction, priority, instruction FROM part_substitutes \
+             WHERE part_id = $1 OR substitute_id = $1 ORDER BY part_id, substitute_id",
+        )
+        .bind(part.get())
+        .fetch_all(p)
+        .await
+    })?;
+    rows.into_iter()
+        .map(|(p, s, dir, prio, instruction)| {
+            Ok(SubstituteRule {
+                part: PartId(p),
+                substitute: PartId(s),
+                direction: SubstituteDirection::parse(&dir).ok_or_else(|| {
+                    StoreError::Database(format!(
+                        "stored substitute direction '{dir}' is not known"
+                    ))
+                })?,
+                priority: u16::try_from(prio).unwrap_or(u16::MAX),
+                instruction,
+            })
+        })
+        .collect()
+}
+
+/// Part number and Chinese name of a part.
+pub async fn part_label(db: &Db, part: PartId) -> StoreResult<Option<(String, String)>> {
+    let row: Option<(String, String)> = on_db!(db, |p| {
+        sqlx::query_as("SELECT part_number, name_zh FROM parts WHERE id = $1")
+            .bind(part.get())
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row)
+}
+
+/// A part by its part number (exact, as stored).
+pub async fn part_by_number(db: &Db, number: &str) -> StoreResult<Option<PartId>> {
+    let id: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar("SELECT id FROM parts WHERE part_number = $1")
+            .bind(number)
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(id.map(PartId))
+}

@@ -1,0 +1,260 @@
+//! Parts on a ticket over the real HTTP server (SQLite always, PostgreSQL when configured):
+//! request with a required Idempotency-Key (a retry reserves once), issue, completion with
+//! used and returned units, the old-for-new return received, the 404 for another station,
+//! and the parts section on the ticket page.
+
+mod common {
+    pub mod server;
+}
+
+use aftercare_app::access::principal_of;
+use aftercare_app::tickets::IntakeRequest;
+use aftercare_app::{Actor, App};
+use aftercare_domain::customer::{AddressInput, CustomerInput, UnitInput};
+use aftercare_domain::ticket::{
+    Appointment, Channel, Priority, TicketAction, TicketInput, TicketType,
+};
+use aftercare_domain::{Instant, TicketId};
+use aftercare_store::testing::each_backend;
+use aftercare_store::tickets::TicketExtras;
+use common::server::{Server, start};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn user(app: &App, login: &str) -> Actor {
+    let u = aftercare_store::users::get_by_login(&app.db, login)
+        .await
+        .unwrap()
+        .unwrap();
+    Actor::user(principal_of(&u).unwrap(), None)
+}
+
+/// A browser session of a sample user.
+async fn login(s: &Server, login: &str) -> reqwest::Client {
+    let c = common::server::browser();
+    let r = c
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("login", login),
+            ("password", aftercare_app::tickets::SAMPLE_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {login}");
+    c
+}
+
+async fn token(app: &App, login: &str) -> String {
+    app.create_api_token(&Actor::Cli, "test", login)
+        .await
+        .unwrap()
+        .secret
+}
+
+async fn post(
+    s: &Server,
+    token: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut r = reqwest::Client::new()
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(k) = key {
+        r = r.header("Idempotency-Key", k);
+    }
+    let resp = r.send().await.unwrap();
+    let st = resp.status();
+    (st, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(s: &Server, token: &str, path: &str) -> (StatusCode, Value) {
+    let resp = reqwest::Client::new()
+        .get(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let st = resp.status();
+    (st, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// An in-warranty ticket of station A with the technician on site.
+async fn on_site(app: &App, w: &aftercare_app::tickets::SampleWorld) -> TicketId {
+    let agent = user(app, "agent").await;
+    let c = app
+        .create_customer(
+            &agent,
+            CustomerInput {
+                name: "李四".into(),
+                phones: vec!["13900139000".into()],
+                addresses: vec![AddressInput {
+                    region: w.urban,
+                    detail: "人民南路 1 号".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let u = app
+        .add_unit(
+            &agent,
+            c.id,
+            UnitInput {
+                serial: "QL-HTTP-1".into(),
+                model: w.model,
+                purchase_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()),
+                purchase_channel: None,
+                production_batch: None,
+            },
+        )
+        .await
+        .unwrap();
+    let t = app
+        .intake(
+            &agent,
+            IntakeRequest {
+                customer: c.id,
+                unit: u.id,
+                address: None,
+                input: TicketInput {
+                    ticket_type: TicketType::Repair,
+                    channel: Channel::Hotline,
+                    priority: Priority::Normal,
+                    fault_description: "无图像".into(),
+                    fault_code: None,
+                },
+                auto_dispatch: false,
+            },
+        )
+        .await
+        .unwrap();
+    let now = app.now().0;
+    for (login, a) in [
+        (
+            "dispatcher",
+            TicketAction::Dispatch {
+                station: w.station_a,
+            },
+        ),
+        ("station-a", TicketAction::Accept),
+        (
+            "station-a",
+            TicketAction::AssignTechnician {
+                technician: w.tech_a,
+            },
+        ),
+        (
+            "tech-a",
+            TicketAction::Schedule {
+                appointment: Appointment::new(Instant(now - 60_000), Instant(now + 3_600_000))
+                    .unwrap(),
+            },
+        ),
+        ("tech-a", TicketAction::Arrive),
+    ] {
+        app.act(&user(app, login).await, t.id, a, TicketExtras::default())
+            .await
+            .unwrap();
+    }
+    t.id
+}
+
+#[tokio::test]
+async fn parts_flow_through_the_ledger_over_http() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let w = s.app.seed_ticket_sample().await.unwrap();
+        let p = s.app.seed_ticket_parts_sample(&w).await.unwrap();
+        s.app
+            .stock_in_sample(&p, p.warehouse_a, p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site(&s.app, &w).await;
+        let sta = token(&s.app, "station-a").await;
+        let stb = token(&s.app, "station-b").await;
+        let path = format!("/api/v1/tickets/{}/parts", id.0);
+        let body = json!({"lines": [{"part_id": p.board.get(), "qty": 2}]});
+
+        let (st, v) = post(&s, &sta, &path, None, body.clone()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {v}");
+        let (st, v) = post(&s, &stb, &path, Some("r1"), body.clone()).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{label}: {v}");
+        for _ in 0..2 {
+            let (st, v) = post(&s, &sta, &path, Some("r1"), body.clone()).await;
+            assert_eq!(st, StatusCode::OK, "{label}: {v}");
+            assert_eq!(v["lines"].as_array().unwrap().len(), 1, "{v}");
+            assert_eq!(v["lines"][0]["status"], "reserved");
+        }
+        let (st, v) = post(
+            &s,
+            &sta,
+            &path,
+            Some("r1"),
+            json!({"lines": [{"part_id": p.board.get(), "qty": 1}]}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{v}");
+        assert_eq!(v["error"]["code"], "ticket.parts_key_reused");
+        let stock =
+            aftercare_store::stock::query::availability(&s.app.db, p.warehouse_a, p.board.get())
+                .await
+                .unwrap();
+        assert_eq!(stock, (3, 2), "{label}: reserved once");
+
+        let (st, v) = post(&s, &sta, &format!("{path}/issue"), None, json!({})).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["lines"][0]["status"], "issued");
+        let line = v["lines"][0]["id"].as_i64().unwrap();
+
+        // The ticket page shows the parts section with the issued line.
+        let c = login(&s, "station-a").await;
+        let html = c
+            .get(format!("{}/tickets/{}", s.base, id.0))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("TV-MB-55A"), "{label}: parts section missing");
+        assert!(html.contains("id=\"parts\""), "{label}");
+
+        let (st, v) = post(
+            &s,
+            &sta,
+            &format!("{path}/complete"),
+            None,
+            json!({"actions_taken": "更换主板", "labour_minutes": 30,
+                   "parts": [{"line_id": line, "used": 1, "returned": 1}]}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "completed");
+        assert_eq!(v["lines"][0]["qty_returned"], 1);
+        assert_eq!(v["obligations"][0]["status"], "open");
+        let obligation = v["obligations"][0]["id"].as_i64().unwrap();
+        let stock =
+            aftercare_store::stock::query::availability(&s.app.db, p.warehouse_a, p.board.get())
+                .await
+                .unwrap();
+        assert_eq!(stock, (2, 0), "{label}: one used, one back");
+
+        let recv = format!("{path}/returns/{obligation}/receive");
+        let (st, _) = post(&s, &stb, &recv, None, json!({})).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        let (st, v) = post(&s, &sta, &recv, None, json!({})).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["obligations"][0]["status"], "received");
+        let (st, v) = get(&s, &sta, &path).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(v["obligations"][0]["status"], "received");
+        let (st, _) = get(&s, &stb, &path).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+    }
+}
