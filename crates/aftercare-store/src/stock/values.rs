@@ -228,7 +228,7 @@ impl Batch {
         if self.stmts.is_empty() {
             return Ok(Reported::default());
         }
-        if self.stmts.len() == 1 || self.params() > MAX_PARAMS {
+        if self.stmts.len() == 1 || self.params() > MAX_PARAMS || !batching() {
             return self.run_each(tx).await;
         }
         match tx {
@@ -348,6 +348,13 @@ impl Batch {
         sql.push_str(&selects.join(" UNION ALL "));
         (sql, vals)
     }
+}
+
+/// Whether a batch goes in one call; `AFTERCARE_LEDGER_BATCH=off` runs one statement per
+/// call instead, so benchmarks can compare both on the same build.
+fn batching() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("AFTERCARE_LEDGER_BATCH").map_or(true, |v| v != "off"))
 }
 
 fn bind_all<'q, DB: sqlx::Database>(
