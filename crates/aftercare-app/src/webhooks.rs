@@ -157,6 +157,17 @@ fn validate(
     })
 }
 
+/// A fresh random secret for a subscription (32 hex characters = 128 bits), for an admin
+/// who leaves the secret empty.
+pub fn generate_secret() -> String {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random source works");
+    hex::encode(bytes)
+}
+
 /// The wait after failed attempt `attempt` (1-based): 30 s, 60 s, 120 s, ...
 pub fn backoff_seconds(attempt: i64) -> i64 {
     FIRST_RETRY_SECONDS << (attempt - 1).clamp(0, 16)
