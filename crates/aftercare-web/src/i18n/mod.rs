@@ -6,6 +6,7 @@
 use aftercare_domain::settings::Lang;
 
 mod core;
+mod hooks;
 mod parts;
 mod planning;
 pub mod reasons;
@@ -18,6 +19,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     parts::MESSAGES,
     planning::MESSAGES,
     tickets::MESSAGES,
+    hooks::MESSAGES,
 ];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
