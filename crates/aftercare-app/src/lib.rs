@@ -20,6 +20,7 @@ pub mod planning;
 /// Store types the planning API and pages show.
 pub use aftercare_store::planning as planning_store;
 mod password;
+pub mod sla_settings;
 pub mod stock;
 pub mod stock_views;
 pub mod tickets;

@@ -50,6 +50,84 @@ pub async fn insert_subscription(
     })?)
 }
 
+/// Change a subscription's name, URL, events and language, and its secret when `secret` is
+/// given; false when there is no such subscription.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_subscription(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    url: &str,
+    events: &str,
+    secret: Option<&str>,
+    language: &str,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE webhook_subscriptions SET name = $1, url = $2, events = $3, language = $4, \
+             secret = COALESCE($5, secret) WHERE id = $6",
+        )
+        .bind(name)
+        .bind(url)
+        .bind(events)
+        .bind(language)
+        .bind(secret)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Turn delivery to a subscription on or off; false when there is no such subscription.
+/// Jobs already queued for it stay queued but are not attempted while it is off.
+pub async fn set_active(tx: &mut Tx, id: i64, active: bool) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query("UPDATE webhook_subscriptions SET active = $1 WHERE id = $2")
+            .bind(active)
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Queue `event` with `payload` for one subscription only (the admin's "send test event"):
+/// the outbox row is written already fanned out, with its single job due at `now`. Returns
+/// the job id.
+pub async fn enqueue_for(
+    tx: &mut Tx,
+    subscription: i64,
+    event: &str,
+    payload: &str,
+    now: Instant,
+) -> StoreResult<i64> {
+    let outbox: i64 = on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO webhook_outbox (event, ticket_id, payload, created_at, fanned_out) \
+             VALUES ($1, NULL, $2, $3, TRUE) RETURNING id",
+        )
+        .bind(event)
+        .bind(payload)
+        .bind(now.0)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO webhook_jobs (outbox_id, subscription_id, status, attempts, next_attempt_at) \
+             VALUES ($1, $2, 'pending', 0, $3) RETURNING id",
+        )
+        .bind(outbox)
+        .bind(subscription)
+        .bind(now.0)
+        .fetch_one(c)
+        .await
+    })?)
+}
+
 /// Every subscription.
 pub async fn subscriptions(db: &Db) -> StoreResult<Vec<SubscriptionRecord>> {
     let rows: Vec<(i64, String, String, String, String, bool, i64)> = on_db!(db, |p| {
@@ -134,7 +212,7 @@ pub async fn due_jobs(db: &Db, now: Instant, limit: i64) -> StoreResult<Vec<DueJ
         sqlx::query_as(
         "SELECT j.id, j.attempts, s.url, s.secret, s.language, o.event, o.payload FROM webhook_jobs j \
          JOIN webhook_subscriptions s ON s.id = j.subscription_id JOIN webhook_outbox o ON o.id = j.outbox_id \
-         WHERE j.status = 'pending' AND j.next_attempt_at <= $1 ORDER BY j.next_attempt_at, j.id LIMIT $2"
+         WHERE j.status = 'pending' AND s.active AND j.next_attempt_at <= $1 ORDER BY j.next_attempt_at, j.id LIMIT $2"
     )
     .bind(now.0)
     .bind(limit)
@@ -246,6 +324,12 @@ pub struct DeliveryRecord {
     pub duration_ms: i64,
     /// The job's status now.
     pub job_status: String,
+    /// Attempts the job has had so far.
+    pub job_attempts: i64,
+    /// The job's next attempt, while it is pending.
+    pub next_attempt_at: Option<Instant>,
+    /// The error of the job's latest attempt, if it failed.
+    pub last_error: Option<String>,
 }
 
 /// The delivery log, newest first.
@@ -261,10 +345,14 @@ pub async fn deliveries(db: &Db, limit: i64) -> StoreResult<Vec<DeliveryRecord>>
         Option<String>,
         i64,
         String,
+        i64,
+        i64,
+        Option<String>,
     );
     let rows: Vec<Row> = on_db!(db, |p| {
         sqlx::query_as(
-        "SELECT d.job_id, j.subscription_id, o.event, o.ticket_id, d.attempt, d.at, d.http_status, d.error, d.duration_ms, j.status \
+        "SELECT d.job_id, j.subscription_id, o.event, o.ticket_id, d.attempt, d.at, d.http_status, d.error, d.duration_ms, j.status, \
+         j.attempts, j.next_attempt_at, j.last_error \
          FROM webhook_deliveries d JOIN webhook_jobs j ON j.id = d.job_id JOIN webhook_outbox o ON o.id = j.outbox_id \
          ORDER BY d.id DESC LIMIT $1"
     )
@@ -284,7 +372,10 @@ pub async fn deliveries(db: &Db, limit: i64) -> StoreResult<Vec<DeliveryRecord>>
             http_status: r.6,
             error: r.7,
             duration_ms: r.8,
+            next_attempt_at: (r.9 == "pending").then_some(Instant(r.11)),
             job_status: r.9,
+            job_attempts: r.10,
+            last_error: r.12,
         })
         .collect())
 }

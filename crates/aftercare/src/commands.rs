@@ -131,9 +131,12 @@ async fn run_server(
         app.clone()
             .run_ticket_timers(aftercare_app::tickets::TIMER_INTERVAL),
     );
+    let hook_client =
+        aftercare_app::webhooks::WebhookClient::new(config.webhooks_extra_ca_file.as_deref())
+            .context("webhooks.extra_ca_file")?;
     let hooks = tokio::spawn(
         app.clone()
-            .run_webhook_delivery(std::time::Duration::from_secs(5)),
+            .run_webhook_delivery(std::time::Duration::from_secs(5), hook_client),
     );
     aftercare_web::serve(listener, state, shutdown_signal()).await?;
     purge.abort();

@@ -35,6 +35,12 @@ sqlite_full_sync = true
 
 # Database pool size. Env: AFTERCARE_MAX_CONNECTIONS.
 max_connections = 16
+
+[webhooks]
+# PEM file of extra CA certificates trusted for https:// webhook receivers (e.g. the
+# company's own CA), on top of the compiled-in Mozilla roots (webpki-roots). Unset = none.
+# Env: AFTERCARE_WEBHOOKS_EXTRA_CA_FILE.
+# extra_ca_file = "/etc/aftercare/company-ca.pem"
 "#;
 
 /// The file's shape: every key optional.
@@ -49,6 +55,14 @@ struct FileConfig {
     session_ttl_hours: Option<u64>,
     sqlite_full_sync: Option<bool>,
     max_connections: Option<u32>,
+    webhooks: Option<WebhooksFile>,
+}
+
+/// The `[webhooks]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct WebhooksFile {
+    extra_ca_file: Option<PathBuf>,
 }
 
 /// The effective configuration.
@@ -70,6 +84,8 @@ pub struct Config {
     pub sqlite_full_sync: bool,
     /// Pool size.
     pub max_connections: u32,
+    /// Extra CA certificates (PEM) trusted for https:// webhook receivers.
+    pub webhooks_extra_ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -83,6 +99,7 @@ impl std::fmt::Debug for Config {
             .field("session_ttl_hours", &self.session_ttl_hours)
             .field("sqlite_full_sync", &self.sqlite_full_sync)
             .field("max_connections", &self.max_connections)
+            .field("webhooks_extra_ca_file", &self.webhooks_extra_ca_file)
             .finish()
     }
 }
@@ -112,6 +129,7 @@ impl Default for Config {
             session_ttl_hours: 12,
             sqlite_full_sync: true,
             max_connections: 16,
+            webhooks_extra_ca_file: None,
         }
     }
 }
@@ -182,6 +200,9 @@ impl Config {
         if let Some(v) = f.max_connections {
             self.max_connections = v;
         }
+        if let Some(v) = f.webhooks.and_then(|w| w.extra_ca_file) {
+            self.webhooks_extra_ca_file = Some(v);
+        }
         Ok(())
     }
 
@@ -210,6 +231,9 @@ impl Config {
         }
         if let Some(v) = env("AFTERCARE_SQLITE_FULL_SYNC") {
             self.sqlite_full_sync = parse_bool("AFTERCARE_SQLITE_FULL_SYNC", &v)?;
+        }
+        if let Some(v) = env("AFTERCARE_WEBHOOKS_EXTRA_CA_FILE") {
+            self.webhooks_extra_ca_file = Some(PathBuf::from(v));
         }
         if let Some(v) = env("AFTERCARE_MAX_CONNECTIONS") {
             self.max_connections = v
@@ -293,6 +317,21 @@ mod tests {
         assert!(Config::load(Some(&path), &|_| None, &Overrides::default()).is_err());
         let env = |k: &str| (k == "AFTERCARE_SECURE_COOKIES").then(|| "maybe".to_string());
         assert!(Config::load(None, &env, &Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn the_webhook_extra_ca_file_comes_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, "[webhooks]\nextra_ca_file = \"/etc/ca.pem\"\n").unwrap();
+        let c = Config::load(Some(&path), &|_| None, &Overrides::default()).unwrap();
+        assert_eq!(c.webhooks_extra_ca_file, Some(PathBuf::from("/etc/ca.pem")));
+        let env =
+            |k: &str| (k == "AFTERCARE_WEBHOOKS_EXTRA_CA_FILE").then(|| "/env/ca.pem".to_string());
+        let c = Config::load(Some(&path), &env, &Overrides::default()).unwrap();
+        assert_eq!(c.webhooks_extra_ca_file, Some(PathBuf::from("/env/ca.pem")));
+        std::fs::write(&path, "[webhooks]\nextra_ca = \"x\"\n").unwrap();
+        assert!(Config::load(Some(&path), &|_| None, &Overrides::default()).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod health;
+pub mod hooks;
 pub mod org;
 pub mod parts;
 pub mod planning;
@@ -99,6 +100,10 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::unit))
         .routes(routes!(tickets::webhooks, tickets::add_webhook))
         .routes(routes!(tickets::webhook_deliveries))
+        .routes(routes!(hooks::webhook, hooks::update_webhook))
+        .routes(routes!(hooks::set_active))
+        .routes(routes!(hooks::send_test))
+        .routes(routes!(hooks::get_sla, hooks::put_sla))
         .routes(routes!(parts::list_parts, parts::create_part))
         .routes(routes!(parts::get_part, parts::update_part))
         .routes(routes!(parts::part_where_used))

@@ -6,6 +6,7 @@
 use aftercare_domain::settings::Lang;
 
 mod core;
+mod hooks;
 mod parts;
 mod planning;
 pub mod reasons;
@@ -19,7 +20,11 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     parts::MESSAGES,
     planning::MESSAGES,
     tickets::MESSAGES,
+<<<<<<< HEAD
     ticket_parts::MESSAGES,
+=======
+    hooks::MESSAGES,
+>>>>>>> hooksadmin
 ];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {

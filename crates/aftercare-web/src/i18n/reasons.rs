@@ -31,6 +31,31 @@ const REASONS: &[(&str, &str)] = &[
         "未知角色“{0}”（可选：{1}）",
     ),
     ("{} is not a number", "{0} 不是数字"),
+    ("must be at least one minute", "至少 1 分钟"),
+    ("must be at most one year", "最多一年"),
+    (
+        "must not be longer than the completion window",
+        "不能长于完工时限",
+    ),
+    ("must be between 1 and 100", "必须在 1 到 100 之间"),
+    (
+        "must be between 1 minute and one year",
+        "必须在 1 分钟到一年之间",
+    ),
+    ("must be between 1 and 3660 days", "必须在 1 到 3660 天之间"),
+    ("'{}' is not a whole number", "“{0}”不是整数"),
+    ("'{}' is not a number of hours", "“{0}”不是有效的小时数"),
+    (
+        "'{}' hours is not a whole number of minutes",
+        "“{0}”小时不是整分钟",
+    ),
+    (
+        "must be an http:// or https:// URL with a host, without spaces",
+        "必须是带主机名、不含空格的 http:// 或 https:// 地址",
+    ),
+    ("name at least one event, or *", "至少选择一个事件，或 *"),
+    ("unknown event '{}'; known: {}", "未知事件“{0}”；可选：{1}"),
+    ("must be zh-CN or en", "必须是 zh-CN 或 en"),
 ];
 
 /// Field names as the forms label them.
@@ -52,6 +77,22 @@ const FIELDS: &[(&str, &str)] = &[
     ("periods", "周期数"),
     ("bucket", "周期"),
     ("reason", "原因"),
+    ("url", "接收地址"),
+    ("events", "事件"),
+    ("secret", "签名密钥"),
+    ("language", "消息语言"),
+    ("sla.urban.first_response", "城区首次响应"),
+    ("sla.urban.on_site", "城区上门"),
+    ("sla.urban.completion", "城区完工"),
+    ("sla.township.first_response", "乡镇首次响应"),
+    ("sla.township.on_site", "乡镇上门"),
+    ("sla.township.completion", "乡镇完工"),
+    ("sla.remote.first_response", "偏远首次响应"),
+    ("sla.remote.on_site", "偏远上门"),
+    ("sla.remote.completion", "偏远完工"),
+    ("sla.at_risk_percent", "预警比例"),
+    ("accept_timeout_minutes", "网点接单时限"),
+    ("repeat_window.days", "二次返修判定期"),
 ];
 
 /// The Chinese label of a field, or the field name itself.

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod home;
+mod hooks;
 mod org;
 mod parts;
 mod planning;
@@ -55,6 +56,22 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/admin/settings", get(admin::settings)),
         (Method::POST, "/admin/settings", post(admin::save_settings)),
         (Method::GET, "/admin/audit", get(admin::audit)),
+        (Method::GET, "/admin/webhooks", get(hooks::list)),
+        (Method::POST, "/admin/webhooks", post(hooks::create)),
+        (Method::GET, "/admin/webhooks/{id}", get(hooks::edit)),
+        (Method::POST, "/admin/webhooks/{id}", post(hooks::update)),
+        (
+            Method::POST,
+            "/admin/webhooks/{id}/active",
+            post(hooks::set_active),
+        ),
+        (
+            Method::POST,
+            "/admin/webhooks/{id}/test",
+            post(hooks::send_test),
+        ),
+        (Method::GET, "/admin/sla", get(hooks::sla)),
+        (Method::POST, "/admin/sla", post(hooks::save_sla)),
         (Method::GET, "/planning", get(planning::list)),
         (Method::POST, "/planning/run", post(planning::run)),
         (
@@ -242,6 +259,8 @@ const NAV: &[(&str, &str, &[Role])] = &[
     ("nav.tokens", "/admin/tokens", &[Role::Admin]),
     ("nav.settings", "/admin/settings", &[Role::Admin]),
     ("nav.audit", "/admin/audit", &[Role::Admin]),
+    ("nav.webhooks", "/admin/webhooks", &[Role::Admin]),
+    ("nav.sla", "/admin/sla", &[Role::Admin]),
 ];
 
 /// The navigation a role sees.
