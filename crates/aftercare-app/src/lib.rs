@@ -21,6 +21,7 @@ pub mod planning;
 pub use aftercare_store::planning as planning_store;
 mod password;
 pub mod stock;
+pub mod stock_approvals;
 pub mod stock_views;
 pub mod tickets;
 pub mod webhooks;

@@ -67,7 +67,7 @@ impl App {
         Ok(owner)
     }
 
-    async fn ensure_warehouse(&self, actor: &Actor, w: WarehouseId) -> AppResult<()> {
+    pub(crate) async fn ensure_warehouse(&self, actor: &Actor, w: WarehouseId) -> AppResult<()> {
         let owner = self.warehouse_owner(w).await?;
         actor.ensure_station_visible(owner, &format!("warehouse {w}"))
     }
@@ -190,12 +190,28 @@ impl App {
 
     /// Run one ledger command. With an Idempotency-Key, a retry of the same command returns
     /// the first result and applies nothing; the same key with another command is refused.
+    /// An issue above the approval limit is refused here (`stock.approval_required`); use
+    /// [`App::stock_submit`] to queue it for a manager instead.
     pub async fn stock_execute(
         &self,
         actor: &Actor,
         idempotency_key: Option<&str>,
         command: Command,
     ) -> AppResult<StockReceipt> {
+        let (_, done) = self
+            .stock_execute_checked(actor, idempotency_key, command)
+            .await?;
+        done.map_err(refusal)
+    }
+
+    /// Authorize and run one command; returns the command as authorized (approver roles
+    /// replaced by the actor's own) and the ledger's answer, refusals not yet mapped.
+    pub(crate) async fn stock_execute_checked(
+        &self,
+        actor: &Actor,
+        idempotency_key: Option<&str>,
+        command: Command,
+    ) -> AppResult<(Command, Result<StockReceipt, StockError>)> {
         let key = idempotency_key
             .map(IdempotencyKey::parse)
             .transpose()
@@ -222,7 +238,7 @@ impl App {
             .ledger()
             .await?
             .execute(LedgerRequest {
-                command,
+                command: command.clone(),
                 key,
                 actor_id,
                 actor_login,
@@ -238,13 +254,13 @@ impl App {
                 tracing::error!(error = %err, "emergency requisition check failed");
             }
         }
-        match done {
-            Ok(e) => Ok(StockReceipt {
+        Ok((
+            command,
+            done.map(|e| StockReceipt {
                 outcome: e.outcome,
                 replayed: e.replayed,
             }),
-            Err(e) => Err(refusal(e)),
-        }
+        ))
     }
 
     /// Stock on shelves with value; station users see only their own warehouses.
