@@ -203,7 +203,11 @@ impl App {
             self.ensure_warehouse(actor, w).await?;
         }
         f.station = actor.own_station();
-        f.limit = f.limit.clamp(1, 1_000);
+        f.limit = if f.limit <= 0 {
+            100
+        } else {
+            f.limit.min(1_000)
+        };
         Ok(store::list(&self.db, &f).await?)
     }
 
@@ -249,6 +253,14 @@ impl App {
         }
         let command: Command =
             serde_json::from_str(&a.command_json).map_err(|e| unexpected("stored command", e))?;
+        // Claim it first, so a reject cannot slip in between the issue and the status.
+        let mut tx = self.db.begin_write().await?;
+        let claimed = store::claim(&mut tx, id, self.now()).await?;
+        tx.commit().await?;
+        if !claimed {
+            // Decided meanwhile: answer as if it had been decided before the call.
+            return Box::pin(self.approve_stock_approval(actor, id)).await;
+        }
         // The key makes the ledger apply the issue once, even if two approvals race or the
         // status update below is lost: a second run replays the first outcome.
         let key = format!("{APPROVAL_KEY_PREFIX}{id}");
@@ -292,8 +304,8 @@ impl App {
         Ok(ApprovalDecision {
             approval: self.stock_approval(actor, id).await?,
             outcome: receipt.outcome,
-            // Another approval of the same request won the race: nothing was applied now.
-            replayed: receipt.replayed || !decided,
+            // Only the call whose ledger run applied the issue reports it as new.
+            replayed: receipt.replayed,
         })
     }
 
@@ -323,7 +335,17 @@ impl App {
         )
         .await?
         {
-            return Err(already_decided(&a));
+            drop(tx);
+            let now_row = self.stock_approval(actor, id).await?;
+            if now_row.status == "pending" {
+                return Err(AppError::Conflict {
+                    code: "stock.approval_in_progress".into(),
+                    message: format!(
+                        "stock approval {id} is being approved right now; reload to see the result"
+                    ),
+                });
+            }
+            return Err(already_decided(&now_row));
         }
         let mut entry = actor.audit(now, "stock.approval_reject", "stock_approval", id);
         entry.before = serde_json::to_value(&a).ok();

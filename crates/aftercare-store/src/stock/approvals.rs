@@ -81,6 +81,8 @@ pub struct ApprovalRow {
     pub last_error: Option<String>,
     /// The requester's Idempotency-Key.
     pub request_key: Option<String>,
+    /// Since when an approval has been running through the ledger (UTC ms).
+    pub approving_since: Option<i64>,
 }
 
 /// Which approvals to list (newest first).
@@ -100,7 +102,8 @@ const SELECT: &str = "SELECT a.id, a.warehouse_id, w.code AS warehouse_code, a.p
     p.name_zh AS part_name, a.qty, a.value, COALESCE(a.consumer_kind, '') AS consumer_kind, \
     COALESCE(a.consumer_id, 0) AS consumer_id, a.reason AS reason_json, a.command_json, a.requested_by, \
     COALESCE(ru.login, 'cli') AS requested_by_login, a.requested_at, a.status, a.decided_by, \
-    du.login AS decided_by_login, a.decided_at, a.decision_note, a.outcome_json, a.last_error, a.request_key \
+    du.login AS decided_by_login, a.decided_at, a.decision_note, a.outcome_json, a.last_error, a.request_key, \
+    a.approving_since \
     FROM stock_approvals a JOIN warehouses w ON w.id = a.warehouse_id JOIN parts p ON p.id = a.part_id \
     LEFT JOIN users ru ON ru.id = a.requested_by LEFT JOIN users du ON du.id = a.decided_by";
 
@@ -170,7 +173,8 @@ pub async fn list(db: &Db, f: &ApprovalFilter) -> StoreResult<Vec<ApprovalRow>> 
 }
 
 /// Decide a pending approval (`approved` with the ledger outcome, or `rejected` with a
-/// reason). False when it was no longer pending.
+/// reason). False when it was no longer pending, or, for a rejection, while an approval
+/// is running through the ledger.
 pub async fn decide(
     tx: &mut Tx,
     id: i64,
@@ -183,7 +187,8 @@ pub async fn decide(
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE stock_approvals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5, \
-             outcome_json = $6, last_error = NULL WHERE id = $1 AND status = 'pending'",
+             outcome_json = $6, last_error = NULL, approving_since = NULL \
+             WHERE id = $1 AND status = 'pending' AND ($2 = 'approved' OR approving_since IS NULL)",
         )
         .bind(id)
         .bind(status)
@@ -198,11 +203,29 @@ pub async fn decide(
     Ok(n == 1)
 }
 
-/// Remember why an approval attempt was refused; the request stays pending.
+/// Mark a pending approval as running through the ledger (a reject then waits). False
+/// when it is no longer pending.
+pub async fn claim(tx: &mut Tx, id: i64, now: Instant) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE stock_approvals SET approving_since = $2 WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(now.0)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Remember why an approval attempt was refused; the request stays pending (and may be
+/// rejected).
 pub async fn note_failure(tx: &mut Tx, id: i64, error: &str) -> StoreResult<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-            "UPDATE stock_approvals SET last_error = $2 WHERE id = $1 AND status = 'pending'",
+            "UPDATE stock_approvals SET last_error = $2, approving_since = NULL \
+             WHERE id = $1 AND status = 'pending'",
         )
         .bind(id)
         .bind(error)
