@@ -9,6 +9,7 @@ mod core;
 mod parts;
 mod planning;
 pub mod reasons;
+mod stock;
 mod tickets;
 
 /// Every translation table: one per context, so each context keeps its strings beside its
@@ -18,6 +19,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     parts::MESSAGES,
     planning::MESSAGES,
     tickets::MESSAGES,
+    stock::MESSAGES,
 ];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
