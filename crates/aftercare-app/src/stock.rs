@@ -14,11 +14,12 @@ use aftercare_domain::stock::{
     Command, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
 };
 use aftercare_domain::{Instant, Role, StationId, WarehouseId};
+pub use aftercare_store::stock::aging::{AgingRow, BUCKET_DAYS};
 use aftercare_store::stock::query::{self, DocRef};
 pub use aftercare_store::stock::query::{
     MovementFilter, MovementRow, StockFilter, StockRow, TransitRow,
 };
-use aftercare_store::stock::{Ledger, LedgerRequest, location_key, verify};
+use aftercare_store::stock::{Ledger, LedgerRequest, aging, location_key, verify};
 use serde_json::json;
 
 /// Roles that move stock.
@@ -307,6 +308,20 @@ impl App {
     pub async fn stock_verify(&self, actor: &Actor) -> AppResult<Vec<String>> {
         actor.require(HQ_STOCK, "verify the stock ledger")?;
         Ok(verify::verify_ledger(&self.db).await?)
+    }
+
+    /// Shelf stock by lot age (0–90, 91–180, 181–365, >365 days) with value, per
+    /// warehouse; station users see only their own warehouses.
+    pub async fn stock_aging(
+        &self,
+        actor: &Actor,
+        warehouse: Option<WarehouseId>,
+    ) -> AppResult<Vec<AgingRow>> {
+        actor.require(STOCK_READERS, "see stock")?;
+        if let Some(w) = warehouse {
+            self.ensure_warehouse(actor, w).await?;
+        }
+        Ok(aging::aging(&self.db, self.now(), warehouse, actor.own_station()).await?)
     }
 
     /// When the ledger's clock says it is (for callers that need the same instant).

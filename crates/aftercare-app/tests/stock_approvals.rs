@@ -1,7 +1,7 @@
 //! The manager approval queue for issues above the limit, on SQLite and on PostgreSQL when
 //! `AFTERCARE_TEST_POSTGRES_URL` is set: queueing instead of refusing, retries with one
 //! key, approve (once, also when raced), reject (needs a reason), roles, station scope, and
-//! an approval refused for short stock staying pending.
+//! an approval refused for short stock staying pending. Also aged stock by lot age.
 
 use aftercare_app::admin::AddUser;
 use aftercare_app::stock::{MovementFilter, StockFilter};
@@ -19,6 +19,8 @@ const T0: Instant = Instant(1_767_578_400_000);
 
 struct World {
     app: App,
+    clock: Arc<FixedClock>,
+    supplier: SupplierId,
     central: WarehouseId,
     wa: WarehouseId,
     /// ¥100 a unit: 60 units need approval by quantity.
@@ -80,11 +82,8 @@ async fn stock_in(app: &App, supplier: SupplierId, w: WarehouseId, part: PartId,
 }
 
 async fn world(db: aftercare_store::testing::TestDb) -> World {
-    let app = App::with_clock(
-        db.db.clone(),
-        AppConfig::default(),
-        Arc::new(FixedClock::new(T0)),
-    );
+    let clock = Arc::new(FixedClock::new(T0));
+    let app = App::with_clock(db.db.clone(), AppConfig::default(), clock.clone());
     let mut tx = app.db.begin_write().await.unwrap();
     let region = org::insert_region(
         &mut tx,
@@ -207,6 +206,8 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
     let mut a = actors.into_iter();
     World {
         app,
+        clock,
+        supplier,
         central,
         wa,
         cheap: parts[0],
@@ -511,5 +512,73 @@ async fn stations_see_only_their_own_requests() {
             "approved"
         );
         assert_eq!(on_shelf(app, w.wa, w.cheap).await, 25, "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aged_stock_is_bucketed_by_lot_receipt_age_per_warehouse() {
+    const DAY_MIN: i64 = 24 * 60;
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let central = |rows: &[aftercare_app::stock::AgingRow]| {
+            rows.iter()
+                .find(|r| r.warehouse_id == w.central.get())
+                .cloned()
+                .unwrap()
+        };
+        let view = |a: &Actor| {
+            let a = a.clone();
+            async move { app.stock_aging(&a, None).await.unwrap() }
+        };
+        // Just received: everything is 0-90 days old.
+        let rows = view(&Actor::Cli).await;
+        assert_eq!(rows.len(), 2, "{label}: {rows:?}");
+        let c = rows
+            .iter()
+            .find(|r| r.warehouse_id == w.central.get())
+            .unwrap();
+        assert_eq!(c.qty, [110, 0, 0, 0], "{label}");
+        assert_eq!(c.value, [100 * 10_000 + 10 * 1_000_000, 0, 0, 0], "{label}");
+        // 90 whole days old is still the first bucket; 91 is the second.
+        w.clock.advance_minutes(90 * DAY_MIN);
+        assert_eq!(
+            central(&view(&Actor::Cli).await).qty,
+            [110, 0, 0, 0],
+            "{label}"
+        );
+        w.clock.advance_minutes(DAY_MIN);
+        assert_eq!(
+            central(&view(&Actor::Cli).await).qty,
+            [0, 110, 0, 0],
+            "{label}"
+        );
+        // A new lot is young; an issue takes the oldest lot first (FIFO).
+        stock_in(app, w.supplier, w.central, w.cheap, 5).await;
+        app.stock_execute(&Actor::Cli, None, issue(w.central, w.cheap, 30, 1))
+            .await
+            .unwrap();
+        let c = central(&view(&Actor::Cli).await);
+        assert_eq!(c.qty, [5, 80, 0, 0], "{label}");
+        assert_eq!(
+            c.value,
+            [50_000, 70 * 10_000 + 10 * 1_000_000, 0, 0],
+            "{label}"
+        );
+        // 300 days later: the first lots are over a year old, the new one 181-365.
+        w.clock.advance_minutes(300 * DAY_MIN);
+        let rows = view(&Actor::Cli).await;
+        assert_eq!(central(&rows).qty, [0, 0, 5, 80], "{label}");
+        // By warehouse code: WH-A before WH-C.
+        assert_eq!(rows[0].warehouse_id, w.wa.get(), "{label}");
+        assert_eq!(rows[0].qty, [0, 0, 0, 80], "{label}");
+        // Stations see their own warehouses only.
+        let sta = view(&w.sta).await;
+        assert_eq!(sta.len(), 1, "{label}");
+        assert_eq!(sta[0].warehouse_id, w.wa.get(), "{label}");
+        assert!(view(&w.stb).await.is_empty(), "{label}");
+        let err = app.stock_aging(&w.stb, Some(w.wa)).await.unwrap_err();
+        assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
     }
 }

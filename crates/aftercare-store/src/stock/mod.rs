@@ -19,6 +19,7 @@
 //! Queries read the tables directly; [`verify::verify_ledger`] recomputes every balance from
 //! the movements.
 
+pub mod aging;
 pub mod approvals;
 mod keys;
 mod load;

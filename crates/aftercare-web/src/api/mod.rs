@@ -104,6 +104,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stock::stocktakes))
         .routes(routes!(stock::stocktake_counts))
         .routes(routes!(stock::approve_stocktake))
+        .routes(routes!(stock::aging))
         .routes(routes!(tickets::search, tickets::intake))
         .routes(routes!(tickets::export_xlsx))
         .routes(routes!(tickets::detail))

@@ -42,4 +42,14 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "发料超过审批上限，已提交经理审批，审批单号",
         "The issue is above the approval limit and waits for a manager: approval",
     ),
+    ("stock.aging.title", "库龄分析", "Aged stock"),
+    (
+        "stock.aging.hint",
+        "在库数量与金额按批次入库时间的库龄分段（天），按仓库汇总。",
+        "Stock on shelves and its value by the age of the lot it came in with (days since receipt), per warehouse.",
+    ),
+    ("stock.aging.0_90", "0–90 天", "0–90 days"),
+    ("stock.aging.91_180", "91–180 天", "91–180 days"),
+    ("stock.aging.181_365", "181–365 天", "181–365 days"),
+    ("stock.aging.over_365", "365 天以上", "Over 365 days"),
 ];
