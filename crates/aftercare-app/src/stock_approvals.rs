@@ -34,8 +34,8 @@ pub enum Submitted {
     Done(StockReceipt),
     /// Queued for a manager.
     Pending {
-        /// The queued request.
-        approval: ApprovalRow,
+        /// The queued request (boxed: it is much larger than a receipt).
+        approval: Box<ApprovalRow>,
         /// True when a retry with the same Idempotency-Key found the request queued before.
         replayed: bool,
     },
@@ -122,7 +122,7 @@ impl App {
         {
             return if found.command_json == command_json {
                 Ok(Submitted::Pending {
-                    approval: found,
+                    approval: Box::new(found),
                     replayed: true,
                 })
             } else {
@@ -164,7 +164,7 @@ impl App {
                     && let Some(found) = store::by_request_key(&self.db, k).await?
                 {
                     return Ok(Submitted::Pending {
-                        approval: found,
+                        approval: Box::new(found),
                         replayed: true,
                     });
                 }
@@ -179,7 +179,7 @@ impl App {
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(Submitted::Pending {
-            approval: self.stock_approval(actor, id).await?,
+            approval: Box::new(self.stock_approval(actor, id).await?),
             replayed: false,
         })
     }

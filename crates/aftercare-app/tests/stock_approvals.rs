@@ -266,7 +266,7 @@ async fn issues_of(app: &App, part: PartId) -> usize {
 
 fn pending(s: Submitted) -> (aftercare_app::stock_approvals::ApprovalRow, bool) {
     match s {
-        Submitted::Pending { approval, replayed } => (approval, replayed),
+        Submitted::Pending { approval, replayed } => (*approval, replayed),
         other => panic!("expected pending, got {other:?}"),
     }
 }

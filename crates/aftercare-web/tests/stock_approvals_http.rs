@@ -345,5 +345,22 @@ async fn typed_endpoints_run_the_same_commands() {
         );
         let (_, v) = get(&c, &s, &f.wh_token, "/api/v1/stock/verify").await;
         assert_eq!(v["ok"], true, "{label}: {v}");
+        // Aged stock: all just received, so all 0-90 days; station A sees only its own.
+        let (st, v) = get(&c, &s, &f.sta_token, "/api/v1/stock/aging").await;
+        assert_eq!(st, StatusCode::OK, "{label}: {v}");
+        assert_eq!(v.as_array().unwrap().len(), 1, "{label}: {v}");
+        assert_eq!(v[0]["warehouse_id"], f.wa.get());
+        assert_eq!(v[0]["buckets"][0]["label"], "0-90");
+        assert_eq!(v[0]["buckets"][0]["qty"], 3, "{label}: {v}");
+        assert_eq!(v[0]["buckets"][0]["value"], 30_000, "{label}: {v}");
+        assert_eq!(v[0]["buckets"][3]["qty"], 0, "{label}: {v}");
+        let (st, _) = get(
+            &c,
+            &s,
+            &f.stb_token,
+            &format!("/api/v1/stock/aging?warehouse_id={}", f.wa.get()),
+        )
+        .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{label}");
     }
 }

@@ -124,7 +124,7 @@ async fn submit(
             Json(PendingResult {
                 status: "pending",
                 approval_id: approval.id,
-                approval: approval.into(),
+                approval: (*approval).into(),
                 replayed,
             }),
         )
