@@ -22,6 +22,7 @@ pub use aftercare_store::planning as planning_store;
 mod password;
 pub mod sla_settings;
 pub mod stock;
+pub mod stock_approvals;
 pub mod stock_views;
 pub mod tickets;
 pub mod webhooks;

@@ -14,11 +14,12 @@ use aftercare_domain::stock::{
     Command, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
 };
 use aftercare_domain::{Instant, Role, StationId, WarehouseId};
+pub use aftercare_store::stock::aging::{AgingRow, BUCKET_DAYS};
 use aftercare_store::stock::query::{self, DocRef};
 pub use aftercare_store::stock::query::{
     MovementFilter, MovementRow, StockFilter, StockRow, TransitRow,
 };
-use aftercare_store::stock::{Ledger, LedgerRequest, location_key, verify};
+use aftercare_store::stock::{Ledger, LedgerRequest, aging, location_key, verify};
 use serde_json::json;
 
 /// Roles that move stock.
@@ -67,7 +68,7 @@ impl App {
         Ok(owner)
     }
 
-    async fn ensure_warehouse(&self, actor: &Actor, w: WarehouseId) -> AppResult<()> {
+    pub(crate) async fn ensure_warehouse(&self, actor: &Actor, w: WarehouseId) -> AppResult<()> {
         let owner = self.warehouse_owner(w).await?;
         actor.ensure_station_visible(owner, &format!("warehouse {w}"))
     }
@@ -190,12 +191,28 @@ impl App {
 
     /// Run one ledger command. With an Idempotency-Key, a retry of the same command returns
     /// the first result and applies nothing; the same key with another command is refused.
+    /// An issue above the approval limit is refused here (`stock.approval_required`); use
+    /// [`App::stock_submit`] to queue it for a manager instead.
     pub async fn stock_execute(
         &self,
         actor: &Actor,
         idempotency_key: Option<&str>,
         command: Command,
     ) -> AppResult<StockReceipt> {
+        let (_, done) = self
+            .stock_execute_checked(actor, idempotency_key, command)
+            .await?;
+        done.map_err(refusal)
+    }
+
+    /// Authorize and run one command; returns the command as authorized (approver roles
+    /// replaced by the actor's own) and the ledger's answer, refusals not yet mapped.
+    pub(crate) async fn stock_execute_checked(
+        &self,
+        actor: &Actor,
+        idempotency_key: Option<&str>,
+        command: Command,
+    ) -> AppResult<(Command, Result<StockReceipt, StockError>)> {
         let key = idempotency_key
             .map(IdempotencyKey::parse)
             .transpose()
@@ -233,7 +250,7 @@ impl App {
             .ledger()
             .await?
             .execute(LedgerRequest {
-                command,
+                command: command.clone(),
                 key,
                 actor_id,
                 actor_login,
@@ -249,13 +266,13 @@ impl App {
                 tracing::error!(error = %err, "emergency requisition check failed");
             }
         }
-        match done {
-            Ok(e) => Ok(StockReceipt {
+        Ok((
+            command,
+            done.map(|e| StockReceipt {
                 outcome: e.outcome,
                 replayed: e.replayed,
             }),
-            Err(e) => Err(refusal(e)),
-        }
+        ))
     }
 
     /// Stock on shelves with value; station users see only their own warehouses.
@@ -302,6 +319,20 @@ impl App {
     pub async fn stock_verify(&self, actor: &Actor) -> AppResult<Vec<String>> {
         actor.require(HQ_STOCK, "verify the stock ledger")?;
         Ok(verify::verify_ledger(&self.db).await?)
+    }
+
+    /// Shelf stock by lot age (0–90, 91–180, 181–365, >365 days) with value, per
+    /// warehouse; station users see only their own warehouses.
+    pub async fn stock_aging(
+        &self,
+        actor: &Actor,
+        warehouse: Option<WarehouseId>,
+    ) -> AppResult<Vec<AgingRow>> {
+        actor.require(STOCK_READERS, "see stock")?;
+        if let Some(w) = warehouse {
+            self.ensure_warehouse(actor, w).await?;
+        }
+        Ok(aging::aging(&self.db, self.now(), warehouse, actor.own_station()).await?)
     }
 
     /// When the ledger's clock says it is (for callers that need the same instant).

@@ -19,6 +19,8 @@
 //! Queries read the tables directly; [`verify::verify_ledger`] recomputes every balance from
 //! the movements.
 
+pub mod aging;
+pub mod approvals;
 mod keys;
 mod load;
 pub mod master;

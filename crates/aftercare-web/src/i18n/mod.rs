@@ -10,6 +10,7 @@ mod hooks;
 mod parts;
 mod planning;
 pub mod reasons;
+mod stock;
 mod ticket_parts;
 mod tickets;
 
@@ -20,11 +21,9 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     parts::MESSAGES,
     planning::MESSAGES,
     tickets::MESSAGES,
-<<<<<<< HEAD
     ticket_parts::MESSAGES,
-=======
     hooks::MESSAGES,
->>>>>>> hooksadmin
+    stock::MESSAGES,
 ];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {

@@ -8,6 +8,7 @@ mod hooks;
 mod org;
 mod parts;
 mod planning;
+mod stock_approvals;
 mod stock_ops;
 mod ticket_parts;
 mod tickets;
@@ -160,6 +161,17 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
             "/stock/ops/counts",
             post(stock_ops::upload_counts),
         ),
+        (Method::GET, "/stock/approvals", get(stock_approvals::page)),
+        (
+            Method::POST,
+            "/stock/approvals/{id}/approve",
+            post(stock_approvals::approve),
+        ),
+        (
+            Method::POST,
+            "/stock/approvals/{id}/reject",
+            post(stock_approvals::reject),
+        ),
     ]
 }
 
@@ -219,6 +231,11 @@ const NAV: &[(&str, &str, &[Role])] = &[
     (
         "nav.in_transit",
         "/stock/in-transit",
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
+    ),
+    (
+        "nav.approvals",
+        "/stock/approvals",
         &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
     ),
     (

@@ -838,6 +838,8 @@ struct SlowTemplate {
     warehouses: Vec<(i64, String, String)>,
     rows: Vec<SlowLine>,
     total_value: String,
+    /// Stock by lot age per warehouse: (warehouse code, [(qty, value); 4]).
+    aging: Vec<(String, Vec<(i64, String)>)>,
 }
 
 /// `GET /stock/slow?months=N`.
@@ -855,10 +857,14 @@ pub async fn slow(
             .await?;
         let whs = state.app.visible_warehouses(&actor).await?;
         let c = ctx(&state, &actor).await?;
-        Ok::<_, AppError>((rows, whs, c))
+        let aging = state
+            .app
+            .stock_aging(&actor, form.warehouse.map(WarehouseId))
+            .await?;
+        Ok::<_, AppError>((rows, whs, c, aging))
     }
     .await;
-    let (rows, whs, c) = match result {
+    let (rows, whs, c, aging) = match result {
         Ok(v) => v,
         Err(e) => return app_error_page(&user, &e),
     };
@@ -882,6 +888,15 @@ pub async fn slow(
             })
             .collect(),
         total_value,
+        aging: aging
+            .into_iter()
+            .map(|a| {
+                (
+                    a.warehouse_code,
+                    (0..4).map(|i| (a.qty[i], money(a.value[i]))).collect(),
+                )
+            })
+            .collect(),
         form,
     })
 }

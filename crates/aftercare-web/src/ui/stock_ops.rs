@@ -1,12 +1,14 @@
 //! The warehouse operation page: one form per ledger command (purchase order, receipt,
 //! inspection, issue, transfer ship/receive, repair send/receive, scrap request/decision,
-//! stocktake open/counts/approve). Every form runs `App::stock_execute`, so roles, station
-//! scope, approvals and refusals are exactly those of the API.
+//! stocktake open/counts/approve). Every form runs `App::stock_submit` (an issue above the
+//! limit is queued for a manager), so roles, station scope, approvals and refusals are
+//! exactly those of the API.
 
 use super::{Page, app_error_page, render};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
+use aftercare_app::stock_approvals::Submitted;
 use aftercare_domain::stock::{
     Command, Consumer, CountEntry, Qty, Resolution, ScrapReason, StockCondition, StocktakeScope,
     TransferQty,
@@ -266,11 +268,19 @@ pub async fn submit(
     let f = Fields(&form);
     let result = async {
         let command = command_of(&state, &user, &f).await?;
-        state.app.stock_execute(&user.actor(), None, command).await
+        state.app.stock_submit(&user.actor(), None, command).await
     }
     .await;
     match result {
-        Ok(r) => ops_page(&state, &user, Some(done_notice(&r)), None).await,
+        Ok(Submitted::Done(r)) => ops_page(&state, &user, Some(done_notice(&r)), None).await,
+        Ok(Submitted::Pending { approval, .. }) => {
+            let notice = format!(
+                "{} #{}",
+                crate::i18n::Tr::new(user.lang).t("approvals.queued"),
+                approval.id
+            );
+            ops_page(&state, &user, Some(notice), None).await
+        }
         Err(e @ (AppError::NotFound { .. } | AppError::Forbidden { .. })) => {
             app_error_page(&user, &e)
         }

@@ -1,0 +1,357 @@
+//! The manager approval queue for issues above the approval limit
+//! (`AppConfig::stock_issue_policy`).
+//!
+//! [`App::stock_submit`] runs a command like [`App::stock_execute`], but an issue the
+//! ledger refuses with "approval required" is stored as a pending approval instead (who
+//! asked, warehouse, part, quantity, value, consumer, why) and answered as pending. A
+//! manager approves it — the stored issue then runs through the normal ledger path under
+//! the Idempotency-Key `stock-approval-{id}`, so a double click, a retry or two managers at
+//! once issue it exactly once — or rejects it with a reason. If the stock is short when the
+//! manager approves, the approval is refused with the ledger's 409 and **stays pending**
+//! (the refusal is kept in `last_error`), so it can be approved once stock arrives or be
+//! rejected. Station users see only their own warehouses' requests; others are not found.
+
+use crate::App;
+use crate::access::Actor;
+use crate::error::{AppError, AppResult};
+use crate::stock::{STOCK_READERS, StockReceipt, refusal};
+use aftercare_domain::Role;
+use aftercare_domain::stock::{ApprovalReason, Command, Consumer, Outcome, StockError};
+use aftercare_store::audit;
+use aftercare_store::stock::approvals::{self as store, NewApproval};
+pub use aftercare_store::stock::approvals::{ApprovalFilter, ApprovalRow};
+
+/// Idempotency-Keys starting with this are the queue's own (one per approval).
+pub const APPROVAL_KEY_PREFIX: &str = "stock-approval-";
+
+/// Who may decide queued issues: the after-sales manager (see `may_approve`).
+const APPROVERS: &[Role] = &[Role::Manager];
+
+/// What [`App::stock_submit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// Applied (or replayed) by the ledger.
+    Done(StockReceipt),
+    /// Queued for a manager.
+    Pending {
+        /// The queued request (boxed: it is much larger than a receipt).
+        approval: Box<ApprovalRow>,
+        /// True when a retry with the same Idempotency-Key found the request queued before.
+        replayed: bool,
+    },
+}
+
+/// The result of approving a queued issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalDecision {
+    /// The approval after the decision.
+    pub approval: ApprovalRow,
+    /// The ledger outcome of the issue.
+    pub outcome: Outcome,
+    /// True when the approval had already been carried out (nothing was applied now).
+    pub replayed: bool,
+}
+
+fn already_decided(a: &ApprovalRow) -> AppError {
+    AppError::Conflict {
+        code: "stock.approval_decided".into(),
+        message: format!(
+            "stock approval {} is {}, not pending: it was decided already",
+            a.id, a.status
+        ),
+    }
+}
+
+fn unexpected(what: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::Unexpected(format!("{what}: {e}"))
+}
+
+impl App {
+    /// Run a ledger command; an issue above the approval limit is queued for a manager
+    /// instead of refused. With an Idempotency-Key, a retry of a queued issue returns the
+    /// same pending approval.
+    pub async fn stock_submit(
+        &self,
+        actor: &Actor,
+        idempotency_key: Option<&str>,
+        command: Command,
+    ) -> AppResult<Submitted> {
+        if let Some(k) = idempotency_key
+            && k.starts_with(APPROVAL_KEY_PREFIX)
+        {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                format!("keys starting with '{APPROVAL_KEY_PREFIX}' are reserved for approvals"),
+            ));
+        }
+        let (command, done) = self
+            .stock_execute_checked(actor, idempotency_key, command)
+            .await?;
+        match done {
+            Ok(r) => Ok(Submitted::Done(r)),
+            Err(StockError::ApprovalRequired(reason)) => {
+                self.queue_issue(actor, idempotency_key, &command, reason)
+                    .await
+            }
+            Err(e) => Err(refusal(e)),
+        }
+    }
+
+    async fn queue_issue(
+        &self,
+        actor: &Actor,
+        key: Option<&str>,
+        command: &Command,
+        reason: ApprovalReason,
+    ) -> AppResult<Submitted> {
+        let Command::Issue {
+            warehouse,
+            part,
+            qty,
+            consumer,
+            ..
+        } = command
+        else {
+            return Err(refusal(StockError::ApprovalRequired(reason)));
+        };
+        let command_json = serde_json::to_string(command).map_err(|e| unexpected("command", e))?;
+        // A retry of the same queued request finds it; another command under the key is
+        // refused like the ledger refuses a reused key.
+        if let Some(k) = key
+            && let Some(found) = store::by_request_key(&self.db, k).await?
+        {
+            return if found.command_json == command_json {
+                Ok(Submitted::Pending {
+                    approval: Box::new(found),
+                    replayed: true,
+                })
+            } else {
+                Err(refusal(StockError::IdempotencyKeyReused))
+            };
+        }
+        let cost = store::part_cost(&self.db, part.get())
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("part {part}")))?;
+        let value = match reason {
+            ApprovalReason::ValueAbove { value, .. } => value.0,
+            ApprovalReason::QtyAbove { .. } => qty.get().saturating_mul(cost),
+        };
+        let (consumer_kind, consumer_id) = match consumer {
+            Consumer::Ticket(t) => ("ticket", t.0),
+            Consumer::Requisition(r) => ("requisition", r.0),
+        };
+        let now = self.now();
+        let new = NewApproval {
+            warehouse: *warehouse,
+            part: part.get(),
+            qty: qty.get(),
+            value,
+            reason_json: serde_json::to_string(&reason).map_err(|e| unexpected("reason", e))?,
+            command_json,
+            consumer_kind: consumer_kind.into(),
+            consumer_id,
+            requested_by: actor.principal().map(|p| p.user_id.0),
+            request_key: key.map(str::to_string),
+            now,
+        };
+        let mut tx = self.db.begin_write().await?;
+        let id = match store::insert(&mut tx, &new).await {
+            Ok(id) => id,
+            Err(e) => {
+                drop(tx);
+                // Two retries with one key at once: the unique key lets one insert win.
+                if let Some(k) = key
+                    && let Some(found) = store::by_request_key(&self.db, k).await?
+                {
+                    return Ok(Submitted::Pending {
+                        approval: Box::new(found),
+                        replayed: true,
+                    });
+                }
+                return Err(e.into());
+            }
+        };
+        let mut entry = actor.audit(now, "stock.approval_request", "stock_approval", id);
+        entry.after = Some(serde_json::json!({
+            "warehouse_id": warehouse.get(), "part_id": part.get(), "qty": qty.get(),
+            "value": value, "consumer": consumer, "reason": reason,
+        }));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(Submitted::Pending {
+            approval: Box::new(self.stock_approval(actor, id).await?),
+            replayed: false,
+        })
+    }
+
+    /// Queued issues, newest first; station users see only their own warehouses'.
+    pub async fn stock_approvals(
+        &self,
+        actor: &Actor,
+        mut f: ApprovalFilter,
+    ) -> AppResult<Vec<ApprovalRow>> {
+        actor.require(STOCK_READERS, "see stock approvals")?;
+        if let Some(s) = &f.status
+            && !["pending", "approved", "rejected"].contains(&s.as_str())
+        {
+            return Err(AppError::invalid(
+                "status",
+                format!("'{s}' is not one of pending, approved, rejected"),
+            ));
+        }
+        if let Some(w) = f.warehouse {
+            self.ensure_warehouse(actor, w).await?;
+        }
+        f.station = actor.own_station();
+        f.limit = if f.limit <= 0 {
+            100
+        } else {
+            f.limit.min(1_000)
+        };
+        Ok(store::list(&self.db, &f).await?)
+    }
+
+    /// One queued issue (another station's is not found).
+    pub async fn stock_approval(&self, actor: &Actor, id: i64) -> AppResult<ApprovalRow> {
+        actor.require(STOCK_READERS, "see stock approvals")?;
+        let a = store::get(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("stock approval {id}")))?;
+        self.ensure_warehouse(actor, aftercare_domain::WarehouseId(a.warehouse_id))
+            .await
+            .map_err(|_| AppError::not_found(format!("stock approval {id}")))?;
+        Ok(a)
+    }
+
+    /// Approve a queued issue (managers only): the issue runs through the ledger exactly
+    /// once. Approving an approved request answers its first outcome again; a rejected one
+    /// is a conflict; a refusal (e.g. too little stock now) leaves it pending.
+    pub async fn approve_stock_approval(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<ApprovalDecision> {
+        actor.require(APPROVERS, "approve stock issues")?;
+        let a = self.stock_approval(actor, id).await?;
+        match a.status.as_str() {
+            "pending" => {}
+            "approved" => {
+                let outcome = a
+                    .outcome_json
+                    .as_deref()
+                    .map(serde_json::from_str::<Outcome>)
+                    .transpose()
+                    .map_err(|e| unexpected("stored outcome", e))?
+                    .unwrap_or_default();
+                return Ok(ApprovalDecision {
+                    approval: a,
+                    outcome,
+                    replayed: true,
+                });
+            }
+            _ => return Err(already_decided(&a)),
+        }
+        let command: Command =
+            serde_json::from_str(&a.command_json).map_err(|e| unexpected("stored command", e))?;
+        // Claim it first, so a reject cannot slip in between the issue and the status.
+        let mut tx = self.db.begin_write().await?;
+        let claimed = store::claim(&mut tx, id, self.now()).await?;
+        tx.commit().await?;
+        if !claimed {
+            // Decided meanwhile: answer as if it had been decided before the call.
+            return Box::pin(self.approve_stock_approval(actor, id)).await;
+        }
+        // The key makes the ledger apply the issue once, even if two approvals race or the
+        // status update below is lost: a second run replays the first outcome.
+        let key = format!("{APPROVAL_KEY_PREFIX}{id}");
+        let (_, done) = self
+            .stock_execute_checked(actor, Some(&key), command)
+            .await?;
+        let now = self.now();
+        let receipt = match done {
+            Ok(r) => r,
+            Err(e) => {
+                let err = refusal(e);
+                let mut tx = self.db.begin_write().await?;
+                store::note_failure(&mut tx, id, &err.to_string()).await?;
+                tx.commit().await?;
+                return Err(err);
+            }
+        };
+        let outcome_json =
+            serde_json::to_string(&receipt.outcome).map_err(|e| unexpected("outcome", e))?;
+        let mut tx = self.db.begin_write().await?;
+        let decided = store::decide(
+            &mut tx,
+            id,
+            "approved",
+            actor.principal().map(|p| p.user_id.0),
+            None,
+            Some(&outcome_json),
+            now,
+        )
+        .await?;
+        if decided {
+            let mut entry = actor.audit(now, "stock.approval_approve", "stock_approval", id);
+            entry.before = serde_json::to_value(&a).ok();
+            entry.after = Some(serde_json::json!({
+                "status": "approved",
+                "movements": receipt.outcome.movements.iter().map(|m| m.get()).collect::<Vec<_>>(),
+            }));
+            audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(ApprovalDecision {
+            approval: self.stock_approval(actor, id).await?,
+            outcome: receipt.outcome,
+            // Only the call whose ledger run applied the issue reports it as new.
+            replayed: receipt.replayed,
+        })
+    }
+
+    /// Reject a queued issue with a reason (managers only); nothing moves.
+    pub async fn reject_stock_approval(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+    ) -> AppResult<ApprovalRow> {
+        actor.require(APPROVERS, "reject stock issues")?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid("reason", "a rejection needs a reason"));
+        }
+        let a = self.stock_approval(actor, id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        if !store::decide(
+            &mut tx,
+            id,
+            "rejected",
+            actor.principal().map(|p| p.user_id.0),
+            Some(reason),
+            None,
+            now,
+        )
+        .await?
+        {
+            drop(tx);
+            let now_row = self.stock_approval(actor, id).await?;
+            if now_row.status == "pending" {
+                return Err(AppError::Conflict {
+                    code: "stock.approval_in_progress".into(),
+                    message: format!(
+                        "stock approval {id} is being approved right now; reload to see the result"
+                    ),
+                });
+            }
+            return Err(already_decided(&now_row));
+        }
+        let mut entry = actor.audit(now, "stock.approval_reject", "stock_approval", id);
+        entry.before = serde_json::to_value(&a).ok();
+        entry.after = Some(serde_json::json!({"status": "rejected", "reason": reason}));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        self.stock_approval(actor, id).await
+    }
+}

@@ -1,0 +1,247 @@
+//! The manager approval queue: issues above the approval limit, stored as they were asked
+//! for until a manager approves (the issue then runs through the ledger) or rejects them.
+
+use crate::{Db, StoreResult, Tx, on_db, on_tx};
+use aftercare_domain::{Instant, StationId, WarehouseId};
+use serde::Serialize;
+
+/// A request to queue.
+#[derive(Debug, Clone)]
+pub struct NewApproval {
+    /// Warehouse issued from.
+    pub warehouse: WarehouseId,
+    /// Part.
+    pub part: i64,
+    /// Units.
+    pub qty: i64,
+    /// Value at standard cost when asked, minor units.
+    pub value: i64,
+    /// Why it needs a manager (JSON of `ApprovalReason`).
+    pub reason_json: String,
+    /// The issue command (JSON), as authorized for the requester.
+    pub command_json: String,
+    /// `ticket` or `requisition`.
+    pub consumer_kind: String,
+    /// Ticket or requisition id.
+    pub consumer_id: i64,
+    /// Who asked (None: command line).
+    pub requested_by: Option<i64>,
+    /// The requester's Idempotency-Key.
+    pub request_key: Option<String>,
+    /// When.
+    pub now: Instant,
+}
+
+/// A queued issue with its decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ApprovalRow {
+    /// Approval id.
+    pub id: i64,
+    /// Warehouse id.
+    pub warehouse_id: i64,
+    /// Warehouse code.
+    pub warehouse_code: String,
+    /// Part id.
+    pub part_id: i64,
+    /// Part number.
+    pub part_number: String,
+    /// Part name.
+    pub part_name: String,
+    /// Units.
+    pub qty: i64,
+    /// Value when asked, minor units.
+    pub value: i64,
+    /// `ticket` or `requisition`.
+    pub consumer_kind: String,
+    /// Ticket or requisition id.
+    pub consumer_id: i64,
+    /// Why it needs a manager (JSON of `ApprovalReason`).
+    pub reason_json: String,
+    /// The stored issue command (JSON).
+    pub command_json: String,
+    /// Requester user id.
+    pub requested_by: Option<i64>,
+    /// Requester login (`cli` for the command line).
+    pub requested_by_login: String,
+    /// When asked (UTC ms).
+    pub requested_at: i64,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// Decider user id.
+    pub decided_by: Option<i64>,
+    /// Decider login.
+    pub decided_by_login: Option<String>,
+    /// When decided.
+    pub decided_at: Option<i64>,
+    /// Reject reason.
+    pub decision_note: Option<String>,
+    /// The ledger outcome of the approved issue (JSON).
+    pub outcome_json: Option<String>,
+    /// Why the last approval attempt was refused (the request stays pending).
+    pub last_error: Option<String>,
+    /// The requester's Idempotency-Key.
+    pub request_key: Option<String>,
+    /// Since when an approval has been running through the ledger (UTC ms).
+    pub approving_since: Option<i64>,
+}
+
+/// Which approvals to list (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct ApprovalFilter {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this warehouse.
+    pub warehouse: Option<WarehouseId>,
+    /// Only warehouses of this station (tenant scope).
+    pub station: Option<StationId>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+const SELECT: &str = "SELECT a.id, a.warehouse_id, w.code AS warehouse_code, a.part_id, p.part_number, \
+    p.name_zh AS part_name, a.qty, a.value, COALESCE(a.consumer_kind, '') AS consumer_kind, \
+    COALESCE(a.consumer_id, 0) AS consumer_id, a.reason AS reason_json, a.command_json, a.requested_by, \
+    COALESCE(ru.login, 'cli') AS requested_by_login, a.requested_at, a.status, a.decided_by, \
+    du.login AS decided_by_login, a.decided_at, a.decision_note, a.outcome_json, a.last_error, a.request_key, \
+    a.approving_since \
+    FROM stock_approvals a JOIN warehouses w ON w.id = a.warehouse_id JOIN parts p ON p.id = a.part_id \
+    LEFT JOIN users ru ON ru.id = a.requested_by LEFT JOIN users du ON du.id = a.decided_by";
+
+macro_rules! fetch_rows {
+    ($db:expr, $sql:expr, $($bind:expr),*) => {{
+        let rows: Vec<ApprovalRow> = on_db!($db, |p| {
+            // The SQL is built from constants only; values are bound.
+            sqlx::query_as(sqlx::AssertSqlSafe($sql))
+                $(.bind($bind))*
+                .fetch_all(p)
+                .await
+        })?;
+        rows
+    }};
+}
+
+/// Queue a request; returns its id.
+pub async fn insert(tx: &mut Tx, a: &NewApproval) -> StoreResult<i64> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO stock_approvals (kind, warehouse_id, part_id, qty, reason, command_json, requested_by, \
+             requested_at, status, value, consumer_kind, consumer_id, request_key) \
+             VALUES ('issue', $1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(a.warehouse.get())
+        .bind(a.part)
+        .bind(a.qty)
+        .bind(&a.reason_json)
+        .bind(&a.command_json)
+        .bind(a.requested_by)
+        .bind(a.now.0)
+        .bind(a.value)
+        .bind(&a.consumer_kind)
+        .bind(a.consumer_id)
+        .bind(a.request_key.as_deref())
+        .fetch_one(c)
+        .await
+    })?)
+}
+
+/// One approval.
+pub async fn get(db: &Db, id: i64) -> StoreResult<Option<ApprovalRow>> {
+    let sql = format!("{SELECT} WHERE a.id = $1");
+    Ok(fetch_rows!(db, sql.as_str(), id).into_iter().next())
+}
+
+/// The approval queued under a requester's Idempotency-Key.
+pub async fn by_request_key(db: &Db, key: &str) -> StoreResult<Option<ApprovalRow>> {
+    let sql = format!("{SELECT} WHERE a.request_key = $1");
+    Ok(fetch_rows!(db, sql.as_str(), key).into_iter().next())
+}
+
+/// Approvals, newest first.
+pub async fn list(db: &Db, f: &ApprovalFilter) -> StoreResult<Vec<ApprovalRow>> {
+    let sql = format!(
+        "{SELECT} WHERE ($1 IS NULL OR a.status = $1) AND ($2 IS NULL OR a.warehouse_id = $2) \
+         AND ($3 IS NULL OR w.station_id = $3) ORDER BY a.id DESC LIMIT $4"
+    );
+    Ok(fetch_rows!(
+        db,
+        sql.as_str(),
+        f.status.clone(),
+        f.warehouse.map(|w| w.get()),
+        f.station.map(|s| s.get()),
+        f.limit
+    ))
+}
+
+/// Decide a pending approval (`approved` with the ledger outcome, or `rejected` with a
+/// reason). False when it was no longer pending, or, for a rejection, while an approval
+/// is running through the ledger.
+pub async fn decide(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    by: Option<i64>,
+    note: Option<&str>,
+    outcome_json: Option<&str>,
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE stock_approvals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5, \
+             outcome_json = $6, last_error = NULL, approving_since = NULL \
+             WHERE id = $1 AND status = 'pending' AND ($2 = 'approved' OR approving_since IS NULL)",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(by)
+        .bind(now.0)
+        .bind(note)
+        .bind(outcome_json)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Mark a pending approval as running through the ledger (a reject then waits). False
+/// when it is no longer pending.
+pub async fn claim(tx: &mut Tx, id: i64, now: Instant) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE stock_approvals SET approving_since = $2 WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(now.0)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Remember why an approval attempt was refused; the request stays pending (and may be
+/// rejected).
+pub async fn note_failure(tx: &mut Tx, id: i64, error: &str) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE stock_approvals SET last_error = $2, approving_since = NULL \
+             WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(error)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// A part's standard cost per unit (minor units), or None for an unknown part.
+pub async fn part_cost(db: &Db, part: i64) -> StoreResult<Option<i64>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_scalar("SELECT standard_cost FROM parts WHERE id = $1")
+            .bind(part)
+            .fetch_optional(p)
+            .await
+    })?)
+}
