@@ -218,7 +218,8 @@ impl App {
             .transpose()
             .map_err(|e| AppError::invalid("Idempotency-Key", e.to_string()))?;
         let command = self.authorize(actor, command).await?;
-        self.stock_run(actor, key, command).await
+        let done = self.stock_run_raw(actor, key, command.clone()).await?;
+        Ok((command, done))
     }
 
     /// Run a ledger command whose role and scope the caller has already checked (a ticket's
@@ -229,6 +230,18 @@ impl App {
         key: Option<IdempotencyKey>,
         command: Command,
     ) -> AppResult<StockReceipt> {
+        self.stock_run_raw(actor, key, command)
+            .await?
+            .map_err(refusal)
+    }
+
+    /// Run an authorized command; the ledger's refusal is returned as it is.
+    async fn stock_run_raw(
+        &self,
+        actor: &Actor,
+        key: Option<IdempotencyKey>,
+        command: Command,
+    ) -> AppResult<Result<StockReceipt, StockError>> {
         let issued = match &command {
             Command::Issue {
                 warehouse, part, ..
@@ -250,7 +263,7 @@ impl App {
             .ledger()
             .await?
             .execute(LedgerRequest {
-                command: command.clone(),
+                command,
                 key,
                 actor_id,
                 actor_login,
@@ -266,13 +279,10 @@ impl App {
                 tracing::error!(error = %err, "emergency requisition check failed");
             }
         }
-        Ok((
-            command,
-            done.map(|e| StockReceipt {
-                outcome: e.outcome,
-                replayed: e.replayed,
-            }),
-        ))
+        Ok(done.map(|e| StockReceipt {
+            outcome: e.outcome,
+            replayed: e.replayed,
+        }))
     }
 
     /// Stock on shelves with value; station users see only their own warehouses.
