@@ -82,6 +82,8 @@ pub struct App {
             std::collections::HashMap<String, (aftercare_domain::Principal, std::time::Instant)>,
         >,
     >,
+    /// The group-commit writer for ticket intake, started on first use.
+    intake_writer: Arc<std::sync::OnceLock<aftercare_store::group::GroupWriter>>,
     /// Warehouse → owning station, for tenant checks on the hot path.
     warehouse_owners: Arc<
         tokio::sync::RwLock<
@@ -107,6 +109,7 @@ impl App {
             config,
             ledger: Arc::default(),
             bearer_cache: Arc::default(),
+            intake_writer: Arc::default(),
             warehouse_owners: Arc::default(),
         }
     }

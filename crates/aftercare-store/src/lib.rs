@@ -12,6 +12,7 @@ pub mod audit;
 mod connect;
 pub mod copy;
 mod error;
+pub mod group;
 pub mod org;
 pub mod part_master;
 pub mod planning;

@@ -1896,6 +1896,17 @@ pub async fn first_address_tx(tx: &mut Tx, customer: CustomerId) -> StoreResult<
     .await)?)
 }
 
+/// The id of a customer's first address (`None`: no such customer, or no address); one
+/// indexed read for intake instead of loading the whole customer.
+pub async fn first_address(db: &Db, customer: CustomerId) -> StoreResult<Option<i64>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT id FROM customer_addresses WHERE customer_id = $1 ORDER BY position LIMIT 1"
+    )
+    .bind(customer.0)
+    .fetch_optional(p)
+    .await)?)
+}
+
 // ---------------------------------------------------------------------------------------
 // Intake context in one read
 

@@ -16,6 +16,7 @@ use aftercare_domain::{
 };
 use aftercare_store::Tx;
 use aftercare_store::audit;
+use aftercare_store::group::{GroupWriter, JobFuture};
 use aftercare_store::tickets::{
     self as store, BreachRecord, CustomerRecord, EventRecord, FaultCodeRecord, NewCallback,
     NewEvent, NewTicket, TicketExtras, TicketFilter, TicketRecord, TicketSettings, TicketSummary,
@@ -251,9 +252,8 @@ impl App {
         let input = req.input.validate()?;
         let address = match req.address {
             Some(a) => a,
-            None => store::get_customer(&self.db, req.customer)
+            None => store::first_address(&self.db, req.customer)
                 .await?
-                .and_then(|c| c.addresses.first().map(|a| a.id))
                 .ok_or_else(|| AppError::invalid("address", "the customer has no address"))?,
         };
         // One read for unit, address, policy, contract and settings (intake is the hot path).
@@ -335,34 +335,6 @@ impl App {
             ),
             None => None,
         };
-        let mut tx = self.db.begin_write().await?;
-        let seq = store::next_sequence(&mut tx, intake_date).await?;
-        let number = TicketNumber::new(intake_date, seq)
-            .map_err(|e| AppError::Conflict {
-                code: "ticket.number_exhausted".into(),
-                message: e.to_string(),
-            })?
-            .to_string();
-        let new = NewTicket {
-            number,
-            ticket_type: input.ticket_type,
-            channel: input.channel,
-            priority: input.priority,
-            customer_id: req.customer,
-            unit_id: ctx.unit,
-            product_line_id: ctx.product_line,
-            address_id: address,
-            region_id: region,
-            tier,
-            fault_description: input.fault_description.clone(),
-            reported_fault_code: input.fault_code,
-            warranty: a.warranty,
-            repeat_of: a.repeat_of,
-            deadlines: a.deadlines,
-            created_by: actor.principal().map(|p| p.user_id),
-        };
-        // Written in its final state at once (dispatched when auto-dispatched): one statement.
-        let id = store::insert_ticket(&mut tx, &new, &state).await?;
         let (actor_id, actor_role) = match ticket_actor(actor) {
             aftercare_domain::ticket::Actor::User { id, role } => {
                 (Some(id).filter(|i| i.0 > 0), Some(role))
@@ -386,33 +358,81 @@ impl App {
                 "repeat_of": a.repeat_of.map(|p| p.ticket.0),
             }),
         }];
+        let dispatched = dispatch_entry.is_some();
         if let Some(e) = &dispatch_entry {
             events.push(NewEvent::from_entry(e));
         }
-        let version = 1;
-        store::insert_events(&mut tx, id, &events).await?;
-        let record = record_of(&new, id, &state, version, now);
-        let mut outbox = vec![(
-            "ticket.created",
-            event_payload("ticket.created", &record, now),
-        )];
-        if dispatch_entry.is_some() {
-            outbox.push((
-                "ticket.dispatched",
-                event_payload("ticket.dispatched", &record, now),
-            ));
-        }
-        store::insert_outbox(&mut tx, Some(id), &outbox, now).await?;
-        let mut entry = actor.audit(now, "ticket.create", "ticket", id);
-        entry.after = Some(serde_json::json!({
-            "number": record.number,
-            "status": state.status.code(),
-            "station": state.station.map(|s| s.0),
-            "warranty": a.warranty.status.code(),
-        }));
-        audit::record(&mut tx, &entry).await?;
-        tx.commit().await?;
-        Ok(record)
+        let mut entry = actor.audit(now, "ticket.create", "ticket", 0);
+        let mut new = NewTicket {
+            // Numbered inside the write, from the day's sequence.
+            number: String::new(),
+            ticket_type: input.ticket_type,
+            channel: input.channel,
+            priority: input.priority,
+            customer_id: req.customer,
+            unit_id: ctx.unit,
+            product_line_id: ctx.product_line,
+            address_id: address,
+            region_id: region,
+            tier,
+            fault_description: input.fault_description.clone(),
+            reported_fault_code: input.fault_code,
+            warranty: a.warranty,
+            repeat_of: a.repeat_of,
+            deadlines: a.deadlines,
+            created_by: actor.principal().map(|p| p.user_id),
+        };
+        let warranty = a.warranty.status.code();
+        // The write goes through the intake group writer: one transaction (and on SQLite one
+        // fsync) for the intakes that arrive together, each in its own savepoint; answered
+        // only after that commit.
+        self.intake_writer()
+            .write(
+                move |tx: &mut Tx| -> JobFuture<'_, AppResult<TicketRecord>> {
+                    Box::pin(async move {
+                        let seq = store::next_sequence(tx, intake_date).await?;
+                        new.number = TicketNumber::new(intake_date, seq)
+                            .map_err(|e| AppError::Conflict {
+                                code: "ticket.number_exhausted".into(),
+                                message: e.to_string(),
+                            })?
+                            .to_string();
+                        // Written in its final state at once (dispatched when auto-dispatched):
+                        // one statement.
+                        let id = store::insert_ticket(tx, &new, &state).await?;
+                        let version = 1;
+                        store::insert_events(tx, id, &events).await?;
+                        let record = record_of(&new, id, &state, version, now);
+                        let mut outbox = vec![(
+                            "ticket.created",
+                            event_payload("ticket.created", &record, now),
+                        )];
+                        if dispatched {
+                            outbox.push((
+                                "ticket.dispatched",
+                                event_payload("ticket.dispatched", &record, now),
+                            ));
+                        }
+                        store::insert_outbox(tx, Some(id), &outbox, now).await?;
+                        entry.object_id = id.to_string();
+                        entry.after = Some(serde_json::json!({
+                            "number": record.number,
+                            "status": state.status.code(),
+                            "station": state.station.map(|s| s.0),
+                            "warranty": warranty,
+                        }));
+                        audit::record(tx, &entry).await?;
+                        Ok(record)
+                    })
+                },
+            )
+            .await
+    }
+
+    /// The intake group writer, started on first use (one per application).
+    fn intake_writer(&self) -> &GroupWriter {
+        self.intake_writer
+            .get_or_init(|| GroupWriter::start(self.db.clone()))
     }
 
     async fn check_fault_code(&self, f: FaultCodeId, line: ProductLineId) -> AppResult<()> {
