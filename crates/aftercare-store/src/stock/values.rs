@@ -130,10 +130,9 @@ impl Reported {
     }
 }
 
-/// Statements to run in one transaction with as few round trips as the engine allows:
-/// on SQLite one multi-statement call (the connection's worker thread runs them all in
-/// one hand-off), on PostgreSQL one statement of data-modifying CTEs. Past the parameter
-/// limits it falls back to one call per statement.
+/// Statements to run in one transaction: on SQLite in one multi-statement call (the
+/// connection's worker thread runs them all in one hand-off), on PostgreSQL and past the
+/// parameter limits one call per statement.
 #[derive(Debug, Default)]
 pub(super) struct Batch {
     stmts: Vec<Stmt>,
@@ -239,13 +238,9 @@ impl Batch {
                     .await?;
                 collect(rows.iter().map(|r| (r.try_get(0), r.try_get(1))))
             }
-            Tx::Postgres(t) => {
-                let (sql, vals) = self.postgres_statement();
-                let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), &vals)
-                    .fetch_all(&mut **t)
-                    .await?;
-                collect(rows.iter().map(|r| (r.try_get(0), r.try_get(1))))
-            }
+            // One statement of data-modifying CTEs was measured slower than one round trip
+            // per statement on PostgreSQL (docs/BENCHMARKS.md, "Stock ledger").
+            Tx::Postgres(_) => self.run_each(tx).await,
         }
     }
 
@@ -309,43 +304,6 @@ impl Batch {
             sql.push_str(";\n");
             vals.extend(s.vals);
         }
-        (sql, vals)
-    }
-
-    /// `WITH s0 AS (stmt), s1 AS (stmt RETURNING 1), ... SELECT tag, n ...`: one statement,
-    /// one round trip; every part sees the same snapshot, so the parts must touch
-    /// different rows (the ledger's do: deltas are summed per row before they get here).
-    fn postgres_statement(self) -> (String, Vec<Val>) {
-        let mut sql = String::from("WITH ");
-        let mut vals = Vec::with_capacity(self.params());
-        let mut selects = Vec::new();
-        for (i, s) in self.stmts.into_iter().enumerate() {
-            if i > 0 {
-                sql.push_str(",\n");
-            }
-            let body = s.render(vals.len());
-            match s.report {
-                Report::Nothing => sql.push_str(&format!("s{i} AS ({body})")),
-                Report::Changes(tag) => {
-                    sql.push_str(&format!("s{i} AS ({body} RETURNING 1)"));
-                    selects.push(format!(
-                        "SELECT '{tag}'::text, (SELECT count(*) FROM s{i})::bigint"
-                    ));
-                }
-                Report::Returning(tag, expr) => {
-                    sql.push_str(&format!("s{i} AS ({body} RETURNING {expr} AS v)"));
-                    selects.push(format!(
-                        "SELECT '{tag}'::text, (SELECT v FROM s{i})::bigint"
-                    ));
-                }
-            }
-            vals.extend(s.vals);
-        }
-        if selects.is_empty() {
-            selects.push("SELECT 'none'::text, 0::bigint".into());
-        }
-        sql.push('\n');
-        sql.push_str(&selects.join(" UNION ALL "));
         (sql, vals)
     }
 }
