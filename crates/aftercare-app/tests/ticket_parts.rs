@@ -246,6 +246,26 @@ async fn reserve_issue_use_and_return_unused_flow_through_the_ledger() {
             "{e}"
         );
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
+        // Completing through the plain action would leave the issued parts unaccounted for.
+        let e = x
+            .app
+            .act(
+                &st,
+                id,
+                TicketAction::Complete(aftercare_domain::ticket::Completion {
+                    actions_taken: "done".into(),
+                    fault_code: None,
+                }),
+                TicketExtras::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Invalid(errs) if errs.iter().any(|v| v.field == "parts")),
+            "{e}"
+        );
+        let t = x.app.visible_ticket(&st, id).await.unwrap();
+        assert_eq!(t.state.status, TicketStatus::OnSite, "{}", x.label);
 
         x.clock.advance_minutes(90);
         let p = x

@@ -6,6 +6,7 @@ use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use aftercare_domain::dispatch::{DispatchRequest, Ranking, RankingWeights, rank_stations};
 use aftercare_domain::sla::{SlaProgress, SlaReport, SlaState};
+use aftercare_domain::ticket::parts::PartLineStatus;
 use aftercare_domain::ticket::{
     ActionKind, IntakeFacts, TicketAction, TicketInput, TicketNumber, TicketStatus, assess_intake,
 };
@@ -681,10 +682,27 @@ impl App {
             TicketAction::AssignTechnician { technician } => {
                 self.check_technician(t, *technician).await
             }
-            TicketAction::Complete(c) => match c.fault_code {
-                Some(f) => self.check_fault_code(f, t.product_line_id).await,
-                None => Ok(()),
-            },
+            TicketAction::Complete(c) => {
+                // Issued parts must be settled (used / returned) first, or the ledger would
+                // keep units at the ticket that nobody accounts for.
+                let unsettled = aftercare_store::ticket_parts::lines_of(&self.db, t.id)
+                    .await?
+                    .iter()
+                    .filter(|l| l.status == PartLineStatus::Issued)
+                    .count();
+                if unsettled > 0 {
+                    return Err(AppError::invalid(
+                        "parts",
+                        format!(
+                            "{unsettled} issued part line(s) are not settled: complete the repair with the parts used and returned per line"
+                        ),
+                    ));
+                }
+                match c.fault_code {
+                    Some(f) => self.check_fault_code(f, t.product_line_id).await,
+                    None => Ok(()),
+                }
+            }
             _ => Ok(()),
         }
     }
