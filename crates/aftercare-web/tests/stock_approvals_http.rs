@@ -7,41 +7,10 @@ mod common {
 }
 
 use aftercare_store::testing::each_backend;
-use common::server::{Server, start};
+use common::server::{get, post, start};
 use common::stock_fixture::{seed, stock_in};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-async fn post(
-    c: &reqwest::Client,
-    s: &Server,
-    token: &str,
-    path: &str,
-    key: Option<&str>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let mut r = c
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .json(&body);
-    if let Some(k) = key {
-        r = r.header("Idempotency-Key", k);
-    }
-    let resp = r.send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(c: &reqwest::Client, s: &Server, token: &str, path: &str) -> (StatusCode, Value) {
-    let resp = c
-        .get(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_issue_is_approved_once_by_a_manager_over_http() {

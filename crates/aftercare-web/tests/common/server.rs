@@ -69,3 +69,41 @@ pub async fn login(s: &Server, login: &str) -> (reqwest::Client, String) {
         .to_string();
     (c, csrf)
 }
+
+/// POST `body` as JSON with a Bearer token and an optional Idempotency-Key; status and JSON.
+pub async fn post(
+    c: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    path: &str,
+    key: Option<&str>,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let mut r = c
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(k) = key {
+        r = r.header("Idempotency-Key", k);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// GET with a Bearer token; status and JSON.
+pub async fn get(
+    c: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    path: &str,
+) -> (StatusCode, serde_json::Value) {
+    let resp = c
+        .get(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
