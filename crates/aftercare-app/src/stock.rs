@@ -271,8 +271,11 @@ impl App {
                 now: self.now(),
             })
             .await?;
+        // The book checks the issue against the manual or planned minimum it holds in memory;
+        // only a shortfall costs reads and a write here.
         if let (Ok(e), Some((warehouse, part))) = (&done, issued)
             && !e.replayed
+            && e.outcome.emergency.is_some()
         {
             // The issue is committed; a failure to raise the emergency must not undo it.
             if let Err(err) = self.raise_emergency_if_short(warehouse, part).await {

@@ -377,6 +377,14 @@ pub async fn upsert_items(tx: &mut Tx, items: &[PlanItemRow]) -> StoreResult<()>
             q.execute(c).await.map(|_| ())
         })?;
     }
+    // The ledger checks issues against these levels (emergency requisitions): make its
+    // writer reload them.
+    on_tx!(tx, |c| {
+        sqlx::query("UPDATE stock_ledger SET master_version = master_version + 1")
+            .execute(c)
+            .await
+            .map(|_| ())
+    })?;
     Ok(())
 }
 

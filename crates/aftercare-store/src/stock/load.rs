@@ -128,8 +128,18 @@ pub(super) async fn load_master(tx: &mut Tx, book: &mut Book) -> StoreResult<()>
     .fetch_all(c)
     .await
     })?;
-    let mut lv = Vec::with_capacity(levels.len());
-    for (w, p, min, max) in levels {
+    // The levels an issue is checked against for an emergency requisition: manual ones
+    // from the part master, else the last planning run's reorder point and maximum (the
+    // planning run bumps `master_version` when it writes them).
+    let planned: Vec<(i64, i64, i64, Option<i64>)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT i.warehouse_id, i.part_id, i.reorder_point, i.max_qty FROM plan_items i \
+         WHERE i.reorder_point > 0 AND NOT EXISTS (SELECT 1 FROM part_stock_levels l \
+         WHERE l.warehouse_id = i.warehouse_id AND l.part_id = i.part_id)"
+    )
+    .fetch_all(c)
+    .await)?;
+    let mut lv = Vec::with_capacity(levels.len() + planned.len());
+    for (w, p, min, max) in levels.into_iter().chain(planned) {
         let levels = StockLevels {
             min: qty(min)?,
             max: max.map(qty).transpose()?,
