@@ -26,3 +26,4 @@ pub mod part;
 pub mod phone;
 pub mod stock;
 pub mod warranty;
+pub mod message;
