@@ -26,6 +26,7 @@ pub mod stock_approvals;
 pub mod stock_views;
 pub mod tickets;
 pub mod webhooks;
+pub mod message_templates;
 
 pub use access::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};

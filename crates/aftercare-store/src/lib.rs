@@ -26,6 +26,7 @@ pub mod tickets;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
+pub mod message_templates;
 
 pub use connect::{Backend, ConnectOptions, Db, DbUrl, Tx};
 pub use error::{StoreError, StoreResult};
