@@ -87,7 +87,8 @@ async fn templates_are_saved_with_a_version_check_and_reset_by_admins_only() {
         }
         for bad in ["", "{ticket_number", "a } b", &"x".repeat(501)] {
             assert!(matches!(
-                app.update_message_template(&admin, BOOKED, "en", bad, 0).await,
+                app.update_message_template(&admin, BOOKED, "en", bad, 0)
+                    .await,
                 Err(AppError::Invalid(_))
             ));
         }
@@ -212,8 +213,10 @@ async fn templates_are_saved_with_a_version_check_and_reset_by_admins_only() {
             ],
             "{label}"
         );
-        assert!(log.iter().all(|e| e.object_id == "ticket.appointment_booked/en"
-            && e.actor_login == "admin"));
+        assert!(
+            log.iter()
+                .all(|e| e.object_id == "ticket.appointment_booked/en" && e.actor_login == "admin")
+        );
         let first = log.last().unwrap();
         assert_eq!(first.before.as_ref().unwrap()["is_default"], true);
         assert_eq!(
@@ -238,7 +241,10 @@ async fn the_preview_renders_a_draft_with_the_sample_ticket_and_refuses_a_bad_on
             .app
             .preview_message_template(
                 &admin,
-                &req("zh-CN", Some("{customer_name}，{product_model} 已由{technician}修好")),
+                &req(
+                    "zh-CN",
+                    Some("{customer_name}，{product_model} 已由{technician}修好"),
+                ),
             )
             .await
             .unwrap();
@@ -269,7 +275,11 @@ async fn the_preview_renders_a_draft_with_the_sample_ticket_and_refuses_a_bad_on
             x.app.preview_message_template(&admin, &missing).await,
             Err(AppError::NotFound { .. })
         ));
-        assert!(x.app.message_templates(&Actor::Cli).await.is_ok(), "{}", x.label);
+        assert!(
+            x.app.message_templates(&Actor::Cli).await.is_ok(),
+            "{}",
+            x.label
+        );
     }
 }
 
@@ -416,10 +426,21 @@ async fn the_webhook_body_of_a_booked_appointment_uses_the_edited_template() {
         .await;
         // 13:00 to 15:00 Beijing time.
         let slot = Appointment::new(Instant(T0 + 3 * HOUR), Instant(T0 + 5 * HOUR)).unwrap();
-        let t = act(&x, "tech-a", &t, TicketAction::Schedule { appointment: slot }).await;
+        let t = act(
+            &x,
+            "tech-a",
+            &t,
+            TicketAction::Schedule { appointment: slot },
+        )
+        .await;
 
         let client = WebhookClient::new(None).unwrap();
-        assert_eq!(app.deliver_webhooks(&client).await.unwrap(), 2, "{}", x.label);
+        assert_eq!(
+            app.deliver_webhooks(&client).await.unwrap(),
+            2,
+            "{}",
+            x.label
+        );
         let got = seen.lock().unwrap().clone();
         assert_eq!(got.len(), 2);
         let by_lang = |l: &str| {

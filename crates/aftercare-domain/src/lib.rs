@@ -22,8 +22,8 @@ pub mod sla;
 pub mod ticket;
 
 pub mod customer;
+pub mod message;
 pub mod part;
 pub mod phone;
 pub mod stock;
 pub mod warranty;
-pub mod message;

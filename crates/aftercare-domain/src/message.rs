@@ -384,19 +384,26 @@ mod tests {
         let r = reasons("您的工单 {ticket_no} 已完工");
         assert_eq!(r.len(), 1);
         assert!(
-            r[0].starts_with("unknown placeholder {ticket_no} at character 6; known: {ticket_number}"),
+            r[0].starts_with(
+                "unknown placeholder {ticket_no} at character 6; known: {ticket_number}"
+            ),
             "{}",
             r[0]
         );
         assert!(reasons("{}")[0].starts_with("unknown placeholder {} at character 1"));
-        assert!(reasons("{Ticket_Number}")[0].contains("{Ticket_Number}"), "names are exact");
+        assert!(
+            reasons("{Ticket_Number}")[0].contains("{Ticket_Number}"),
+            "names are exact"
+        );
     }
 
     #[test]
     fn stray_braces_are_refused_and_doubled_braces_are_literal() {
         assert_eq!(
             reasons("工单 {ticket_number"),
-            ["unclosed '{' at character 4: close the placeholder with } or write {{ for a literal brace"]
+            [
+                "unclosed '{' at character 4: close the placeholder with } or write {{ for a literal brace"
+            ]
         );
         assert_eq!(
             reasons("a } b"),
@@ -416,7 +423,10 @@ mod tests {
     fn empty_and_overlong_bodies_are_refused() {
         assert_eq!(reasons("   \n "), ["must not be empty"]);
         let exact = "字".repeat(MAX_BODY_CHARS);
-        assert!(MessageTemplate::parse(&exact).is_ok(), "the limit counts characters");
+        assert!(
+            MessageTemplate::parse(&exact).is_ok(),
+            "the limit counts characters"
+        );
         assert_eq!(
             reasons(&format!("{exact}x")),
             ["must be at most 500 characters"]
@@ -433,8 +443,8 @@ mod tests {
                 assert!(t.placeholders().contains(&Placeholder::TicketNumber));
             }
         }
-        let t =
-            MessageTemplate::parse(MessageEvent::AppointmentBooked.default_body(Lang::ZhCn)).unwrap();
+        let t = MessageTemplate::parse(MessageEvent::AppointmentBooked.default_body(Lang::ZhCn))
+            .unwrap();
         let v = MessageValues {
             ticket_number: Some("T1".into()),
             ..Default::default()

@@ -13,6 +13,7 @@ mod connect;
 pub mod copy;
 mod error;
 pub mod group;
+pub mod message_templates;
 pub mod org;
 pub mod part_master;
 pub mod planning;
@@ -26,7 +27,6 @@ pub mod tickets;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
-pub mod message_templates;
 
 pub use connect::{Backend, ConnectOptions, Db, DbUrl, Tx};
 pub use error::{StoreError, StoreResult};
