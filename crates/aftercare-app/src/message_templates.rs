@@ -68,16 +68,15 @@ pub struct PreviewRequest {
 
 /// The event and language named in a request, or not found naming both.
 fn key(event: &str, lang: &str) -> AppResult<(MessageEvent, Lang)> {
-    let lang = match lang.trim() {
+    let parsed_lang = match lang.trim() {
         "zh" | "zh-CN" => Some(Lang::ZhCn),
         "en" => Some(Lang::En),
         _ => None,
     };
-    match (MessageEvent::parse(event.trim()), lang) {
+    match (MessageEvent::parse(event.trim()), parsed_lang) {
         (Some(e), Some(l)) => Ok((e, l)),
         _ => Err(AppError::not_found(format!(
-            "message template {event}/{} (events: {}; languages: zh-CN, en)",
-            lang.map_or("?", Lang::tag),
+            "message template {event}/{lang} (events: {}; languages: zh-CN, en)",
             MessageEvent::ALL.map(MessageEvent::code).join(", ")
         ))),
     }
