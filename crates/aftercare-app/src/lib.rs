@@ -19,6 +19,7 @@ pub mod parts_io;
 pub mod planning;
 /// Store types the planning API and pages show.
 pub use aftercare_store::planning as planning_store;
+pub mod message_templates;
 mod password;
 pub mod sla_settings;
 pub mod stock;

@@ -14,8 +14,12 @@
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
+use crate::message_templates::{template_in_force, values_of};
+use aftercare_domain::message::{MessageEvent, MessageValues};
+use aftercare_domain::settings::Lang;
 use aftercare_domain::{Instant, Role};
 use aftercare_store::audit;
+use aftercare_store::message_templates::{self as template_store, TemplateRow, TicketFacts};
 use aftercare_store::webhooks::{
     self as store, Attempt, DeliveryRecord, DueJob, JobOutcome, SubscriptionRecord,
 };
@@ -181,32 +185,18 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// The customer-facing text of an event in `lang`, for the events that have one.
-pub fn message(event: &str, lang: &str, number: &str, appointment: Option<&str>) -> Option<String> {
-    let zh = lang == "zh-CN";
-    Some(match (event, zh) {
-        ("ticket.appointment_booked", true) => format!(
-            "【售后服务】您的工单 {number} 已预约，技师将于 {} 上门，请保持电话畅通。",
-            appointment.unwrap_or("约定时间")
-        ),
-        ("ticket.appointment_booked", false) => format!(
-            "Your service ticket {number} is booked: a technician will visit at {}. Please keep your phone at hand.",
-            appointment.unwrap_or("the agreed time")
-        ),
-        ("ticket.completed", true) => {
-            format!("【售后服务】您的工单 {number} 已完工。我们将回访了解维修效果，感谢您的耐心。")
-        }
-        ("ticket.completed", false) => format!(
-            "Your service ticket {number} is completed. We will call you to check the repair. Thank you for your patience."
-        ),
-        ("ticket.callback_done", true) => {
-            format!("【售后服务】感谢您对工单 {number} 的评价，祝您生活愉快。")
-        }
-        ("ticket.callback_done", false) => {
-            format!("Thank you for rating service ticket {number}. Have a nice day.")
-        }
-        _ => return None,
-    })
+/// The customer-facing text of `event` in `lang` (`zh-CN` or `en`) from the templates in
+/// force (`templates`: the stored rows; the built-in text where none), for the events that
+/// have one.
+pub fn message(
+    templates: &[TemplateRow],
+    event: &str,
+    lang: &str,
+    values: &MessageValues,
+) -> Option<String> {
+    let event = MessageEvent::parse(event)?;
+    let lang = Lang::parse(lang).unwrap_or_default();
+    Some(template_in_force(templates, event, lang).render(lang, values))
 }
 
 /// Check a delivery URL: `http://` or `https://` with a host, no spaces.
@@ -336,21 +326,33 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn body_of(job: &DueJob, tz: &chrono_tz::Tz) -> Vec<u8> {
+/// The ticket, station and technician ids an event payload names.
+fn payload_ids(payload: &serde_json::Value) -> Option<(i64, Option<i64>, Option<i64>)> {
+    let t = &payload["ticket"];
+    Some((
+        t["id"].as_i64()?,
+        t["station_id"].as_i64(),
+        t["technician_id"].as_i64(),
+    ))
+}
+
+fn body_of(
+    job: &DueJob,
+    tz: &chrono_tz::Tz,
+    templates: &[TemplateRow],
+    facts: Option<&TicketFacts>,
+) -> Vec<u8> {
     let mut payload: serde_json::Value =
         serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null);
     let number = payload["ticket"]["number"]
         .as_str()
         .unwrap_or("")
         .to_string();
-    let appointment = payload["ticket"]["appointment_start"].as_i64().map(|ms| {
-        Instant(ms)
-            .to_utc()
-            .with_timezone(tz)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    });
-    if let Some(text) = message(&job.event, &job.language, &number, appointment.as_deref()) {
+    // The appointment as it was when the event happened, not as it is now.
+    let appointment = payload["ticket"]["appointment_start"].as_i64();
+    let lang = Lang::parse(&job.language).unwrap_or_default();
+    let values = values_of(&number, appointment, facts, lang, tz);
+    if let Some(text) = message(templates, &job.event, &job.language, &values) {
         payload["message"] = serde_json::json!({ "language": job.language, "text": text });
     }
     payload["delivery"] = serde_json::json!(job.id);
@@ -500,9 +502,22 @@ impl App {
         tx.commit().await?;
         let tz = self.company_tz().await?;
         let jobs = store::due_jobs(&self.db, now, 100).await?;
+        let templates = template_store::list(&self.db).await?;
         let mut attempts = 0;
         for job in jobs {
-            let body = body_of(&job, &tz);
+            // Names (customer, station, technician, model) are read only for the events
+            // that carry a customer message.
+            let facts = match MessageEvent::parse(&job.event)
+                .and_then(|_| serde_json::from_str(&job.payload).ok())
+                .as_ref()
+                .and_then(payload_ids)
+            {
+                Some((ticket, station, technician)) => {
+                    template_store::ticket_facts(&self.db, ticket, station, technician).await?
+                }
+                None => None,
+            };
+            let body = body_of(&job, &tz, &templates, facts.as_ref());
             let started = std::time::Instant::now();
             let headers = [
                 ("content-type", "application/json".to_string()),
@@ -592,16 +607,47 @@ mod tests {
 
     #[test]
     fn customer_messages_exist_in_both_languages_for_the_three_events() {
+        let values = MessageValues {
+            ticket_number: Some("T20261122-000001".into()),
+            appointment: Some("2026-11-22 14:00".into()),
+            ..Default::default()
+        };
         for e in [
             "ticket.appointment_booked",
             "ticket.completed",
             "ticket.callback_done",
         ] {
-            let zh = message(e, "zh-CN", "T20261122-000001", Some("2026-11-22 14:00")).unwrap();
-            let en = message(e, "en", "T20261122-000001", Some("2026-11-22 14:00")).unwrap();
+            let zh = message(&[], e, "zh-CN", &values).unwrap();
+            let en = message(&[], e, "en", &values).unwrap();
             assert!(zh.contains("T20261122-000001") && en.contains("T20261122-000001"));
             assert_ne!(zh, en);
         }
-        assert!(message("ticket.created", "en", "T", None).is_none());
+        assert!(message(&[], "ticket.created", "en", &values).is_none());
+    }
+
+    #[test]
+    fn a_stored_template_replaces_the_built_in_text_for_its_language_only() {
+        let rows = [TemplateRow {
+            event: "ticket.completed".into(),
+            lang: "en".into(),
+            body: Some("Done: {ticket_number} by {technician}".into()),
+            version: 1,
+            updated_by: "admin".into(),
+            updated_at: Instant(0),
+        }];
+        let values = MessageValues {
+            ticket_number: Some("T1".into()),
+            technician: Some("Li".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            message(&rows, "ticket.completed", "en", &values).as_deref(),
+            Some("Done: T1 by Li")
+        );
+        assert!(
+            message(&rows, "ticket.completed", "zh-CN", &values)
+                .unwrap()
+                .starts_with("【售后服务】您的工单 T1 已完工")
+        );
     }
 }

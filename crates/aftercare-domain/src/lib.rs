@@ -22,6 +22,7 @@ pub mod sla;
 pub mod ticket;
 
 pub mod customer;
+pub mod message;
 pub mod part;
 pub mod phone;
 pub mod stock;

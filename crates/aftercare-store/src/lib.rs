@@ -13,6 +13,7 @@ mod connect;
 pub mod copy;
 mod error;
 pub mod group;
+pub mod message_templates;
 pub mod org;
 pub mod part_master;
 pub mod planning;

@@ -7,6 +7,7 @@ pub mod org;
 pub mod parts;
 pub mod planning;
 pub mod stock;
+pub mod templates;
 pub mod ticket_parts;
 pub mod tickets;
 
@@ -145,6 +146,10 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ticket_parts::issue))
         .routes(routes!(ticket_parts::complete))
         .routes(routes!(ticket_parts::receive_defective))
+        .routes(routes!(templates::list))
+        .routes(routes!(templates::update))
+        .routes(routes!(templates::reset))
+        .routes(routes!(templates::preview))
         .merge(
             // Imports carry whole spreadsheets: a larger body limit for this route only.
             OpenApiRouter::new().routes(routes!(parts::import)).layer(

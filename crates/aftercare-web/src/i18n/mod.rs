@@ -11,6 +11,7 @@ mod parts;
 mod planning;
 pub mod reasons;
 mod stock;
+mod templates;
 mod ticket_parts;
 mod tickets;
 
@@ -24,6 +25,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     ticket_parts::MESSAGES,
     hooks::MESSAGES,
     stock::MESSAGES,
+    templates::MESSAGES,
 ];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {

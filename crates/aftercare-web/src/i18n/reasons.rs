@@ -56,6 +56,18 @@ const REASONS: &[(&str, &str)] = &[
     ("name at least one event, or *", "至少选择一个事件，或 *"),
     ("unknown event '{}'; known: {}", "未知事件“{0}”；可选：{1}"),
     ("must be zh-CN or en", "必须是 zh-CN 或 en"),
+    (
+        "unknown placeholder {} at character {}; known: {}",
+        "第 {1} 个字符处的占位符 {0} 不存在；可用：{2}",
+    ),
+    (
+        "unclosed '{' at character {}: close the placeholder with } or write {{ for a literal brace",
+        "第 {0} 个字符处的“{”没有闭合：请用 } 结束占位符，或写 {{ 表示花括号本身",
+    ),
+    (
+        "unmatched '}' at character {}: write }} for a literal brace",
+        "第 {0} 个字符处的“}”没有对应的“{”：写 }} 表示花括号本身",
+    ),
 ];
 
 /// Field names as the forms label them.
@@ -93,6 +105,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("sla.at_risk_percent", "预警比例"),
     ("accept_timeout_minutes", "网点接单时限"),
     ("repeat_window.days", "二次返修判定期"),
+    ("body", "模板正文"),
 ];
 
 /// The Chinese label of a field, or the field name itself.

@@ -10,6 +10,7 @@ mod parts;
 mod planning;
 mod stock_approvals;
 mod stock_ops;
+mod templates;
 mod ticket_parts;
 mod tickets;
 
@@ -172,6 +173,22 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
             "/stock/approvals/{id}/reject",
             post(stock_approvals::reject),
         ),
+        (Method::GET, "/admin/templates", get(templates::list)),
+        (
+            Method::GET,
+            "/admin/templates/{event}/{lang}",
+            get(templates::edit),
+        ),
+        (
+            Method::POST,
+            "/admin/templates/{event}/{lang}",
+            post(templates::submit),
+        ),
+        (
+            Method::POST,
+            "/admin/templates/{event}/{lang}/reset",
+            post(templates::reset),
+        ),
     ]
 }
 
@@ -278,6 +295,7 @@ const NAV: &[(&str, &str, &[Role])] = &[
     ("nav.audit", "/admin/audit", &[Role::Admin]),
     ("nav.webhooks", "/admin/webhooks", &[Role::Admin]),
     ("nav.sla", "/admin/sla", &[Role::Admin]),
+    ("nav.templates", "/admin/templates", &[Role::Admin]),
 ];
 
 /// The navigation a role sees.
