@@ -27,7 +27,18 @@ pub fn golden_alphas(seqs: &[&[f64]], lo: f64, hi: f64, out: &mut [f64], buf: &m
     assert_eq!(seqs.len(), out.len(), "one α per sequence");
     let order = &mut buf.order;
     order.clear();
-    order.extend(0..seqs.len() as u32);
+    for (i, x) in seqs.iter().enumerate() {
+        if x.split_last()
+            .is_none_or(|(_, head)| head.iter().all(|&v| v == 0.0))
+        {
+            // Zeros up to the last value: SES stays at 0 whatever α is, so every one-step
+            // error (0, then the last value) and the loss are the same for every α, and
+            // the search stops at its first comparison.
+            out[i] = (hi + lo) / 2.0;
+        } else {
+            order.push(i as u32);
+        }
+    }
     order.sort_unstable_by_key(|&i| (seqs[i as usize].len(), i));
     let mut rest = &order[..];
     while let Some(&first) = rest.first() {
@@ -38,13 +49,6 @@ pub fn golden_alphas(seqs: &[&[f64]], lo: f64, hi: f64, out: &mut [f64], buf: &m
             .count();
         let (same, tail) = rest.split_at(run);
         rest = tail;
-        if n < 2 {
-            // No one-step error: the loss is 0 everywhere, the search stops at once.
-            for &i in same {
-                out[i as usize] = (hi + lo) / 2.0;
-            }
-            continue;
-        }
         golden_run(seqs, same, n, lo, hi, out, &mut buf.block);
     }
 }
@@ -219,6 +223,29 @@ mod tests {
                     "sequence {i} ({} values) in [{lo}, {hi}]",
                     x.len()
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn zeros_before_the_last_value_and_signed_values_give_the_scalar_alphas() {
+        let seqs: [&[f64]; 9] = [
+            &[0.0, 0.0, 5.0],
+            &[0.0, 0.0, 0.0, 5.0, 0.0, 3.0],
+            &[-0.0, 0.0, 2.0, -1.0, 4.0, 0.0, -3.5],
+            &[0.0, 1e-300, 3.0, 0.0, 7.0],
+            &[0.0, 0.0, 0.0, 0.0],
+            &[-0.0, 0.0, 0.0, -2.5],
+            &[4.0, 0.0, 0.0, 1.0, 2.0],
+            &[0.0, 4.0, 0.0, 0.0, 0.0],
+            &[7.0],
+        ];
+        let mut buf = GoldenBuffers::default();
+        for (lo, hi) in [(0.01, 0.99), (0.1, 0.3)] {
+            let mut out = [f64::NAN; 9];
+            golden_alphas(&seqs, lo, hi, &mut out, &mut buf);
+            for (x, a) in seqs.iter().zip(out) {
+                assert_eq!(a.to_bits(), golden_alpha(x, lo, hi).to_bits(), "{x:?}");
             }
         }
     }
