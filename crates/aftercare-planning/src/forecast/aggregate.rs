@@ -5,7 +5,8 @@
 //! SES (α in [0.1, 0.3]) and divide by the bucket length. The aggregation level is the
 //! mean interval between demands, rounded half to even (Python's `round`).
 
-use super::ses::{golden_alpha, golden_alpha_lanes, ses_level};
+use super::golden::{GoldenBuffers, golden_alphas};
+use super::ses::{golden_alpha, ses_level};
 
 /// Bounds of the SES optimizer used on bucket sums.
 const BOUNDS: (f64, f64) = (0.1, 0.3);
@@ -27,6 +28,11 @@ pub fn aggregation_level(y: &[f64]) -> Option<usize> {
 /// Sums of consecutive buckets of `level` values aligned to the end of `y`.
 pub(crate) fn bucket_sums(y: &[f64], level: usize, out: &mut Vec<f64>) {
     out.clear();
+    push_bucket_sums(y, level, out);
+}
+
+/// [`bucket_sums`] appended to `out`.
+fn push_bucket_sums(y: &[f64], level: usize, out: &mut Vec<f64>) {
     let lost = y.len() % level;
     out.extend(y[lost..].chunks_exact(level).map(|c| {
         let mut s = 0.0;
@@ -71,53 +77,105 @@ pub fn imapa(y: &[f64], sums: &mut Vec<f64>) -> f64 {
     total / max_level as f64
 }
 
-/// [`imapa`] of four equal-length series at once (optimizer lanes across the series).
-pub fn imapa_lanes(ys: &[&[f64]; 4], bufs: &mut [Vec<f64>; 4]) -> [f64; 4] {
-    let levels = ys.map(aggregation_level);
-    let max_level = levels.iter().flatten().copied().max().unwrap_or(0);
-    let mut totals = [0.0; 4];
-    for level in 1..=max_level {
-        let active: [bool; 4] = std::array::from_fn(|l| levels[l].is_some_and(|m| m >= level));
-        let first = active
-            .iter()
-            .position(|&a| a)
-            .expect("some lane reaches max_level");
-        for l in 0..4 {
-            // Idle lanes repeat an active lane's buckets; their results are ignored.
-            bucket_sums(ys[if active[l] { l } else { first }], level, &mut bufs[l]);
-        }
-        let xs: [&[f64]; 4] = std::array::from_fn(|l| bufs[l].as_slice());
-        let alphas = golden_alpha_lanes(&xs, BOUNDS.0, BOUNDS.1);
-        for l in 0..4 {
-            if active[l] {
-                totals[l] += ses_level(xs[l], alphas[l]) / level as f64;
-            }
-        }
-    }
-    std::array::from_fn(|l| match levels[l] {
-        None => 0.0,
-        Some(m) => totals[l] / m as f64,
-    })
+/// Buffers of the batched ADIDA and IMAPA: every bucket-sum sequence of a batch.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct AggregateBuffers {
+    data: Vec<f64>,
+    spans: Vec<(usize, usize)>,
+    alphas: Vec<f64>,
+    golden: GoldenBuffers,
 }
 
-/// [`adida`] of four equal-length series with the same aggregation level, at once;
-/// `None` when they do not qualify (then use [`adida`] one by one).
-pub fn adida_lanes(ys: &[&[f64]; 4], bufs: &mut [Vec<f64>; 4]) -> Option<[f64; 4]> {
-    let level = aggregation_level(ys[0])?;
-    if ys.iter().any(|y| aggregation_level(y) != Some(level)) {
-        return None;
+impl AggregateBuffers {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.spans.clear();
     }
-    for l in 0..4 {
-        bucket_sums(ys[l], level, &mut bufs[l]);
+
+    /// Append the bucket sums of `y` at `level` as the next sequence.
+    fn push(&mut self, y: &[f64], level: usize) {
+        let start = self.data.len();
+        push_bucket_sums(y, level, &mut self.data);
+        self.spans.push((start, self.data.len()));
     }
-    if bufs[0].len() < 2 {
-        return None;
+
+    /// Search every sequence pushed; returns them with their α's.
+    fn solve(&mut self) -> (Vec<&[f64]>, &[f64]) {
+        let seqs: Vec<&[f64]> = self.spans.iter().map(|&(s, e)| &self.data[s..e]).collect();
+        self.alphas.clear();
+        self.alphas.resize(seqs.len(), f64::NAN);
+        golden_alphas(
+            &seqs,
+            BOUNDS.0,
+            BOUNDS.1,
+            &mut self.alphas,
+            &mut self.golden,
+        );
+        (seqs, &self.alphas)
     }
-    let xs: [&[f64]; 4] = std::array::from_fn(|l| bufs[l].as_slice());
-    let alphas = golden_alpha_lanes(&xs, BOUNDS.0, BOUNDS.1);
-    Some(std::array::from_fn(|l| {
-        ses_level(xs[l], alphas[l]) / level as f64
-    }))
+}
+
+/// [`adida`] of many histories (`out[i]` for `ys[i]`, bit for bit), every bucket-sum
+/// search of the batch run side by side. An empty history gives NaN.
+pub(crate) fn adida_many(ys: &[&[f64]], out: &mut [f64], buf: &mut AggregateBuffers) {
+    buf.clear();
+    // Per history: its level when its buckets were pushed (sequences in history order).
+    let mut searched = Vec::with_capacity(ys.len());
+    for y in ys {
+        let level = aggregation_level(y).filter(|&l| y.len() >= l);
+        if let Some(level) = level {
+            buf.push(y, level);
+        }
+        searched.push(level);
+    }
+    let (seqs, alphas) = buf.solve();
+    let mut next = 0;
+    for ((y, o), level) in ys.iter().zip(out.iter_mut()).zip(searched) {
+        *o = match level {
+            _ if y.is_empty() => f64::NAN,
+            Some(level) => {
+                let (sums, alpha) = (seqs[next], alphas[next]);
+                next += 1;
+                let f = if sums.len() == 1 {
+                    sums[0]
+                } else {
+                    ses_level(sums, alpha)
+                };
+                f / level as f64
+            }
+            None => adida(y, &mut Vec::new()),
+        };
+    }
+}
+
+/// [`imapa`] of many histories (`out[i]` for `ys[i]`, bit for bit), the searches of
+/// every level of every history run side by side. An empty history gives NaN.
+pub(crate) fn imapa_many(ys: &[&[f64]], out: &mut [f64], buf: &mut AggregateBuffers) {
+    buf.clear();
+    let mut max_levels = Vec::with_capacity(ys.len());
+    for y in ys {
+        let max_level = aggregation_level(y);
+        for level in 1..=max_level.unwrap_or(0) {
+            buf.push(y, level);
+        }
+        max_levels.push(max_level);
+    }
+    let (seqs, alphas) = buf.solve();
+    let mut next = 0;
+    for ((y, o), max_level) in ys.iter().zip(out.iter_mut()).zip(max_levels) {
+        *o = match max_level {
+            _ if y.is_empty() => f64::NAN,
+            None => 0.0,
+            Some(max_level) => {
+                let mut total = 0.0;
+                for level in 1..=max_level {
+                    total += ses_level(seqs[next], alphas[next]) / level as f64;
+                    next += 1;
+                }
+                total / max_level as f64
+            }
+        };
+    }
 }
 
 #[cfg(test)]
@@ -161,35 +219,36 @@ mod tests {
     }
 
     #[test]
-    fn adida_lanes_equal_scalar_adida_or_decline() {
-        let a: &[f64] = &[0.0, 4.0, 0.0, 4.0, 0.0, 1.0, 3.0, 0.0, 1.0, 0.0];
-        let b: &[f64] = &[2.0, 0.0, 1.0, 0.0, 5.0, 0.0, 0.0, 3.0, 0.0, 1.0];
-        let mut bufs: [Vec<f64>; 4] = Default::default();
-        let got = adida_lanes(&[a, b, a, b], &mut bufs).unwrap();
-        let mut sums = Vec::new();
-        assert_eq!(got[0].to_bits(), adida(a, &mut sums).to_bits());
-        assert_eq!(got[1].to_bits(), adida(b, &mut sums).to_bits());
-        let c: &[f64] = &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 7.5];
-        assert!(adida_lanes(&[a, b, c, a], &mut bufs).is_none());
-    }
-
-    #[test]
-    fn imapa_lanes_equal_scalar_imapa() {
-        let ys: [&[f64]; 4] = [
+    fn batched_adida_and_imapa_equal_one_at_a_time() {
+        let ys: [&[f64]; 7] = [
             &[0.0, 4.0, 0.0, 4.0, 0.0, 0.0, 3.0, 0.0, 1.0, 0.0],
             &[0.0; 10],
             &[1.0, 2.0, 3.0, 1.0, 0.0, 2.0, 5.0, 1.0, 1.0, 2.0],
             &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 7.5],
+            &[2.0, 0.0, 1.0, 0.0, 5.0, 0.0, 0.0, 3.0, 0.0, 1.0, 4.0, 0.0],
+            &[0.0, 0.0, 8.0],
+            &[],
         ];
-        let mut bufs: [Vec<f64>; 4] = Default::default();
-        let got = imapa_lanes(&ys, &mut bufs);
+        let mut buf = AggregateBuffers::default();
         let mut sums = Vec::new();
-        for l in 0..4 {
-            assert_eq!(
-                got[l].to_bits(),
-                imapa(ys[l], &mut sums).to_bits(),
-                "lane {l}"
-            );
+        let mut got = [0.0; 7];
+        adida_many(&ys, &mut got, &mut buf);
+        for (y, g) in ys.iter().zip(got) {
+            let want = if y.is_empty() {
+                f64::NAN
+            } else {
+                adida(y, &mut sums)
+            };
+            assert_eq!(g.to_bits(), want.to_bits(), "adida {y:?}");
+        }
+        imapa_many(&ys, &mut got, &mut buf);
+        for (y, g) in ys.iter().zip(got) {
+            let want = if y.is_empty() {
+                f64::NAN
+            } else {
+                imapa(y, &mut sums)
+            };
+            assert_eq!(g.to_bits(), want.to_bits(), "imapa {y:?}");
         }
     }
 

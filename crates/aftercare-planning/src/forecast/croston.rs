@@ -4,7 +4,8 @@
 //! values, the first one counted from one period before the start (statsforecast's
 //! `np.diff(nonzero + 1, prepend=0)`). Both are smoothed by [`super::ses`]'s SES.
 
-use super::ses::{golden_alpha, golden_alpha_lanes, ses_level};
+use super::golden::{GoldenBuffers, golden_alphas};
+use super::ses::{golden_alpha, ses_level};
 
 /// Smoothing of Croston's classic method and SBA (fixed in statsforecast).
 const CROSTON_ALPHA: f64 = 0.1;
@@ -78,16 +79,53 @@ pub fn croston_optimized(y: &[f64], sizes: &mut Vec<f64>, intervals: &mut Vec<f6
         return naive_or_nan(y);
     }
     let (lo, hi) = OPT_BOUNDS;
-    // Without negative values sizes and intervals are equally long: search both at once.
-    let (a_size, a_int) = if sizes.len() == intervals.len() {
-        let [s, i] = golden_alpha_lanes(&[sizes.as_slice(), intervals.as_slice()], lo, hi);
-        (s, i)
-    } else {
-        (golden_alpha(sizes, lo, hi), golden_alpha(intervals, lo, hi))
-    };
-    let size = ses_level(sizes, a_size);
-    let interval = ses_level(intervals, a_int);
+    let size = ses_level(sizes, golden_alpha(sizes, lo, hi));
+    let interval = ses_level(intervals, golden_alpha(intervals, lo, hi));
     ratio(y, Some(size), Some(interval))
+}
+
+/// [`croston_optimized`] of many histories (`out[i]` for `ys[i]`, bit for bit), with
+/// every size and interval search of the batch run side by side.
+pub(crate) fn croston_optimized_many(
+    ys: &[&[f64]],
+    out: &mut [f64],
+    data: &mut Vec<f64>,
+    spans: &mut Vec<(usize, usize)>,
+    alphas: &mut Vec<f64>,
+    golden: &mut GoldenBuffers,
+) {
+    data.clear();
+    spans.clear();
+    for y in ys {
+        let start = data.len();
+        let mut prev = 0usize;
+        data.extend(y.iter().copied().filter(|&v| v > 0.0));
+        let middle = data.len();
+        for (t, &v) in y.iter().enumerate() {
+            if v != 0.0 {
+                data.push((t + 1 - prev) as f64);
+                prev = t + 1;
+            }
+        }
+        spans.push((start, middle));
+        spans.push((middle, data.len()));
+    }
+    let seqs: Vec<&[f64]> = spans.iter().map(|&(s, e)| &data[s..e]).collect();
+    alphas.clear();
+    alphas.resize(seqs.len(), f64::NAN);
+    golden_alphas(&seqs, OPT_BOUNDS.0, OPT_BOUNDS.1, alphas, golden);
+    for (i, (y, o)) in ys.iter().zip(out.iter_mut()).enumerate() {
+        let (sizes, intervals) = (seqs[2 * i], seqs[2 * i + 1]);
+        *o = if y.is_empty() {
+            f64::NAN
+        } else if sizes.is_empty() {
+            naive_or_nan(y)
+        } else {
+            let size = ses_level(sizes, alphas[2 * i]);
+            let interval = ses_level(intervals, alphas[2 * i + 1]);
+            ratio(y, Some(size), Some(interval))
+        };
+    }
 }
 
 /// The positive values and the intervals between non-zero values.

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod croston;
+pub mod golden;
 pub mod ses;
 pub mod simple;
 
@@ -83,7 +84,10 @@ pub struct UnknownMethod(pub String);
 pub struct Scratch {
     a: Vec<f64>,
     b: Vec<f64>,
-    lanes: [Vec<f64>; 4],
+    spans: Vec<(usize, usize)>,
+    alphas: Vec<f64>,
+    golden: golden::GoldenBuffers,
+    aggregate: aggregate::AggregateBuffers,
 }
 
 impl Method {
@@ -177,42 +181,33 @@ impl Method {
 
     /// Levels of many histories: `out[i]` = [`Method::level`] of `ys[i]`, bit for bit.
     ///
-    /// The optimized methods search four equal-length histories at once, which is
-    /// several times faster than one at a time on a panel.
+    /// The optimized methods run the α searches of the whole batch side by side
+    /// ([`golden::golden_alphas`]), several times faster than one history at a time.
     pub fn levels(&self, ys: &[&[f64]], out: &mut [f64], scratch: &mut Scratch) {
         assert_eq!(ys.len(), out.len(), "one output per history");
-        let mut order: Vec<usize> = (0..ys.len()).collect();
-        if matches!(self, Self::Adida | Self::Imapa) {
-            // Neighbours in aggregation level share lanes with little idle work.
-            let levels: Vec<usize> = ys
-                .iter()
-                .map(|y| aggregate::aggregation_level(y).unwrap_or(0))
-                .collect();
-            order.sort_by_key(|&i| levels[i]);
-        }
-        let lanes = matches!(self, Self::SesOptimized | Self::Adida | Self::Imapa);
-        for group in order.chunks(4) {
-            let four = (lanes && group.len() == 4)
-                .then(|| std::array::from_fn::<&[f64], 4, _>(|l| ys[group[l]]))
-                .filter(|f| !f[0].is_empty() && f.iter().all(|y| y.len() == f[0].len()));
-            let got = four.and_then(|four| match self {
-                Self::SesOptimized => {
-                    let alphas = ses::golden_alpha_lanes(&four, 0.01, 0.99);
-                    Some(std::array::from_fn(|l| ses::ses_level(four[l], alphas[l])))
+        match self {
+            Self::SesOptimized => {
+                let alphas = &mut scratch.alphas;
+                alphas.clear();
+                alphas.resize(ys.len(), f64::NAN);
+                golden::golden_alphas(ys, 0.01, 0.99, alphas, &mut scratch.golden);
+                for ((y, o), &alpha) in ys.iter().zip(out.iter_mut()).zip(alphas.iter()) {
+                    *o = ses::ses_level(y, alpha);
                 }
-                Self::Adida => aggregate::adida_lanes(&four, &mut scratch.lanes),
-                _ => Some(aggregate::imapa_lanes(&four, &mut scratch.lanes)),
-            });
-            match got {
-                Some(values) => {
-                    for (&i, v) in group.iter().zip(values) {
-                        out[i] = v;
-                    }
-                }
-                None => {
-                    for &i in group {
-                        out[i] = self.level(ys[i], scratch);
-                    }
+            }
+            Self::CrostonOptimized => croston::croston_optimized_many(
+                ys,
+                out,
+                &mut scratch.a,
+                &mut scratch.spans,
+                &mut scratch.alphas,
+                &mut scratch.golden,
+            ),
+            Self::Adida => aggregate::adida_many(ys, out, &mut scratch.aggregate),
+            Self::Imapa => aggregate::imapa_many(ys, out, &mut scratch.aggregate),
+            _ => {
+                for (y, o) in ys.iter().zip(out.iter_mut()) {
+                    *o = self.level(y, scratch);
                 }
             }
         }

@@ -6,7 +6,7 @@
 //! one-step errors, reproduced operation for operation so that it takes the same path.
 
 /// Interval width at which the golden-section search stops (statsforecast's value).
-const GOLDEN_TOL: f64 = 1e-12;
+pub(crate) const GOLDEN_TOL: f64 = 1e-12;
 
 /// One-step-ahead SES forecast after all of `x` (NaN for an empty slice).
 pub fn ses_level(x: &[f64], alpha: f64) -> f64 {
@@ -88,85 +88,6 @@ pub fn optimized_ses(x: &[f64], lo: f64, hi: f64) -> (f64, f64) {
     (ses_level(x, alpha), alpha)
 }
 
-/// [`ses_sse`] of `L` equal-length series at once, one smoothing parameter each.
-///
-/// The lanes are independent recursions interleaved in one loop, so the processor
-/// overlaps their latencies; each lane performs exactly the scalar operations.
-pub(crate) fn ses_sse_lanes<const L: usize>(xs: &[&[f64]; L], alphas: &[f64; L]) -> [f64; L] {
-    let n = xs[0].len();
-    debug_assert!(xs.iter().all(|x| x.len() == n));
-    if n < 2 {
-        return [0.0; L];
-    }
-    let xs: [&[f64]; L] = std::array::from_fn(|l| &xs[l][..n]);
-    let c: [f64; L] = std::array::from_fn(|l| 1.0 - alphas[l]);
-    let mut f: [f64; L] = std::array::from_fn(|l| xs[l][0]);
-    let mut sse = [0.0; L];
-    for i in 1..n {
-        for l in 0..L {
-            f[l] = alphas[l] * xs[l][i - 1] + c[l] * f[l];
-            let e = xs[l][i] - f[l];
-            sse[l] += e * e;
-        }
-    }
-    sse
-}
-
-/// [`golden_alpha`] of `L` equal-length series at once, bit-identical to `L` scalar calls.
-pub fn golden_alpha_lanes<const L: usize>(xs: &[&[f64]; L], lo: f64, hi: f64) -> [f64; L] {
-    let gr = (5.0f64.sqrt() + 1.0) / 2.0;
-    let (mut a, mut b) = ([lo; L], [hi; L]);
-    let mut c = [hi - (hi - lo) / gr; L];
-    let mut d = [lo + (hi - lo) / gr; L];
-    let mut fc = ses_sse_lanes(xs, &c);
-    let mut fd = ses_sse_lanes(xs, &d);
-    let mut done = [false; L];
-    // Which bound each lane moved this round: true = c was replaced (evaluate c).
-    let mut moved_c = [false; L];
-    loop {
-        let mut points = [0.0; L];
-        for l in 0..L {
-            if done[l] || (b[l] - a[l]).abs() < GOLDEN_TOL {
-                done[l] = true;
-                points[l] = c[l];
-                continue;
-            }
-            if fc[l] < fd[l] {
-                b[l] = d[l];
-                d[l] = c[l];
-                fd[l] = fc[l];
-                c[l] = b[l] - (b[l] - a[l]) / gr;
-                moved_c[l] = true;
-                points[l] = c[l];
-            } else if fd[l] < fc[l] {
-                a[l] = c[l];
-                c[l] = d[l];
-                fc[l] = fd[l];
-                d[l] = a[l] + (b[l] - a[l]) / gr;
-                moved_c[l] = false;
-                points[l] = d[l];
-            } else {
-                done[l] = true;
-                points[l] = c[l];
-            }
-        }
-        if done.iter().all(|&x| x) {
-            break;
-        }
-        let values = ses_sse_lanes(xs, &points);
-        for l in 0..L {
-            if !done[l] {
-                if moved_c[l] {
-                    fc[l] = values[l];
-                } else {
-                    fd[l] = values[l];
-                }
-            }
-        }
-    }
-    std::array::from_fn(|l| (b[l] + a[l]) / 2.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,42 +116,6 @@ mod tests {
     #[test]
     fn a_flat_loss_stops_at_the_middle_of_the_bounds() {
         assert_eq!(golden_alpha(&[5.0], 0.1, 0.3), 0.2);
-    }
-
-    #[test]
-    fn lanes_give_bit_identical_results_to_scalar_searches() {
-        // Deterministic pseudo-random intermittent series, including a flat one.
-        let mut state = 12345u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as f64 / (1u64 << 31) as f64
-        };
-        let series: Vec<Vec<f64>> = (0..4)
-            .map(|k| {
-                (0..40)
-                    .map(|_| {
-                        if k == 3 {
-                            2.0
-                        } else if next() < 0.4 {
-                            (next() * 9.0).floor()
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let xs: [&[f64]; 4] = std::array::from_fn(|l| series[l].as_slice());
-        let lanes = golden_alpha_lanes(&xs, 0.01, 0.99);
-        for l in 0..4 {
-            assert_eq!(
-                lanes[l].to_bits(),
-                golden_alpha(xs[l], 0.01, 0.99).to_bits(),
-                "lane {l}"
-            );
-        }
     }
 
     #[test]
