@@ -711,3 +711,13 @@ pub async fn waiting_tickets_without_waiting_lines(db: &Db) -> StoreResult<Vec<T
     .await)?;
     Ok(ids.into_iter().map(TicketId).collect())
 }
+
+/// Whether any ticket line waits for stock (most stock commands find none, and stop here).
+pub async fn any_waiting(db: &Db) -> StoreResult<bool> {
+    let row: Option<i64> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT id FROM ticket_part_lines WHERE status = 'waiting' LIMIT 1"
+    )
+    .fetch_optional(p)
+    .await)?;
+    Ok(row.is_some())
+}

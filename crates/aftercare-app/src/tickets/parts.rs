@@ -579,6 +579,17 @@ impl App {
     /// tickets whose lines are then all reserved go on site (as the system). A failure is
     /// logged, never returned: the stock operation stands, and the parts sweep retries.
     pub(crate) async fn stock_freed(&self, freed: Freed, outcome: &Outcome) {
+        if matches!(freed, Freed::Nothing) {
+            return;
+        }
+        match store::any_waiting(&self.db).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "looking for waiting ticket parts failed; the parts sweep retries");
+                return;
+            }
+        }
         let pairs = match freed {
             Freed::Nothing => return,
             Freed::Movements => {

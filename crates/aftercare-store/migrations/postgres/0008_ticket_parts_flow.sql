@@ -13,6 +13,6 @@ ALTER TABLE ticket_part_lines ADD COLUMN approval_id BIGINT;
 ALTER TABLE ticket_part_lines ADD COLUMN issue_round BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE ticket_part_lines ADD COLUMN note TEXT;
 -- Stock arriving at a warehouse looks up the waiting lines of that part there, oldest first.
-CREATE INDEX ticket_part_lines_waiting ON ticket_part_lines (warehouse_id, part_id, status, created_at, id);
+CREATE INDEX ticket_part_lines_waiting ON ticket_part_lines (status, warehouse_id, part_id, created_at, id);
 CREATE INDEX ticket_part_lines_approval ON ticket_part_lines (approval_id);
 CREATE INDEX ticket_part_lines_split ON ticket_part_lines (split_of);
