@@ -10,12 +10,12 @@ use aftercare_app::tickets::{
 };
 use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
 use aftercare_domain::customer::{AddressInput, CustomerInput, PurchaseChannel, UnitInput};
+use aftercare_domain::stock::{Command, Consumer, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::ticket::parts::{ObligationStatus, PartLineStatus};
 use aftercare_domain::ticket::{
     Appointment, Channel, Priority, TicketAction, TicketInput, TicketStatus, TicketType,
 };
 use aftercare_domain::warranty::WarrantyStatus;
-use aftercare_domain::stock::{Command, Consumer, Created, Qty};
 use aftercare_domain::{Instant, PartId, TicketId, WarehouseId};
 use aftercare_store::stock::LedgerRequest;
 use aftercare_store::stock::query::{StockFilter, availability};
@@ -707,8 +707,11 @@ async fn no_quantity_goes_negative_and_a_wrong_settlement_changes_nothing() {
         assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 2);
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
         let p = x.app.ticket_parts(&st, a).await.unwrap();
-        let got: Vec<(PartLineStatus, i64)> =
-            p.lines.iter().map(|l| (l.line.status, l.line.qty)).collect();
+        let got: Vec<(PartLineStatus, i64)> = p
+            .lines
+            .iter()
+            .map(|l| (l.line.status, l.line.qty))
+            .collect();
         assert_eq!(
             got,
             [(PartLineStatus::Reserved, 2), (PartLineStatus::Waiting, 1)],
@@ -805,7 +808,10 @@ async fn last_event(x: &World, id: TicketId) -> (String, bool) {
 }
 
 fn lines_of(p: &TicketParts) -> Vec<(PartLineStatus, i64)> {
-    p.lines.iter().map(|l| (l.line.status, l.line.qty)).collect()
+    p.lines
+        .iter()
+        .map(|l| (l.line.status, l.line.qty))
+        .collect()
 }
 
 #[tokio::test]
@@ -910,7 +916,12 @@ async fn arriving_stock_releases_waiting_tickets_in_request_order_as_the_system(
             },
         )
         .await;
-        assert_eq!(status(&x, second).await, TicketStatus::OnSite, "{}", x.label);
+        assert_eq!(
+            status(&x, second).await,
+            TicketStatus::OnSite,
+            "{}",
+            x.label
+        );
         assert_eq!(last_event(&x, second).await, ("parts_arrived".into(), true));
         let p = x.app.ticket_parts(&st, second).await.unwrap();
         assert_eq!(lines_of(&p), [(PartLineStatus::Reserved, 1)]);
@@ -1166,7 +1177,10 @@ async fn an_issue_above_the_limit_waits_for_the_manager_who_issues_or_rejects_it
         let l = only_line(&x.app.ticket_parts(&st, b).await.unwrap()).clone();
         assert_eq!(l.status, PartLineStatus::Reserved);
         assert!(l.approval_id.is_none());
-        assert!(l.note.as_deref().unwrap_or("").contains("数量过多"), "{l:?}");
+        assert!(
+            l.note.as_deref().unwrap_or("").contains("数量过多"),
+            "{l:?}"
+        );
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
         let p = x.app.issue_parts(&st, b).await.unwrap();
         let again = approval_of(&p);
@@ -1187,6 +1201,124 @@ async fn an_issue_above_the_limit_waits_for_the_manager_who_issues_or_rejects_it
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 0));
         let l = only_line(&x.app.ticket_parts(&st, b).await.unwrap()).clone();
         assert_eq!(l.status, PartLineStatus::Released);
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn completing_with_a_part_still_waiting_releases_everything_without_taking_it_back() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0161", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Reserved, 1), (PartLineStatus::Waiting, 2)]
+        );
+        // A second visit: the technician is on site again with one part still waiting.
+        let now = x.app.now().0;
+        act(
+            &x,
+            "tech-a",
+            id,
+            TicketAction::Schedule {
+                appointment: Appointment::new(Instant(now + HOUR), Instant(now + 2 * HOUR))
+                    .unwrap(),
+            },
+        )
+        .await;
+        x.clock.advance_minutes(60);
+        act(&x, "tech-a", id, TicketAction::Arrive).await;
+        // Fixed without the parts: the reserved unit goes back and is not picked up again for
+        // the ticket's own waiting line on the way out.
+        let p = x
+            .app
+            .complete_repair(
+                &st,
+                id,
+                RepairCompletion {
+                    actions_taken: "调整设置后恢复".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+        assert_eq!(p.status, TicketStatus::Completed);
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Released, 1), (PartLineStatus::Released, 2)],
+            "{}",
+            x.label
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (1, 0));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_received_at_the_station_releases_the_waiting_ticket() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_b, x.p.board, 2)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0171", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        let shipped = x
+            .app
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::ShipTransfer {
+                    from: x.p.warehouse_b,
+                    to: x.p.warehouse_a,
+                    lines: vec![TransferQty {
+                        part: x.p.board,
+                        condition: StockCondition::Good,
+                        qty: Qty::new(2).unwrap(),
+                    }],
+                    eta: Instant(x.app.now().0 + 24 * HOUR),
+                },
+            )
+            .await
+            .unwrap();
+        // On the road: nothing to reserve yet.
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        let Some(Created::Transfer(transfer)) = shipped.outcome.created else {
+            panic!("no transfer")
+        };
+        x.app
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::ReceiveTransfer {
+                    transfer,
+                    lines: vec![TransferQty {
+                        part: x.p.board,
+                        condition: StockCondition::Good,
+                        qty: Qty::new(2).unwrap(),
+                    }],
+                    close: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(status(&x, id).await, TicketStatus::OnSite, "{}", x.label);
+        assert_eq!(last_event(&x, id).await, ("parts_arrived".into(), true));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
         ledger_sound(&x).await;
     }
 }

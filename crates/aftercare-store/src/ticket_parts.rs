@@ -624,12 +624,10 @@ pub async fn reservation_pair(
 /// The line whose issue awaits the manager approval `approval`.
 pub async fn line_of_approval(db: &Db, approval: i64) -> StoreResult<Option<PartLine>> {
     let sql = format!("{LINE_SELECT} WHERE l.approval_id = $1");
-    let row: Option<LineRow> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(approval)
-    .fetch_optional(p)
-    .await)?;
+    let row: Option<LineRow> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(approval)
+        .fetch_optional(p)
+        .await)?;
     row.map(LineRow::into_line).transpose()
 }
 
@@ -703,12 +701,14 @@ pub async fn set_note(tx: &mut Tx, line: i64, note: &str, now: Instant) -> Store
 /// Tickets waiting for parts with no waiting line (their parts were all reserved but the
 /// move back on site did not happen).
 pub async fn waiting_tickets_without_waiting_lines(db: &Db) -> StoreResult<Vec<TicketId>> {
-    let ids: Vec<i64> = on_db!(db, |p| sqlx::query_scalar(
+    let ids: Vec<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
         "SELECT t.id FROM tickets t WHERE t.status = 'waiting_for_parts' AND NOT EXISTS \
          (SELECT 1 FROM ticket_part_lines l WHERE l.ticket_id = t.id AND l.status = 'waiting') ORDER BY t.id"
     )
     .fetch_all(p)
-    .await)?;
+    .await
+    })?;
     Ok(ids.into_iter().map(TicketId).collect())
 }
 

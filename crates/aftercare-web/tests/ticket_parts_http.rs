@@ -341,7 +341,12 @@ async fn the_parts_arrived_action_picks_up_the_waiting_parts_over_http() {
         let (st, v) = post(&s, &tech, &action, None, json!({"action": "parts_arrived"})).await;
         assert_eq!(st, StatusCode::CONFLICT, "{label}: {v}");
         assert_eq!(v["error"]["code"], "ticket.parts_waiting");
-        assert!(v["error"]["message"].as_str().unwrap().contains("TV-MB-55A"));
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("TV-MB-55A")
+        );
 
         // The parts are on the shelf (unseen so far): the page's action button reserves them
         // and puts the ticket back on site.
@@ -377,12 +382,6 @@ async fn the_parts_arrived_action_picks_up_the_waiting_parts_over_http() {
                 .await
                 .unwrap();
         assert_eq!(stock, (2, 2), "{label}: reserved once");
-        assert!(
-            s.app
-                .stock_verify(&Actor::Cli)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(s.app.stock_verify(&Actor::Cli).await.unwrap().is_empty());
     }
 }

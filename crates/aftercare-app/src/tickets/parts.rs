@@ -42,9 +42,9 @@ use super::{ticket_actor, transition_error};
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
-use aftercare_domain::part::substitutes_of;
 use crate::stock::StockReceipt;
 use crate::stock_approvals::Submitted;
+use aftercare_domain::part::substitutes_of;
 use aftercare_domain::stock::{
     Command, Consumer, Created, IdempotencyKey, Outcome, Qty, offer_substitutes,
 };
@@ -444,7 +444,12 @@ impl App {
             By::System => None,
         };
         match self
-            .transition(&t, actor, TicketAction::PartsArrived, TicketExtras::default())
+            .transition(
+                &t,
+                actor,
+                TicketAction::PartsArrived,
+                TicketExtras::default(),
+            )
             .await
         {
             Ok(after) => Ok(Some(after)),
@@ -483,12 +488,7 @@ impl App {
             return Ok(0);
         }
         let now = self.now();
-        let fresh = |round: i64| {
-            (
-                round + 1,
-                Instant(now.millis() + RESERVATION_DAYS * DAY_MS),
-            )
-        };
+        let fresh = |round: i64| (round + 1, Instant(now.millis() + RESERVATION_DAYS * DAY_MS));
         if available < line.qty {
             // The quantity changes, so it is a new ledger command: a new round.
             let round = fresh(line.reserve_round);
@@ -508,8 +508,8 @@ impl App {
             _ => {
                 let next = fresh(line.reserve_round);
                 let mut tx = self.db.begin_write().await?;
-                let moved = store::next_round(&mut tx, line.id, line.reserve_round, next, now)
-                    .await?;
+                let moved =
+                    store::next_round(&mut tx, line.id, line.reserve_round, next, now).await?;
                 tx.commit().await?;
                 if !moved {
                     return Ok(0);
@@ -663,7 +663,12 @@ impl App {
             return Ok(false);
         }
         match self
-            .transition(&t, None, TicketAction::PartsArrived, TicketExtras::default())
+            .transition(
+                &t,
+                None,
+                TicketAction::PartsArrived,
+                TicketExtras::default(),
+            )
             .await
         {
             Ok(_) => Ok(true),
@@ -697,8 +702,13 @@ impl App {
             .iter()
             .any(|l| l.status == PartLineStatus::Waiting);
         if t.state.status == TicketStatus::OnSite && waiting {
-            self.act_now(actor, id, TicketAction::WaitForParts, TicketExtras::default())
-                .await?;
+            self.act_now(
+                actor,
+                id,
+                TicketAction::WaitForParts,
+                TicketExtras::default(),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -975,6 +985,26 @@ impl App {
     /// note). The caller has already been allowed to act on the ticket (cancel, recall,
     /// complete), so this runs without the stock roles.
     pub(crate) async fn release_ticket_parts(&self, actor: &Actor, id: TicketId) -> AppResult<()> {
+        // Waiting lines first: they hold nothing, and once none waits the stock given back
+        // below cannot be picked up again for this same ticket (completion releases before
+        // the ticket leaves on_site).
+        for line in store::lines_of(&self.db, id).await? {
+            if line.status == PartLineStatus::Waiting {
+                let mut tx = self.db.begin_write().await?;
+                store::update_line(
+                    &mut tx,
+                    line.id,
+                    PartLineStatus::Waiting,
+                    &LineUpdate {
+                        status: Some(PartLineStatus::Released),
+                        ..LineUpdate::default()
+                    },
+                    self.now(),
+                )
+                .await?;
+                tx.commit().await?;
+            }
+        }
         for line in store::lines_of(&self.db, id).await? {
             if line.status == PartLineStatus::Issued {
                 self.return_issued_unused(actor, &line).await?;
