@@ -1322,3 +1322,58 @@ async fn a_transfer_received_at_the_station_releases_the_waiting_ticket() {
         ledger_sound(&x).await;
     }
 }
+
+#[tokio::test]
+async fn a_line_left_behind_by_a_rejection_follows_it_at_the_next_issue() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0181", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let manager = user(&x.app, "manager").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let first = only_line(&p).approval_id.unwrap();
+        // Rejected in the queue, but the ticket line never heard of it (lost update).
+        let mut tx = x.app.db.begin_write().await.unwrap();
+        assert!(
+            aftercare_store::stock::approvals::decide(
+                &mut tx,
+                first,
+                "rejected",
+                None,
+                Some("太贵"),
+                None,
+                x.app.now()
+            )
+            .await
+            .unwrap()
+        );
+        tx.commit().await.unwrap();
+        // The next issue sees the decision and asks again under a new key.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let l = only_line(&p);
+        assert_eq!(l.status, PartLineStatus::Reserved, "{}", x.label);
+        let second = l.approval_id.unwrap();
+        assert_ne!(second, first);
+        assert_eq!(l.issue_round, 1);
+        assert_eq!(
+            x.app.stock_approval(&manager, second).await.unwrap().status,
+            "pending"
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
+        x.app
+            .approve_stock_approval(&manager, second)
+            .await
+            .unwrap();
+        let l = only_line(&x.app.ticket_parts(&st, id).await.unwrap()).clone();
+        assert_eq!(l.status, PartLineStatus::Issued);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        ledger_sound(&x).await;
+    }
+}

@@ -725,6 +725,7 @@ impl App {
                 ),
             ));
         }
+        self.settle_decided_approvals(id).await?;
         let reserved: Vec<PartLine> = store::lines_of(&self.db, id)
             .await?
             .into_iter()
@@ -769,6 +770,28 @@ impl App {
             }
         }
         self.ticket_parts(actor, id).await
+    }
+
+    /// Lines still linked to an approval a manager has decided (the line update after the
+    /// decision was lost) follow the decision now.
+    async fn settle_decided_approvals(&self, id: TicketId) -> AppResult<()> {
+        for line in store::lines_of(&self.db, id).await? {
+            let (PartLineStatus::Reserved, Some(a)) = (line.status, line.approval_id) else {
+                continue;
+            };
+            let Some(row) = aftercare_store::stock::approvals::get(&self.db, a).await? else {
+                continue;
+            };
+            match row.status.as_str() {
+                "approved" => self.ticket_issue_approved(a).await?,
+                "rejected" => {
+                    self.ticket_issue_rejected(a, row.decision_note.as_deref().unwrap_or(""))
+                        .await?
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// A reserved line's units were issued by the ledger.
