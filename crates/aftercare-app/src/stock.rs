@@ -235,6 +235,18 @@ impl App {
             .map_err(refusal)
     }
 
+    /// Run a ledger command as the system (no user): the ticket parts pick-up when stock
+    /// arrives. The caller decided the command is due; the ledger still checks the stock.
+    pub(crate) async fn stock_run_system(
+        &self,
+        key: IdempotencyKey,
+        command: Command,
+    ) -> AppResult<StockReceipt> {
+        self.stock_run_as((None, "system".to_string(), None), Some(key), command)
+            .await?
+            .map_err(refusal)
+    }
+
     /// Run an authorized command; the ledger's refusal is returned as it is.
     async fn stock_run_raw(
         &self,
@@ -242,13 +254,7 @@ impl App {
         key: Option<IdempotencyKey>,
         command: Command,
     ) -> AppResult<Result<StockReceipt, StockError>> {
-        let issued = match &command {
-            Command::Issue {
-                warehouse, part, ..
-            } => Some((*warehouse, *part)),
-            _ => None,
-        };
-        let (actor_id, actor_login, request_id) = match actor {
+        let who = match actor {
             Actor::User {
                 principal,
                 request_id,
@@ -259,33 +265,72 @@ impl App {
             ),
             Actor::Cli => (None, "cli".to_string(), None),
         };
-        let done = self
-            .ledger()
-            .await?
-            .execute(LedgerRequest {
-                command,
-                key,
-                actor_id,
-                actor_login,
-                request_id,
-                now: self.now(),
-            })
-            .await?;
-        // The book checks the issue against the manual or planned minimum it holds in memory;
-        // only a shortfall costs reads and a write here.
-        if let (Ok(e), Some((warehouse, part))) = (&done, issued)
-            && !e.replayed
-            && e.outcome.emergency.is_some()
-        {
-            // The issue is committed; a failure to raise the emergency must not undo it.
-            if let Err(err) = self.raise_emergency_if_short(warehouse, part).await {
-                tracing::error!(error = %err, "emergency requisition check failed");
+        self.stock_run_as(who, key, command).await
+    }
+
+    /// Run a command under an identity; after a commit that may have made stock available,
+    /// the waiting ticket parts are picked up. Boxed: that pick-up runs ledger commands
+    /// through here itself.
+    #[allow(clippy::type_complexity)]
+    fn stock_run_as<'a>(
+        &'a self,
+        (actor_id, actor_login, request_id): (
+            Option<aftercare_domain::UserId>,
+            String,
+            Option<String>,
+        ),
+        key: Option<IdempotencyKey>,
+        command: Command,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = AppResult<Result<StockReceipt, StockError>>>
+                + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            let issued = match &command {
+                Command::Issue {
+                    warehouse, part, ..
+                } => Some((*warehouse, *part)),
+                _ => None,
+            };
+            let freed = crate::tickets::Freed::by(&command);
+            let done = self
+                .ledger()
+                .await?
+                .execute(LedgerRequest {
+                    command,
+                    key,
+                    actor_id,
+                    actor_login,
+                    request_id,
+                    now: self.now(),
+                })
+                .await?;
+            // The book checks the issue against the manual or planned minimum it holds in
+            // memory; only a shortfall costs reads and a write here.
+            if let (Ok(e), Some((warehouse, part))) = (&done, issued)
+                && !e.replayed
+                && e.outcome.emergency.is_some()
+            {
+                // The issue is committed; a failure to raise the emergency must not undo it.
+                if let Err(err) = self.raise_emergency_if_short(warehouse, part).await {
+                    tracing::error!(error = %err, "emergency requisition check failed");
+                }
             }
-        }
-        Ok(done.map(|e| StockReceipt {
-            outcome: e.outcome,
-            replayed: e.replayed,
-        }))
+            if let Ok(e) = &done
+                && !e.replayed
+            {
+                // Committed: stock that became available goes to the tickets waiting for it
+                // (failures are logged there; the stock command stands).
+                self.stock_freed(freed, &e.outcome).await;
+            }
+            Ok(done.map(|e| StockReceipt {
+                outcome: e.outcome,
+                replayed: e.replayed,
+            }))
+        })
     }
 
     /// Stock on shelves with value; station users see only their own warehouses.

@@ -10,6 +10,8 @@
 //! manager approves, the approval is refused with the ledger's 409 and **stays pending**
 //! (the refusal is kept in `last_error`), so it can be approved once stock arrives or be
 //! rejected. Station users see only their own warehouses' requests; others are not found.
+//! A queued issue of a ticket's part line is linked to the line: approving issues the line,
+//! rejecting leaves it reserved with the reason (see `tickets::parts`).
 
 use crate::App;
 use crate::access::Actor;
@@ -243,6 +245,8 @@ impl App {
                     .transpose()
                     .map_err(|e| unexpected("stored outcome", e))?
                     .unwrap_or_default();
+                // A lost ticket line update is made good by approving again.
+                self.ticket_issue_approved(id).await?;
                 return Ok(ApprovalDecision {
                     approval: a,
                     outcome,
@@ -301,6 +305,8 @@ impl App {
             audit::record(&mut tx, &entry).await?;
         }
         tx.commit().await?;
+        // The issue is committed; the ticket line follows (approving again repeats it).
+        self.ticket_issue_approved(id).await?;
         Ok(ApprovalDecision {
             approval: self.stock_approval(actor, id).await?,
             outcome: receipt.outcome,
@@ -352,6 +358,7 @@ impl App {
         entry.after = Some(serde_json::json!({"status": "rejected", "reason": reason}));
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
+        self.ticket_issue_rejected(id, reason).await?;
         self.stock_approval(actor, id).await
     }
 }

@@ -5,17 +5,19 @@
 
 use aftercare_app::access::principal_of;
 use aftercare_app::tickets::{
-    IntakeRequest, PartRequestLine, PartUse, PartsSample, RepairCompletion, SampleWorld,
-    TicketParts,
+    IntakeRequest, PartRequestLine, PartUse, PartsSample, RETURNED_ON_CANCEL, RepairCompletion,
+    SampleWorld, TicketParts,
 };
 use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
 use aftercare_domain::customer::{AddressInput, CustomerInput, PurchaseChannel, UnitInput};
+use aftercare_domain::stock::{Command, Consumer, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::ticket::parts::{ObligationStatus, PartLineStatus};
 use aftercare_domain::ticket::{
     Appointment, Channel, Priority, TicketAction, TicketInput, TicketStatus, TicketType,
 };
 use aftercare_domain::warranty::WarrantyStatus;
 use aftercare_domain::{Instant, PartId, TicketId, WarehouseId};
+use aftercare_store::stock::LedgerRequest;
 use aftercare_store::stock::query::{StockFilter, availability};
 use aftercare_store::testing::{TestDb, each_backend};
 use aftercare_store::tickets::TicketExtras;
@@ -615,7 +617,14 @@ async fn no_quantity_goes_negative_and_a_wrong_settlement_changes_nothing() {
         let a = on_site_ticket(&x, "QL-0007", out_of_warranty()).await;
         let b = on_site_ticket(&x, "QL-0008", out_of_warranty()).await;
         let st = user(&x.app, "station-a").await;
-        // More than is on the shelf: the line waits instead of reserving what is not there.
+        let p = x
+            .app
+            .request_parts(&st, b, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        assert_eq!(p.lines[0].line.status, PartLineStatus::Reserved);
+        // Two tickets competing for the last two units: the first holds them, the second
+        // waits instead of reserving what is not there.
         let p = x
             .app
             .request_parts(&st, a, "req-1", &[line(x.p.board, 3)])
@@ -627,16 +636,10 @@ async fn no_quantity_goes_negative_and_a_wrong_settlement_changes_nothing() {
             "{}",
             x.label
         );
-        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
-        // Two tickets competing for the last two units: the first holds them.
-        let p = x
-            .app
-            .request_parts(&st, b, "req-1", &[line(x.p.board, 2)])
-            .await
-            .unwrap();
-        assert_eq!(p.lines[0].line.status, PartLineStatus::Reserved);
+        assert_eq!(p.lines.len(), 1);
         let p = x.app.parts_arrived(&st, a).await.unwrap();
         assert_eq!(p.lines[0].line.status, PartLineStatus::Waiting);
+        assert_eq!(p.status, TicketStatus::WaitingForParts);
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
 
         let p = x.app.issue_parts(&st, b).await.unwrap();
@@ -681,7 +684,8 @@ async fn no_quantity_goes_negative_and_a_wrong_settlement_changes_nothing() {
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
         assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 0);
 
-        // A correct settlement returning both: the shelf is back to two.
+        // A correct settlement returning both: the shelf is back to two, and the ticket
+        // waiting for three takes the two at once (the third keeps waiting).
         let p = x
             .app
             .complete_repair(
@@ -700,7 +704,676 @@ async fn no_quantity_goes_negative_and_a_wrong_settlement_changes_nothing() {
             .await
             .unwrap();
         assert_eq!(p.status, TicketStatus::Completed);
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 2);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+        let p = x.app.ticket_parts(&st, a).await.unwrap();
+        let got: Vec<(PartLineStatus, i64)> = p
+            .lines
+            .iter()
+            .map(|l| (l.line.status, l.line.qty))
+            .collect();
+        assert_eq!(
+            got,
+            [(PartLineStatus::Reserved, 2), (PartLineStatus::Waiting, 1)],
+            "{}",
+            x.label
+        );
+        assert_eq!(p.status, TicketStatus::WaitingForParts);
+        ledger_sound(&x).await;
+    }
+}
+
+/// Worlds whose ledger asks a manager to approve issues of more than `qty_above` units.
+async fn worlds_with_limit(qty_above: i64) -> Vec<World> {
+    let mut out = Vec::new();
+    for t in each_backend().await.unwrap() {
+        let clock = Arc::new(FixedClock::new(Instant(T0)));
+        let mut config = AppConfig::default();
+        config.stock_issue_policy.qty_above = Some(Qty::new(qty_above).unwrap());
+        let app = App::with_clock(t.db.clone(), config, clock.clone());
+        let w = app.seed_ticket_sample().await.unwrap();
+        let p = app.seed_ticket_parts_sample(&w).await.unwrap();
+        out.push(World {
+            app,
+            clock,
+            w,
+            p,
+            label: t.label,
+            _t: t,
+        });
+    }
+    out
+}
+
+/// Stock in through the ledger writer alone, as if the pick-up after the commit had failed:
+/// nothing reacts to it until someone (the sweep, `parts_arrived`) looks.
+async fn stock_in_behind_the_back(x: &World, part: PartId, qty: i64) {
+    let ledger = x.app.ledger().await.unwrap();
+    let q = Qty::new(qty).unwrap();
+    let run = |command| LedgerRequest {
+        command,
+        key: None,
+        actor_id: None,
+        actor_login: "test".into(),
+        request_id: None,
+        now: x.app.now(),
+    };
+    let po = ledger
+        .execute(run(Command::PlacePurchaseOrder {
+            supplier: x.p.supplier,
+            lines: vec![(part, q)],
+        }))
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(Created::PurchaseOrder(order)) = po.outcome.created else {
+        panic!("no order")
+    };
+    let r = ledger
+        .execute(run(Command::Receive {
+            order,
+            warehouse: x.p.warehouse_a,
+            part,
+            qty: q,
+        }))
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(Created::Lot(lot)) = r.outcome.created else {
+        panic!("no lot")
+    };
+    ledger
+        .execute(run(Command::Inspect {
+            warehouse: x.p.warehouse_a,
+            lot,
+            accept: q,
+            reject: Qty::ZERO,
+        }))
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// The last timeline entry of a ticket: (action, by the system?).
+async fn last_event(x: &World, id: TicketId) -> (String, bool) {
+    let e = x
+        .app
+        .ticket(&Actor::Cli, id)
+        .await
+        .unwrap()
+        .timeline
+        .pop()
+        .unwrap();
+    (e.action, e.actor_id.is_none() && e.actor_role.is_none())
+}
+
+fn lines_of(p: &TicketParts) -> Vec<(PartLineStatus, i64)> {
+    p.lines
+        .iter()
+        .map(|l| (l.line.status, l.line.qty))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_generic_parts_arrived_action_picks_up_the_waiting_lines_first() {
+    for x in worlds().await {
+        let id = on_site_ticket(&x, "QL-0101", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        assert_eq!(p.status, TicketStatus::WaitingForParts, "{}", x.label);
+        // Nothing there: the action is refused naming the missing part, and nothing moves.
+        let e = x
+            .app
+            .act(
+                &user(&x.app, "tech-a").await,
+                id,
+                TicketAction::PartsArrived,
+                TicketExtras::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict { code, message } if code == "ticket.parts_waiting" && message.contains("TV-MB-55A")),
+            "{e}"
+        );
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        // Stock came in without the automatic pick-up seeing it: the line still waits.
+        stock_in_behind_the_back(&x, x.p.board, 2).await;
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Waiting, 2)]);
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 0));
+        // The technician's action button: the line is reserved and the ticket goes on site.
+        let t = x
+            .app
+            .act(
+                &user(&x.app, "tech-a").await,
+                id,
+                TicketAction::PartsArrived,
+                TicketExtras::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(t.state.status, TicketStatus::OnSite, "{}", x.label);
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Reserved, 2)]);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+        assert_eq!(last_event(&x, id).await, ("parts_arrived".into(), false));
+        // Again: not waiting any more, refused by the state machine; nothing reserved twice.
+        let e = x
+            .app
+            .act(&st, id, TicketAction::PartsArrived, TicketExtras::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::Conflict { .. }), "{e}");
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn arriving_stock_releases_waiting_tickets_in_request_order_as_the_system() {
+    for x in worlds().await {
+        let first = on_site_ticket(&x, "QL-0111", out_of_warranty()).await;
+        let second = on_site_ticket(&x, "QL-0112", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        x.app
+            .request_parts(&st, first, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        x.clock.advance_minutes(5);
+        x.app
+            .request_parts(&st, second, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        assert_eq!(status(&x, first).await, TicketStatus::WaitingForParts);
+        assert_eq!(status(&x, second).await, TicketStatus::WaitingForParts);
+
+        // Two units accepted into good stock: the older request takes both.
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 2)
+            .await
+            .unwrap();
+        assert_eq!(status(&x, first).await, TicketStatus::OnSite, "{}", x.label);
+        assert_eq!(last_event(&x, first).await, ("parts_arrived".into(), true));
+        assert_eq!(status(&x, second).await, TicketStatus::WaitingForParts);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+
+        // The sweep finds nothing more to do, and reserves nothing twice.
+        assert_eq!(x.app.parts_pickup_sweep().await.unwrap(), 0);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+
+        // The first ticket is cancelled: its released reservation goes to the second.
+        act(
+            &x,
+            "agent",
+            first,
+            TicketAction::Cancel {
+                reason: "客户取消".into(),
+            },
+        )
+        .await;
+        assert_eq!(
+            status(&x, second).await,
+            TicketStatus::OnSite,
+            "{}",
+            x.label
+        );
+        assert_eq!(last_event(&x, second).await, ("parts_arrived".into(), true));
+        let p = x.app.ticket_parts(&st, second).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Reserved, 1)]);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 1));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn the_parts_sweep_catches_up_a_missed_pick_up_once() {
+    for x in worlds().await {
+        let id = on_site_ticket(&x, "QL-0121", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 1), line(x.p.remote, 1)])
+            .await
+            .unwrap();
+        stock_in_behind_the_back(&x, x.p.board, 1).await;
+        stock_in_behind_the_back(&x, x.p.remote, 3).await;
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        assert_eq!(x.app.parts_pickup_sweep().await.unwrap(), 1, "{}", x.label);
+        assert_eq!(status(&x, id).await, TicketStatus::OnSite);
+        assert_eq!(last_event(&x, id).await, ("parts_arrived".into(), true));
+        for _ in 0..2 {
+            assert_eq!(x.app.parts_pickup_sweep().await.unwrap(), 0);
+        }
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (1, 1));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.remote).await, (3, 1));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_partly_available_line_reserves_what_is_there_and_the_rest_waits() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0131", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        for _ in 0..2 {
+            // Retried: the split line still counts as the one requested line of 3.
+            let p = x
+                .app
+                .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+                .await
+                .unwrap();
+            assert_eq!(
+                lines_of(&p),
+                [(PartLineStatus::Reserved, 1), (PartLineStatus::Waiting, 2)],
+                "{}",
+                x.label
+            );
+            assert_eq!(p.status, TicketStatus::WaitingForParts);
+            assert_eq!(p.lines[1].line.split_of, Some(p.lines[0].line.id));
+        }
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (1, 1));
+        // The same key with another quantity is still another request.
+        let e = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict { code, .. } if code == "ticket.parts_key_reused"),
+            "{e}"
+        );
+        // The station can already issue the unit it has.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Issued, 1), (PartLineStatus::Waiting, 2)]
+        );
+        // One more arrives: reserved, one still waits, the ticket keeps waiting.
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [
+                (PartLineStatus::Issued, 1),
+                (PartLineStatus::Reserved, 1),
+                (PartLineStatus::Waiting, 1)
+            ],
+            "{}",
+            x.label
+        );
+        assert_eq!(p.status, TicketStatus::WaitingForParts);
+        // The last one: every line held, the ticket goes on site.
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [
+                (PartLineStatus::Issued, 1),
+                (PartLineStatus::Reserved, 1),
+                (PartLineStatus::Reserved, 1)
+            ]
+        );
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn cancelling_returns_issued_unused_parts_to_the_shelf_once() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0141", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        let line_id = p.lines[0].line.id;
+        x.app.issue_parts(&st, id).await.unwrap();
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 1);
+        act(
+            &x,
+            "agent",
+            id,
+            TicketAction::Cancel {
+                reason: "客户取消".into(),
+            },
+        )
+        .await;
+        assert_eq!(
+            on_hand(&x, x.p.warehouse_a, x.p.board, "good").await,
+            3,
+            "{}",
+            x.label
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 0));
+        let l = only_line(&x.app.ticket_parts(&st, id).await.unwrap()).clone();
+        assert_eq!(l.status, PartLineStatus::Settled);
+        assert_eq!((l.qty_used, l.qty_returned), (0, 2));
+        assert_eq!(l.note.as_deref(), Some(RETURNED_ON_CANCEL));
+        // The return is keyed per line: running it again (a retry) returns nothing more.
+        let again = x
+            .app
+            .stock_execute(
+                &Actor::Cli,
+                Some(&format!("aftercare:ticket-part:{line_id}:return")),
+                Command::ReturnUnused {
+                    consumer: Consumer::Ticket(id),
+                    warehouse: x.p.warehouse_a,
+                    part: x.p.board,
+                    qty: Qty::new(2).unwrap(),
+                    issued_at: l.issued_at.unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(again.replayed);
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 3);
+        let moves = x
+            .app
+            .stock_movements(
+                &Actor::Cli,
+                aftercare_app::stock::MovementFilter {
+                    warehouse: Some(x.p.warehouse_a),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            moves.iter().filter(|m| m.kind == "return_unused").count(),
+            1
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn an_issue_above_the_limit_waits_for_the_manager_who_issues_or_rejects_it() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 6)
+            .await
+            .unwrap();
+        let a = on_site_ticket(&x, "QL-0151", out_of_warranty()).await;
+        let b = on_site_ticket(&x, "QL-0152", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let manager = user(&x.app, "manager").await;
+        x.app
+            .request_parts(&st, a, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        x.app
+            .request_parts(&st, b, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        for id in [a, b] {
+            // Retried issue: the same pending approval, not a second one.
+            for _ in 0..2 {
+                match x.app.issue_parts(&st, id).await {
+                    Ok(p) => {
+                        let l = only_line(&p);
+                        assert_eq!(l.status, PartLineStatus::Reserved, "{}", x.label);
+                        assert!(l.approval_id.is_some());
+                    }
+                    Err(AppError::Conflict { code, .. }) => {
+                        assert_eq!(code, "ticket.nothing_to_issue")
+                    }
+                    Err(e) => panic!("{}: {e}", x.label),
+                }
+            }
+        }
+        let pending = x
+            .app
+            .stock_approvals(
+                &manager,
+                aftercare_app::stock_approvals::ApprovalFilter {
+                    status: Some("pending".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(pending.len(), 2, "{}", x.label);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (6, 6));
+        let approval_of = |p: &TicketParts| only_line(p).approval_id.unwrap();
+        let pa = approval_of(&x.app.ticket_parts(&st, a).await.unwrap());
+        let pb = approval_of(&x.app.ticket_parts(&st, b).await.unwrap());
+
+        // Approved: the line is issued, once, however often the manager clicks.
+        for _ in 0..2 {
+            x.app.approve_stock_approval(&manager, pa).await.unwrap();
+        }
+        let l = only_line(&x.app.ticket_parts(&st, a).await.unwrap()).clone();
+        assert_eq!(l.status, PartLineStatus::Issued, "{}", x.label);
+        assert!(l.approval_id.is_none() && l.issued_at.is_some());
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
+
+        // Rejected: the line stays reserved with the reason; a new issue is a new request.
+        x.app
+            .reject_stock_approval(&manager, pb, "数量过多")
+            .await
+            .unwrap();
+        let l = only_line(&x.app.ticket_parts(&st, b).await.unwrap()).clone();
+        assert_eq!(l.status, PartLineStatus::Reserved);
+        assert!(l.approval_id.is_none());
+        assert!(
+            l.note.as_deref().unwrap_or("").contains("数量过多"),
+            "{l:?}"
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
+        let p = x.app.issue_parts(&st, b).await.unwrap();
+        let again = approval_of(&p);
+        assert_ne!(again, pb);
+
+        // Cancelling b while its issue waits: the approval is rejected, the stock released.
+        act(
+            &x,
+            "agent",
+            b,
+            TicketAction::Cancel {
+                reason: "客户取消".into(),
+            },
+        )
+        .await;
+        let r = x.app.stock_approval(&manager, again).await.unwrap();
+        assert_eq!(r.status, "rejected");
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 0));
+        let l = only_line(&x.app.ticket_parts(&st, b).await.unwrap()).clone();
+        assert_eq!(l.status, PartLineStatus::Released);
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn completing_with_a_part_still_waiting_releases_everything_without_taking_it_back() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0161", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Reserved, 1), (PartLineStatus::Waiting, 2)]
+        );
+        // A second visit: the technician is on site again with one part still waiting.
+        let now = x.app.now().0;
+        act(
+            &x,
+            "tech-a",
+            id,
+            TicketAction::Schedule {
+                appointment: Appointment::new(Instant(now + HOUR), Instant(now + 2 * HOUR))
+                    .unwrap(),
+            },
+        )
+        .await;
+        x.clock.advance_minutes(60);
+        act(&x, "tech-a", id, TicketAction::Arrive).await;
+        // Fixed without the parts: the reserved unit goes back and is not picked up again for
+        // the ticket's own waiting line on the way out.
+        let p = x
+            .app
+            .complete_repair(
+                &st,
+                id,
+                RepairCompletion {
+                    actions_taken: "调整设置后恢复".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+        assert_eq!(p.status, TicketStatus::Completed);
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Released, 1), (PartLineStatus::Released, 2)],
+            "{}",
+            x.label
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (1, 0));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_received_at_the_station_releases_the_waiting_ticket() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_b, x.p.board, 2)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0171", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        let shipped = x
+            .app
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::ShipTransfer {
+                    from: x.p.warehouse_b,
+                    to: x.p.warehouse_a,
+                    lines: vec![TransferQty {
+                        part: x.p.board,
+                        condition: StockCondition::Good,
+                        qty: Qty::new(2).unwrap(),
+                    }],
+                    eta: Instant(x.app.now().0 + 24 * HOUR),
+                },
+            )
+            .await
+            .unwrap();
+        // On the road: nothing to reserve yet.
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        let Some(Created::Transfer(transfer)) = shipped.outcome.created else {
+            panic!("no transfer")
+        };
+        x.app
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::ReceiveTransfer {
+                    transfer,
+                    lines: vec![TransferQty {
+                        part: x.p.board,
+                        condition: StockCondition::Good,
+                        qty: Qty::new(2).unwrap(),
+                    }],
+                    close: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(status(&x, id).await, TicketStatus::OnSite, "{}", x.label);
+        assert_eq!(last_event(&x, id).await, ("parts_arrived".into(), true));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (2, 2));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_line_left_behind_by_a_rejection_follows_it_at_the_next_issue() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0181", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let manager = user(&x.app, "manager").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let first = only_line(&p).approval_id.unwrap();
+        // Rejected in the queue, but the ticket line never heard of it (lost update).
+        let mut tx = x.app.db.begin_write().await.unwrap();
+        assert!(
+            aftercare_store::stock::approvals::decide(
+                &mut tx,
+                first,
+                "rejected",
+                None,
+                Some("太贵"),
+                None,
+                x.app.now()
+            )
+            .await
+            .unwrap()
+        );
+        tx.commit().await.unwrap();
+        // The next issue sees the decision and asks again under a new key.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let l = only_line(&p);
+        assert_eq!(l.status, PartLineStatus::Reserved, "{}", x.label);
+        let second = l.approval_id.unwrap();
+        assert_ne!(second, first);
+        assert_eq!(l.issue_round, 1);
+        assert_eq!(
+            x.app.stock_approval(&manager, second).await.unwrap().status,
+            "pending"
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
+        x.app
+            .approve_stock_approval(&manager, second)
+            .await
+            .unwrap();
+        let l = only_line(&x.app.ticket_parts(&st, id).await.unwrap()).clone();
+        assert_eq!(l.status, PartLineStatus::Issued);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
         ledger_sound(&x).await;
     }
 }

@@ -42,7 +42,17 @@ pub struct PartLine {
     pub qty_used: i64,
     /// Units returned unused to stock (settled).
     pub qty_returned: i64,
-    /// Created.
+    /// The original request line this one was split from (partial reservation: the rest
+    /// waits on this line).
+    pub split_of: Option<i64>,
+    /// The pending manager approval of this line's issue (above the approval limit).
+    pub approval_id: Option<i64>,
+    /// Issue attempt round (part of the issue's ledger idempotency key; a rejected approval
+    /// starts a new round).
+    pub issue_round: i64,
+    /// Why the line is where it is (approval rejected, returned on cancel), if noted.
+    pub note: Option<String>,
+    /// Created (a split line keeps its original's, so it keeps its place in the queue).
     pub created_at: Instant,
     /// Last changed.
     pub updated_at: Instant,
@@ -66,6 +76,10 @@ struct LineRow {
     issued_at: Option<i64>,
     qty_used: i64,
     qty_returned: i64,
+    split_of: Option<i64>,
+    approval_id: Option<i64>,
+    issue_round: i64,
+    note: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -90,6 +104,10 @@ impl LineRow {
             issued_at: self.issued_at.map(Instant),
             qty_used: self.qty_used,
             qty_returned: self.qty_returned,
+            split_of: self.split_of,
+            approval_id: self.approval_id,
+            issue_round: self.issue_round,
+            note: self.note,
             created_at: Instant(self.created_at),
             updated_at: Instant(self.updated_at),
         })
@@ -98,7 +116,8 @@ impl LineRow {
 
 const LINE_SELECT: &str = "SELECT l.id, l.ticket_id, l.request_key, l.request_line, l.warehouse_id, l.part_id, \
      p.part_number, p.name_zh AS part_name, l.qty, l.status, l.reservation_id, l.reserve_round, l.reserve_until, \
-     l.issued_at, l.qty_used, l.qty_returned, l.created_at, l.updated_at \
+     l.issued_at, l.qty_used, l.qty_returned, l.split_of, l.approval_id, l.issue_round, l.note, \
+     l.created_at, l.updated_at \
      FROM ticket_part_lines l JOIN parts p ON p.id = l.part_id";
 
 /// The active station warehouse of a station (the lowest id if it has several).
@@ -125,7 +144,8 @@ pub async fn lines_of(db: &Db, ticket: TicketId) -> StoreResult<Vec<PartLine>> {
 }
 
 /// Add the lines of one request, unless lines under the same key exist already (a retry:
-/// nothing is added). Returns the lines under the key, by position.
+/// nothing is added). Returns the lines under the key, by position, each with the units
+/// asked for (its own plus those of the lines split from it).
 pub async fn insert_request(
     tx: &mut Tx,
     ticket: TicketId,
@@ -167,7 +187,8 @@ async fn request_lines(
 ) -> StoreResult<Vec<(i64, PartId, i64)>> {
     let rows: Vec<(i64, i64, i64)> = on_tx!(tx, |c| {
         sqlx::query_as(
-            "SELECT id, part_id, qty FROM ticket_part_lines WHERE ticket_id = $1 AND request_key = $2 ORDER BY request_line",
+            "SELECT l.id, l.part_id, CAST(l.qty + COALESCE((SELECT SUM(c.qty) FROM ticket_part_lines c WHERE c.split_of = l.id), 0) AS BIGINT) \
+             FROM ticket_part_lines l WHERE l.ticket_id = $1 AND l.request_key = $2 AND l.split_of IS NULL ORDER BY l.request_line",
         )
         .bind(ticket.0)
         .bind(key)
@@ -193,6 +214,8 @@ pub struct LineUpdate {
     pub issued_at: Option<Instant>,
     /// Used and returned units.
     pub settled: Option<(i64, i64)>,
+    /// Why (kept as it is when none).
+    pub note: Option<String>,
 }
 
 /// Move a line on from `from`; refused (Conflict) if it is no longer there.
@@ -215,7 +238,8 @@ pub async fn update_line(
              reservation_id = COALESCE($2, reservation_id), \
              reserve_round = COALESCE($3, reserve_round), reserve_until = COALESCE($4, reserve_until), \
              issued_at = COALESCE($5, issued_at), \
-             qty_used = COALESCE($6, qty_used), qty_returned = COALESCE($7, qty_returned), updated_at = $8 \
+             qty_used = COALESCE($6, qty_used), qty_returned = COALESCE($7, qty_returned), updated_at = $8, \
+             note = COALESCE($11, note), approval_id = CASE WHEN $1 = 'issued' THEN NULL ELSE approval_id END \
              WHERE id = $9 AND status = $10",
         )
         .bind(to.code())
@@ -228,6 +252,7 @@ pub async fn update_line(
         .bind(now.millis())
         .bind(line)
         .bind(from.code())
+        .bind(u.note.as_deref())
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -437,4 +462,262 @@ pub async fn part_by_number(db: &Db, number: &str) -> StoreResult<Option<PartId>
             .await
     })?;
     Ok(id.map(PartId))
+}
+
+/// Split a waiting line whose stock is only partly available: it keeps `keep` units (and a
+/// new reservation round, as its quantity changed) and a new waiting line takes the rest,
+/// pointing at the original request line and keeping the line's place in the queue. False
+/// (nothing changed) if the line is no longer waiting with the quantity read.
+pub async fn split_line(
+    tx: &mut Tx,
+    line: &PartLine,
+    keep: i64,
+    round: (i64, Instant),
+    now: Instant,
+) -> StoreResult<bool> {
+    if keep <= 0 || keep >= line.qty {
+        return Err(StoreError::Conflict(format!(
+            "part line {} of {} units cannot keep {keep}",
+            line.id, line.qty
+        )));
+    }
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_lines SET qty = $1, reserve_round = $2, reserve_until = $3, updated_at = $4 \
+             WHERE id = $5 AND status = 'waiting' AND qty = $6",
+        )
+        .bind(keep)
+        .bind(round.0)
+        .bind(round.1.millis())
+        .bind(now.millis())
+        .bind(line.id)
+        .bind(line.qty)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    if n != 1 {
+        return Ok(false);
+    }
+    let root = line.split_of.unwrap_or(line.id);
+    // A waiting line splits at most once (its kept part is reserved at once), so the split
+    // line's id makes the position unique.
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO ticket_part_lines (ticket_id, request_key, request_line, warehouse_id, part_id, qty, status, \
+             reserve_round, qty_used, qty_returned, split_of, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'waiting', 0, 0, 0, $7, $8, $9)",
+        )
+        .bind(line.ticket_id.0)
+        .bind(format!("↳{root}"))
+        .bind(line.id)
+        .bind(line.warehouse_id.get())
+        .bind(line.part_id.get())
+        .bind(line.qty - keep)
+        .bind(root)
+        .bind(line.created_at.millis())
+        .bind(now.millis())
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(true)
+}
+
+/// Start a new reservation round on a waiting line, unless another caller moved it on
+/// meanwhile (false).
+pub async fn next_round(
+    tx: &mut Tx,
+    line: i64,
+    from_round: i64,
+    round: (i64, Instant),
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_lines SET reserve_round = $1, reserve_until = $2, updated_at = $3 \
+             WHERE id = $4 AND status = 'waiting' AND reserve_round = $5",
+        )
+        .bind(round.0)
+        .bind(round.1.millis())
+        .bind(now.millis())
+        .bind(line)
+        .bind(from_round)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// The waiting lines of a part at a warehouse, in order of request time.
+pub async fn waiting_lines_at(
+    db: &Db,
+    warehouse: WarehouseId,
+    part: PartId,
+) -> StoreResult<Vec<PartLine>> {
+    let sql = format!(
+        "{LINE_SELECT} WHERE l.warehouse_id = $1 AND l.part_id = $2 AND l.status = 'waiting' \
+         ORDER BY l.created_at, l.id"
+    );
+    let rows: Vec<LineRow> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(warehouse.get())
+        .bind(part.get())
+        .fetch_all(p)
+        .await)?;
+    rows.into_iter().map(LineRow::into_line).collect()
+}
+
+/// Every (warehouse, part) with a waiting ticket line.
+pub async fn waiting_pairs(db: &Db) -> StoreResult<Vec<(WarehouseId, PartId)>> {
+    let rows: Vec<(i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT DISTINCT warehouse_id, part_id FROM ticket_part_lines WHERE status = 'waiting' \
+             ORDER BY warehouse_id, part_id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p)| (WarehouseId(w), PartId(p)))
+        .collect())
+}
+
+/// The (warehouse, part) pairs ledger movements touched, on either side.
+pub async fn movement_pairs(db: &Db, movements: &[i64]) -> StoreResult<Vec<(WarehouseId, PartId)>> {
+    let mut out = Vec::new();
+    for m in movements {
+        let row: Option<(Option<i64>, Option<i64>, i64)> = on_db!(db, |p| {
+            sqlx::query_as(
+                "SELECT from_warehouse_id, to_warehouse_id, part_id FROM stock_movements WHERE id = $1",
+            )
+            .bind(*m)
+            .fetch_optional(p)
+            .await
+        })?;
+        if let Some((from, to, part)) = row {
+            for w in [from, to].into_iter().flatten() {
+                out.push((WarehouseId(w), PartId(part)));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The warehouse and part of a ledger reservation.
+pub async fn reservation_pair(
+    db: &Db,
+    reservation: ReservationId,
+) -> StoreResult<Option<(WarehouseId, PartId)>> {
+    let row: Option<(i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as("SELECT warehouse_id, part_id FROM stock_reservations WHERE id = $1")
+            .bind(reservation.get())
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row.map(|(w, p)| (WarehouseId(w), PartId(p))))
+}
+
+/// The line whose issue awaits the manager approval `approval`.
+pub async fn line_of_approval(db: &Db, approval: i64) -> StoreResult<Option<PartLine>> {
+    let sql = format!("{LINE_SELECT} WHERE l.approval_id = $1");
+    let row: Option<LineRow> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(approval)
+        .fetch_optional(p)
+        .await)?;
+    row.map(LineRow::into_line).transpose()
+}
+
+/// Link a reserved line to the pending approval of its issue.
+pub async fn await_approval(
+    tx: &mut Tx,
+    line: i64,
+    approval: i64,
+    now: Instant,
+) -> StoreResult<()> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_lines SET approval_id = $1, note = NULL, updated_at = $2 \
+             WHERE id = $3 AND status = 'reserved'",
+        )
+        .bind(approval)
+        .bind(now.millis())
+        .bind(line)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "part line {line} is no longer reserved"
+        )))
+    }
+}
+
+/// The approval of a line's issue was rejected: the line stays reserved with the reason, and
+/// the next issue attempt is a new round.
+pub async fn approval_rejected(
+    tx: &mut Tx,
+    line: i64,
+    approval: i64,
+    reason: &str,
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_lines SET approval_id = NULL, issue_round = issue_round + 1, note = $1, updated_at = $2 \
+             WHERE id = $3 AND approval_id = $4",
+        )
+        .bind(reason)
+        .bind(now.millis())
+        .bind(line)
+        .bind(approval)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Note why a line is where it is.
+pub async fn set_note(tx: &mut Tx, line: i64, note: &str, now: Instant) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query("UPDATE ticket_part_lines SET note = $1, updated_at = $2 WHERE id = $3")
+            .bind(note)
+            .bind(now.millis())
+            .bind(line)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Tickets waiting for parts with no waiting line (their parts were all reserved but the
+/// move back on site did not happen).
+pub async fn waiting_tickets_without_waiting_lines(db: &Db) -> StoreResult<Vec<TicketId>> {
+    let ids: Vec<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+        "SELECT t.id FROM tickets t WHERE t.status = 'waiting_for_parts' AND NOT EXISTS \
+         (SELECT 1 FROM ticket_part_lines l WHERE l.ticket_id = t.id AND l.status = 'waiting') ORDER BY t.id"
+    )
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(ids.into_iter().map(TicketId).collect())
+}
+
+/// Whether any ticket line waits for stock (most stock commands find none, and stop here).
+pub async fn any_waiting(db: &Db) -> StoreResult<bool> {
+    let row: Option<i64> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT id FROM ticket_part_lines WHERE status = 'waiting' LIMIT 1"
+    )
+    .fetch_optional(p)
+    .await)?;
+    Ok(row.is_some())
 }

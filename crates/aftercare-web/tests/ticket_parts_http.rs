@@ -258,3 +258,130 @@ async fn parts_flow_through_the_ledger_over_http() {
         assert_eq!(st, StatusCode::NOT_FOUND);
     }
 }
+
+/// Stock in through the ledger writer alone, as if the pick-up after the commit had failed.
+async fn stock_in_behind_the_back(
+    app: &App,
+    p: &aftercare_app::tickets::PartsSample,
+    part: aftercare_domain::PartId,
+    qty: i64,
+) {
+    use aftercare_domain::stock::{Command, Created, Qty};
+    let ledger = app.ledger().await.unwrap();
+    let q = Qty::new(qty).unwrap();
+    let run = |command| aftercare_store::stock::LedgerRequest {
+        command,
+        key: None,
+        actor_id: None,
+        actor_login: "test".into(),
+        request_id: None,
+        now: app.now(),
+    };
+    let po = ledger
+        .execute(run(Command::PlacePurchaseOrder {
+            supplier: p.supplier,
+            lines: vec![(part, q)],
+        }))
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(Created::PurchaseOrder(order)) = po.outcome.created else {
+        panic!("no order")
+    };
+    let r = ledger
+        .execute(run(Command::Receive {
+            order,
+            warehouse: p.warehouse_a,
+            part,
+            qty: q,
+        }))
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(Created::Lot(lot)) = r.outcome.created else {
+        panic!("no lot")
+    };
+    ledger
+        .execute(run(Command::Inspect {
+            warehouse: p.warehouse_a,
+            lot,
+            accept: q,
+            reject: Qty::ZERO,
+        }))
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_parts_arrived_action_picks_up_the_waiting_parts_over_http() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let w = s.app.seed_ticket_sample().await.unwrap();
+        let p = s.app.seed_ticket_parts_sample(&w).await.unwrap();
+        let id = on_site(&s.app, &w).await;
+        let sta = token(&s.app, "station-a").await;
+        let tech = token(&s.app, "tech-a").await;
+        let path = format!("/api/v1/tickets/{}/parts", id.0);
+        let (st, v) = post(
+            &s,
+            &sta,
+            &path,
+            Some("r1"),
+            json!({"lines": [{"part_id": p.board.get(), "qty": 2}]}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {v}");
+        assert_eq!(v["status"], "waiting_for_parts");
+        assert_eq!(v["lines"][0]["status"], "waiting");
+
+        // Nothing on the shelf: the API action is refused and names the missing part.
+        let action = format!("/api/v1/tickets/{}/actions", id.0);
+        let (st, v) = post(&s, &tech, &action, None, json!({"action": "parts_arrived"})).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{label}: {v}");
+        assert_eq!(v["error"]["code"], "ticket.parts_waiting");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("TV-MB-55A")
+        );
+
+        // The parts are on the shelf (unseen so far): the page's action button reserves them
+        // and puts the ticket back on site.
+        stock_in_behind_the_back(&s.app, &p, p.board, 2).await;
+        let c = login(&s, "tech-a").await;
+        let page = c
+            .get(format!("{}/tickets/{}", s.base, id.0))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = page
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        let r = c
+            .post(format!("{}/tickets/{}/act", s.base, id.0))
+            .form(&[("_csrf", csrf.as_str()), ("action", "parts_arrived")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let (st, v) = get(&s, &sta, &path).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(v["status"], "on_site", "{label}: {v}");
+        assert_eq!(v["lines"][0]["status"], "reserved");
+        let stock =
+            aftercare_store::stock::query::availability(&s.app.db, p.warehouse_a, p.board.get())
+                .await
+                .unwrap();
+        assert_eq!(stock, (2, 2), "{label}: reserved once");
+        assert!(s.app.stock_verify(&Actor::Cli).await.unwrap().is_empty());
+    }
+}

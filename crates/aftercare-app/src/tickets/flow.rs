@@ -571,7 +571,24 @@ impl App {
     /// the station, fault code of the product line), the state machine, then one write
     /// transaction with the new state (version-checked), timeline, callback record, SLA
     /// breaches met late, outbox event and audit entry.
+    ///
+    /// `parts_arrived` takes the parts path ([`App::parts_arrived`]'s pick-up of the waiting
+    /// lines first), so the action button, the API action and the parts page do the same.
     pub async fn act(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        action: TicketAction,
+        extras: TicketExtras,
+    ) -> AppResult<TicketRecord> {
+        if action.kind() == ActionKind::PartsArrived {
+            return self.parts_arrived_action(actor, id).await;
+        }
+        self.act_now(actor, id, action, extras).await
+    }
+
+    /// [`App::act`] without the parts pick-up: the transition itself.
+    pub(crate) async fn act_now(
         &self,
         actor: &Actor,
         id: TicketId,
@@ -585,11 +602,40 @@ impl App {
         {
             return Err(AppError::invalid("labour_minutes", "must be 0 to 100000"));
         }
+        let kind = action.kind();
+        let after = self.transition(&t, Some(actor), action, extras).await?;
+        if matches!(
+            kind,
+            ActionKind::Cancel | ActionKind::Recall | ActionKind::Complete
+        ) {
+            // The transition is committed; a failed release must not undo it (reservations
+            // lapse at their expiry, the parts sweep retries returns), so it is logged.
+            if let Err(e) = self.release_ticket_parts(actor, id).await {
+                tracing::error!(ticket = id.0, error = %e, "releasing the ticket's parts failed");
+            }
+        }
+        Ok(after)
+    }
+
+    /// Apply one checked action to `t` as `actor` (none: the system) in one write
+    /// transaction: state (version-checked), timeline, callback record, late SLA
+    /// milestones, outbox event, audit entry.
+    pub(crate) async fn transition(
+        &self,
+        t: &TicketRecord,
+        actor: Option<&Actor>,
+        action: TicketAction,
+        extras: TicketExtras,
+    ) -> AppResult<TicketRecord> {
+        let id = t.id;
         let settings = store::get_settings(&self.db).await?;
         let now = self.now();
         let mut state = t.state.clone();
+        let who = actor
+            .map(ticket_actor)
+            .unwrap_or(aftercare_domain::ticket::Actor::System);
         let entry = state
-            .apply(ticket_actor(actor), action.clone(), now, &settings.rules)
+            .apply(who, action.clone(), now, &settings.rules)
             .map_err(transition_error)?;
         let mut tx = self.db.begin_write().await?;
         let version = store::update_state(&mut tx, id, t.version, &state, &extras)
@@ -608,7 +654,7 @@ impl App {
                 &NewCallback {
                     ticket: id,
                     at: now,
-                    agent: actor.principal().map(|p| p.user_id),
+                    agent: actor.and_then(|a| a.principal()).map(|p| p.user_id),
                     fixed: o.fixed,
                     satisfaction: o.satisfaction.get(),
                     comments: o.comments.trim().to_string(),
@@ -627,7 +673,7 @@ impl App {
         if extras.labour_minutes.is_some() {
             after.labour_minutes = extras.labour_minutes;
         }
-        record_late_milestones(&mut tx, &t, &after, &settings, now).await?;
+        record_late_milestones(&mut tx, t, &after, &settings, now).await?;
         if let Some(name) = event_name(action.kind(), state.status) {
             store::insert_outbox(
                 &mut tx,
@@ -637,12 +683,11 @@ impl App {
             )
             .await?;
         }
-        let mut audit_entry = actor.audit(
-            now,
-            &format!("ticket.{}", action.kind().code()),
-            "ticket",
-            id,
-        );
+        let audit_action = format!("ticket.{}", action.kind().code());
+        let mut audit_entry = match actor {
+            Some(a) => a.audit(now, &audit_action, "ticket", id),
+            None => super::sweep::system_audit(now, &audit_action, id),
+        };
         audit_entry.before = Some(
             serde_json::json!({ "status": t.state.status.code(), "station": t.state.station.map(|s| s.0) }),
         );
@@ -651,13 +696,6 @@ impl App {
         );
         audit::record(&mut tx, &audit_entry).await?;
         tx.commit().await?;
-        if matches!(action.kind(), ActionKind::Cancel | ActionKind::Recall) {
-            // The transition is committed; a failed release must not undo it (the
-            // reservations lapse at their expiry anyway), so it is logged, not returned.
-            if let Err(e) = self.release_ticket_parts(actor, id).await {
-                tracing::error!(ticket = id.0, error = %e, "releasing the ticket's parts failed");
-            }
-        }
         Ok(after)
     }
 

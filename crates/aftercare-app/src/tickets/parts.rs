@@ -2,10 +2,38 @@
 //! the ticket (reserved at the station's own warehouse for consumer `ticket:<id>`), issues
 //! them, and on completion reports used and unused units (unused ones go back to stock by
 //! the ledger's return). A line with no available stock waits, the ticket goes to
-//! `waiting_for_parts` and the available declared substitutes are offered; `parts_arrived`
-//! picks the waiting lines up. In-warranty repairs owe the defective part back for every
-//! part used (old-for-new), closed by the ledger's defective return. Cancelling or recalling
-//! the ticket releases its reservations.
+//! `waiting_for_parts` and the available declared substitutes are offered. In-warranty
+//! repairs owe the defective part back for every part used (old-for-new), closed by the
+//! ledger's defective return.
+//!
+//! **Arrival.** Waiting lines are picked up in three ways, all through one path: the station's
+//! `parts_arrived` (the parts page, or the generic action — the action button and the API's
+//! `parts_arrived` action pick up first, and are refused naming the missing parts if some
+//! still wait), automatically after every committed ledger command that may have made stock
+//! available (receipt accepted, transfer received, return, reservation released or expired,
+//! stocktake approved: see [`Freed`]; run after the ledger commit, outside the writer; a
+//! failure is logged and never fails the stock command), and by the periodic parts sweep
+//! ([`App::parts_pickup_sweep`]) that catches up what a failed pick-up left. Waiting lines of a
+//! (warehouse, part) are served in order of request time. A ticket in `waiting_for_parts`
+//! whose lines are all reserved goes on site with `parts_arrived` — by the system when the
+//! stock arrival did it (the timeline shows "system").
+//!
+//! **Partial availability.** A line asking for more units than are available reserves what is
+//! there and keeps the rest waiting: the line is split, the original keeps the reserved units
+//! and a new waiting line (`split_of` the original request line, same request time so it
+//! keeps its place in the queue) takes the rest. The station can issue and fit what it has;
+//! the ticket stays `waiting_for_parts` until no line waits. A retried request still matches
+//! its lines (a request line's units are its own plus its split lines').
+//!
+//! **Cancel and recall.** Waiting and reserved lines are released (reservations released in
+//! the ledger); issued, not yet used units go back to the station warehouse by the ledger's
+//! return of unused parts (the line is settled as 0 used, all returned, noted). A repair
+//! that used parts is completed, not cancelled.
+//!
+//! **Approval.** An issue above the stock approval limit (value or quantity) goes to the
+//! manager approval queue (`stock_submit`): the line stays reserved, linked to the approval
+//! ("awaiting approval"); the manager's approval issues it (the line becomes issued), a
+//! rejection leaves it reserved with the reason, and the next issue attempt is a new request.
 //!
 //! Every ledger call carries an idempotency key derived from the line (`aftercare:ticket-part:
 //! <line>:<step>`), so a retried call never reserves, issues or returns twice.
@@ -14,14 +42,18 @@ use super::{ticket_actor, transition_error};
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
+use crate::stock::StockReceipt;
+use crate::stock_approvals::Submitted;
 use aftercare_domain::part::substitutes_of;
-use aftercare_domain::stock::{Command, Consumer, Created, IdempotencyKey, Qty, offer_substitutes};
+use aftercare_domain::stock::{
+    Command, Consumer, Created, IdempotencyKey, Outcome, Qty, offer_substitutes,
+};
 use aftercare_domain::ticket::parts::{
     MAX_REQUEST_LINES, ObligationStatus, PartLineStatus, check_line_qty, check_settlement,
 };
 use aftercare_domain::ticket::{Completion, TicketAction, TicketStatus};
 use aftercare_domain::warranty::WarrantyStatus;
-use aftercare_domain::{FaultCodeId, Instant, PartId, Role, TicketId, WarehouseId};
+use aftercare_domain::{FaultCodeId, Instant, PartId, ReservationId, Role, TicketId, WarehouseId};
 use aftercare_store::ticket_parts::{self as store, LineUpdate};
 pub use aftercare_store::ticket_parts::{PartLine, ReturnObligation};
 use aftercare_store::tickets::{self as tickets_store, TicketExtras, TicketRecord};
@@ -35,6 +67,9 @@ pub const PARTS_ROLES: &[Role] = &[Role::Admin, Role::Station];
 pub const RESERVATION_DAYS: i64 = 30;
 /// Days the station has to send the defective part back (old-for-new).
 pub const OLD_FOR_NEW_DAYS: i64 = 15;
+/// The note on an issued line whose units went back unused because the ticket ended
+/// (cancelled or recalled) before the repair used them.
+pub const RETURNED_ON_CANCEL: &str = "returned unused: the ticket ended before the repair";
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
 
@@ -114,6 +149,47 @@ pub struct RepairCompletion {
     pub parts: Vec<PartUse>,
 }
 
+/// Who moves the stock of a ticket's lines: a user who may act on the ticket, or the system
+/// (stock arrived).
+#[derive(Clone, Copy)]
+enum By<'a> {
+    Actor(&'a Actor),
+    System,
+}
+
+impl By<'_> {
+    fn is_system(self) -> bool {
+        matches!(self, By::System)
+    }
+}
+
+/// Which stock a committed ledger command may have made available to waiting lines.
+pub(crate) enum Freed {
+    /// None (it only takes stock, or moves none).
+    Nothing,
+    /// Where its movements went.
+    Movements,
+    /// What the released reservation held.
+    Reservation(ReservationId),
+    /// Anywhere (reservations expired, a stocktake's freeze lifted).
+    Everywhere,
+}
+
+impl Freed {
+    /// What `c` may free once committed.
+    pub(crate) fn by(c: &Command) -> Freed {
+        match c {
+            Command::PlacePurchaseOrder { .. }
+            | Command::Reserve { .. }
+            | Command::Issue { .. }
+            | Command::OpenStocktake { .. } => Freed::Nothing,
+            Command::ReleaseReservation { reservation } => Freed::Reservation(*reservation),
+            Command::ExpireReservations | Command::ApproveStocktake { .. } => Freed::Everywhere,
+            _ => Freed::Movements,
+        }
+    }
+}
+
 fn conflict(code: &str, message: impl Into<String>) -> AppError {
     AppError::Conflict {
         code: code.into(),
@@ -127,6 +203,15 @@ fn qty(n: i64) -> AppResult<Qty> {
 
 fn ledger_key(line: i64, step: &str) -> String {
     format!("aftercare:ticket-part:{line}:{step}")
+}
+
+/// The issue's key: a rejected approval starts a new round (the rejected request stays
+/// under the old key).
+fn issue_key(line: &PartLine) -> String {
+    match line.issue_round {
+        0 => ledger_key(line.id, "issue"),
+        n => ledger_key(line.id, &format!("issue:{n}")),
+    }
 }
 
 /// Statuses in which the station works the ticket and may request or issue parts.
@@ -287,109 +372,344 @@ impl App {
                 format!("the key '{key}' was used for another parts request on this ticket"),
             ));
         }
-        self.pick_up(actor, id).await?;
-        self.follow_parts(actor, id, false).await?;
+        self.arrive(By::Actor(actor), id).await?;
+        self.follow_parts(actor, id).await?;
         self.ticket_parts(actor, id).await
     }
 
     /// The awaited parts arrived: reserve every waiting line that is now available; when
-    /// none waits any more, a ticket waiting for parts goes back on site.
+    /// none waits any more, a ticket waiting for parts goes back on site. A ticket whose
+    /// lines still wait stays waiting for parts (the view shows what is missing).
     pub async fn parts_arrived(&self, actor: &Actor, id: TicketId) -> AppResult<TicketParts> {
         self.parts_context(actor, id).await?;
-        self.pick_up(actor, id).await?;
-        self.follow_parts(actor, id, true).await?;
+        self.arrive(By::Actor(actor), id).await?;
         self.ticket_parts(actor, id).await
     }
 
-    /// Try to reserve every waiting line of the ticket.
-    async fn pick_up(&self, actor: &Actor, id: TicketId) -> AppResult<()> {
-        for line in store::lines_of(&self.db, id).await? {
-            if line.status != PartLineStatus::Waiting {
-                continue;
+    /// The generic `parts_arrived` action (action button, API action): the caller may
+    /// perform it on this ticket now; the waiting lines are picked up like
+    /// [`App::parts_arrived`] does, and if some still wait the action is refused
+    /// (`ticket.parts_waiting`, naming them) instead of pretending the parts are there.
+    pub(crate) async fn parts_arrived_action(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+    ) -> AppResult<TicketRecord> {
+        let t = self.visible_ticket(actor, id).await?;
+        let settings = tickets_store::get_settings(&self.db).await?;
+        t.state
+            .clone()
+            .apply(
+                ticket_actor(actor),
+                TicketAction::PartsArrived,
+                self.now(),
+                &settings.rules,
+            )
+            .map_err(transition_error)?;
+        if let Some(after) = self.arrive(By::Actor(actor), id).await? {
+            return Ok(after);
+        }
+        let waiting: Vec<String> = store::lines_of(&self.db, id)
+            .await?
+            .iter()
+            .filter(|l| l.status == PartLineStatus::Waiting)
+            .map(|l| format!("{} × {}", l.qty, l.part_number))
+            .collect();
+        Err(conflict(
+            "ticket.parts_waiting",
+            format!(
+                "the parts have not all arrived: still waiting for {}",
+                waiting.join(", ")
+            ),
+        ))
+    }
+
+    /// The one arrival path: pick up the waiting lines, and a ticket waiting for parts with
+    /// none waiting any more goes on site (as `by`). Returns the ticket if it moved.
+    async fn arrive(&self, by: By<'_>, id: TicketId) -> AppResult<Option<TicketRecord>> {
+        self.pick_up(by, id).await?;
+        let t = tickets_store::get_ticket(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("ticket"))?;
+        if t.state.status != TicketStatus::WaitingForParts
+            || store::lines_of(&self.db, id)
+                .await?
+                .iter()
+                .any(|l| l.status == PartLineStatus::Waiting)
+        {
+            return Ok(None);
+        }
+        let actor = match by {
+            By::Actor(a) => Some(a),
+            By::System => None,
+        };
+        match self
+            .transition(
+                &t,
+                actor,
+                TicketAction::PartsArrived,
+                TicketExtras::default(),
+            )
+            .await
+        {
+            Ok(after) => Ok(Some(after)),
+            // Someone moved the ticket meanwhile (the pick-up after a stock receipt and the
+            // station at once): the lines are reserved; the ticket is where they put it.
+            Err(AppError::Conflict { code, .. }) if code == "ticket.stale" && by.is_system() => {
+                Ok(None)
             }
-            let now = self.now();
-            // The expiry is part of the ledger command, so a retry must ask for the same one;
-            // a new expiry (the old one is near) is a new round with a new key.
-            let (round, until) = match line.reserve_until {
-                Some(u) if u.millis() > now.millis() + HOUR_MS => (line.reserve_round, u),
-                _ => {
-                    let next = (
-                        line.reserve_round + 1,
-                        Instant(now.millis() + RESERVATION_DAYS * DAY_MS),
-                    );
-                    let mut tx = self.db.begin_write().await?;
-                    store::update_line(
-                        &mut tx,
-                        line.id,
-                        PartLineStatus::Waiting,
-                        &LineUpdate {
-                            round: Some(next),
-                            ..LineUpdate::default()
-                        },
-                        now,
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    next
-                }
-            };
-            let command = Command::Reserve {
-                warehouse: line.warehouse_id,
-                part: line.part_id,
-                qty: qty(line.qty)?,
-                consumer: Consumer::Ticket(id),
-                expires_at: until,
-            };
-            let key = ledger_key(line.id, &format!("reserve:{round}"));
-            match self.stock_execute(actor, Some(&key), command).await {
-                Ok(r) => {
-                    let Some(Created::Reservation(rid)) = r.outcome.created else {
-                        return Err(AppError::Unexpected("a reservation made nothing".into()));
-                    };
-                    let mut tx = self.db.begin_write().await?;
-                    store::update_line(
-                        &mut tx,
-                        line.id,
-                        PartLineStatus::Waiting,
-                        &LineUpdate {
-                            status: Some(PartLineStatus::Reserved),
-                            reservation: Some(rid),
-                            ..LineUpdate::default()
-                        },
-                        self.now(),
-                    )
-                    .await?;
-                    tx.commit().await?;
-                }
-                // Not enough available (or counting in a stocktake): the line waits.
-                Err(AppError::Refused { code, .. })
-                    if matches!(
-                        code.as_str(),
-                        "stock.reservation"
-                            | "stock.reserved"
-                            | "stock.insufficient"
-                            | "stock.frozen"
-                    ) => {}
-                Err(e) => return Err(e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Try to reserve every waiting line of the ticket.
+    async fn pick_up(&self, by: By<'_>, id: TicketId) -> AppResult<()> {
+        for line in store::lines_of(&self.db, id).await? {
+            if line.status == PartLineStatus::Waiting {
+                self.reserve_line(by, line).await?;
             }
         }
         Ok(())
     }
 
-    /// Keep the ticket's status in step with its lines: on site with a waiting line → waiting
-    /// for parts; with `arrived`, waiting for parts with none waiting → on site.
-    async fn follow_parts(&self, actor: &Actor, id: TicketId, arrived: bool) -> AppResult<()> {
+    /// Reserve a waiting line from the available stock at its warehouse: all of it, or, when
+    /// fewer units are available, those units (the line is split: the rest waits on a new
+    /// line). Returns the units reserved (0: none available, or the line moved meanwhile).
+    async fn reserve_line(&self, by: By<'_>, line: PartLine) -> AppResult<i64> {
+        let mut line = line;
+        let (issuable, reserved) = aftercare_store::stock::query::availability(
+            &self.db,
+            line.warehouse_id,
+            line.part_id.get(),
+        )
+        .await?;
+        let available = issuable - reserved;
+        if available <= 0 {
+            return Ok(0);
+        }
+        let now = self.now();
+        let fresh = |round: i64| (round + 1, Instant(now.millis() + RESERVATION_DAYS * DAY_MS));
+        if available < line.qty {
+            // The quantity changes, so it is a new ledger command: a new round.
+            let round = fresh(line.reserve_round);
+            let mut tx = self.db.begin_write().await?;
+            let split = store::split_line(&mut tx, &line, available, round, now).await?;
+            tx.commit().await?;
+            if !split {
+                return Ok(0);
+            }
+            line.qty = available;
+            (line.reserve_round, line.reserve_until) = (round.0, Some(round.1));
+        }
+        // The expiry is part of the ledger command, so a retry must ask for the same one;
+        // a new expiry (the old one is near) is a new round with a new key.
+        let (round, until) = match line.reserve_until {
+            Some(u) if u.millis() > now.millis() + HOUR_MS => (line.reserve_round, u),
+            _ => {
+                let next = fresh(line.reserve_round);
+                let mut tx = self.db.begin_write().await?;
+                let moved =
+                    store::next_round(&mut tx, line.id, line.reserve_round, next, now).await?;
+                tx.commit().await?;
+                if !moved {
+                    return Ok(0);
+                }
+                next
+            }
+        };
+        let command = Command::Reserve {
+            warehouse: line.warehouse_id,
+            part: line.part_id,
+            qty: qty(line.qty)?,
+            consumer: Consumer::Ticket(line.ticket_id),
+            expires_at: until,
+        };
+        let key = ledger_key(line.id, &format!("reserve:{round}"));
+        match self.ledger_as(by, &key, command).await {
+            Ok(r) => {
+                let Some(Created::Reservation(rid)) = r.outcome.created else {
+                    return Err(AppError::Unexpected("a reservation made nothing".into()));
+                };
+                let mut tx = self.db.begin_write().await?;
+                match store::update_line(
+                    &mut tx,
+                    line.id,
+                    PartLineStatus::Waiting,
+                    &LineUpdate {
+                        status: Some(PartLineStatus::Reserved),
+                        reservation: Some(rid),
+                        ..LineUpdate::default()
+                    },
+                    self.now(),
+                )
+                .await
+                {
+                    Ok(()) => tx.commit().await?,
+                    // Another pick-up recorded the same (replayed) reservation first.
+                    Err(aftercare_store::StoreError::Conflict(_)) => return Ok(0),
+                    Err(e) => return Err(e.into()),
+                }
+                Ok(line.qty)
+            }
+            // Not enough available (or counting in a stocktake): the line waits.
+            Err(AppError::Refused { code, .. })
+                if matches!(
+                    code.as_str(),
+                    "stock.reservation" | "stock.reserved" | "stock.insufficient" | "stock.frozen"
+                ) =>
+            {
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Run a ledger command for a ticket's line as `by`. The caller has checked that `by`
+    /// may act on the ticket (its station's warehouse), so the stock roles are not asked.
+    async fn ledger_as(&self, by: By<'_>, key: &str, command: Command) -> AppResult<StockReceipt> {
+        let key = IdempotencyKey::parse(key).map_err(|e| AppError::Unexpected(e.to_string()))?;
+        match by {
+            By::Actor(a) => self.stock_run(a, Some(key), command).await,
+            By::System => self.stock_run_system(key, command).await,
+        }
+    }
+
+    /// Stock became available (after the ledger committed `freed`'s command): the waiting
+    /// lines of those parts at those warehouses are reserved in order of request time, and
+    /// tickets whose lines are then all reserved go on site (as the system). A failure is
+    /// logged, never returned: the stock operation stands, and the parts sweep retries.
+    pub(crate) async fn stock_freed(&self, freed: Freed, outcome: &Outcome) {
+        if matches!(freed, Freed::Nothing) {
+            return;
+        }
+        match store::any_waiting(&self.db).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "looking for waiting ticket parts failed; the parts sweep retries");
+                return;
+            }
+        }
+        let pairs = match freed {
+            Freed::Nothing => return,
+            Freed::Movements => {
+                let ids: Vec<i64> = outcome.movements.iter().map(|m| m.get()).collect();
+                store::movement_pairs(&self.db, &ids).await
+            }
+            Freed::Reservation(r) => store::reservation_pair(&self.db, r)
+                .await
+                .map(|p| p.into_iter().collect()),
+            Freed::Everywhere => store::waiting_pairs(&self.db).await,
+        };
+        let result = match pairs {
+            Ok(pairs) => self.pick_up_waiting(&pairs).await.map(|_| ()),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "picking up waiting ticket parts after a stock change failed; the parts sweep retries");
+        }
+    }
+
+    /// Reserve the waiting lines of each (warehouse, part) oldest request first while stock
+    /// is available, then move the tickets whose lines are all reserved on site. Returns the
+    /// tickets that went on site.
+    pub(crate) async fn pick_up_waiting(
+        &self,
+        pairs: &[(WarehouseId, PartId)],
+    ) -> AppResult<usize> {
+        let mut touched = BTreeSet::new();
+        for (w, p) in pairs {
+            for line in store::waiting_lines_at(&self.db, *w, *p).await? {
+                let Some(t) = tickets_store::get_ticket(&self.db, line.ticket_id).await? else {
+                    continue;
+                };
+                // Lines of a ticket the station no longer works are released by its
+                // transition; until then they take nothing.
+                if !station_works(t.state.status) {
+                    continue;
+                }
+                let ticket = line.ticket_id;
+                let wanted = line.qty;
+                let got = self.reserve_line(By::System, line).await?;
+                if got > 0 {
+                    touched.insert(ticket);
+                }
+                if got < wanted {
+                    // First come, first served: nothing is left for later requests.
+                    break;
+                }
+            }
+        }
+        let mut moved = 0;
+        for id in touched {
+            if self.arrive_as_system(id).await? {
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// A ticket waiting for parts with every line reserved goes on site, as the system.
+    async fn arrive_as_system(&self, id: TicketId) -> AppResult<bool> {
+        let t = tickets_store::get_ticket(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("ticket"))?;
+        if t.state.status != TicketStatus::WaitingForParts
+            || store::lines_of(&self.db, id)
+                .await?
+                .iter()
+                .any(|l| l.status == PartLineStatus::Waiting)
+        {
+            return Ok(false);
+        }
+        match self
+            .transition(
+                &t,
+                None,
+                TicketAction::PartsArrived,
+                TicketExtras::default(),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Someone acted on it between the read and the write: leave it to them.
+            Err(AppError::Conflict { code, .. }) if code == "ticket.stale" => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The periodic pick-up: every waiting line is tried against the stock available now
+    /// (catching up a pick-up that failed after a stock change), and tickets whose lines are
+    /// all reserved go on site. Returns the tickets that went on site.
+    pub async fn parts_pickup_sweep(&self) -> AppResult<usize> {
+        let pairs = store::waiting_pairs(&self.db).await?;
+        let mut moved = self.pick_up_waiting(&pairs).await?;
+        // Tickets left waiting for parts with nothing waiting (their pick-up committed but
+        // the transition did not) go on site too.
+        for id in store::waiting_tickets_without_waiting_lines(&self.db).await? {
+            if self.arrive_as_system(id).await? {
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// A ticket on site with a waiting line waits for parts.
+    async fn follow_parts(&self, actor: &Actor, id: TicketId) -> AppResult<()> {
         let t = self.visible_ticket(actor, id).await?;
         let waiting = store::lines_of(&self.db, id)
             .await?
             .iter()
             .any(|l| l.status == PartLineStatus::Waiting);
-        let action = match t.state.status {
-            TicketStatus::OnSite if waiting => TicketAction::WaitForParts,
-            TicketStatus::WaitingForParts if arrived && !waiting => TicketAction::PartsArrived,
-            _ => return Ok(()),
-        };
-        self.act(actor, id, action, TicketExtras::default()).await?;
+        if t.state.status == TicketStatus::OnSite && waiting {
+            self.act_now(
+                actor,
+                id,
+                TicketAction::WaitForParts,
+                TicketExtras::default(),
+            )
+            .await?;
+        }
         Ok(())
     }
 
@@ -405,15 +725,16 @@ impl App {
                 ),
             ));
         }
+        self.settle_decided_approvals(id).await?;
         let reserved: Vec<PartLine> = store::lines_of(&self.db, id)
             .await?
             .into_iter()
-            .filter(|l| l.status == PartLineStatus::Reserved)
+            .filter(|l| l.status == PartLineStatus::Reserved && l.approval_id.is_none())
             .collect();
         if reserved.is_empty() {
             return Err(conflict(
                 "ticket.nothing_to_issue",
-                "the ticket has no reserved parts to issue",
+                "the ticket has no reserved parts to issue (lines awaiting a manager's approval are issued by the approval)",
             ));
         }
         for line in reserved {
@@ -425,24 +746,92 @@ impl App {
                 reservation: line.reservation_id,
                 approved_by: None,
             };
-            self.stock_execute(actor, Some(&ledger_key(line.id, "issue")), command)
-                .await?;
-            let mut tx = self.db.begin_write().await?;
-            store::update_line(
-                &mut tx,
-                line.id,
-                PartLineStatus::Reserved,
-                &LineUpdate {
-                    status: Some(PartLineStatus::Issued),
-                    issued_at: Some(self.now()),
-                    ..LineUpdate::default()
+            // Above the approval limit the issue is queued for a manager instead of refused.
+            match self
+                .stock_submit(actor, Some(&issue_key(&line)), command)
+                .await?
+            {
+                Submitted::Done(_) => self.mark_issued(&line).await?,
+                Submitted::Pending { approval, .. } => match approval.status.as_str() {
+                    "pending" => {
+                        let mut tx = self.db.begin_write().await?;
+                        store::await_approval(&mut tx, line.id, approval.id, self.now()).await?;
+                        tx.commit().await?;
+                    }
+                    // Approved already (its line update was lost): the units are issued.
+                    "approved" => self.mark_issued(&line).await?,
+                    other => {
+                        return Err(AppError::Unexpected(format!(
+                            "the issue of line {} found approval {} {other}",
+                            line.id, approval.id
+                        )));
+                    }
                 },
-                self.now(),
-            )
-            .await?;
-            tx.commit().await?;
+            }
         }
         self.ticket_parts(actor, id).await
+    }
+
+    /// Lines still linked to an approval a manager has decided (the line update after the
+    /// decision was lost) follow the decision now.
+    async fn settle_decided_approvals(&self, id: TicketId) -> AppResult<()> {
+        for line in store::lines_of(&self.db, id).await? {
+            let (PartLineStatus::Reserved, Some(a)) = (line.status, line.approval_id) else {
+                continue;
+            };
+            let Some(row) = aftercare_store::stock::approvals::get(&self.db, a).await? else {
+                continue;
+            };
+            match row.status.as_str() {
+                "approved" => self.ticket_issue_approved(a).await?,
+                "rejected" => {
+                    self.ticket_issue_rejected(a, row.decision_note.as_deref().unwrap_or(""))
+                        .await?
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A reserved line's units were issued by the ledger.
+    async fn mark_issued(&self, line: &PartLine) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        store::update_line(
+            &mut tx,
+            line.id,
+            PartLineStatus::Reserved,
+            &LineUpdate {
+                status: Some(PartLineStatus::Issued),
+                issued_at: Some(self.now()),
+                ..LineUpdate::default()
+            },
+            self.now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The manager approved the queued issue `approval` (the ledger issued it): if it was a
+    /// ticket line's, the line is issued. Safe to repeat.
+    pub(crate) async fn ticket_issue_approved(&self, approval: i64) -> AppResult<()> {
+        match store::line_of_approval(&self.db, approval).await? {
+            Some(line) if line.status == PartLineStatus::Reserved => self.mark_issued(&line).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// The manager rejected the queued issue `approval`: a ticket line stays reserved with
+    /// the reason, and its next issue is a new request.
+    pub(crate) async fn ticket_issue_rejected(&self, approval: i64, reason: &str) -> AppResult<()> {
+        if let Some(line) = store::line_of_approval(&self.db, approval).await? {
+            let note = format!("issue rejected: {reason}");
+            let mut tx = self.db.begin_write().await?;
+            store::approval_rejected(&mut tx, line.id, approval, &note, self.now()).await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     /// Complete the repair: every issued line reports its used and unused units (unused
@@ -570,7 +959,7 @@ impl App {
             actions_taken: Some(c.actions_taken.trim().to_string()),
             labour_minutes: c.labour_minutes,
         };
-        self.act(actor, id, action, extras).await?;
+        self.act_now(actor, id, action, extras).await?;
         self.ticket_parts(actor, id).await
     }
 
@@ -613,12 +1002,69 @@ impl App {
     }
 
     /// Give up every waiting or reserved line of a ticket (reservations released in the
-    /// ledger). The caller has already been allowed to act on the ticket (cancel, recall,
-    /// complete), so the release runs without the stock roles.
+    /// ledger), and return the units of every issued line to the station warehouse as unused
+    /// (the ledger's return of unused parts, keyed per line like completion's return, so a
+    /// retry returns nothing twice; the line is settled as 0 used, all returned, with a
+    /// note). The caller has already been allowed to act on the ticket (cancel, recall,
+    /// complete), so this runs without the stock roles.
     pub(crate) async fn release_ticket_parts(&self, actor: &Actor, id: TicketId) -> AppResult<()> {
+        // Waiting lines first: they hold nothing, and once none waits the stock given back
+        // below cannot be picked up again for this same ticket (completion releases before
+        // the ticket leaves on_site).
         for line in store::lines_of(&self.db, id).await? {
+            if line.status == PartLineStatus::Waiting {
+                let mut tx = self.db.begin_write().await?;
+                store::update_line(
+                    &mut tx,
+                    line.id,
+                    PartLineStatus::Waiting,
+                    &LineUpdate {
+                        status: Some(PartLineStatus::Released),
+                        ..LineUpdate::default()
+                    },
+                    self.now(),
+                )
+                .await?;
+                tx.commit().await?;
+            }
+        }
+        for line in store::lines_of(&self.db, id).await? {
+            if line.status == PartLineStatus::Issued {
+                self.return_issued_unused(actor, &line).await?;
+                continue;
+            }
             if !line.status.is_open() {
                 continue;
+            }
+            if let Some(a) = line.approval_id {
+                // Its issue waits for a manager: the ticket no longer needs it.
+                let mut tx = self.db.begin_write().await?;
+                let rejected = aftercare_store::stock::approvals::decide(
+                    &mut tx,
+                    a,
+                    "rejected",
+                    None,
+                    Some("the ticket ended before the issue was approved"),
+                    None,
+                    self.now(),
+                )
+                .await?;
+                tx.commit().await?;
+                if !rejected
+                    && aftercare_store::stock::approvals::get(&self.db, a)
+                        .await?
+                        .is_some_and(|r| r.status == "approved")
+                {
+                    // Approved meanwhile: the units were issued, so they come back unused.
+                    self.mark_issued(&line).await?;
+                    let issued = store::lines_of(&self.db, id)
+                        .await?
+                        .into_iter()
+                        .find(|l| l.id == line.id)
+                        .ok_or_else(|| AppError::Unexpected("a line vanished".into()))?;
+                    self.return_issued_unused(actor, &issued).await?;
+                    continue;
+                }
             }
             if let (PartLineStatus::Reserved, Some(rid)) = (line.status, line.reservation_id) {
                 let key = IdempotencyKey::parse(&ledger_key(line.id, "release"))
@@ -651,6 +1097,38 @@ impl App {
             .await?;
             tx.commit().await?;
         }
+        Ok(())
+    }
+
+    /// The ticket ended with a line issued and not used: its units go back to the shelf.
+    async fn return_issued_unused(&self, actor: &Actor, line: &PartLine) -> AppResult<()> {
+        let issued_at = line.issued_at.ok_or_else(|| {
+            AppError::Unexpected(format!("issued line {} without issue time", line.id))
+        })?;
+        let command = Command::ReturnUnused {
+            consumer: Consumer::Ticket(line.ticket_id),
+            warehouse: line.warehouse_id,
+            part: line.part_id,
+            qty: qty(line.qty)?,
+            issued_at,
+        };
+        self.ledger_as(By::Actor(actor), &ledger_key(line.id, "return"), command)
+            .await?;
+        let mut tx = self.db.begin_write().await?;
+        store::update_line(
+            &mut tx,
+            line.id,
+            PartLineStatus::Issued,
+            &LineUpdate {
+                status: Some(PartLineStatus::Settled),
+                settled: Some((0, line.qty)),
+                note: Some(RETURNED_ON_CANCEL.to_string()),
+                ..LineUpdate::default()
+            },
+            self.now(),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! Background rules run by the server on a timer, testable with a fixed clock: the SLA sweep
 //! (at risk at the configured share of a window, breaches recorded with which deadline and by
-//! how much) and the accept-timeout sweep (unaccepted tickets return to the dispatcher).
+//! how much), the accept-timeout sweep (unaccepted tickets return to the dispatcher) and the
+//! parts pick-up sweep ([`App::parts_pickup_sweep`]: waiting ticket parts retried against
+//! the stock available now).
 
 use super::flow::event_payload;
 use super::transition_error;
@@ -27,7 +29,7 @@ pub struct SweepReport {
     pub returned: usize,
 }
 
-fn system_audit(now: Instant, action: &str, id: TicketId) -> NewAuditEntry {
+pub(crate) fn system_audit(now: Instant, action: &str, id: TicketId) -> NewAuditEntry {
     NewAuditEntry {
         at: now,
         actor_id: None,
@@ -183,7 +185,7 @@ impl App {
 pub const TIMER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl App {
-    /// Run the accept-timeout and SLA sweeps every `every`, forever (the server spawns this
+    /// Run the accept-timeout, SLA and parts pick-up sweeps every `every`, forever (the server spawns this
     /// and aborts it on shutdown). Failures are logged and retried at the next tick; with
     /// several servers on PostgreSQL each runs it, and the version check makes a ticket move
     /// only once.
@@ -210,6 +212,13 @@ impl App {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
+            }
+            match self.parts_pickup_sweep().await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(tickets = n, "waiting tickets got their parts")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "parts pick-up sweep failed"),
             }
         }
     }

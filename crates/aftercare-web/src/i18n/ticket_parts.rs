@@ -41,4 +41,14 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("ticket_parts.status.issued", "已领用", "issued"),
     ("ticket_parts.status.settled", "已结算", "settled"),
     ("ticket_parts.status.released", "已释放", "released"),
+    (
+        "ticket_parts.status.awaiting_approval",
+        "待经理审批",
+        "awaiting approval",
+    ),
+    (
+        "ticket_parts.note.returned_on_cancel",
+        "工单结束,未用件已退回库存",
+        "ticket ended: unused units returned to stock",
+    ),
 ];

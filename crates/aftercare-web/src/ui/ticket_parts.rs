@@ -8,7 +8,8 @@ use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::tickets::{
-    PARTS_ROLES, PartRequestLine, PartUse, RepairCompletion, TicketParts, new_parts_request_key,
+    PARTS_ROLES, PartRequestLine, PartUse, RETURNED_ON_CANCEL, RepairCompletion, TicketParts,
+    new_parts_request_key,
 };
 use aftercare_domain::TicketId;
 use aftercare_domain::ticket::TicketStatus;
@@ -25,6 +26,8 @@ pub struct LineRow {
     qty: i64,
     status: &'static str,
     status_key: String,
+    note: String,
+    note_key: Option<String>,
     used: i64,
     returned: i64,
     substitutes: Vec<String>,
@@ -94,6 +97,10 @@ fn render_panel(
             | TicketStatus::WaitingForParts
     );
     let has = |s: PartLineStatus| p.lines.iter().any(|l| l.line.status == s);
+    let issuable = p
+        .lines
+        .iter()
+        .any(|l| l.line.status == PartLineStatus::Reserved && l.line.approval_id.is_none());
     let lines = p
         .lines
         .iter()
@@ -101,8 +108,19 @@ fn render_panel(
             id: v.line.id,
             part: format!("{} {}", v.line.part_number, v.line.part_name),
             qty: v.line.qty,
-            status: v.line.status.code(),
-            status_key: format!("ticket_parts.status.{}", v.line.status.code()),
+            status: if v.line.approval_id.is_some() {
+                "awaiting_approval"
+            } else {
+                v.line.status.code()
+            },
+            status_key: if v.line.approval_id.is_some() {
+                "ticket_parts.status.awaiting_approval".to_string()
+            } else {
+                format!("ticket_parts.status.{}", v.line.status.code())
+            },
+            note: v.line.note.clone().unwrap_or_default(),
+            note_key: (v.line.note.as_deref() == Some(RETURNED_ON_CANCEL))
+                .then(|| "ticket_parts.note.returned_on_cancel".to_string()),
             used: v.line.qty_used,
             returned: v.line.qty_returned,
             substitutes: v
@@ -140,7 +158,7 @@ fn render_panel(
         obligations,
         may_act,
         may_request: may_act && works,
-        may_issue: may_act && works && has(PartLineStatus::Reserved),
+        may_issue: may_act && works && issuable,
         may_arrive: may_act && works && has(PartLineStatus::Waiting),
         may_complete: may_act && p.status == TicketStatus::OnSite && has(PartLineStatus::Issued),
         key: new_parts_request_key(),
