@@ -10,9 +10,10 @@
 //! and reloads its book on its next group.
 
 use super::load::{ledger_row, load_book};
-use super::persist::{GroupRecord, persist};
+use super::persist::{GroupRecord, persist_in};
+use super::values::Batch;
 use super::writer::{LedgerRequest, command_name};
-use crate::{Db, StoreError, StoreResult, Tx, on_tx};
+use crate::{Backend, Db, StoreError, StoreResult, Tx, on_tx};
 use aftercare_domain::Instant;
 use aftercare_domain::stock::{Book, IssuePolicy, Outcome, StockError};
 use std::collections::HashMap;
@@ -30,6 +31,9 @@ const LEDGER_TABLES: &[&str] = &[
     "stocktakes",
     "stock_idempotency",
 ];
+
+/// Parameters per SQLite statement in a bulk load (measured: docs/BENCHMARKS.md).
+const SQLITE_PARAMS: usize = 500;
 
 /// What a bulk load wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -135,7 +139,14 @@ impl BulkLoad {
             return Ok(out);
         }
         let last_id = self.book.last_id();
-        persist(
+        // Short statements on SQLite (its parameter lookup is quadratic per statement);
+        // PostgreSQL takes the writer's full-size statements.
+        let batch = match self.tx.backend() {
+            Backend::Sqlite => Batch::with_per_statement(SQLITE_PARAMS),
+            Backend::Postgres => Batch::default(),
+        };
+        persist_in(
+            batch,
             &mut self.tx,
             &self.book,
             &movements,
