@@ -133,7 +133,7 @@ fn qty(n: i64) -> AppResult<Qty> {
 /// Where the commands go.
 enum Sink<'a> {
     Writer(&'a App),
-    Bulk(BulkLoad),
+    Bulk(Box<BulkLoad>),
 }
 
 struct Run<'a> {
@@ -465,9 +465,9 @@ impl App {
 
         let sink = match opts.path {
             HistoryPath::Writer => Sink::Writer(self),
-            HistoryPath::Bulk => {
-                Sink::Bulk(BulkLoad::begin(&self.db, self.config.stock_issue_policy, now).await?)
-            }
+            HistoryPath::Bulk => Sink::Bulk(Box::new(
+                BulkLoad::begin(&self.db, self.config.stock_issue_policy, now).await?,
+            )),
         };
         let mut run = Run {
             sink,
