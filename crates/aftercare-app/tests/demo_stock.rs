@@ -322,8 +322,7 @@ async fn a_bulk_load_refuses_a_ledger_that_already_has_history() {
             scalar(&t.db, "SELECT version FROM stock_ledger").await,
             version
         );
-        // The online writer still works on top of the bulk-loaded ledger (it reloads its
-        // book from what the bulk load committed).
+        // The refused attempt left the bulk-loaded ledger as it was.
         assert!(app.stock_verify(&Actor::Cli).await.unwrap().is_empty());
     }
 }
