@@ -79,6 +79,22 @@ impl App {
         scale: Scale,
         history: bool,
     ) -> AppResult<(String, crate::demo_parts::DemoStockSummary)> {
+        self.load_demo_opts(
+            seed,
+            scale,
+            history.then(crate::demo_parts::HistoryOptions::default),
+        )
+        .await
+    }
+
+    /// [`App::load_demo`] with the stock history's options (`None`: no history, and no
+    /// planning run).
+    pub async fn load_demo_opts(
+        &self,
+        seed: u64,
+        scale: Scale,
+        history: Option<crate::demo_parts::HistoryOptions>,
+    ) -> AppResult<(String, crate::demo_parts::DemoStockSummary)> {
         if users::count(&self.db).await? > 0 {
             return Err(AppError::Conflict {
                 code: "demo.not_empty".into(),
@@ -104,8 +120,8 @@ impl App {
             }
             Err(e) => return Err(e),
         }
-        let stock = self.load_demo_parts(seed, scale, history).await?;
-        if history {
+        let stock = self.load_demo_parts_with(seed, scale, history).await?;
+        if history.is_some() {
             // Planners open the demo to proposals computed from its history, not an empty page.
             let run = self
                 .plan_run(&Actor::Cli, crate::planning::PlanOptions::default())
@@ -114,7 +130,9 @@ impl App {
         }
         tracing::info!(
             parts = stock.parts,
+            with_history = stock.parts_with_history,
             commands = stock.commands,
+            movements = stock.movements,
             refused = stock.refused,
             "demo stock loaded"
         );

@@ -1,15 +1,23 @@
-//! The demo part master and 24 months of stock history, written through the product's own
-//! paths: the part master through the store upserts, every stock change as a ledger
-//! command through the ledger writer (backdated), so balances equal the sum of the ledger
-//! by construction and `stock verify` holds.
+//! The demo part master and 24 months of stock history. The part master goes through the
+//! store upserts; the history is a sequence of ledger commands (backdated) run through the
+//! ledger's own book, so balances equal the sum of the ledger by construction and
+//! `stock verify` holds. By default the commands are applied in memory and written in bulk
+//! into the empty ledger ([`aftercare_store::stock::bulk`]: same rows as the writer, one
+//! transaction), which lets the whole catalogue have history; [`HistoryPath::Writer`] sends
+//! the same commands one by one through the online ledger writer (tests compare the two).
 //!
-//! The history is a small pull simulation: central buys from suppliers (receipt →
-//! inspection), ships to the regional warehouses, which ship to the stations; stations
-//! issue parts to tickets with intermittent (Poisson) demand and take the old part back
-//! (old-for-new) for repairable parts; every quarter stations send their defective stock to
-//! central, which sends it to a repair vendor and gets most of it back as repaired the
-//! next quarter. The last month leaves transfers on the road (some overdue) and repair
-//! orders open.
+//! The history is a pull simulation over every part not past its end of service: central
+//! buys from suppliers (receipt → inspection), ships to the regional warehouses, which ship
+//! to the stations that stock the part. Demand is intermittent and per part × warehouse:
+//! each part's network rate is heavy-tailed (log-normal around the master's rate), spread
+//! over a few stations with skewed shares; a station stocks the part only where its share
+//! is worth it, the rest of the region's demand is served from the regional warehouse.
+//! Demand comes as Poisson events of 1-4 units (compound Poisson) and declines after the
+//! end of production. Issues take the old part back: repairable ones go to central every
+//! quarter, then to a repair vendor that returns most of them repaired the next quarter
+//! (the rest it disposes of); non-repairable old parts are scrapped at the warehouse with
+//! a manager's approval. The last month leaves transfers on the road (some overdue) and
+//! repair orders open.
 
 use crate::error::{AppError, AppResult};
 use crate::{App, demo::Scale};
@@ -18,7 +26,7 @@ use aftercare_demo::rng::stream_rng;
 use aftercare_domain::org::WarehouseKind;
 use aftercare_domain::part::{PartDraft, SubstituteDirection};
 use aftercare_domain::stock::{
-    Command, Consumer, Created, Outcome, Qty, StockCondition, TransferQty,
+    Command, Consumer, Created, Outcome, Qty, ScrapReason, StockCondition, TransferQty,
 };
 use aftercare_domain::{
     Instant, LotId, PartId, ProductModelId, RepairOrderId, Role, SupplierId, TicketId, TransferId,
@@ -26,6 +34,7 @@ use aftercare_domain::{
 };
 use aftercare_store::part_master as pm;
 use aftercare_store::stock::LedgerRequest;
+use aftercare_store::stock::bulk::BulkLoad;
 use aftercare_store::stock::master::{NewSupplier, insert_supplier};
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap};
@@ -34,23 +43,59 @@ use std::collections::{BTreeMap, HashMap};
 const HISTORY_STREAM: u64 = 7;
 const DAY: i64 = 24 * 3600 * 1000;
 const MONTHS: i64 = 24;
-/// Parts with a stock history in the demo (the busiest ones).
-const HISTORY_PARTS: usize = 150;
+/// Below this monthly rate a station does not stock a part: its demand there is served
+/// from the regional warehouse.
+const STATION_STOCKING_RATE: f64 = 0.2;
+/// Spread of the per-part demand rate around the master's rate (log-normal sigma).
+const RATE_SIGMA: f64 = 1.0;
+
+/// How the demo history reaches the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistoryPath {
+    /// Applied in memory and written in bulk into the empty ledger (the demo's path).
+    #[default]
+    Bulk,
+    /// Command by command through the online ledger writer (slow; the reference).
+    Writer,
+}
+
+/// Which stock history the demo writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HistoryOptions {
+    /// How it is written.
+    pub path: HistoryPath,
+    /// History for the first `n` parts of the master only (`None`: every part in service).
+    pub parts: Option<usize>,
+}
 
 /// What the demo stock load wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoStockSummary {
     /// Parts in the master.
     pub parts: usize,
+    /// Parts the history simulated (every part not past its end of service).
+    pub parts_with_history: usize,
     /// Ledger commands applied.
     pub commands: usize,
     /// Ledger commands refused (0 when the simulation is consistent).
     pub refused: usize,
+    /// Movements written.
+    pub movements: usize,
     /// The first few refusals, for diagnosis.
     pub first_refusals: Vec<String>,
+    /// FNV-1a digest of every command sent (JSON and instant, in order): equal digests mean
+    /// the same command sequence.
+    pub sequence: u64,
 }
 
 fn poisson(rng: &mut impl Rng, lambda: f64) -> i64 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    // Knuth's method underflows for large rates; split them (a sum of Poissons is Poisson).
+    if lambda > 30.0 {
+        return poisson(rng, lambda / 2.0) + poisson(rng, lambda / 2.0);
+    }
     let limit = (-lambda).exp();
     let (mut k, mut p) = (0, 1.0);
     loop {
@@ -62,15 +107,42 @@ fn poisson(rng: &mut impl Rng, lambda: f64) -> i64 {
     }
 }
 
+/// A standard normal draw (Box-Muller).
+fn normal(rng: &mut impl Rng) -> f64 {
+    let u: f64 = rng.random_range(f64::EPSILON..1.0);
+    let v: f64 = rng.random();
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+/// Units one demand event takes: mostly one, sometimes a few (compound Poisson).
+fn event_size(rng: &mut impl Rng) -> i64 {
+    let u: f64 = rng.random();
+    if u < 0.8 {
+        1
+    } else if u < 0.95 {
+        2
+    } else {
+        rng.random_range(3..=4)
+    }
+}
+
 fn qty(n: i64) -> AppResult<Qty> {
     Qty::positive(n).map_err(|e| AppError::Unexpected(format!("demo quantity {n}: {e}")))
 }
 
+/// Where the commands go.
+enum Sink<'a> {
+    Writer(&'a App),
+    Bulk(Box<BulkLoad>),
+}
+
 struct Run<'a> {
-    app: &'a App,
+    sink: Sink<'a>,
     commands: usize,
     refused: usize,
+    movements: usize,
     first_refusals: Vec<String>,
+    sequence: u64,
 }
 
 impl Run<'_> {
@@ -79,39 +151,63 @@ impl Run<'_> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let reqs: Vec<LedgerRequest> = batch
-            .into_iter()
-            .map(|(command, now)| LedgerRequest {
+        let mut reqs = Vec::with_capacity(batch.len());
+        for (command, now) in batch {
+            let json = serde_json::to_string(&command)
+                .map_err(|e| AppError::Unexpected(format!("demo command: {e}")))?;
+            for b in json.bytes().chain(now.0.to_le_bytes()) {
+                self.sequence = (self.sequence ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+            reqs.push(LedgerRequest {
                 command,
                 key: None,
                 actor_id: None,
                 actor_login: "demo".into(),
                 request_id: None,
                 now,
-            })
-            .collect();
+            });
+        }
         let names: Vec<String> = reqs
             .iter()
             .map(|r: &LedgerRequest| format!("{:?}", r.command).chars().take(160).collect())
             .collect();
-        let replies = self.app.ledger().await?.execute_all(reqs).await?;
+        let replies: Vec<Result<Outcome, String>> = match &mut self.sink {
+            Sink::Writer(app) => app
+                .ledger()
+                .await?
+                .execute_all(reqs)
+                .await?
+                .into_iter()
+                .map(|r| match r {
+                    Ok(Ok(e)) => Ok(e.outcome),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                })
+                .collect(),
+            Sink::Bulk(b) => b
+                .apply(reqs)
+                .await?
+                .into_iter()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect(),
+        };
         self.commands += replies.len();
         let mut out = Vec::with_capacity(replies.len());
         for (r, name) in replies.into_iter().zip(names) {
-            let why = match r {
-                Ok(Ok(e)) => {
-                    out.push(Some(e.outcome));
-                    continue;
+            match r {
+                Ok(o) => {
+                    self.movements += o.movements.len();
+                    out.push(Some(o));
                 }
-                Ok(Err(e)) => e.to_string(),
-                Err(e) => e.to_string(),
-            };
-            self.refused += 1;
-            tracing::warn!(error = %why, "demo ledger command refused");
-            if self.first_refusals.len() < 5 {
-                self.first_refusals.push(format!("{why}: {name}"));
+                Err(why) => {
+                    self.refused += 1;
+                    tracing::warn!(error = %why, "demo ledger command refused");
+                    if self.first_refusals.len() < 5 {
+                        self.first_refusals.push(format!("{why}: {name}"));
+                    }
+                    out.push(None);
+                }
             }
-            out.push(None);
         }
         Ok(out)
     }
@@ -133,12 +229,24 @@ fn created_transfer(o: &Option<Outcome>) -> Option<TransferId> {
 
 impl App {
     /// Write the demo part master (suppliers, parts, where-used, substitutes, some manual
-    /// levels) and, with `history`, 24 months of stock movements ending now.
+    /// levels) and, with `history`, 24 months of stock movements ending now for every part
+    /// in service (bulk path).
     pub async fn load_demo_parts(
         &self,
         seed: u64,
         scale: Scale,
         history: bool,
+    ) -> AppResult<DemoStockSummary> {
+        self.load_demo_parts_with(seed, scale, history.then(HistoryOptions::default))
+            .await
+    }
+
+    /// [`App::load_demo_parts`] with the history's options (`None`: no history).
+    pub async fn load_demo_parts_with(
+        &self,
+        seed: u64,
+        scale: Scale,
+        history: Option<HistoryOptions>,
     ) -> AppResult<DemoStockSummary> {
         let data = aftercare_demo::generate(seed, scale);
         let master = generate_parts(seed, scale, &data.product_models);
@@ -148,13 +256,9 @@ impl App {
             parts: master.parts.len(),
             ..DemoStockSummary::default()
         };
-        if history {
-            let (commands, refused, first) = self
-                .write_demo_history(seed, &data, &master, &ids, now)
+        if let Some(opts) = history {
+            self.write_demo_history(seed, &data, &master, &ids, now, opts, &mut summary)
                 .await?;
-            summary.commands = commands;
-            summary.refused = refused;
-            summary.first_refusals = first;
         }
         Ok(summary)
     }
@@ -257,6 +361,7 @@ impl App {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn write_demo_history(
         &self,
         seed: u64,
@@ -264,7 +369,9 @@ impl App {
         master: &DemoParts,
         ids: &MasterIds,
         now: Instant,
-    ) -> AppResult<(usize, usize, Vec<String>)> {
+        opts: HistoryOptions,
+        summary: &mut DemoStockSummary,
+    ) -> AppResult<()> {
         let mut rng = stream_rng(seed, HISTORY_STREAM);
         let wh_ids: HashMap<String, WarehouseId> = pm::warehouses(&self.db)
             .await?
@@ -278,12 +385,11 @@ impl App {
                 .ok_or_else(|| AppError::Unexpected(format!("demo warehouse {c} missing")))
         };
         let mut central = None;
-        let mut regionals = Vec::new();
         let mut stations = Vec::new();
         for w in &data.warehouses {
             match w.kind {
                 WarehouseKind::Central => central = Some(wid(&w.code)?),
-                WarehouseKind::Regional => regionals.push(wid(&w.code)?),
+                WarehouseKind::Regional => {}
                 WarehouseKind::Station => {
                     let parent = w.parent_code.as_deref().unwrap_or_default();
                     stations.push((wid(&w.code)?, wid(parent)?));
@@ -292,91 +398,133 @@ impl App {
         }
         let central = central.ok_or_else(|| AppError::Unexpected("no central warehouse".into()))?;
         if stations.is_empty() || ids.suppliers.is_empty() || ids.vendors.is_empty() {
-            return Ok((0, 0, Vec::new()));
+            return Ok(());
         }
-        // Where each part is demanded: a few stations, each with a share of the network rate.
+        let start = now.0 - MONTHS * 30 * DAY - 5 * DAY;
+        let millis = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .map_or(i64::MAX, |t| t.and_utc().timestamp_millis())
+        };
+        // Where each part is demanded: stations that stock it, each with its own rate, and
+        // regional warehouses serving their stations' occasional demand directly.
         struct PartPlan {
             id: PartId,
             supplier: SupplierId,
             vendor: SupplierId,
             repairable: bool,
             stations: Vec<(usize, f64)>,
+            regionals: Vec<(WarehouseId, f64)>,
+            end_of_production: Option<i64>,
         }
-        let max_sites = (stations.len() / 8).clamp(2, 12);
-        // History for the busiest parts only: the ledger writes every movement, and the
-        // whole 3,000-part catalogue's 24 months would keep `aftercare demo` starting for
-        // minutes. The rest of the catalogue has master data and no stock.
-        let mut by_demand: Vec<usize> = (0..master.parts.len()).collect();
-        by_demand.sort_by(|&a, &b| {
-            master.parts[b]
-                .monthly_demand
-                .total_cmp(&master.parts[a].monthly_demand)
-                .then(a.cmp(&b))
-        });
-        let busy: std::collections::HashSet<usize> =
-            by_demand.into_iter().take(HISTORY_PARTS).collect();
+        let max_sites = (stations.len() / 4).clamp(2, 30);
         let mut plans = Vec::new();
         for (i, p) in master.parts.iter().enumerate() {
-            if !busy.contains(&i) {
+            if opts.parts.is_some_and(|n| i >= n) {
+                break;
+            }
+            // Past end of service nothing is demanded or stocked any more.
+            if p.end_of_service.is_some_and(|d| millis(d) <= start) {
                 continue;
             }
-            let k = rng.random_range(1..=max_sites);
+            // Heavy-tailed per-part rate, mean-preserving around the master's rate.
+            let rate = (p.monthly_demand * (RATE_SIGMA * normal(&mut rng)).exp()
+                / (RATE_SIGMA * RATE_SIGMA / 2.0).exp())
+            .clamp(0.01, 60.0);
+            let k = (1 + poisson(&mut rng, rate * 1.5) as usize).min(max_sites);
             let mut sites: Vec<(usize, f64)> = Vec::with_capacity(k);
             for _ in 0..k {
                 let s = rng.random_range(0..stations.len());
                 if !sites.iter().any(|(x, _)| *x == s) {
-                    sites.push((s, 0.0));
+                    // Skewed shares: a few stations see most of a part's demand.
+                    let w: f64 = -rng.random_range(f64::EPSILON..1.0f64).ln();
+                    sites.push((s, w * w));
                 }
             }
-            let share = p.monthly_demand * 0.5 / sites.len() as f64;
-            sites.iter_mut().for_each(|s| s.1 = share);
+            let total: f64 = sites.iter().map(|s| s.1).sum();
+            let mut stocked = Vec::new();
+            let mut regional: BTreeMap<WarehouseId, f64> = BTreeMap::new();
+            for (s, w) in sites {
+                let r = rate * w / total;
+                if r >= STATION_STOCKING_RATE {
+                    stocked.push((s, r));
+                } else {
+                    *regional.entry(stations[s].1).or_default() += r;
+                }
+            }
             plans.push(PartPlan {
                 id: ids.parts[&p.number],
                 supplier: ids.suppliers[i % ids.suppliers.len()],
                 vendor: ids.vendors[i % ids.vendors.len()],
                 repairable: p.repairable,
-                stations: sites,
+                stations: stocked,
+                regionals: regional.into_iter().collect(),
+                end_of_production: p.end_of_production.map(millis),
             });
         }
+        summary.parts_with_history = plans.len();
 
+        let sink = match opts.path {
+            HistoryPath::Writer => Sink::Writer(self),
+            HistoryPath::Bulk => Sink::Bulk(Box::new(
+                BulkLoad::begin(&self.db, self.config.stock_issue_policy, now).await?,
+            )),
+        };
         let mut run = Run {
-            app: self,
+            sink,
             commands: 0,
             refused: 0,
+            movements: 0,
             first_refusals: Vec::new(),
+            sequence: 0xcbf2_9ce4_8422_2325,
         };
         // Issuable (good + repaired) and defective units as the simulation sees them.
         let mut avail = Shelf::default();
         let mut defective: HashMap<(WarehouseId, PartId), i64> = HashMap::new();
+        let mut scrap_pile: BTreeMap<(WarehouseId, PartId), i64> = BTreeMap::new();
         let mut repairs: Vec<(RepairOrderId, PartId, i64)> = Vec::new();
         let mut ticket = 0i64;
-        let start = now.0 - MONTHS * 30 * DAY - 5 * DAY;
         for month in 0..MONTHS {
             let last = month == MONTHS - 1;
             let t0 = start + month * 30 * DAY;
             let at = |day: i64, hour: i64| Instant(t0 + day * DAY + hour * 3600 * 1000);
+            // Demand halves every year after the end of production.
+            let decline = |plan: &PartPlan| match plan.end_of_production {
+                Some(e) if e < t0 => 0.5f64.powf((t0 - e) as f64 / (365.0 * DAY as f64)),
+                _ => 1.0,
+            };
             // What each station should hold: two months of its demand, at least one.
             let mut station_need: BTreeMap<(usize, usize), i64> = BTreeMap::new();
             for (pi, plan) in plans.iter().enumerate() {
+                let f = decline(plan);
                 for (si, rate) in &plan.stations {
-                    let target = ((rate * 2.0).ceil() as i64).max(1);
+                    let target = ((rate * f * 2.0).ceil() as i64).max(1);
                     let have = avail.have((stations[*si].0, plan.id));
                     if have < target {
                         station_need.insert((pi, *si), target - have);
                     }
                 }
             }
-            // Regional needs: what their stations ask for plus a month of buffer.
+            // Regional needs: what their stations ask for plus two months of the demand the
+            // regional serves itself (at least one unit of every part its region asks for).
             let mut regional_need: BTreeMap<(usize, WarehouseId), i64> = BTreeMap::new();
             for ((pi, si), n) in &station_need {
                 *regional_need.entry((*pi, stations[*si].1)).or_default() += n;
             }
+            for (pi, plan) in plans.iter().enumerate() {
+                let f = decline(plan);
+                for (r, rate) in &plan.regionals {
+                    *regional_need.entry((pi, *r)).or_default() +=
+                        ((rate * f * 2.0).ceil() as i64).max(1);
+                }
+            }
             let mut central_need: BTreeMap<usize, i64> = BTreeMap::new();
             for ((pi, r), n) in regional_need.iter_mut() {
                 let have = avail.have((*r, plans[*pi].id));
-                let short = (*n + 1 - have).max(0);
+                let short = (*n - have).max(0);
                 *n = short;
-                *central_need.entry(*pi).or_default() += short;
+                if short > 0 {
+                    *central_need.entry(*pi).or_default() += short;
+                }
             }
             // Central buys what it is short of plus about three months of network demand.
             let mut orders: BTreeMap<SupplierId, Vec<(PartId, i64)>> = BTreeMap::new();
@@ -384,8 +532,9 @@ impl App {
                 let plan = &plans[*pi];
                 let have = avail.have((central, plan.id));
                 if have < *n {
-                    let rate: f64 = plan.stations.iter().map(|s| s.1).sum();
-                    let buy = *n - have + (rate * 3.0).ceil() as i64;
+                    let rate: f64 = plan.stations.iter().map(|s| s.1).sum::<f64>()
+                        + plan.regionals.iter().map(|s| s.1).sum::<f64>();
+                    let buy = *n - have + (rate * decline(plan) * 3.0).ceil() as i64;
                     orders
                         .entry(plan.supplier)
                         .or_default()
@@ -537,44 +686,58 @@ impl App {
             // Demand: issues to tickets in the second half of the month, old parts back.
             let mut issues = Vec::new();
             let mut issue_keys = Vec::new();
+            let mut promised: HashMap<(WarehouseId, PartId), i64> = HashMap::new();
             for plan in &plans {
-                for (si, rate) in &plan.stations {
-                    let d = poisson(&mut rng, *rate);
-                    if d == 0 {
-                        continue;
-                    }
-                    let s = stations[*si].0;
-                    let have = avail.have((s, plan.id));
-                    let n = d.min(have);
-                    if n == 0 {
-                        continue;
-                    }
-                    ticket += 1;
-                    let when = at(rng.random_range(15..29), rng.random_range(8..18));
-                    let consumer = Consumer::Ticket(TicketId(ticket));
-                    issues.push((
-                        Command::Issue {
-                            warehouse: s,
-                            part: plan.id,
-                            qty: qty(n)?,
-                            consumer,
-                            reservation: None,
-                            approved_by: Some(Role::Manager),
-                        },
-                        when,
-                    ));
-                    issue_keys.push((s, plan.id, n));
-                    if plan.repairable && rng.random_bool(0.7) {
+                let f = decline(plan);
+                let sites = plan
+                    .stations
+                    .iter()
+                    .map(|(si, rate)| (stations[*si].0, *rate))
+                    .chain(plan.regionals.iter().copied());
+                for (w, rate) in sites {
+                    // Events of 1.3 units on average: their rate is the units' rate / 1.3.
+                    for _ in 0..poisson(&mut rng, rate * f / 1.3) {
+                        // Units already promised to earlier events of this month count.
+                        let held = promised.entry((w, plan.id)).or_default();
+                        let n = event_size(&mut rng).min(avail.have((w, plan.id)) - *held);
+                        if n <= 0 {
+                            continue;
+                        }
+                        *held += n;
+                        ticket += 1;
+                        let when = at(rng.random_range(15..29), rng.random_range(8..18));
+                        let consumer = Consumer::Ticket(TicketId(ticket));
                         issues.push((
-                            Command::DefectiveReturn {
-                                consumer,
-                                warehouse: s,
+                            Command::Issue {
+                                warehouse: w,
                                 part: plan.id,
                                 qty: qty(n)?,
+                                consumer,
+                                reservation: None,
+                                approved_by: Some(Role::Manager),
                             },
-                            Instant(when.0 + 2 * 3600 * 1000),
+                            when,
                         ));
-                        issue_keys.push((s, plan.id, -n));
+                        issue_keys.push((w, plan.id, n));
+                        // The old part comes back: always worth it for repairable parts,
+                        // now and then for the others (to be scrapped).
+                        let returns = if plan.repairable {
+                            rng.random_bool(0.7)
+                        } else {
+                            rng.random_bool(0.25)
+                        };
+                        if returns {
+                            issues.push((
+                                Command::DefectiveReturn {
+                                    consumer,
+                                    warehouse: w,
+                                    part: plan.id,
+                                    qty: qty(n)?,
+                                },
+                                Instant(when.0 + 2 * 3600 * 1000),
+                            ));
+                            issue_keys.push((w, plan.id, -n));
+                        }
                     }
                 }
             }
@@ -583,18 +746,24 @@ impl App {
                 issues.into_iter().zip(issue_keys).collect();
             keyed.sort_by_key(|((_, at), _)| at.0);
             let (cmds, keys): (Vec<_>, Vec<_>) = keyed.into_iter().unzip();
-            for (o, (s, p, n)) in run.apply(cmds).await?.iter().zip(keys) {
+            let repairable: HashMap<PartId, bool> =
+                plans.iter().map(|p| (p.id, p.repairable)).collect();
+            for (o, (w, p, n)) in run.apply(cmds).await?.iter().zip(keys) {
                 if o.is_none() {
                     continue;
                 }
                 if n > 0 {
-                    avail.take((s, p), n);
+                    avail.take((w, p), n);
+                } else if repairable.get(&p).copied().unwrap_or(false) {
+                    *defective.entry((w, p)).or_default() += -n;
                 } else {
-                    *defective.entry((s, p)).or_default() += -n;
+                    *scrap_pile.entry((w, p)).or_default() += -n;
                 }
             }
-            // Quarter end: stations send defective stock to central, central to repair.
+            // Quarter end: stations send defective stock to central, central to repair;
+            // the old parts nobody repairs are scrapped where they are.
             if month % 3 == 2 {
+                demo_scrap(&mut run, &mut scrap_pile, at(29, 8)).await?;
                 let mut back: BTreeMap<(WarehouseId, WarehouseId), Vec<Line>> = BTreeMap::new();
                 for ((w, p), n) in defective.iter_mut() {
                     if *w != central && *n > 0 {
@@ -606,6 +775,8 @@ impl App {
                         *n = 0;
                     }
                 }
+                // Map iteration order must not decide the lines' order (digest, replay).
+                back.values_mut().for_each(|l| l.sort_by_key(|x| x.0));
                 let mut moved = Shelf::default();
                 demo_transfers(&mut run, back, at(29, 9), at(29, 15), false, &mut moved).await?;
                 // What arrived at central (or, if refused, stayed at the station) is defective.
@@ -642,8 +813,80 @@ impl App {
                 }
             }
         }
-        Ok((run.commands, run.refused, run.first_refusals))
+        summary.commands = run.commands;
+        summary.refused = run.refused;
+        summary.movements = run.movements;
+        summary.sequence = run.sequence;
+        summary.first_refusals = std::mem::take(&mut run.first_refusals);
+        if let Sink::Bulk(b) = run.sink {
+            let stats = b.commit().await?;
+            tracing::info!(
+                movements = stats.movements,
+                groups = stats.groups,
+                "demo history written in bulk"
+            );
+        }
+        Ok(())
     }
+}
+
+/// Scrap the defective old parts nobody repairs (request, then a manager approves) and
+/// dispose of them.
+async fn demo_scrap(
+    run: &mut Run<'_>,
+    pile: &mut BTreeMap<(WarehouseId, PartId), i64>,
+    when: Instant,
+) -> AppResult<()> {
+    let mut requests = Vec::new();
+    let mut keys = Vec::new();
+    for ((w, p), n) in std::mem::take(pile) {
+        if n > 0 {
+            requests.push((
+                Command::RequestScrap {
+                    warehouse: w,
+                    part: p,
+                    condition: StockCondition::Defective,
+                    qty: qty(n)?,
+                    reason: ScrapReason::DamagedBeyondRepair,
+                },
+                when,
+            ));
+            keys.push((w, p, n));
+        }
+    }
+    let mut decisions = Vec::new();
+    let mut decided = Vec::new();
+    for (o, k) in run.apply(requests).await?.iter().zip(keys) {
+        if let Some(Created::ScrapRequest(request)) = o.as_ref().and_then(|o| o.created) {
+            decisions.push((
+                Command::DecideScrap {
+                    request,
+                    approve: true,
+                    by: Role::Manager,
+                },
+                Instant(when.0 + 3600 * 1000),
+            ));
+            decided.push(k);
+        } else {
+            // Refused: the units stay defective on the shelf; try again next quarter.
+            *pile.entry((k.0, k.1)).or_default() += k.2;
+        }
+    }
+    let mut disposals = Vec::new();
+    for (o, (w, p, n)) in run.apply(decisions).await?.iter().zip(decided) {
+        if o.is_some() {
+            disposals.push((
+                Command::Dispose {
+                    warehouse: w,
+                    part: p,
+                    qty: qty(n)?,
+                },
+                Instant(when.0 + 2 * 3600 * 1000),
+            ));
+        }
+    }
+    run.apply(disposals).await?;
+    Ok(())
 }
 
 /// Ship one transfer per (source, destination) and receive it in full, unless `leave`

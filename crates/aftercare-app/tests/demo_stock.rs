@@ -2,10 +2,66 @@
 //! every simulated command is accepted and the balances equal the sum of the ledger.
 
 use aftercare_app::demo::{DEFAULT_SEED, Scale};
+use aftercare_app::demo_parts::{HistoryOptions, HistoryPath};
 use aftercare_app::stock_views::StockQuery;
 use aftercare_app::{Actor, App, AppConfig};
+use aftercare_app::{FixedClock, planning_store::ProposalFilter};
+use aftercare_domain::Instant;
+use aftercare_store::Db;
 use aftercare_store::part_master;
+use aftercare_store::stock::bulk::BulkLoad;
 use aftercare_store::stock::query::{self, MovementFilter};
+use aftercare_store::testing::{TestDb, fresh_postgres, fresh_sqlite};
+use std::sync::Arc;
+
+async fn scalar(db: &Db, sql: &str) -> i64 {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(p)
+            .await
+            .unwrap(),
+    }
+}
+
+/// Every row of `cols` of `table` (optionally filtered) as text, sorted.
+async fn rows(db: &Db, table: &str, cols: &str, filter: &str) -> Vec<String> {
+    let text = cols
+        .split(',')
+        .map(|c| format!("COALESCE(CAST({} AS TEXT), '~')", c.trim()))
+        .collect::<Vec<_>>()
+        .join(" || '|' || ");
+    let sql = format!("SELECT {text} FROM {table} {filter}");
+    let mut out: Vec<String> = match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(p)
+            .await
+            .unwrap(),
+    };
+    out.sort();
+    out
+}
+
+/// Two fresh databases of each engine (SQLite always, PostgreSQL when configured).
+async fn pairs() -> Vec<(TestDb, TestDb)> {
+    let mut out = vec![(fresh_sqlite().await.unwrap(), fresh_sqlite().await.unwrap())];
+    if let Ok(base) = std::env::var(aftercare_store::testing::POSTGRES_ENV)
+        && !base.trim().is_empty()
+    {
+        out.push((
+            fresh_postgres(&base).await.unwrap(),
+            fresh_postgres(&base).await.unwrap(),
+        ));
+    }
+    out
+}
 
 #[tokio::test]
 async fn the_small_demo_has_parts_history_in_transit_and_a_ledger_that_verifies() {
@@ -20,6 +76,14 @@ async fn the_small_demo_has_parts_history_in_transit_and_a_ledger_that_verifies(
         assert!(stock.commands > 1000, "{}: {stock:?}", t.label);
         let [parts, where_used, substitutes, _] = part_master::master_counts(&t.db).await.unwrap();
         assert_eq!(parts, 150, "{}", t.label);
+        // The bulk path gives every part in service a history, not only the busiest.
+        assert_eq!(stock.parts_with_history, 150, "{}: {stock:?}", t.label);
+        let with_movements: i64 = scalar(
+            &t.db,
+            "SELECT COUNT(DISTINCT part_id) FROM stock_movements WHERE kind = 'receipt'",
+        )
+        .await;
+        assert_eq!(with_movements, 150, "{}", t.label);
         assert!(
             where_used >= 150 && substitutes > 0,
             "{}: {where_used} {substitutes}",
@@ -38,7 +102,11 @@ async fn the_small_demo_has_parts_history_in_transit_and_a_ledger_that_verifies(
         .unwrap();
         let kinds: std::collections::BTreeSet<&str> =
             moves.iter().map(|m| m.kind.as_str()).collect();
+        assert_eq!(moves.len(), stock.movements, "{}", t.label);
         for k in [
+            "scrap",
+            "dispose",
+            "repair_unrepairable",
             "receipt",
             "inspection_accept",
             "transfer_ship",
@@ -75,11 +143,186 @@ async fn the_small_demo_has_parts_history_in_transit_and_a_ledger_that_verifies(
             t.label
         );
         assert!(stock.iter().any(|r| r.condition == "good"), "{}", t.label);
+        // Intermittent demand: most part × station pairs never issue anything.
+        let issuing_pairs: i64 = scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT part_id, from_warehouse_id FROM stock_movements \
+             WHERE kind = 'issue') x",
+        )
+        .await;
+        assert!(
+            issuing_pairs > 150 && issuing_pairs < 150 * 9 / 2,
+            "{}: {issuing_pairs} issuing pairs",
+            t.label
+        );
+        // Planning reads this ledger: the demo's planning run leaves proposals open.
+        let proposals = app
+            .plan_proposals(&Actor::Cli, ProposalFilter::default())
+            .await
+            .unwrap();
+        assert!(proposals.len() > 20, "{}: {}", t.label, proposals.len());
+        println!(
+            "{}: {} issuing pairs, {} proposals",
+            t.label,
+            issuing_pairs,
+            proposals.len()
+        );
         println!(
             "{}: small demo with {} movements in {:?}",
             t.label,
             moves.len(),
             started.elapsed()
         );
+    }
+}
+
+/// The replay check: the same demo history (a sample of parts) written command by command
+/// through the ledger writer and in bulk leaves the same ledger, row for row: the bulk path
+/// invents no stock and loses none.
+#[tokio::test]
+async fn the_bulk_history_writes_exactly_what_the_ledger_writer_writes() {
+    const TABLES: &[(&str, &str)] = &[
+        (
+            "stock_movements",
+            "id, kind, part_id, from_location, to_location, from_warehouse_id, to_warehouse_id, qty, at, document_kind, document_id, issued_at, actor_id",
+        ),
+        ("stock_movement_lots", "movement_id, lot_id, qty"),
+        ("stock_lots", "id, part_id, origin, received_at, usable_as"),
+        (
+            "stock_balances",
+            "location, part_id, kind, warehouse_id, condition, reference, qty, negative_ok",
+        ),
+        (
+            "stock_lot_balances",
+            "location, part_id, lot_id, qty, negative_ok",
+        ),
+        (
+            "stock_availability",
+            "warehouse_id, part_id, issuable, reserved",
+        ),
+        (
+            "transfers",
+            "id, from_warehouse_id, to_warehouse_id, shipped_at, eta, status",
+        ),
+        (
+            "transfer_lines",
+            "transfer_id, part_id, condition, shipped, received, missing, found, written_off",
+        ),
+        (
+            "repair_orders",
+            "id, vendor_id, warehouse_id, part_id, sent, received, rejected, unrepairable, sent_at, due_at",
+        ),
+        ("purchase_orders", "id, supplier_id, created_at"),
+        (
+            "purchase_order_lines",
+            "purchase_order_id, part_id, ordered, received",
+        ),
+        (
+            "scrap_requests",
+            "id, warehouse_id, part_id, condition, qty, reason, requested_at, status, decided_at",
+        ),
+        ("stock_ledger", "id, next_id"),
+    ];
+    let now = Instant(1_790_000_000_000);
+    for (a, b) in pairs().await {
+        let mut summaries = Vec::new();
+        for (t, path) in [(&a, HistoryPath::Writer), (&b, HistoryPath::Bulk)] {
+            let app = App::with_clock(
+                t.db.clone(),
+                AppConfig::default(),
+                Arc::new(FixedClock::new(now)),
+            );
+            let (_, stock) = app
+                .load_demo_opts(
+                    DEFAULT_SEED,
+                    Scale::Small,
+                    Some(HistoryOptions {
+                        path,
+                        parts: Some(40),
+                    }),
+                )
+                .await
+                .unwrap();
+            assert_eq!(stock.refused, 0, "{} {path:?}: {stock:?}", t.label);
+            assert!(app.stock_verify(&Actor::Cli).await.unwrap().is_empty());
+            summaries.push(stock);
+        }
+        let (w, k) = (&summaries[0], &summaries[1]);
+        assert_eq!(w.parts_with_history, 40, "{}", a.label);
+        assert!(w.commands > 200, "{}: {w:?}", a.label);
+        // The same commands in the same order, with the same outcomes.
+        assert_eq!(
+            (w.sequence, w.commands, w.movements),
+            (k.sequence, k.commands, k.movements),
+            "{}",
+            a.label
+        );
+        for (table, cols) in TABLES {
+            let x = rows(&a.db, table, cols, "").await;
+            let y = rows(&b.db, table, cols, "").await;
+            assert!(!x.is_empty(), "{}: {table} is empty", a.label);
+            assert_eq!(x.len(), y.len(), "{}: {table} row count", a.label);
+            if let Some(i) = (0..x.len()).find(|&i| x[i] != y[i]) {
+                panic!(
+                    "{}: {table} differs: writer {} / bulk {}",
+                    a.label, x[i], y[i]
+                );
+            }
+        }
+        // Every stock command is audited as the writer audits it (the audit time is the
+        // group's, and the groups differ).
+        let audit = |db| async move {
+            rows(
+                db,
+                "audit_log",
+                "actor_login, action, object_id, after_json",
+                "WHERE object_type = 'stock'",
+            )
+            .await
+        };
+        let (x, y) = (audit(&a.db).await, audit(&b.db).await);
+        assert_eq!(x.len(), w.commands, "{}", a.label);
+        assert!(x == y, "{}: stock audit entries differ", a.label);
+    }
+}
+
+/// A bulk load is for an empty ledger only: on one with history it is refused and writes
+/// nothing.
+#[tokio::test]
+async fn a_bulk_load_refuses_a_ledger_that_already_has_history() {
+    for t in aftercare_store::testing::each_backend().await.unwrap() {
+        let app = App::new(t.db.clone(), AppConfig::default());
+        app.load_demo_opts(
+            DEFAULT_SEED,
+            Scale::Small,
+            Some(HistoryOptions {
+                path: HistoryPath::Bulk,
+                parts: Some(3),
+            }),
+        )
+        .await
+        .unwrap();
+        let before = scalar(&t.db, "SELECT COUNT(*) FROM stock_movements").await;
+        let version = scalar(&t.db, "SELECT version FROM stock_ledger").await;
+        assert!(before > 0, "{}", t.label);
+        let err = BulkLoad::begin(
+            &t.db,
+            AppConfig::default().stock_issue_policy,
+            Instant(1_790_000_000_000),
+        )
+        .await
+        .err()
+        .expect("a bulk load on a ledger with history must be refused");
+        assert!(err.to_string().contains("empty stock ledger"), "{err}");
+        assert_eq!(
+            scalar(&t.db, "SELECT COUNT(*) FROM stock_movements").await,
+            before
+        );
+        assert_eq!(
+            scalar(&t.db, "SELECT version FROM stock_ledger").await,
+            version
+        );
+        // The refused attempt left the bulk-loaded ledger as it was.
+        assert!(app.stock_verify(&Actor::Cli).await.unwrap().is_empty());
     }
 }

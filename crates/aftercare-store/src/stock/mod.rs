@@ -21,6 +21,7 @@
 
 pub mod aging;
 pub mod approvals;
+pub mod bulk;
 mod keys;
 mod load;
 pub mod master;

@@ -78,7 +78,19 @@ pub(super) async fn persist(
     rec: &GroupRecord,
     last_id: i64,
 ) -> StoreResult<i64> {
-    let mut batch = Batch::default();
+    persist_in(Batch::default(), tx, book, movements, touched, rec, last_id).await
+}
+
+/// [`persist`] into a given (empty) batch, e.g. one with short statements for bulk loads.
+pub(super) async fn persist_in(
+    mut batch: Batch,
+    tx: &mut Tx,
+    book: &Book,
+    movements: &[(MovementId, Movement)],
+    touched: &BTreeSet<Touched>,
+    rec: &GroupRecord,
+    last_id: i64,
+) -> StoreResult<i64> {
     let mut mv_rows = Vec::with_capacity(movements.len());
     let mut take_rows = Vec::new();
     let mut lot_rows = Vec::new();

@@ -176,16 +176,37 @@ impl Reported {
 #[derive(Debug, Default)]
 pub(super) struct Batch {
     stmts: Vec<Stmt>,
+    /// Parameters per statement at most (0: [`MAX_PARAMS`]).
+    per_statement: usize,
 }
 
 impl Batch {
+    /// A batch whose statements bind at most `per_statement` parameters each. SQLite looks
+    /// up each `$n` in a list of the statement's parameters, when parsing and again when
+    /// sqlx binds it, so a statement's cost grows with the square of its parameters: bulk
+    /// loads keep statements short there.
+    pub(super) fn with_per_statement(per_statement: usize) -> Batch {
+        Batch {
+            stmts: Vec::new(),
+            per_statement: per_statement.min(MAX_PARAMS),
+        }
+    }
+
+    fn limit(&self) -> usize {
+        if self.per_statement == 0 {
+            MAX_PARAMS
+        } else {
+            self.per_statement
+        }
+    }
+
     /// Add `head VALUES (...), (...) tail` for all `rows` (each row the same width),
     /// chunked below the parameter limits.
     pub(super) fn insert(&mut self, head: &str, tail: &str, rows: &[Vec<Val>]) {
         let Some(width) = rows.first().map(Vec::len) else {
             return;
         };
-        let per = (MAX_PARAMS / width).max(1);
+        let per = (self.limit() / width).max(1);
         for chunk in rows.chunks(per) {
             self.stmts.push(Stmt {
                 pieces: vec![
@@ -216,7 +237,7 @@ impl Batch {
         let Some(width) = rows.first().map(Vec::len) else {
             return;
         };
-        let per = (MAX_PARAMS / width).max(1);
+        let per = (self.limit() / width).max(1);
         for chunk in rows.chunks(per) {
             self.stmts.push(Stmt {
                 pieces: vec![
