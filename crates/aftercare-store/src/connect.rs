@@ -242,9 +242,16 @@ async fn connect_sqlite(path: &std::path::Path, opts: &ConnectOptions) -> StoreR
     } else {
         SqliteConnectOptions::new().filename(path)
     };
+    let background = !memory && background_checkpoints();
     let options = base
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
+        // With checkpoints in the background the writer's own automatic checkpoint is only a
+        // safety net for a WAL that grows past ~40 MB.
+        .pragma(
+            "wal_autocheckpoint",
+            if background { "10000" } else { "1000" },
+        )
         .foreign_keys(true)
         .busy_timeout(opts.busy_timeout)
         .synchronous(if opts.sqlite_full_sync {
@@ -264,7 +271,37 @@ async fn connect_sqlite(path: &std::path::Path, opts: &ConnectOptions) -> StoreR
                 path.display()
             ))
         })?;
+    if background {
+        tokio::spawn(checkpoint_in_background(pool.clone()));
+    }
     Ok(Db::Sqlite(pool))
+}
+
+/// Whether WAL checkpoints run in a background task (default) rather than inside the commit
+/// that crosses SQLite's 1,000-page threshold. `AFTERCARE_SQLITE_CHECKPOINT=auto` keeps
+/// SQLite's own behaviour, so benchmarks can compare both on one build.
+fn background_checkpoints() -> bool {
+    std::env::var("AFTERCARE_SQLITE_CHECKPOINT").map_or(true, |v| v != "auto")
+}
+
+/// Copy the WAL into the database file every 200 ms without blocking writers (`PASSIVE`), so
+/// the ledger writer's commits do not pay for the copy and its fsync. Stops when the pool is
+/// closed (or with the runtime).
+async fn checkpoint_in_background(pool: sqlx::SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, "background WAL checkpoint failed");
+        }
+    }
 }
 
 async fn connect_postgres(url: &str, opts: &ConnectOptions) -> StoreResult<Db> {
