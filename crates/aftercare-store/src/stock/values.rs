@@ -322,8 +322,8 @@ impl Batch {
             // SAFETY: `handle` stays locked until this closure returns, so sqlx's worker makes
             // no call on the connection meanwhile; `from_handle` borrows the handle and does not
             // close it when `conn` is dropped (at the end of this closure).
-            let conn = unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }
-                .map_err(direct_error)?;
+            let conn =
+                unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }.map_err(direct_error)?;
             self.run_on(&conn)
         };
         // Blocking work on a runtime thread: let the runtime move its other tasks away.
@@ -458,13 +458,13 @@ enum Mode {
 
 fn mode() -> Mode {
     static MODE: std::sync::OnceLock<Mode> = std::sync::OnceLock::new();
-    *MODE.get_or_init(|| {
-        match std::env::var("AFTERCARE_LEDGER_BATCH").as_deref() {
+    *MODE.get_or_init(
+        || match std::env::var("AFTERCARE_LEDGER_BATCH").as_deref() {
             Ok("off") => Mode::Each,
             Ok("script") => Mode::Script,
             _ => Mode::Direct,
-        }
-    })
+        },
+    )
 }
 
 impl rusqlite::ToSql for Val {
