@@ -134,13 +134,26 @@ async fn log_out(c: &Client) -> R<()> {
 }
 
 async fn click(c: &Client, css: &str, step: &'static str) -> R<()> {
-    c.wait()
+    let e = c
+        .wait()
         .for_element(Locator::Css(css))
         .await
-        .map_err(err(step))?
-        .click()
-        .await
-        .map_err(err(step))
+        .map_err(err(step))?;
+    let submits = e.attr("type").await.map_err(err(step))?.as_deref() == Some("submit");
+    e.click().await.map_err(err(step))?;
+    if !submits {
+        return Ok(());
+    }
+    // A submit posts a form and the server answers with a new page: wait until the clicked
+    // button has left the document, or a navigation that follows at once (`goto`) may
+    // cancel the post before the server has it.
+    for _ in 0..100 {
+        if e.attr("type").await.is_err() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{step}: the page did not change after the click"))
 }
 
 async fn type_into(c: &Client, css: &str, text: &str, step: &'static str) -> R<()> {
