@@ -8,43 +8,11 @@ mod common {
 }
 
 use aftercare_app::Actor;
-use aftercare_app::admin::AddUser;
 use aftercare_app::webhooks::WebhookClient;
-use aftercare_domain::Role;
 use aftercare_store::testing::each_backend;
-use common::server::{Server, login, start};
+use common::server::{admin_and_agent as people, login, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// Add an admin and an agent (password `password123`); their API tokens.
-async fn people(s: &Server) -> (String, String) {
-    let mut tokens = Vec::new();
-    for (login, role) in [("admin", Role::Admin), ("agent", Role::Agent)] {
-        s.app
-            .add_user(
-                &Actor::Cli,
-                AddUser {
-                    login: login.into(),
-                    display_name: Some(login.into()),
-                    role,
-                    station: None,
-                    technician: None,
-                    brand: None,
-                    password: "password123".into(),
-                },
-            )
-            .await
-            .unwrap();
-        tokens.push(
-            s.app
-                .create_api_token(&Actor::Cli, &format!("{login} token"), login)
-                .await
-                .unwrap()
-                .secret,
-        );
-    }
-    (tokens[0].clone(), tokens[1].clone())
-}
 
 #[tokio::test]
 async fn webhooks_are_managed_by_api_and_pages_by_admins_only() {

@@ -107,3 +107,36 @@ pub async fn get(
     let status = resp.status();
     (status, resp.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// Add an admin and an agent (password `password123`); their API tokens.
+pub async fn admin_and_agent(s: &Server) -> (String, String) {
+    let mut tokens = Vec::new();
+    for (login, role) in [
+        ("admin", aftercare_domain::Role::Admin),
+        ("agent", aftercare_domain::Role::Agent),
+    ] {
+        s.app
+            .add_user(
+                &aftercare_app::Actor::Cli,
+                aftercare_app::admin::AddUser {
+                    login: login.into(),
+                    display_name: Some(login.into()),
+                    role,
+                    station: None,
+                    technician: None,
+                    brand: None,
+                    password: "password123".into(),
+                },
+            )
+            .await
+            .unwrap();
+        tokens.push(
+            s.app
+                .create_api_token(&aftercare_app::Actor::Cli, &format!("{login} token"), login)
+                .await
+                .unwrap()
+                .secret,
+        );
+    }
+    (tokens[0].clone(), tokens[1].clone())
+}
