@@ -500,6 +500,92 @@ async fn a_rejection_needs_a_reason_and_returns_the_ticket_to_the_dispatcher() {
     }
 }
 
+/// The open load a suggestion shows for a station.
+async fn load_of(x: &World, t: &TicketRecord, station: aftercare_domain::StationId) -> u32 {
+    let d = user(&x.app, "dispatcher").await;
+    let s = x.app.dispatch_suggestions(&d, t.id).await.unwrap();
+    s.ranked
+        .iter()
+        .find(|r| r.station == station)
+        .map(|r| r.open_load)
+        .unwrap_or_else(|| panic!("{}: station {station} not suggested", x.label))
+}
+
+#[tokio::test]
+async fn dispatch_ranking_counts_the_tickets_a_station_holds_through_dispatch_reject_and_cancel() {
+    for x in worlds().await {
+        let (a, b) = (x.w.station_a, x.w.station_b);
+        let mut held = Vec::new();
+        for i in 0..3 {
+            let (c, u) = customer_with_unit(
+                &x,
+                &format!("1380000010{i}"),
+                &format!("SN-LOAD-{i}"),
+                x.w.urban,
+                x.w.model,
+                None,
+            )
+            .await;
+            held.push(intake(&x, c, u, false).await);
+        }
+        let probe = held.pop().unwrap();
+        assert_eq!(
+            (load_of(&x, &probe, a).await, load_of(&x, &probe, b).await),
+            (0, 0)
+        );
+        let mut t = Vec::new();
+        for h in &held {
+            t.push(act(&x, "dispatcher", h, TicketAction::Dispatch { station: a }).await);
+        }
+        assert_eq!(load_of(&x, &probe, a).await, 2, "{}", x.label);
+        // Accepting keeps the ticket held: no change.
+        t[0] = act(&x, "station-a", &t[0], TicketAction::Accept).await;
+        assert_eq!(load_of(&x, &probe, a).await, 2, "{}", x.label);
+        t[1] = act(
+            &x,
+            "station-a",
+            &t[1],
+            TicketAction::Reject {
+                reason: "技师全部外出".into(),
+            },
+        )
+        .await;
+        assert_eq!(load_of(&x, &probe, a).await, 1, "{}", x.label);
+        t[1] = act(
+            &x,
+            "dispatcher",
+            &t[1],
+            TicketAction::Dispatch { station: b },
+        )
+        .await;
+        assert_eq!(
+            (load_of(&x, &probe, a).await, load_of(&x, &probe, b).await),
+            (1, 1),
+            "{}",
+            x.label
+        );
+        act(
+            &x,
+            "dispatcher",
+            &t[0],
+            TicketAction::Cancel {
+                reason: "客户已自行修好".into(),
+            },
+        )
+        .await;
+        assert_eq!(
+            (load_of(&x, &probe, a).await, load_of(&x, &probe, b).await),
+            (0, 1),
+            "{}",
+            x.label
+        );
+        let drift = aftercare_store::tickets::open_load_drift(&x.app.db)
+            .await
+            .unwrap();
+        assert!(drift.is_empty(), "{}: {drift:?}", x.label);
+    }
+}
+
 #[tokio::test]
 async fn an_unaccepted_ticket_returns_to_the_dispatcher_after_the_timeout() {
     for x in worlds().await {
@@ -983,5 +1069,11 @@ async fn the_demo_holds_a_year_of_tickets_in_every_state_with_repeats_callbacks_
             panic!("station user without station")
         };
         assert!(own.iter().all(|x| x.station_id == Some(sid)));
+        // The open load dispatch ranks by, kept by triggers through every state change of
+        // a year of tickets, equals a count of the tickets each station holds.
+        let drift = aftercare_store::tickets::open_load_drift(&app.db)
+            .await
+            .unwrap();
+        assert!(drift.is_empty(), "{}: open load drift {drift:?}", t.label);
     }
 }

@@ -689,64 +689,100 @@ pub async fn region_path(db: &Db, region: RegionId) -> StoreResult<Vec<PathRegio
         .collect()
 }
 
-const HELD: &str = "('dispatched', 'accepted', 'scheduled', 'on_site', 'waiting_for_parts')";
-
-/// Stations covering any region of `path`, with their coverage within the path, product
-/// lines and current open load (tickets they hold).
-pub async fn dispatch_candidates(
+/// A ticket's region path (most specific first) and the stations covering any region of
+/// it, with their coverage within the path, product lines and open load, in one statement:
+/// intake runs this for every auto-dispatched ticket. The open load comes from
+/// `station_open_loads`, which triggers keep equal to the tickets a station holds.
+pub async fn dispatch_view(
     db: &Db,
-    path: &[PathRegion],
-) -> StoreResult<Vec<CandidateStation>> {
-    if path.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<String> = path.iter().map(|r| r.id.0.to_string()).collect();
-    let in_list = ids.join(", ");
-    let sql = format!(
-        "SELECT s.id, s.capacity, s.score, s.active, c.region_id, \
-           (SELECT COUNT(*) FROM tickets t WHERE t.station_id = s.id AND t.status IN {HELD}) AS load \
-         FROM stations s JOIN station_coverage c ON c.station_id = s.id \
-         WHERE c.region_id IN ({in_list}) ORDER BY s.id"
+    region: RegionId,
+) -> StoreResult<(Vec<PathRegion>, Vec<CandidateStation>)> {
+    type R = (
+        i64,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<bool>,
+        i64,
+        Option<i64>,
     );
-    let rows: Vec<(i64, i64, i64, bool, i64, i64)> =
-        on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .fetch_all(p)
-            .await)?;
-    let mut out: Vec<CandidateStation> = Vec::new();
-    for (id, capacity, score, active, region, load) in rows {
-        match out.last_mut() {
-            Some(c) if c.id.0 == id => c.regions.push(RegionId(region)),
-            _ => out.push(CandidateStation {
-                id: StationId(id),
-                regions: vec![RegionId(region)],
-                product_lines: Vec::new(),
-                capacity: u32::try_from(capacity).unwrap_or(0),
-                open_load: u32::try_from(load).unwrap_or(u32::MAX),
-                score: u8::try_from(score.clamp(0, 100)).unwrap_or(0),
-                active,
-            }),
+    let rows: Vec<R> = on_db!(db, |p| {
+        sqlx::query_as(
+        "WITH RECURSIVE path (id, parent_id, level, depth) AS ( \
+           SELECT id, parent_id, level, 0 FROM regions WHERE id = $1 \
+           UNION ALL SELECT r.id, r.parent_id, r.level, path.depth + 1 FROM regions r JOIN path ON r.id = path.parent_id) \
+         SELECT path.id, path.level, s.id, s.capacity, s.score, s.active, COALESCE(l.held, 0), pl.product_line_id \
+         FROM path \
+         LEFT JOIN station_coverage c ON c.region_id = path.id \
+         LEFT JOIN stations s ON s.id = c.station_id \
+         LEFT JOIN station_open_loads l ON l.station_id = s.id \
+         LEFT JOIN station_product_lines pl ON pl.station_id = s.id \
+         ORDER BY path.depth, s.id, pl.product_line_id"
+    )
+    .bind(region.0)
+    .fetch_all(p)
+    .await
+    })?;
+    let mut path: Vec<PathRegion> = Vec::new();
+    let mut stations: Vec<CandidateStation> = Vec::new();
+    for (region, level, station, capacity, score, active, load, line) in rows {
+        let region = RegionId(region);
+        if path.last().is_none_or(|r| r.id != region) {
+            path.push(PathRegion {
+                id: region,
+                level: RegionLevel::parse(&level).ok_or_else(|| bad("region level", &level))?,
+            });
+        }
+        let Some(station) = station.map(StationId) else {
+            continue;
+        };
+        let c = match stations.iter().position(|c| c.id == station) {
+            Some(i) => &mut stations[i],
+            None => {
+                stations.push(CandidateStation {
+                    id: station,
+                    regions: Vec::new(),
+                    product_lines: Vec::new(),
+                    capacity: u32::try_from(capacity.unwrap_or(0)).unwrap_or(0),
+                    open_load: u32::try_from(load).unwrap_or(u32::MAX),
+                    score: u8::try_from(score.unwrap_or(0).clamp(0, 100)).unwrap_or(0),
+                    active: active.unwrap_or(false),
+                });
+                stations.last_mut().expect("just pushed")
+            }
+        };
+        if !c.regions.contains(&region) {
+            c.regions.push(region);
+        }
+        if let Some(line) = line.map(ProductLineId)
+            && !c.product_lines.contains(&line)
+        {
+            c.product_lines.push(line);
         }
     }
-    if out.is_empty() {
-        return Ok(out);
-    }
-    let station_list = out
-        .iter()
-        .map(|c| c.id.0.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT station_id, product_line_id FROM station_product_lines WHERE station_id IN ({station_list})"
-    );
-    let lines: Vec<(i64, i64)> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .fetch_all(p)
-        .await)?;
-    for (s, l) in lines {
-        if let Some(c) = out.iter_mut().find(|c| c.id.0 == s) {
-            c.product_lines.push(ProductLineId(l));
-        }
-    }
-    Ok(out)
+    stations.sort_by_key(|c| c.id.0);
+    Ok((path, stations))
+}
+
+/// Stations whose kept open load (`station_open_loads`) differs from a count of the tickets
+/// they hold, as (station, kept, counted); empty when the triggers kept it right.
+pub async fn open_load_drift(db: &Db) -> StoreResult<Vec<(StationId, i64, i64)>> {
+    let rows: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT s.id, COALESCE(l.held, 0), \
+           (SELECT COUNT(*) FROM tickets t WHERE t.station_id = s.id \
+              AND t.status IN ('dispatched', 'accepted', 'scheduled', 'on_site', 'waiting_for_parts')) \
+         FROM stations s LEFT JOIN station_open_loads l ON l.station_id = s.id ORDER BY s.id"
+    )
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, kept, counted)| kept != counted)
+        .map(|(s, kept, counted)| (StationId(s), kept, counted))
+        .collect())
 }
 
 /// Whether the technician works for the station (and is active).

@@ -455,8 +455,7 @@ impl App {
         region: aftercare_domain::RegionId,
         line: ProductLineId,
     ) -> AppResult<Ranking> {
-        let path = store::region_path(&self.db, region).await?;
-        let candidates = store::dispatch_candidates(&self.db, &path).await?;
+        let (path, candidates) = store::dispatch_view(&self.db, region).await?;
         Ok(rank_stations(
             &DispatchRequest {
                 region_path: path,
