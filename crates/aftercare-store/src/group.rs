@@ -76,11 +76,11 @@ fn micros(since: std::time::Instant) -> u64 {
 }
 
 impl GroupWriter {
-    /// Start a writer on `db` (a task on the current tokio runtime).
+    /// Start a writer on `db` (on a thread of its own within the current tokio runtime).
     pub fn start(db: Db) -> GroupWriter {
         let (jobs, rx) = mpsc::channel(4096);
         let stats = Arc::new(GroupStats::default());
-        tokio::spawn(run(db, rx, stats.clone()));
+        crate::dedicated::spawn_writer(run(db, rx, stats.clone()));
         GroupWriter { jobs, stats }
     }
 

@@ -11,6 +11,7 @@
 pub mod audit;
 mod connect;
 pub mod copy;
+mod dedicated;
 mod error;
 pub mod group;
 pub mod message_templates;
@@ -29,6 +30,7 @@ pub mod users;
 pub mod webhooks;
 
 pub use connect::{Backend, ConnectOptions, Db, DbUrl, Tx};
+pub use dedicated::WRITER_THREAD_ENV;
 pub use error::{StoreError, StoreResult};
 
 /// Run the same body on whichever pool `db` holds; `$pool` is bound to the concrete pool.

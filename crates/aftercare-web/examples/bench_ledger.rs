@@ -127,7 +127,7 @@ async fn main() {
                 let mut ok = 0u64;
                 let mut refused = 0u64;
                 let mut i = 0u64;
-                let mut x = (c as u64 + 1) * 0x9E37_79B9_7F4A_7C15;
+                let mut x = (c as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
                 while !stop.load(Ordering::Relaxed) {
                     i += 1;
                     x ^= x << 13;

@@ -7,9 +7,11 @@
 //! ```
 //!
 //! A fresh SQLite file in a temporary folder by default; `--database postgres://...` names an
-//! empty PostgreSQL database instead (it is migrated, not cleaned).
+//! empty PostgreSQL database instead (it is migrated, not cleaned). The clients run in a child
+//! process (this example with `--drive`) so the server is measured on its own runtime;
+//! `--in-process` runs them on the server's runtime as before.
 
-use aftercare_app::tickets::{IntakeRequest, SampleWorld};
+use aftercare_app::tickets::SampleWorld;
 use aftercare_app::{Actor, App, AppConfig};
 use aftercare_domain::customer::{AddressInput, CustomerInput, UnitInput};
 use std::sync::Arc;
@@ -60,43 +62,25 @@ async fn seed_units(app: &App, w: &SampleWorld, n: usize) -> Vec<(i64, i64)> {
     out
 }
 
-#[tokio::main]
-async fn main() {
-    let requests: usize = arg("--requests", "2000").parse().expect("--requests N");
-    let clients: usize = arg("--clients", "16").parse().expect("--clients N");
-    let units: usize = arg("--units", "1000").parse().expect("--units N");
-    let dir = std::env::temp_dir().join(format!("aftercare-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let default_url = format!("sqlite://{}", dir.join("bench.db").display());
-    let url = arg("--database", &default_url);
-    let db = aftercare_store::Db::connect(&url, &Default::default())
-        .await
-        .expect("connect");
-    db.migrate().await.expect("migrate");
-    let app = App::new(db.clone(), AppConfig::default());
-    let w = app.seed_ticket_sample().await.expect("sample world");
-    let pairs = Arc::new(seed_units(&app, &w, units).await);
-    let token = app
-        .create_api_token(&Actor::Cli, "bench", "agent")
-        .await
-        .expect("token")
-        .secret;
-    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-
+/// The load generator: `clients` concurrent clients POST intakes until `requests` were sent.
+/// Returns the latencies, the failures and the elapsed seconds.
+async fn drive(
+    base: &str,
+    token: &str,
+    pairs: Arc<Vec<(i64, i64)>>,
+    requests: usize,
+    clients: usize,
+) -> (Vec<Duration>, usize, f64) {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (next, pairs, base, token) = (next.clone(), pairs.clone(), base.clone(), token.clone());
+        let (next, pairs, base, token) = (
+            next.clone(),
+            pairs.clone(),
+            base.to_string(),
+            token.to_string(),
+        );
         tasks.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut lat = Vec::new();
@@ -107,23 +91,15 @@ async fn main() {
                     break;
                 }
                 let (customer, unit) = pairs[i % pairs.len()];
-                let body = IntakeRequest {
-                    customer: aftercare_domain::CustomerId(customer),
-                    unit: aftercare_domain::UnitId(unit),
-                    address: None,
-                    input: aftercare_domain::ticket::TicketInput {
-                        ticket_type: aftercare_domain::ticket::TicketType::Repair,
-                        channel: aftercare_domain::ticket::Channel::Hotline,
-                        priority: aftercare_domain::ticket::Priority::Normal,
-                        fault_description: "开机黑屏".into(),
-                        fault_code: None,
-                    },
-                    auto_dispatch: true,
-                };
-                let mut json = serde_json::to_value(&body).expect("json");
-                json["ticket_type"] = "repair".into();
-                json["channel"] = "hotline".into();
-                json["priority"] = "normal".into();
+                let json = serde_json::json!({
+                    "customer": customer,
+                    "unit": unit,
+                    "ticket_type": "repair",
+                    "channel": "hotline",
+                    "priority": "normal",
+                    "fault_description": "开机黑屏",
+                    "auto_dispatch": true,
+                });
                 let t = Instant::now();
                 let r = http
                     .post(format!("{base}/api/v1/tickets"))
@@ -157,7 +133,118 @@ async fn main() {
         lat.extend(l);
         failures += f;
     }
-    let secs = started.elapsed().as_secs_f64();
+    (lat, failures, started.elapsed().as_secs_f64())
+}
+
+/// Runs the load generator in a child process (this example with `--drive`), so that the
+/// server's runtime measures alone; the child prints its latencies (µs) and failures.
+fn drive_from_child(
+    base: &str,
+    token: &str,
+    pairs: &[(i64, i64)],
+    requests: usize,
+    clients: usize,
+) -> (Vec<Duration>, usize, f64) {
+    let pairs_arg = pairs
+        .iter()
+        .map(|(c, u)| format!("{c}:{u}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args([
+            "--drive",
+            base,
+            "--token",
+            token,
+            "--pairs",
+            &pairs_arg,
+            "--requests",
+            &requests.to_string(),
+            "--clients",
+            &clients.to_string(),
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("load generator");
+    assert!(out.status.success(), "load generator failed");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut lines = text.lines();
+    let head: Vec<f64> = lines
+        .next()
+        .expect("summary line")
+        .split(' ')
+        .map(|v| v.parse().expect("number"))
+        .collect();
+    let lat = lines
+        .map(|l| Duration::from_micros(l.parse().expect("latency")))
+        .collect();
+    (lat, head[0] as usize, head[1])
+}
+
+/// Child mode: drive the server at `--drive URL` and print "failures seconds" then one
+/// latency in µs per line.
+async fn drive_main(base: String) {
+    let token = arg("--token", "");
+    let pairs: Vec<(i64, i64)> = arg("--pairs", "")
+        .split(',')
+        .map(|p| {
+            let (c, u) = p.split_once(':').expect("pair");
+            (c.parse().expect("customer"), u.parse().expect("unit"))
+        })
+        .collect();
+    let requests: usize = arg("--requests", "2000").parse().expect("--requests N");
+    let clients: usize = arg("--clients", "16").parse().expect("--clients N");
+    let (lat, failures, secs) = drive(&base, &token, Arc::new(pairs), requests, clients).await;
+    let mut out = format!("{failures} {secs}\n");
+    for l in lat {
+        out.push_str(&format!("{}\n", l.as_micros()));
+    }
+    print!("{out}");
+}
+
+#[tokio::main]
+async fn main() {
+    let drive_url = arg("--drive", "");
+    if !drive_url.is_empty() {
+        return drive_main(drive_url).await;
+    }
+    let requests: usize = arg("--requests", "2000").parse().expect("--requests N");
+    let clients: usize = arg("--clients", "16").parse().expect("--clients N");
+    let units: usize = arg("--units", "1000").parse().expect("--units N");
+    let dir = std::env::temp_dir().join(format!("aftercare-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let default_url = format!("sqlite://{}", dir.join("bench.db").display());
+    let url = arg("--database", &default_url);
+    let db = aftercare_store::Db::connect(&url, &Default::default())
+        .await
+        .expect("connect");
+    db.migrate().await.expect("migrate");
+    let app = App::new(db.clone(), AppConfig::default());
+    let w = app.seed_ticket_sample().await.expect("sample world");
+    let pairs = Arc::new(seed_units(&app, &w, units).await);
+    let token = app
+        .create_api_token(&Actor::Cli, "bench", "agent")
+        .await
+        .expect("token")
+        .secret;
+    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(aftercare_web::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+
+    let in_process = std::env::args().any(|a| a == "--in-process");
+    let (lat, failures, secs) = if in_process {
+        drive(&base, &token, pairs, requests, clients).await
+    } else {
+        drive_from_child(&base, &token, &pairs, requests, clients)
+    };
+    let mut lat = lat;
     lat.sort();
     let pct =
         |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;

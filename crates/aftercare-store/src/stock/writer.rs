@@ -90,7 +90,7 @@ impl Ledger {
         tx.commit().await?;
         let (jobs, rx) = mpsc::channel(4096);
         let stats = std::sync::Arc::new(Stats::default());
-        tokio::spawn(run(state, rx, stats.clone()));
+        crate::dedicated::spawn_writer(run(state, rx, stats.clone()));
         Ok(Ledger { jobs, stats })
     }
 
