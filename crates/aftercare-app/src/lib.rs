@@ -24,6 +24,7 @@ mod password;
 pub mod sla_settings;
 pub mod stock;
 pub mod stock_approvals;
+pub mod stock_picks;
 pub mod stock_views;
 pub mod tickets;
 pub mod webhooks;

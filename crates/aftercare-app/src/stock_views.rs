@@ -114,7 +114,7 @@ pub fn table_file(
 }
 
 impl App {
-    fn stock_reader(&self, actor: &Actor) -> AppResult<Option<StationId>> {
+    pub(crate) fn stock_reader(&self, actor: &Actor) -> AppResult<Option<StationId>> {
         actor.require(EVERYONE, "see stock")?;
         match actor.scope() {
             Scope::Brand(_) => Err(AppError::forbidden("see stock")),

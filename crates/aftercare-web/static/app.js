@@ -10,3 +10,25 @@ window.addEventListener("DOMContentLoaded", () => {
   const menu = document.querySelector("details.navmenu");
   if (menu && window.matchMedia("(max-width: 760px)").matches) menu.removeAttribute("open");
 });
+// Part number fields (`data-part-lookup`) fill their datalist from the server as the user
+// types; without this file the datalist offers the first parts of the master.
+let partLookup = null;
+document.addEventListener("input", (e) => {
+  const el = e.target;
+  if (!(el instanceof HTMLInputElement) || !el.hasAttribute("data-part-lookup") || !el.list) return;
+  const list = el.list;
+  clearTimeout(partLookup);
+  partLookup = setTimeout(async () => {
+    try {
+      const r = await fetch("/stock/ops/parts?q=" + encodeURIComponent(el.value.trim()), { credentials: "same-origin" });
+      if (!r.ok) return;
+      const parts = await r.json();
+      list.replaceChildren(...parts.map((p) => {
+        const o = document.createElement("option");
+        o.value = p.part_number;
+        o.textContent = p.name;
+        return o;
+      }));
+    } catch (_) { /* keep the current list */ }
+  }, 200);
+});

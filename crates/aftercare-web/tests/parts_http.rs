@@ -530,3 +530,198 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_operation_page_offers_pick_lists_of_the_users_open_documents() {
+    for s in servers().await {
+        let label = s.db.label;
+        let a = station_with_warehouse(&s, "ST-A").await;
+        let b = station_with_warehouse(&s, "ST-B").await;
+        let keeper = s.token("keeper", Role::Warehouse, None).await;
+        let sta = s.token("sta", Role::Station, Some("ST-A")).await;
+        let stb = s.token("stb", Role::Station, Some("ST-B")).await;
+        let supplier = {
+            let mut tx = s.app.db.begin_write().await.unwrap();
+            let id = aftercare_store::stock::master::insert_supplier(
+                &mut tx,
+                &aftercare_store::stock::master::NewSupplier {
+                    code: "SUP-PICK".into(),
+                    name: "拣选供应商".into(),
+                    kind: "supplier".into(),
+                },
+                aftercare_domain::Instant(0),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            id.0
+        };
+        let c = reqwest::Client::new();
+        let csv = "part_number,name_zh,unit,standard_cost,source,lead_time_days\nPK-1,拣选件,个,10,buy,2\n";
+        let r = c
+            .post(s.url("/api/v1/part-master/import"))
+            .bearer_auth(&keeper)
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let op = |tok: &str, fields: Vec<(&'static str, String)>| {
+            let c = c.clone();
+            let url = s.url("/stock/ops");
+            let tok = tok.to_string();
+            async move {
+                let r = c
+                    .post(url)
+                    .bearer_auth(tok)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let page = |tok: &str| {
+            let c = c.clone();
+            let url = s.url("/stock/ops");
+            let tok = tok.to_string();
+            async move {
+                let r = c.get(url).bearer_auth(tok).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                r.text().await.unwrap()
+            }
+        };
+        // The supplier is offered to head office, with its id as the value.
+        let html = page(&keeper).await;
+        assert!(
+            html.contains(&format!("<option value=\"{supplier}\">SUP-PICK")),
+            "{label}: {html}"
+        );
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "place_order".into()),
+                ("supplier", supplier.to_string()),
+                ("part", "PK-1".into()),
+                ("qty", "10".into()),
+            ],
+        )
+        .await;
+        let order = created_id(&html);
+        // The open order line is offered; receiving by choosing it (no typed order or part).
+        let line = format!("order={order}&#38;part=PK-1");
+        assert!(html.contains(&line), "{label}: {html}");
+        let mut lots = Vec::new();
+        for (wh, n) in [(a, 2), (b, 3)] {
+            let (st, html) = op(
+                &keeper,
+                vec![
+                    ("op", "receive".into()),
+                    ("pick", format!("order={order}&part=PK-1")),
+                    ("order", String::new()),
+                    ("part", String::new()),
+                    ("warehouse", wh.to_string()),
+                    ("qty", n.to_string()),
+                ],
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{label}");
+            lots.push(created_id(&html));
+        }
+        let (lot_a, lot_b) = (lots[0], lots[1]);
+        let pick_a = format!("warehouse={a}&#38;lot={lot_a}");
+        let pick_b = format!("warehouse={b}&#38;lot={lot_b}");
+        let html = page(&keeper).await;
+        assert!(html.contains(&pick_a) && html.contains(&pick_b), "{label}");
+        assert!(html.contains("待收 5/10"), "{label}: {html}");
+        // Station A: only its own lot, its own warehouse, no purchase orders or suppliers.
+        let html = page(&sta).await;
+        assert!(html.contains(&pick_a), "{label}: {html}");
+        assert!(!html.contains(&pick_b), "{label}");
+        assert!(!html.contains(&line), "{label}");
+        assert!(!html.contains("SUP-PICK"), "{label}");
+        assert!(
+            html.contains("WH-ST-A") && !html.contains("WH-ST-B"),
+            "{label}"
+        );
+        let html = page(&stb).await;
+        assert!(html.contains(&pick_b) && !html.contains(&pick_a), "{label}");
+        // A typed id wins over the choice: choosing B's lot but typing A's inspects A's.
+        let (_, html) = op(
+            &keeper,
+            vec![
+                ("op", "inspect".into()),
+                ("pick", format!("warehouse={b}&lot={lot_b}")),
+                ("warehouse", a.to_string()),
+                ("lot", lot_a.to_string()),
+                ("accept", "2".into()),
+            ],
+        )
+        .await;
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        assert!(!html.contains(&pick_a) && html.contains(&pick_b), "{label}");
+        // Choosing another station's lot is "not found" for a station user.
+        let (st, _) = op(
+            &sta,
+            vec![
+                ("op", "inspect".into()),
+                ("pick", format!("warehouse={b}&lot={lot_b}")),
+                ("warehouse", String::new()),
+                ("accept", "1".into()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{label}");
+        // Choosing only the lot (warehouse "from the choice") inspects it.
+        let (_, html) = op(
+            &stb,
+            vec![
+                ("op", "inspect".into()),
+                ("pick", format!("warehouse={b}&lot={lot_b}")),
+                ("warehouse", String::new()),
+                ("lot", String::new()),
+                ("accept", "3".into()),
+            ],
+        )
+        .await;
+        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        // A stocktake of A is offered to A (count by choosing it), not to B.
+        let (_, html) = op(
+            &sta,
+            vec![
+                ("op", "stocktake_open".into()),
+                ("warehouse", a.to_string()),
+            ],
+        )
+        .await;
+        let st_id = created_id(&html);
+        let st_pick = format!("stocktake={st_id}");
+        assert!(html.contains(&st_pick), "{label}: {html}");
+        assert!(!page(&stb).await.contains(&st_pick), "{label}");
+        let (_, html) = op(
+            &sta,
+            vec![
+                ("op", "count".into()),
+                ("pick", st_pick.clone()),
+                ("part", "PK-1".into()),
+                ("condition", "good".into()),
+                ("counted", "1".into()),
+            ],
+        )
+        .await;
+        assert!(html.contains("OK: 0 movement"), "{label}: {html}");
+        assert!(html.contains("1/1"), "{label}: {html}");
+        // The part number lookup behind the datalists.
+        let parts: Value = c
+            .get(s.url("/stock/ops/parts?q=pk"))
+            .bearer_auth(&sta)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(parts[0]["part_number"], "PK-1", "{label}: {parts}");
+        s.stop().await;
+    }
+}

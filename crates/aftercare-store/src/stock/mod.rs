@@ -26,6 +26,7 @@ mod keys;
 mod load;
 pub mod master;
 mod persist;
+pub mod picks;
 pub mod query;
 mod values;
 pub mod verify;

@@ -157,6 +157,7 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::GET, "/stock/slow", get(parts::slow)),
         (Method::GET, "/stock/ops", get(stock_ops::page)),
         (Method::POST, "/stock/ops", post(stock_ops::submit)),
+        (Method::GET, "/stock/ops/parts", get(stock_ops::part_lookup)),
         (
             Method::POST,
             "/stock/ops/counts",

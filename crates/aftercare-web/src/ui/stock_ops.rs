@@ -3,12 +3,17 @@
 //! stocktake open/counts/approve). Every form runs `App::stock_submit` (an issue above the
 //! limit is queued for a manager), so roles, station scope, approvals and refusals are
 //! exactly those of the API.
+//!
+//! Forms that need a document or a place offer pick lists of what is open and visible to
+//! the user (`App::stock_pick_lists`): a chosen entry (`pick`) fills the fields left
+//! empty, and ids typed in still work and win over the choice.
 
 use super::{Page, app_error_page, render};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::stock_approvals::Submitted;
+use aftercare_app::stock_picks::PickLists;
 use aftercare_domain::stock::{
     Command, Consumer, CountEntry, Qty, Resolution, ScrapReason, StockCondition, StocktakeScope,
     TransferQty,
@@ -18,18 +23,176 @@ use aftercare_domain::{
     StocktakeId, SupplierId, TicketId, TransferId, WarehouseId,
 };
 use askama::Template;
-use axum::extract::{Multipart, State};
-use axum::response::Response;
-use axum::{Extension, Form};
+use axum::extract::{Multipart, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form, Json};
 use std::collections::HashMap;
+
+/// One entry of a pick list: the form fields it fills (`k=v&k=v`) and what it shows.
+struct Pick {
+    value: String,
+    label: String,
+}
 
 #[derive(Template)]
 #[template(path = "stock_ops.html")]
 struct OpsTemplate {
     page: Page,
     warehouses: Vec<(i64, String, String)>,
+    destinations: Vec<(i64, String, String)>,
     conditions: Vec<&'static str>,
     reasons: Vec<&'static str>,
+    suppliers: Vec<Pick>,
+    vendors: Vec<Pick>,
+    order_lines: Vec<Pick>,
+    lots: Vec<Pick>,
+    in_transit: Vec<Pick>,
+    discrepancies: Vec<Pick>,
+    repair_orders: Vec<Pick>,
+    scrap_requests: Vec<Pick>,
+    stocktakes: Vec<Pick>,
+    parts: Vec<(String, String)>,
+}
+
+/// Parts offered in the part number datalist before the user types (the rest are looked
+/// up on the server as the user types, see [`part_lookup`]).
+const PART_DATALIST: i64 = 50;
+
+fn picks(lists: PickLists, page: Page) -> OpsTemplate {
+    let tr = page.tr;
+    let wh = |w: &[aftercare_app::stock_picks::WarehouseRef]| {
+        w.iter()
+            .map(|w| (w.id, w.code.clone(), w.name.clone()))
+            .collect()
+    };
+    let sup = |s: &[aftercare_app::stock_picks::SupplierRef]| {
+        s.iter()
+            .map(|s| Pick {
+                value: s.id.to_string(),
+                label: format!("{} {}", s.code, s.name),
+            })
+            .collect()
+    };
+    let line = |t: &aftercare_app::stock_picks::OpenTransferLine, what: &str| Pick {
+        value: format!(
+            "transfer={}&part={}&condition={}",
+            t.transfer_id, t.part_number, t.condition
+        ),
+        label: format!(
+            "#{} {} → {} · {} {} · {} · {} {}",
+            t.transfer_id,
+            t.from_code,
+            t.to_code,
+            t.part_number,
+            t.part_name,
+            t.condition,
+            tr.t(what),
+            t.open
+        ),
+    };
+    OpsTemplate {
+        page,
+        warehouses: wh(&lists.warehouses),
+        destinations: wh(&lists.destinations),
+        conditions: vec!["good", "repaired", "defective", "scrap", "quarantine"],
+        reasons: ScrapReason::ALL.iter().map(|r| r.code()).collect(),
+        suppliers: sup(&lists.suppliers),
+        vendors: sup(&lists.vendors),
+        order_lines: lists
+            .order_lines
+            .iter()
+            .map(|l| Pick {
+                value: format!("order={}&part={}", l.order_id, l.part_number),
+                label: format!(
+                    "#{} {} · {} {} · {} {}/{}",
+                    l.order_id,
+                    l.supplier_code,
+                    l.part_number,
+                    l.part_name,
+                    tr.t("ops.pick.to_receive"),
+                    l.ordered - l.received,
+                    l.ordered
+                ),
+            })
+            .collect(),
+        lots: lists
+            .quarantine
+            .iter()
+            .map(|l| Pick {
+                value: format!("warehouse={}&lot={}", l.warehouse_id, l.lot_id),
+                label: format!(
+                    "#{} {} · {} {} · {} {} ({})",
+                    l.lot_id,
+                    l.warehouse_code,
+                    l.part_number,
+                    l.part_name,
+                    tr.t("ops.pick.waiting"),
+                    l.qty,
+                    l.origin
+                ),
+            })
+            .collect(),
+        in_transit: lists
+            .in_transit
+            .iter()
+            .map(|t| line(t, "ops.pick.on_road"))
+            .collect(),
+        discrepancies: lists
+            .discrepancies
+            .iter()
+            .map(|t| line(t, "ops.pick.missing"))
+            .collect(),
+        repair_orders: lists
+            .repair_orders
+            .iter()
+            .map(|r| Pick {
+                value: format!("order={}", r.order_id),
+                label: format!(
+                    "#{} {} · {} · {} {} · {} {}",
+                    r.order_id,
+                    r.warehouse_code,
+                    r.vendor_code,
+                    r.part_number,
+                    r.part_name,
+                    tr.t("ops.pick.at_vendor"),
+                    r.at_vendor
+                ),
+            })
+            .collect(),
+        scrap_requests: lists
+            .scrap_requests
+            .iter()
+            .map(|r| Pick {
+                value: format!("request={}", r.request_id),
+                label: format!(
+                    "#{} {} · {} {} · {} × {} · {}",
+                    r.request_id,
+                    r.warehouse_code,
+                    r.part_number,
+                    r.part_name,
+                    r.condition,
+                    r.qty,
+                    r.reason
+                ),
+            })
+            .collect(),
+        stocktakes: lists
+            .stocktakes
+            .iter()
+            .map(|s| Pick {
+                value: format!("stocktake={}", s.stocktake_id),
+                label: format!(
+                    "#{} {} · {} {}/{}",
+                    s.stocktake_id,
+                    s.warehouse_code,
+                    tr.t("ops.pick.counted"),
+                    s.counted,
+                    s.lines
+                ),
+            })
+            .collect(),
+        parts: Vec::new(),
+    }
 }
 
 async fn ops_page(
@@ -38,8 +201,17 @@ async fn ops_page(
     notice: Option<String>,
     error: Option<&AppError>,
 ) -> Response {
-    let warehouses = match state.app.visible_warehouses(&user.actor()).await {
-        Ok(w) => w,
+    let actor = user.actor();
+    let lists = match state.app.stock_pick_lists(&actor).await {
+        Ok(l) => l,
+        Err(e) => return app_error_page(user, &e),
+    };
+    let parts = match state
+        .app
+        .search_parts(&actor, "", None, PART_DATALIST, 0)
+        .await
+    {
+        Ok((p, _)) => p,
         Err(e) => return app_error_page(user, &e),
     };
     let mut page = Page::for_user(user, "ops.title", "/stock/ops");
@@ -47,15 +219,41 @@ async fn ops_page(
     if let Some(e) = error {
         page = page.with_error(e);
     }
-    render(&OpsTemplate {
-        page,
-        warehouses: warehouses
-            .into_iter()
-            .map(|w| (w.id, w.code, w.name))
-            .collect(),
-        conditions: vec!["good", "repaired", "defective", "scrap", "quarantine"],
-        reasons: ScrapReason::ALL.iter().map(|r| r.code()).collect(),
-    })
+    let mut t = picks(lists, page);
+    t.parts = parts
+        .into_iter()
+        .map(|p| (p.part_number, p.name_zh))
+        .collect();
+    render(&t)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LookupQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /stock/ops/parts?q=`: up to 20 parts whose number starts with, or whose name
+/// contains, `q` (JSON `[{part_number, name}]`), for the part number datalists.
+pub async fn part_lookup(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(q): Query<LookupQuery>,
+) -> Response {
+    match state
+        .app
+        .search_parts(&user.actor(), &q.q, None, 20, 0)
+        .await
+    {
+        Ok((parts, _)) => Json(
+            parts
+                .into_iter()
+                .map(|p| serde_json::json!({"part_number": p.part_number, "name": p.name_zh}))
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => app_error_page(&user, &e),
+    }
 }
 
 /// `GET /stock/ops`.
@@ -67,6 +265,34 @@ pub async fn page(
 }
 
 struct Fields<'a>(&'a HashMap<String, String>);
+
+/// The fields a pick list entry may fill.
+const PICKED: &[&str] = &[
+    "order",
+    "part",
+    "warehouse",
+    "lot",
+    "transfer",
+    "condition",
+    "request",
+    "stocktake",
+];
+
+/// Fill the fields left empty from the chosen pick-list entry (`pick`, `k=v&k=v`): a
+/// typed value always wins, so every form still works with ids typed in.
+fn with_pick(mut form: HashMap<String, String>) -> HashMap<String, String> {
+    let pick = form.get("pick").cloned().unwrap_or_default();
+    for (k, v) in pick.split('&').filter_map(|kv| kv.split_once('=')) {
+        if !PICKED.contains(&k) {
+            continue;
+        }
+        let typed = form.get(k).is_some_and(|t| !t.trim().is_empty());
+        if !typed {
+            form.insert(k.to_string(), v.to_string());
+        }
+    }
+    form
+}
 
 impl Fields<'_> {
     fn text(&self, k: &str) -> Result<&str, AppError> {
@@ -225,6 +451,15 @@ async fn command_of(
             warehouse: wh("warehouse")?,
             scope: StocktakeScope::Warehouse,
         },
+        "count" => Command::EnterCounts {
+            stocktake: StocktakeId(f.int("stocktake")?),
+            counts: vec![CountEntry {
+                part: part_id(state, user, f.text("part")?).await?,
+                condition: f.condition("condition")?,
+                counted: Qty::new(f.int("counted")?)
+                    .map_err(|e| AppError::invalid("counted", e.to_string()))?,
+            }],
+        },
         "stocktake_approve" => Command::ApproveStocktake {
             stocktake: StocktakeId(f.int("stocktake")?),
             by: user.principal.role,
@@ -265,6 +500,7 @@ pub async fn submit(
     Extension(user): Extension<CurrentUser>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let form = with_pick(form);
     let f = Fields(&form);
     let result = async {
         let command = command_of(&state, &user, &f).await?;
@@ -288,7 +524,7 @@ pub async fn submit(
     }
 }
 
-/// `POST /stock/ops/counts?_csrf=...` (multipart: `stocktake`, `file`): enter stocktake
+/// `POST /stock/ops/counts?_csrf=...` (multipart: `stocktake` or a chosen `pick`, `file`): enter stocktake
 /// counts from a CSV/XLSX with columns part_number, condition, counted. Every bad row is
 /// reported and nothing is entered.
 pub async fn upload_counts(
@@ -297,20 +533,21 @@ pub async fn upload_counts(
     mut form: Multipart,
 ) -> Response {
     let mut bytes = Vec::new();
-    let mut stocktake = None;
+    let mut fields = HashMap::new();
     while let Ok(Some(field)) = form.next_field().await {
         match field.name().unwrap_or_default() {
             "file" => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-            "stocktake" => {
-                stocktake = field
-                    .text()
-                    .await
-                    .ok()
-                    .and_then(|t| t.trim().parse::<i64>().ok())
+            name @ ("stocktake" | "pick") => {
+                let name = name.to_string();
+                fields.insert(name, field.text().await.unwrap_or_default());
             }
             _ => {}
         }
     }
+    let fields = with_pick(fields);
+    let stocktake = fields
+        .get("stocktake")
+        .and_then(|t| t.trim().parse::<i64>().ok());
     let result = async {
         let st = stocktake.ok_or_else(|| AppError::invalid("stocktake", "must be a number"))?;
         let counts = state.app.parse_count_file(&user.actor(), &bytes).await?;
