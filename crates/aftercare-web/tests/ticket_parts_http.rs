@@ -565,6 +565,39 @@ async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
         }
         assert!(!zh.contains("待经理审批"), "{label}");
         assert!(!en.contains("awaiting approval"), "{label}");
+
+        // The stock desk releases the remote line's reservation: the line does not keep
+        // pretending; first in the queue, it is reserved again under a new reservation, and
+        // the page says what happened in the reader's language.
+        let (st, v) = s.get(&sta, &path).await;
+        assert_eq!(st, StatusCode::OK);
+        let reservation = v["lines"][1]["reservation_id"].as_i64().unwrap();
+        let (st, v) = s
+            .post(
+                &mgr,
+                &format!("/api/v1/stock/reservations/{reservation}/release"),
+                None,
+                json!({}),
+            )
+            .await;
+        assert!(st.is_success(), "{label}: {st} {v}");
+        let (_, v) = s.get(&sta, &path).await;
+        assert_eq!(v["lines"][1]["status"], "reserved", "{label}: {v}");
+        assert_ne!(v["lines"][1]["reservation_id"].as_i64(), Some(reservation));
+        let zh = ticket_page(&c, &base, id, "zh-CN").await;
+        let en = ticket_page(&c, &base, id, "en").await;
+        assert!(
+            zh.contains("预留已在工单外释放,重新排队等待备件"),
+            "{label}"
+        );
+        assert!(
+            en.contains("reservation released outside the ticket: waiting for stock again"),
+            "{label}"
+        );
+        assert_eq!(
+            line_pill(&en, remote_line),
+            ("reserved".into(), "reserved".into())
+        );
     }
 }
 
@@ -574,6 +607,17 @@ struct LimitServer {
 }
 
 impl LimitServer {
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let resp = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let st = resp.status();
+        (st, resp.json().await.unwrap_or(Value::Null))
+    }
+
     async fn post(
         &self,
         token: &str,

@@ -18,6 +18,17 @@
 //! whose lines are all reserved goes on site with `parts_arrived` — by the system when the
 //! stock arrival did it (the timeline shows "system").
 //!
+//! **First come, first served.** A station's request or "parts arrived" serves the older
+//! waiting lines of the same part at the same warehouse first (as the system), so stock whose
+//! automatic pick-up was missed never goes to a newer request ahead of an older one.
+//!
+//! **Lost reservations.** A reserved line whose ledger reservation is gone (marked expired,
+//! or released outside the ticket: the stock desk, a stocktake loss) waits again, keeping its
+//! request time, checked after every committed ledger command that can end a reservation
+//! ([`ends_reservations`]) and by the sweep (which also runs the ledger's expiry when a line's
+//! reservation is overdue). The freed units go through the pick-up; a ticket on site whose
+//! line still waits then goes to `waiting_for_parts` by the system.
+//!
 //! **Partial availability.** A line asking for more units than are available reserves what is
 //! there and keeps the rest waiting: the line is split, the original keeps the reserved units
 //! and a new waiting line (`split_of` the original request line, same request time so it
@@ -34,6 +45,10 @@
 //! manager approval queue (`stock_submit`): the line stays reserved, linked to the approval
 //! ("awaiting approval"); the manager's approval issues it (the line becomes issued), a
 //! rejection leaves it reserved with the reason, and the next issue attempt is a new request.
+//! A cancel (recall, completion) and the approval meet on the approval row: the cancel's
+//! reject wins only while nobody is approving; an approval under way is left to finish, and
+//! finding the ticket ended it returns the issued units itself. Both return under the line's
+//! one ledger key, so units come back exactly once.
 //!
 //! Every ledger call carries an idempotency key derived from the line (`aftercare:ticket-part:
 //! <line>:<step>`), so a retried call never reserves, issues or returns twice.
@@ -855,9 +870,12 @@ impl App {
         }
     }
 
-    /// The periodic pick-up: every waiting line is tried against the stock available now
-    /// (catching up a pick-up that failed after a stock change), and tickets whose lines are
-    /// all reserved go on site. Returns the tickets that went on site.
+    /// The periodic pick-up: overdue reservations of ticket lines are expired in the ledger
+    /// (as the system), lines whose reservation is gone wait again, lines left open on
+    /// tickets the station no longer works are released, every waiting line is tried against
+    /// the stock available now (catching up a pick-up that failed after a stock change),
+    /// tickets whose lines are all reserved go on site, and tickets on site whose lost line
+    /// found no stock wait for parts. Returns the tickets that went on site.
     pub async fn parts_pickup_sweep(&self) -> AppResult<usize> {
         let now = self.now();
         if store::any_reservation_past_expiry(&self.db, now).await? {
