@@ -1911,7 +1911,7 @@ async fn a_cancel_racing_the_managers_approval_never_leaves_units_on_the_cancell
             x.label
         );
         eprintln!(
-            "{}: approvals that issued before the cancel: {outcomes:?}",
+            "{}: approval calls that succeeded (their units issued, then returned by the rule): {outcomes:?}",
             x.label
         );
         ledger_sound(&x).await;
