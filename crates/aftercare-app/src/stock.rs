@@ -296,6 +296,7 @@ impl App {
                 _ => None,
             };
             let freed = crate::tickets::Freed::by(&command);
+            let ends = crate::tickets::ends_reservations(&command);
             let done = self
                 .ledger()
                 .await?
@@ -324,7 +325,7 @@ impl App {
             {
                 // Committed: stock that became available goes to the tickets waiting for it
                 // (failures are logged there; the stock command stands).
-                self.stock_freed(freed, &e.outcome).await;
+                self.stock_freed(freed, ends, &e.outcome).await;
             }
             Ok(done.map(|e| StockReceipt {
                 outcome: e.outcome,

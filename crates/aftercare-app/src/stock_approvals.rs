@@ -279,6 +279,8 @@ impl App {
                 let mut tx = self.db.begin_write().await?;
                 store::note_failure(&mut tx, id, &err.to_string()).await?;
                 tx.commit().await?;
+                // A ticket that ended while the manager approved gives its line up now.
+                self.ticket_issue_failed(id).await?;
                 return Err(err);
             }
         };

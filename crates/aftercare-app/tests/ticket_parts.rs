@@ -5,8 +5,8 @@
 
 use aftercare_app::access::principal_of;
 use aftercare_app::tickets::{
-    IntakeRequest, PartRequestLine, PartUse, PartsSample, RETURNED_ON_CANCEL, RepairCompletion,
-    SampleWorld, TicketParts,
+    IntakeRequest, PartRequestLine, PartUse, PartsSample, RESERVATION_EXPIRED,
+    RESERVATION_RELEASED, RETURNED_ON_CANCEL, RepairCompletion, SampleWorld, TicketParts,
 };
 use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
 use aftercare_domain::customer::{AddressInput, CustomerInput, PurchaseChannel, UnitInput};
@@ -1376,4 +1376,563 @@ async fn a_line_left_behind_by_a_rejection_follows_it_at_the_next_issue() {
         assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
         ledger_sound(&x).await;
     }
+}
+
+const DAY_MINUTES: i64 = 24 * 60;
+
+/// Issue `qty` units of a part to a requisition at station A's warehouse, as the stock desk.
+async fn issue_to_requisition(x: &World, part: PartId, qty: i64) {
+    x.app
+        .stock_execute(
+            &Actor::Cli,
+            None,
+            Command::Issue {
+                warehouse: x.p.warehouse_a,
+                part,
+                qty: Qty::new(qty).unwrap(),
+                consumer: Consumer::Requisition(aftercare_domain::RequisitionId(7)),
+                reservation: None,
+                approved_by: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+}
+
+#[tokio::test]
+async fn a_line_whose_reservation_expired_waits_again_and_is_picked_up_when_stock_arrives() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0201", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        let first = only_line(&p).clone();
+        assert_eq!(first.status, PartLineStatus::Reserved, "{}", x.label);
+        // A month later nobody has issued it; the stock desk hands the last unit to a
+        // requisition, and the ledger marks the ticket's reservation expired on the way.
+        x.clock.advance_minutes(31 * DAY_MINUTES);
+        issue_to_requisition(&x, x.p.board, 1).await;
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        let l = only_line(&p).clone();
+        assert_eq!(l.status, PartLineStatus::Waiting, "{}: {l:?}", x.label);
+        assert_eq!(l.reservation_id, None);
+        assert!(
+            l.note
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(RESERVATION_EXPIRED),
+            "{l:?}"
+        );
+        assert_eq!(
+            l.created_at, first.created_at,
+            "it keeps its place in the queue"
+        );
+        // The technician on site relied on it: the ticket waits for parts, by the system.
+        assert_eq!(p.status, TicketStatus::WaitingForParts, "{}", x.label);
+        assert_eq!(last_event(&x, id).await, ("wait_for_parts".into(), true));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+
+        // Stock arrives: the line is reserved again (a new reservation) and the ticket goes
+        // back on site; the issue then draws the new reservation.
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        let l = only_line(&p).clone();
+        assert_eq!(l.status, PartLineStatus::Reserved, "{}", x.label);
+        assert!(l.reservation_id.is_some() && l.reservation_id != first.reservation_id);
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(last_event(&x, id).await, ("parts_arrived".into(), true));
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        assert_eq!(only_line(&p).status, PartLineStatus::Issued, "{}", x.label);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_expires_an_overdue_reservation_and_renews_it_when_the_stock_is_still_there() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0211", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let manager = user(&x.app, "manager").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        // Three units are above the limit: the issue waits for a manager who never comes.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let first = only_line(&p).clone();
+        let queued = first.approval_id.unwrap();
+        x.clock.advance_minutes(31 * DAY_MINUTES);
+        // Nothing touched the part since, so the ledger has not marked it; the sweep does.
+        x.app.parts_pickup_sweep().await.unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        let l = only_line(&p).clone();
+        assert_eq!(l.status, PartLineStatus::Reserved, "{}: {l:?}", x.label);
+        assert!(l.reservation_id.is_some() && l.reservation_id != first.reservation_id);
+        assert_eq!(l.approval_id, None);
+        assert_eq!(l.issue_round, first.issue_round + 1);
+        assert!(
+            l.note
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(RESERVATION_EXPIRED),
+            "{l:?}"
+        );
+        // The queued issue named the lost reservation: rejected, with the reason.
+        let r = x.app.stock_approval(&manager, queued).await.unwrap();
+        assert_eq!(r.status, "rejected", "{}", x.label);
+        assert!(
+            r.decision_note.as_deref().unwrap_or("").contains("expired"),
+            "{r:?}"
+        );
+        // Renewed in the same pass: the ticket never left the site.
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(last_event(&x, id).await, ("arrive".into(), false));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
+        // Nothing more to do on the next sweep.
+        x.app.parts_pickup_sweep().await.unwrap();
+        let again = only_line(&x.app.ticket_parts(&st, id).await.unwrap()).clone();
+        assert_eq!(again.reservation_id, l.reservation_id);
+        // The next issue is a new request on the new reservation, and the manager's approval
+        // issues it.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let second = only_line(&p).approval_id.unwrap();
+        assert_ne!(second, queued);
+        x.app
+            .approve_stock_approval(&manager, second)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+        let l = only_line(&x.app.ticket_parts(&st, id).await.unwrap()).clone();
+        assert_eq!(l.status, PartLineStatus::Issued);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_reservation_released_outside_the_ticket_puts_the_line_back_in_the_queue() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 1)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0231", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        let first = only_line(&p).clone();
+        // Released at the stock desk with the unit still on the shelf: the line waits again
+        // and, first in the queue, takes it at once under a new reservation.
+        x.app
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::ReleaseReservation {
+                    reservation: first.reservation_id.unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        let l = only_line(&p).clone();
+        assert_eq!(l.status, PartLineStatus::Reserved, "{}: {l:?}", x.label);
+        assert!(l.reservation_id.is_some() && l.reservation_id != first.reservation_id);
+        assert!(
+            l.note
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(RESERVATION_RELEASED),
+            "{l:?}"
+        );
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (1, 1));
+
+        // Released and the unit taken through the ledger writer alone (the check after the
+        // commit never ran): the line still says reserved until the sweep looks.
+        let ledger = x.app.ledger().await.unwrap();
+        let run = |command| LedgerRequest {
+            command,
+            key: None,
+            actor_id: None,
+            actor_login: "test".into(),
+            request_id: None,
+            now: x.app.now(),
+        };
+        ledger
+            .execute(run(Command::ReleaseReservation {
+                reservation: l.reservation_id.unwrap(),
+            }))
+            .await
+            .unwrap()
+            .unwrap();
+        ledger
+            .execute(run(Command::Issue {
+                warehouse: x.p.warehouse_a,
+                part: x.p.board,
+                qty: Qty::new(1).unwrap(),
+                consumer: Consumer::Requisition(aftercare_domain::RequisitionId(8)),
+                reservation: None,
+                approved_by: None,
+            }))
+            .await
+            .unwrap()
+            .unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(only_line(&p).status, PartLineStatus::Reserved);
+        assert_eq!(x.app.parts_pickup_sweep().await.unwrap(), 0);
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        let w = only_line(&p).clone();
+        assert_eq!(w.status, PartLineStatus::Waiting, "{}: {w:?}", x.label);
+        assert_eq!(p.status, TicketStatus::WaitingForParts);
+        assert_eq!(last_event(&x, id).await, ("wait_for_parts".into(), true));
+        // A second sweep changes nothing.
+        x.app.parts_pickup_sweep().await.unwrap();
+        assert_eq!(
+            only_line(&x.app.ticket_parts(&st, id).await.unwrap()).updated_at,
+            w.updated_at
+        );
+        assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_request_does_not_take_stock_ahead_of_an_older_waiting_line() {
+    for x in worlds().await {
+        let older = on_site_ticket(&x, "QL-0241", out_of_warranty()).await;
+        let newer = on_site_ticket(&x, "QL-0242", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        x.app
+            .request_parts(&st, older, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        assert_eq!(status(&x, older).await, TicketStatus::WaitingForParts);
+        x.clock.advance_minutes(5);
+        // One unit comes in and its pick-up is missed: the older line still waits.
+        stock_in_behind_the_back(&x, x.p.board, 1).await;
+        // The newer ticket asks for the same part: the older line is served first.
+        let p = x
+            .app
+            .request_parts(&st, newer, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Waiting, 1)], "{}", x.label);
+        assert_eq!(p.status, TicketStatus::WaitingForParts);
+        let o = x.app.ticket_parts(&st, older).await.unwrap();
+        assert_eq!(lines_of(&o), [(PartLineStatus::Reserved, 1)], "{}", x.label);
+        assert_eq!(o.status, TicketStatus::OnSite);
+        assert_eq!(last_event(&x, older).await, ("parts_arrived".into(), true));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (1, 1));
+        // The station's "parts arrived" on the newer ticket takes nothing either.
+        let p = x.app.parts_arrived(&st, newer).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Waiting, 1)]);
+        // A third ticket asks after the newer one, and another unit's pick-up is missed: the
+        // third's "parts arrived" serves the newer ticket first; the next unit is its own.
+        let third = on_site_ticket(&x, "QL-0243", out_of_warranty()).await;
+        x.clock.advance_minutes(5);
+        x.app
+            .request_parts(&st, third, "req-1", &[line(x.p.board, 1)])
+            .await
+            .unwrap();
+        stock_in_behind_the_back(&x, x.p.board, 1).await;
+        let p = x.app.parts_arrived(&st, third).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Waiting, 1)], "{}", x.label);
+        let n = x.app.ticket_parts(&st, newer).await.unwrap();
+        assert_eq!(lines_of(&n), [(PartLineStatus::Reserved, 1)], "{}", x.label);
+        assert_eq!(n.status, TicketStatus::OnSite);
+        stock_in_behind_the_back(&x, x.p.board, 1).await;
+        let p = x.app.parts_arrived(&st, third).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Reserved, 1)]);
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(last_event(&x, third).await, ("parts_arrived".into(), false));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
+        ledger_sound(&x).await;
+    }
+}
+
+/// A ticket on site whose 3-unit board line waits for the manager's approval of its issue:
+/// (ticket, approval, line).
+async fn issue_waiting_for_approval(x: &World, serial: &str) -> (TicketId, i64, i64) {
+    let id = on_site_ticket(x, serial, out_of_warranty()).await;
+    let st = user(&x.app, "station-a").await;
+    x.app
+        .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+        .await
+        .unwrap();
+    let p = x.app.issue_parts(&st, id).await.unwrap();
+    let l = only_line(&p);
+    (id, l.approval_id.unwrap(), l.id)
+}
+
+async fn cancel(x: &World, id: TicketId) {
+    act(
+        x,
+        "agent",
+        id,
+        TicketAction::Cancel {
+            reason: "客户取消".into(),
+        },
+    )
+    .await;
+}
+
+/// Units issued to the ticket and units returned from it, and how many returns.
+async fn ticket_units(x: &World, id: TicketId) -> (i64, i64, usize) {
+    let me = aftercare_store::stock::location_key(&aftercare_domain::stock::Location::Consumer {
+        consumer: Consumer::Ticket(id),
+    });
+    let moves = x
+        .app
+        .stock_movements(
+            &Actor::Cli,
+            aftercare_app::stock::MovementFilter {
+                warehouse: Some(x.p.warehouse_a),
+                limit: 1_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let issued = moves
+        .iter()
+        .filter(|m| m.kind == "issue" && m.to_location == me)
+        .map(|m| m.qty)
+        .sum();
+    let returns: Vec<_> = moves
+        .iter()
+        .filter(|m| m.kind == "return_unused" && m.from_location == me)
+        .collect();
+    (issued, returns.iter().map(|m| m.qty).sum(), returns.len())
+}
+
+/// The cancelled ticket holds no units: none issued, or all of them returned exactly once,
+/// and its line is released or settled as all returned.
+async fn nothing_left_on(x: &World, id: TicketId, line_id: i64) {
+    assert_eq!(status(x, id).await, TicketStatus::Cancelled, "{}", x.label);
+    let (issued, returned, returns) = ticket_units(x, id).await;
+    assert_eq!(
+        issued, returned,
+        "{}: units left on the cancelled ticket",
+        x.label
+    );
+    assert!(returns <= 1, "{}: returned {returns} times", x.label);
+    let p = x.app.ticket_parts(&Actor::Cli, id).await.unwrap();
+    let l = p.lines.iter().find(|l| l.line.id == line_id).unwrap();
+    match l.line.status {
+        PartLineStatus::Released => assert_eq!(issued, 0, "{}", x.label),
+        PartLineStatus::Settled => {
+            assert_eq!(
+                (l.line.qty_used, l.line.qty_returned),
+                (0, 3),
+                "{}",
+                x.label
+            );
+            assert_eq!(issued, 3);
+        }
+        other => panic!("{}: line left {other}", x.label),
+    }
+}
+
+#[tokio::test]
+async fn a_cancel_and_the_managers_approval_in_either_order_leave_nothing_issued() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+
+        // Cancel first: the queued issue is rejected, the approval then refused, nothing moves.
+        let (a, qa, la) = issue_waiting_for_approval(&x, "QL-0251").await;
+        cancel(&x, a).await;
+        let e = x
+            .app
+            .approve_stock_approval(&manager, qa)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict { code, .. } if code == "stock.approval_decided"),
+            "{}: {e}",
+            x.label
+        );
+        nothing_left_on(&x, a, la).await;
+        assert_eq!(ticket_units(&x, a).await, (0, 0, 0));
+
+        // Approved first: issued, then the cancel returns the units once.
+        let (b, qb, lb) = issue_waiting_for_approval(&x, "QL-0252").await;
+        x.app.approve_stock_approval(&manager, qb).await.unwrap();
+        cancel(&x, b).await;
+        nothing_left_on(&x, b, lb).await;
+        assert_eq!(ticket_units(&x, b).await, (3, 3, 1));
+
+        // The cancel lands while the manager's approval is under way: claimed, the ledger's
+        // issue done under the approval's key, the decision not yet written. The cancel
+        // cannot reject it and leaves the line to the approval, which returns the units
+        // when it finds the ticket cancelled.
+        let (c, qc, lc) = issue_waiting_for_approval(&x, "QL-0253").await;
+        let mut tx = x.app.db.begin_write().await.unwrap();
+        assert!(
+            aftercare_store::stock::approvals::claim(&mut tx, qc, x.app.now())
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let row = x.app.stock_approval(&manager, qc).await.unwrap();
+        let command: Command = serde_json::from_str(&row.command_json).unwrap();
+        x.app
+            .stock_execute(&manager, Some(&format!("stock-approval-{qc}")), command)
+            .await
+            .unwrap();
+        cancel(&x, c).await;
+        let d = x
+            .app
+            .approve_stock_approval(&manager, qc)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+        assert_eq!(d.approval.status, "approved");
+        nothing_left_on(&x, c, lc).await;
+        assert_eq!(ticket_units(&x, c).await, (3, 3, 1), "{}", x.label);
+
+        // The approval under way finds the stock gone (its issue refused, it stays pending)
+        // and its process stops before it gives the line up: the parts sweep releases it.
+        let (d_id, qd, ld) = issue_waiting_for_approval(&x, "QL-0254").await;
+        let mut tx = x.app.db.begin_write().await.unwrap();
+        assert!(
+            aftercare_store::stock::approvals::claim(&mut tx, qd, x.app.now())
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        cancel(&x, d_id).await;
+        let left = only_line(&x.app.ticket_parts(&Actor::Cli, d_id).await.unwrap()).clone();
+        assert_eq!(
+            left.status,
+            PartLineStatus::Reserved,
+            "{}: left to the approval",
+            x.label
+        );
+        let mut tx = x.app.db.begin_write().await.unwrap();
+        aftercare_store::stock::approvals::note_failure(&mut tx, qd, "stock.insufficient")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        x.app.parts_pickup_sweep().await.unwrap();
+        nothing_left_on(&x, d_id, ld).await;
+        assert_eq!(
+            x.app.stock_approval(&manager, qd).await.unwrap().status,
+            "rejected"
+        );
+
+        // Approving again, retrying or sweeping returns nothing twice.
+        for q in [qb, qc] {
+            x.app.approve_stock_approval(&manager, q).await.unwrap();
+        }
+        x.app.parts_pickup_sweep().await.unwrap();
+        assert_eq!(ticket_units(&x, b).await, (3, 3, 1));
+        assert_eq!(ticket_units(&x, c).await, (3, 3, 1));
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (9, 0),
+            "{}",
+            x.label
+        );
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 9);
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_racing_the_managers_approval_never_leaves_units_on_the_cancelled_ticket() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 30)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+        let agent = user(&x.app, "agent").await;
+        let mut outcomes = Vec::new();
+        for i in 0..6 {
+            let (id, q, l) = issue_waiting_for_approval(&x, &format!("QL-03{i:02}")).await;
+            let barrier = Arc::new(tokio::sync::Barrier::new(2));
+            let (app, m, b) = (x.app.clone(), manager.clone(), barrier.clone());
+            let approve = tokio::spawn(async move {
+                b.wait().await;
+                app.approve_stock_approval(&m, q).await.map(|_| ())
+            });
+            let (app, a, b) = (x.app.clone(), agent.clone(), barrier.clone());
+            let cancel = tokio::spawn(async move {
+                b.wait().await;
+                app.act(
+                    &a,
+                    id,
+                    TicketAction::Cancel {
+                        reason: "客户取消".into(),
+                    },
+                    TicketExtras::default(),
+                )
+                .await
+                .map(|_| ())
+            });
+            let (approved, cancelled) = (approve.await.unwrap(), cancel.await.unwrap());
+            cancelled.unwrap_or_else(|e| panic!("{}: cancel: {e}", x.label));
+            match &approved {
+                Ok(()) => {}
+                Err(AppError::Conflict { code, .. }) if code == "stock.approval_decided" => {}
+                Err(e) => panic!("{}: approve: {e}", x.label),
+            }
+            nothing_left_on(&x, id, l).await;
+            outcomes.push(approved.is_ok());
+        }
+        // Nothing was left for the sweep, and it returns nothing twice.
+        let before = ticket_units_all(&x).await;
+        x.app.parts_pickup_sweep().await.unwrap();
+        assert_eq!(ticket_units_all(&x).await, before, "{}", x.label);
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (30, 0),
+            "{}",
+            x.label
+        );
+        eprintln!(
+            "{}: approval calls that succeeded (their units issued, then returned by the rule): {outcomes:?}",
+            x.label
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+/// Every issue and return movement at station A's warehouse.
+async fn ticket_units_all(x: &World) -> Vec<(String, i64)> {
+    x.app
+        .stock_movements(
+            &Actor::Cli,
+            aftercare_app::stock::MovementFilter {
+                warehouse: Some(x.p.warehouse_a),
+                limit: 1_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == "issue" || m.kind == "return_unused")
+        .map(|m| (m.kind, m.qty))
+        .collect()
 }

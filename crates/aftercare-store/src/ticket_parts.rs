@@ -721,3 +721,131 @@ pub async fn any_waiting(db: &Db) -> StoreResult<bool> {
     .await)?;
     Ok(row.is_some())
 }
+
+/// A reserved line whose ledger reservation no longer holds its units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostReservation {
+    /// The line (still `reserved`).
+    pub line: PartLine,
+    /// The reservation's ledger status now (`expired` or `released`).
+    pub reservation_status: String,
+}
+
+/// Reserved lines whose ledger reservation was marked expired or released (by the ledger's
+/// expiry, a stocktake loss or a release outside the ticket), in order of request time. A
+/// release the ticket made itself (under the line's own release key, on its way to
+/// `released`) is not a loss.
+pub async fn lost_reservations(db: &Db) -> StoreResult<Vec<LostReservation>> {
+    let rows: Vec<(i64, i64, String)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT l.id, l.ticket_id, r.status FROM ticket_part_lines l \
+             JOIN stock_reservations r ON r.id = l.reservation_id \
+             WHERE l.status = 'reserved' AND (r.status = 'expired' OR (r.status = 'released' \
+             AND NOT EXISTS (SELECT 1 FROM stock_idempotency k \
+             WHERE k.key = 'aftercare:ticket-part:' || CAST(l.id AS TEXT) || ':release'))) \
+             ORDER BY l.created_at, l.id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, ticket, status) in rows {
+        if let Some(line) = lines_of(db, TicketId(ticket))
+            .await?
+            .into_iter()
+            .find(|l| l.id == id)
+        {
+            out.push(LostReservation {
+                line,
+                reservation_status: status,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a reserved line's reservation is past its expiry but not yet marked expired by
+/// the ledger (no command touched that part there since).
+pub async fn any_reservation_past_expiry(db: &Db, now: Instant) -> StoreResult<bool> {
+    let row: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT l.id FROM ticket_part_lines l JOIN stock_reservations r ON r.id = l.reservation_id \
+             WHERE l.status = 'reserved' AND r.status = 'active' AND r.expires_at <= $1 LIMIT 1",
+        )
+        .bind(now.millis())
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(row.is_some())
+}
+
+/// A reserved line lost its reservation `reservation`: it waits again (keeping its request
+/// time, so its place in the queue), without reservation or expiry (the next reservation is
+/// a new round with a new ledger key), its issue in a new round (a new reservation makes a
+/// new issue command), no approval link, and `note` saying why. False if the line moved on
+/// meanwhile (no longer reserved on that reservation).
+pub async fn reservation_lost(
+    tx: &mut Tx,
+    line: i64,
+    reservation: ReservationId,
+    note: &str,
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_lines SET status = 'waiting', reservation_id = NULL, reserve_until = NULL, \
+             approval_id = NULL, issue_round = issue_round + 1, note = $1, updated_at = $2 \
+             WHERE id = $3 AND status = 'reserved' AND reservation_id = $4",
+        )
+        .bind(note)
+        .bind(now.millis())
+        .bind(line)
+        .bind(reservation.get())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// The ledger status of a reservation (`active`, `fulfilled`, `released`, `expired`).
+pub async fn reservation_status(
+    db: &Db,
+    reservation: ReservationId,
+) -> StoreResult<Option<String>> {
+    let row: Option<String> = on_db!(db, |p| {
+        sqlx::query_scalar("SELECT status FROM stock_reservations WHERE id = $1")
+            .bind(reservation.get())
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row)
+}
+
+/// The ticket of a part line.
+pub async fn ticket_of_line(db: &Db, line: i64) -> StoreResult<Option<TicketId>> {
+    let row: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar("SELECT ticket_id FROM ticket_part_lines WHERE id = $1")
+            .bind(line)
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row.map(TicketId))
+}
+
+/// Tickets the station no longer works (not accepted, scheduled, on site or waiting for
+/// parts) that still have a waiting, reserved or issued line: their release after the
+/// cancel, recall or completion did not finish.
+pub async fn tickets_ended_with_open_lines(db: &Db) -> StoreResult<Vec<TicketId>> {
+    let ids: Vec<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT DISTINCT l.ticket_id FROM ticket_part_lines l JOIN tickets t ON t.id = l.ticket_id \
+             WHERE l.status IN ('waiting', 'reserved', 'issued') \
+             AND t.status NOT IN ('accepted', 'scheduled', 'on_site', 'waiting_for_parts') \
+             ORDER BY l.ticket_id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(ids.into_iter().map(TicketId).collect())
+}

@@ -385,3 +385,272 @@ async fn the_parts_arrived_action_picks_up_the_waiting_parts_over_http() {
         assert!(s.app.stock_verify(&Actor::Cli).await.unwrap().is_empty());
     }
 }
+
+/// The real server on `db` whose ledger queues issues of more than `qty_above` units for a
+/// manager: (base URL, app, the database kept alive).
+async fn start_with_issue_limit(
+    db: aftercare_store::testing::TestDb,
+    qty_above: i64,
+) -> (String, App, aftercare_store::testing::TestDb) {
+    let mut config = aftercare_app::AppConfig::default();
+    config.stock_issue_policy.qty_above =
+        Some(aftercare_domain::stock::Qty::new(qty_above).unwrap());
+    let app = App::new(db.db.clone(), config);
+    let state = aftercare_web::AppState::new(
+        app.clone(),
+        Default::default(),
+        aftercare_web::install_metrics(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(aftercare_web::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    (base, app, db)
+}
+
+/// The ticket page in a language (`zh-CN` or `en`, as the browser asks).
+async fn ticket_page(c: &reqwest::Client, base: &str, id: TicketId, lang: &str) -> String {
+    let r = c
+        .get(format!("{base}/tickets/{}", id.0))
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
+}
+
+/// The status pill of part line `line` on the page: (data-status, pill text).
+fn line_pill(html: &str, line: i64) -> (String, String) {
+    let row = html
+        .split(&format!("data-testid=\"part-line-{line}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row for line {line}"));
+    let status = row
+        .split("data-status=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let pill = row
+        .split("<span class=\"pill\">")
+        .nth(1)
+        .and_then(|r| r.split("</span>").next())
+        .unwrap()
+        .to_string();
+    (status, pill)
+}
+
+#[tokio::test]
+async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (base, app, _db) = start_with_issue_limit(db, 2).await;
+        let s = LimitServer { base: base.clone() };
+        let w = app.seed_ticket_sample().await.unwrap();
+        let p = app.seed_ticket_parts_sample(&w).await.unwrap();
+        for part in [p.board, p.remote] {
+            app.stock_in_sample(&p, p.warehouse_a, part, 3)
+                .await
+                .unwrap();
+        }
+        let id = on_site(&app, &w).await;
+        let sta = token(&app, "station-a").await;
+        let mgr = token(&app, "manager").await;
+        let path = format!("/api/v1/tickets/{}/parts", id.0);
+        let (st, v) = s
+            .post(
+                &sta,
+                &path,
+                Some("r1"),
+                json!({"lines": [{"part_id": p.board.get(), "qty": 3},
+                                 {"part_id": p.remote.get(), "qty": 3}]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {v}");
+        // Three units each are above the limit: both issues wait for the manager.
+        let (st, v) = s
+            .post(&sta, &format!("{path}/issue"), None, json!({}))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {v}");
+        let lines: Vec<(i64, i64)> = v["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["id"].as_i64().unwrap(),
+                    l["approval_id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let [(board_line, board_approval), (remote_line, remote_approval)] = lines[..] else {
+            panic!("{label}: {v}")
+        };
+
+        let c = login_client(&base, "station-a").await;
+        let zh = ticket_page(&c, &base, id, "zh-CN").await;
+        let en = ticket_page(&c, &base, id, "en").await;
+        for line in [board_line, remote_line] {
+            assert_eq!(
+                line_pill(&zh, line),
+                ("awaiting_approval".into(), "待经理审批".into()),
+                "{label}"
+            );
+            assert_eq!(
+                line_pill(&en, line),
+                ("awaiting_approval".into(), "awaiting approval".into()),
+                "{label}"
+            );
+        }
+
+        // Approved: the board line is issued and its pill says so.
+        let (st, v) = s
+            .post(
+                &mgr,
+                &format!("/api/v1/stock/approvals/{board_approval}/approve"),
+                None,
+                json!({}),
+            )
+            .await;
+        assert!(st.is_success(), "{label}: {st} {v}");
+        let zh = ticket_page(&c, &base, id, "zh-CN").await;
+        let en = ticket_page(&c, &base, id, "en").await;
+        assert_eq!(
+            line_pill(&zh, board_line),
+            ("issued".into(), "已领用".into())
+        );
+        assert_eq!(
+            line_pill(&en, board_line),
+            ("issued".into(), "issued".into())
+        );
+        assert_eq!(
+            line_pill(&en, remote_line),
+            ("awaiting_approval".into(), "awaiting approval".into())
+        );
+        assert_eq!(
+            zh.matches("<span class=\"pill\">待经理审批</span>").count(),
+            1
+        );
+
+        // Rejected: the remote line is reserved again, with the manager's reason.
+        let (st, v) = s
+            .post(
+                &mgr,
+                &format!("/api/v1/stock/approvals/{remote_approval}/reject"),
+                None,
+                json!({"reason": "数量过多"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {v}");
+        let zh = ticket_page(&c, &base, id, "zh-CN").await;
+        let en = ticket_page(&c, &base, id, "en").await;
+        assert_eq!(
+            line_pill(&zh, remote_line),
+            ("reserved".into(), "已预留".into())
+        );
+        assert_eq!(
+            line_pill(&en, remote_line),
+            ("reserved".into(), "reserved".into())
+        );
+        assert!(zh.contains("数量过多"), "{label}: the reason is shown");
+        for html in [&zh, &en] {
+            assert!(
+                !html.contains("data-status=\"awaiting_approval\""),
+                "{label}"
+            );
+        }
+        assert!(!zh.contains("待经理审批"), "{label}");
+        assert!(!en.contains("awaiting approval"), "{label}");
+
+        // The stock desk releases the remote line's reservation: the line does not keep
+        // pretending; first in the queue, it is reserved again under a new reservation, and
+        // the page says what happened in the reader's language.
+        let (st, v) = s.get(&sta, &path).await;
+        assert_eq!(st, StatusCode::OK);
+        let reservation = v["lines"][1]["reservation_id"].as_i64().unwrap();
+        let (st, v) = s
+            .post(
+                &mgr,
+                &format!("/api/v1/stock/reservations/{reservation}/release"),
+                None,
+                json!({}),
+            )
+            .await;
+        assert!(st.is_success(), "{label}: {st} {v}");
+        let (_, v) = s.get(&sta, &path).await;
+        assert_eq!(v["lines"][1]["status"], "reserved", "{label}: {v}");
+        assert_ne!(v["lines"][1]["reservation_id"].as_i64(), Some(reservation));
+        let zh = ticket_page(&c, &base, id, "zh-CN").await;
+        let en = ticket_page(&c, &base, id, "en").await;
+        assert!(
+            zh.contains("预留已在工单外释放,重新排队等待备件"),
+            "{label}"
+        );
+        assert!(
+            en.contains("reservation released outside the ticket: waiting for stock again"),
+            "{label}"
+        );
+        assert_eq!(
+            line_pill(&en, remote_line),
+            ("reserved".into(), "reserved".into())
+        );
+    }
+}
+
+/// The base URL of a server started here, with the JSON helpers of this file.
+struct LimitServer {
+    base: String,
+}
+
+impl LimitServer {
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let resp = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let st = resp.status();
+        (st, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut r = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        let resp = r.send().await.unwrap();
+        let st = resp.status();
+        (st, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A browser session of a sample user on the server at `base`.
+async fn login_client(base: &str, login: &str) -> reqwest::Client {
+    let c = common::server::browser();
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("login", login),
+            ("password", aftercare_app::tickets::SAMPLE_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {login}");
+    c
+}

@@ -24,11 +24,11 @@ pub use aftercare_store::tickets::{
 pub use customers::{CustomerView, UnitView};
 pub use export::MAX_EXPORT_ROWS;
 pub use flow::{IntakeRequest, StationSuggestion, Suggestions, TicketDetail, TicketSettingsUpdate};
-pub(crate) use parts::Freed;
+pub(crate) use parts::{Freed, ends_reservations};
 pub use parts::{
     LineView, OLD_FOR_NEW_DAYS, PARTS_ROLES, PartLine, PartRequestLine, PartUse, RESERVATION_DAYS,
-    RETURNED_ON_CANCEL, RepairCompletion, ReturnObligation, SubstituteView, TicketParts,
-    new_parts_request_key,
+    RESERVATION_EXPIRED, RESERVATION_RELEASED, RETURNED_ON_CANCEL, RepairCompletion,
+    ReturnObligation, SubstituteView, TicketParts, new_parts_request_key,
 };
 pub use request::ActionRequest;
 pub use sample::{PartsSample, SAMPLE_PASSWORD, SampleWorld};

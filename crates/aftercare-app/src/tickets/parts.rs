@@ -18,6 +18,17 @@
 //! whose lines are all reserved goes on site with `parts_arrived` — by the system when the
 //! stock arrival did it (the timeline shows "system").
 //!
+//! **First come, first served.** A station's request or "parts arrived" serves the older
+//! waiting lines of the same part at the same warehouse first (as the system), so stock whose
+//! automatic pick-up was missed never goes to a newer request ahead of an older one.
+//!
+//! **Lost reservations.** A reserved line whose ledger reservation is gone (marked expired,
+//! or released outside the ticket: the stock desk, a stocktake loss) waits again, keeping its
+//! request time, checked after every committed ledger command that can end a reservation
+//! ([`ends_reservations`]) and by the sweep (which also runs the ledger's expiry when a line's
+//! reservation is overdue). The freed units go through the pick-up; a ticket on site whose
+//! line still waits then goes to `waiting_for_parts` by the system.
+//!
 //! **Partial availability.** A line asking for more units than are available reserves what is
 //! there and keeps the rest waiting: the line is split, the original keeps the reserved units
 //! and a new waiting line (`split_of` the original request line, same request time so it
@@ -34,6 +45,10 @@
 //! manager approval queue (`stock_submit`): the line stays reserved, linked to the approval
 //! ("awaiting approval"); the manager's approval issues it (the line becomes issued), a
 //! rejection leaves it reserved with the reason, and the next issue attempt is a new request.
+//! A cancel (recall, completion) and the approval meet on the approval row: the cancel's
+//! reject wins only while nobody is approving; an approval under way is left to finish, and
+//! finding the ticket ended it returns the issued units itself. Both return under the line's
+//! one ledger key, so units come back exactly once.
 //!
 //! Every ledger call carries an idempotency key derived from the line (`aftercare:ticket-part:
 //! <line>:<step>`), so a retried call never reserves, issues or returns twice.
@@ -67,6 +82,12 @@ pub const PARTS_ROLES: &[Role] = &[Role::Admin, Role::Station];
 pub const RESERVATION_DAYS: i64 = 30;
 /// Days the station has to send the defective part back (old-for-new).
 pub const OLD_FOR_NEW_DAYS: i64 = 15;
+/// The note on a line that waits again because its ledger reservation expired.
+pub const RESERVATION_EXPIRED: &str = "the reservation expired: waiting for stock again";
+/// The note on a line that waits again because its reservation was released outside the
+/// ticket (at the stock desk, or by a stocktake loss).
+pub const RESERVATION_RELEASED: &str =
+    "the reservation was released outside the ticket: waiting for stock again";
 /// The note on an issued line whose units went back unused because the ticket ended
 /// (cancelled or recalled) before the repair used them.
 pub const RETURNED_ON_CANCEL: &str = "returned unused: the ticket ended before the repair";
@@ -173,6 +194,23 @@ pub(crate) enum Freed {
     Reservation(ReservationId),
     /// Anywhere (reservations expired, a stocktake's freeze lifted).
     Everywhere,
+}
+
+/// Whether `c`, once committed, may have ended reservations a ticket line relies on: the
+/// ledger marks expired reservations of a (warehouse, part) when it issues, reserves, ships or
+/// scraps there, all of them on the expiry sweep, and a stocktake loss or a release at the
+/// stock desk ends them outright.
+pub(crate) fn ends_reservations(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Issue { .. }
+            | Command::Reserve { .. }
+            | Command::ShipTransfer { .. }
+            | Command::DecideScrap { .. }
+            | Command::ApproveStocktake { .. }
+            | Command::ExpireReservations
+            | Command::ReleaseReservation { .. }
+    )
 }
 
 impl Freed {
@@ -462,12 +500,22 @@ impl App {
         }
     }
 
-    /// Try to reserve every waiting line of the ticket.
+    /// Try to reserve every waiting line of the ticket, first come first served: for each
+    /// (warehouse, part) it waits for, the older waiting lines there (of any ticket) are
+    /// served first (as the system; their tickets go on site when complete), so a station's
+    /// request or "parts arrived" never takes stock ahead of an older request whose
+    /// automatic pick-up was missed.
     async fn pick_up(&self, by: By<'_>, id: TicketId) -> AppResult<()> {
-        for line in store::lines_of(&self.db, id).await? {
-            if line.status == PartLineStatus::Waiting {
-                self.reserve_line(by, line).await?;
-            }
+        let pairs: BTreeSet<(WarehouseId, PartId)> = store::lines_of(&self.db, id)
+            .await?
+            .iter()
+            .filter(|l| l.status == PartLineStatus::Waiting)
+            .map(|l| (l.warehouse_id, l.part_id))
+            .collect();
+        let pairs: Vec<_> = pairs.into_iter().collect();
+        let touched = self.serve_queues(&pairs, Some((id, by))).await?;
+        for other in touched.into_iter().filter(|t| *t != id) {
+            self.arrive_as_system(other).await?;
         }
         Ok(())
     }
@@ -574,24 +622,40 @@ impl App {
         }
     }
 
-    /// Stock became available (after the ledger committed `freed`'s command): the waiting
-    /// lines of those parts at those warehouses are reserved in order of request time, and
-    /// tickets whose lines are then all reserved go on site (as the system). A failure is
-    /// logged, never returned: the stock operation stands, and the parts sweep retries.
-    pub(crate) async fn stock_freed(&self, freed: Freed, outcome: &Outcome) {
-        if matches!(freed, Freed::Nothing) {
+    /// A ledger command committed: reserved lines whose reservation it ended (`ends`: see
+    /// [`ends_reservations`]) wait again, then stock that became available (`freed`, plus
+    /// what the ended reservations held) goes to the waiting lines of those parts at those
+    /// warehouses in order of request time, tickets whose lines are then all reserved go on
+    /// site, and tickets on site whose lost line found no stock wait for parts (all as the
+    /// system). A failure is logged, never returned: the stock operation stands, and the
+    /// parts sweep retries.
+    pub(crate) async fn stock_freed(&self, freed: Freed, ends: bool, outcome: &Outcome) {
+        let lost = if ends {
+            match self.reservations_lost().await {
+                Ok(lost) => lost,
+                Err(e) => {
+                    tracing::error!(error = %e, "checking ticket lines for ended reservations failed; the parts sweep retries");
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        if matches!(freed, Freed::Nothing) && lost.is_empty() {
             return;
         }
-        match store::any_waiting(&self.db).await {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(e) => {
-                tracing::error!(error = %e, "looking for waiting ticket parts failed; the parts sweep retries");
-                return;
+        if lost.is_empty() {
+            match store::any_waiting(&self.db).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, "looking for waiting ticket parts failed; the parts sweep retries");
+                    return;
+                }
             }
         }
         let pairs = match freed {
-            Freed::Nothing => return,
+            Freed::Nothing => Ok(Vec::new()),
             Freed::Movements => {
                 let ids: Vec<i64> = outcome.movements.iter().map(|m| m.get()).collect();
                 store::movement_pairs(&self.db, &ids).await
@@ -602,11 +666,123 @@ impl App {
             Freed::Everywhere => store::waiting_pairs(&self.db).await,
         };
         let result = match pairs {
-            Ok(pairs) => self.pick_up_waiting(&pairs).await.map(|_| ()),
+            Ok(mut pairs) => {
+                pairs.extend(lost.iter().map(|(_, w, p)| (*w, *p)));
+                pairs.sort();
+                pairs.dedup();
+                self.pick_up_after_loss(&pairs, &lost).await
+            }
             Err(e) => Err(e.into()),
         };
         if let Err(e) = result {
             tracing::error!(error = %e, "picking up waiting ticket parts after a stock change failed; the parts sweep retries");
+        }
+    }
+
+    /// Pick up the waiting lines of `pairs`, then the tickets of `lost` lines still waiting
+    /// while on site wait for parts. Returns the tickets that went on site.
+    async fn pick_up_after_loss(
+        &self,
+        pairs: &[(WarehouseId, PartId)],
+        lost: &[(TicketId, WarehouseId, PartId)],
+    ) -> AppResult<usize> {
+        let moved = self.pick_up_waiting(pairs).await?;
+        let tickets: BTreeSet<TicketId> = lost.iter().map(|(t, _, _)| *t).collect();
+        for id in tickets {
+            self.wait_again_as_system(id).await?;
+        }
+        Ok(moved)
+    }
+
+    /// Reserved lines whose ledger reservation is gone — expired, or released outside the
+    /// ticket (at the stock desk, or shrunk to nothing by a stocktake loss) — wait again,
+    /// keeping their request time (their place in the queue), with a note saying why. A
+    /// queued issue of such a line names the lost reservation, so it is rejected (as the
+    /// system, with the same reason); a line whose issue a manager is approving right now is
+    /// left to that approval (its issue is refused on the lost reservation, and the next
+    /// check finds the line again). Returns the ticket, warehouse and part of each line that
+    /// waits again.
+    async fn reservations_lost(&self) -> AppResult<Vec<(TicketId, WarehouseId, PartId)>> {
+        let mut out = Vec::new();
+        for lost in store::lost_reservations(&self.db).await? {
+            let line = lost.line;
+            let Some(rid) = line.reservation_id else {
+                continue;
+            };
+            let why = if lost.reservation_status == "expired" {
+                format!("{RESERVATION_EXPIRED} (reservation {rid})")
+            } else {
+                format!("{RESERVATION_RELEASED} (reservation {rid})")
+            };
+            if let Some(a) = line.approval_id {
+                let mut tx = self.db.begin_write().await?;
+                let rejected = aftercare_store::stock::approvals::decide(
+                    &mut tx,
+                    a,
+                    "rejected",
+                    None,
+                    Some(&why),
+                    None,
+                    self.now(),
+                )
+                .await?;
+                tx.commit().await?;
+                if !rejected {
+                    let status = aftercare_store::stock::approvals::get(&self.db, a)
+                        .await?
+                        .map(|r| r.status);
+                    // Being approved now, or approved (the line follows the approval): not
+                    // ours to move. Rejected by the manager meanwhile: it waits like the rest.
+                    if status.as_deref() != Some("rejected") {
+                        continue;
+                    }
+                }
+            }
+            let mut tx = self.db.begin_write().await?;
+            let moved = store::reservation_lost(&mut tx, line.id, rid, &why, self.now()).await?;
+            tx.commit().await?;
+            if moved {
+                tracing::info!(
+                    ticket = line.ticket_id.0,
+                    line = line.id,
+                    reservation = rid.get(),
+                    "a ticket part line lost its reservation and waits again"
+                );
+                out.push((line.ticket_id, line.warehouse_id, line.part_id));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A ticket on site with a line waiting again (its reservation was lost and no stock was
+    /// there to reserve it anew) waits for parts, as the system. Accepted and scheduled
+    /// tickets keep their status (the technician is not there yet; a request before the
+    /// visit does not move them either), and a ticket already waiting for parts stays.
+    async fn wait_again_as_system(&self, id: TicketId) -> AppResult<bool> {
+        let t = tickets_store::get_ticket(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("ticket"))?;
+        if t.state.status != TicketStatus::OnSite
+            || !store::lines_of(&self.db, id)
+                .await?
+                .iter()
+                .any(|l| l.status == PartLineStatus::Waiting)
+        {
+            return Ok(false);
+        }
+        match self
+            .transition(
+                &t,
+                None,
+                TicketAction::WaitForParts,
+                TicketExtras::default(),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Someone acted on it between the read and the write: leave it to them.
+            Err(AppError::Conflict { code, .. }) if code == "ticket.stale" => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -617,6 +793,24 @@ impl App {
         &self,
         pairs: &[(WarehouseId, PartId)],
     ) -> AppResult<usize> {
+        let touched = self.serve_queues(pairs, None).await?;
+        let mut moved = 0;
+        for id in touched {
+            if self.arrive_as_system(id).await? {
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Reserve the waiting lines of each (warehouse, part) oldest request first while stock
+    /// is available (as the system; the lines of `own`'s ticket as `own`'s actor). Returns
+    /// the tickets that got units.
+    async fn serve_queues(
+        &self,
+        pairs: &[(WarehouseId, PartId)],
+        own: Option<(TicketId, By<'_>)>,
+    ) -> AppResult<BTreeSet<TicketId>> {
         let mut touched = BTreeSet::new();
         for (w, p) in pairs {
             for line in store::waiting_lines_at(&self.db, *w, *p).await? {
@@ -629,8 +823,12 @@ impl App {
                     continue;
                 }
                 let ticket = line.ticket_id;
+                let by = match own {
+                    Some((id, by)) if id == ticket => by,
+                    _ => By::System,
+                };
                 let wanted = line.qty;
-                let got = self.reserve_line(By::System, line).await?;
+                let got = self.reserve_line(by, line).await?;
                 if got > 0 {
                     touched.insert(ticket);
                 }
@@ -640,13 +838,7 @@ impl App {
                 }
             }
         }
-        let mut moved = 0;
-        for id in touched {
-            if self.arrive_as_system(id).await? {
-                moved += 1;
-            }
-        }
-        Ok(moved)
+        Ok(touched)
     }
 
     /// A ticket waiting for parts with every line reserved goes on site, as the system.
@@ -678,12 +870,33 @@ impl App {
         }
     }
 
-    /// The periodic pick-up: every waiting line is tried against the stock available now
-    /// (catching up a pick-up that failed after a stock change), and tickets whose lines are
-    /// all reserved go on site. Returns the tickets that went on site.
+    /// The periodic pick-up: overdue reservations of ticket lines are expired in the ledger
+    /// (as the system), lines whose reservation is gone wait again, lines left open on
+    /// tickets the station no longer works are released, every waiting line is tried against
+    /// the stock available now (catching up a pick-up that failed after a stock change),
+    /// tickets whose lines are all reserved go on site, and tickets on site whose lost line
+    /// found no stock wait for parts. Returns the tickets that went on site.
     pub async fn parts_pickup_sweep(&self) -> AppResult<usize> {
+        let now = self.now();
+        if store::any_reservation_past_expiry(&self.db, now).await? {
+            // A ticket line holds a reservation past its expiry that the ledger has not marked
+            // yet (nothing touched that part there since): run the ledger's expiry, whose
+            // commit puts the lines back in the queue like any other expiry.
+            let key =
+                IdempotencyKey::parse(&format!("aftercare:parts-sweep:expire:{}", now.millis()))
+                    .map_err(|e| AppError::Unexpected(e.to_string()))?;
+            self.stock_run_system(key, Command::ExpireReservations)
+                .await?;
+        }
+        // Lines whose reservation ended while the check after the command failed.
+        let lost = self.reservations_lost().await?;
+        // Lines left open on tickets the station no longer works (their release after the
+        // cancel, recall or completion failed or raced an approval).
+        for id in store::tickets_ended_with_open_lines(&self.db).await? {
+            self.release_lines(By::System, id).await?;
+        }
         let pairs = store::waiting_pairs(&self.db).await?;
-        let mut moved = self.pick_up_waiting(&pairs).await?;
+        let mut moved = self.pick_up_after_loss(&pairs, &lost).await?;
         // Tickets left waiting for parts with nothing waiting (their pick-up committed but
         // the transition did not) go on site too.
         for id in store::waiting_tickets_without_waiting_lines(&self.db).await? {
@@ -794,10 +1007,11 @@ impl App {
         Ok(())
     }
 
-    /// A reserved line's units were issued by the ledger.
+    /// A reserved line's units were issued by the ledger. Another path recording the same
+    /// issue first (the cancel finding the approval approved) is not an error.
     async fn mark_issued(&self, line: &PartLine) -> AppResult<()> {
         let mut tx = self.db.begin_write().await?;
-        store::update_line(
+        match store::update_line(
             &mut tx,
             line.id,
             PartLineStatus::Reserved,
@@ -808,18 +1022,67 @@ impl App {
             },
             self.now(),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
+        {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(())
+            }
+            Err(aftercare_store::StoreError::Conflict(m)) => {
+                drop(tx);
+                match self.line_now(line.ticket_id, line.id).await? {
+                    Some(l)
+                        if matches!(l.status, PartLineStatus::Issued | PartLineStatus::Settled) =>
+                    {
+                        Ok(())
+                    }
+                    _ => Err(aftercare_store::StoreError::Conflict(m).into()),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The manager approved the queued issue `approval` (the ledger issued it): if it was a
-    /// ticket line's, the line is issued. Safe to repeat.
+    /// ticket line's, the line is issued — and if the ticket ended meanwhile (cancelled,
+    /// recalled or completed while the manager approved), its units go straight back unused
+    /// (the cancel left the line to this approval). Safe to repeat.
     pub(crate) async fn ticket_issue_approved(&self, approval: i64) -> AppResult<()> {
-        match store::line_of_approval(&self.db, approval).await? {
-            Some(line) if line.status == PartLineStatus::Reserved => self.mark_issued(&line).await,
-            _ => Ok(()),
+        let Some(line) = store::line_of_approval(&self.db, approval).await? else {
+            return Ok(());
+        };
+        if line.status != PartLineStatus::Reserved {
+            return Ok(());
         }
+        self.mark_issued(&line).await?;
+        self.return_if_ended(line.ticket_id, line.id).await
+    }
+
+    /// An approved issue's ticket ended: the line's units come back unused.
+    async fn return_if_ended(&self, ticket: TicketId, line: i64) -> AppResult<()> {
+        let t = tickets_store::get_ticket(&self.db, ticket)
+            .await?
+            .ok_or_else(|| AppError::not_found("ticket"))?;
+        if station_works(t.state.status) {
+            return Ok(());
+        }
+        self.return_after_end(By::System, line).await
+    }
+
+    /// The ledger refused the approved issue `approval` (it stays pending): if it was a
+    /// ticket line's and the ticket ended meanwhile, the line is released now (the approval
+    /// is rejected: the ticket no longer needs it).
+    pub(crate) async fn ticket_issue_failed(&self, approval: i64) -> AppResult<()> {
+        let Some(line) = store::line_of_approval(&self.db, approval).await? else {
+            return Ok(());
+        };
+        let t = tickets_store::get_ticket(&self.db, line.ticket_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("ticket"))?;
+        if station_works(t.state.status) {
+            return Ok(());
+        }
+        self.release_lines(By::System, line.ticket_id).await
     }
 
     /// The manager rejected the queued issue `approval`: a ticket line stays reserved with
@@ -1008,13 +1271,22 @@ impl App {
     /// note). The caller has already been allowed to act on the ticket (cancel, recall,
     /// complete), so this runs without the stock roles.
     pub(crate) async fn release_ticket_parts(&self, actor: &Actor, id: TicketId) -> AppResult<()> {
+        self.release_lines(By::Actor(actor), id).await
+    }
+
+    /// [`App::release_ticket_parts`] as `by`. A line whose issue a manager is approving at
+    /// this moment is left to the approval, which returns the units once issued when it
+    /// finds the ticket ended ([`App::ticket_issue_approved`]) or releases the line if the
+    /// issue is refused ([`App::ticket_issue_failed`]); the cancel and the approval decide
+    /// through the same approval row (a reject only wins while nobody is approving).
+    async fn release_lines(&self, by: By<'_>, id: TicketId) -> AppResult<()> {
         // Waiting lines first: they hold nothing, and once none waits the stock given back
         // below cannot be picked up again for this same ticket (completion releases before
         // the ticket leaves on_site).
         for line in store::lines_of(&self.db, id).await? {
             if line.status == PartLineStatus::Waiting {
                 let mut tx = self.db.begin_write().await?;
-                store::update_line(
+                match store::update_line(
                     &mut tx,
                     line.id,
                     PartLineStatus::Waiting,
@@ -1024,13 +1296,18 @@ impl App {
                     },
                     self.now(),
                 )
-                .await?;
-                tx.commit().await?;
+                .await
+                {
+                    Ok(()) => tx.commit().await?,
+                    // Reserved by a pick-up meanwhile: released below.
+                    Err(aftercare_store::StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         for line in store::lines_of(&self.db, id).await? {
             if line.status == PartLineStatus::Issued {
-                self.return_issued_unused(actor, &line).await?;
+                self.return_after_end(by, line.id).await?;
                 continue;
             }
             if !line.status.is_open() {
@@ -1050,41 +1327,50 @@ impl App {
                 )
                 .await?;
                 tx.commit().await?;
-                if !rejected
-                    && aftercare_store::stock::approvals::get(&self.db, a)
+                if !rejected {
+                    match aftercare_store::stock::approvals::get(&self.db, a)
                         .await?
-                        .is_some_and(|r| r.status == "approved")
-                {
-                    // Approved meanwhile: the units were issued, so they come back unused.
-                    self.mark_issued(&line).await?;
-                    let issued = store::lines_of(&self.db, id)
-                        .await?
-                        .into_iter()
-                        .find(|l| l.id == line.id)
-                        .ok_or_else(|| AppError::Unexpected("a line vanished".into()))?;
-                    self.return_issued_unused(actor, &issued).await?;
-                    continue;
+                        .map(|r| r.status)
+                        .as_deref()
+                    {
+                        // Approved meanwhile: the units were issued, so they come back unused.
+                        Some("approved") => {
+                            self.return_after_end(by, line.id).await?;
+                            continue;
+                        }
+                        // A manager is approving it right now: the approval finishes the line.
+                        Some("pending") => continue,
+                        // Rejected by the manager meanwhile: released like any reserved line.
+                        _ => {}
+                    }
                 }
             }
             if let (PartLineStatus::Reserved, Some(rid)) = (line.status, line.reservation_id) {
-                let key = IdempotencyKey::parse(&ledger_key(line.id, "release"))
-                    .map_err(|e| AppError::Unexpected(e.to_string()))?;
                 match self
-                    .stock_run(
-                        actor,
-                        Some(key),
+                    .ledger_as(
+                        by,
+                        &ledger_key(line.id, "release"),
                         Command::ReleaseReservation { reservation: rid },
                     )
                     .await
                 {
                     Ok(_) => {}
-                    // Expired meanwhile: it holds nothing any more.
-                    Err(AppError::Refused { code, .. }) if code == "stock.reservation" => {}
+                    Err(AppError::Refused { code, .. }) if code == "stock.reservation" => {
+                        if store::reservation_status(&self.db, rid).await?.as_deref()
+                            == Some("fulfilled")
+                        {
+                            // Issued meanwhile (an issue racing the cancel): the units were
+                            // handed out for a ticket that ended, so they come back unused.
+                            self.return_after_end(by, line.id).await?;
+                            continue;
+                        }
+                        // Expired or released meanwhile: it holds nothing any more.
+                    }
                     Err(e) => return Err(e),
                 }
             }
             let mut tx = self.db.begin_write().await?;
-            store::update_line(
+            match store::update_line(
                 &mut tx,
                 line.id,
                 line.status,
@@ -1094,14 +1380,76 @@ impl App {
                 },
                 self.now(),
             )
-            .await?;
-            tx.commit().await?;
+            .await
+            {
+                Ok(()) => tx.commit().await?,
+                Err(aftercare_store::StoreError::Conflict(_)) => {
+                    drop(tx);
+                    // Back to waiting meanwhile (its reservation ended as it was released):
+                    // it holds nothing, so it is given up as a waiting line. Anything else
+                    // moved it on already (a concurrent release).
+                    if self
+                        .line_now(id, line.id)
+                        .await?
+                        .is_some_and(|l| l.status == PartLineStatus::Waiting)
+                    {
+                        let mut tx = self.db.begin_write().await?;
+                        if store::update_line(
+                            &mut tx,
+                            line.id,
+                            PartLineStatus::Waiting,
+                            &LineUpdate {
+                                status: Some(PartLineStatus::Released),
+                                ..LineUpdate::default()
+                            },
+                            self.now(),
+                        )
+                        .await
+                        .is_ok()
+                        {
+                            tx.commit().await?;
+                        }
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(())
     }
 
+    /// One line of a ticket, as it is now.
+    async fn line_now(&self, ticket: TicketId, line: i64) -> AppResult<Option<PartLine>> {
+        Ok(store::lines_of(&self.db, ticket)
+            .await?
+            .into_iter()
+            .find(|l| l.id == line))
+    }
+
+    /// A line's units were (or are about to be recorded as) issued for a ticket that has
+    /// ended: the line is marked issued if its update was not made yet, and its units go back
+    /// to the shelf unused. Safe to repeat, and to run from the cancel and the approval at
+    /// once: the ledger return is keyed per line (one return, whoever asks), and the line
+    /// moves only forward.
+    async fn return_after_end(&self, by: By<'_>, line_id: i64) -> AppResult<()> {
+        let ticket = store::ticket_of_line(&self.db, line_id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("part line {line_id}")))?;
+        let Some(line) = self.line_now(ticket, line_id).await? else {
+            return Ok(());
+        };
+        if line.status == PartLineStatus::Reserved {
+            self.mark_issued(&line).await?;
+        }
+        match self.line_now(ticket, line_id).await? {
+            Some(l) if l.status == PartLineStatus::Issued => {
+                self.return_issued_unused(by, &l).await
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The ticket ended with a line issued and not used: its units go back to the shelf.
-    async fn return_issued_unused(&self, actor: &Actor, line: &PartLine) -> AppResult<()> {
+    async fn return_issued_unused(&self, by: By<'_>, line: &PartLine) -> AppResult<()> {
         let issued_at = line.issued_at.ok_or_else(|| {
             AppError::Unexpected(format!("issued line {} without issue time", line.id))
         })?;
@@ -1112,10 +1460,10 @@ impl App {
             qty: qty(line.qty)?,
             issued_at,
         };
-        self.ledger_as(By::Actor(actor), &ledger_key(line.id, "return"), command)
+        self.ledger_as(by, &ledger_key(line.id, "return"), command)
             .await?;
         let mut tx = self.db.begin_write().await?;
-        store::update_line(
+        match store::update_line(
             &mut tx,
             line.id,
             PartLineStatus::Issued,
@@ -1127,8 +1475,13 @@ impl App {
             },
             self.now(),
         )
-        .await?;
-        tx.commit().await?;
+        .await
+        {
+            Ok(()) => tx.commit().await?,
+            // Settled by the other path at the same moment (the same keyed return).
+            Err(aftercare_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
         Ok(())
     }
 }

@@ -28,12 +28,14 @@ code_enum! {
 }
 
 impl PartLineStatus {
-    /// Whether a line may move from `self` to `to`.
+    /// Whether a line may move from `self` to `to`. A reserved line goes back to waiting
+    /// when its ledger reservation is gone (expired, or released outside the ticket).
     pub fn may_become(self, to: PartLineStatus) -> bool {
         use PartLineStatus as S;
         matches!(
             (self, to),
             (S::Waiting, S::Reserved)
+                | (S::Reserved, S::Waiting)
                 | (S::Waiting | S::Reserved, S::Released)
                 | (S::Reserved, S::Issued)
                 | (S::Issued, S::Settled)
@@ -98,9 +100,10 @@ mod tests {
     use PartLineStatus as S;
 
     #[test]
-    fn lines_move_only_forward_through_the_ledger_steps() {
+    fn lines_move_forward_through_the_ledger_steps_or_back_to_waiting_when_a_reservation_is_lost() {
         let legal = [
             (S::Waiting, S::Reserved),
+            (S::Reserved, S::Waiting),
             (S::Waiting, S::Released),
             (S::Reserved, S::Released),
             (S::Reserved, S::Issued),

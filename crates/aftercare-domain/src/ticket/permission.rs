@@ -81,12 +81,15 @@ pub fn roles_for(kind: ActionKind) -> &'static [Role] {
     }
 }
 
-/// Whether the system (no user) may perform `kind`.
+/// Whether the system (no user) may perform `kind`. It puts a ticket back to waiting for
+/// parts when a reserved part's ledger reservation is gone (expired or released) and no
+/// stock is there to reserve it again, and back on site when the parts arrive.
 pub fn system_may(kind: ActionKind) -> bool {
     matches!(
         kind,
         ActionKind::Dispatch
             | ActionKind::AcceptTimeout
+            | ActionKind::WaitForParts
             | ActionKind::PartsArrived
             | ActionKind::Close
     )
@@ -204,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn the_system_may_only_auto_dispatch_time_out_receive_parts_and_close() {
+    fn the_system_may_only_auto_dispatch_time_out_wait_for_and_receive_parts_and_close() {
         let sys: Vec<_> = ActionKind::ALL
             .iter()
             .copied()
@@ -212,7 +215,13 @@ mod tests {
             .collect();
         assert_eq!(
             codes(sys),
-            ["dispatch", "accept_timeout", "parts_arrived", "close"]
+            [
+                "dispatch",
+                "accept_timeout",
+                "wait_for_parts",
+                "parts_arrived",
+                "close"
+            ]
         );
     }
 

@@ -47,6 +47,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "awaiting approval",
     ),
     (
+        "ticket_parts.note.reservation_expired",
+        "预留已过期,重新排队等待备件",
+        "reservation expired: waiting for stock again",
+    ),
+    (
+        "ticket_parts.note.reservation_released",
+        "预留已在工单外释放,重新排队等待备件",
+        "reservation released outside the ticket: waiting for stock again",
+    ),
+    (
         "ticket_parts.note.returned_on_cancel",
         "工单结束,未用件已退回库存",
         "ticket ended: unused units returned to stock",

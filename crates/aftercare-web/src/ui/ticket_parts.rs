@@ -8,8 +8,8 @@ use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::tickets::{
-    PARTS_ROLES, PartRequestLine, PartUse, RETURNED_ON_CANCEL, RepairCompletion, TicketParts,
-    new_parts_request_key,
+    PARTS_ROLES, PartRequestLine, PartUse, RESERVATION_EXPIRED, RESERVATION_RELEASED,
+    RETURNED_ON_CANCEL, RepairCompletion, TicketParts, new_parts_request_key,
 };
 use aftercare_domain::TicketId;
 use aftercare_domain::ticket::TicketStatus;
@@ -119,8 +119,7 @@ fn render_panel(
                 format!("ticket_parts.status.{}", v.line.status.code())
             },
             note: v.line.note.clone().unwrap_or_default(),
-            note_key: (v.line.note.as_deref() == Some(RETURNED_ON_CANCEL))
-                .then(|| "ticket_parts.note.returned_on_cancel".to_string()),
+            note_key: note_key(v.line.note.as_deref()),
             used: v.line.qty_used,
             returned: v.line.qty_returned,
             substitutes: v
@@ -168,6 +167,22 @@ fn render_panel(
         tracing::error!(error = %e, "parts panel failed to render");
         String::new()
     })
+}
+
+/// The translation of a line's note the application writes in fixed words (others, such as a
+/// manager's rejection reason, are shown as written).
+fn note_key(note: Option<&str>) -> Option<String> {
+    let note = note?;
+    let key = if note == RETURNED_ON_CANCEL {
+        "ticket_parts.note.returned_on_cancel"
+    } else if note.starts_with(RESERVATION_EXPIRED) {
+        "ticket_parts.note.reservation_expired"
+    } else if note.starts_with(RESERVATION_RELEASED) {
+        "ticket_parts.note.reservation_released"
+    } else {
+        return None;
+    };
+    Some(key.to_string())
 }
 
 /// The request form: one part number and quantity, with the form's key.
