@@ -196,16 +196,18 @@ pub(crate) enum Freed {
     Everywhere,
 }
 
-/// Whether `c`, once committed, may have ended reservations a ticket line relies on: the
-/// ledger marks expired reservations of a (warehouse, part) when it issues, reserves, ships or
-/// scraps there, all of them on the expiry sweep, and a stocktake loss or a release at the
-/// stock desk ends them outright.
+/// Whether `c`, once committed, may have ended reservations a ticket line relies on outright:
+/// an issue drawing one down, a stocktake loss, a release at the stock desk, the expiry sweep,
+/// a shipment or a scrap decision. (The ledger also marks expired reservations of a
+/// (warehouse, part) on any issue or reserve there; those report it in their outcome's
+/// `expired_reservations`, so the plain issues of the hot path skip the check otherwise.)
 pub(crate) fn ends_reservations(c: &Command) -> bool {
     matches!(
         c,
-        Command::Issue { .. }
-            | Command::Reserve { .. }
-            | Command::ShipTransfer { .. }
+        Command::Issue {
+            reservation: Some(_),
+            ..
+        } | Command::ShipTransfer { .. }
             | Command::DecideScrap { .. }
             | Command::ApproveStocktake { .. }
             | Command::ExpireReservations
@@ -630,7 +632,7 @@ impl App {
     /// system). A failure is logged, never returned: the stock operation stands, and the
     /// parts sweep retries.
     pub(crate) async fn stock_freed(&self, freed: Freed, ends: bool, outcome: &Outcome) {
-        let lost = if ends {
+        let lost = if ends || outcome.expired_reservations > 0 {
             match self.reservations_lost().await {
                 Ok(lost) => lost,
                 Err(e) => {

@@ -335,8 +335,11 @@ impl Book {
         // Undo by journal: every change the command makes is logged first, so a refusal
         // costs what the command touched, not a copy of the whole book.
         self.scratch.undo.clear();
+        self.scratch.expired = 0;
         match self.run(&command, now) {
-            Ok(outcome) => {
+            Ok(mut outcome) => {
+                // Any command that swept expired reservations says so, not only the sweep.
+                outcome.expired_reservations = self.scratch.expired;
                 self.commit_journal();
                 if let Some(k) = key {
                     self.idempotency

@@ -63,6 +63,8 @@ pub(super) enum Undo {
 pub(super) struct Scratch {
     pub(super) undo: Vec<Undo>,
     pub(super) touched: BTreeSet<Touched>,
+    /// Reservations the running command marked expired.
+    pub(super) expired: usize,
 }
 
 impl PartialEq for Scratch {

@@ -476,6 +476,7 @@ impl Book {
             }
             self.sub_reserved(w, p, q);
         }
+        self.scratch.expired += expired.len();
         expired.len()
     }
 }

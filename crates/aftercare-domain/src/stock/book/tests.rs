@@ -420,7 +420,11 @@ fn an_expired_reservation_stops_holding_stock() {
     );
     assert_eq!(b.available(W1, P1, t(99)), Qty::ZERO);
     assert_eq!(b.available(W1, P1, t(100)), q(1));
-    run(&mut b, issue(P1, 1), 100);
+    let out = run(&mut b, issue(P1, 1), 100);
+    assert_eq!(
+        out.expired_reservations, 1,
+        "the issue reports what it swept"
+    );
     let out = run(&mut b, Command::ExpireReservations, 200);
     assert_eq!(out.expired_reservations, 0, "the issue already swept it");
 }
