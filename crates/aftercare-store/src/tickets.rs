@@ -802,25 +802,6 @@ pub async fn technician_station(
 // ---------------------------------------------------------------------------------------
 // Tickets
 
-/// Completed tickets of a unit (for repeat-repair detection).
-pub async fn prior_completions(db: &Db, unit: UnitId) -> StoreResult<Vec<PriorCompletion>> {
-    let rows: Vec<(i64, i64, i64)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT id, completed_at, station_id FROM tickets \
-         WHERE unit_id = $1 AND completed_at IS NOT NULL AND station_id IS NOT NULL"
-    )
-    .bind(unit.0)
-    .fetch_all(p)
-    .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(t, at, s)| PriorCompletion {
-            ticket: TicketId(t),
-            completed_at: Instant(at),
-            station: StationId(s),
-        })
-        .collect())
-}
-
 /// The next sequence number of the day `day` (a local date), starting at 1.
 pub async fn next_sequence(tx: &mut Tx, day: NaiveDate) -> StoreResult<u32> {
     let n: i64 = on_tx!(tx, |c| sqlx::query_scalar(
@@ -1975,10 +1956,16 @@ pub struct IntakeContext {
     pub settings: TicketSettings,
     /// Company time zone (IANA name), `None` when never saved.
     pub time_zone: Option<String>,
+    /// The visited address (the customer's first when intake named none).
+    pub address: i64,
+    /// The unit's completed tickets (for repeat-repair detection).
+    pub prior: Vec<PriorCompletion>,
 }
 
 #[derive(sqlx::FromRow)]
 struct ContextRow {
+    address_id: i64,
+    prior: Option<String>,
     unit_id: i64,
     unit_owner: i64,
     product_line_id: i64,
@@ -2010,15 +1997,21 @@ struct ContextRow {
     time_zone: Option<String>,
 }
 
-/// The intake context of `unit` visited at `address`; `None` when either does not exist.
+/// The intake context of `unit` visited at `address` (or at the first address of
+/// `customer` when `None`); `None` when the unit or the address does not exist. One statement:
+/// intake is the hot path.
 pub async fn intake_context(
     db: &Db,
     unit: UnitId,
-    address: i64,
+    address: Option<i64>,
+    customer: CustomerId,
 ) -> StoreResult<Option<IntakeContext>> {
     let row: Option<ContextRow> = on_db!(db, |p| {
         sqlx::query_as(
-        "SELECT u.id AS unit_id, u.customer_id AS unit_owner, m.product_line_id, m.brand_id, u.purchase_date, \
+        "SELECT a.id AS address_id, \
+           (SELECT string_agg(concat(t.id, ':', t.completed_at, ':', t.station_id), ',') FROM tickets t \
+              WHERE t.unit_id = u.id AND t.completed_at IS NOT NULL AND t.station_id IS NOT NULL) AS prior, \
+           u.id AS unit_id, u.customer_id AS unit_owner, m.product_line_id, m.brand_id, u.purchase_date, \
            a.customer_id AS address_owner, a.region_id, r.tier, \
            wp.unit_months AS p_unit, wp.key_parts_months AS p_key, wp.labour_months AS p_labour, \
            bc.id AS has_contract, bc.unit_months AS c_unit, bc.key_parts_months AS c_key, bc.labour_months AS c_labour, bc.buy_out AS c_buy_out, \
@@ -2028,7 +2021,9 @@ pub async fn intake_context(
            ts.remote_first_response_minutes AS s_r1, ts.remote_on_site_minutes AS s_r2, ts.remote_completion_minutes AS s_r3, \
            cs.time_zone \
          FROM units u JOIN product_models m ON m.id = u.model_id \
-         JOIN customer_addresses a ON a.id = $2 JOIN regions r ON r.id = a.region_id \
+         JOIN customer_addresses a ON a.id = COALESCE($2, \
+           (SELECT f.id FROM customer_addresses f WHERE f.customer_id = $3 ORDER BY f.position LIMIT 1)) \
+         JOIN regions r ON r.id = a.region_id \
          LEFT JOIN warranty_policies wp ON wp.product_line_id = m.product_line_id \
          LEFT JOIN brand_contracts bc ON bc.brand_id = m.brand_id \
          LEFT JOIN ticket_settings ts ON ts.id = 1 \
@@ -2037,10 +2032,29 @@ pub async fn intake_context(
     )
     .bind(unit.0)
     .bind(address)
+    .bind(customer.0)
     .fetch_optional(p)
     .await
     })?;
     let Some(r) = row else { return Ok(None) };
+    let prior = r
+        .prior
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut f = p.split(':').map(str::parse::<i64>);
+            match (f.next(), f.next(), f.next()) {
+                (Some(Ok(t)), Some(Ok(at)), Some(Ok(s))) => Ok(PriorCompletion {
+                    ticket: TicketId(t),
+                    completed_at: Instant(at),
+                    station: StationId(s),
+                }),
+                _ => Err(bad("prior completion", p)),
+            }
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
     let m = |v: i64| u32_of(v, "months");
     let policy = match (r.p_unit, r.p_key, r.p_labour) {
         (Some(u), Some(k), Some(l)) => Some(WarrantyTerms {
@@ -2116,5 +2130,7 @@ pub async fn intake_context(
         contract,
         settings,
         time_zone: r.time_zone,
+        address: r.address_id,
+        prior,
     }))
 }

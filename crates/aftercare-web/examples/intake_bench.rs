@@ -274,5 +274,17 @@ async fn main() {
         pct(1.0),
         dispatched
     );
+    if let Some(s) = app.intake_writer_stats() {
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed) as f64;
+        let groups = get(&s.groups).max(1.0);
+        println!(
+            "intake writer: {} groups, {:.1} tickets/group, busy {:.0} % of the run, {:.2} ms/group of which commit {:.2} ms",
+            get(&s.groups),
+            get(&s.jobs) / groups,
+            get(&s.busy_micros) / 1e4 / secs,
+            get(&s.busy_micros) / 1e3 / groups,
+            get(&s.commit_micros) / 1e3 / groups,
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -251,20 +251,12 @@ impl App {
     pub async fn intake(&self, actor: &Actor, req: IntakeRequest) -> AppResult<TicketRecord> {
         actor.require(&[Role::Admin, Role::Manager, Role::Agent], "open tickets")?;
         let input = req.input.validate()?;
-        let address = match req.address {
-            Some(a) => a,
-            None => store::first_address(&self.db, req.customer)
-                .await?
-                .ok_or_else(|| AppError::invalid("address", "the customer has no address"))?,
-        };
-        // One read for unit, address, policy, contract and settings (intake is the hot path).
-        let Some(ctx) = store::intake_context(&self.db, req.unit, address).await? else {
-            return Err(match store::get_unit(&self.db, req.unit).await? {
-                None => AppError::invalid("unit", format!("unit {} does not exist", req.unit)),
-                Some(_) => {
-                    AppError::invalid("address", format!("address {address} does not exist"))
-                }
-            });
+        // One read for unit, address, policy, contract, settings and the unit's completed
+        // tickets (intake is the hot path); the reasons for a miss are looked up after.
+        let Some(ctx) =
+            store::intake_context(&self.db, req.unit, req.address, req.customer).await?
+        else {
+            return Err(self.intake_miss(&req).await);
         };
         if ctx.unit_owner != req.customer {
             return Err(AppError::invalid(
@@ -301,7 +293,7 @@ impl App {
         });
         let contract = ctx.contract;
         let (region, tier) = (ctx.region, ctx.tier);
-        let prior = store::prior_completions(&self.db, ctx.unit).await?;
+        let prior = ctx.prior.clone();
         let now = self.now();
         let intake_date = now.to_utc().with_timezone(&tz).date_naive();
         let a = assess_intake(
@@ -317,6 +309,7 @@ impl App {
             &settings.sla,
             &settings.rules,
         );
+        let address = ctx.address;
         let ranking = if req.auto_dispatch {
             Some(self.rank_for(region, ctx.product_line).await?)
         } else {
@@ -428,6 +421,30 @@ impl App {
                 },
             )
             .await
+    }
+
+    /// Why intake found no context: no address to visit, no such unit or no such address.
+    async fn intake_miss(&self, req: &IntakeRequest) -> AppError {
+        let address = match req.address {
+            Some(a) => a,
+            None => match store::first_address(&self.db, req.customer).await {
+                Ok(Some(a)) => a,
+                Ok(None) => return AppError::invalid("address", "the customer has no address"),
+                Err(e) => return e.into(),
+            },
+        };
+        match store::get_unit(&self.db, req.unit).await {
+            Ok(None) => AppError::invalid("unit", format!("unit {} does not exist", req.unit)),
+            Ok(Some(_)) => {
+                AppError::invalid("address", format!("address {address} does not exist"))
+            }
+            Err(e) => e.into(),
+        }
+    }
+
+    /// The intake group writer's counters (for benchmarks; `None` before the first intake).
+    pub fn intake_writer_stats(&self) -> Option<&aftercare_store::group::GroupStats> {
+        self.intake_writer.get().map(GroupWriter::stats)
     }
 
     /// The intake group writer, started on first use (one per application).
