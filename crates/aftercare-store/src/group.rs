@@ -76,11 +76,11 @@ fn micros(since: std::time::Instant) -> u64 {
 }
 
 impl GroupWriter {
-    /// Start a writer on `db` (on a thread of its own within the current tokio runtime).
+    /// Start a writer on `db` (see `dedicated` for where it runs).
     pub fn start(db: Db) -> GroupWriter {
         let (jobs, rx) = mpsc::channel(4096);
         let stats = Arc::new(GroupStats::default());
-        crate::dedicated::spawn_writer(run(db, rx, stats.clone()));
+        crate::dedicated::spawn_writer(&db, run(db.clone(), rx, stats.clone()));
         GroupWriter { jobs, stats }
     }
 

@@ -90,7 +90,8 @@ impl Ledger {
         tx.commit().await?;
         let (jobs, rx) = mpsc::channel(4096);
         let stats = std::sync::Arc::new(Stats::default());
-        crate::dedicated::spawn_writer(run(state, rx, stats.clone()));
+        let db = state.db.clone();
+        crate::dedicated::spawn_writer(&db, run(state, rx, stats.clone()));
         Ok(Ledger { jobs, stats })
     }
 
