@@ -1,7 +1,7 @@
 //! Ledger throughput through the real HTTP server on a random port.
 //!
 //! `cargo run --release -p aftercare-web --example bench_ledger -- --backend sqlite|postgres
-//! --clients 1,8,64 [--seconds 5] [--parts 200]`
+//! --clients 1,8,64 [--seconds 5] [--parts 200] [--sqlite-sync full|normal]`
 //!
 //! A fresh database (SQLite file with `synchronous=FULL`, or a new PostgreSQL database on
 //! `AFTERCARE_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`) is
@@ -25,6 +25,8 @@ struct Args {
     clients: Vec<usize>,
     seconds: u64,
     parts: usize,
+    /// SQLite `synchronous` (FULL, the product default: an fsync per commit; or NORMAL).
+    sqlite_full_sync: bool,
 }
 
 fn parse_args() -> Args {
@@ -33,6 +35,7 @@ fn parse_args() -> Args {
         clients: vec![1, 8, 64],
         seconds: 5,
         parts: 200,
+        sqlite_full_sync: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -47,6 +50,13 @@ fn parse_args() -> Args {
             }
             "--seconds" => a.seconds = value.parse().expect("--seconds: a number"),
             "--parts" => a.parts = value.parse().expect("--parts: a number"),
+            "--sqlite-sync" => {
+                a.sqlite_full_sync = match value.as_str() {
+                    "full" => true,
+                    "normal" => false,
+                    other => panic!("--sqlite-sync full|normal, not {other}"),
+                }
+            }
             other => panic!("unknown flag {other}"),
         }
     }
@@ -73,7 +83,16 @@ async fn main() {
         }
         other => panic!("--backend sqlite|postgres, not {other}"),
     };
-    let app = App::new(db.db.clone(), AppConfig::default());
+    let conn = if args.backend == "sqlite" && !args.sqlite_full_sync {
+        let opts = aftercare_store::ConnectOptions {
+            sqlite_full_sync: false,
+            ..Default::default()
+        };
+        aftercare_store::Db::connect(&db.url, &opts).await.unwrap()
+    } else {
+        db.db.clone()
+    };
+    let app = App::new(conn, AppConfig::default());
     let f = stock_fixture::seed(&app, args.parts).await;
     stock_fixture::stock_in(&app, &f, f.central, &f.parts, 1_000_000_000).await;
     let state = aftercare_web::AppState::new(
@@ -90,8 +109,9 @@ async fn main() {
     ));
 
     println!(
-        "backend={} parts={} seconds={} cores={}",
+        "backend={} sqlite_sync={} parts={} seconds={} cores={}",
         args.backend,
+        if args.sqlite_full_sync { "full" } else { "normal" },
         args.parts,
         args.seconds,
         std::thread::available_parallelism().map_or(0, |n| n.get())
