@@ -111,7 +111,11 @@ async fn main() {
     println!(
         "backend={} sqlite_sync={} parts={} seconds={} cores={}",
         args.backend,
-        if args.sqlite_full_sync { "full" } else { "normal" },
+        if args.sqlite_full_sync {
+            "full"
+        } else {
+            "normal"
+        },
         args.parts,
         args.seconds,
         std::thread::available_parallelism().map_or(0, |n| n.get())
