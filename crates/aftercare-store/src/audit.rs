@@ -68,27 +68,40 @@ pub struct AuditFilter {
 
 /// Record an entry in the same transaction as the change it describes.
 pub async fn record(tx: &mut Tx, e: &NewAuditEntry) -> StoreResult<AuditId> {
-    let before = e.before.as_ref().map(|v| v.to_string());
-    let after = e.after.as_ref().map(|v| v.to_string());
+    let sql = format!("{} RETURNING id", insert_sql(1));
     let id: i64 = on_tx!(tx, |c| {
-        sqlx::query_scalar(
-        "INSERT INTO audit_log (at, actor_id, actor_login, action, object_type, object_id, before_json, after_json, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
-    )
-    .bind(e.at.0)
-    .bind(e.actor_id.map(|u| u.0))
-    .bind(&e.actor_login)
-    .bind(&e.action)
-    .bind(&e.object_type)
-    .bind(&e.object_id)
-    .bind(&before)
-    .bind(&after)
-    .bind(&e.request_id)
-    .fetch_one(c)
-    .await
+        let q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+        bind_audit!(q, e).fetch_one(c).await
     })?;
     Ok(AuditId(id))
 }
+
+/// The insert of one entry, its parameters numbered from `$first`.
+pub(crate) fn insert_sql(first: usize) -> String {
+    let p: Vec<String> = (first..first + 9).map(|k| format!("${k}")).collect();
+    format!(
+        "INSERT INTO audit_log (at, actor_id, actor_login, action, object_type, object_id, before_json, after_json, request_id) \
+         VALUES ({})",
+        p.join(", ")
+    )
+}
+
+/// Binds the values of `insert_sql` (a macro: the query type differs per engine).
+macro_rules! bind_audit {
+    ($q:expr, $e:expr) => {{
+        let e: &$crate::audit::NewAuditEntry = $e;
+        $q.bind(e.at.0)
+            .bind(e.actor_id.map(|u| u.0))
+            .bind(e.actor_login.clone())
+            .bind(e.action.clone())
+            .bind(e.object_type.clone())
+            .bind(e.object_id.clone())
+            .bind(e.before.as_ref().map(|v| v.to_string()))
+            .bind(e.after.as_ref().map(|v| v.to_string()))
+            .bind(e.request_id.clone())
+    }};
+}
+pub(crate) use bind_audit;
 
 #[derive(sqlx::FromRow)]
 struct Row {

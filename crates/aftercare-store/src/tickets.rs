@@ -1239,23 +1239,43 @@ pub async fn insert_events(tx: &mut Tx, ticket: TicketId, events: &[NewEvent]) -
     if events.is_empty() {
         return Ok(());
     }
+    let sql = events_sql(events.len(), 1);
+    on_tx!(tx, |c| {
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        bind_events!(q, ticket, events)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A multi-row insert of `n` timeline rows, its parameters numbered from `$first`.
+fn events_sql(n: usize, first: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, action, from_status, to_status, station_id, note, data_json) VALUES ",
     );
-    for i in 0..events.len() {
+    for i in 0..n {
         if i > 0 {
             sql.push_str(", ");
         }
-        let p: Vec<String> = (1..=10).map(|k| format!("${}", i * 10 + k)).collect();
+        let p: Vec<String> = (0..10)
+            .map(|k| format!("${}", first + i * 10 + k))
+            .collect();
         sql.push('(');
         sql.push_str(&p.join(", "));
         sql.push(')');
     }
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for e in events {
+    sql
+}
+
+/// Binds the values of `events_sql` (a macro: the query type differs per engine).
+macro_rules! bind_events {
+    ($q:expr, $ticket:expr, $events:expr) => {{
+        let mut q = $q;
+        for e in $events {
             q = q
-                .bind(ticket.0)
+                .bind($ticket.0)
                 .bind(e.at.0)
                 .bind(e.actor_id.map(|u| u.0))
                 .bind(e.actor_role.map(|r| r.code()))
@@ -1266,8 +1286,44 @@ pub async fn insert_events(tx: &mut Tx, ticket: TicketId, events: &[NewEvent]) -
                 .bind(e.note.clone())
                 .bind(e.data.to_string());
         }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })?;
+        q
+    }};
+}
+use bind_events;
+
+/// Intake's rows after the ticket — its timeline rows, its outbox rows and the audit entry —
+/// in one call on SQLite (one multi-statement batch: fewer hand-offs to SQLite's connection
+/// thread on the intake writer's serial path); three statements on PostgreSQL.
+pub async fn insert_intake_rows(
+    tx: &mut Tx,
+    ticket: TicketId,
+    events: &[NewEvent],
+    outbox: &[(&str, serde_json::Value)],
+    now: Instant,
+    audit: &crate::audit::NewAuditEntry,
+) -> StoreResult<()> {
+    match tx {
+        Tx::Sqlite(t) if !events.is_empty() && !outbox.is_empty() => {
+            let after_events = 1 + events.len() * 10;
+            let after_outbox = after_events + outbox.len() * 4;
+            let sql = format!(
+                "{}; {}; {}",
+                events_sql(events.len(), 1),
+                outbox_sql(outbox.len(), after_events),
+                crate::audit::insert_sql(after_outbox)
+            );
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            let q = bind_events!(q, ticket, events);
+            let q = bind_outbox!(q, Some(ticket), outbox, now);
+            let q = crate::audit::bind_audit!(q, audit);
+            q.execute(&mut **t).await?;
+        }
+        _ => {
+            insert_events(tx, ticket, events).await?;
+            insert_outbox(tx, Some(ticket), outbox, now).await?;
+            crate::audit::record(tx, audit).await?;
+        }
+    }
     Ok(())
 }
 
@@ -1774,35 +1830,53 @@ pub async fn insert_outbox(
     if events.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from(
-        "INSERT INTO webhook_outbox (event, ticket_id, payload, created_at, fanned_out) VALUES ",
-    );
-    for i in 0..events.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let b = i * 4;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, FALSE)",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4
-        ));
-    }
+    let sql = outbox_sql(events.len(), 1);
     on_tx!(tx, |c| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for (name, payload) in events {
-            q = q
-                .bind(name.to_string())
-                .bind(ticket.map(|t| t.0))
-                .bind(payload.to_string())
-                .bind(now.0);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        bind_outbox!(q, ticket, events, now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
+
+/// A multi-row insert of `n` outbox rows, its parameters numbered from `$first`.
+fn outbox_sql(n: usize, first: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO webhook_outbox (event, ticket_id, payload, created_at, fanned_out) VALUES ",
+    );
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let b = first + i * 4;
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, FALSE)",
+            b,
+            b + 1,
+            b + 2,
+            b + 3
+        ));
+    }
+    sql
+}
+
+/// Binds the values of `outbox_sql`.
+macro_rules! bind_outbox {
+    ($q:expr, $ticket:expr, $events:expr, $now:expr) => {{
+        let mut q = $q;
+        for (name, payload) in $events {
+            q = q
+                .bind(name.to_string())
+                .bind($ticket.map(|t: TicketId| t.0))
+                .bind(payload.to_string())
+                .bind($now.0);
+        }
+        q
+    }};
+}
+use bind_outbox;
 
 // ---------------------------------------------------------------------------------------
 // Choices for forms

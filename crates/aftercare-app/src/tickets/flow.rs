@@ -395,7 +395,6 @@ impl App {
                         // one statement.
                         let id = store::insert_ticket(tx, &new, &state).await?;
                         let version = 1;
-                        store::insert_events(tx, id, &events).await?;
                         let record = record_of(&new, id, &state, version, now);
                         let mut outbox = vec![(
                             "ticket.created",
@@ -407,7 +406,6 @@ impl App {
                                 event_payload("ticket.dispatched", &record, now),
                             ));
                         }
-                        store::insert_outbox(tx, Some(id), &outbox, now).await?;
                         entry.object_id = id.to_string();
                         entry.after = Some(serde_json::json!({
                             "number": record.number,
@@ -415,7 +413,7 @@ impl App {
                             "station": state.station.map(|s| s.0),
                             "warranty": warranty,
                         }));
-                        audit::record(tx, &entry).await?;
+                        store::insert_intake_rows(tx, id, &events, &outbox, now, &entry).await?;
                         Ok(record)
                     })
                 },
