@@ -7,88 +7,12 @@
 
 use aftercare_app::{App, AppConfig};
 use aftercare_domain::Role;
-use fantoccini::{Client, ClientBuilder, Locator};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use fantoccini::{Client, Locator};
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+mod common {
+    pub mod browser;
 }
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_driver() -> (Driver, u16) {
-    let port = free_port();
-    let mut child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver not found: install Debian's chromium-driver (see .ci/run)");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return (Driver(child), port);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("chromedriver did not start");
-}
-
-async fn browser(driver_port: u16, width: u32, height: u32, profile: &std::path::Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    // Headless windows have a minimum width; emulate the phone's viewport exactly.
-    let emulation = if width < 500 {
-        serde_json::json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0 } })
-    } else {
-        serde_json::json!(null)
-    };
-    let mut options = serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-quic", "--lang=zh-CN",
-                format!("--window-size={width},{height}"),
-                format!("--user-data-dir={}", profile.display()),
-            ]
-    });
-    if !emulation.is_null() {
-        options["mobileEmulation"] = emulation;
-    }
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("cannot start Chromium through chromedriver")
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    if let Ok(png) = c.screenshot().await {
-        let path = dir.join(format!("{name}.png"));
-        let _ = std::fs::write(&path, png);
-        eprintln!("screenshot: {}", path.display());
-    }
-}
+use common::browser::{browser, screenshot, start_driver};
 
 async fn nav_keys(c: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
     let mut keys = Vec::new();
@@ -212,7 +136,7 @@ async fn every_role_logs_in_sees_its_navigation_switches_language_and_logs_out()
 
     let (_driver, port) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
-    let c = browser(port, 1280, 900, profile.path()).await;
+    let c = browser(port, (1280, 900), None, profile.path()).await;
     let accounts = aftercare_app::demo::demo_accounts(
         aftercare_demo::DEFAULT_SEED,
         aftercare_demo::Scale::Small,
@@ -230,7 +154,7 @@ async fn every_role_logs_in_sees_its_navigation_switches_language_and_logs_out()
 
     // The technician's phone: 375 px wide, nothing wider than the screen.
     let profile = tempfile::tempdir().unwrap();
-    let phone = browser(port, 375, 812, profile.path()).await;
+    let phone = browser(port, (375, 812), Some((375, 812)), profile.path()).await;
     let tech = accounts.iter().find(|a| a.role == "technician").unwrap();
     match log_in(&phone, &base, &tech.login).await {
         Ok(()) => {

@@ -16,129 +16,14 @@ use aftercare_app::{Actor, App, AppConfig};
 use aftercare_domain::Role;
 use aftercare_domain::WarehouseId;
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use std::process::{Child, Command, Stdio};
+use fantoccini::{Client, Locator};
 use std::time::Duration;
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+mod common {
+    pub mod browser;
 }
+use common::browser::{R, browser, err, log_in, log_out, screenshot, start_driver};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_driver() -> (Driver, u16) {
-    let port = free_port();
-    let mut child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver not found: install Debian's chromium-driver (see .ci/run)");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return (Driver(child), port);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("chromedriver did not start");
-}
-
-async fn browser(port: u16, profile: &std::path::Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    let options = serde_json::json!({
-        "binary": "/usr/bin/chromium",
-        "args": [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-quic", "--lang=zh-CN", "--window-size=1280,900",
-            format!("--user-data-dir={}", profile.display()),
-        ]
-    });
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("cannot start Chromium through chromedriver")
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    if let Ok(png) = c.screenshot().await {
-        let path = dir.join(format!("{name}.png"));
-        let _ = std::fs::write(&path, png);
-        eprintln!("screenshot: {}", path.display());
-    }
-}
-
-type R<T> = Result<T, String>;
-
-fn err(step: &str) -> impl Fn(fantoccini::error::CmdError) -> String + '_ {
-    move |e| format!("{step}: {e}")
-}
-
-async fn log_in(c: &Client, base: &str, login: &str) -> R<()> {
-    c.goto(&format!("{base}/login"))
-        .await
-        .map_err(err("login page"))?;
-    c.find(Locator::Id("login"))
-        .await
-        .map_err(err("login field"))?
-        .send_keys(login)
-        .await
-        .map_err(err("type login"))?;
-    c.find(Locator::Id("password"))
-        .await
-        .map_err(err("password field"))?
-        .send_keys(SAMPLE_PASSWORD)
-        .await
-        .map_err(err("type password"))?;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .map_err(err("submit"))?
-        .click()
-        .await
-        .map_err(err("click"))?;
-    c.wait()
-        .for_element(Locator::Css("[data-testid=who]"))
-        .await
-        .map_err(err("logged in"))?;
-    Ok(())
-}
-
-async fn log_out(c: &Client) -> R<()> {
-    c.find(Locator::Css("[data-testid=logout]"))
-        .await
-        .map_err(err("logout"))?
-        .click()
-        .await
-        .map_err(err("logout click"))?;
-    c.wait()
-        .for_element(Locator::Id("password"))
-        .await
-        .map_err(err("logged out"))?;
-    Ok(())
-}
-
-/// The element of operation form `op` matching `css` inside it.
 async fn field(c: &Client, op: &str, css: &str) -> R<Element> {
     let sel = format!("section[data-op={op}] {css}");
     c.wait()
@@ -547,7 +432,7 @@ async fn the_warehouse_user_works_the_stock_pages_by_choosing_from_pick_lists_in
     ));
     let (_driver, port) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
-    let c = browser(port, profile.path()).await;
+    let c = browser(port, (1280, 900), None, profile.path()).await;
     let result = flow(&c, &base, &World { ps, central }).await;
     if let Err(e) = &result {
         screenshot(&c, "stock").await;
