@@ -27,7 +27,7 @@
 //! window of periods, spread evenly, on top of the base forecast.
 
 use crate::distribution::{DistributionChoice, fit};
-use crate::policy::{ServiceTarget, round_order};
+use crate::policy::{ServiceTarget, StockPolicy, round_order};
 
 /// Inputs of a last-time buy.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,6 +43,8 @@ pub struct LastTimeBuyInput<'a> {
     pub target: ServiceTarget,
     /// Stock on hand plus on order that will still be there.
     pub available: f64,
+    /// Known event demand (e.g. a recall) before end of service, bought on top.
+    pub event_demand: f64,
     /// Counting unit.
     pub unit: f64,
     /// Minimum order quantity.
@@ -145,20 +147,34 @@ pub fn fit_decay(y: &[f64]) -> Option<DecayFit> {
 pub fn last_time_buy(input: &LastTimeBuyInput<'_>) -> LastTimeBuy {
     let start = input.history.len().saturating_sub(input.window.max(1));
     let recent = &input.history[start..];
+    let unit = if input.unit > 0.0 { input.unit } else { 1.0 };
+    let events = if input.event_demand > 0.0 {
+        format!(" plus event demand {}", fmt_qty(input.event_demand))
+    } else {
+        String::new()
+    };
     let Some(fit_) = fit_decay(recent) else {
+        let quantity = if input.event_demand > 0.0 {
+            round_order(input.event_demand - input.available, input.moq, unit)
+        } else {
+            0.0
+        };
         return LastTimeBuy {
             fit: None,
             expected_demand: 0.0,
             cover: 0.0,
-            quantity: 0.0,
-            reason: "no demand in the fitted history; nothing to buy".into(),
+            quantity,
+            reason: format!(
+                "no demand in the fitted history{events}, available {}: buy {}",
+                fmt_qty(input.available),
+                fmt_qty(quantity)
+            ),
         };
     };
     let origin = recent.len() as f64;
     let expected: f64 = (0..input.remaining_periods)
         .map(|k| fit_.rate(origin + k as f64))
         .sum();
-    let unit = if input.unit > 0.0 { input.unit } else { 1.0 };
     let dist = fit(
         expected,
         fit_.dispersion * expected,
@@ -170,11 +186,11 @@ pub fn last_time_buy(input: &LastTimeBuyInput<'_>) -> LastTimeBuy {
         ServiceTarget::FillRate(f) => dist.quantity_for_fill(f, unit),
         ServiceTarget::ShortageWorth(_) => dist.quantity_for_fill(0.95, unit),
     };
-    let need = cover - input.available;
+    let need = cover + input.event_demand - input.available;
     let quantity = round_order(need, input.moq, unit);
     let reason = format!(
         "expected demand {} over {} periods (rate falling {:.1} % per period); cover {} \
-         for the target, available {}: buy {}",
+         for the target{events}, available {}: buy {}",
         fmt_qty(expected),
         input.remaining_periods,
         (1.0 - fit_.b.exp()) * 100.0,
@@ -270,6 +286,38 @@ pub fn with_events(base: &[f64], events: &[EventDemand]) -> Vec<f64> {
     out
 }
 
+/// Event demand falling in the first `periods` forecast steps (each event spread evenly
+/// over its window, as [`with_events`] spreads it).
+pub fn event_demand_within(events: &[EventDemand], periods: usize) -> f64 {
+    events
+        .iter()
+        .filter(|e| e.periods > 0 && e.start < periods)
+        .map(|e| {
+            let steps = (e.start + e.periods).min(periods) - e.start;
+            e.total() * steps as f64 / e.periods as f64
+        })
+        .sum()
+}
+
+/// The policy with `extra` units of known event demand in its protection interval: the
+/// lead-time demand, the reorder point and the maximum rise by it (rounded up to the
+/// counting unit) and the safety stock stays as it was. The event is planned as demand
+/// that will come, not as more uncertainty: a recall's volume is announced, and the
+/// base forecast's errors already set the safety stock.
+pub fn with_event_demand(policy: &StockPolicy, extra: f64, unit: f64) -> StockPolicy {
+    if extra <= 0.0 {
+        return policy.clone();
+    }
+    let unit = if unit > 0.0 { unit } else { 1.0 };
+    let add = (extra / unit - 1e-9).ceil() * unit;
+    StockPolicy {
+        ltd_mean: policy.ltd_mean + extra,
+        reorder_point: policy.reorder_point + add,
+        max: policy.max + add,
+        ..policy.clone()
+    }
+}
+
 /// A quantity for a sentence: integers without decimals, others to three places.
 pub fn fmt_qty(q: f64) -> String {
     if (q - q.round()).abs() < 1e-9 {
@@ -283,6 +331,44 @@ pub fn fmt_qty(q: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_demand_counts_only_the_steps_inside_the_interval() {
+        let recall = EventDemand {
+            start: 2,
+            periods: 4,
+            affected_units: 1000.0,
+            replacement_rate: 0.02,
+        };
+        // 20 units over steps 2..6, 5 per step.
+        assert_eq!(event_demand_within(&[recall], 2), 0.0);
+        assert!((event_demand_within(&[recall], 4) - 10.0).abs() < 1e-12);
+        assert!((event_demand_within(&[recall], 10) - 20.0).abs() < 1e-12);
+        let total: f64 = with_events(&[0.0; 10], &[recall])[..4].iter().sum();
+        assert!((total - event_demand_within(&[recall], 4)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn event_demand_raises_reorder_point_and_maximum_but_not_the_safety_stock() {
+        let base = StockPolicy {
+            mean_per_period: 1.0,
+            protection_periods: 4,
+            ltd_mean: 4.0,
+            ltd_sd: 2.0,
+            distribution: "poisson",
+            min: 3.0,
+            reorder_point: 7.0,
+            max: 7.0,
+            eoq: 0.0,
+            lot: 0.0,
+        };
+        let p = with_event_demand(&base, 10.5, 1.0);
+        assert_eq!((p.reorder_point, p.max, p.min), (18.0, 18.0, 3.0));
+        assert!((p.ltd_mean - 14.5).abs() < 1e-12);
+        assert_eq!(with_event_demand(&base, 0.0, 1.0), base);
+        // Packs of 0.5: 10.5 is already a whole number of packs.
+        assert_eq!(with_event_demand(&base, 10.5, 0.5).reorder_point, 17.5);
+    }
 
     #[test]
     fn decay_fit_recovers_a_known_decline() {
@@ -309,6 +395,7 @@ mod tests {
             remaining_periods: 24,
             target: ServiceTarget::FillRate(0.95),
             available: 0.0,
+            event_demand: 0.0,
             unit: 1.0,
             moq: 0.0,
         };
@@ -324,6 +411,14 @@ mod tests {
         input.available = 10.0;
         assert_eq!(last_time_buy(&input).quantity, ltb.cover - 10.0);
         assert!(ltb.reason.contains("over 24 periods"), "{}", ltb.reason);
+        input.event_demand = 7.0;
+        let with_recall = last_time_buy(&input);
+        assert_eq!(with_recall.quantity, ltb.cover - 10.0 + 7.0);
+        assert!(
+            with_recall.reason.contains("plus event demand 7"),
+            "{}",
+            with_recall.reason
+        );
     }
 
     #[test]
@@ -334,10 +429,17 @@ mod tests {
             remaining_periods: 24,
             target: ServiceTarget::CycleServiceLevel(0.9),
             available: 0.0,
+            event_demand: 0.0,
             unit: 1.0,
             moq: 5.0,
         };
         assert_eq!(last_time_buy(&input).quantity, 0.0);
+        // A recall still has to be bought for (raised to the MOQ).
+        let recall = LastTimeBuyInput {
+            event_demand: 3.0,
+            ..input
+        };
+        assert_eq!(last_time_buy(&recall).quantity, 5.0);
     }
 
     #[test]

@@ -8,7 +8,10 @@
 use crate::auto::{AutoConfig, MethodError, Selection, select};
 use crate::classify::{ClassifyConfig, DemandClass, classify};
 use crate::estimate::{EstimateBuffers, estimate_from_fit};
-use crate::lifecycle::{LastTimeBuy, LastTimeBuyInput, fmt_qty, last_time_buy};
+use crate::lifecycle::{
+    EventDemand, LastTimeBuy, LastTimeBuyInput, event_demand_within, fmt_qty, last_time_buy,
+    with_event_demand,
+};
 use crate::netting::{Netting, NettingItem, StockPosition, net};
 use crate::policy::{
     DemandEstimate, ItemParams, PolicySpec, ServiceTarget, StockPolicy, compute_policy,
@@ -73,6 +76,8 @@ pub struct PlanInput<'a> {
     /// Periods of service left after end of production (`Some` only for phased-out items):
     /// the item gets a last-time buy instead of a regular order.
     pub remaining_service_periods: Option<usize>,
+    /// Known extra demand from events such as recalls, in forecast steps from now.
+    pub events: &'a [EventDemand],
     /// Seed for the bootstrap distribution.
     pub seed: u64,
 }
@@ -93,6 +98,8 @@ pub struct ItemPlan {
     pub levels: StockPolicy,
     /// Whether manual levels were used.
     pub overridden: bool,
+    /// Event demand inside the protection interval, added to the levels.
+    pub event_demand: f64,
     /// Order proposed by netting (quantity 0: none).
     pub netting: Netting,
     /// Last-time buy, for items past end of production.
@@ -117,19 +124,25 @@ pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
         settings.errors,
         &mut EstimateBuffers::default(),
     );
-    let computed = compute_policy(estimate, &input.item, &settings.spec, y, input.seed);
+    let unit = if input.item.unit > 0.0 {
+        input.item.unit
+    } else {
+        1.0
+    };
+    let base = compute_policy(estimate, &input.item, &settings.spec, y, input.seed);
+    let event_demand = event_demand_within(input.events, base.protection_periods);
+    let computed = with_event_demand(&base, event_demand, unit);
     let (levels, overridden) = match input.manual {
-        Some(m) => (with_manual(&computed, m), true),
+        Some(m) => (
+            with_event_demand(&with_manual(&base, m), event_demand, unit),
+            true,
+        ),
         None => (computed.clone(), false),
     };
     let netting_item = NettingItem {
         lead_time: input.item.lead_time,
         moq: input.item.moq,
-        unit: if input.item.unit > 0.0 {
-            input.item.unit
-        } else {
-            1.0
-        },
+        unit,
         lot_sizing: if overridden {
             crate::policy::LotSizing::UpToMax
         } else {
@@ -137,6 +150,14 @@ pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
         },
     };
     let mut netting = net(&input.position, &levels, &netting_item, y.len());
+    if event_demand > 0.0 {
+        netting.reason = format!(
+            "event demand {} in the next {} periods; {}",
+            fmt_qty(event_demand),
+            base.protection_periods,
+            netting.reason
+        );
+    }
     if overridden {
         netting.reason = format!("manual levels; {}", netting.reason);
     }
@@ -147,6 +168,7 @@ pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
             remaining_periods: remaining,
             target: settings.spec.target,
             available: input.position.available(),
+            event_demand: event_demand_within(input.events, remaining),
             unit: netting_item.unit,
             moq: input.item.moq,
         })
@@ -159,6 +181,7 @@ pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
         computed,
         levels,
         overridden,
+        event_demand,
         netting,
         last_time_buy,
         why,
@@ -250,6 +273,7 @@ mod tests {
                 position: StockPosition::default(),
                 manual: None,
                 remaining_service_periods: None,
+                events: &[],
                 seed: 1,
             },
             &settings(),
@@ -279,6 +303,7 @@ mod tests {
                 },
                 manual: None,
                 remaining_service_periods: None,
+                events: &[],
                 seed: 1,
             },
             &settings(),
@@ -302,6 +327,7 @@ mod tests {
                     max: Some(12.0),
                 }),
                 remaining_service_periods: None,
+                events: &[],
                 seed: 1,
             },
             &settings(),
@@ -329,6 +355,7 @@ mod tests {
                 position: StockPosition::default(),
                 manual: None,
                 remaining_service_periods: Some(24),
+                events: &[],
                 seed: 1,
             },
             &settings(),
@@ -347,11 +374,117 @@ mod tests {
             position: StockPosition::default(),
             manual: None,
             remaining_service_periods: None,
+            events: &[],
             seed: 7,
         };
         let a = plan_item(&input, &settings());
         let b = plan_item(&input, &settings());
         assert_eq!(a.levels, b.levels);
         assert_eq!(a.netting, b.netting);
+    }
+
+    #[test]
+    fn a_recall_inside_the_lead_time_raises_the_order_by_its_demand() {
+        let y = history();
+        let recall = EventDemand {
+            start: 1,
+            periods: 2,
+            affected_units: 500.0,
+            replacement_rate: 0.05,
+        };
+        let plain = PlanInput {
+            history: &y,
+            item: item(2),
+            position: StockPosition::default(),
+            manual: None,
+            remaining_service_periods: None,
+            events: &[],
+            seed: 1,
+        };
+        let events = [recall];
+        let with_recall = PlanInput {
+            events: &events,
+            ..plain
+        };
+        let (a, b) = (
+            plan_item(&plain, &settings()),
+            plan_item(&with_recall, &settings()),
+        );
+        assert_eq!(b.event_demand, 25.0);
+        assert_eq!(b.levels.reorder_point, a.levels.reorder_point + 25.0);
+        assert_eq!(b.levels.min, a.levels.min);
+        assert_eq!(b.netting.quantity, a.netting.quantity + 25.0);
+        assert!(
+            b.netting
+                .reason
+                .starts_with("event demand 25 in the next 3 periods;"),
+            "{}",
+            b.netting.reason
+        );
+        // A recall after the protection interval changes nothing now.
+        let later = [EventDemand { start: 3, ..recall }];
+        let c = plan_item(
+            &PlanInput {
+                events: &later,
+                ..plain
+            },
+            &settings(),
+        );
+        assert_eq!(
+            (c.event_demand, c.netting.quantity),
+            (0.0, a.netting.quantity)
+        );
+        // With manual levels the recall comes on top of them.
+        let manual = Some(ManualLevels {
+            min: 5.0,
+            max: Some(12.0),
+        });
+        let m = plan_item(
+            &PlanInput {
+                manual,
+                events: &events,
+                ..plain
+            },
+            &settings(),
+        );
+        assert_eq!((m.levels.reorder_point, m.levels.max), (30.0, 37.0));
+        assert!(
+            m.netting
+                .reason
+                .starts_with("manual levels; event demand 25")
+        );
+    }
+
+    #[test]
+    fn a_last_time_buy_covers_a_recall_before_end_of_service() {
+        let y: Vec<f64> = (0..36)
+            .map(|t| (6.0 - t as f64 / 8.0).max(0.0).round())
+            .collect();
+        let plain = PlanInput {
+            history: &y,
+            item: item(2),
+            position: StockPosition::default(),
+            manual: None,
+            remaining_service_periods: Some(24),
+            events: &[],
+            seed: 1,
+        };
+        let events = [EventDemand {
+            start: 4,
+            periods: 4,
+            affected_units: 200.0,
+            replacement_rate: 0.1,
+        }];
+        let a = plan_item(&plain, &settings()).last_time_buy.unwrap();
+        let b = plan_item(
+            &PlanInput {
+                events: &events,
+                ..plain
+            },
+            &settings(),
+        )
+        .last_time_buy
+        .unwrap();
+        assert!((b.quantity - a.quantity - 20.0).abs() < 1e-9, "{a:?} {b:?}");
     }
 }
