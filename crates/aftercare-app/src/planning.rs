@@ -772,6 +772,7 @@ fn plan_pair(
             },
             manual,
             remaining_service_periods,
+            events: &[],
             seed: (w.id.0 as u64) << 32 ^ part.id.0 as u64,
         },
         &opts.settings(),
