@@ -17,6 +17,7 @@ pub mod org;
 pub mod parts;
 pub mod parts_io;
 pub mod planning;
+pub mod planning_lifecycle;
 /// Store types the planning API and pages show.
 pub use aftercare_store::planning as planning_store;
 pub mod message_templates;

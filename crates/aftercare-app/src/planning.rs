@@ -12,8 +12,10 @@
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
+use crate::planning_lifecycle::{LifecycleNote, event_for_run, share_of};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
+use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
 use aftercare_planning::plan::{ItemPlan, ManualLevels, PlanInput, PlanSettings, plan_item};
 use aftercare_planning::policy::{ItemParams, Nanos, ServiceTarget};
@@ -22,6 +24,7 @@ use aftercare_store::planning::{
     self as store, NewRun, PlanItemRow, PlanPart, PlanWarehouse, Position, ProposalDraft,
     ProposalFilter, ProposalKind, ProposalRow,
 };
+use aftercare_store::planning_lifecycle::{self as lifecycle_store, Succession};
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -157,6 +160,8 @@ struct Grid {
     start: Instant,
     end: Instant,
     periods: usize,
+    /// Days per period (for placing events on the forecast's periods).
+    bucket_days: f64,
     /// Period index of each day since `start` (months have unequal lengths).
     day_period: Vec<usize>,
 }
@@ -189,6 +194,7 @@ impl Grid {
             start: Instant(start_day * DAY_MS),
             end: Instant(end_day * DAY_MS),
             periods,
+            bucket_days: bucket.days(),
             day_period,
         }
     }
@@ -198,6 +204,55 @@ impl Grid {
             .ok()
             .and_then(|d| self.day_period.get(d).copied())
             .filter(|&p| p < self.periods)
+    }
+}
+
+/// Add each predecessor's history (times its share) to its successor's at every
+/// warehouse, predecessors first so that a chain A → B → C hands A's demand on to C.
+fn inherit_all(
+    history: &mut HashMap<(WarehouseId, PartId), Vec<f64>>,
+    successions: &[Succession],
+    periods: usize,
+    notes: &mut HashMap<(WarehouseId, PartId), LifecycleNote>,
+) {
+    let pred_of: HashMap<PartId, Vec<&Succession>> =
+        successions.iter().fold(HashMap::new(), |mut m, s| {
+            m.entry(s.successor).or_insert_with(Vec::new).push(s);
+            m
+        });
+    // Depth of a part in its chain (loops are refused when successions are recorded; the
+    // bound keeps a corrupt table from hanging a run).
+    let depth = |mut part: PartId| {
+        let mut d = 0;
+        while let Some(s) = pred_of.get(&part).and_then(|v| v.first()) {
+            d += 1;
+            part = s.predecessor;
+            if d > successions.len() {
+                break;
+            }
+        }
+        d
+    };
+    let mut ordered: Vec<&Succession> = successions.iter().collect();
+    ordered.sort_by_key(|s| (depth(s.predecessor), s.predecessor.0));
+    let zeros = vec![0.0; periods];
+    for s in ordered {
+        let at: Vec<WarehouseId> = history
+            .keys()
+            .filter(|(_, p)| *p == s.predecessor)
+            .map(|(w, _)| *w)
+            .collect();
+        for w in at {
+            let pred = history[&(w, s.predecessor)].clone();
+            let own = history.get(&(w, s.successor)).unwrap_or(&zeros);
+            let merged = inherit_history(&pred, own, share_of(s));
+            history.insert((w, s.successor), merged);
+            notes
+                .entry((w, s.successor))
+                .or_default()
+                .inherits
+                .push(format!("{} ({} %)", s.predecessor_number, s.share_pct));
+        }
     }
 }
 
@@ -228,6 +283,11 @@ struct Inputs {
     manual: HashMap<(WarehouseId, PartId), (i64, Option<i64>)>,
     /// The warehouse open purchase orders count at: the first one without a parent.
     first_root: Option<WarehouseId>,
+    /// Known extra demand per pair: events at the warehouse and at every warehouse it
+    /// replenishes (directly or further down).
+    events: HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
+    /// What the lifecycle inputs did to each pair, for the part's page.
+    notes: HashMap<(WarehouseId, PartId), LifecycleNote>,
 }
 
 /// One pair's result, ready to store.
@@ -314,6 +374,39 @@ impl App {
                     .or_insert_with(|| vec![0.0; grid.periods])[p] += row.qty as f64;
             }
         }
+        let mut notes: HashMap<(WarehouseId, PartId), LifecycleNote> = HashMap::new();
+        let successions = lifecycle_store::successions(&self.db).await?;
+        inherit_all(&mut history, &successions, grid.periods, &mut notes);
+        let mut events: HashMap<(WarehouseId, PartId), Vec<EventDemand>> = HashMap::new();
+        let today = self.now().0.div_euclid(DAY_MS);
+        let forecast_start = grid.end.0.div_euclid(DAY_MS);
+        for e in lifecycle_store::demand_events(&self.db, true).await? {
+            let Some(demand) = event_for_run(&e, today, forecast_start, grid.bucket_days) else {
+                continue;
+            };
+            let label = format!(
+                "{} at {}: {} from {} to {}",
+                e.name,
+                e.warehouse_code,
+                aftercare_planning::lifecycle::fmt_qty(demand.total()),
+                e.starts_on,
+                e.ends_on
+            );
+            // The warehouse and every one that replenishes it must hold the demand.
+            let mut at = Some(e.warehouse);
+            for _ in 0..=warehouses.len() {
+                let Some(w) = at.and_then(|w| warehouses.get(&w)) else {
+                    break;
+                };
+                events.entry((w.id, e.part)).or_default().push(demand);
+                notes
+                    .entry((w.id, e.part))
+                    .or_default()
+                    .events
+                    .push(label.clone());
+                at = w.parent;
+            }
+        }
         let (positions, on_order) = store::positions(&self.db).await?;
         let positions = positions
             .into_iter()
@@ -337,6 +430,8 @@ impl App {
             positions,
             on_order: on_order.into_iter().collect(),
             manual,
+            events,
+            notes,
         })
     }
 
@@ -531,6 +626,12 @@ impl App {
             reorder_point: plan.levels.reorder_point,
             max: plan.levels.max,
             overridden: plan.overridden,
+            event_demand: plan.event_demand,
+            lifecycle: inputs
+                .notes
+                .get(&(warehouse, part))
+                .cloned()
+                .unwrap_or_default(),
             reason: plan.netting.reason.clone(),
             stored,
             proposals,
@@ -635,6 +736,10 @@ pub struct PartPlanView {
     pub max: f64,
     /// Whether manual levels override the computed ones.
     pub overridden: bool,
+    /// Event demand (e.g. recalls) inside the protection interval, in the levels.
+    pub event_demand: f64,
+    /// Successions and events the plan used.
+    pub lifecycle: LifecycleNote,
     /// Netting now, in words.
     pub reason: String,
     /// The plan stored by the latest run.
@@ -678,6 +783,7 @@ fn compute(inputs: &Inputs, opts: &PlanOptions, now: Instant) -> Vec<Planned> {
     pairs.extend(inputs.history.keys().copied());
     pairs.extend(inputs.positions.keys().copied());
     pairs.extend(inputs.manual.keys().copied());
+    pairs.extend(inputs.events.keys().copied());
     if let Some(root) = inputs.first_root {
         pairs.extend(inputs.on_order.keys().map(|&part| (root, part)));
     }
@@ -772,7 +878,10 @@ fn plan_pair(
             },
             manual,
             remaining_service_periods,
-            events: &[],
+            events: inputs
+                .events
+                .get(&(w.id, part.id))
+                .map_or(&[][..], Vec::as_slice),
             seed: (w.id.0 as u64) << 32 ^ part.id.0 as u64,
         },
         &opts.settings(),

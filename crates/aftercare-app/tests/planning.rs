@@ -5,6 +5,7 @@
 
 use aftercare_app::admin::AddUser;
 use aftercare_app::planning::{Bucket, PlanOptions};
+use aftercare_app::planning_lifecycle::{AddDemandEvent, SetSuccession};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
 use aftercare_domain::org::{RegionLevel, Tier, WarehouseKind};
@@ -552,5 +553,311 @@ async fn a_part_plan_shows_history_forecast_levels_and_every_methods_error() {
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::NotFound { .. }));
+    }
+}
+
+async fn add_part(w: &World, number: &str) -> PartId {
+    let mut tx = w.app.db.begin_write().await.unwrap();
+    let p = master::insert_part(
+        &mut tx,
+        &NewPart {
+            part_number: number.into(),
+            name_zh: "新主板".into(),
+            standard_cost: Money::from_minor(10_000),
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    p
+}
+
+fn succession(pred: &str, succ: &str, share: Option<i64>) -> SetSuccession {
+    SetSuccession {
+        predecessor: pred.into(),
+        successor: succ.into(),
+        share_pct: share,
+    }
+}
+
+fn invalid_field(err: AppError) -> String {
+    match err {
+        AppError::Invalid(fields) => fields[0].field.clone(),
+        other => panic!("not invalid: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_successor_part_is_planned_on_the_history_it_inherits() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let p4 = add_part(&w, "PN-4").await;
+        app.set_succession(&Actor::Cli, succession("PN-1", "PN-4", None))
+            .await
+            .unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let old = plan_store::item(&app.db, w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        let new = plan_store::item(&app.db, w.station, p4)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{label}: the successor is not planned"));
+        assert!(old.mean_milli > 0, "{label}");
+        assert_eq!(new.mean_milli, old.mean_milli, "{label}");
+        assert_eq!(new.reorder_point, old.reorder_point, "{label}");
+        let rows = open(app).await;
+        let proposal = find(&rows, w.station, p4).expect("a transfer of the successor");
+        assert_eq!(proposal.kind, ProposalKind::Transfer, "{label}");
+        let view = app
+            .part_plan(&Actor::Cli, w.station, p4, weekly())
+            .await
+            .unwrap();
+        assert_eq!(view.lifecycle.inherits, ["PN-1 (100 %)"], "{label}");
+        assert_eq!(view.history.iter().sum::<f64>(), 13.0, "{label}");
+
+        // Half the uses move over: half the mean.
+        app.set_succession(&Actor::Cli, succession("PN-1", "PN-4", Some(50)))
+            .await
+            .unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let half = plan_store::item(&app.db, w.station, p4)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            (half.mean_milli - old.mean_milli / 2).abs() <= 1,
+            "{label}: {} vs {}",
+            half.mean_milli,
+            old.mean_milli
+        );
+
+        // A chain hands the demand on: PN-4 → PN-5 gets PN-1's half through PN-4.
+        let p5 = add_part(&w, "PN-5").await;
+        app.set_succession(&Actor::Cli, succession("PN-4", "PN-5", None))
+            .await
+            .unwrap();
+        let view = app
+            .part_plan(&Actor::Cli, w.station, p5, weekly())
+            .await
+            .unwrap();
+        assert_eq!(view.history.iter().sum::<f64>(), 6.5, "{label}");
+
+        // Refused, and nothing changes: loops, itself, unknown parts, bad shares.
+        let before = app.successions(&Actor::Cli).await.unwrap();
+        assert_eq!(before.len(), 2);
+        for (bad, field) in [
+            (succession("PN-5", "PN-1", None), "successor"),
+            (succession("PN-4", "PN-4", None), "successor"),
+            (succession("PN-9", "PN-4", None), "predecessor"),
+            (succession("PN-2", "PN-9", None), "successor"),
+            (succession("PN-2", "PN-4", Some(0)), "share_pct"),
+            (succession("PN-2", "PN-4", Some(101)), "share_pct"),
+        ] {
+            let err = app
+                .set_succession(&Actor::Cli, bad.clone())
+                .await
+                .unwrap_err();
+            assert_eq!(invalid_field(err), field, "{label}: {bad:?}");
+        }
+        assert_eq!(app.successions(&Actor::Cli).await.unwrap(), before);
+
+        // Removing it ends the inheritance.
+        app.remove_succession(&Actor::Cli, "PN-1").await.unwrap();
+        let view = app
+            .part_plan(&Actor::Cli, w.station, p4, weekly())
+            .await
+            .unwrap();
+        assert_eq!(view.history.iter().sum::<f64>(), 0.0, "{label}");
+        assert!(view.lifecycle.inherits.is_empty());
+        let err = app
+            .remove_succession(&Actor::Cli, "PN-1")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound { .. }), "{err:?}");
+    }
+}
+
+fn recall(part: &str, warehouse: WarehouseId, starts: &str, ends: &str) -> AddDemandEvent {
+    AddDemandEvent {
+        part_number: part.into(),
+        warehouse_id: warehouse.0,
+        name: "召回 2026-07".into(),
+        starts_on: starts.into(),
+        ends_on: ends.into(),
+        affected_units: 1000,
+        replacement_rate: "0.02".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let base_station = plan_store::item(&app.db, w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        let base_central = plan_store::item(&app.db, w.central, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        let base_qty = find(&open(app).await, w.station, w.p1).unwrap().qty;
+
+        // The clock stands at T0 + 30 weeks = 2026-08-03: a recall over this week needs
+        // 1000 × 0.02 = 20 units of PN-1 at the station, inside its protection interval.
+        let today = "2026-08-03";
+        let e = app
+            .add_demand_event(&Actor::Cli, recall("PN-1", w.station, today, "2026-08-09"))
+            .await
+            .unwrap();
+        assert_eq!((e.replacement_ppm, e.status.as_str()), (20_000, "active"));
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let station = plan_store::item(&app.db, w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        let central = plan_store::item(&app.db, w.central, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            station.reorder_point,
+            base_station.reorder_point + 20,
+            "{label}"
+        );
+        assert_eq!(station.min_qty, base_station.min_qty, "{label}");
+        assert_eq!(
+            central.reorder_point,
+            base_central.reorder_point + 20,
+            "{label}"
+        );
+        let p = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        assert_eq!(p.qty, base_qty + 20, "{label}: {}", p.reason);
+        assert!(
+            p.reason
+                .starts_with("event demand 20 in the next 2 periods;"),
+            "{label}: {}",
+            p.reason
+        );
+        let view = app
+            .part_plan(&Actor::Cli, w.central, w.p1, weekly())
+            .await
+            .unwrap();
+        assert_eq!(view.event_demand, 20.0);
+        assert_eq!(view.lifecycle.events.len(), 1, "{label}");
+        assert!(
+            view.lifecycle.events[0].contains("WH-GZ01"),
+            "{:?}",
+            view.lifecycle
+        );
+
+        // Cancelled: the next run plans as before; a second cancel conflicts.
+        app.cancel_demand_event(&Actor::Cli, e.id).await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let after = plan_store::item(&app.db, w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.reorder_point, base_station.reorder_point, "{label}");
+        let err = app
+            .cancel_demand_event(&Actor::Cli, e.id)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict { .. }), "{err:?}");
+
+        // An event that is over adds nothing.
+        app.add_demand_event(
+            &Actor::Cli,
+            recall("PN-1", w.station, "2026-07-01", "2026-08-02"),
+        )
+        .await
+        .unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let past = plan_store::item(&app.db, w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(past.reorder_point, base_station.reorder_point, "{label}");
+
+        // Bad input names the field and records nothing.
+        let events_before = app.demand_events(&Actor::Cli, false).await.unwrap();
+        let mut cases: Vec<(AddDemandEvent, &str)> = Vec::new();
+        let good = recall("PN-1", w.station, today, "2026-08-09");
+        cases.push((
+            AddDemandEvent {
+                name: " ".into(),
+                ..good.clone()
+            },
+            "name",
+        ));
+        cases.push((
+            AddDemandEvent {
+                starts_on: "2026-13-01".into(),
+                ..good.clone()
+            },
+            "starts_on",
+        ));
+        cases.push((
+            AddDemandEvent {
+                ends_on: "2026-08-01".into(),
+                ..good.clone()
+            },
+            "ends_on",
+        ));
+        cases.push((
+            AddDemandEvent {
+                affected_units: 0,
+                ..good.clone()
+            },
+            "affected_units",
+        ));
+        cases.push((
+            AddDemandEvent {
+                replacement_rate: "2%".into(),
+                ..good.clone()
+            },
+            "replacement_rate",
+        ));
+        cases.push((
+            AddDemandEvent {
+                part_number: "PN-404".into(),
+                ..good.clone()
+            },
+            "part_number",
+        ));
+        cases.push((
+            AddDemandEvent {
+                warehouse_id: 9999,
+                ..good.clone()
+            },
+            "warehouse_id",
+        ));
+        for (bad, field) in cases {
+            let err = app.add_demand_event(&Actor::Cli, bad).await.unwrap_err();
+            assert_eq!(invalid_field(err), field, "{label}");
+        }
+        assert_eq!(
+            app.demand_events(&Actor::Cli, false).await.unwrap(),
+            events_before
+        );
+
+        // Planners only.
+        let session = app
+            .login("agent", "password123", "127.0.0.1")
+            .await
+            .unwrap();
+        let agent = Actor::user(session.principal, None);
+        let err = app.add_demand_event(&agent, good).await.unwrap_err();
+        assert!(matches!(err, AppError::Forbidden { .. }), "{err:?}");
+        let err = app.successions(&agent).await.unwrap_err();
+        assert!(matches!(err, AppError::Forbidden { .. }), "{err:?}");
     }
 }

@@ -18,6 +18,7 @@ pub mod message_templates;
 pub mod org;
 pub mod part_master;
 pub mod planning;
+pub mod planning_lifecycle;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

@@ -1,0 +1,466 @@
+//! Lifecycle inputs planners give planning runs: successor parts (phase-in: the successor
+//! inherits the predecessor's demand history) and demand events such as recalls (known
+//! extra demand at a warehouse over a date window, added on top of the forecast).
+
+use crate::App;
+use crate::access::Actor;
+use crate::error::{AppError, AppResult};
+use crate::planning::PLANNERS;
+use aftercare_domain::{PartId, WarehouseId};
+use aftercare_planning::lifecycle::EventDemand;
+use aftercare_store::audit;
+use aftercare_store::planning as plan_store;
+use aftercare_store::planning_lifecycle::{
+    self as store, DemandEventRow, NewDemandEvent, Succession,
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Parts per million in one part per affected unit.
+const PPM: i64 = 1_000_000;
+/// Highest replacement rate accepted: parts per affected unit.
+const MAX_RATE: i64 = 100;
+/// Longest event window accepted, in days.
+const MAX_EVENT_DAYS: i64 = 3 * 366;
+
+/// A succession to record.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SetSuccession {
+    /// Part number of the part being replaced.
+    pub predecessor: String,
+    /// Part number of the part that takes over.
+    pub successor: String,
+    /// Percent of the predecessor's demand that moves over (1–100; default 100).
+    #[serde(default)]
+    pub share_pct: Option<i64>,
+}
+
+/// A demand event to record.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AddDemandEvent {
+    /// Part number of the part needed.
+    pub part_number: String,
+    /// Warehouse where it is needed.
+    pub warehouse_id: i64,
+    /// What the event is, e.g. the recall's name.
+    pub name: String,
+    /// First day, YYYY-MM-DD.
+    pub starts_on: String,
+    /// Last day, YYYY-MM-DD (inclusive).
+    pub ends_on: String,
+    /// Units in the field affected.
+    pub affected_units: i64,
+    /// Parts needed per affected unit, a decimal such as `0.02` (at most six places).
+    pub replacement_rate: String,
+}
+
+/// Parse a replacement rate (parts per affected unit) into parts per million, exactly.
+pub fn parse_rate_ppm(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if t.is_empty() || (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
+        return Err(format!("'{t}' is not a decimal number such as 0.02"));
+    }
+    if frac.len() > 6 {
+        return Err(format!("'{t}' has more than six decimal places"));
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| format!("'{t}' is too large"))?
+    };
+    if whole > MAX_RATE {
+        return Err(format!("{t} parts per unit is more than {MAX_RATE}"));
+    }
+    let frac_ppm: i64 = format!("{frac:0<6}").parse().unwrap_or(0);
+    let ppm = whole * PPM + frac_ppm;
+    if ppm == 0 || ppm > MAX_RATE * PPM {
+        return Err(format!(
+            "{t} must be above 0 and at most {MAX_RATE} parts per unit"
+        ));
+    }
+    Ok(ppm)
+}
+
+fn parse_day(field: &str, s: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid(field, format!("'{s}' is not a date YYYY-MM-DD")))
+}
+
+/// Whether making `successor` take over `predecessor` would close a loop of successions.
+fn closes_loop(existing: &[Succession], predecessor: PartId, successor: PartId) -> bool {
+    let next: HashMap<PartId, PartId> = existing
+        .iter()
+        .filter(|s| s.predecessor != predecessor)
+        .map(|s| (s.predecessor, s.successor))
+        .collect();
+    let mut at = successor;
+    for _ in 0..=next.len() {
+        if at == predecessor {
+            return true;
+        }
+        match next.get(&at) {
+            Some(&n) => at = n,
+            None => return false,
+        }
+    }
+    true
+}
+
+impl App {
+    /// Every succession (planners only).
+    pub async fn successions(&self, actor: &Actor) -> AppResult<Vec<Succession>> {
+        actor.require(PLANNERS, "see part successions")?;
+        Ok(store::successions(&self.db).await?)
+    }
+
+    /// Record that `successor` takes over `predecessor`'s uses (replacing an earlier
+    /// successor of the same part). Refused: unknown parts, a part succeeding itself, a
+    /// share outside 1–100 %, a loop of successions.
+    pub async fn set_succession(&self, actor: &Actor, s: SetSuccession) -> AppResult<Succession> {
+        actor.require(PLANNERS, "change part successions")?;
+        let share = s.share_pct.unwrap_or(100);
+        if !(1..=100).contains(&share) {
+            return Err(AppError::invalid(
+                "share_pct",
+                format!("{share} is not a percentage from 1 to 100"),
+            ));
+        }
+        let predecessor = self
+            .part_id_by_number(&s.predecessor)
+            .await
+            .map_err(|e| rename_field(e, "predecessor"))?;
+        let successor = self
+            .part_id_by_number(&s.successor)
+            .await
+            .map_err(|e| rename_field(e, "successor"))?;
+        if predecessor == successor {
+            return Err(AppError::invalid(
+                "successor",
+                "a part cannot succeed itself",
+            ));
+        }
+        let existing = store::successions(&self.db).await?;
+        if closes_loop(&existing, predecessor, successor) {
+            return Err(AppError::invalid(
+                "successor",
+                format!(
+                    "{} already leads back to {} through its own successors: successions may not loop",
+                    s.successor.trim(),
+                    s.predecessor.trim()
+                ),
+            ));
+        }
+        let before = store::succession_of_part(&self.db, predecessor).await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        store::upsert_succession(
+            &mut tx,
+            predecessor,
+            successor,
+            share,
+            &actor_login(actor),
+            now,
+        )
+        .await?;
+        let mut entry = actor.audit(now, "planning.succession_set", "part", predecessor.0);
+        entry.before = before.as_ref().and_then(|b| serde_json::to_value(b).ok());
+        entry.after = Some(serde_json::json!({"successor": successor.0, "share_pct": share}));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        store::succession_of_part(&self.db, predecessor)
+            .await?
+            .ok_or_else(|| AppError::Unexpected("succession vanished after commit".into()))
+    }
+
+    /// Remove the succession of the part numbered `predecessor`.
+    pub async fn remove_succession(&self, actor: &Actor, predecessor: &str) -> AppResult<()> {
+        actor.require(PLANNERS, "change part successions")?;
+        let part = self
+            .part_id_by_number(predecessor)
+            .await
+            .map_err(|e| rename_field(e, "predecessor"))?;
+        let before = store::succession_of_part(&self.db, part)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(format!("succession of part {}", predecessor.trim()))
+            })?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        store::delete_succession(&mut tx, part).await?;
+        let mut entry = actor.audit(now, "planning.succession_removed", "part", part.0);
+        entry.before = serde_json::to_value(&before).ok();
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Demand events, newest first (planners only).
+    pub async fn demand_events(
+        &self,
+        actor: &Actor,
+        active_only: bool,
+    ) -> AppResult<Vec<DemandEventRow>> {
+        actor.require(PLANNERS, "see demand events")?;
+        Ok(store::demand_events(&self.db, active_only).await?)
+    }
+
+    /// Record a demand event (e.g. a recall). Refused with the field and reason: unknown
+    /// part or warehouse, bad dates or a window longer than three years, no name, units
+    /// not above 0, a rate that is not a decimal above 0 and at most 100 parts per unit.
+    pub async fn add_demand_event(
+        &self,
+        actor: &Actor,
+        e: AddDemandEvent,
+    ) -> AppResult<DemandEventRow> {
+        actor.require(PLANNERS, "record demand events")?;
+        let name = e.name.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid(
+                "name",
+                "an event needs a name, e.g. the recall's",
+            ));
+        }
+        let starts = parse_day("starts_on", &e.starts_on)?;
+        let ends = parse_day("ends_on", &e.ends_on)?;
+        let days = (ends - starts).num_days();
+        if days < 0 {
+            return Err(AppError::invalid(
+                "ends_on",
+                "the event ends before it starts",
+            ));
+        }
+        if days >= MAX_EVENT_DAYS {
+            return Err(AppError::invalid(
+                "ends_on",
+                format!("an event window may last at most {MAX_EVENT_DAYS} days"),
+            ));
+        }
+        if e.affected_units <= 0 {
+            return Err(AppError::invalid(
+                "affected_units",
+                format!("{} affected units: must be above 0", e.affected_units),
+            ));
+        }
+        let ppm = parse_rate_ppm(&e.replacement_rate)
+            .map_err(|m| AppError::invalid("replacement_rate", m))?;
+        let part = self.part_id_by_number(&e.part_number).await?;
+        let warehouse = WarehouseId(e.warehouse_id);
+        if plan_store::plan_warehouse(&self.db, warehouse)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::invalid(
+                "warehouse_id",
+                format!(
+                    "there is no active after-sales warehouse {}",
+                    e.warehouse_id
+                ),
+            ));
+        }
+        let now = self.now();
+        let row = NewDemandEvent {
+            part,
+            warehouse,
+            name: name.to_string(),
+            starts_on: starts.format("%Y-%m-%d").to_string(),
+            ends_on: ends.format("%Y-%m-%d").to_string(),
+            affected_units: e.affected_units,
+            replacement_ppm: ppm,
+        };
+        let mut tx = self.db.begin_write().await?;
+        let id = store::insert_demand_event(&mut tx, &row, &actor_login(actor), now).await?;
+        let mut entry = actor.audit(now, "planning.event_added", "demand_event", id);
+        entry.after = Some(serde_json::json!({
+            "part": part.0, "warehouse": warehouse.0, "name": row.name,
+            "starts_on": row.starts_on, "ends_on": row.ends_on,
+            "affected_units": row.affected_units, "replacement_ppm": ppm,
+        }));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        self.demand_event(actor, id).await
+    }
+
+    /// One demand event.
+    pub async fn demand_event(&self, actor: &Actor, id: i64) -> AppResult<DemandEventRow> {
+        actor.require(PLANNERS, "see demand events")?;
+        store::demand_event(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("demand event {id}")))
+    }
+
+    /// Cancel an active demand event: later runs no longer add it.
+    pub async fn cancel_demand_event(&self, actor: &Actor, id: i64) -> AppResult<DemandEventRow> {
+        actor.require(PLANNERS, "cancel demand events")?;
+        let before = self.demand_event(actor, id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        if !store::cancel_demand_event(&mut tx, id, now).await? {
+            return Err(AppError::Conflict {
+                code: "planning.event_not_active".into(),
+                message: format!("demand event {id} is {}, not active", before.status),
+            });
+        }
+        let mut entry = actor.audit(now, "planning.event_cancelled", "demand_event", id);
+        entry.before = serde_json::to_value(&before).ok();
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        self.demand_event(actor, id).await
+    }
+}
+
+fn rename_field(e: AppError, field: &str) -> AppError {
+    match e {
+        AppError::Invalid(errors) => AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|mut v| {
+                    v.field = field.to_string();
+                    v
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn actor_login(actor: &Actor) -> String {
+    actor
+        .principal()
+        .map_or_else(|| "cli".to_string(), |p| p.login.clone())
+}
+
+/// A stored event as the engine's event demand for a run whose first forecast period
+/// starts on day `forecast_start` (days since 1970) and whose periods last `period_days`;
+/// `today` is the first day not yet in the ledger. Days before today have happened (their
+/// demand is in the history), so only the part of the window from today on is added.
+/// `None` when nothing of it is left.
+pub fn event_for_run(
+    e: &DemandEventRow,
+    today: i64,
+    forecast_start: i64,
+    period_days: f64,
+) -> Option<EventDemand> {
+    let day = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days())
+    };
+    let (starts, ends) = (day(&e.starts_on)?, day(&e.ends_on)?);
+    let from = starts.max(today);
+    if from > ends {
+        return None;
+    }
+    let share_left = (ends - from + 1) as f64 / (ends - starts + 1) as f64;
+    let step = |d: i64| {
+        (((d - forecast_start) as f64) / period_days)
+            .floor()
+            .max(0.0) as usize
+    };
+    let (first, last) = (step(from), step(ends));
+    Some(EventDemand {
+        start: first,
+        periods: last - first + 1,
+        affected_units: e.affected_units as f64 * share_left,
+        replacement_rate: e.replacement_ppm as f64 / PPM as f64,
+    })
+}
+
+/// A succession's share as a fraction.
+pub fn share_of(s: &Succession) -> f64 {
+    s.share_pct as f64 / 100.0
+}
+
+/// Serializable summary of what lifecycle inputs a pair's plan used.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LifecycleNote {
+    /// Predecessors whose history was added, e.g. `PN-1 (50 %)`.
+    pub inherits: Vec<String>,
+    /// Events counted at this warehouse (here or at a warehouse it replenishes).
+    pub events: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_exactly_into_parts_per_million() {
+        assert_eq!(parse_rate_ppm("0.02"), Ok(20_000));
+        assert_eq!(parse_rate_ppm("1"), Ok(1_000_000));
+        assert_eq!(parse_rate_ppm(" 2.5 "), Ok(2_500_000));
+        assert_eq!(parse_rate_ppm(".000001"), Ok(1));
+        for bad in [
+            "",
+            ".",
+            "0",
+            "0.0",
+            "-1",
+            "1e-3",
+            "abc",
+            "0.0000001",
+            "101",
+            "1,5",
+        ] {
+            assert!(parse_rate_ppm(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    fn event(starts: &str, ends: &str) -> DemandEventRow {
+        DemandEventRow {
+            id: 1,
+            part: PartId(1),
+            part_number: "PN".into(),
+            warehouse: WarehouseId(1),
+            warehouse_code: "W".into(),
+            name: "recall".into(),
+            starts_on: starts.into(),
+            ends_on: ends.into(),
+            affected_units: 1000,
+            replacement_ppm: 50_000,
+            status: "active".into(),
+            created_by: "x".into(),
+            created_at: aftercare_domain::Instant(0),
+        }
+    }
+
+    #[test]
+    fn an_event_maps_to_forecast_steps_and_keeps_only_what_is_still_to_come() {
+        // 2026-03-02 is day 20514; forecast starts that day, weekly periods.
+        let d0 = 20_514;
+        let e = event("2026-03-16", "2026-03-29");
+        let ev = event_for_run(&e, d0, d0, 7.0).unwrap();
+        assert_eq!((ev.start, ev.periods), (2, 2));
+        assert!((ev.total() - 50.0).abs() < 1e-9);
+        // Half the window has passed: half the demand is left, from step 0.
+        let half = event_for_run(&e, d0 + 21, d0 + 21, 7.0).unwrap();
+        assert_eq!((half.start, half.periods), (0, 1));
+        assert!((half.total() - 25.0).abs() < 1e-9);
+        // Over: nothing.
+        assert!(event_for_run(&e, d0 + 28, d0 + 28, 7.0).is_none());
+    }
+
+    fn succ(a: i64, b: i64) -> Succession {
+        Succession {
+            predecessor: PartId(a),
+            predecessor_number: a.to_string(),
+            successor: PartId(b),
+            successor_number: b.to_string(),
+            share_pct: 100,
+            created_by: "x".into(),
+            created_at: aftercare_domain::Instant(0),
+        }
+    }
+
+    #[test]
+    fn loops_of_successions_are_found() {
+        let chain = [succ(1, 2), succ(2, 3)];
+        assert!(closes_loop(&chain, PartId(3), PartId(1)));
+        assert!(!closes_loop(&chain, PartId(4), PartId(1)));
+        // Re-pointing 1 from 2 to 3 is fine; 3 → 2 would loop through 2 → 3.
+        assert!(!closes_loop(&chain, PartId(1), PartId(3)));
+        assert!(closes_loop(&chain, PartId(3), PartId(2)));
+    }
+}
