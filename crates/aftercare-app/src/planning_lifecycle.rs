@@ -8,11 +8,13 @@ use crate::error::{AppError, AppResult};
 use crate::planning::PLANNERS;
 use aftercare_domain::{PartId, WarehouseId};
 use aftercare_planning::lifecycle::EventDemand;
+/// Quantities in words (whole numbers without decimals).
+pub use aftercare_planning::lifecycle::fmt_qty;
 use aftercare_store::audit;
 use aftercare_store::planning as plan_store;
-use aftercare_store::planning_lifecycle::{
-    self as store, DemandEventRow, NewDemandEvent, Succession,
-};
+use aftercare_store::planning_lifecycle::{self as store, NewDemandEvent};
+/// Rows the API and pages show.
+pub use aftercare_store::planning_lifecycle::{DemandEventRow, Succession};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -6,6 +6,7 @@ pub mod hooks;
 pub mod org;
 pub mod parts;
 pub mod planning;
+pub mod planning_lifecycle;
 pub mod stock;
 pub mod templates;
 pub mod ticket_parts;
@@ -77,6 +78,16 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(planning::approve))
         .routes(routes!(planning::reject))
         .routes(routes!(planning::item))
+        .routes(routes!(
+            planning_lifecycle::successions,
+            planning_lifecycle::set_succession
+        ))
+        .routes(routes!(planning_lifecycle::remove_succession))
+        .routes(routes!(
+            planning_lifecycle::events,
+            planning_lifecycle::add_event
+        ))
+        .routes(routes!(planning_lifecycle::cancel_event))
         .routes(routes!(stock::command))
         .routes(routes!(stock::issue))
         .routes(routes!(stock::stock))

@@ -314,6 +314,12 @@ pub struct PartPlanDto {
     pub max: f64,
     /// Manual levels override the computed ones.
     pub overridden: bool,
+    /// Event demand (recalls) inside the protection interval, included in the levels.
+    pub event_demand: f64,
+    /// Predecessors whose history was added, e.g. "PN-1 (100 %)".
+    pub inherits: Vec<String>,
+    /// Demand events counted here, in words.
+    pub events: Vec<String>,
     /// Netting now, in words.
     pub reason: String,
     /// Recent proposals of this pair.
@@ -352,6 +358,9 @@ impl From<PartPlanView> for PartPlanDto {
             reorder_point: v.reorder_point,
             max: v.max,
             overridden: v.overridden,
+            event_demand: v.event_demand,
+            inherits: v.lifecycle.inherits,
+            events: v.lifecycle.events,
             reason: v.reason,
             proposals: v.proposals.into_iter().map(Into::into).collect(),
         }

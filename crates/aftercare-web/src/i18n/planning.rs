@@ -3,6 +3,73 @@
 /// (key, 简体中文, English) for replenishment planning.
 pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.planning", "补货计划", "Replenishment"),
+    (
+        "lifecycle.title",
+        "生命周期：替代件与召回",
+        "Lifecycle: successor parts and recalls",
+    ),
+    (
+        "lifecycle.link",
+        "替代件与召回",
+        "Successor parts and recalls",
+    ),
+    (
+        "lifecycle.successions",
+        "替代件（新旧件切换）",
+        "Successor parts (phase-in)",
+    ),
+    (
+        "lifecycle.successions_help",
+        "新件接替旧件的用途：计划运行时，旧件在每个仓库的出库历史按比例计入新件的历史，新件在自己有历史之前就能备货。",
+        "A successor takes over a part's uses: planning runs add the old part's outflow history, times the share, to the successor's at every warehouse, so the successor is stocked before its own history shows the demand.",
+    ),
+    (
+        "lifecycle.no_successions",
+        "尚无替代关系。",
+        "No successions recorded.",
+    ),
+    ("lifecycle.predecessor", "旧件", "Replaced part"),
+    ("lifecycle.successor", "新件", "Successor"),
+    ("lifecycle.share", "转移比例", "Share"),
+    ("lifecycle.by", "登记人", "Recorded by"),
+    ("lifecycle.remove", "删除", "Remove"),
+    (
+        "lifecycle.save_succession",
+        "保存替代关系",
+        "Save succession",
+    ),
+    (
+        "lifecycle.events",
+        "需求事件（召回等）",
+        "Demand events (recalls)",
+    ),
+    (
+        "lifecycle.events_help",
+        "已知的额外需求：受影响台数 × 每台更换件数，在起止日期内平均分布，计入该仓库及为其补货的各级仓库的库存水平。",
+        "Known extra demand: affected units × parts per unit, spread evenly over the dates, added to the stock levels of the warehouse and of every warehouse that replenishes it.",
+    ),
+    (
+        "lifecycle.no_events",
+        "尚无需求事件。",
+        "No demand events recorded.",
+    ),
+    ("lifecycle.event_name", "事件", "Event"),
+    ("lifecycle.window", "起止日期", "Dates"),
+    ("lifecycle.starts", "开始", "Starts"),
+    ("lifecycle.ends", "结束", "Ends"),
+    ("lifecycle.affected", "受影响台数", "Affected units"),
+    ("lifecycle.rate", "每台件数", "Parts per unit"),
+    ("lifecycle.needed", "需求件数", "Parts needed"),
+    ("lifecycle.active", "有效", "Active"),
+    ("lifecycle.cancelled", "已取消", "Cancelled"),
+    ("lifecycle.cancel", "取消", "Cancel"),
+    ("lifecycle.add_event", "登记事件", "Record event"),
+    ("lifecycle.inherits", "继承历史", "Inherits history of"),
+    (
+        "lifecycle.event_demand",
+        "事件需求（保护期内）",
+        "Event demand (protection interval)",
+    ),
     ("planning.title", "补货建议", "Replenishment proposals"),
     ("planning.run", "运行计划", "Run planning"),
     (

@@ -7,6 +7,7 @@ mod home;
 mod hooks;
 mod org;
 mod parts;
+mod plan_lifecycle;
 mod planning;
 mod stock_approvals;
 mod stock_ops;
@@ -90,6 +91,31 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
             Method::GET,
             "/planning/items/{warehouse}/{part}",
             get(planning::item),
+        ),
+        (
+            Method::GET,
+            "/planning/lifecycle",
+            get(plan_lifecycle::page),
+        ),
+        (
+            Method::POST,
+            "/planning/successions",
+            post(plan_lifecycle::set_succession),
+        ),
+        (
+            Method::POST,
+            "/planning/successions/{predecessor}/remove",
+            post(plan_lifecycle::remove_succession),
+        ),
+        (
+            Method::POST,
+            "/planning/events",
+            post(plan_lifecycle::add_event),
+        ),
+        (
+            Method::POST,
+            "/planning/events/{id}/cancel",
+            post(plan_lifecycle::cancel_event),
         ),
         (Method::GET, "/intake", get(tickets::intake)),
         (
