@@ -364,7 +364,7 @@ impl Job<'_> {
                 for (step, v) in (1..=self.horizon).zip(with_events(&base, events)) {
                     bytes.extend_from_slice(&row);
                     push_usize(&mut bytes, step);
-                    write!(bytes, ",{v}\n").expect("writing to a Vec");
+                    writeln!(bytes, ",{v}").expect("writing to a Vec");
                 }
                 continue;
             }

@@ -550,6 +550,42 @@ mod tests {
     }
 
     #[test]
+    fn successor_rows_carry_their_predecessor_share_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("items.csv");
+        std::fs::write(
+            &path,
+            "sku,replaces_share,lead_time,replaces\nA,,1,\nB,,2,A\nN,0.25,3,B\n",
+        )
+        .unwrap();
+        let keys = vec!["A".to_string(), "B".to_string()];
+        let table = read_item_params(&path, &keys).unwrap();
+        let found: Vec<(&str, &str, f64, usize, usize, usize)> = table
+            .successions
+            .iter()
+            .map(|s| {
+                let r = &s.replacement;
+                (
+                    s.successor.as_str(),
+                    r.predecessor.as_str(),
+                    r.share,
+                    r.line,
+                    r.column,
+                    s.params.lead_time,
+                )
+            })
+            .collect();
+        assert_eq!(found, [("B", "A", 1.0, 3, 4, 2), ("N", "B", 0.25, 4, 4, 3)]);
+        let err = read("sku,replaces,replaces_share\nA,,0.5\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "items.csv: line 2, column 3 (replaces_share): replaces_share given without replaces"
+        );
+    }
+
+    #[test]
     fn amounts_are_parsed_exactly_with_half_up_rounding() {
         assert_eq!(parse_nanos("0.0000000005"), Ok(Nanos(1)));
         assert_eq!(parse_nanos("0.0000000004"), Ok(Nanos(0)));
