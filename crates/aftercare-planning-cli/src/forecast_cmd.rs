@@ -31,7 +31,7 @@ use crate::common::{
     push_csv_field, write_json,
 };
 use crate::input::read_demand;
-use crate::lifecycle::{Events, read_events, with_items};
+use crate::lifecycle::{Events, read_events, with_successions};
 
 /// Series per parallel task.
 const BLOCK: usize = 2048;
@@ -100,7 +100,7 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     let clock = Instant::now();
     let panel = pool.install(|| read_demand(&args.demand))?;
     let panel = match &args.items {
-        Some(path) => with_items(panel, path)?.0,
+        Some(path) => with_successions(panel, path)?,
         None => panel,
     };
     let events = match &args.events {

@@ -46,6 +46,13 @@ pub fn with_items(panel: Panel, path: &Path) -> Result<(Panel, Vec<ItemParams>),
     apply_successions(panel, table.params, &table.successions, path)
 }
 
+/// The panel with successors' inherited histories from the items file at `path`, for a
+/// command that needs no other item data (no warning about skus without a row).
+pub fn with_successions(panel: Panel, path: &Path) -> Result<Panel, ItemsError> {
+    let table = read_item_params(path, panel.keys())?;
+    Ok(apply_successions(panel, table.params, &table.successions, path)?.0)
+}
+
 /// Replace every successor's series by the history it inherits (see the module doc);
 /// successors without a series are appended with their `params`. `file` names the items
 /// file in errors.
