@@ -3,6 +3,13 @@
 //! Writes `sku,method,class,step,forecast` for steps 1..H. With `--holdout K` the last
 //! K periods are hidden from every method and used to score the forecast (the first
 //! min(H, K) of them); `--metrics-out` then receives the mean errors as JSON.
+//!
+//! `--items` with `replaces` columns forecasts successor parts on their inherited history
+//! (see `crate::lifecycle`; the other item columns are checked but not used here).
+//! `--events` adds known event demand to the written forecast per step
+//! (`aftercare_planning::lifecycle::with_events`, step 1 = event step 0); the `method`
+//! column still names the method, and the holdout metrics score the base forecast, since
+//! an event announced now was not known when the hidden periods were forecast.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use aftercare_planning::classify::{ClassifyConfig, DemandClass, classify};
+use aftercare_planning::lifecycle::with_events;
 use aftercare_planning::metrics::{Accuracy, series_errors};
 use aftercare_planning::seasonal::{self, AdjustmentSpec, PooledAdjustment};
 use aftercare_planning::series::Panel;
@@ -23,6 +31,7 @@ use crate::common::{
     push_csv_field, write_json,
 };
 use crate::input::read_demand;
+use crate::lifecycle::{Events, read_events, with_successions};
 
 /// Series per parallel task.
 const BLOCK: usize = 2048;
@@ -50,6 +59,17 @@ pub struct ForecastArgs {
     /// Output CSV `sku,method,class,step,forecast`.
     #[arg(long)]
     pub out: PathBuf,
+    /// Items CSV, read here only for successor parts: a row with `replaces` (the
+    /// predecessor's sku) and `replaces_share` (0 < share ≤ 1, blank = 1) forecasts that
+    /// sku on its own history plus the predecessor's times the share; chains allowed.
+    #[arg(long)]
+    pub items: Option<PathBuf>,
+    /// Event demand (recalls) CSV `sku,start,periods,affected_units,replacement_rate`:
+    /// affected_units × replacement_rate added to the forecast, spread evenly over
+    /// `periods` steps from step `start` (0 = the first forecast step). Holdout metrics
+    /// score the forecast without events.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
     /// Accuracy JSON (needs `--holdout`).
     #[arg(long = "metrics-out")]
     pub metrics_out: Option<PathBuf>,
@@ -79,6 +99,14 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     let pool = args.threads.pool()?;
     let clock = Instant::now();
     let panel = pool.install(|| read_demand(&args.demand))?;
+    let panel = match &args.items {
+        Some(path) => with_successions(panel, path)?,
+        None => panel,
+    };
+    let events = match &args.events {
+        Some(path) => read_events(path, &panel)?,
+        None => Events::default(),
+    };
     let read_seconds = clock.elapsed().as_secs_f64();
     anyhow::ensure!(
         args.holdout < panel.periods(),
@@ -112,6 +140,7 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         horizon: args.horizon,
         holdout: args.holdout,
         factors,
+        events: &events,
     };
     let (results, totals) = pool.install(|| job.forecast_all());
     let engine_seconds = clock.elapsed().as_secs_f64();
@@ -148,6 +177,8 @@ struct Job<'a> {
     holdout: usize,
     /// Multiplier of the flat level per step (all 1 without a seasonality).
     factors: Vec<f64>,
+    /// Known event demand per series, added to the written forecast.
+    events: &'a Events,
 }
 
 /// One series' outcome, kept compact so that a million of them fit in 16 MB.
@@ -327,6 +358,16 @@ impl Job<'_> {
             row.push(b',');
             row.extend_from_slice(o.class.code().as_bytes());
             row.push(b',');
+            let events = self.events.of(i);
+            if !events.is_empty() {
+                let base: Vec<f64> = self.factors.iter().map(|m| o.level * m).collect();
+                for (step, v) in (1..=self.horizon).zip(with_events(&base, events)) {
+                    bytes.extend_from_slice(&row);
+                    push_usize(&mut bytes, step);
+                    writeln!(bytes, ",{v}").expect("writing to a Vec");
+                }
+                continue;
+            }
             // A flat forecast: format the level once and repeat it.
             level.clear();
             write!(level, "{}", o.level).expect("writing to a Vec");

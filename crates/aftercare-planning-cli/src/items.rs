@@ -13,6 +13,10 @@
 //! | `holding_cost_per_unit_per_period` | holding cost per demand unit per period | unknown (no EOQ) |
 //! | `moq` | minimum order quantity in demand units | 0 |
 //! | `pack_size` | pieces per demand unit (demand counted in packs, as in MAN) | 1 |
+//! | `replaces` | sku of the predecessor part this successor replaces (phase-in) | none |
+//! | `replaces_share` | share of the predecessor's demand moving over, 0 < share ≤ 1 | 1 |
+//!
+//! A successor inherits its predecessor's history (see `crate::lifecycle`).
 //!
 //! Quantities are counted in the demand file's unit. When that unit is a pack of
 //! `pack_size` pieces, stock levels and orders are rounded up to whole pieces, i.e. to
@@ -70,6 +74,43 @@ pub struct ItemRecord {
     pub params: ItemParams,
     /// Pieces per demand unit.
     pub pack_size: f64,
+    /// The part this one replaces, when it is a successor.
+    pub replaces: Option<Replacement>,
+}
+
+/// A successor's `replaces` and `replaces_share` cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replacement {
+    /// Sku of the predecessor.
+    pub predecessor: String,
+    /// Share of the predecessor's demand that moves over (0 < share ≤ 1).
+    pub share: f64,
+    /// 1-based line of the row, for errors found later.
+    pub line: usize,
+    /// 1-based column of `replaces`, for errors found later.
+    pub column: usize,
+}
+
+/// One successor row of an items file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Succession {
+    /// Sku of the successor.
+    pub successor: String,
+    /// What it replaces.
+    pub replacement: Replacement,
+    /// The successor's own parameters (it may have no demand history yet).
+    pub params: ItemParams,
+}
+
+/// What [`read_item_params`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemTable {
+    /// Parameters of the requested keys, in their order.
+    pub params: Vec<ItemParams>,
+    /// Requested keys without a row (they get every default).
+    pub missing: usize,
+    /// Successor rows, in file order.
+    pub successions: Vec<Succession>,
 }
 
 impl Default for ItemRecord {
@@ -77,6 +118,7 @@ impl Default for ItemRecord {
         Self {
             params: ItemParams::default(),
             pack_size: 1.0,
+            replaces: None,
         }
     }
 }
@@ -118,7 +160,7 @@ pub fn read_items(path: &Path) -> Result<Items, ItemsError> {
     read_items_from(file, path)
 }
 
-const COLUMNS: [&str; 7] = [
+const COLUMNS: [&str; 9] = [
     "sku",
     "lead_time",
     "unit_cost",
@@ -126,6 +168,8 @@ const COLUMNS: [&str; 7] = [
     "holding_cost_per_unit_per_period",
     "moq",
     "pack_size",
+    "replaces",
+    "replaces_share",
 ];
 
 /// Read items CSV from `reader`; `path` names the source in errors.
@@ -145,15 +189,12 @@ pub fn read_items_from(reader: impl std::io::Read, path: &Path) -> Result<Items,
     Ok(Items { by_sku })
 }
 
-/// Item parameters of `keys` (in that order) read from an items file, and how many keys
-/// have no row (they get every default).
+/// Item parameters of `keys` (in that order) read from an items file, how many keys
+/// have no row (they get every default), and every successor row.
 ///
 /// The same checks as [`read_items`], without keeping a map of every row: a panel of a
 /// million series otherwise holds a second copy of every sku.
-pub fn read_item_params(
-    path: &Path,
-    keys: &[String],
-) -> Result<(Vec<ItemParams>, usize), ItemsError> {
+pub fn read_item_params(path: &Path, keys: &[String]) -> Result<ItemTable, ItemsError> {
     let file = std::fs::File::open(path).map_err(|source| ItemsError::Io {
         file: path.to_path_buf(),
         source,
@@ -166,23 +207,37 @@ pub fn read_item_params(
     let mut params = vec![ItemParams::default(); keys.len()];
     let mut seen = vec![false; keys.len()];
     let mut others: FxHashSet<String> = FxHashSet::default();
+    let mut successions = Vec::new();
     let twice = |sku: &str| format!("sku {sku:?} appears twice");
     visit_rows(
         std::io::BufReader::with_capacity(1 << 20, file),
         path,
-        |sku, item| match index.get(sku) {
-            Some(&i) if seen[i] => Err(twice(sku)),
-            Some(&i) => {
-                seen[i] = true;
-                params[i] = item.params;
-                Ok(())
+        |sku, item| {
+            match index.get(sku) {
+                Some(&i) if seen[i] => return Err(twice(sku)),
+                Some(&i) => {
+                    seen[i] = true;
+                    params[i] = item.params;
+                }
+                None if others.insert(sku.to_string()) => {}
+                None => return Err(twice(sku)),
             }
-            None if others.insert(sku.to_string()) => Ok(()),
-            None => Err(twice(sku)),
+            if let Some(replacement) = item.replaces {
+                successions.push(Succession {
+                    successor: sku.to_string(),
+                    replacement,
+                    params: item.params,
+                });
+            }
+            Ok(())
         },
     )?;
     let missing = seen.iter().filter(|&&s| !s).count();
-    Ok((params, missing))
+    Ok(ItemTable {
+        params,
+        missing,
+        successions,
+    })
 }
 
 /// Parse every row of an items file and hand `(sku, item)` to `on_row`; an `Err` from it
@@ -240,7 +295,9 @@ fn visit_rows(
         if sku.is_empty() {
             return Err(bad(sku_col, "empty sku".into()));
         }
-        let item = parse_row(&cell).map_err(|(col, reason)| bad(col, reason))?;
+        let mut item = parse_row(&cell).map_err(|(col, reason)| bad(col, reason))?;
+        item.replaces =
+            parse_replacement(&cell, sku, line).map_err(|(col, reason)| bad(col, reason))?;
         on_row(sku, item).map_err(|reason| bad(sku_col, reason))?;
     }
     Ok(())
@@ -294,7 +351,45 @@ fn parse_row<'a>(cell: &impl Fn(usize) -> Cell<'a>) -> Result<ItemRecord, (usize
             unit: 1.0 / pack_size,
         },
         pack_size,
+        replaces: None,
     })
+}
+
+/// The `replaces` and `replaces_share` cells of the row of `sku` on `line`.
+fn parse_replacement<'a>(
+    cell: &impl Fn(usize) -> Cell<'a>,
+    sku: &str,
+    line: usize,
+) -> Result<Option<Replacement>, (usize, String)> {
+    let share_cell = cell(8).filter(|(_, s)| !s.is_empty());
+    let Some((column, predecessor)) = cell(7).filter(|(_, s)| !s.is_empty()) else {
+        return match share_cell {
+            Some((c, _)) => Err((c, "replaces_share given without replaces".into())),
+            None => Ok(None),
+        };
+    };
+    if predecessor == sku {
+        return Err((column, format!("part {sku:?} cannot replace itself")));
+    }
+    let share = match share_cell {
+        None => 1.0,
+        Some((c, s)) => {
+            let v: f64 = s
+                .parse()
+                .map_err(|_| (c, format!("{s:?} is not a number")))?;
+            // `!(v > 0)` also refuses NaN.
+            if !(v > 0.0 && v <= 1.0) {
+                return Err((c, format!("share {s} must be above 0 and at most 1")));
+            }
+            v
+        }
+    };
+    Ok(Some(Replacement {
+        predecessor: predecessor.to_string(),
+        share,
+        line,
+        column: column + 1,
+    }))
 }
 
 fn parse_whole(s: &str) -> Result<usize, String> {
@@ -429,7 +524,9 @@ mod tests {
         let path = dir.path().join("items.csv");
         std::fs::write(&path, "sku,lead_time,pack_size\nB,4,10\nX,9,1\nA,2,\n").unwrap();
         let keys: Vec<String> = ["A", "C", "B"].iter().map(|k| k.to_string()).collect();
-        let (params, missing) = read_item_params(&path, &keys).unwrap();
+        let ItemTable {
+            params, missing, ..
+        } = read_item_params(&path, &keys).unwrap();
         assert_eq!(missing, 1);
         assert_eq!(params[0].lead_time, 2);
         assert_eq!(params[1], ItemParams::default());
@@ -450,6 +547,42 @@ mod tests {
             assert!(err.contains("line 3, column 1 (sku)"), "{err}");
             assert!(err.contains("appears twice"), "{err}");
         }
+    }
+
+    #[test]
+    fn successor_rows_carry_their_predecessor_share_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("items.csv");
+        std::fs::write(
+            &path,
+            "sku,replaces_share,lead_time,replaces\nA,,1,\nB,,2,A\nN,0.25,3,B\n",
+        )
+        .unwrap();
+        let keys = vec!["A".to_string(), "B".to_string()];
+        let table = read_item_params(&path, &keys).unwrap();
+        let found: Vec<(&str, &str, f64, usize, usize, usize)> = table
+            .successions
+            .iter()
+            .map(|s| {
+                let r = &s.replacement;
+                (
+                    s.successor.as_str(),
+                    r.predecessor.as_str(),
+                    r.share,
+                    r.line,
+                    r.column,
+                    s.params.lead_time,
+                )
+            })
+            .collect();
+        assert_eq!(found, [("B", "A", 1.0, 3, 4, 2), ("N", "B", 0.25, 4, 4, 3)]);
+        let err = read("sku,replaces,replaces_share\nA,,0.5\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "items.csv: line 2, column 3 (replaces_share): replaces_share given without replaces"
+        );
     }
 
     #[test]

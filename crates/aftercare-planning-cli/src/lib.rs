@@ -7,6 +7,7 @@ pub mod common;
 pub mod forecast_cmd;
 pub mod input;
 pub mod items;
+pub mod lifecycle;
 pub mod numbers;
 pub mod plan_args;
 pub mod policy_cmd;

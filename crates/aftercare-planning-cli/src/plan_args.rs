@@ -12,7 +12,9 @@ use crate::common::{ClassArgs, Forecaster, MethodArgs, ThreadArgs};
 /// Flags shared by `plan policy` and `plan simulate`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlanArgs {
-    /// Items CSV: `sku,lead_time,unit_cost,order_cost,holding_cost_per_unit_per_period,moq,pack_size`.
+    /// Items CSV: `sku,lead_time,unit_cost,order_cost,holding_cost_per_unit_per_period,moq,pack_size`,
+    /// optionally `replaces,replaces_share`: a successor part inherits the demand history of
+    /// the part it replaces (times the share, 0 < share ≤ 1, blank = 1), chains allowed.
     #[arg(long)]
     pub items: PathBuf,
     /// Target fill rate (share of demanded units filled from stock), 0..1.

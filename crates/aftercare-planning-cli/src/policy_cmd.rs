@@ -17,6 +17,11 @@
 //! `--allocation item` plans each item to `F` on its own. `--target-csl C` always plans
 //! each item to `C`.
 //!
+//! Successor parts in the items file are planned on their inherited history, and
+//! `--events` adds known event demand inside the protection interval to the levels (see
+//! `crate::lifecycle` and `aftercare_planning::lifecycle::with_event_demand`); neither
+//! changes the calibration, which replays history.
+//!
 //! Timings of the phases go to stderr.
 
 use std::io::Write;
@@ -25,6 +30,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use aftercare_planning::classify::{DemandClass, classify};
+use aftercare_planning::lifecycle::{event_demand_within, with_event_demand};
 use aftercare_planning::policy::{DemandEstimate, ItemParams, ServiceTarget, compute_policy};
 use aftercare_planning::series::Panel;
 use aftercare_planning::simulate::{Calibration, SimConfig};
@@ -34,11 +40,10 @@ use rustc_hash::FxHashMap;
 
 use crate::common::{AtomicFile, ForecasterBuffers, progress, push_csv_field};
 use crate::input::read_demand;
+use crate::lifecycle::{Events, read_events, with_items};
 use crate::numbers::{push_num, push_u64};
 use crate::plan_args::{PlanArgs, Settings};
-use crate::replay::{
-    ReplaySet, calibration_sample, item_params, measured_volume, prefix_estimates_of,
-};
+use crate::replay::{ReplaySet, calibration_sample, measured_volume, prefix_estimates_of};
 
 /// Header of the policy CSV (the CLI contract).
 pub const HEADER: &str = "sku,method,class,mean_per_period,lead_time,ltd_mean,ltd_sd,distribution,min,reorder_point,max,eoq";
@@ -64,6 +69,12 @@ pub struct PolicyArgs {
     /// fill target.
     #[arg(long = "calibration-window", default_value_t = 52)]
     pub calibration_window: usize,
+    /// Event demand (recalls) CSV `sku,start,periods,affected_units,replacement_rate`:
+    /// affected_units × replacement_rate parts spread evenly over `periods` forecast steps
+    /// from step `start` (0 = the first). The part inside the protection interval raises
+    /// ltd_mean, reorder_point and max; min (the safety stock) is unchanged.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
 }
 
 /// Run the command.
@@ -72,13 +83,18 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
     let pool = args.plan.threads.pool()?;
     let clock = Instant::now();
     let panel = pool.install(|| read_demand(&args.demand))?;
-    let params = item_params(&panel, &args.plan.items)?;
+    let (panel, params) = with_items(panel, &args.plan.items)?;
+    let events = match &args.events {
+        Some(path) => read_events(path, &panel)?,
+        None => Events::default(),
+    };
     let read_seconds = clock.elapsed().as_secs_f64();
     let job = Job {
         args: &args,
         settings: &settings,
         panel: &panel,
         params: &params,
+        events: &events,
     };
     pool.install(|| job.run(read_seconds))
 }
@@ -97,6 +113,7 @@ struct Job<'a> {
     settings: &'a Settings,
     panel: &'a Panel,
     params: &'a [ItemParams],
+    events: &'a Events,
 }
 
 impl Job<'_> {
@@ -255,7 +272,9 @@ impl Job<'_> {
             let p = &planned[i];
             let item = &self.params[i];
             let y = self.panel.series(i);
-            let policy = compute_policy(p.est, item, &cfg.spec, y, cfg.seed ^ i as u64);
+            let base = compute_policy(p.est, item, &cfg.spec, y, cfg.seed ^ i as u64);
+            let extra = event_demand_within(self.events.of(i), base.protection_periods);
+            let policy = with_event_demand(&base, extra, item.unit);
             push_csv_field(&mut bytes, self.panel.key(i));
             bytes.push(b',');
             push_csv_field(&mut bytes, &names[&p.members]);

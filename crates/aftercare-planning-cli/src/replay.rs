@@ -15,8 +15,6 @@
 //! demand in those periods add nothing to either side of the ratio and are left out,
 //! which is exact.
 
-use std::path::Path;
-
 use aftercare_planning::auto;
 use aftercare_planning::forecast::{Method, Scratch};
 use aftercare_planning::policy::{DemandEstimate, ItemParams, ServiceTarget};
@@ -28,7 +26,6 @@ use aftercare_planning::simulate::{
 use rayon::prelude::*;
 
 use crate::common::{Forecaster, ForecasterBuffers, progress};
-use crate::items::{ItemsError, read_item_params};
 
 /// The demand estimate after every prefix of each series `ids` of `panel`, in the order
 /// of `ids` (see [`series_prefix_estimates`]).
@@ -253,16 +250,6 @@ impl ReplaySet<'_> {
             self.backtest_fill(cfg, end, window, ServiceTarget::ShortageWorth(worth))
         })
     }
-}
-
-/// Item parameters of the items file at `path` in panel order; warns on stderr about
-/// skus without an items row.
-pub fn item_params(panel: &Panel, path: &Path) -> Result<Vec<ItemParams>, ItemsError> {
-    let (params, missing) = read_item_params(path, panel.keys())?;
-    if missing > 0 {
-        eprintln!("warning: {missing} sku(s) have no row in the items file; defaults used");
-    }
-    Ok(params)
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@
 //! `crate::replay`), so that their aggregate fill is `F`; the holdout is then replayed with
 //! that worth. `--baseline` runs the data README's baseline instead.
 //!
+//! Successor parts in the items file replay their inherited history (see
+//! `crate::lifecycle`). There is no `--events`: a replay of history has no announced events.
+//!
 //! The summary JSON holds the totals of `simulate::SimulationSummary`, the settings, the
 //! calibration, and, for reading the result, the fill on items that had demand before the
 //! holdout and the shortage share of items whose first demand falls inside it.
@@ -25,11 +28,10 @@ use rayon::prelude::*;
 
 use crate::common::{AtomicFile, push_csv_field, write_json};
 use crate::input::read_demand;
+use crate::lifecycle::with_items;
 use crate::numbers::num;
 use crate::plan_args::PlanArgs;
-use crate::replay::{
-    ReplaySet, calibration_sample, item_params, measured_volume, prefix_estimates_of,
-};
+use crate::replay::{ReplaySet, calibration_sample, measured_volume, prefix_estimates_of};
 
 /// Arguments of `aftercare plan simulate`.
 #[derive(Debug, clap::Args)]
@@ -59,8 +61,7 @@ pub struct SimulateArgs {
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let settings = args.plan.settings()?;
     let pool = args.plan.threads.pool()?;
-    let panel = read_demand(&args.demand)?;
-    let params = item_params(&panel, &args.plan.items)?;
+    let (panel, params) = with_items(read_demand(&args.demand)?, &args.plan.items)?;
     let t = panel.periods();
     anyhow::ensure!(
         args.holdout >= 1 && args.holdout < t,
