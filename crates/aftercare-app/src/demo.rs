@@ -122,6 +122,7 @@ impl App {
         }
         let stock = self.load_demo_parts_with(seed, scale, history).await?;
         if history.is_some() {
+            self.seed_demo_lifecycle().await?;
             // Planners open the demo to proposals computed from its history, not an empty page.
             let run = self
                 .plan_run(&Actor::Cli, crate::planning::PlanOptions::default())

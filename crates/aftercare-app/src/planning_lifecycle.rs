@@ -313,6 +313,76 @@ impl App {
     }
 }
 
+impl App {
+    /// Demo lifecycle inputs, so the lifecycle page and a run show them: the part issued
+    /// most at a station warehouse over the last 26 weeks is succeeded (60 %) by the first
+    /// active part never issued anywhere, and a recall at that station needs 2,000 × 0.01
+    /// of it over the next four weeks. Nothing when the history has no station issues.
+    pub async fn seed_demo_lifecycle(&self) -> AppResult<()> {
+        let now = self.now();
+        let start = aftercare_domain::Instant(now.0 - 26 * 7 * 86_400_000);
+        let warehouses: HashMap<WarehouseId, plan_store::PlanWarehouse> =
+            plan_store::plan_warehouses(&self.db)
+                .await?
+                .into_iter()
+                .map(|w| (w.id, w))
+                .collect();
+        let mut totals: HashMap<(WarehouseId, PartId), i64> = HashMap::new();
+        for row in plan_store::outflow_by_day(&self.db, start, now).await? {
+            *totals.entry((row.warehouse, row.part)).or_default() += row.qty;
+        }
+        let busiest = totals
+            .iter()
+            .filter(|((w, _), _)| warehouses.get(w).is_some_and(|w| w.parent.is_some()))
+            .max_by_key(|((w, p), q)| (**q, -w.0, -p.0))
+            .map(|(k, _)| *k);
+        let Some((station, part)) = busiest else {
+            return Ok(());
+        };
+        let used: std::collections::HashSet<PartId> = totals.keys().map(|(_, p)| *p).collect();
+        let parts = plan_store::plan_parts(&self.db).await?;
+        let number = |id: PartId| {
+            parts
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.part_number.clone())
+        };
+        let fresh = parts.iter().find(|p| !used.contains(&p.id));
+        let (Some(old), Some(new)) = (number(part), fresh) else {
+            return Ok(());
+        };
+        self.set_succession(
+            &Actor::Cli,
+            SetSuccession {
+                predecessor: old.clone(),
+                successor: new.part_number.clone(),
+                share_pct: Some(60),
+            },
+        )
+        .await?;
+        let day = |ms: i64| {
+            (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+                + chrono::Duration::days(ms.div_euclid(86_400_000)))
+            .format("%Y-%m-%d")
+            .to_string()
+        };
+        self.add_demand_event(
+            &Actor::Cli,
+            AddDemandEvent {
+                part_number: old,
+                warehouse_id: station.0,
+                name: "召回 Recall R-2026-01".into(),
+                starts_on: day(now.0),
+                ends_on: day(now.0 + 27 * 86_400_000),
+                affected_units: 2000,
+                replacement_rate: "0.01".into(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 fn rename_field(e: AppError, field: &str) -> AppError {
     match e {
         AppError::Invalid(errors) => AppError::Invalid(

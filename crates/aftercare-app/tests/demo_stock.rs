@@ -161,6 +161,30 @@ async fn the_small_demo_has_parts_history_in_transit_and_a_ledger_that_verifies(
             .await
             .unwrap();
         assert!(proposals.len() > 20, "{}: {}", t.label, proposals.len());
+        // The demo's lifecycle inputs: a succession whose successor is planned and a
+        // recall whose proposal says so.
+        let successions = app.successions(&Actor::Cli).await.unwrap();
+        assert_eq!(successions.len(), 1, "{}", t.label);
+        let events = app.demand_events(&Actor::Cli, true).await.unwrap();
+        assert_eq!(events.len(), 1, "{}", t.label);
+        let recall = proposals
+            .iter()
+            .find(|p| p.warehouse == events[0].warehouse && p.part == events[0].part)
+            .unwrap_or_else(|| panic!("{}: no proposal for the recalled part", t.label));
+        assert!(
+            recall.reason.starts_with("event demand"),
+            "{}",
+            recall.reason
+        );
+        let successor_planned = scalar(
+            &app.db,
+            &format!(
+                "SELECT COUNT(*) FROM plan_items WHERE part_id = {}",
+                successions[0].successor.0
+            ),
+        )
+        .await;
+        assert!(successor_planned > 0, "{}: successor not planned", t.label);
         println!(
             "{}: {} issuing pairs, {} proposals",
             t.label,
