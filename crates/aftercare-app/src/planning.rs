@@ -220,21 +220,37 @@ fn inherit_all(
             m.entry(s.successor).or_insert_with(Vec::new).push(s);
             m
         });
-    // Depth of a part in its chain (loops are refused when successions are recorded; the
-    // bound keeps a corrupt table from hanging a run).
-    let depth = |mut part: PartId| {
-        let mut d = 0;
-        while let Some(s) = pred_of.get(&part).and_then(|v| v.first()) {
-            d += 1;
-            part = s.predecessor;
-            if d > successions.len() {
-                break;
-            }
+    // Longest chain of predecessors behind each part, so that every succession into a
+    // part is applied before the part hands its history on. Loops are refused when
+    // successions are recorded; the bound keeps a corrupt table from hanging a run.
+    fn depth(
+        part: PartId,
+        pred_of: &HashMap<PartId, Vec<&Succession>>,
+        memo: &mut HashMap<PartId, usize>,
+        budget: usize,
+    ) -> usize {
+        if let Some(&d) = memo.get(&part) {
+            return d;
         }
+        let d = match pred_of.get(&part) {
+            Some(preds) if budget > 0 => preds
+                .iter()
+                .map(|s| 1 + depth(s.predecessor, pred_of, memo, budget - 1))
+                .max()
+                .unwrap_or(0),
+            _ => 0,
+        };
+        memo.insert(part, d);
         d
-    };
+    }
+    let mut memo = HashMap::new();
     let mut ordered: Vec<&Succession> = successions.iter().collect();
-    ordered.sort_by_key(|s| (depth(s.predecessor), s.predecessor.0));
+    ordered.sort_by_key(|s| {
+        (
+            depth(s.predecessor, &pred_of, &mut memo, successions.len()),
+            s.predecessor.0,
+        )
+    });
     let zeros = vec![0.0; periods];
     for s in ordered {
         let at: Vec<WarehouseId> = history
@@ -988,5 +1004,41 @@ mod tests {
         assert_eq!(m.period_of(31), Some(1));
         assert_eq!(m.period_of(31 + 31 + 28 - 1), Some(2));
         assert_eq!(m.period_of(31 + 31 + 28), None);
+    }
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+
+    fn succ(a: i64, b: i64, pct: i64) -> Succession {
+        Succession {
+            predecessor: PartId(a),
+            predecessor_number: format!("P{a}"),
+            successor: PartId(b),
+            successor_number: format!("P{b}"),
+            share_pct: pct,
+            created_by: "t".into(),
+            created_at: Instant(0),
+        }
+    }
+
+    #[test]
+    fn every_succession_into_a_part_is_applied_before_it_hands_its_history_on() {
+        // 1 → 2 → 4 and 3 → 4 (part 4 has two predecessors), then 4 → 5. Listed in an
+        // order where the lowest ids come first, which would apply 4 → 5 too early if the
+        // depth followed only one predecessor.
+        let w = WarehouseId(1);
+        let mut history = HashMap::new();
+        history.insert((w, PartId(1)), vec![1.0, 1.0]);
+        history.insert((w, PartId(3)), vec![0.0, 10.0]);
+        let successions = [succ(4, 5, 100), succ(3, 4, 100), succ(2, 4, 50), succ(1, 2, 100)];
+        let mut notes = HashMap::new();
+        inherit_all(&mut history, &successions, 2, &mut notes);
+        assert_eq!(history[&(w, PartId(2))], [1.0, 1.0]);
+        assert_eq!(history[&(w, PartId(4))], [0.5, 10.5]);
+        assert_eq!(history[&(w, PartId(5))], [0.5, 10.5]);
+        assert_eq!(history[&(w, PartId(1))], [1.0, 1.0], "predecessors keep their own");
+        assert_eq!(notes[&(w, PartId(5))].inherits, ["P4 (100 %)"]);
     }
 }
