@@ -773,7 +773,8 @@ pub struct MethodScore {
     pub error: Option<f64>,
 }
 
-fn actor_login(actor: &Actor) -> String {
+/// Who to record as the author: the user's login, `cli` for the command line.
+pub(crate) fn actor_login(actor: &Actor) -> String {
     actor
         .principal()
         .map_or_else(|| "cli".to_string(), |p| p.login.clone())
@@ -1032,13 +1033,22 @@ mod lifecycle_tests {
         let mut history = HashMap::new();
         history.insert((w, PartId(1)), vec![1.0, 1.0]);
         history.insert((w, PartId(3)), vec![0.0, 10.0]);
-        let successions = [succ(4, 5, 100), succ(3, 4, 100), succ(2, 4, 50), succ(1, 2, 100)];
+        let successions = [
+            succ(4, 5, 100),
+            succ(3, 4, 100),
+            succ(2, 4, 50),
+            succ(1, 2, 100),
+        ];
         let mut notes = HashMap::new();
         inherit_all(&mut history, &successions, 2, &mut notes);
         assert_eq!(history[&(w, PartId(2))], [1.0, 1.0]);
         assert_eq!(history[&(w, PartId(4))], [0.5, 10.5]);
         assert_eq!(history[&(w, PartId(5))], [0.5, 10.5]);
-        assert_eq!(history[&(w, PartId(1))], [1.0, 1.0], "predecessors keep their own");
+        assert_eq!(
+            history[&(w, PartId(1))],
+            [1.0, 1.0],
+            "predecessors keep their own"
+        );
         assert_eq!(notes[&(w, PartId(5))].inherits, ["P4 (100 %)"]);
     }
 }

@@ -5,7 +5,7 @@
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
-use crate::planning::PLANNERS;
+use crate::planning::{PLANNERS, actor_login};
 use aftercare_domain::{PartId, WarehouseId};
 use aftercare_planning::lifecycle::EventDemand;
 /// Quantities in words (whole numbers without decimals).
@@ -396,12 +396,6 @@ fn rename_field(e: AppError, field: &str) -> AppError {
         ),
         other => other,
     }
-}
-
-fn actor_login(actor: &Actor) -> String {
-    actor
-        .principal()
-        .map_or_else(|| "cli".to_string(), |p| p.login.clone())
 }
 
 /// A stored event as the engine's event demand for a run whose first forecast period

@@ -23,13 +23,12 @@
 //! steps from step `start` (0 = the first forecast period). A sku may have several
 //! events; every sku must be one of the planned series.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::policy::ItemParams;
 use aftercare_planning::series::Panel;
 use rustc_hash::FxHashMap;
-use thiserror::Error;
 
 use crate::items::{ItemsError, Succession, read_item_params};
 
@@ -187,40 +186,9 @@ fn at_replaces(file: &Path, s: &Succession, reason: String) -> ItemsError {
     }
 }
 
-/// Why an events file could not be read.
-#[derive(Debug, Error)]
-pub enum EventsError {
-    /// The file could not be opened.
-    #[error("{file}: {source}")]
-    Io {
-        /// The file.
-        file: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A cell is malformed or names an unknown sku.
-    #[error("{file}: line {line}, column {column} ({name}): {reason}")]
-    Malformed {
-        /// The file.
-        file: PathBuf,
-        /// 1-based line number.
-        line: usize,
-        /// 1-based column number.
-        column: usize,
-        /// Column name from the header.
-        name: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The file as a whole is wrong (missing column, CSV syntax).
-    #[error("{file}: {reason}")]
-    Invalid {
-        /// The file.
-        file: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-}
+/// Why an events file could not be read: the same cases as an items file (I/O, a
+/// malformed cell named by line and column, a wrong file as a whole).
+pub type EventsError = ItemsError;
 
 /// Events per series of a panel.
 #[derive(Debug, Clone, Default)]

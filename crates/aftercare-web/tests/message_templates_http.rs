@@ -9,29 +9,11 @@ mod common {
 
 use aftercare_app::Actor;
 use aftercare_store::testing::each_backend;
-use common::server::{Server, admin_and_agent as people, get, login, post, start};
+use common::server::{admin_and_agent as people, get, login, post, put, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const BASE: &str = "/api/v1/admin/message-templates";
-
-async fn put(
-    c: &reqwest::Client,
-    s: &Server,
-    token: &str,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let r = c
-        .put(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn the_template_api_saves_checks_previews_and_resets_for_admins_only() {

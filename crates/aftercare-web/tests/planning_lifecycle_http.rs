@@ -8,28 +8,18 @@ mod common {
 }
 
 use aftercare_store::testing::each_backend;
-use common::server::{get, login, post, start};
+use common::server::{get, login, post, put, start};
 use common::stock_fixture::seed;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+const PATH: &str = "/api/v1/planning/successions";
 
 fn field(body: &Value) -> String {
     body["error"]["details"]["fields"][0]["field"]
         .as_str()
         .unwrap_or_default()
         .to_string()
-}
-
-async fn put(c: &reqwest::Client, base: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let r = c
-        .put(format!("{base}/api/v1/planning/successions"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]
@@ -43,8 +33,9 @@ async fn planners_record_successions_and_recalls_by_api_and_page() {
         // Successions: record, list, bad input (422 naming the field), station users refused.
         let (st, body) = put(
             &api,
-            &s.base,
+            &s,
             &f.wh_token,
+            PATH,
             json!({"predecessor": "PN-00000", "successor": "PN-00001", "share_pct": 60}),
         )
         .await;
@@ -65,19 +56,20 @@ async fn planners_record_successions_and_recalls_by_api_and_page() {
                 "share_pct",
             ),
         ] {
-            let (st, body) = put(&api, &s.base, &f.wh_token, bad).await;
+            let (st, body) = put(&api, &s, &f.wh_token, PATH, bad).await;
             assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {body}");
             assert_eq!(field(&body), name, "{label}: {body}");
         }
         let (st, _) = put(
             &api,
-            &s.base,
+            &s,
             &f.sta_token,
+            PATH,
             json!({"predecessor": "PN-00002", "successor": "PN-00000"}),
         )
         .await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{label}");
-        let (st, list) = get(&api, &s, &f.wh_token, "/api/v1/planning/successions").await;
+        let (st, list) = get(&api, &s, &f.wh_token, PATH).await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(list.as_array().unwrap().len(), 1, "{label}: {list}");
 
@@ -198,7 +190,7 @@ async fn planners_record_successions_and_recalls_by_api_and_page() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
-        let (_, list) = get(&api, &s, &f.wh_token, "/api/v1/planning/successions").await;
+        let (_, list) = get(&api, &s, &f.wh_token, PATH).await;
         assert!(list.as_array().unwrap().is_empty(), "{label}: {list}");
         let (_, active) = get(&api, &s, &f.wh_token, "/api/v1/planning/events?active=true").await;
         assert_eq!(active[0]["name"], "Fan recall", "{label}: {active}");

@@ -91,6 +91,25 @@ pub async fn post(
     (status, resp.json().await.unwrap_or(serde_json::Value::Null))
 }
 
+/// PUT `body` as JSON with a Bearer token; status and JSON.
+pub async fn put(
+    c: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let resp = c
+        .put(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 /// GET with a Bearer token; status and JSON.
 pub async fn get(
     c: &reqwest::Client,
