@@ -240,6 +240,27 @@ pub fn read_item_params(path: &Path, keys: &[String]) -> Result<ItemTable, Items
     })
 }
 
+/// A CSV reader over `reader` and its header names, trimmed, lower case and without a
+/// byte-order mark (columns are matched by name).
+pub(crate) fn open_csv<R: std::io::Read>(
+    reader: R,
+    path: &Path,
+) -> Result<(csv::Reader<R>, Vec<String>), ItemsError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    let headers = rdr.headers().map_err(|e| ItemsError::Invalid {
+        file: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let names = headers
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    Ok((rdr, names))
+}
+
 /// Parse every row of an items file and hand `(sku, item)` to `on_row`; an `Err` from it
 /// is reported at the row's sku cell.
 fn visit_rows(
@@ -251,15 +272,7 @@ fn visit_rows(
         file: path.to_path_buf(),
         reason,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(reader);
-    let headers = rdr.headers().map_err(|e| invalid(e.to_string()))?.clone();
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+    let (mut rdr, names) = open_csv(reader, path)?;
     let index: Vec<Option<usize>> = COLUMNS
         .iter()
         .map(|c| names.iter().position(|n| n == c))

@@ -235,15 +235,7 @@ pub fn read_events_from(
         file: path.to_path_buf(),
         reason,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(reader);
-    let headers = rdr.headers().map_err(|e| invalid(e.to_string()))?.clone();
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+    let (mut rdr, names) = crate::items::open_csv(reader, path)?;
     let mut cols = [0usize; 5];
     for (slot, want) in cols.iter_mut().zip(EVENT_COLUMNS) {
         *slot = names
