@@ -1619,11 +1619,40 @@ async fn a_reservation_released_outside_the_ticket_puts_the_line_back_in_the_que
 /// A stocktake of one part at station A's warehouse that counts `counted` good units,
 /// approved at once.
 async fn stocktake_counts(x: &World, part: PartId, counted: i64) {
-    let run = |command| async {
-        x.app
-            .stock_execute(&Actor::Cli, None, command)
+    stocktake_counts_by(x, part, counted, true).await;
+}
+
+/// [`stocktake_counts`] through the application (`app`), or through the ledger writer alone,
+/// as if the check after the commit had failed.
+async fn stocktake_counts_by(x: &World, part: PartId, counted: i64, app: bool) {
+    let run = |command| async move {
+        if app {
+            return x
+                .app
+                .stock_execute(&Actor::Cli, None, command)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+        }
+        let done = x
+            .app
+            .ledger()
             .await
-            .unwrap_or_else(|e| panic!("{}: {e}", x.label))
+            .unwrap()
+            .execute(LedgerRequest {
+                command,
+                key: None,
+                actor_id: None,
+                actor_login: "test".into(),
+                request_id: None,
+                now: x.app.now(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        aftercare_app::stock::StockReceipt {
+            outcome: done.outcome,
+            replayed: done.replayed,
+        }
     };
     let r = run(Command::OpenStocktake {
         warehouse: x.p.warehouse_a,
@@ -1768,6 +1797,71 @@ async fn a_stocktake_loss_that_shrinks_a_reservation_splits_the_line_and_the_res
         assert_eq!(used, 3);
         assert_eq!(ticket_units(&x, id).await, (3, 0, 0), "{}", x.label);
         assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 0);
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_shrunk_reservation_rejects_the_queued_issue_and_the_sweep_catches_up_a_missed_check() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0271", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let manager = user(&x.app, "manager").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        // Three units are above the limit: the issue waits for a manager.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let first = only_line(&p).clone();
+        let queued = first.approval_id.unwrap();
+        // The stocktake's loss is committed by the ledger writer alone: nothing looked yet.
+        stocktake_counts_by(&x, x.p.board, 1, false).await;
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Reserved, 3)], "{}", x.label);
+        // The sweep does: the line keeps the one unit held, two wait, and the queued issue of
+        // three is rejected with the reason.
+        x.app.parts_pickup_sweep().await.unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Reserved, 1), (PartLineStatus::Waiting, 2)],
+            "{}: {p:?}",
+            x.label
+        );
+        assert_eq!(p.lines[0].line.approval_id, None);
+        assert_eq!(p.lines[0].line.reservation_id, first.reservation_id);
+        let r = x.app.stock_approval(&manager, queued).await.unwrap();
+        assert_eq!(r.status, "rejected", "{}", x.label);
+        assert!(
+            r.decision_note
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(RESERVATION_SHRUNK),
+            "{r:?}"
+        );
+        assert_eq!(p.status, TicketStatus::WaitingForParts, "{}", x.label);
+        assert_eq!(last_event(&x, id).await, ("wait_for_parts".into(), true));
+        // A second sweep changes nothing.
+        x.app.parts_pickup_sweep().await.unwrap();
+        let again = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(lines_of(&again), lines_of(&p));
+        assert_eq!(again.lines[1].line.updated_at, p.lines[1].line.updated_at);
+        // The unit held is issued in a new request (one unit, within the limit), on the same
+        // reservation; the missing two still wait.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Issued, 1), (PartLineStatus::Waiting, 2)],
+            "{}",
+            x.label
+        );
+        assert_eq!(ticket_units(&x, id).await, (1, 0, 0));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
         ledger_sound(&x).await;
     }
 }
