@@ -632,12 +632,12 @@ impl App {
 
     /// A ledger command committed: reserved lines whose reservation it ended (`ends`: see
     /// [`ends_reservations`]) wait again, lines whose reservation it shrank (a stocktake loss:
-    /// the outcome's `trimmed_reservations`) are split so the missing units wait, then stock that became available (`freed`, plus
-    /// what the ended reservations held) goes to the waiting lines of those parts at those
-    /// warehouses in order of request time, tickets whose lines are then all reserved go on
-    /// site, and tickets on site whose lost line found no stock wait for parts (all as the
-    /// system). A failure is logged, never returned: the stock operation stands, and the
-    /// parts sweep retries.
+    /// the outcome's `trimmed_reservations`) are split so the missing units wait, then stock
+    /// that became available (`freed`, plus what the ended reservations held) goes to the
+    /// waiting lines of those parts at those warehouses in order of request time, tickets
+    /// whose lines are then all reserved go on site, and tickets on site whose lost line
+    /// found no stock wait for parts (all as the system). A failure is logged, never
+    /// returned: the stock operation stands, and the parts sweep retries.
     pub(crate) async fn stock_freed(&self, freed: Freed, ends: bool, outcome: &Outcome) {
         // Only a stocktake loss shrinks reservations, and its outcome names them.
         let shrunk = !outcome.trimmed_reservations.is_empty();
@@ -937,8 +937,8 @@ impl App {
 
     /// The periodic pick-up: overdue reservations of ticket lines are expired in the ledger
     /// (as the system), lines whose reservation is gone wait again (and the missing units of
-    /// lines whose reservation shrank wait on a new line), lines left open on
-    /// tickets the station no longer works are released, every waiting line is tried against
+    /// lines whose reservation shrank wait on a new line), lines left open on tickets the
+    /// station no longer works are released, every waiting line is tried against
     /// the stock available now (catching up a pick-up that failed after a stock change),
     /// tickets whose lines are all reserved go on site, and tickets on site whose lost line
     /// found no stock wait for parts. Returns the tickets that went on site.
