@@ -6,11 +6,14 @@
 use aftercare_app::access::principal_of;
 use aftercare_app::tickets::{
     IntakeRequest, PartRequestLine, PartUse, PartsSample, RESERVATION_EXPIRED,
-    RESERVATION_RELEASED, RETURNED_ON_CANCEL, RepairCompletion, SampleWorld, TicketParts,
+    RESERVATION_RELEASED, RESERVATION_SHRUNK, RETURNED_ON_CANCEL, RepairCompletion, SampleWorld,
+    TicketParts,
 };
 use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
 use aftercare_domain::customer::{AddressInput, CustomerInput, PurchaseChannel, UnitInput};
-use aftercare_domain::stock::{Command, Consumer, Created, Qty, StockCondition, TransferQty};
+use aftercare_domain::stock::{
+    Command, Consumer, CountEntry, Created, Qty, StockCondition, StocktakeScope, TransferQty,
+};
 use aftercare_domain::ticket::parts::{ObligationStatus, PartLineStatus};
 use aftercare_domain::ticket::{
     Appointment, Channel, Priority, TicketAction, TicketInput, TicketStatus, TicketType,
@@ -1609,6 +1612,298 @@ async fn a_reservation_released_outside_the_ticket_puts_the_line_back_in_the_que
             w.updated_at
         );
         assert_eq!(status(&x, id).await, TicketStatus::WaitingForParts);
+        ledger_sound(&x).await;
+    }
+}
+
+/// A stocktake of one part at station A's warehouse that counts `counted` good units,
+/// approved at once.
+async fn stocktake_counts(x: &World, part: PartId, counted: i64) {
+    stocktake_counts_by(x, part, counted, true).await;
+}
+
+/// [`stocktake_counts`] through the application (`app`), or through the ledger writer alone,
+/// as if the check after the commit had failed.
+async fn stocktake_counts_by(x: &World, part: PartId, counted: i64, app: bool) {
+    let run = |command| async move {
+        if app {
+            return x
+                .app
+                .stock_execute(&Actor::Cli, None, command)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+        }
+        let done = x
+            .app
+            .ledger()
+            .await
+            .unwrap()
+            .execute(LedgerRequest {
+                command,
+                key: None,
+                actor_id: None,
+                actor_login: "test".into(),
+                request_id: None,
+                now: x.app.now(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        aftercare_app::stock::StockReceipt {
+            outcome: done.outcome,
+            replayed: done.replayed,
+        }
+    };
+    let r = run(Command::OpenStocktake {
+        warehouse: x.p.warehouse_a,
+        scope: StocktakeScope::parts(vec![part]),
+    })
+    .await;
+    let Some(Created::Stocktake(stocktake)) = r.outcome.created else {
+        panic!("no stocktake")
+    };
+    run(Command::EnterCounts {
+        stocktake,
+        counts: vec![CountEntry {
+            part,
+            condition: StockCondition::Good,
+            counted: Qty::new(counted).unwrap(),
+        }],
+    })
+    .await;
+    run(Command::ApproveStocktake {
+        stocktake,
+        by: aftercare_domain::Role::Manager,
+    })
+    .await;
+}
+
+fn noted(l: &aftercare_app::tickets::PartLine, why: &str) -> bool {
+    l.note.as_deref().unwrap_or("").starts_with(why)
+}
+
+#[tokio::test]
+async fn a_stocktake_loss_that_shrinks_a_reservation_splits_the_line_and_the_rest_waits() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0251", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        let first = only_line(&p).clone();
+        assert_eq!(first.status, PartLineStatus::Reserved, "{}", x.label);
+
+        // The count finds one board: the loss of two shrinks the reservation to one. The line
+        // keeps that one on its reservation; the two missing units wait on a new line that
+        // keeps the request's place in the queue. The technician on site relied on them: the
+        // ticket waits for parts, by the system.
+        stocktake_counts(&x, x.p.board, 1).await;
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Reserved, 1), (PartLineStatus::Waiting, 2)],
+            "{}: {p:?}",
+            x.label
+        );
+        let (kept, rest) = (p.lines[0].line.clone(), p.lines[1].line.clone());
+        assert_eq!(kept.id, first.id);
+        assert_eq!(kept.reservation_id, first.reservation_id);
+        assert_eq!(kept.issue_round, first.issue_round + 1);
+        assert_eq!(rest.split_of, Some(first.id));
+        assert_eq!(rest.reservation_id, None);
+        assert_eq!(rest.created_at, first.created_at, "it keeps its place");
+        assert!(noted(&kept, RESERVATION_SHRUNK), "{kept:?}");
+        assert!(noted(&rest, RESERVATION_SHRUNK), "{rest:?}");
+        assert_eq!(p.status, TicketStatus::WaitingForParts, "{}", x.label);
+        assert_eq!(last_event(&x, id).await, ("wait_for_parts".into(), true));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (1, 1));
+        ledger_sound(&x).await;
+        // Nothing more to do for the sweep; a retried request still matches its 3 units.
+        x.app.parts_pickup_sweep().await.unwrap();
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Reserved, 1), (PartLineStatus::Waiting, 2)],
+            "{}",
+            x.label
+        );
+        assert_eq!(p.lines[1].line.updated_at, rest.updated_at);
+
+        // Two arrive: the waiting units are reserved and the ticket goes back on site.
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 2)
+            .await
+            .unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Reserved, 1), (PartLineStatus::Reserved, 2)],
+            "{}",
+            x.label
+        );
+        assert_eq!(p.status, TicketStatus::OnSite);
+        assert_eq!(last_event(&x, id).await, ("parts_arrived".into(), true));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (3, 3));
+
+        // Issued and fitted: three units in all, each taken once.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Issued, 1), (PartLineStatus::Issued, 2)],
+            "{}",
+            x.label
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        let p = x
+            .app
+            .complete_repair(
+                &st,
+                id,
+                RepairCompletion {
+                    actions_taken: "更换主板".into(),
+                    fault_code: Some(x.w.fault.0),
+                    labour_minutes: Some(40),
+                    parts: p
+                        .lines
+                        .iter()
+                        .map(|l| PartUse {
+                            line_id: l.line.id,
+                            used: l.line.qty,
+                            returned: 0,
+                        })
+                        .collect(),
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", x.label));
+        assert_eq!(p.status, TicketStatus::Completed);
+        assert!(
+            p.lines
+                .iter()
+                .all(|l| l.line.status == PartLineStatus::Settled),
+            "{p:?}"
+        );
+        let used: i64 = p.lines.iter().map(|l| l.line.qty_used).sum();
+        assert_eq!(used, 3);
+        assert_eq!(ticket_units(&x, id).await, (3, 0, 0), "{}", x.label);
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 0);
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_shrunk_reservation_rejects_the_queued_issue_and_the_sweep_catches_up_a_missed_check() {
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 3)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0271", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let manager = user(&x.app, "manager").await;
+        x.app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 3)])
+            .await
+            .unwrap();
+        // Three units are above the limit: the issue waits for a manager.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        let first = only_line(&p).clone();
+        let queued = first.approval_id.unwrap();
+        // The stocktake's loss is committed by the ledger writer alone: nothing looked yet.
+        stocktake_counts_by(&x, x.p.board, 1, false).await;
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Reserved, 3)], "{}", x.label);
+        // The sweep does: the line keeps the one unit held, two wait, and the queued issue of
+        // three is rejected with the reason.
+        x.app.parts_pickup_sweep().await.unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Reserved, 1), (PartLineStatus::Waiting, 2)],
+            "{}: {p:?}",
+            x.label
+        );
+        assert_eq!(p.lines[0].line.approval_id, None);
+        assert_eq!(p.lines[0].line.reservation_id, first.reservation_id);
+        let r = x.app.stock_approval(&manager, queued).await.unwrap();
+        assert_eq!(r.status, "rejected", "{}", x.label);
+        assert!(
+            r.decision_note
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(RESERVATION_SHRUNK),
+            "{r:?}"
+        );
+        assert_eq!(p.status, TicketStatus::WaitingForParts, "{}", x.label);
+        assert_eq!(last_event(&x, id).await, ("wait_for_parts".into(), true));
+        // A second sweep changes nothing.
+        x.app.parts_pickup_sweep().await.unwrap();
+        let again = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(lines_of(&again), lines_of(&p));
+        assert_eq!(again.lines[1].line.updated_at, p.lines[1].line.updated_at);
+        // The unit held is issued in a new request (one unit, within the limit), on the same
+        // reservation; the missing two still wait.
+        let p = x.app.issue_parts(&st, id).await.unwrap();
+        assert_eq!(
+            lines_of(&p),
+            [(PartLineStatus::Issued, 1), (PartLineStatus::Waiting, 2)],
+            "{}",
+            x.label
+        );
+        assert_eq!(ticket_units(&x, id).await, (1, 0, 0));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stocktake_loss_that_takes_the_whole_reservation_puts_the_line_back_in_the_queue() {
+    for x in worlds().await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 2)
+            .await
+            .unwrap();
+        let id = on_site_ticket(&x, "QL-0261", out_of_warranty()).await;
+        let st = user(&x.app, "station-a").await;
+        let p = x
+            .app
+            .request_parts(&st, id, "req-1", &[line(x.p.board, 2)])
+            .await
+            .unwrap();
+        let first = only_line(&p).clone();
+        // Nothing is left on the shelf: the reservation is released by the loss and the whole
+        // line waits again, unsplit.
+        stocktake_counts(&x, x.p.board, 0).await;
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        let l = only_line(&p).clone();
+        assert_eq!(
+            (l.status, l.qty, l.reservation_id),
+            (PartLineStatus::Waiting, 2, None),
+            "{}: {l:?}",
+            x.label
+        );
+        assert!(noted(&l, RESERVATION_RELEASED), "{l:?}");
+        assert_eq!(l.created_at, first.created_at);
+        assert_eq!(p.status, TicketStatus::WaitingForParts, "{}", x.label);
+        assert_eq!(last_event(&x, id).await, ("wait_for_parts".into(), true));
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, (0, 0));
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 2)
+            .await
+            .unwrap();
+        let p = x.app.ticket_parts(&st, id).await.unwrap();
+        assert_eq!(lines_of(&p), [(PartLineStatus::Reserved, 2)], "{}", x.label);
+        assert_eq!(p.status, TicketStatus::OnSite);
         ledger_sound(&x).await;
     }
 }

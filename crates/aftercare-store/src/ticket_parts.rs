@@ -764,6 +764,109 @@ pub async fn lost_reservations(db: &Db) -> StoreResult<Vec<LostReservation>> {
     Ok(out)
 }
 
+/// A reserved line whose ledger reservation is still active but holds fewer units than the
+/// line (a stocktake loss shrank it, not to nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShrunkReservation {
+    /// The line (still `reserved`, for its full quantity).
+    pub line: PartLine,
+    /// Units the reservation still holds (at least one, fewer than the line's).
+    pub held: i64,
+}
+
+/// Reserved lines whose active reservation holds fewer units than the line, in order of
+/// request time.
+pub async fn shrunk_reservations(db: &Db) -> StoreResult<Vec<ShrunkReservation>> {
+    let rows: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT l.id, l.ticket_id, r.qty FROM ticket_part_lines l \
+             JOIN stock_reservations r ON r.id = l.reservation_id \
+             WHERE l.status = 'reserved' AND r.status = 'active' AND r.qty > 0 AND r.qty < l.qty \
+             ORDER BY l.created_at, l.id",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, ticket, held) in rows {
+        if let Some(line) = lines_of(db, TicketId(ticket))
+            .await?
+            .into_iter()
+            .find(|l| l.id == id)
+        {
+            out.push(ShrunkReservation { line, held });
+        }
+    }
+    Ok(out)
+}
+
+/// A reserved line's reservation now holds only `held` of its units: the line keeps `held`
+/// units on that reservation (its issue in a new round, as the issue command changes; no
+/// approval link; `note` saying why) and a new waiting line takes the missing units,
+/// pointing at the original request line and keeping the line's request time (its place in
+/// the queue). False (nothing changed) if the line moved on meanwhile (no longer reserved on
+/// that reservation with the quantity read).
+pub async fn reservation_shrunk(
+    tx: &mut Tx,
+    line: &PartLine,
+    held: i64,
+    note: &str,
+    now: Instant,
+) -> StoreResult<bool> {
+    let Some(reservation) = line.reservation_id else {
+        return Ok(false);
+    };
+    if held <= 0 || held >= line.qty {
+        return Err(StoreError::Conflict(format!(
+            "part line {} of {} units cannot keep {held}",
+            line.id, line.qty
+        )));
+    }
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE ticket_part_lines SET qty = $1, approval_id = NULL, issue_round = issue_round + 1, \
+             note = $2, updated_at = $3 \
+             WHERE id = $4 AND status = 'reserved' AND reservation_id = $5 AND qty = $6",
+        )
+        .bind(held)
+        .bind(note)
+        .bind(now.millis())
+        .bind(line.id)
+        .bind(reservation.get())
+        .bind(line.qty)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    if n != 1 {
+        return Ok(false);
+    }
+    let root = line.split_of.unwrap_or(line.id);
+    // A reservation only ever shrinks, so (reservation, units kept) is a position no other
+    // split of this request line has taken.
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "INSERT INTO ticket_part_lines (ticket_id, request_key, request_line, warehouse_id, part_id, qty, status, \
+             reserve_round, qty_used, qty_returned, split_of, note, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'waiting', 0, 0, 0, $7, $8, $9, $10)",
+        )
+        .bind(line.ticket_id.0)
+        .bind(format!("↳{root}:r{}", reservation.get()))
+        .bind(held)
+        .bind(line.warehouse_id.get())
+        .bind(line.part_id.get())
+        .bind(line.qty - held)
+        .bind(root)
+        .bind(note)
+        .bind(line.created_at.millis())
+        .bind(now.millis())
+        .execute(c)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(true)
+}
+
 /// Whether a reserved line's reservation is past its expiry but not yet marked expired by
 /// the ledger (no command touched that part there since).
 pub async fn any_reservation_past_expiry(db: &Db, now: Instant) -> StoreResult<bool> {

@@ -27,8 +27,8 @@ pub use flow::{IntakeRequest, StationSuggestion, Suggestions, TicketDetail, Tick
 pub(crate) use parts::{Freed, ends_reservations};
 pub use parts::{
     LineView, OLD_FOR_NEW_DAYS, PARTS_ROLES, PartLine, PartRequestLine, PartUse, RESERVATION_DAYS,
-    RESERVATION_EXPIRED, RESERVATION_RELEASED, RETURNED_ON_CANCEL, RepairCompletion,
-    ReturnObligation, SubstituteView, TicketParts, new_parts_request_key,
+    RESERVATION_EXPIRED, RESERVATION_RELEASED, RESERVATION_SHRUNK, RETURNED_ON_CANCEL,
+    RepairCompletion, ReturnObligation, SubstituteView, TicketParts, new_parts_request_key,
 };
 pub use request::ActionRequest;
 pub use sample::{PartsSample, SAMPLE_PASSWORD, SampleWorld};

@@ -27,7 +27,10 @@
 //! request time, checked after every committed ledger command that can end a reservation
 //! ([`ends_reservations`]) and by the sweep (which also runs the ledger's expiry when a line's
 //! reservation is overdue). The freed units go through the pick-up; a ticket on site whose
-//! line still waits then goes to `waiting_for_parts` by the system.
+//! line still waits then goes to `waiting_for_parts` by the system. A stocktake loss that
+//! shrinks a line's reservation without ending it (the approval's outcome names it in
+//! `trimmed_reservations`) splits the line instead: it keeps the units still held, and the
+//! missing ones wait on a new line with the same request time, taking the same path.
 //!
 //! **Partial availability.** A line asking for more units than are available reserves what is
 //! there and keeps the rest waiting: the line is split, the original keeps the reserved units
@@ -88,6 +91,9 @@ pub const RESERVATION_EXPIRED: &str = "the reservation expired: waiting for stoc
 /// ticket (at the stock desk, or by a stocktake loss).
 pub const RESERVATION_RELEASED: &str =
     "the reservation was released outside the ticket: waiting for stock again";
+/// The note on a reserved line whose reservation a stocktake loss shrank (not to nothing),
+/// and on the new line whose missing units wait for stock.
+pub const RESERVATION_SHRUNK: &str = "a stocktake found fewer units than the reservation held: the missing units wait for stock again";
 /// The note on an issued line whose units went back unused because the ticket ended
 /// (cancelled or recalled) before the repair used them.
 pub const RETURNED_ON_CANCEL: &str = "returned unused: the ticket ended before the repair";
@@ -625,15 +631,18 @@ impl App {
     }
 
     /// A ledger command committed: reserved lines whose reservation it ended (`ends`: see
-    /// [`ends_reservations`]) wait again, then stock that became available (`freed`, plus
-    /// what the ended reservations held) goes to the waiting lines of those parts at those
-    /// warehouses in order of request time, tickets whose lines are then all reserved go on
-    /// site, and tickets on site whose lost line found no stock wait for parts (all as the
-    /// system). A failure is logged, never returned: the stock operation stands, and the
-    /// parts sweep retries.
+    /// [`ends_reservations`]) wait again, lines whose reservation it shrank (a stocktake loss:
+    /// the outcome's `trimmed_reservations`) are split so the missing units wait, then stock
+    /// that became available (`freed`, plus what the ended reservations held) goes to the
+    /// waiting lines of those parts at those warehouses in order of request time, tickets
+    /// whose lines are then all reserved go on site, and tickets on site whose lost line
+    /// found no stock wait for parts (all as the system). A failure is logged, never
+    /// returned: the stock operation stands, and the parts sweep retries.
     pub(crate) async fn stock_freed(&self, freed: Freed, ends: bool, outcome: &Outcome) {
-        let lost = if ends || outcome.expired_reservations > 0 {
-            match self.reservations_lost().await {
+        // Only a stocktake loss shrinks reservations, and its outcome names them.
+        let shrunk = !outcome.trimmed_reservations.is_empty();
+        let lost = if ends || shrunk || outcome.expired_reservations > 0 {
+            match self.reservations_lost(shrunk).await {
                 Ok(lost) => lost,
                 Err(e) => {
                     tracing::error!(error = %e, "checking ticket lines for ended reservations failed; the parts sweep retries");
@@ -698,13 +707,15 @@ impl App {
 
     /// Reserved lines whose ledger reservation is gone — expired, or released outside the
     /// ticket (at the stock desk, or shrunk to nothing by a stocktake loss) — wait again,
-    /// keeping their request time (their place in the queue), with a note saying why. A
-    /// queued issue of such a line names the lost reservation, so it is rejected (as the
-    /// system, with the same reason); a line whose issue a manager is approving right now is
-    /// left to that approval (its issue is refused on the lost reservation, and the next
-    /// check finds the line again). Returns the ticket, warehouse and part of each line that
-    /// waits again.
-    async fn reservations_lost(&self) -> AppResult<Vec<(TicketId, WarehouseId, PartId)>> {
+    /// keeping their request time (their place in the queue), with a note saying why; with
+    /// `shrunk`, reserved lines whose reservation a stocktake loss shrank (not to nothing)
+    /// keep what it still holds and their missing units wait on a new line
+    /// ([`App::reservations_shrunk`]). Returns the ticket, warehouse and part of each line
+    /// that waits again (or whose missing units wait).
+    async fn reservations_lost(
+        &self,
+        shrunk: bool,
+    ) -> AppResult<Vec<(TicketId, WarehouseId, PartId)>> {
         let mut out = Vec::new();
         for lost in store::lost_reservations(&self.db).await? {
             let line = lost.line;
@@ -716,29 +727,8 @@ impl App {
             } else {
                 format!("{RESERVATION_RELEASED} (reservation {rid})")
             };
-            if let Some(a) = line.approval_id {
-                let mut tx = self.db.begin_write().await?;
-                let rejected = aftercare_store::stock::approvals::decide(
-                    &mut tx,
-                    a,
-                    "rejected",
-                    None,
-                    Some(&why),
-                    None,
-                    self.now(),
-                )
-                .await?;
-                tx.commit().await?;
-                if !rejected {
-                    let status = aftercare_store::stock::approvals::get(&self.db, a)
-                        .await?
-                        .map(|r| r.status);
-                    // Being approved now, or approved (the line follows the approval): not
-                    // ours to move. Rejected by the manager meanwhile: it waits like the rest.
-                    if status.as_deref() != Some("rejected") {
-                        continue;
-                    }
-                }
+            if !self.drop_queued_issue(&line, &why).await? {
+                continue;
             }
             let mut tx = self.db.begin_write().await?;
             let moved = store::reservation_lost(&mut tx, line.id, rid, &why, self.now()).await?;
@@ -753,7 +743,80 @@ impl App {
                 out.push((line.ticket_id, line.warehouse_id, line.part_id));
             }
         }
+        if shrunk {
+            out.extend(self.reservations_shrunk().await?);
+        }
         Ok(out)
+    }
+
+    /// Reserved lines whose reservation a stocktake loss shrank to fewer units (not to
+    /// nothing) no longer claim the units that are gone: each keeps what the reservation
+    /// still holds (its issue in a new round), and the missing units wait on a new line
+    /// `split_of` its request line with its request time (its place in the queue), both
+    /// noted. The queued issue of such a line asked for the old quantity, so it is rejected
+    /// like a lost reservation's; a line a manager is approving right now is left to the
+    /// approval. Returns the ticket, warehouse and part of each line split.
+    async fn reservations_shrunk(&self) -> AppResult<Vec<(TicketId, WarehouseId, PartId)>> {
+        let mut out = Vec::new();
+        for shrunk in store::shrunk_reservations(&self.db).await? {
+            let (line, held) = (shrunk.line, shrunk.held);
+            let Some(rid) = line.reservation_id else {
+                continue;
+            };
+            let why = format!(
+                "{RESERVATION_SHRUNK} (reservation {rid} holds {held} of {} units)",
+                line.qty
+            );
+            if !self.drop_queued_issue(&line, &why).await? {
+                continue;
+            }
+            let mut tx = self.db.begin_write().await?;
+            let split = store::reservation_shrunk(&mut tx, &line, held, &why, self.now()).await?;
+            tx.commit().await?;
+            if split {
+                tracing::info!(
+                    ticket = line.ticket_id.0,
+                    line = line.id,
+                    reservation = rid.get(),
+                    held,
+                    missing = line.qty - held,
+                    "a ticket part line's reservation shrank; the missing units wait again"
+                );
+                out.push((line.ticket_id, line.warehouse_id, line.part_id));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A reserved line is about to change under its queued issue (which names its old
+    /// reservation and quantity): the queued issue is rejected as the system with `why`.
+    /// False if the line must be left alone: a manager is approving that issue right now or
+    /// approved it (the line follows the approval; an issue the ledger then refuses leaves
+    /// the line for the next check). True if there was nothing queued, or it is rejected.
+    async fn drop_queued_issue(&self, line: &PartLine, why: &str) -> AppResult<bool> {
+        let Some(a) = line.approval_id else {
+            return Ok(true);
+        };
+        let mut tx = self.db.begin_write().await?;
+        let rejected = aftercare_store::stock::approvals::decide(
+            &mut tx,
+            a,
+            "rejected",
+            None,
+            Some(why),
+            None,
+            self.now(),
+        )
+        .await?;
+        tx.commit().await?;
+        if rejected {
+            return Ok(true);
+        }
+        let status = aftercare_store::stock::approvals::get(&self.db, a)
+            .await?
+            .map(|r| r.status);
+        // Rejected by the manager meanwhile: the line changes like the rest.
+        Ok(status.as_deref() == Some("rejected"))
     }
 
     /// A ticket on site with a line waiting again (its reservation was lost and no stock was
@@ -873,8 +936,9 @@ impl App {
     }
 
     /// The periodic pick-up: overdue reservations of ticket lines are expired in the ledger
-    /// (as the system), lines whose reservation is gone wait again, lines left open on
-    /// tickets the station no longer works are released, every waiting line is tried against
+    /// (as the system), lines whose reservation is gone wait again (and the missing units of
+    /// lines whose reservation shrank wait on a new line), lines left open on tickets the
+    /// station no longer works are released, every waiting line is tried against
     /// the stock available now (catching up a pick-up that failed after a stock change),
     /// tickets whose lines are all reserved go on site, and tickets on site whose lost line
     /// found no stock wait for parts. Returns the tickets that went on site.
@@ -890,8 +954,8 @@ impl App {
             self.stock_run_system(key, Command::ExpireReservations)
                 .await?;
         }
-        // Lines whose reservation ended while the check after the command failed.
-        let lost = self.reservations_lost().await?;
+        // Lines whose reservation ended or shrank while the check after the command failed.
+        let lost = self.reservations_lost(true).await?;
         // Lines left open on tickets the station no longer works (their release after the
         // cancel, recall or completion failed or raced an approval).
         for id in store::tickets_ended_with_open_lines(&self.db).await? {
