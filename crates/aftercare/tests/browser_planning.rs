@@ -1,0 +1,236 @@
+//! Replenishment planning in real headless Chromium over the small demo: a planner opens
+//! the lifecycle page from the Replenishment page, is refused a loop of successions (the
+//! error is shown and nothing changes), removes the demo's succession and records it again
+//! at 80 %, cancels the demo's recall and records a new one, runs planning with the
+//! button, and reads the recall on the part's plan page. Screenshots of failures go to
+//! `target/browser-screenshots/`.
+//!
+//! Runs when `AFTERCARE_BROWSER_TESTS=1` (CI sets it; `.ci/run` installs the browser).
+
+use aftercare_app::admin::AddUser;
+use aftercare_app::tickets::SAMPLE_PASSWORD;
+use aftercare_app::{Actor, App, AppConfig};
+use aftercare_domain::Role;
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+
+mod common {
+    pub mod browser;
+}
+use common::browser::{R, browser, err, log_in, screenshot, start_driver};
+
+/// Type `text` into the field with id `id`.
+async fn type_in(c: &Client, id: &str, text: &str) -> R<()> {
+    let e = c.find(Locator::Id(id)).await.map_err(err(id))?;
+    e.clear().await.map_err(err(id))?;
+    e.send_keys(text).await.map_err(err(id))
+}
+
+/// Set a date input (typing into one depends on the locale's format).
+async fn set_date(c: &Client, id: &str, date: &str) -> R<()> {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![serde_json::json!(id), serde_json::json!(date)],
+    )
+    .await
+    .map(|_| ())
+    .map_err(err(id))
+}
+
+/// Click `css` and wait until the answer page replaced this one; its body text.
+async fn click_and_wait(c: &Client, css: &str) -> R<String> {
+    let button = c
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(err(css))?;
+    button.click().await.map_err(err(css))?;
+    for _ in 0..200 {
+        if button.attr("type").await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let body = c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("main"))
+        .await
+        .map_err(err(css))?;
+    body.text().await.map_err(err(css))
+}
+
+fn expect(text: &str, needle: &str, step: &str) -> R<()> {
+    if text.contains(needle) {
+        Ok(())
+    } else {
+        Err(format!("{step}: expected {needle:?} in {text:?}"))
+    }
+}
+
+/// The page follows the user's language: accept the text in either.
+fn expect_any(text: &str, needles: &[&str], step: &str) -> R<()> {
+    if needles.iter().any(|n| text.contains(n)) {
+        Ok(())
+    } else {
+        Err(format!("{step}: expected one of {needles:?} in {text:?}"))
+    }
+}
+
+struct Demo {
+    old: String,
+    new: String,
+    recall_id: i64,
+    recall_part: String,
+    recall_part_id: i64,
+    station: i64,
+    today: String,
+}
+
+async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
+    log_in(c, base, "planner").await?;
+    c.goto(&format!("{base}/planning"))
+        .await
+        .map_err(err("planning"))?;
+    let page = click_and_wait(c, "#lifecycle-link").await?;
+    expect(&page, &d.old, "lifecycle page lists the demo succession")?;
+    expect(&page, "60 %", "lifecycle page share")?;
+
+    // A loop is refused with the reason, and the page keeps the old succession.
+    type_in(c, "s-pred", &d.new).await?;
+    type_in(c, "s-succ", &d.old).await?;
+    let page = click_and_wait(c, "#save-succession").await?;
+    expect(&page, "may not loop", "loop refused")?;
+
+    // Remove the demo's succession, then record it again at 80 %.
+    c.goto(&format!("{base}/planning/lifecycle"))
+        .await
+        .map_err(err("lifecycle"))?;
+    let remove = format!(
+        "form[action='/planning/successions/{}/remove'] button",
+        d.old
+    );
+    let page = click_and_wait(c, &remove).await?;
+    if page.contains("60 %") {
+        return Err("the removed succession is still listed".into());
+    }
+    type_in(c, "s-pred", &d.old).await?;
+    type_in(c, "s-succ", &d.new).await?;
+    type_in(c, "s-share", "80").await?;
+    let page = click_and_wait(c, "#save-succession").await?;
+    expect(&page, "80 %", "succession saved")?;
+
+    // Cancel the demo's recall; record a new one at the same station.
+    let cancel = format!(
+        "form[action='/planning/events/{}/cancel'] button",
+        d.recall_id
+    );
+    let page = click_and_wait(c, &cancel).await?;
+    expect_any(&page, &["已取消", "Cancelled"], "recall cancelled")?;
+    type_in(c, "e-name", "风扇召回 F-1").await?;
+    type_in(c, "e-part", &d.recall_part).await?;
+    c.find(Locator::Css("#e-wh"))
+        .await
+        .map_err(err("warehouse select"))?
+        .select_by_value(&d.station.to_string())
+        .await
+        .map_err(err("warehouse option"))?;
+    // One day, today (the demo's recall starts today): all of it inside the next period.
+    set_date(c, "e-start", &d.today).await?;
+    set_date(c, "e-end", &d.today).await?;
+    type_in(c, "e-units", "500").await?;
+    type_in(c, "e-rate", "0.02").await?;
+    let page = click_and_wait(c, "#add-event").await?;
+    expect(&page, "风扇召回 F-1", "recall recorded")?;
+    screenshot(c, "planning-lifecycle").await;
+
+    // Run planning with the button; the part's plan shows the recall.
+    c.goto(&format!("{base}/planning"))
+        .await
+        .map_err(err("planning"))?;
+    let page = click_and_wait(c, "#run-planning").await?;
+    expect_any(&page, &["计划已运行", "Planning ran"], "planning ran")?;
+    c.goto(&format!(
+        "{base}/planning/items/{}/{}",
+        d.station, d.recall_part_id
+    ))
+    .await
+    .map_err(err("part plan"))?;
+    let page = c
+        .wait()
+        .for_element(Locator::Css("main"))
+        .await
+        .map_err(err("part plan"))?
+        .text()
+        .await
+        .map_err(err("part plan"))?;
+    expect(&page, "风扇召回 F-1", "part plan names the recall")?;
+    expect(
+        &page,
+        "event demand 10",
+        "part plan's netting counts the recall",
+    )?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planner_records_successions_and_recalls_and_runs_planning_in_the_browser() {
+    if std::env::var("AFTERCARE_BROWSER_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: set AFTERCARE_BROWSER_TESTS=1 to drive headless Chromium (.ci/run does)"
+        );
+        return;
+    }
+    let db = aftercare_store::testing::fresh_sqlite().await.unwrap();
+    let app = App::new(db.db.clone(), AppConfig::default());
+    app.load_demo(aftercare_demo::DEFAULT_SEED, aftercare_demo::Scale::Small)
+        .await
+        .unwrap();
+    app.add_user(
+        &Actor::Cli,
+        AddUser {
+            login: "planner".into(),
+            display_name: None,
+            role: Role::Warehouse,
+            station: None,
+            technician: None,
+            brand: None,
+            password: SAMPLE_PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap();
+    let succession = app.successions(&Actor::Cli).await.unwrap().remove(0);
+    let recall = app
+        .demand_events(&Actor::Cli, true)
+        .await
+        .unwrap()
+        .remove(0);
+    let demo = Demo {
+        old: succession.predecessor_number,
+        new: succession.successor_number,
+        recall_id: recall.id,
+        recall_part: recall.part_number,
+        recall_part_id: recall.part.0,
+        station: recall.warehouse.0,
+        today: recall.starts_on,
+    };
+    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(aftercare_web::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    let (_driver, port) = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = browser(port, (1280, 900), None, profile.path()).await;
+    let result = flow(&c, &base, &demo).await;
+    if let Err(e) = &result {
+        screenshot(&c, "planning").await;
+        eprintln!("{e}");
+    }
+    let _ = c.close().await;
+    result.unwrap();
+}
