@@ -948,8 +948,11 @@ impl App {
     /// found no stock wait for parts. Returns the tickets that went on site.
     pub async fn parts_pickup_sweep(&self) -> AppResult<usize> {
         // Approvals that stopped half-way first: their lines then follow the paths below
-        // (an ended ticket's line is released with the other open lines).
-        self.recover_stalled_approvals().await?;
+        // (an ended ticket's line is released with the other open lines). A failure here must
+        // not hold up every waiting ticket's pick-up; the next sweep tries again.
+        if let Err(e) = self.recover_stalled_approvals().await {
+            tracing::warn!(error = %e, "recovering approvals that stopped half-way failed");
+        }
         let now = self.now();
         if store::any_reservation_past_expiry(&self.db, now).await? {
             // A ticket line holds a reservation past its expiry that the ledger has not marked
