@@ -11,20 +11,37 @@
 //! (the refusal is kept in `last_error`), so it can be approved once stock arrives or be
 //! rejected. Station users see only their own warehouses' requests; others are not found.
 //! A queued issue of a ticket's part line is linked to the line: approving issues the line,
-//! rejecting leaves it reserved with the reason (see `tickets::parts`).
+//! rejecting leaves it reserved with the reason (see `tickets::parts`). An approval that
+//! stopped half-way (claimed, never decided) is settled by the parts sweep after
+//! [`APPROVAL_CLAIM_TIMEOUT_MINUTES`] ([`App::recover_stalled_approvals`]).
 
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use crate::stock::{STOCK_READERS, StockReceipt, refusal};
-use aftercare_domain::Role;
 use aftercare_domain::stock::{ApprovalReason, Command, Consumer, Outcome, StockError};
+use aftercare_domain::{Instant, Role};
 use aftercare_store::audit;
 use aftercare_store::stock::approvals::{self as store, NewApproval};
 pub use aftercare_store::stock::approvals::{ApprovalFilter, ApprovalRow};
 
 /// Idempotency-Keys starting with this are the queue's own (one per approval).
 pub const APPROVAL_KEY_PREFIX: &str = "stock-approval-";
+
+/// How long an approval may stay claimed (`approving_since`) before the parts sweep takes it
+/// for stopped half-way: a running approval holds its claim for milliseconds (one ledger
+/// command), so five minutes only ever catches a process that died between the claim and
+/// the decision.
+pub const APPROVAL_CLAIM_TIMEOUT_MINUTES: i64 = 5;
+
+/// The note on an approval whose stalled claim was given up (it is pending again).
+pub const CLAIM_RELEASED: &str =
+    "the approval stopped half-way and nothing was issued: it is pending again";
+
+/// The reason on an approval the system rejected because it stopped half-way and its
+/// ticket ended meanwhile.
+pub const STALLED_ON_ENDED_TICKET: &str =
+    "the approval stopped half-way and the ticket ended meanwhile: nothing was issued";
 
 /// Who may decide queued issues: the after-sales manager (see `may_approve`).
 const APPROVERS: &[Role] = &[Role::Manager];
@@ -52,6 +69,38 @@ pub struct ApprovalDecision {
     pub outcome: Outcome,
     /// True when the approval had already been carried out (nothing was applied now).
     pub replayed: bool,
+}
+
+/// What [`App::recover_stalled_approvals`] did with approvals claimed longer than
+/// [`APPROVAL_CLAIM_TIMEOUT_MINUTES`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StalledApprovals {
+    /// Finished as approved: the ledger had applied the issue under the approval's key.
+    pub approved: usize,
+    /// Pending again: nothing was issued and the request is still wanted.
+    pub released: usize,
+    /// Rejected as the system: nothing was issued and the ticket ended meanwhile.
+    pub rejected: usize,
+}
+
+/// The ledger's Idempotency-Key of an approval's issue.
+fn approval_key(id: i64) -> String {
+    format!("{APPROVAL_KEY_PREFIX}{id}")
+}
+
+/// An audit entry written by the system (no user) about an approval.
+fn system_audit(now: Instant, action: &str, id: i64) -> audit::NewAuditEntry {
+    audit::NewAuditEntry {
+        at: now,
+        actor_id: None,
+        actor_login: "system".into(),
+        action: action.into(),
+        object_type: "stock_approval".into(),
+        object_id: id.to_string(),
+        before: None,
+        after: None,
+        request_id: None,
+    }
 }
 
 fn already_decided(a: &ApprovalRow) -> AppError {
@@ -267,7 +316,7 @@ impl App {
         }
         // The key makes the ledger apply the issue once, even if two approvals race or the
         // status update below is lost: a second run replays the first outcome.
-        let key = format!("{APPROVAL_KEY_PREFIX}{id}");
+        let key = approval_key(id);
         let (_, done) = self
             .stock_execute_checked(actor, Some(&key), command)
             .await?;
@@ -362,5 +411,122 @@ impl App {
         tx.commit().await?;
         self.ticket_issue_rejected(id, reason).await?;
         self.stock_approval(actor, id).await
+    }
+}
+
+impl App {
+    /// Finish or give up approvals that stopped half-way: claimed longer than
+    /// [`APPROVAL_CLAIM_TIMEOUT_MINUTES`] ago and never decided (the process died between
+    /// the claim and the decision). The ledger's stored result under the approval's key
+    /// decides: if it applied the issue, the approval is finished as approved with that
+    /// outcome (the ticket line follows); if not, the claim is given up — the request is
+    /// pending again, or, when its ticket ended meanwhile, rejected as the system and the
+    /// line released. Nothing is issued here, so nothing can be issued twice. Run by the
+    /// parts sweep.
+    pub async fn recover_stalled_approvals(&self) -> AppResult<StalledApprovals> {
+        let now = self.now();
+        let claimed_by = now.plus_minutes(-APPROVAL_CLAIM_TIMEOUT_MINUTES);
+        let mut done = StalledApprovals::default();
+        for a in store::stalled(&self.db, claimed_by).await? {
+            let key = approval_key(a.id);
+            if let Some(applied) = store::applied_under_key(&self.db, &key).await? {
+                if self.finish_stalled(&a, applied, now).await? {
+                    done.approved += 1;
+                }
+            } else if self.approval_ticket_ended(a.id).await? {
+                if self.reject_stalled(&a, &key, now).await? {
+                    done.rejected += 1;
+                }
+            } else if self.release_stalled(&a, &key, now).await? {
+                done.released += 1;
+            }
+        }
+        if done != StalledApprovals::default() {
+            tracing::info!(
+                approved = done.approved,
+                released = done.released,
+                rejected = done.rejected,
+                "approvals that stopped half-way were recovered"
+            );
+        }
+        Ok(done)
+    }
+
+    /// The ledger applied a stalled approval's issue: it is approved with the stored outcome,
+    /// decided by the manager whose run applied it, and the ticket line follows. False if a
+    /// manager's approval finished it meanwhile.
+    async fn finish_stalled(
+        &self,
+        a: &ApprovalRow,
+        applied: store::KeyedResult,
+        now: Instant,
+    ) -> AppResult<bool> {
+        let outcome: Outcome = serde_json::from_str(&applied.outcome_json)
+            .map_err(|e| unexpected("stored outcome", e))?;
+        let mut tx = self.db.begin_write().await?;
+        let decided = store::decide(
+            &mut tx,
+            a.id,
+            "approved",
+            applied.actor_id,
+            None,
+            Some(&applied.outcome_json),
+            now,
+        )
+        .await?;
+        if decided {
+            let mut entry = system_audit(now, "stock.approval_recovered", a.id);
+            entry.before = serde_json::to_value(a).ok();
+            entry.after = Some(serde_json::json!({
+                "status": "approved",
+                "movements": outcome.movements.iter().map(|m| m.get()).collect::<Vec<_>>(),
+            }));
+            audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        // Once approved (by this or the manager's run), the line update is safe to repeat.
+        self.ticket_issue_approved(a.id).await?;
+        Ok(decided)
+    }
+
+    /// Nothing was issued and the ticket ended: the approval is rejected as the system and
+    /// the line released. False if the claim moved on meanwhile (left to the next sweep).
+    async fn reject_stalled(&self, a: &ApprovalRow, key: &str, now: Instant) -> AppResult<bool> {
+        let Some(claimed_at) = a.approving_since else {
+            return Ok(false);
+        };
+        let mut tx = self.db.begin_write().await?;
+        if !store::reject_stalled(&mut tx, a.id, claimed_at, key, STALLED_ON_ENDED_TICKET, now)
+            .await?
+        {
+            return Ok(false);
+        }
+        let mut entry = system_audit(now, "stock.approval_reject", a.id);
+        entry.before = serde_json::to_value(a).ok();
+        entry.after = Some(serde_json::json!({
+            "status": "rejected", "reason": STALLED_ON_ENDED_TICKET,
+        }));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        self.ticket_issue_failed(a.id).await?;
+        Ok(true)
+    }
+
+    /// Nothing was issued and the request is still wanted: the claim is given up, so a
+    /// manager can approve (or reject) it again. False if the claim moved on meanwhile.
+    async fn release_stalled(&self, a: &ApprovalRow, key: &str, now: Instant) -> AppResult<bool> {
+        let Some(claimed_at) = a.approving_since else {
+            return Ok(false);
+        };
+        let mut tx = self.db.begin_write().await?;
+        if !store::release_claim(&mut tx, a.id, claimed_at, key, CLAIM_RELEASED).await? {
+            return Ok(false);
+        }
+        let mut entry = system_audit(now, "stock.approval_claim_released", a.id);
+        entry.before = serde_json::to_value(a).ok();
+        entry.after = Some(serde_json::json!({"status": "pending", "note": CLAIM_RELEASED}));
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

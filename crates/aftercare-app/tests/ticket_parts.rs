@@ -2231,3 +2231,210 @@ async fn ticket_units_all(x: &World) -> Vec<(String, i64)> {
         .map(|m| (m.kind, m.qty))
         .collect()
 }
+
+/// The manager's approval of `q` stops half-way: the row is claimed (and, with `ledger_ran`,
+/// the ledger has applied the issue under the approval's key), but the decision is never
+/// written — the process died.
+async fn approval_stops_half_way(x: &World, manager: &Actor, q: i64, ledger_ran: bool) {
+    let mut tx = x.app.db.begin_write().await.unwrap();
+    assert!(
+        aftercare_store::stock::approvals::claim(&mut tx, q, x.app.now())
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    if ledger_ran {
+        let row = x.app.stock_approval(manager, q).await.unwrap();
+        let command: Command = serde_json::from_str(&row.command_json).unwrap();
+        let r = x
+            .app
+            .stock_execute(manager, Some(&format!("stock-approval-{q}")), command)
+            .await
+            .unwrap();
+        assert!(!r.replayed, "{}", x.label);
+    }
+}
+
+/// A ticket's line, as it is now.
+async fn line_now(x: &World, id: TicketId, line: i64) -> aftercare_app::tickets::PartLine {
+    let p = x.app.ticket_parts(&Actor::Cli, id).await.unwrap();
+    p.lines
+        .iter()
+        .find(|l| l.line.id == line)
+        .unwrap()
+        .line
+        .clone()
+}
+
+#[tokio::test]
+async fn a_half_way_approval_on_an_open_ticket_is_pending_again_or_finished_after_the_timeout() {
+    use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, CLAIM_RELEASED};
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+        let manager_id = manager.principal().unwrap().user_id.0;
+        // (a) claimed, the ledger never ran the issue; (c) claimed, the ledger ran it.
+        let (a, qa, la) = issue_waiting_for_approval(&x, "QL-0401").await;
+        let (c, qc, lc) = issue_waiting_for_approval(&x, "QL-0402").await;
+        approval_stops_half_way(&x, &manager, qa, false).await;
+        approval_stops_half_way(&x, &manager, qc, true).await;
+        assert_eq!(ticket_units(&x, c).await, (3, 0, 0), "{}", x.label);
+
+        // A claim younger than the timeout may be an approval still running: left alone.
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES - 1);
+        x.app.parts_pickup_sweep().await.unwrap();
+        for q in [qa, qc] {
+            let row = x.app.stock_approval(&manager, q).await.unwrap();
+            assert_eq!(row.status, "pending", "{}", x.label);
+            assert!(row.approving_since.is_some(), "{}", x.label);
+        }
+        for (id, l) in [(a, la), (c, lc)] {
+            let line = line_now(&x, id, l).await;
+            assert_eq!(line.status, PartLineStatus::Reserved, "{}", x.label);
+            assert!(line.approval_id.is_some(), "{}", x.label);
+        }
+
+        x.clock.advance_minutes(2);
+        x.app.parts_pickup_sweep().await.unwrap();
+
+        // (a) Nothing was issued: pending again, unclaimed, the line still awaiting it.
+        let row = x.app.stock_approval(&manager, qa).await.unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.approving_since),
+            ("pending", None),
+            "{}",
+            x.label
+        );
+        assert_eq!(row.last_error.as_deref(), Some(CLAIM_RELEASED));
+        let line = line_now(&x, a, la).await;
+        assert_eq!(
+            (line.status, line.approval_id),
+            (PartLineStatus::Reserved, Some(qa)),
+            "{}",
+            x.label
+        );
+        assert_eq!(ticket_units(&x, a).await, (0, 0, 0), "{}", x.label);
+        // ... so a manager approves it, and its units are issued once.
+        let d = x.app.approve_stock_approval(&manager, qa).await.unwrap();
+        assert_eq!(
+            (d.approval.status.as_str(), d.replayed),
+            ("approved", false)
+        );
+        assert_eq!(line_now(&x, a, la).await.status, PartLineStatus::Issued);
+        assert_eq!(ticket_units(&x, a).await, (3, 0, 0), "{}", x.label);
+
+        // (c) The ledger had issued it: approved with that outcome, by the manager whose run
+        // it was, the line issued — and the units issued once.
+        let row = x.app.stock_approval(&manager, qc).await.unwrap();
+        assert_eq!(row.status, "approved", "{}", x.label);
+        assert_eq!(row.decided_by, Some(manager_id), "{}", x.label);
+        assert!(row.outcome_json.is_some() && row.approving_since.is_none());
+        assert_eq!(line_now(&x, c, lc).await.status, PartLineStatus::Issued);
+        let d = x.app.approve_stock_approval(&manager, qc).await.unwrap();
+        assert!(d.replayed, "{}", x.label);
+        assert_eq!(ticket_units(&x, c).await, (3, 0, 0), "{}", x.label);
+
+        // Sweeping again finds nothing to recover and moves nothing.
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES * 3);
+        x.app.parts_pickup_sweep().await.unwrap();
+        assert_eq!(
+            x.app.recover_stalled_approvals().await.unwrap(),
+            Default::default()
+        );
+        assert_eq!(ticket_units(&x, a).await, (3, 0, 0), "{}", x.label);
+        assert_eq!(ticket_units(&x, c).await, (3, 0, 0), "{}", x.label);
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (3, 0),
+            "{}",
+            x.label
+        );
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 3);
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_half_way_approval_on_a_cancelled_ticket_gives_its_line_up_after_the_timeout() {
+    use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, STALLED_ON_ENDED_TICKET};
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+        // (b) claimed, the ledger never ran the issue, the ticket cancelled meanwhile; (e)
+        // the same, but the ledger had issued the units.
+        let (b, qb, lb) = issue_waiting_for_approval(&x, "QL-0411").await;
+        let (e, qe, le) = issue_waiting_for_approval(&x, "QL-0412").await;
+        approval_stops_half_way(&x, &manager, qb, false).await;
+        approval_stops_half_way(&x, &manager, qe, true).await;
+        cancel(&x, b).await;
+        cancel(&x, e).await;
+        // The cancels leave both lines to the approvals under way, which never come back.
+        x.app.parts_pickup_sweep().await.unwrap();
+        for (id, l) in [(b, lb), (e, le)] {
+            assert_eq!(
+                line_now(&x, id, l).await.status,
+                PartLineStatus::Reserved,
+                "{}",
+                x.label
+            );
+        }
+        // On the shelf: 9 less (e)'s 3 issued; (b)'s 3 still reserved.
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (6, 3),
+            "{}",
+            x.label
+        );
+
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES + 1);
+        x.app.parts_pickup_sweep().await.unwrap();
+
+        // (b) Rejected as the system with the reason, the line released, nothing issued.
+        let row = x.app.stock_approval(&manager, qb).await.unwrap();
+        assert_eq!(row.status, "rejected", "{}", x.label);
+        assert_eq!(row.decision_note.as_deref(), Some(STALLED_ON_ENDED_TICKET));
+        assert_eq!((row.decided_by, row.approving_since), (None, None));
+        nothing_left_on(&x, b, lb).await;
+        assert_eq!(ticket_units(&x, b).await, (0, 0, 0), "{}", x.label);
+        let err = x
+            .app
+            .approve_stock_approval(&manager, qb)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Conflict { code, .. } if code == "stock.approval_decided"),
+            "{}: {err}",
+            x.label
+        );
+
+        // (e) The ledger had issued it: approved, and the units come back to the shelf once.
+        assert_eq!(
+            x.app.stock_approval(&manager, qe).await.unwrap().status,
+            "approved",
+            "{}",
+            x.label
+        );
+        nothing_left_on(&x, e, le).await;
+        assert_eq!(ticket_units(&x, e).await, (3, 3, 1), "{}", x.label);
+
+        // Approving or sweeping again moves nothing; every unit is back on the shelf.
+        x.app.approve_stock_approval(&manager, qe).await.unwrap();
+        x.app.parts_pickup_sweep().await.unwrap();
+        assert_eq!(ticket_units(&x, b).await, (0, 0, 0), "{}", x.label);
+        assert_eq!(ticket_units(&x, e).await, (3, 3, 1), "{}", x.label);
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (9, 0),
+            "{}",
+            x.label
+        );
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 9);
+        ledger_sound(&x).await;
+    }
+}

@@ -51,7 +51,10 @@
 //! A cancel (recall, completion) and the approval meet on the approval row: the cancel's
 //! reject wins only while nobody is approving; an approval under way is left to finish, and
 //! finding the ticket ended it returns the issued units itself. Both return under the line's
-//! one ledger key, so units come back exactly once.
+//! one ledger key, so units come back exactly once. An approval that stopped half-way is
+//! settled by the sweep after a timeout (`App::recover_stalled_approvals`): approved if the
+//! ledger issued it, else pending again, or rejected and the line released if the ticket
+//! ended.
 //!
 //! Every ledger call carries an idempotency key derived from the line (`aftercare:ticket-part:
 //! <line>:<step>`), so a retried call never reserves, issues or returns twice.
@@ -935,14 +938,21 @@ impl App {
         }
     }
 
-    /// The periodic pick-up: overdue reservations of ticket lines are expired in the ledger
-    /// (as the system), lines whose reservation is gone wait again (and the missing units of
+    /// The periodic pick-up: approvals that stopped half-way are settled
+    /// ([`App::recover_stalled_approvals`]), overdue reservations of ticket lines are expired
+    /// in the ledger (as the system), lines whose reservation is gone wait again (and the missing units of
     /// lines whose reservation shrank wait on a new line), lines left open on tickets the
     /// station no longer works are released, every waiting line is tried against
     /// the stock available now (catching up a pick-up that failed after a stock change),
     /// tickets whose lines are all reserved go on site, and tickets on site whose lost line
     /// found no stock wait for parts. Returns the tickets that went on site.
     pub async fn parts_pickup_sweep(&self) -> AppResult<usize> {
+        // Approvals that stopped half-way first: their lines then follow the paths below
+        // (an ended ticket's line is released with the other open lines). A failure here must
+        // not hold up every waiting ticket's pick-up; the next sweep tries again.
+        if let Err(e) = self.recover_stalled_approvals().await {
+            tracing::warn!(error = %e, "recovering approvals that stopped half-way failed");
+        }
         let now = self.now();
         if store::any_reservation_past_expiry(&self.db, now).await? {
             // A ticket line holds a reservation past its expiry that the ledger has not marked
@@ -1135,9 +1145,10 @@ impl App {
         self.return_after_end(By::System, line).await
     }
 
-    /// The ledger refused the approved issue `approval` (it stays pending): if it was a
-    /// ticket line's and the ticket ended meanwhile, the line is released now (the approval
-    /// is rejected: the ticket no longer needs it).
+    /// The issue of `approval` did not run (the ledger refused the approved issue and it
+    /// stays pending, or its stalled approval was rejected by the system): if it was a
+    /// ticket line's and the ticket ended meanwhile, the line is released now (a pending
+    /// approval is rejected: the ticket no longer needs it).
     pub(crate) async fn ticket_issue_failed(&self, approval: i64) -> AppResult<()> {
         let Some(line) = store::line_of_approval(&self.db, approval).await? else {
             return Ok(());
@@ -1149,6 +1160,18 @@ impl App {
             return Ok(());
         }
         self.release_lines(By::System, line.ticket_id).await
+    }
+
+    /// Whether `approval` queues a ticket line's issue whose ticket the station no longer
+    /// works (cancelled, recalled or completed).
+    pub(crate) async fn approval_ticket_ended(&self, approval: i64) -> AppResult<bool> {
+        let Some(line) = store::line_of_approval(&self.db, approval).await? else {
+            return Ok(false);
+        };
+        let t = tickets_store::get_ticket(&self.db, line.ticket_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("ticket"))?;
+        Ok(!station_works(t.state.status))
     }
 
     /// The manager rejected the queued issue `approval`: a ticket line stays reserved with

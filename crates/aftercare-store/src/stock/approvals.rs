@@ -219,6 +219,99 @@ pub async fn claim(tx: &mut Tx, id: i64, now: Instant) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
+/// Approvals claimed (`approving_since` set) at or before `claimed_by` and still pending:
+/// their approval stopped half-way (the process died between the claim and the decision),
+/// oldest claim first.
+pub async fn stalled(db: &Db, claimed_by: Instant) -> StoreResult<Vec<ApprovalRow>> {
+    let sql = format!(
+        "{SELECT} WHERE a.status = 'pending' AND a.approving_since IS NOT NULL \
+         AND a.approving_since <= $1 ORDER BY a.approving_since, a.id"
+    );
+    Ok(fetch_rows!(db, sql.as_str(), claimed_by.0))
+}
+
+/// What the ledger stored for a command it applied under an Idempotency-Key: who ran it
+/// and its outcome (JSON). None when nothing was applied under the key (a refusal stores
+/// nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedResult {
+    /// The user whose command it was (None: system or command line).
+    pub actor_id: Option<i64>,
+    /// The ledger outcome (JSON of `Outcome`).
+    pub outcome_json: String,
+}
+
+/// The ledger's stored result under `key`, if it applied a command under it.
+pub async fn applied_under_key(db: &Db, key: &str) -> StoreResult<Option<KeyedResult>> {
+    let row: Option<(Option<i64>, String)> = on_db!(db, |p| {
+        sqlx::query_as("SELECT actor_id, outcome_json FROM stock_idempotency WHERE key = $1")
+            .bind(key)
+            .fetch_optional(p)
+            .await
+    })?;
+    Ok(row.map(|(actor_id, outcome_json)| KeyedResult {
+        actor_id,
+        outcome_json,
+    }))
+}
+
+/// Give a stalled claim up: the approval is pending and unclaimed again, with `note` in
+/// `last_error`. Only while it is still pending under the same claim (`claimed_at`: a
+/// manager approving it anew claims it again) and the ledger has applied nothing under
+/// `key` (then the approval must finish as approved instead). False otherwise.
+pub async fn release_claim(
+    tx: &mut Tx,
+    id: i64,
+    claimed_at: i64,
+    key: &str,
+    note: &str,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE stock_approvals SET approving_since = NULL, last_error = $4 \
+             WHERE id = $1 AND status = 'pending' AND approving_since = $2 \
+             AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $3)",
+        )
+        .bind(id)
+        .bind(claimed_at)
+        .bind(key)
+        .bind(note)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Reject a stalled claim as the system (no decider) with `note`, under the same conditions
+/// as [`release_claim`]. False when they no longer hold.
+pub async fn reject_stalled(
+    tx: &mut Tx,
+    id: i64,
+    claimed_at: i64,
+    key: &str,
+    note: &str,
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE stock_approvals SET status = 'rejected', decided_by = NULL, decided_at = $4, \
+             decision_note = $5, last_error = NULL, approving_since = NULL \
+             WHERE id = $1 AND status = 'pending' AND approving_since = $2 \
+             AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $3)",
+        )
+        .bind(id)
+        .bind(claimed_at)
+        .bind(key)
+        .bind(now.0)
+        .bind(note)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
 /// Remember why an approval attempt was refused; the request stays pending (and may be
 /// rejected).
 pub async fn note_failure(tx: &mut Tx, id: i64, error: &str) -> StoreResult<()> {
