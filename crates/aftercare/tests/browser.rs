@@ -12,7 +12,7 @@ use fantoccini::{Client, Locator};
 mod common {
     pub mod browser;
 }
-use common::browser::{browser, screenshot, start_driver};
+use common::browser::{browser, screenshot, serve, start_driver};
 
 async fn nav_keys(c: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
     let mut keys = Vec::new();
@@ -125,14 +125,7 @@ async fn every_role_logs_in_sees_its_navigation_switches_language_and_logs_out()
     app.load_demo(aftercare_demo::DEFAULT_SEED, aftercare_demo::Scale::Small)
         .await
         .unwrap();
-    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let base = serve(&app).await;
 
     let (_driver, port) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();

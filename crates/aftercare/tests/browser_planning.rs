@@ -17,7 +17,7 @@ use std::time::Duration;
 mod common {
     pub mod browser;
 }
-use common::browser::{R, browser, err, log_in, screenshot, start_driver};
+use common::browser::{R, browser, click_submit, err, log_in, screenshot, serve, start_driver};
 
 /// Type `text` into the field with id `id`.
 async fn type_in(c: &Client, id: &str, text: &str) -> R<()> {
@@ -44,13 +44,7 @@ async fn click_and_wait(c: &Client, css: &str) -> R<String> {
         .for_element(Locator::Css(css))
         .await
         .map_err(err(css))?;
-    button.click().await.map_err(err(css))?;
-    for _ in 0..200 {
-        if button.attr("type").await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    click_submit(&button, css).await?;
     let body = c
         .wait()
         .at_most(Duration::from_secs(30))
@@ -215,14 +209,7 @@ async fn a_planner_records_successions_and_recalls_and_runs_planning_in_the_brow
         station: recall.warehouse.0,
         today: recall.starts_on,
     };
-    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let base = serve(&app).await;
     let (_driver, port) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let c = browser(port, (1280, 900), None, profile.path()).await;

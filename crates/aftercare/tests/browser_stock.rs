@@ -22,7 +22,9 @@ use std::time::Duration;
 mod common {
     pub mod browser;
 }
-use common::browser::{R, browser, err, log_in, log_out, screenshot, start_driver};
+use common::browser::{
+    R, browser, click_submit, err, log_in, log_out, screenshot, serve, start_driver,
+};
 
 async fn field(c: &Client, op: &str, css: &str) -> R<Element> {
     let sel = format!("section[data-op={op}] {css}");
@@ -90,15 +92,8 @@ async fn choose(c: &Client, testid: &str, needles: &[&str]) -> R<String> {
 /// refusal shown instead.
 async fn submit(c: &Client, op: &str) -> R<String> {
     let button = field(c, op, "button[type=submit]").await?;
-    button.click().await.map_err(err(op))?;
-    // The server answers with a new page: wait until the clicked button has left the
-    // document, then for the notice (or the refusal) on the new one.
-    for _ in 0..200 {
-        if button.attr("type").await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Then the notice (or the refusal) on the new page.
+    click_submit(&button, op).await?;
     let shown = c
         .wait()
         .at_most(Duration::from_secs(20))
@@ -422,14 +417,7 @@ async fn the_warehouse_user_works_the_stock_pages_by_choosing_from_pick_lists_in
     )
     .await
     .unwrap();
-    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let base = serve(&app).await;
     let (_driver, port) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let c = browser(port, (1280, 900), None, profile.path()).await;

@@ -13,7 +13,9 @@ use std::time::Duration;
 mod common {
     pub mod browser;
 }
-use common::browser::{R, browser, err, log_in, log_out, screenshot, start_driver};
+use common::browser::{
+    R, browser, click_submit, err, log_in, log_out, screenshot, serve, start_driver,
+};
 
 async fn click(c: &Client, css: &str, step: &'static str) -> R<()> {
     let e = c
@@ -22,20 +24,10 @@ async fn click(c: &Client, css: &str, step: &'static str) -> R<()> {
         .await
         .map_err(err(step))?;
     let submits = e.attr("type").await.map_err(err(step))?.as_deref() == Some("submit");
-    e.click().await.map_err(err(step))?;
-    if !submits {
-        return Ok(());
+    if submits {
+        return click_submit(&e, step).await;
     }
-    // A submit posts a form and the server answers with a new page: wait until the clicked
-    // button has left the document, or a navigation that follows at once (`goto`) may
-    // cancel the post before the server has it.
-    for _ in 0..100 {
-        if e.attr("type").await.is_err() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err(format!("{step}: the page did not change after the click"))
+    e.click().await.map_err(err(step))
 }
 
 async fn type_into(c: &Client, css: &str, text: &str, step: &'static str) -> R<()> {
@@ -276,14 +268,7 @@ async fn a_hotline_call_goes_through_dispatch_station_technician_and_callback_in
     let db = aftercare_store::testing::fresh_sqlite().await.unwrap();
     let app = App::new(db.db.clone(), AppConfig::default());
     let w = app.seed_ticket_sample().await.unwrap();
-    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let base = serve(&app).await;
     let (_driver, port) = start_driver().await;
     let p1 = tempfile::tempdir().unwrap();
     let p2 = tempfile::tempdir().unwrap();

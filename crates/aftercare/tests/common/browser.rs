@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+use aftercare_app::App;
 use aftercare_app::tickets::SAMPLE_PASSWORD;
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -145,4 +147,30 @@ pub async fn log_out(c: &Client) -> R<()> {
         .await
         .map_err(err("logged out"))?;
     Ok(())
+}
+
+/// Serve `app` with the real server on a random port; its base URL.
+pub async fn serve(app: &App) -> String {
+    let state = aftercare_web::AppState::new(app.clone(), Default::default(), None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(aftercare_web::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    base
+}
+
+/// Click a submit button and wait until it has left the document: the server answered
+/// with a new page (a navigation that follows at once could cancel the post otherwise).
+pub async fn click_submit(button: &Element, step: &str) -> R<()> {
+    button.click().await.map_err(err(step))?;
+    for _ in 0..400 {
+        if button.attr("type").await.is_err() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("{step}: the page did not change after the click"))
 }
