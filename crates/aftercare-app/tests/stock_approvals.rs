@@ -582,3 +582,63 @@ async fn aged_stock_is_bucketed_by_lot_receipt_age_per_warehouse() {
         assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
     }
 }
+
+/// An approval not tied to a ticket line (a requisition) whose approval stopped half-way
+/// goes back to pending after the timeout, is never rejected by the sweep however long it
+/// waits, and a manager's approval then issues it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_way_requisition_approval_is_pending_again_and_never_dropped() {
+    use aftercare_app::stock_approvals::APPROVAL_CLAIM_TIMEOUT_MINUTES;
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let requisition = Command::Issue {
+            warehouse: w.central,
+            part: w.cheap,
+            qty: Qty::new(60).unwrap(),
+            consumer: Consumer::Requisition(aftercare_domain::RequisitionId(77)),
+            reservation: None,
+            approved_by: None,
+        };
+        let (a, _) = pending(
+            app.stock_submit(&w.wh, Some("req-77"), requisition)
+                .await
+                .unwrap(),
+        );
+        // A manager's approval claims it and stops there (the process died).
+        let mut tx = app.db.begin_write().await.unwrap();
+        assert!(
+            aftercare_store::stock::approvals::claim(&mut tx, a.id, app.now())
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        w.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES - 1);
+        let young = app.recover_stalled_approvals().await.unwrap();
+        assert_eq!(
+            young,
+            Default::default(),
+            "{label}: a young claim is left alone"
+        );
+        w.clock.advance_minutes(24 * 60);
+        let done = app.recover_stalled_approvals().await.unwrap();
+        assert_eq!(
+            (done.approved, done.released, done.rejected),
+            (0, 1, 0),
+            "{label}"
+        );
+        let again = app.stock_approval(&w.mgr, a.id).await.unwrap();
+        assert_eq!(again.status, "pending", "{label}");
+        assert_eq!(issues_of(app, w.cheap).await, 0, "{label}");
+        assert_eq!(
+            app.recover_stalled_approvals().await.unwrap(),
+            Default::default(),
+            "{label}: nothing left to recover"
+        );
+        let d = app.approve_stock_approval(&w.mgr, a.id).await.unwrap();
+        assert_eq!(d.approval.status, "approved", "{label}");
+        assert_eq!(issues_of(app, w.cheap).await, 1, "{label}");
+        assert_eq!(on_shelf(app, w.central, w.cheap).await, 40, "{label}");
+    }
+}
