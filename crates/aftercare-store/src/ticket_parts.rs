@@ -722,6 +722,11 @@ pub async fn any_waiting(db: &Db) -> StoreResult<bool> {
     Ok(row.is_some())
 }
 
+/// Line `id` of `ticket`, as [`lines_of`] reads it.
+async fn line_of(db: &Db, ticket: TicketId, id: i64) -> StoreResult<Option<PartLine>> {
+    Ok(lines_of(db, ticket).await?.into_iter().find(|l| l.id == id))
+}
+
 /// A reserved line whose ledger reservation no longer holds its units.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LostReservation {
@@ -750,11 +755,7 @@ pub async fn lost_reservations(db: &Db) -> StoreResult<Vec<LostReservation>> {
     })?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, ticket, status) in rows {
-        if let Some(line) = lines_of(db, TicketId(ticket))
-            .await?
-            .into_iter()
-            .find(|l| l.id == id)
-        {
+        if let Some(line) = line_of(db, TicketId(ticket), id).await? {
             out.push(LostReservation {
                 line,
                 reservation_status: status,
@@ -789,11 +790,7 @@ pub async fn shrunk_reservations(db: &Db) -> StoreResult<Vec<ShrunkReservation>>
     })?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, ticket, held) in rows {
-        if let Some(line) = lines_of(db, TicketId(ticket))
-            .await?
-            .into_iter()
-            .find(|l| l.id == id)
-        {
+        if let Some(line) = line_of(db, TicketId(ticket), id).await? {
             out.push(ShrunkReservation { line, held });
         }
     }

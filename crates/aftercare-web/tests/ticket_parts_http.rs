@@ -17,7 +17,7 @@ use aftercare_domain::ticket::{
 use aftercare_domain::{Instant, TicketId};
 use aftercare_store::testing::each_backend;
 use aftercare_store::tickets::TicketExtras;
-use common::server::{Server, start};
+use common::server::{Server, start, start_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -60,27 +60,11 @@ async fn post(
     key: Option<&str>,
     body: Value,
 ) -> (StatusCode, Value) {
-    let mut r = reqwest::Client::new()
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .json(&body);
-    if let Some(k) = key {
-        r = r.header("Idempotency-Key", k);
-    }
-    let resp = r.send().await.unwrap();
-    let st = resp.status();
-    (st, resp.json().await.unwrap_or(Value::Null))
+    common::server::post(&reqwest::Client::new(), s, token, path, key, body).await
 }
 
 async fn get(s: &Server, token: &str, path: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let st = resp.status();
-    (st, resp.json().await.unwrap_or(Value::Null))
+    common::server::get(&reqwest::Client::new(), s, token, path).await
 }
 
 /// An in-warranty ticket of station A with the technician on site.
@@ -387,31 +371,14 @@ async fn the_parts_arrived_action_picks_up_the_waiting_parts_over_http() {
 }
 
 /// The real server on `db` whose ledger queues issues of more than `qty_above` units for a
-/// manager: (base URL, app, the database kept alive).
-async fn start_with_issue_limit(
-    db: aftercare_store::testing::TestDb,
-    qty_above: i64,
-) -> (String, App, aftercare_store::testing::TestDb) {
+/// manager.
+async fn start_with_issue_limit(db: aftercare_store::testing::TestDb, qty_above: i64) -> Server {
     let mut config = aftercare_app::AppConfig::default();
     config.stock_issue_policy.qty_above =
         Some(aftercare_domain::stock::Qty::new(qty_above).unwrap());
-    let app = App::new(db.db.clone(), config);
-    let state = aftercare_web::AppState::new(
-        app.clone(),
-        Default::default(),
-        aftercare_web::install_metrics(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aftercare_web::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    (base, app, db)
+    start_with(db, config).await
 }
 
-/// The ticket page in a language (`zh-CN` or `en`, as the browser asks).
 async fn ticket_page(c: &reqwest::Client, base: &str, id: TicketId, lang: &str) -> String {
     let r = c
         .get(format!("{base}/tickets/{}", id.0))
@@ -448,8 +415,8 @@ fn line_pill(html: &str, line: i64) -> (String, String) {
 async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
-        let (base, app, _db) = start_with_issue_limit(db, 2).await;
-        let s = LimitServer { base: base.clone() };
+        let s = start_with_issue_limit(db, 2).await;
+        let (app, base) = (&s.app, &s.base);
         let w = app.seed_ticket_sample().await.unwrap();
         let p = app.seed_ticket_parts_sample(&w).await.unwrap();
         for part in [p.board, p.remote] {
@@ -457,24 +424,22 @@ async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
                 .await
                 .unwrap();
         }
-        let id = on_site(&app, &w).await;
-        let sta = token(&app, "station-a").await;
-        let mgr = token(&app, "manager").await;
+        let id = on_site(app, &w).await;
+        let sta = token(app, "station-a").await;
+        let mgr = token(app, "manager").await;
         let path = format!("/api/v1/tickets/{}/parts", id.0);
-        let (st, v) = s
-            .post(
-                &sta,
-                &path,
-                Some("r1"),
-                json!({"lines": [{"part_id": p.board.get(), "qty": 3},
+        let (st, v) = post(
+            &s,
+            &sta,
+            &path,
+            Some("r1"),
+            json!({"lines": [{"part_id": p.board.get(), "qty": 3},
                                  {"part_id": p.remote.get(), "qty": 3}]}),
-            )
-            .await;
+        )
+        .await;
         assert_eq!(st, StatusCode::OK, "{label}: {v}");
         // Three units each are above the limit: both issues wait for the manager.
-        let (st, v) = s
-            .post(&sta, &format!("{path}/issue"), None, json!({}))
-            .await;
+        let (st, v) = post(&s, &sta, &format!("{path}/issue"), None, json!({})).await;
         assert_eq!(st, StatusCode::OK, "{label}: {v}");
         let lines: Vec<(i64, i64)> = v["lines"]
             .as_array()
@@ -491,9 +456,9 @@ async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
             panic!("{label}: {v}")
         };
 
-        let c = login_client(&base, "station-a").await;
-        let zh = ticket_page(&c, &base, id, "zh-CN").await;
-        let en = ticket_page(&c, &base, id, "en").await;
+        let c = login(&s, "station-a").await;
+        let zh = ticket_page(&c, base, id, "zh-CN").await;
+        let en = ticket_page(&c, base, id, "en").await;
         for line in [board_line, remote_line] {
             assert_eq!(
                 line_pill(&zh, line),
@@ -508,17 +473,17 @@ async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
         }
 
         // Approved: the board line is issued and its pill says so.
-        let (st, v) = s
-            .post(
-                &mgr,
-                &format!("/api/v1/stock/approvals/{board_approval}/approve"),
-                None,
-                json!({}),
-            )
-            .await;
+        let (st, v) = post(
+            &s,
+            &mgr,
+            &format!("/api/v1/stock/approvals/{board_approval}/approve"),
+            None,
+            json!({}),
+        )
+        .await;
         assert!(st.is_success(), "{label}: {st} {v}");
-        let zh = ticket_page(&c, &base, id, "zh-CN").await;
-        let en = ticket_page(&c, &base, id, "en").await;
+        let zh = ticket_page(&c, base, id, "zh-CN").await;
+        let en = ticket_page(&c, base, id, "en").await;
         assert_eq!(
             line_pill(&zh, board_line),
             ("issued".into(), "已领用".into())
@@ -537,17 +502,17 @@ async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
         );
 
         // Rejected: the remote line is reserved again, with the manager's reason.
-        let (st, v) = s
-            .post(
-                &mgr,
-                &format!("/api/v1/stock/approvals/{remote_approval}/reject"),
-                None,
-                json!({"reason": "数量过多"}),
-            )
-            .await;
+        let (st, v) = post(
+            &s,
+            &mgr,
+            &format!("/api/v1/stock/approvals/{remote_approval}/reject"),
+            None,
+            json!({"reason": "数量过多"}),
+        )
+        .await;
         assert_eq!(st, StatusCode::OK, "{label}: {v}");
-        let zh = ticket_page(&c, &base, id, "zh-CN").await;
-        let en = ticket_page(&c, &base, id, "en").await;
+        let zh = ticket_page(&c, base, id, "zh-CN").await;
+        let en = ticket_page(&c, base, id, "en").await;
         assert_eq!(
             line_pill(&zh, remote_line),
             ("reserved".into(), "已预留".into())
@@ -569,23 +534,23 @@ async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
         // The stock desk releases the remote line's reservation: the line does not keep
         // pretending; first in the queue, it is reserved again under a new reservation, and
         // the page says what happened in the reader's language.
-        let (st, v) = s.get(&sta, &path).await;
+        let (st, v) = get(&s, &sta, &path).await;
         assert_eq!(st, StatusCode::OK);
         let reservation = v["lines"][1]["reservation_id"].as_i64().unwrap();
-        let (st, v) = s
-            .post(
-                &mgr,
-                &format!("/api/v1/stock/reservations/{reservation}/release"),
-                None,
-                json!({}),
-            )
-            .await;
+        let (st, v) = post(
+            &s,
+            &mgr,
+            &format!("/api/v1/stock/reservations/{reservation}/release"),
+            None,
+            json!({}),
+        )
+        .await;
         assert!(st.is_success(), "{label}: {st} {v}");
-        let (_, v) = s.get(&sta, &path).await;
+        let (_, v) = get(&s, &sta, &path).await;
         assert_eq!(v["lines"][1]["status"], "reserved", "{label}: {v}");
         assert_ne!(v["lines"][1]["reservation_id"].as_i64(), Some(reservation));
-        let zh = ticket_page(&c, &base, id, "zh-CN").await;
-        let en = ticket_page(&c, &base, id, "en").await;
+        let zh = ticket_page(&c, base, id, "zh-CN").await;
+        let en = ticket_page(&c, base, id, "en").await;
         assert!(
             zh.contains("预留已在工单外释放,重新排队等待备件"),
             "{label}"
@@ -599,58 +564,4 @@ async fn the_ticket_page_shows_awaiting_approval_until_the_manager_decides() {
             ("reserved".into(), "reserved".into())
         );
     }
-}
-
-/// The base URL of a server started here, with the JSON helpers of this file.
-struct LimitServer {
-    base: String,
-}
-
-impl LimitServer {
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let resp = reqwest::Client::new()
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let st = resp.status();
-        (st, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(
-        &self,
-        token: &str,
-        path: &str,
-        key: Option<&str>,
-        body: Value,
-    ) -> (StatusCode, Value) {
-        let mut r = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(&body);
-        if let Some(k) = key {
-            r = r.header("Idempotency-Key", k);
-        }
-        let resp = r.send().await.unwrap();
-        let st = resp.status();
-        (st, resp.json().await.unwrap_or(Value::Null))
-    }
-}
-
-/// A browser session of a sample user on the server at `base`.
-async fn login_client(base: &str, login: &str) -> reqwest::Client {
-    let c = common::server::browser();
-    let r = c
-        .post(format!("{base}/login"))
-        .form(&[
-            ("login", login),
-            ("password", aftercare_app::tickets::SAMPLE_PASSWORD),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {login}");
-    c
 }

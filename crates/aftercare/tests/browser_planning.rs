@@ -7,17 +7,17 @@
 //!
 //! Runs when `AFTERCARE_BROWSER_TESTS=1` (CI sets it; `.ci/run` installs the browser).
 
-use aftercare_app::admin::AddUser;
-use aftercare_app::tickets::SAMPLE_PASSWORD;
 use aftercare_app::{Actor, App, AppConfig};
-use aftercare_domain::Role;
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 
 mod common {
     pub mod browser;
 }
-use common::browser::{R, browser, click_submit, err, log_in, screenshot, serve, start_driver};
+use common::browser::{
+    R, add_warehouse_user, browser, click_submit, err, expect, log_in, screenshot, serve,
+    start_driver,
+};
 
 /// Type `text` into the field with id `id`.
 async fn type_in(c: &Client, id: &str, text: &str) -> R<()> {
@@ -52,14 +52,6 @@ async fn click_and_wait(c: &Client, css: &str) -> R<String> {
         .await
         .map_err(err(css))?;
     body.text().await.map_err(err(css))
-}
-
-fn expect(text: &str, needle: &str, step: &str) -> R<()> {
-    if text.contains(needle) {
-        Ok(())
-    } else {
-        Err(format!("{step}: expected {needle:?} in {text:?}"))
-    }
 }
 
 /// The page follows the user's language: accept the text in either.
@@ -180,20 +172,7 @@ async fn a_planner_records_successions_and_recalls_and_runs_planning_in_the_brow
     app.load_demo(aftercare_demo::DEFAULT_SEED, aftercare_demo::Scale::Small)
         .await
         .unwrap();
-    app.add_user(
-        &Actor::Cli,
-        AddUser {
-            login: "planner".into(),
-            display_name: None,
-            role: Role::Warehouse,
-            station: None,
-            technician: None,
-            brand: None,
-            password: SAMPLE_PASSWORD.into(),
-        },
-    )
-    .await
-    .unwrap();
+    add_warehouse_user(&app, "planner").await;
     let succession = app.successions(&Actor::Cli).await.unwrap().remove(0);
     let recall = app
         .demand_events(&Actor::Cli, true)

@@ -10,10 +10,8 @@
 //!
 //! Runs when `AFTERCARE_BROWSER_TESTS=1` (CI sets it; `.ci/run` installs the browser).
 
-use aftercare_app::admin::AddUser;
-use aftercare_app::tickets::{PartsSample, SAMPLE_PASSWORD};
-use aftercare_app::{Actor, App, AppConfig};
-use aftercare_domain::Role;
+use aftercare_app::tickets::PartsSample;
+use aftercare_app::{App, AppConfig};
 use aftercare_domain::WarehouseId;
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
@@ -23,7 +21,8 @@ mod common {
     pub mod browser;
 }
 use common::browser::{
-    R, browser, click_submit, err, log_in, log_out, screenshot, serve, start_driver,
+    R, add_warehouse_user, browser, click_submit, err, expect, log_in, log_out, screenshot, serve,
+    start_driver,
 };
 
 async fn field(c: &Client, op: &str, css: &str) -> R<Element> {
@@ -105,14 +104,6 @@ async fn submit(c: &Client, op: &str) -> R<String> {
         return Err(format!("{op} refused: {text}"));
     }
     Ok(text)
-}
-
-fn expect(text: &str, needle: &str, step: &str) -> R<()> {
-    if text.contains(needle) {
-        Ok(())
-    } else {
-        Err(format!("{step}: expected {needle:?} in {text:?}"))
-    }
 }
 
 /// Rows of the `table[data-testid=stock]` on `path`: (warehouse, part, qty).
@@ -403,20 +394,7 @@ async fn the_warehouse_user_works_the_stock_pages_by_choosing_from_pick_lists_in
         tx.commit().await.unwrap();
         id
     };
-    app.add_user(
-        &Actor::Cli,
-        AddUser {
-            login: "keeper".into(),
-            display_name: None,
-            role: Role::Warehouse,
-            station: None,
-            technician: None,
-            brand: None,
-            password: SAMPLE_PASSWORD.into(),
-        },
-    )
-    .await
-    .unwrap();
+    add_warehouse_user(&app, "keeper").await;
     let base = serve(&app).await;
     let (_driver, port) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();

@@ -18,7 +18,12 @@ pub struct Server {
 
 /// Start the server on `db` (it runs until the test ends).
 pub async fn start(db: TestDb) -> Server {
-    let app = App::new(db.db.clone(), AppConfig::default());
+    start_with(db, AppConfig::default()).await
+}
+
+/// Start the server on `db` with application settings `config`.
+pub async fn start_with(db: TestDb, config: AppConfig) -> Server {
+    let app = App::new(db.db.clone(), config);
     let state = aftercare_web::AppState::new(
         app.clone(),
         Default::default(),

@@ -174,3 +174,30 @@ pub async fn click_submit(button: &Element, step: &str) -> R<()> {
     }
     Err(format!("{step}: the page did not change after the click"))
 }
+
+/// `Ok` if `text` holds `needle`, else an error naming the step.
+pub fn expect(text: &str, needle: &str, step: &str) -> R<()> {
+    if text.contains(needle) {
+        Ok(())
+    } else {
+        Err(format!("{step}: expected {needle:?} in {text:?}"))
+    }
+}
+
+/// Add a warehouse-role user `login` with the sample password.
+pub async fn add_warehouse_user(app: &App, login: &str) {
+    app.add_user(
+        &aftercare_app::Actor::Cli,
+        aftercare_app::admin::AddUser {
+            login: login.into(),
+            display_name: None,
+            role: aftercare_domain::Role::Warehouse,
+            station: None,
+            technician: None,
+            brand: None,
+            password: SAMPLE_PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap();
+}
