@@ -827,24 +827,33 @@ impl App {
     /// tickets keep their status (the technician is not there yet; a request before the
     /// visit does not move them either), and a ticket already waiting for parts stays.
     async fn wait_again_as_system(&self, id: TicketId) -> AppResult<bool> {
+        self.move_as_system(id, TicketStatus::OnSite, true, TicketAction::WaitForParts)
+            .await
+    }
+
+    /// Apply `action` to ticket `id` as the system when it is in `from` and whether any of its
+    /// lines waits equals `waiting`; false when not, or when someone acted on it meanwhile.
+    async fn move_as_system(
+        &self,
+        id: TicketId,
+        from: TicketStatus,
+        waiting: bool,
+        action: TicketAction,
+    ) -> AppResult<bool> {
         let t = tickets_store::get_ticket(&self.db, id)
             .await?
             .ok_or_else(|| AppError::not_found("ticket"))?;
-        if t.state.status != TicketStatus::OnSite
-            || !store::lines_of(&self.db, id)
+        if t.state.status != from
+            || store::lines_of(&self.db, id)
                 .await?
                 .iter()
                 .any(|l| l.status == PartLineStatus::Waiting)
+                != waiting
         {
             return Ok(false);
         }
         match self
-            .transition(
-                &t,
-                None,
-                TicketAction::WaitForParts,
-                TicketExtras::default(),
-            )
+            .transition(&t, None, action, TicketExtras::default())
             .await
         {
             Ok(_) => Ok(true),
@@ -911,31 +920,13 @@ impl App {
 
     /// A ticket waiting for parts with every line reserved goes on site, as the system.
     async fn arrive_as_system(&self, id: TicketId) -> AppResult<bool> {
-        let t = tickets_store::get_ticket(&self.db, id)
-            .await?
-            .ok_or_else(|| AppError::not_found("ticket"))?;
-        if t.state.status != TicketStatus::WaitingForParts
-            || store::lines_of(&self.db, id)
-                .await?
-                .iter()
-                .any(|l| l.status == PartLineStatus::Waiting)
-        {
-            return Ok(false);
-        }
-        match self
-            .transition(
-                &t,
-                None,
-                TicketAction::PartsArrived,
-                TicketExtras::default(),
-            )
-            .await
-        {
-            Ok(_) => Ok(true),
-            // Someone acted on it between the read and the write: leave it to them.
-            Err(AppError::Conflict { code, .. }) if code == "ticket.stale" => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.move_as_system(
+            id,
+            TicketStatus::WaitingForParts,
+            false,
+            TicketAction::PartsArrived,
+        )
+        .await
     }
 
     /// The periodic pick-up: approvals that stopped half-way are settled
