@@ -12,8 +12,10 @@
 //!
 //! Chains are allowed: when `C` replaces `B` and `B` replaces `A`, `B` inherits from `A`
 //! first and `C` then inherits `B`'s inherited series (so `A`'s demand reaches `C` times
-//! both shares). A cycle of replacements is an error, as is a predecessor that is neither
-//! in the demand file nor a successor in the items file.
+//! both shares). A predecessor may be split between several successors (each row names
+//! it with its share) as long as the shares add up to at most 1. A cycle of replacements
+//! is an error, as is a predecessor that is neither in the demand file nor a successor in
+//! the items file, or shares of one predecessor above 1 in total.
 //!
 //! # Event demand
 //!
@@ -93,6 +95,7 @@ pub fn apply_successions(
             ));
         }
     }
+    check_split_shares(successions, file)?;
     for k in resolution_order(successions, file)? {
         let s = &successions[k];
         let (p, c) = (index[&s.replacement.predecessor], index[&s.successor]);
@@ -108,6 +111,37 @@ pub fn apply_successions(
         reason: e.to_string(),
     })?;
     Ok((panel, params))
+}
+
+/// A predecessor may hand its demand to several successors (a split), but at most all of
+/// it: shares above 1 in total would count the same demand twice. The error is on the row
+/// that takes the total above 1.
+fn check_split_shares(successions: &[Succession], file: &Path) -> Result<(), ItemsError> {
+    // Shares are read from decimal text; allow for their binary rounding.
+    const TOLERANCE: f64 = 1e-9;
+    let mut rows: Vec<&Succession> = successions.iter().collect();
+    rows.sort_by_key(|s| s.replacement.line);
+    let mut given: FxHashMap<&str, (f64, Vec<&str>)> = FxHashMap::default();
+    for s in rows {
+        let (total, takers) = given
+            .entry(s.replacement.predecessor.as_str())
+            .or_insert((0.0, Vec::new()));
+        *total += s.replacement.share;
+        takers.push(s.successor.as_str());
+        if *total > 1.0 + TOLERANCE {
+            return Err(at_replaces(
+                file,
+                s,
+                format!(
+                    "the successors of {:?} ({}) take {} of its demand in total; the shares of one predecessor may add up to at most 1",
+                    s.replacement.predecessor,
+                    takers.join(", "),
+                    crate::numbers::num(*total),
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Successions in an order where every predecessor that is itself a successor comes

@@ -221,6 +221,60 @@ fn chains_and_successors_without_history_inherit_through_every_link() {
 }
 
 #[test]
+fn a_predecessor_split_between_two_successors_hands_each_its_share() {
+    let f = Files::new();
+    let a = series(5, 30);
+    let demand = f.demand("d.csv", &[("A", a.clone())]);
+    // B and C are new parts taking 60 % and 40 % of A's demand.
+    let items = f.write(
+        "i.csv",
+        "sku,replaces,replaces_share\nA,,\nB,A,0.6\nC,A,0.4\n",
+    );
+    let out = f.out("f.csv");
+    plan(&[
+        "forecast",
+        "--demand",
+        &demand,
+        "--items",
+        &items,
+        "--horizon",
+        "1",
+        "--method",
+        "historic_average",
+        "--out",
+        &out,
+    ])
+    .unwrap();
+    let rows = lines(&out);
+    let level = |sku: &str| -> f64 {
+        row_of(&rows, sku)
+            .rsplit(',')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let mean = a.iter().sum::<f64>() / a.len() as f64;
+    assert!((level("A") - mean).abs() < 1e-6, "A keeps its own history");
+    assert!((level("B") - 0.6 * mean).abs() < 1e-6);
+    assert!((level("C") - 0.4 * mean).abs() < 1e-6);
+}
+
+#[test]
+fn successors_taking_more_than_all_of_a_predecessors_demand_are_an_error() {
+    // 0.7 + 0.5 would count 20 % of A's demand twice; the row that goes over is named.
+    assert_items_error(
+        "sku,replaces_share,replaces\nA,,\nB,0.7,A\nC,0.5,A\n",
+        "line 4, column 3 (replaces): the successors of \"A\" (B, C) take 1.2 of its demand in total; the shares of one predecessor may add up to at most 1",
+    );
+    // Blank shares are 1: two full successors of one part are refused too.
+    assert_items_error(
+        "sku,replaces\nA,\nB,A\nC,A\n",
+        "line 4, column 2 (replaces): the successors of \"A\" (B, C) take 2 of its demand",
+    );
+}
+
+#[test]
 fn forecast_and_simulate_read_successors_from_the_same_items_columns() {
     let f = Files::new();
     let (old, new) = (series(5, 36), series(6, 36));
