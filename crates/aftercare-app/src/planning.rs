@@ -675,11 +675,19 @@ impl App {
         if min <= 0 || available >= min {
             return Ok(None);
         }
+        // Units already on their way (an emergency approved after an earlier issue, a run's
+        // transfer or order) cover the shortfall as far as they go: requesting them again
+        // would order the same units twice.
+        let inbound = store::inbound(&self.db, warehouse, part).await?;
+        let position = available.saturating_add(inbound);
+        if position >= min {
+            return Ok(None);
+        }
         let Some(w) = store::plan_warehouse(&self.db, warehouse).await? else {
             return Ok(None);
         };
         let supplier = store::first_supplier(&self.db, part).await?;
-        let qty = (max.max(min) - available).max(1);
+        let qty = (max.max(min) - position).max(1);
         let now = self.now();
         let draft = ProposalDraft {
             warehouse,
@@ -690,7 +698,7 @@ impl App {
             qty,
             need_by: now,
             reason: format!(
-                "emergency requisition: available {available} < minimum {min} after an issue; request {qty} up to {}",
+                "emergency requisition: available {available} < minimum {min} after an issue, {inbound} on the way; request {qty} up to {}",
                 max.max(min)
             ),
             overridden: levels.is_some(),
@@ -705,7 +713,9 @@ impl App {
             format!("{}:{}", warehouse.0, part.0),
         );
         entry.actor_login = "system".into();
-        entry.after = Some(serde_json::json!({"available": available, "min": min, "qty": qty}));
+        entry.after = Some(
+            serde_json::json!({"available": available, "inbound": inbound, "min": min, "qty": qty}),
+        );
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
         let open = store::list_proposals(

@@ -861,3 +861,103 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
         assert!(matches!(err, AppError::Forbidden { .. }), "{err:?}");
     }
 }
+
+async fn issue(app: &App, warehouse: WarehouseId, part: PartId, n: i64, ticket: i64) {
+    app.stock_execute(
+        &Actor::Cli,
+        None,
+        Command::Issue {
+            warehouse,
+            part,
+            qty: Qty::new(n).unwrap(),
+            consumer: Consumer::Ticket(TicketId(ticket)),
+            reservation: None,
+            approved_by: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_emergency_already_on_its_way_is_not_requested_again_by_the_next_issue() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Station: PN-2 manual min 5 / max 12; eight units arrive from central.
+        let Some(Created::Transfer(t)) = q(
+            app,
+            Command::ShipTransfer {
+                from: w.central,
+                to: w.station,
+                eta: Instant(T0.0 + (WEEKS + 1) * 7 * 86_400_000),
+                lines: vec![TransferQty {
+                    part: w.p2,
+                    condition: StockCondition::Good,
+                    qty: Qty::new(8).unwrap(),
+                }],
+            },
+        )
+        .await
+        .created
+        else {
+            panic!("no transfer")
+        };
+        q(
+            app,
+            Command::ReceiveTransfer {
+                transfer: t,
+                lines: vec![TransferQty {
+                    part: w.p2,
+                    condition: StockCondition::Good,
+                    qty: Qty::new(8).unwrap(),
+                }],
+                close: true,
+            },
+        )
+        .await;
+        // 8 − 4 = 4 < 5: an emergency transfer of 8 (up to 12), approved and on the road.
+        issue(app, w.station, w.p2, 4, 1).await;
+        let e = find(&open(app).await, w.station, w.p2).unwrap().clone();
+        assert_eq!((e.kind, e.qty), (ProposalKind::Emergency, 8), "{label}");
+        app.approve_proposal(&Actor::Cli, e.id).await.unwrap();
+        // 3 on the shelf + 8 on the road covers the minimum: nothing more to request.
+        issue(app, w.station, w.p2, 1, 2).await;
+        let again = find(&open(app).await, w.station, w.p2).cloned();
+        assert!(again.is_none(), "{label}: requested twice: {again:#?}");
+        // Central (no parent): PN-2 min 45 / max 60; the approved purchase order counts.
+        let mut tx = app.db.begin_write().await.unwrap();
+        master::set_levels(
+            &mut tx,
+            w.central,
+            w.p2,
+            StockLevels::new(Qty::new(45).unwrap(), Some(Qty::new(60).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        // Central holds 50 − 8 − 8 = 34; one issued → 33 < 45: a purchase of 27 (up to 60).
+        issue(app, w.central, w.p2, 1, 4).await;
+        let po = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!((po.kind, po.qty), (ProposalKind::Emergency, 27), "{label}");
+        let po = app.approve_proposal(&Actor::Cli, po.id).await.unwrap();
+        assert_eq!(po.document_kind.as_deref(), Some("purchase_order"));
+        issue(app, w.central, w.p2, 1, 5).await;
+        let again = find(&open(app).await, w.central, w.p2).cloned();
+        assert!(again.is_none(), "{label}: ordered twice: {again:#?}");
+        // 17 on the shelf + 27 on order = 44 < 45: only the gap up to 60 is requested.
+        issue(app, w.central, w.p2, 15, 6).await;
+        let gap = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(
+            (gap.kind, gap.qty),
+            (ProposalKind::Emergency, 16),
+            "{label}"
+        );
+        assert!(
+            gap.reason.contains("27 on the way"),
+            "{label}: {}",
+            gap.reason
+        );
+    }
+}

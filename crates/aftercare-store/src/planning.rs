@@ -157,6 +157,46 @@ pub async fn available(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreRe
     Ok(row.map_or(0, |(i, r)| i - r))
 }
 
+/// Units of a part already on their way to a warehouse, counted as a run counts them:
+/// issuable units in transit to it, plus the open purchase-order quantity of the part when
+/// the warehouse is the one purchase orders count at (the first active after-sales
+/// warehouse without a parent; orders name no warehouse).
+pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<i64> {
+    let in_transit: i64 = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(l.shipped - l.received - l.missing), 0) AS BIGINT) \
+             FROM transfer_lines l JOIN transfers t ON t.id = l.transfer_id \
+             WHERE t.status <> 'closed' AND l.condition IN ('good', 'repaired') \
+               AND t.to_warehouse_id = $1 AND l.part_id = $2",
+        )
+        .bind(warehouse.0)
+        .bind(part.0)
+        .fetch_one(p)
+        .await
+    })?;
+    let first_root: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT MIN(id) FROM warehouses WHERE active AND after_sales AND parent_id IS NULL",
+        )
+        .fetch_one(p)
+        .await
+    })?;
+    let on_order: i64 = if first_root == Some(warehouse.0) {
+        on_db!(db, |p| {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(ordered - received), 0) AS BIGINT) \
+                 FROM purchase_order_lines WHERE received < ordered AND part_id = $1",
+            )
+            .bind(part.0)
+            .fetch_one(p)
+            .await
+        })?
+    } else {
+        0
+    };
+    Ok(in_transit.max(0) + on_order.max(0))
+}
+
 /// What a run needs of a part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanPart {
