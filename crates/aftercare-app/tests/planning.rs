@@ -961,3 +961,32 @@ async fn an_emergency_already_on_its_way_is_not_requested_again_by_the_next_issu
         );
     }
 }
+
+#[tokio::test]
+async fn an_event_with_more_affected_units_than_any_installed_base_is_refused() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let huge = AddDemandEvent {
+            affected_units: i64::MAX,
+            ..recall("PN-1", w.station, "2026-08-03", "2026-08-09")
+        };
+        let res = app.add_demand_event(&Actor::Cli, huge).await;
+        if res.is_ok() {
+            // What a stored one does to a run and to the proposal list.
+            let run = app.plan_run(&Actor::Cli, weekly()).await;
+            let list = app
+                .plan_proposals(&Actor::Cli, ProposalFilter::default())
+                .await;
+            panic!("{label}: accepted; run: {run:?}; list: {list:?}");
+        }
+        assert_eq!(invalid_field(res.unwrap_err()), "affected_units", "{label}");
+        assert!(
+            app.demand_events(&Actor::Cli, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
