@@ -990,3 +990,33 @@ async fn an_event_with_more_affected_units_than_any_installed_base_is_refused() 
         );
     }
 }
+
+#[tokio::test]
+async fn a_proposal_worth_more_than_the_integer_range_still_lists() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A mistyped manual maximum (10^17 units at ¥100.00) is planned as it is.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let huge = Qty::new(100_000_000_000_000_000).unwrap();
+        master::set_levels(
+            &mut tx,
+            w.station,
+            w.p1,
+            StockLevels::new(huge, Some(huge)).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = app
+            .plan_proposals(&Actor::Cli, ProposalFilter::default())
+            .await
+            .unwrap_or_else(|e| panic!("{label}: the list fails: {e:?}"));
+        let p = find(&rows, w.station, w.p1).unwrap();
+        assert_eq!(p.value, i64::MAX, "{label}: value saturates");
+        let one = app.plan_proposal(&Actor::Cli, p.id).await.unwrap();
+        assert_eq!(one.qty, p.qty);
+    }
+}

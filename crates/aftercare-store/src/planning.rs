@@ -688,7 +688,7 @@ pub struct ProposalFilter {
 
 const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehouse_code, pp.part_id, p.part_number, \
      p.name_zh AS part_name, pp.kind, pp.source_warehouse_id, pp.supplier_id, pp.qty, \
-     pp.qty * p.standard_cost AS value, pp.need_by, pp.reason, pp.overridden, \
+     p.standard_cost, pp.need_by, pp.reason, pp.overridden, \
      pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id \
      FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id";
 
@@ -704,7 +704,7 @@ struct ProposalTuple {
     source_warehouse_id: Option<i64>,
     supplier_id: Option<i64>,
     qty: i64,
-    value: i64,
+    standard_cost: i64,
     need_by: i64,
     reason: String,
     overridden: bool,
@@ -727,7 +727,9 @@ fn proposal_of(r: ProposalTuple) -> ProposalRow {
         source: r.source_warehouse_id.map(WarehouseId),
         supplier: r.supplier_id.map(SupplierId),
         qty: r.qty,
-        value: r.value,
+        // In Rust, saturating: a product past the integer range would fail the whole list
+        // (an error on PostgreSQL, a REAL that does not decode on SQLite).
+        value: r.qty.saturating_mul(r.standard_cost),
         need_by: Instant(r.need_by),
         reason: r.reason,
         overridden: r.overridden,
