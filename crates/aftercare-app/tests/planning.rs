@@ -1020,3 +1020,30 @@ async fn a_proposal_worth_more_than_the_integer_range_still_lists() {
         assert_eq!(one.qty, p.qty);
     }
 }
+
+#[tokio::test]
+async fn a_run_that_read_the_ledger_before_an_approval_does_not_propose_the_same_units_again() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let p1 = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        // A second run reads the ledger and computes (before the transfer exists) ...
+        w.clock.advance_minutes(1);
+        let computed = app.plan_compute(&Actor::Cli, weekly()).await.unwrap();
+        // ... a planner approves PN-1's transfer meanwhile ...
+        w.clock.advance_minutes(1);
+        app.approve_proposal(&Actor::Cli, p1.id).await.unwrap();
+        // ... and the run writes what it computed: not a second transfer of the same units.
+        w.clock.advance_minutes(1);
+        let report = app.plan_commit(&Actor::Cli, computed).await.unwrap();
+        let again = find(&open(app).await, w.station, w.p1).cloned();
+        assert!(again.is_none(), "{label}: proposed twice: {again:#?}");
+        assert_eq!(report.skipped, 1, "{label}: {report:?}");
+        // The other pairs were written as usual, and the next run sees the transfer.
+        assert!(find(&open(app).await, w.station, w.p2).is_some(), "{label}");
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert!(find(&open(app).await, w.station, w.p1).is_none(), "{label}");
+    }
+}

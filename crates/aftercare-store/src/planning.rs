@@ -626,6 +626,23 @@ pub async fn withdraw_stale(tx: &mut Tx, run_id: i64, now: Instant) -> StoreResu
     })?)
 }
 
+/// Warehouse × part pairs with a proposal approved or rejected at or after `since`.
+pub async fn decided_since(tx: &mut Tx, since: Instant) -> StoreResult<Vec<(WarehouseId, PartId)>> {
+    let rows: Vec<(i64, i64)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "SELECT DISTINCT warehouse_id, part_id FROM plan_proposals \
+             WHERE status IN ('approved', 'rejected') AND decided_at >= $1",
+        )
+        .bind(since.0)
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p)| (WarehouseId(w), PartId(p)))
+        .collect())
+}
+
 /// A stored proposal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProposalRow {
