@@ -1047,3 +1047,49 @@ async fn a_run_that_read_the_ledger_before_an_approval_does_not_propose_the_same
         assert!(find(&open(app).await, w.station, w.p1).is_none(), "{label}");
     }
 }
+
+#[tokio::test]
+async fn two_writers_raising_a_proposal_for_the_same_pair_at_once_leave_one_open_and_both_succeed()
+{
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let draft = |qty: i64| plan_store::ProposalDraft {
+            warehouse: w.station,
+            part: w.p1,
+            kind: ProposalKind::Emergency,
+            source: Some(w.central),
+            supplier: None,
+            qty,
+            need_by: T0,
+            reason: format!("emergency {qty}"),
+            overridden: false,
+            run_id: None,
+        };
+        // The first writer inserts the pair's proposal and has not committed yet when the
+        // second one (an issue's emergency check, or a run) writes the same pair.
+        let mut first = app.db.begin_write().await.unwrap();
+        plan_store::upsert_proposals(&mut first, &[draft(3)], T0)
+            .await
+            .unwrap();
+        let db2 = app.db.clone();
+        let d2 = draft(5);
+        let second = tokio::spawn(async move {
+            let mut tx = db2.begin_write().await?;
+            let n = plan_store::upsert_proposals(&mut tx, &[d2], T0).await?;
+            tx.commit().await?;
+            Ok::<_, aftercare_store::StoreError>(n)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        first.commit().await.unwrap();
+        let n = second
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{label}: the second writer failed: {e:?}"));
+        assert_eq!((n.created, n.updated), (0, 1), "{label}");
+        let rows = open(app).await;
+        assert_eq!(rows.len(), 1, "{label}: {rows:#?}");
+        assert_eq!(rows[0].qty, 5, "{label}: the later write wins");
+    }
+}

@@ -559,11 +559,16 @@ pub async fn upsert_proposals(
 ) -> StoreResult<UpsertCount> {
     let mut count = UpsertCount::default();
     for d in drafts {
-        let updated = on_tx!(tx, |c| {
+        if update_open(tx, d, now).await? {
+            count.updated += 1;
+            continue;
+        }
+        let inserted = on_tx!(tx, |c| {
             sqlx::query(
-                "UPDATE plan_proposals SET kind = $3, source_warehouse_id = $4, supplier_id = $5, qty = $6, \
-                 need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11 \
-                 WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open'",
+                "INSERT INTO plan_proposals (warehouse_id, part_id, kind, source_warehouse_id, supplier_id, qty, need_by, \
+                 reason, overridden, status, run_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11) \
+                 ON CONFLICT (warehouse_id, part_id) WHERE status = 'open' DO NOTHING",
             )
             .bind(d.warehouse.0)
             .bind(d.part.0)
@@ -580,34 +585,49 @@ pub async fn upsert_proposals(
             .await
             .map(|r| r.rows_affected())
         })?;
-        if updated > 0 {
-            count.updated += 1;
+        if inserted > 0 {
+            count.created += 1;
             continue;
         }
-        on_tx!(tx, |c| {
-            sqlx::query(
-                "INSERT INTO plan_proposals (warehouse_id, part_id, kind, source_warehouse_id, supplier_id, qty, need_by, \
-                 reason, overridden, status, run_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11)",
-            )
-            .bind(d.warehouse.0)
-            .bind(d.part.0)
-            .bind(d.kind.code())
-            .bind(d.source.map(|w| w.0))
-            .bind(d.supplier.map(|s| s.0))
-            .bind(d.qty)
-            .bind(d.need_by.0)
-            .bind(&d.reason)
-            .bind(d.overridden)
-            .bind(d.run_id)
-            .bind(now.0)
-            .execute(c)
-            .await
-            .map(|_| ())
-        })?;
-        count.created += 1;
+        // A concurrent writer (PostgreSQL, read committed) inserted the pair's open
+        // proposal after our update looked and committed while our insert waited on the
+        // unique index: that row is visible to a new statement, so update it.
+        if update_open(tx, d, now).await? {
+            count.updated += 1;
+        } else {
+            return Err(crate::StoreError::Conflict(format!(
+                "the open proposal of warehouse {} part {} changed while it was written; try again",
+                d.warehouse.0, d.part.0
+            )));
+        }
     }
     Ok(count)
+}
+
+/// Update the open proposal of the draft's warehouse × part; false when there is none.
+async fn update_open(tx: &mut Tx, d: &ProposalDraft, now: Instant) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE plan_proposals SET kind = $3, source_warehouse_id = $4, supplier_id = $5, qty = $6, \
+             need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11 \
+             WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open'",
+        )
+        .bind(d.warehouse.0)
+        .bind(d.part.0)
+        .bind(d.kind.code())
+        .bind(d.source.map(|w| w.0))
+        .bind(d.supplier.map(|s| s.0))
+        .bind(d.qty)
+        .bind(d.need_by.0)
+        .bind(&d.reason)
+        .bind(d.overridden)
+        .bind(d.run_id)
+        .bind(now.0)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n > 0)
 }
 
 /// Withdraw open proposals raised by earlier runs for warehouse × part pairs the run
