@@ -28,7 +28,7 @@ use aftercare_store::planning_lifecycle::{self as lifecycle_store, Succession};
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Roles that plan and decide proposals.
 pub const PLANNERS: &[Role] = &[Role::Admin, Role::Manager, Role::Warehouse];
@@ -148,6 +148,9 @@ pub struct PlanRunReport {
     pub updated: usize,
     /// Open proposals withdrawn because the run no longer needs them.
     pub withdrawn: u64,
+    /// Pairs left as they are because a planner decided their proposal after the run
+    /// read the ledger (the run's view of them is older than that decision).
+    pub skipped: usize,
     /// Open proposals after the run.
     pub open: i64,
     /// Milliseconds the run took.
@@ -306,6 +309,23 @@ struct Inputs {
     notes: HashMap<(WarehouseId, PartId), LifecycleNote>,
 }
 
+/// A run planned from the ledger but not yet written (`App::plan_compute`).
+pub struct PlannedRun {
+    opts: PlanOptions,
+    started: Instant,
+    finished: Instant,
+    planned: Vec<Planned>,
+}
+
+impl std::fmt::Debug for PlannedRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlannedRun")
+            .field("started", &self.started)
+            .field("pairs", &self.planned.len())
+            .finish()
+    }
+}
+
 /// One pair's result, ready to store.
 struct Planned {
     item: PlanItemRow,
@@ -316,6 +336,12 @@ impl App {
     /// Plan every part × warehouse with history, stock or manual levels, and write the
     /// proposals (an open proposal of the same pair is updated, not repeated).
     pub async fn plan_run(&self, actor: &Actor, opts: PlanOptions) -> AppResult<PlanRunReport> {
+        let computed = self.plan_compute(actor, opts).await?;
+        self.plan_commit(actor, computed).await
+    }
+
+    /// The first half of a run: read the ledger and plan every pair, writing nothing.
+    pub async fn plan_compute(&self, actor: &Actor, opts: PlanOptions) -> AppResult<PlannedRun> {
         actor.require(PLANNERS, "run planning")?;
         opts.validate()?;
         let started = self.now();
@@ -324,8 +350,35 @@ impl App {
         let planned = tokio::task::spawn_blocking(move || compute(&inputs, &opts, started))
             .await
             .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
-        let finished = self.now();
+        Ok(PlannedRun {
+            opts,
+            started,
+            finished: self.now(),
+            planned,
+        })
+    }
+
+    /// The second half of a run: record it, its plans and its proposals. A pair whose
+    /// proposal a planner decided after the run read the ledger is left as it is: the
+    /// run computed it without the purchase order or transfer that approval created, and
+    /// would propose the same units again.
+    pub async fn plan_commit(
+        &self,
+        actor: &Actor,
+        computed: PlannedRun,
+    ) -> AppResult<PlanRunReport> {
+        actor.require(PLANNERS, "run planning")?;
+        let PlannedRun {
+            opts,
+            started,
+            finished,
+            planned,
+        } = computed;
         let mut tx = self.db.begin_write().await?;
+        let decided: HashSet<(WarehouseId, PartId)> = store::decided_since(&mut tx, started)
+            .await?
+            .into_iter()
+            .collect();
         let run_id = store::insert_run(
             &mut tx,
             &NewRun {
@@ -342,14 +395,19 @@ impl App {
         .await?;
         let mut items = Vec::with_capacity(planned.len());
         let mut drafts = Vec::new();
+        let mut skipped = 0;
         for p in planned {
-            items.push(PlanItemRow { run_id, ..p.item });
             if let Some(d) = p.proposal {
-                drafts.push(ProposalDraft {
-                    run_id: Some(run_id),
-                    ..d
-                });
+                if decided.contains(&(d.warehouse, d.part)) {
+                    skipped += 1;
+                } else {
+                    drafts.push(ProposalDraft {
+                        run_id: Some(run_id),
+                        ..d
+                    });
+                }
             }
+            items.push(PlanItemRow { run_id, ..p.item });
         }
         store::upsert_items(&mut tx, &items).await?;
         let count = store::upsert_proposals(&mut tx, &drafts, finished).await?;
@@ -361,6 +419,7 @@ impl App {
             created: count.created,
             updated: count.updated,
             withdrawn,
+            skipped,
             open,
             millis: finished.0 - started.0,
         };
@@ -675,11 +734,19 @@ impl App {
         if min <= 0 || available >= min {
             return Ok(None);
         }
+        // Units already on their way (an emergency approved after an earlier issue, a run's
+        // transfer or order) cover the shortfall as far as they go: requesting them again
+        // would order the same units twice.
+        let inbound = store::inbound(&self.db, warehouse, part).await?;
+        let position = available.saturating_add(inbound);
+        if position >= min {
+            return Ok(None);
+        }
         let Some(w) = store::plan_warehouse(&self.db, warehouse).await? else {
             return Ok(None);
         };
         let supplier = store::first_supplier(&self.db, part).await?;
-        let qty = (max.max(min) - available).max(1);
+        let qty = (max.max(min) - position).max(1);
         let now = self.now();
         let draft = ProposalDraft {
             warehouse,
@@ -690,7 +757,7 @@ impl App {
             qty,
             need_by: now,
             reason: format!(
-                "emergency requisition: available {available} < minimum {min} after an issue; request {qty} up to {}",
+                "emergency requisition: available {available} < minimum {min} after an issue, {inbound} on the way; request {qty} up to {}",
                 max.max(min)
             ),
             overridden: levels.is_some(),
@@ -705,7 +772,9 @@ impl App {
             format!("{}:{}", warehouse.0, part.0),
         );
         entry.actor_login = "system".into();
-        entry.after = Some(serde_json::json!({"available": available, "min": min, "qty": qty}));
+        entry.after = Some(
+            serde_json::json!({"available": available, "inbound": inbound, "min": min, "qty": qty}),
+        );
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
         let open = store::list_proposals(

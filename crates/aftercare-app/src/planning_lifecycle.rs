@@ -23,6 +23,9 @@ use std::collections::HashMap;
 const PPM: i64 = 1_000_000;
 /// Highest replacement rate accepted: parts per affected unit.
 const MAX_RATE: i64 = 100;
+/// Most affected units accepted: more than any product's installed base. Bounds the
+/// event demand (units × rate) a run turns into reorder points and proposal quantities.
+const MAX_AFFECTED_UNITS: i64 = 100_000_000;
 /// Longest event window accepted, in days.
 const MAX_EVENT_DAYS: i64 = 3 * 366;
 
@@ -211,7 +214,8 @@ impl App {
 
     /// Record a demand event (e.g. a recall). Refused with the field and reason: unknown
     /// part or warehouse, bad dates or a window longer than three years, no name, units
-    /// not above 0, a rate that is not a decimal above 0 and at most 100 parts per unit.
+    /// not above 0 or above 100 million, a rate that is not a decimal above 0 and at most
+    /// 100 parts per unit.
     pub async fn add_demand_event(
         &self,
         actor: &Actor,
@@ -240,10 +244,13 @@ impl App {
                 format!("an event window may last at most {MAX_EVENT_DAYS} days"),
             ));
         }
-        if e.affected_units <= 0 {
+        if !(1..=MAX_AFFECTED_UNITS).contains(&e.affected_units) {
             return Err(AppError::invalid(
                 "affected_units",
-                format!("{} affected units: must be above 0", e.affected_units),
+                format!(
+                    "{} affected units: must be above 0 and at most {MAX_AFFECTED_UNITS}",
+                    e.affected_units
+                ),
             ));
         }
         let ppm = parse_rate_ppm(&e.replacement_rate)

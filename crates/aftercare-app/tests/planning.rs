@@ -861,3 +861,235 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
         assert!(matches!(err, AppError::Forbidden { .. }), "{err:?}");
     }
 }
+
+async fn issue(app: &App, warehouse: WarehouseId, part: PartId, n: i64, ticket: i64) {
+    app.stock_execute(
+        &Actor::Cli,
+        None,
+        Command::Issue {
+            warehouse,
+            part,
+            qty: Qty::new(n).unwrap(),
+            consumer: Consumer::Ticket(TicketId(ticket)),
+            reservation: None,
+            approved_by: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_emergency_already_on_its_way_is_not_requested_again_by_the_next_issue() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Station: PN-2 manual min 5 / max 12; eight units arrive from central.
+        let Some(Created::Transfer(t)) = q(
+            app,
+            Command::ShipTransfer {
+                from: w.central,
+                to: w.station,
+                eta: Instant(T0.0 + (WEEKS + 1) * 7 * 86_400_000),
+                lines: vec![TransferQty {
+                    part: w.p2,
+                    condition: StockCondition::Good,
+                    qty: Qty::new(8).unwrap(),
+                }],
+            },
+        )
+        .await
+        .created
+        else {
+            panic!("no transfer")
+        };
+        q(
+            app,
+            Command::ReceiveTransfer {
+                transfer: t,
+                lines: vec![TransferQty {
+                    part: w.p2,
+                    condition: StockCondition::Good,
+                    qty: Qty::new(8).unwrap(),
+                }],
+                close: true,
+            },
+        )
+        .await;
+        // 8 − 4 = 4 < 5: an emergency transfer of 8 (up to 12), approved and on the road.
+        issue(app, w.station, w.p2, 4, 1).await;
+        let e = find(&open(app).await, w.station, w.p2).unwrap().clone();
+        assert_eq!((e.kind, e.qty), (ProposalKind::Emergency, 8), "{label}");
+        app.approve_proposal(&Actor::Cli, e.id).await.unwrap();
+        // 3 on the shelf + 8 on the road covers the minimum: nothing more to request.
+        issue(app, w.station, w.p2, 1, 2).await;
+        let again = find(&open(app).await, w.station, w.p2).cloned();
+        assert!(again.is_none(), "{label}: requested twice: {again:#?}");
+        // Central (no parent): PN-2 min 45 / max 60; the approved purchase order counts.
+        let mut tx = app.db.begin_write().await.unwrap();
+        master::set_levels(
+            &mut tx,
+            w.central,
+            w.p2,
+            StockLevels::new(Qty::new(45).unwrap(), Some(Qty::new(60).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        // Central holds 50 − 8 − 8 = 34; one issued → 33 < 45: a purchase of 27 (up to 60).
+        issue(app, w.central, w.p2, 1, 4).await;
+        let po = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!((po.kind, po.qty), (ProposalKind::Emergency, 27), "{label}");
+        let po = app.approve_proposal(&Actor::Cli, po.id).await.unwrap();
+        assert_eq!(po.document_kind.as_deref(), Some("purchase_order"));
+        issue(app, w.central, w.p2, 1, 5).await;
+        let again = find(&open(app).await, w.central, w.p2).cloned();
+        assert!(again.is_none(), "{label}: ordered twice: {again:#?}");
+        // 17 on the shelf + 27 on order = 44 < 45: only the gap up to 60 is requested.
+        issue(app, w.central, w.p2, 15, 6).await;
+        let gap = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(
+            (gap.kind, gap.qty),
+            (ProposalKind::Emergency, 16),
+            "{label}"
+        );
+        assert!(
+            gap.reason.contains("27 on the way"),
+            "{label}: {}",
+            gap.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_event_with_more_affected_units_than_any_installed_base_is_refused() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let huge = AddDemandEvent {
+            affected_units: i64::MAX,
+            ..recall("PN-1", w.station, "2026-08-03", "2026-08-09")
+        };
+        let res = app.add_demand_event(&Actor::Cli, huge).await;
+        if res.is_ok() {
+            // What a stored one does to a run and to the proposal list.
+            let run = app.plan_run(&Actor::Cli, weekly()).await;
+            let list = app
+                .plan_proposals(&Actor::Cli, ProposalFilter::default())
+                .await;
+            panic!("{label}: accepted; run: {run:?}; list: {list:?}");
+        }
+        assert_eq!(invalid_field(res.unwrap_err()), "affected_units", "{label}");
+        assert!(
+            app.demand_events(&Actor::Cli, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_proposal_worth_more_than_the_integer_range_still_lists() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A mistyped manual maximum (10^17 units at ¥100.00) is planned as it is.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let huge = Qty::new(100_000_000_000_000_000).unwrap();
+        master::set_levels(
+            &mut tx,
+            w.station,
+            w.p1,
+            StockLevels::new(huge, Some(huge)).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = app
+            .plan_proposals(&Actor::Cli, ProposalFilter::default())
+            .await
+            .unwrap_or_else(|e| panic!("{label}: the list fails: {e:?}"));
+        let p = find(&rows, w.station, w.p1).unwrap();
+        assert_eq!(p.value, i64::MAX, "{label}: value saturates");
+        let one = app.plan_proposal(&Actor::Cli, p.id).await.unwrap();
+        assert_eq!(one.qty, p.qty);
+    }
+}
+
+#[tokio::test]
+async fn a_run_that_read_the_ledger_before_an_approval_does_not_propose_the_same_units_again() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let p1 = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        // A second run reads the ledger and computes (before the transfer exists) ...
+        w.clock.advance_minutes(1);
+        let computed = app.plan_compute(&Actor::Cli, weekly()).await.unwrap();
+        // ... a planner approves PN-1's transfer meanwhile ...
+        w.clock.advance_minutes(1);
+        app.approve_proposal(&Actor::Cli, p1.id).await.unwrap();
+        // ... and the run writes what it computed: not a second transfer of the same units.
+        w.clock.advance_minutes(1);
+        let report = app.plan_commit(&Actor::Cli, computed).await.unwrap();
+        let again = find(&open(app).await, w.station, w.p1).cloned();
+        assert!(again.is_none(), "{label}: proposed twice: {again:#?}");
+        assert_eq!(report.skipped, 1, "{label}: {report:?}");
+        // The other pairs were written as usual, and the next run sees the transfer.
+        assert!(find(&open(app).await, w.station, w.p2).is_some(), "{label}");
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert!(find(&open(app).await, w.station, w.p1).is_none(), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn two_writers_raising_a_proposal_for_the_same_pair_at_once_leave_one_open_and_both_succeed()
+{
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let draft = |qty: i64| plan_store::ProposalDraft {
+            warehouse: w.station,
+            part: w.p1,
+            kind: ProposalKind::Emergency,
+            source: Some(w.central),
+            supplier: None,
+            qty,
+            need_by: T0,
+            reason: format!("emergency {qty}"),
+            overridden: false,
+            run_id: None,
+        };
+        // The first writer inserts the pair's proposal and has not committed yet when the
+        // second one (an issue's emergency check, or a run) writes the same pair.
+        let mut first = app.db.begin_write().await.unwrap();
+        plan_store::upsert_proposals(&mut first, &[draft(3)], T0)
+            .await
+            .unwrap();
+        let db2 = app.db.clone();
+        let d2 = draft(5);
+        let second = tokio::spawn(async move {
+            let mut tx = db2.begin_write().await?;
+            let n = plan_store::upsert_proposals(&mut tx, &[d2], T0).await?;
+            tx.commit().await?;
+            Ok::<_, aftercare_store::StoreError>(n)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        first.commit().await.unwrap();
+        let n = second
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{label}: the second writer failed: {e:?}"));
+        assert_eq!((n.created, n.updated), (0, 1), "{label}");
+        let rows = open(app).await;
+        assert_eq!(rows.len(), 1, "{label}: {rows:#?}");
+        assert_eq!(rows[0].qty, 5, "{label}: the later write wins");
+    }
+}

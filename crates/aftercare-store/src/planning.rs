@@ -157,6 +157,46 @@ pub async fn available(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreRe
     Ok(row.map_or(0, |(i, r)| i - r))
 }
 
+/// Units of a part already on their way to a warehouse, counted as a run counts them:
+/// issuable units in transit to it, plus the open purchase-order quantity of the part when
+/// the warehouse is the one purchase orders count at (the first active after-sales
+/// warehouse without a parent; orders name no warehouse).
+pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<i64> {
+    let in_transit: i64 = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(l.shipped - l.received - l.missing), 0) AS BIGINT) \
+             FROM transfer_lines l JOIN transfers t ON t.id = l.transfer_id \
+             WHERE t.status <> 'closed' AND l.condition IN ('good', 'repaired') \
+               AND t.to_warehouse_id = $1 AND l.part_id = $2",
+        )
+        .bind(warehouse.0)
+        .bind(part.0)
+        .fetch_one(p)
+        .await
+    })?;
+    let first_root: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT MIN(id) FROM warehouses WHERE active AND after_sales AND parent_id IS NULL",
+        )
+        .fetch_one(p)
+        .await
+    })?;
+    let on_order: i64 = if first_root == Some(warehouse.0) {
+        on_db!(db, |p| {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(ordered - received), 0) AS BIGINT) \
+                 FROM purchase_order_lines WHERE received < ordered AND part_id = $1",
+            )
+            .bind(part.0)
+            .fetch_one(p)
+            .await
+        })?
+    } else {
+        0
+    };
+    Ok(in_transit.max(0) + on_order.max(0))
+}
+
 /// What a run needs of a part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanPart {
@@ -519,11 +559,16 @@ pub async fn upsert_proposals(
 ) -> StoreResult<UpsertCount> {
     let mut count = UpsertCount::default();
     for d in drafts {
-        let updated = on_tx!(tx, |c| {
+        if update_open(tx, d, now).await? {
+            count.updated += 1;
+            continue;
+        }
+        let inserted = on_tx!(tx, |c| {
             sqlx::query(
-                "UPDATE plan_proposals SET kind = $3, source_warehouse_id = $4, supplier_id = $5, qty = $6, \
-                 need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11 \
-                 WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open'",
+                "INSERT INTO plan_proposals (warehouse_id, part_id, kind, source_warehouse_id, supplier_id, qty, need_by, \
+                 reason, overridden, status, run_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11) \
+                 ON CONFLICT (warehouse_id, part_id) WHERE status = 'open' DO NOTHING",
             )
             .bind(d.warehouse.0)
             .bind(d.part.0)
@@ -540,34 +585,49 @@ pub async fn upsert_proposals(
             .await
             .map(|r| r.rows_affected())
         })?;
-        if updated > 0 {
-            count.updated += 1;
+        if inserted > 0 {
+            count.created += 1;
             continue;
         }
-        on_tx!(tx, |c| {
-            sqlx::query(
-                "INSERT INTO plan_proposals (warehouse_id, part_id, kind, source_warehouse_id, supplier_id, qty, need_by, \
-                 reason, overridden, status, run_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11)",
-            )
-            .bind(d.warehouse.0)
-            .bind(d.part.0)
-            .bind(d.kind.code())
-            .bind(d.source.map(|w| w.0))
-            .bind(d.supplier.map(|s| s.0))
-            .bind(d.qty)
-            .bind(d.need_by.0)
-            .bind(&d.reason)
-            .bind(d.overridden)
-            .bind(d.run_id)
-            .bind(now.0)
-            .execute(c)
-            .await
-            .map(|_| ())
-        })?;
-        count.created += 1;
+        // A concurrent writer (PostgreSQL, read committed) inserted the pair's open
+        // proposal after our update looked and committed while our insert waited on the
+        // unique index: that row is visible to a new statement, so update it.
+        if update_open(tx, d, now).await? {
+            count.updated += 1;
+        } else {
+            return Err(crate::StoreError::Conflict(format!(
+                "the open proposal of warehouse {} part {} changed while it was written; try again",
+                d.warehouse.0, d.part.0
+            )));
+        }
     }
     Ok(count)
+}
+
+/// Update the open proposal of the draft's warehouse × part; false when there is none.
+async fn update_open(tx: &mut Tx, d: &ProposalDraft, now: Instant) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE plan_proposals SET kind = $3, source_warehouse_id = $4, supplier_id = $5, qty = $6, \
+             need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11 \
+             WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open'",
+        )
+        .bind(d.warehouse.0)
+        .bind(d.part.0)
+        .bind(d.kind.code())
+        .bind(d.source.map(|w| w.0))
+        .bind(d.supplier.map(|s| s.0))
+        .bind(d.qty)
+        .bind(d.need_by.0)
+        .bind(&d.reason)
+        .bind(d.overridden)
+        .bind(d.run_id)
+        .bind(now.0)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n > 0)
 }
 
 /// Withdraw open proposals raised by earlier runs for warehouse × part pairs the run
@@ -584,6 +644,23 @@ pub async fn withdraw_stale(tx: &mut Tx, run_id: i64, now: Instant) -> StoreResu
         .await
         .map(|r| r.rows_affected())
     })?)
+}
+
+/// Warehouse × part pairs with a proposal approved or rejected at or after `since`.
+pub async fn decided_since(tx: &mut Tx, since: Instant) -> StoreResult<Vec<(WarehouseId, PartId)>> {
+    let rows: Vec<(i64, i64)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "SELECT DISTINCT warehouse_id, part_id FROM plan_proposals \
+             WHERE status IN ('approved', 'rejected') AND decided_at >= $1",
+        )
+        .bind(since.0)
+        .fetch_all(c)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p)| (WarehouseId(w), PartId(p)))
+        .collect())
 }
 
 /// A stored proposal.
@@ -648,7 +725,7 @@ pub struct ProposalFilter {
 
 const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehouse_code, pp.part_id, p.part_number, \
      p.name_zh AS part_name, pp.kind, pp.source_warehouse_id, pp.supplier_id, pp.qty, \
-     pp.qty * p.standard_cost AS value, pp.need_by, pp.reason, pp.overridden, \
+     p.standard_cost, pp.need_by, pp.reason, pp.overridden, \
      pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id \
      FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id";
 
@@ -664,7 +741,7 @@ struct ProposalTuple {
     source_warehouse_id: Option<i64>,
     supplier_id: Option<i64>,
     qty: i64,
-    value: i64,
+    standard_cost: i64,
     need_by: i64,
     reason: String,
     overridden: bool,
@@ -687,7 +764,9 @@ fn proposal_of(r: ProposalTuple) -> ProposalRow {
         source: r.source_warehouse_id.map(WarehouseId),
         supplier: r.supplier_id.map(SupplierId),
         qty: r.qty,
-        value: r.value,
+        // In Rust, saturating: a product past the integer range would fail the whole list
+        // (an error on PostgreSQL, a REAL that does not decode on SQLite).
+        value: r.qty.saturating_mul(r.standard_cost),
         need_by: Instant(r.need_by),
         reason: r.reason,
         overridden: r.overridden,

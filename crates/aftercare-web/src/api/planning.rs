@@ -65,6 +65,8 @@ pub struct RunDto {
     pub updated: usize,
     /// Open proposals withdrawn.
     pub withdrawn: u64,
+    /// Pairs left as they are: decided by a planner while the run computed.
+    pub skipped: usize,
     /// Open proposals now.
     pub open: i64,
     /// Run time in ms.
@@ -79,6 +81,7 @@ impl From<PlanRunReport> for RunDto {
             created: r.created,
             updated: r.updated,
             withdrawn: r.withdrawn,
+            skipped: r.skipped,
             open: r.open,
             millis: r.millis,
         }
