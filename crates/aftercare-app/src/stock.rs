@@ -460,6 +460,10 @@ pub fn refusal(e: StockError) -> AppError {
             code: "stock.idempotency_key_reused".into(),
             message,
         },
+        StockError::KeyFenced(_) => AppError::Conflict {
+            code: "stock.idempotency_key_fenced".into(),
+            message,
+        },
         StockError::AlreadyCounting(st) => refused(
             "stock.already_counting",
             json!({ "stocktake_id": st.get() }),

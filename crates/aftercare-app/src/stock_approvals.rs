@@ -14,6 +14,42 @@
 //! rejecting leaves it reserved with the reason (see `tickets::parts`). An approval that
 //! stopped half-way (claimed, never decided) is settled by the parts sweep after
 //! [`APPROVAL_CLAIM_TIMEOUT_MINUTES`] ([`App::recover_stalled_approvals`]).
+//!
+//! # Fencing: a rejected approval's key issues nothing
+//!
+//! The sweep cannot tell a dead approval from a slow one: a run still waiting for the ledger
+//! after the timeout is alive. So every rejection — the manager's, the system's when a
+//! ticket ends or its reservation changes, and the sweep's — stores a fence under the
+//! approval's key (`stock_idempotency`, see `aftercare_store::stock::fence`) in the same
+//! transaction as the guarded status update, and the ledger refuses any command under a
+//! fenced key (409 `stock.idempotency_key_fenced`; the approval call itself answers
+//! `stock.approval_decided`). The key's single row decides each race on both engines: the
+//! fence is inserted only if the ledger has stored nothing under the key, and the ledger's
+//! key insert either finds the fence when it reads its keys or, on PostgreSQL, waits for
+//! and then collides with it (the writer's retry of the command alone reads the fence and
+//! refuses it). A fence is no applied result: `applied_under_key` ignores it. What each
+//! interleaving of a slow run with the sweep (its ticket ended) leaves:
+//!
+//! - **The sweep first**: the approval is rejected as the system
+//!   ([`STALLED_ON_ENDED_TICKET`]), its line released, audit `stock.approval_reject` by
+//!   `system`; the late run is refused — no movement, no ledger audit entry, the
+//!   reservation already released by the line, the approval stays rejected.
+//! - **The late run first**: the issue is committed under the key (ledger audit
+//!   `stock.issue` by the manager); the sweep's fence finds that row and rejects nothing.
+//!   The run's own decision (or, if its process died, the next sweep:
+//!   `stock.approval_recovered`) records it as approved, and the line, being on an ended
+//!   ticket, is issued and its units returned unused once.
+//! - **The fence between the run's key read and its commit** (PostgreSQL, several
+//!   servers): the run waits for the sweep's transaction; committed, the run is refused
+//!   as in the first case; rolled back (the guard failed), the run commits as in the second.
+//!
+//! A claim given up while its ticket is still open (the request pending again) is not
+//! fenced, since a re-approval runs under the same key and replays a late run's result. If
+//! the late run applies after that, its own decision finishes the approval as approved; if
+//! nobody decides, the sweep finds the pending, unclaimed approval with an applied key and
+//! finishes it as approved; and a rejection in between finds the applied key, so it does
+//! not happen (the manager is told it was issued; a ticket's end leaves the line to the
+//! approval, which returns the units).
 
 use crate::App;
 use crate::access::Actor;
@@ -22,16 +58,13 @@ use crate::stock::{STOCK_READERS, StockReceipt, refusal};
 use aftercare_domain::stock::{ApprovalReason, Command, Consumer, Outcome, StockError};
 use aftercare_domain::{Instant, Role};
 use aftercare_store::audit;
-use aftercare_store::stock::approvals::{self as store, NewApproval};
-pub use aftercare_store::stock::approvals::{ApprovalFilter, ApprovalRow};
-
-/// Idempotency-Keys starting with this are the queue's own (one per approval).
-pub const APPROVAL_KEY_PREFIX: &str = "stock-approval-";
+use aftercare_store::stock::approvals::{self as store, NewApproval, approval_key};
+pub use aftercare_store::stock::approvals::{APPROVAL_KEY_PREFIX, ApprovalFilter, ApprovalRow};
 
 /// How long an approval may stay claimed (`approving_since`) before the parts sweep takes it
 /// for stopped half-way: a running approval holds its claim for milliseconds (one ledger
-/// command), so five minutes only ever catches a process that died between the claim and
-/// the decision.
+/// command), so five minutes nearly always catches a process that died between the claim
+/// and the decision; a run that is only slow is fenced off by a rejection (module doc).
 pub const APPROVAL_CLAIM_TIMEOUT_MINUTES: i64 = 5;
 
 /// The note on an approval whose stalled claim was given up (it is pending again).
@@ -81,11 +114,6 @@ pub struct StalledApprovals {
     pub released: usize,
     /// Rejected as the system: nothing was issued and the ticket ended meanwhile.
     pub rejected: usize,
-}
-
-/// The ledger's Idempotency-Key of an approval's issue.
-fn approval_key(id: i64) -> String {
-    format!("{APPROVAL_KEY_PREFIX}{id}")
 }
 
 /// An audit entry written by the system (no user) about an approval.
@@ -323,6 +351,16 @@ impl App {
         let now = self.now();
         let receipt = match done {
             Ok(r) => r,
+            // Rejected while this run was slow (the sweep took its claim for dead): the fence
+            // refused it, nothing was issued, and the rejection stands.
+            Err(StockError::KeyFenced(why)) => {
+                let now_row = self.stock_approval(actor, id).await?;
+                return Err(if now_row.status == "pending" {
+                    refusal(StockError::KeyFenced(why))
+                } else {
+                    already_decided(&now_row)
+                });
+            }
             Err(e) => {
                 let err = refusal(e);
                 let mut tx = self.db.begin_write().await?;
@@ -394,6 +432,20 @@ impl App {
         {
             drop(tx);
             let now_row = self.stock_approval(actor, id).await?;
+            if now_row.status == "pending"
+                && now_row.approving_since.is_none()
+                && store::applied_under_key(&self.db, &approval_key(id))
+                    .await?
+                    .is_some()
+            {
+                return Err(AppError::Conflict {
+                    code: "stock.approval_in_progress".into(),
+                    message: format!(
+                        "stock approval {id} was issued by an approval run that finished late; \
+                         it is being recorded as approved, reload to see it"
+                    ),
+                });
+            }
             if now_row.status == "pending" {
                 return Err(AppError::Conflict {
                     code: "stock.approval_in_progress".into(),
@@ -417,12 +469,13 @@ impl App {
 impl App {
     /// Finish or give up approvals that stopped half-way: claimed longer than
     /// [`APPROVAL_CLAIM_TIMEOUT_MINUTES`] ago and never decided (the process died between
-    /// the claim and the decision). The ledger's stored result under the approval's key
-    /// decides: if it applied the issue, the approval is finished as approved with that
-    /// outcome (the ticket line follows); if not, the claim is given up — the request is
-    /// pending again, or, when its ticket ended meanwhile, rejected as the system and the
-    /// line released. Nothing is issued here, so nothing can be issued twice. Run by the
-    /// parts sweep.
+    /// the claim and the decision, or its run is slow), or unclaimed with their issue applied
+    /// (a slow run that finished after its claim was given up). The ledger's stored result
+    /// under the approval's key decides: if it applied the issue, the approval is finished
+    /// as approved with that outcome (the ticket line follows); if not, the claim is given
+    /// up — the request is pending again, or, when its ticket ended meanwhile, rejected as
+    /// the system, its key fenced against a slow run, and the line released. Nothing is
+    /// issued here, so nothing can be issued twice. Run by the parts sweep.
     pub async fn recover_stalled_approvals(&self) -> AppResult<StalledApprovals> {
         let now = self.now();
         let claimed_by = now.plus_minutes(-APPROVAL_CLAIM_TIMEOUT_MINUTES);
@@ -434,10 +487,10 @@ impl App {
                     done.approved += 1;
                 }
             } else if self.approval_ticket_ended(a.id).await? {
-                if self.reject_stalled(&a, &key, now).await? {
+                if self.reject_stalled(&a, now).await? {
                     done.rejected += 1;
                 }
-            } else if self.release_stalled(&a, &key, now).await? {
+            } else if self.release_stalled(&a, now).await? {
                 done.released += 1;
             }
         }
@@ -489,22 +542,22 @@ impl App {
         Ok(decided)
     }
 
-    /// Nothing was issued and the ticket ended: the approval is rejected as the system and
-    /// the line released. False if the claim moved on meanwhile (left to the next sweep).
-    async fn reject_stalled(&self, a: &ApprovalRow, key: &str, now: Instant) -> AppResult<bool> {
+    /// Nothing was issued and the ticket ended: the approval is rejected as the system, its
+    /// key fenced (its run may be slow, not dead), and the line released. False if the
+    /// claim moved on or the late run applied meanwhile (left to the next sweep).
+    async fn reject_stalled(&self, a: &ApprovalRow, now: Instant) -> AppResult<bool> {
         let Some(claimed_at) = a.approving_since else {
             return Ok(false);
         };
         let mut tx = self.db.begin_write().await?;
-        if !store::reject_stalled(&mut tx, a.id, claimed_at, key, STALLED_ON_ENDED_TICKET, now)
-            .await?
-        {
+        if !store::reject_stalled(&mut tx, a.id, claimed_at, STALLED_ON_ENDED_TICKET, now).await? {
             return Ok(false);
         }
         let mut entry = system_audit(now, "stock.approval_reject", a.id);
         entry.before = serde_json::to_value(a).ok();
         entry.after = Some(serde_json::json!({
             "status": "rejected", "reason": STALLED_ON_ENDED_TICKET,
+            "fenced_key": approval_key(a.id),
         }));
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
@@ -514,12 +567,12 @@ impl App {
 
     /// Nothing was issued and the request is still wanted: the claim is given up, so a
     /// manager can approve (or reject) it again. False if the claim moved on meanwhile.
-    async fn release_stalled(&self, a: &ApprovalRow, key: &str, now: Instant) -> AppResult<bool> {
+    async fn release_stalled(&self, a: &ApprovalRow, now: Instant) -> AppResult<bool> {
         let Some(claimed_at) = a.approving_since else {
             return Ok(false);
         };
         let mut tx = self.db.begin_write().await?;
-        if !store::release_claim(&mut tx, a.id, claimed_at, key, CLAIM_RELEASED).await? {
+        if !store::release_claim(&mut tx, a.id, claimed_at, CLAIM_RELEASED).await? {
             return Ok(false);
         }
         let mut entry = system_audit(now, "stock.approval_claim_released", a.id);

@@ -2438,3 +2438,514 @@ async fn a_half_way_approval_on_a_cancelled_ticket_gives_its_line_up_after_the_t
         ledger_sound(&x).await;
     }
 }
+
+/// The manager's run of approval `q`'s stored issue under the approval's key, arriving late:
+/// the call that claimed the approval was slow, not dead.
+async fn late_run(
+    x: &World,
+    manager: &Actor,
+    q: i64,
+) -> Result<aftercare_app::stock::StockReceipt, AppError> {
+    let row = x.app.stock_approval(manager, q).await.unwrap();
+    let command: Command = serde_json::from_str(&row.command_json).unwrap();
+    x.app
+        .stock_execute(manager, Some(&format!("stock-approval-{q}")), command)
+        .await
+}
+
+/// The refusal of a run under a fenced key (its message), or a panic.
+fn fenced(x: &World, r: Result<aftercare_app::stock::StockReceipt, AppError>) -> String {
+    match r {
+        Err(AppError::Conflict { code, message }) if code == "stock.idempotency_key_fenced" => {
+            message
+        }
+        other => panic!("{}: the late run was not refused: {other:?}", x.label),
+    }
+}
+
+/// The audit entries about approval `q`, oldest first: (action, actor login, after).
+async fn approval_audit(x: &World, q: i64) -> Vec<(String, String, serde_json::Value)> {
+    let mut out: Vec<_> = aftercare_store::audit::list(
+        &x.app.db,
+        &aftercare_store::audit::AuditFilter {
+            object_type: Some("stock_approval".into()),
+            object_id: Some(q.to_string()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|e| (e.action, e.actor_login, e.after.unwrap_or_default()))
+    .collect();
+    out.reverse();
+    out
+}
+
+/// How many audit entries the ledger wrote (one per applied command).
+async fn ledger_audits(x: &World) -> usize {
+    aftercare_store::audit::list(
+        &x.app.db,
+        &aftercare_store::audit::AuditFilter {
+            object_type: Some("stock".into()),
+            limit: 1_000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .len()
+}
+
+#[tokio::test]
+async fn a_slow_approval_run_after_the_sweep_rejected_it_is_refused_and_the_other_order_approves() {
+    use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, STALLED_ON_ENDED_TICKET};
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+        let manager_id = manager.principal().unwrap().user_id.0;
+        // Both approvals are claimed by a manager whose calls are slow (not dead), and both
+        // tickets end meanwhile. (b) The sweep comes before the late run; (e) the late run
+        // commits before the sweep.
+        let (b, qb, lb) = issue_waiting_for_approval(&x, "QL-0421").await;
+        let (e, qe, le) = issue_waiting_for_approval(&x, "QL-0422").await;
+        approval_stops_half_way(&x, &manager, qb, false).await;
+        approval_stops_half_way(&x, &manager, qe, false).await;
+        cancel(&x, b).await;
+        cancel(&x, e).await;
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES + 1);
+        let r = late_run(&x, &manager, qe).await.unwrap();
+        assert!(!r.replayed, "{}", x.label);
+        x.app.parts_pickup_sweep().await.unwrap();
+
+        // (b) Rejected as the system, the line released, the key fenced.
+        let row = x.app.stock_approval(&manager, qb).await.unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.decision_note.as_deref()),
+            ("rejected", Some(STALLED_ON_ENDED_TICKET)),
+            "{}",
+            x.label
+        );
+        nothing_left_on(&x, b, lb).await;
+        let shelf = avail(&x, x.p.warehouse_a, x.p.board).await;
+        let moves = ticket_units_all(&x).await;
+        let audits = ledger_audits(&x).await;
+
+        // ... so the late run is refused: nothing moves, nothing is reserved or released,
+        // the ledger records nothing, and the approval stays rejected.
+        let message = fenced(&x, late_run(&x, &manager, qb).await);
+        assert!(
+            message.contains(&format!("stock approval {qb} was rejected"))
+                && message.contains(STALLED_ON_ENDED_TICKET),
+            "{}: {message}",
+            x.label
+        );
+        assert_eq!(avail(&x, x.p.warehouse_a, x.p.board).await, shelf);
+        assert_eq!(ticket_units_all(&x).await, moves, "{}", x.label);
+        assert_eq!(ledger_audits(&x).await, audits, "{}", x.label);
+        assert_eq!(ticket_units(&x, b).await, (0, 0, 0), "{}", x.label);
+        nothing_left_on(&x, b, lb).await;
+        let after = x.app.stock_approval(&manager, qb).await.unwrap();
+        assert_eq!(after, row, "{}", x.label);
+        // The fence is no applied result, and approving again is the usual conflict.
+        assert_eq!(
+            aftercare_store::stock::approvals::applied_under_key(
+                &x.app.db,
+                &format!("stock-approval-{qb}")
+            )
+            .await
+            .unwrap(),
+            None
+        );
+        let err = x
+            .app
+            .approve_stock_approval(&manager, qb)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Conflict { code, .. } if code == "stock.approval_decided"),
+            "{}: {err}",
+            x.label
+        );
+        let trail = approval_audit(&x, qb).await;
+        let actions: Vec<_> = trail
+            .iter()
+            .map(|(a, by, _)| (a.as_str(), by.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("stock.approval_request", "station-a"),
+                ("stock.approval_reject", "system")
+            ],
+            "{}",
+            x.label
+        );
+        assert_eq!(
+            trail[1].2["fenced_key"],
+            format!("stock-approval-{qb}"),
+            "{}",
+            x.label
+        );
+
+        // (e) The late run came first: the sweep finds its issue under the key and finishes
+        // the approval as approved (never rejected), and the units come back once.
+        let row = x.app.stock_approval(&manager, qe).await.unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.decided_by),
+            ("approved", Some(manager_id)),
+            "{}",
+            x.label
+        );
+        nothing_left_on(&x, e, le).await;
+        assert_eq!(ticket_units(&x, e).await, (3, 3, 1), "{}", x.label);
+
+        // Sweeping and approving again move nothing; every unit is back on the shelf.
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES * 3);
+        x.app.parts_pickup_sweep().await.unwrap();
+        x.app.approve_stock_approval(&manager, qe).await.unwrap();
+        assert_eq!(ticket_units(&x, b).await, (0, 0, 0), "{}", x.label);
+        assert_eq!(ticket_units(&x, e).await, (3, 3, 1), "{}", x.label);
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (9, 0),
+            "{}",
+            x.label
+        );
+        assert_eq!(on_hand(&x, x.p.warehouse_a, x.p.board, "good").await, 9);
+        ledger_sound(&x).await;
+    }
+}
+
+/// Wait until the ledger's write of the group's Idempotency-Keys waits for a lock on this
+/// PostgreSQL database (behind the test's open transaction, which holds the fence).
+async fn the_key_insert_waits(x: &World) {
+    let aftercare_store::Db::Postgres(pool) = &x.app.db else {
+        // SQLite: the writer waits for the open write transaction's lock to begin its own.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        return;
+    };
+    for _ in 0..200 {
+        let waiting: Vec<String> = sqlx::query_scalar(
+            "SELECT query FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        if let Some(q) = waiting.first() {
+            assert!(
+                q.contains("INSERT INTO stock_idempotency"),
+                "{}: waits in {q}",
+                x.label
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{}: the late run never waited for the fence", x.label);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fence_committed_while_the_slow_run_is_in_the_ledger_still_refuses_it() {
+    use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, STALLED_ON_ENDED_TICKET};
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+        let (b, qb, lb) = issue_waiting_for_approval(&x, "QL-0425").await;
+        approval_stops_half_way(&x, &manager, qb, false).await;
+        cancel(&x, b).await;
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES + 1);
+        let row = x.app.stock_approval(&manager, qb).await.unwrap();
+        let command: Command = serde_json::from_str(&row.command_json).unwrap();
+
+        // The sweep's rejection is written but not committed when the late run reaches the
+        // ledger: the run reads no fence under its key, applies the issue in memory, and
+        // (PostgreSQL) its key insert waits for the sweep's transaction.
+        let mut tx = x.app.db.begin_write().await.unwrap();
+        assert!(
+            aftercare_store::stock::approvals::reject_stalled(
+                &mut tx,
+                qb,
+                row.approving_since.unwrap(),
+                STALLED_ON_ENDED_TICKET,
+                x.app.now(),
+            )
+            .await
+            .unwrap()
+        );
+        let (app, m) = (x.app.clone(), manager.clone());
+        let run = tokio::spawn(async move {
+            app.stock_execute(&m, Some(&format!("stock-approval-{qb}")), command)
+                .await
+        });
+        the_key_insert_waits(&x).await;
+        tx.commit().await.unwrap();
+        // PostgreSQL: the insert then meets the fence, the group fails as a whole, and the
+        // writer's retry of the command on its own reads the fence and refuses it.
+        fenced(&x, run.await.unwrap());
+
+        // Nothing was issued; the approval stays rejected and the sweep releases the line.
+        assert_eq!(ticket_units(&x, b).await, (0, 0, 0), "{}", x.label);
+        assert_eq!(
+            x.app.stock_approval(&manager, qb).await.unwrap().status,
+            "rejected"
+        );
+        x.app.parts_pickup_sweep().await.unwrap();
+        nothing_left_on(&x, b, lb).await;
+        assert_eq!(ticket_units(&x, b).await, (0, 0, 0), "{}", x.label);
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (9, 0),
+            "{}",
+            x.label
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+#[tokio::test]
+async fn a_slow_run_after_its_claim_was_given_up_is_approved_unless_a_rejection_fenced_it() {
+    use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, CLAIM_RELEASED};
+    for x in worlds_with_limit(2).await {
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+        let manager_id = manager.principal().unwrap().user_id.0;
+        // Three slow approvals on open tickets: the sweep gives their claims up.
+        let (f, qf, lf) = issue_waiting_for_approval(&x, "QL-0431").await;
+        let (g, qg, lg) = issue_waiting_for_approval(&x, "QL-0432").await;
+        let (h, qh, lh) = issue_waiting_for_approval(&x, "QL-0433").await;
+        for q in [qf, qg, qh] {
+            approval_stops_half_way(&x, &manager, q, false).await;
+        }
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES + 1);
+        x.app.parts_pickup_sweep().await.unwrap();
+        for q in [qf, qg, qh] {
+            let row = x.app.stock_approval(&manager, q).await.unwrap();
+            assert_eq!(
+                (row.status.as_str(), row.last_error.as_deref()),
+                ("pending", Some(CLAIM_RELEASED)),
+                "{}",
+                x.label
+            );
+        }
+
+        // (f) The late run applies after the release: a manager's rejection then finds the
+        // issue under the key and does not happen; the sweep records the approval as approved.
+        late_run(&x, &manager, qf).await.unwrap();
+        let err = x
+            .app
+            .reject_stock_approval(&manager, qf, "不需要了")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Conflict { code, message }
+                if code == "stock.approval_in_progress" && message.contains("issued")),
+            "{}: {err}",
+            x.label
+        );
+        assert_eq!(
+            x.app.stock_approval(&manager, qf).await.unwrap().status,
+            "pending"
+        );
+
+        // (g) A manager rejects first: the key is fenced, the late run refused, the line stays
+        // reserved with the reason.
+        x.app
+            .reject_stock_approval(&manager, qg, "不需要了")
+            .await
+            .unwrap();
+        fenced(&x, late_run(&x, &manager, qg).await);
+        assert_eq!(ticket_units(&x, g).await, (0, 0, 0), "{}", x.label);
+        let line = line_now(&x, g, lg).await;
+        assert_eq!(
+            (line.status, line.approval_id),
+            (PartLineStatus::Reserved, None),
+            "{}",
+            x.label
+        );
+
+        // (h) The late run applies, then the ticket is cancelled: the cancel cannot reject the
+        // issued approval and leaves the line to it.
+        late_run(&x, &manager, qh).await.unwrap();
+        cancel(&x, h).await;
+        assert_eq!(
+            x.app.stock_approval(&manager, qh).await.unwrap().status,
+            "pending",
+            "{}",
+            x.label
+        );
+
+        // The sweep finishes (f) and (h) as approved by the manager whose run issued them; (f)
+        // is issued, (h)'s units come back once.
+        let done = x.app.recover_stalled_approvals().await.unwrap();
+        assert_eq!(
+            (done.approved, done.released, done.rejected),
+            (2, 0, 0),
+            "{}",
+            x.label
+        );
+        x.app.parts_pickup_sweep().await.unwrap();
+        for q in [qf, qh] {
+            let row = x.app.stock_approval(&manager, q).await.unwrap();
+            assert_eq!(
+                (row.status.as_str(), row.decided_by),
+                ("approved", Some(manager_id)),
+                "{}",
+                x.label
+            );
+        }
+        assert_eq!(line_now(&x, f, lf).await.status, PartLineStatus::Issued);
+        assert_eq!(ticket_units(&x, f).await, (3, 0, 0), "{}", x.label);
+        nothing_left_on(&x, h, lh).await;
+        assert_eq!(ticket_units(&x, h).await, (3, 3, 1), "{}", x.label);
+        let actions: Vec<_> = approval_audit(&x, qf)
+            .await
+            .into_iter()
+            .map(|(a, by, _)| (a, by))
+            .collect();
+        assert_eq!(
+            actions.last(),
+            Some(&("stock.approval_recovered".to_string(), "system".to_string())),
+            "{}",
+            x.label
+        );
+
+        // Nothing more to recover; (f)'s 3 issued, (g)'s 3 still reserved, (h)'s back.
+        assert_eq!(
+            x.app.recover_stalled_approvals().await.unwrap(),
+            Default::default()
+        );
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (6, 3),
+            "{}",
+            x.label
+        );
+        ledger_sound(&x).await;
+    }
+}
+
+/// Poll `check` every 20 ms for up to 10 s.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    for _ in 0..500 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_managers_approval_stuck_behind_the_ledger_is_refused_once_the_sweep_rejected_it() {
+    use aftercare_app::stock_approvals::APPROVAL_CLAIM_TIMEOUT_MINUTES;
+    use std::time::Duration;
+    for x in worlds_with_limit(2).await {
+        // Only PostgreSQL can hold the ledger (its row lock) while other writes go on; on
+        // SQLite holding the ledger holds every writer.
+        let aftercare_store::Db::Postgres(pool) = &x.app.db else {
+            continue;
+        };
+        x.app
+            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+            .await
+            .unwrap();
+        let manager = user(&x.app, "manager").await;
+        let (b, qb, lb) = issue_waiting_for_approval(&x, "QL-0441").await;
+
+        // The manager's approval claims the request, then its issue waits for the ledger.
+        let mut ledger_lock = pool.begin().await.unwrap();
+        sqlx::query("SELECT version FROM stock_ledger WHERE id = 1 FOR UPDATE")
+            .execute(&mut *ledger_lock)
+            .await
+            .unwrap();
+        let (app, m) = (x.app.clone(), manager.clone());
+        let approve = tokio::spawn(async move { app.approve_stock_approval(&m, qb).await });
+        eventually("the approval claimed", || async {
+            x.app
+                .stock_approval(&manager, qb)
+                .await
+                .unwrap()
+                .approving_since
+                .is_some()
+        })
+        .await;
+
+        // The ticket ends (the line is left to the approval under way), the claim grows
+        // older than the timeout, and the sweep rejects the approval as the system.
+        tokio::time::timeout(Duration::from_secs(20), cancel(&x, b))
+            .await
+            .expect("the cancel waited for the ledger");
+        x.clock.advance_minutes(APPROVAL_CLAIM_TIMEOUT_MINUTES + 1);
+        let app = x.app.clone();
+        let sweep = tokio::spawn(async move { app.recover_stalled_approvals().await });
+        eventually("the approval rejected", || async {
+            x.app.stock_approval(&manager, qb).await.unwrap().status == "rejected"
+        })
+        .await;
+
+        // The ledger goes on: the manager's issue is refused by the fence and the call answers
+        // that the approval was decided; nothing was issued.
+        ledger_lock.rollback().await.unwrap();
+        let err = tokio::time::timeout(Duration::from_secs(20), approve)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Conflict { code, message }
+                if code == "stock.approval_decided" && message.contains("rejected")),
+            "{}: {err}",
+            x.label
+        );
+        let done = sweep.await.unwrap().unwrap();
+        assert_eq!(done.rejected, 1, "{}", x.label);
+        let row = x.app.stock_approval(&manager, qb).await.unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.decided_by),
+            ("rejected", None),
+            "{}",
+            x.label
+        );
+        nothing_left_on(&x, b, lb).await;
+        assert_eq!(ticket_units(&x, b).await, (0, 0, 0), "{}", x.label);
+        let actions: Vec<_> = approval_audit(&x, qb)
+            .await
+            .into_iter()
+            .map(|(a, by, _)| (a, by))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                (
+                    "stock.approval_request".to_string(),
+                    "station-a".to_string()
+                ),
+                ("stock.approval_reject".to_string(), "system".to_string())
+            ],
+            "{}",
+            x.label
+        );
+        assert_eq!(
+            avail(&x, x.p.warehouse_a, x.p.board).await,
+            (9, 0),
+            "{}",
+            x.label
+        );
+        ledger_sound(&x).await;
+    }
+}

@@ -54,7 +54,8 @@
 //! one ledger key, so units come back exactly once. An approval that stopped half-way is
 //! settled by the sweep after a timeout (`App::recover_stalled_approvals`): approved if the
 //! ledger issued it, else pending again, or rejected and the line released if the ticket
-//! ended.
+//! ended (the rejection fences the approval's key, so a run that was only slow issues
+//! nothing; see `stock_approvals`).
 //!
 //! Every ledger call carries an idempotency key derived from the line (`aftercare:ticket-part:
 //! <line>:<step>`), so a retried call never reserves, issues or returns twice.

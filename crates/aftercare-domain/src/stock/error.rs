@@ -76,6 +76,10 @@ pub enum StockError {
     /// The same idempotency key was used for a different request.
     #[error("the idempotency key was already used for a different request")]
     IdempotencyKeyReused,
+    /// The key was fenced: its command is refused for good (its approval was rejected), so
+    /// a late run under it applies nothing.
+    #[error("the command under this idempotency key was refused for good: {0}")]
+    KeyFenced(String),
     /// A stocktake for the same parts of the warehouse is already open.
     #[error("stocktake {0} is already counting these parts")]
     AlreadyCounting(StocktakeId),

@@ -1,9 +1,25 @@
 //! The manager approval queue: issues above the approval limit, stored as they were asked
-//! for until a manager approves (the issue then runs through the ledger) or rejects them.
+//! for until a manager approves (the issue then runs through the ledger under
+//! [`approval_key`]) or rejects them. A rejection fences that key in the same transaction,
+//! so an approval run still under way can no longer issue anything (see `stock::fence`).
 
+use super::fence::{FENCED_LIKE, fence, unfence};
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
 use aftercare_domain::{Instant, StationId, WarehouseId};
 use serde::Serialize;
+
+/// Idempotency-Keys starting with this are the queue's own (one per approval).
+pub const APPROVAL_KEY_PREFIX: &str = "stock-approval-";
+
+/// The ledger's Idempotency-Key of approval `id`'s issue.
+pub fn approval_key(id: i64) -> String {
+    format!("{APPROVAL_KEY_PREFIX}{id}")
+}
+
+/// Why approval `id`'s key is fenced, as a late run under it is told.
+fn rejected_fence(id: i64, note: &str) -> String {
+    format!("stock approval {id} was rejected ({note}); its issue is never carried out")
+}
 
 /// A request to queue.
 #[derive(Debug, Clone)]
@@ -174,7 +190,10 @@ pub async fn list(db: &Db, f: &ApprovalFilter) -> StoreResult<Vec<ApprovalRow>> 
 
 /// Decide a pending approval (`approved` with the ledger outcome, or `rejected` with a
 /// reason). False when it was no longer pending, or, for a rejection, while an approval
-/// is running through the ledger.
+/// is running through the ledger or when the ledger has applied its issue (a run that
+/// finished after its claim was given up: it is finished as approved instead). A rejection
+/// fences [`approval_key`] in the same transaction; when it returns false, nothing was
+/// written.
 pub async fn decide(
     tx: &mut Tx,
     id: i64,
@@ -184,6 +203,13 @@ pub async fn decide(
     outcome_json: Option<&str>,
     now: Instant,
 ) -> StoreResult<bool> {
+    let key = approval_key(id);
+    let rejecting = status == "rejected";
+    // Fence first: the key's row decides against a ledger run (see `stock::fence`), and
+    // nothing else is locked while a concurrent run's insert is waited for.
+    if rejecting && !fence(tx, &key, &rejected_fence(id, note.unwrap_or("")), now).await? {
+        return Ok(false);
+    }
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE stock_approvals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5, \
@@ -200,6 +226,10 @@ pub async fn decide(
         .await
         .map(|r| r.rows_affected())
     })?;
+    if rejecting && n != 1 {
+        // Callers may commit after a false: the fence must not outlive the refusal.
+        unfence(tx, &key).await?;
+    }
     Ok(n == 1)
 }
 
@@ -219,20 +249,29 @@ pub async fn claim(tx: &mut Tx, id: i64, now: Instant) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
-/// Approvals claimed (`approving_since` set) at or before `claimed_by` and still pending:
-/// their approval stopped half-way (the process died between the claim and the decision),
-/// oldest claim first.
+/// Pending approvals that stopped half-way, oldest claim first: claimed
+/// (`approving_since` set) at or before `claimed_by` (the process died between the claim
+/// and the decision, or its run is slow), or no longer claimed while the ledger has applied
+/// their issue (a slow run that finished after its claim was given up).
 pub async fn stalled(db: &Db, claimed_by: Instant) -> StoreResult<Vec<ApprovalRow>> {
     let sql = format!(
-        "{SELECT} WHERE a.status = 'pending' AND a.approving_since IS NOT NULL \
-         AND a.approving_since <= $1 ORDER BY a.approving_since, a.id"
+        "{SELECT} WHERE a.status = 'pending' AND ((a.approving_since IS NOT NULL \
+         AND a.approving_since <= $1) OR (a.approving_since IS NULL AND EXISTS \
+         (SELECT 1 FROM stock_idempotency k WHERE k.key = $2 || CAST(a.id AS TEXT) \
+         AND k.command_json NOT LIKE $3))) ORDER BY a.approving_since, a.id"
     );
-    Ok(fetch_rows!(db, sql.as_str(), claimed_by.0))
+    Ok(fetch_rows!(
+        db,
+        sql.as_str(),
+        claimed_by.0,
+        APPROVAL_KEY_PREFIX,
+        FENCED_LIKE
+    ))
 }
 
 /// What the ledger stored for a command it applied under an Idempotency-Key: who ran it
 /// and its outcome (JSON). None when nothing was applied under the key (a refusal stores
-/// nothing).
+/// nothing, a fence is no applied result).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyedResult {
     /// The user whose command it was (None: system or command line).
@@ -244,10 +283,14 @@ pub struct KeyedResult {
 /// The ledger's stored result under `key`, if it applied a command under it.
 pub async fn applied_under_key(db: &Db, key: &str) -> StoreResult<Option<KeyedResult>> {
     let row: Option<(Option<i64>, String)> = on_db!(db, |p| {
-        sqlx::query_as("SELECT actor_id, outcome_json FROM stock_idempotency WHERE key = $1")
-            .bind(key)
-            .fetch_optional(p)
-            .await
+        sqlx::query_as(
+            "SELECT actor_id, outcome_json FROM stock_idempotency \
+             WHERE key = $1 AND command_json NOT LIKE $2",
+        )
+        .bind(key)
+        .bind(FENCED_LIKE)
+        .fetch_optional(p)
+        .await
     })?;
     Ok(row.map(|(actor_id, outcome_json)| KeyedResult {
         actor_id,
@@ -258,14 +301,11 @@ pub async fn applied_under_key(db: &Db, key: &str) -> StoreResult<Option<KeyedRe
 /// Give a stalled claim up: the approval is pending and unclaimed again, with `note` in
 /// `last_error`. Only while it is still pending under the same claim (`claimed_at`: a
 /// manager approving it anew claims it again) and the ledger has applied nothing under
-/// `key` (then the approval must finish as approved instead). False otherwise.
-pub async fn release_claim(
-    tx: &mut Tx,
-    id: i64,
-    claimed_at: i64,
-    key: &str,
-    note: &str,
-) -> StoreResult<bool> {
+/// [`approval_key`] (then the approval must finish as approved instead). False otherwise.
+/// The key is not fenced: a re-approval runs under it, and a slow run that applies later
+/// is found by [`stalled`] and finished as approved.
+pub async fn release_claim(tx: &mut Tx, id: i64, claimed_at: i64, note: &str) -> StoreResult<bool> {
+    let key = approval_key(id);
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE stock_approvals SET approving_since = NULL, last_error = $4 \
@@ -274,7 +314,7 @@ pub async fn release_claim(
         )
         .bind(id)
         .bind(claimed_at)
-        .bind(key)
+        .bind(&key)
         .bind(note)
         .execute(c)
         .await
@@ -284,31 +324,38 @@ pub async fn release_claim(
 }
 
 /// Reject a stalled claim as the system (no decider) with `note`, under the same conditions
-/// as [`release_claim`]. False when they no longer hold.
+/// as [`release_claim`], and fence [`approval_key`] in the same transaction: the claim's
+/// run may be only slow, and must then be refused rather than issue under a rejected
+/// approval. False (nothing written) when the conditions no longer hold.
 pub async fn reject_stalled(
     tx: &mut Tx,
     id: i64,
     claimed_at: i64,
-    key: &str,
     note: &str,
     now: Instant,
 ) -> StoreResult<bool> {
+    let key = approval_key(id);
+    // The fence taking the key proves the ledger applied nothing under it (one row per key).
+    if !fence(tx, &key, &rejected_fence(id, note), now).await? {
+        return Ok(false);
+    }
     let n = on_tx!(tx, |c| {
         sqlx::query(
-            "UPDATE stock_approvals SET status = 'rejected', decided_by = NULL, decided_at = $4, \
-             decision_note = $5, last_error = NULL, approving_since = NULL \
-             WHERE id = $1 AND status = 'pending' AND approving_since = $2 \
-             AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $3)",
+            "UPDATE stock_approvals SET status = 'rejected', decided_by = NULL, decided_at = $3, \
+             decision_note = $4, last_error = NULL, approving_since = NULL \
+             WHERE id = $1 AND status = 'pending' AND approving_since = $2",
         )
         .bind(id)
         .bind(claimed_at)
-        .bind(key)
         .bind(now.0)
         .bind(note)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
     })?;
+    if n != 1 {
+        unfence(tx, &key).await?;
+    }
     Ok(n == 1)
 }
 

@@ -14,7 +14,8 @@
 //!   last wrote: if another process wrote in between, the writer reloads its book inside
 //!   the same (locked) transaction before applying anything, so it never acts on stale
 //!   numbers;
-//! - a retried Idempotency-Key finds its first result in `stock_idempotency`.
+//! - a retried Idempotency-Key finds its first result in `stock_idempotency`, and a key
+//!   fenced there (its approval was rejected) refuses its command (see [`fence`]).
 //!
 //! Queries read the tables directly; [`verify::verify_ledger`] recomputes every balance from
 //! the movements.
@@ -22,6 +23,7 @@
 pub mod aging;
 pub mod approvals;
 pub mod bulk;
+mod fence;
 mod keys;
 mod load;
 pub mod master;

@@ -1,5 +1,6 @@
 //! The group-commit ledger writer.
 
+use super::fence::fenced_reason;
 use super::load::{LedgerRow, ledger_row, load_book, load_master};
 use super::persist::{GroupRecord, persist};
 use crate::{Db, StoreError, StoreResult, Tx, on_tx};
@@ -196,6 +197,9 @@ async fn run(mut state: State, mut rx: mpsc::Receiver<Job>, stats: std::sync::Ar
             Err(e) => {
                 // The book may hold changes that were not committed: forget it, and give
                 // each command its own transaction so one bad command cannot sink the rest.
+                // This is also where a key fenced after the group read its keys lands (on
+                // PostgreSQL the key's insert then fails): the command's own retry reads
+                // the fence and is refused, nothing of the group having been committed.
                 tracing::warn!(error = %e, commands = jobs.len(), "ledger group failed; retrying one by one");
                 state.book = None;
                 for job in jobs {
@@ -236,11 +240,15 @@ async fn group(
         let command_json = serde_json::to_string(&req.command)
             .map_err(|e| StoreError::Database(format!("cannot encode command: {e}")))?;
         if let Some(key) = &req.key {
-            let first = seen
-                .get(key.as_str())
-                .cloned()
-                .or_else(|| stored.get(key.as_str()).cloned());
-            if let Some((first_json, outcome)) = first {
+            let first = match stored.get(key.as_str()) {
+                Some(Stored::Fenced(why)) => {
+                    results.push(Err(StockError::KeyFenced(why.clone())));
+                    continue;
+                }
+                Some(Stored::Applied(json, outcome)) => Some((json.clone(), outcome.clone())),
+                None => None,
+            };
+            if let Some((first_json, outcome)) = seen.get(key.as_str()).cloned().or(first) {
                 results.push(if first_json == command_json {
                     Ok(Executed {
                         outcome,
@@ -313,7 +321,27 @@ async fn group(
     Ok(results)
 }
 
-type StoredKeys = HashMap<String, (String, Outcome)>;
+/// What `stock_idempotency` holds under a key.
+#[derive(Debug, Clone)]
+enum Stored {
+    /// A command was applied: its JSON and first outcome.
+    Applied(String, Outcome),
+    /// The key is fenced: every command under it is refused, for this reason.
+    Fenced(String),
+}
+
+/// Parse a stored key row.
+fn stored_row(key: &str, command_json: String, outcome_json: &str) -> StoreResult<Stored> {
+    if let Some(why) = fenced_reason(&command_json) {
+        return Ok(Stored::Fenced(why));
+    }
+    let outcome: Outcome = serde_json::from_str(outcome_json).map_err(|e| {
+        StoreError::Database(format!("stored outcome of key '{key}' is unreadable: {e}"))
+    })?;
+    Ok(Stored::Applied(command_json, outcome))
+}
+
+type StoredKeys = HashMap<String, Stored>;
 
 /// Lock and read the ledger row and the stored first results of the group's keys, in one
 /// round trip.
@@ -373,19 +401,14 @@ async fn claim(
         let (Some(k), Some(cmd), Some(outcome)) = (k, cmd, outcome) else {
             continue;
         };
-        let outcome: Outcome = serde_json::from_str(&outcome).map_err(|e| {
-            StoreError::Database(format!("stored outcome of key '{k}' is unreadable: {e}"))
-        })?;
-        out.insert(k, (cmd, outcome));
+        let stored = stored_row(&k, cmd, &outcome)?;
+        out.insert(k, stored);
     }
     Ok((row, out))
 }
 
 /// The stored first results of the group's keys.
-async fn stored_keys(
-    tx: &mut Tx,
-    reqs: &[&LedgerRequest],
-) -> StoreResult<HashMap<String, (String, Outcome)>> {
+async fn stored_keys(tx: &mut Tx, reqs: &[&LedgerRequest]) -> StoreResult<StoredKeys> {
     let keys: Vec<String> = reqs
         .iter()
         .filter_map(|r| r.key.as_ref().map(|k| k.as_str().to_string()))
@@ -413,10 +436,8 @@ async fn stored_keys(
             q.fetch_all(c).await
         })?;
         for (k, cmd, outcome) in rows {
-            let outcome: Outcome = serde_json::from_str(&outcome).map_err(|e| {
-                StoreError::Database(format!("stored outcome of key '{k}' is unreadable: {e}"))
-            })?;
-            out.insert(k, (cmd, outcome));
+            let stored = stored_row(&k, cmd, &outcome)?;
+            out.insert(k, stored);
         }
     }
     Ok(out)
