@@ -313,11 +313,10 @@ struct Inputs {
     parts: HashMap<PartId, PlanPart>,
     warehouses: HashMap<WarehouseId, PlanWarehouse>,
     history: HashMap<(WarehouseId, PartId), Vec<f64>>,
+    /// On hand, reserved, in transit and on order (each purchase order at the warehouse it
+    /// counts at: its proposal's, else the first one without a parent).
     positions: HashMap<(WarehouseId, PartId), Position>,
-    on_order: HashMap<PartId, i64>,
     manual: HashMap<(WarehouseId, PartId), (i64, Option<i64>)>,
-    /// The warehouse open purchase orders count at: the first one without a parent.
-    first_root: Option<WarehouseId>,
     /// Known extra demand per pair: events at the warehouse and at every warehouse it
     /// replenishes (directly or further down).
     events: HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
@@ -504,8 +503,8 @@ impl App {
                 at = w.parent;
             }
         }
-        let (positions, on_order) = store::positions(&self.db).await?;
-        let positions = positions
+        let positions = store::positions(&self.db)
+            .await?
             .into_iter()
             .map(|(w, p, pos)| ((w, p), pos))
             .collect();
@@ -514,18 +513,11 @@ impl App {
             .into_iter()
             .map(|(w, p, min, max)| ((w, p), (min, max)))
             .collect();
-        let first_root = warehouses
-            .values()
-            .filter(|w| w.parent.is_none())
-            .map(|w| w.id)
-            .min();
         Ok(Inputs {
-            first_root,
             parts,
             warehouses,
             history,
             positions,
-            on_order: on_order.into_iter().collect(),
             manual,
             events,
             notes,
@@ -978,9 +970,6 @@ fn compute(inputs: &Inputs, opts: &PlanOptions, now: Instant) -> Vec<Planned> {
     pairs.extend(inputs.positions.keys().copied());
     pairs.extend(inputs.manual.keys().copied());
     pairs.extend(inputs.events.keys().copied());
-    if let Some(root) = inputs.first_root {
-        pairs.extend(inputs.on_order.keys().map(|&part| (root, part)));
-    }
     let periods = inputs
         .history
         .values()
@@ -1014,11 +1003,6 @@ fn plan_pair(
         .copied()
         .unwrap_or_default();
     let is_root = w.parent.is_none();
-    let on_order = if inputs.first_root == Some(w.id) {
-        inputs.on_order.get(&part.id).copied().unwrap_or(0)
-    } else {
-        0
-    };
     let lead_days = if is_root {
         part.lead_time_days
     } else {
@@ -1066,7 +1050,7 @@ fn plan_pair(
             position: StockPosition {
                 on_hand: pos.on_hand as f64,
                 in_transit: pos.in_transit as f64,
-                on_order: on_order as f64,
+                on_order: pos.on_order as f64,
                 reserved: pos.reserved as f64,
                 backorders: 0.0,
             },

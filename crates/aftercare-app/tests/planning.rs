@@ -1322,3 +1322,84 @@ async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
         assert_eq!(transit[0].2, now.0 + 10 * DAY, "{label}: ETA");
     }
 }
+
+#[tokio::test]
+async fn an_order_approved_at_a_second_top_warehouse_counts_there_and_is_not_proposed_again() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A second warehouse without a parent, buying PN-2 from the supplier itself.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let north = org::insert_warehouse(
+            &mut tx,
+            &NewWarehouse {
+                code: "WH-N".into(),
+                name: "北方仓".into(),
+                kind: WarehouseKind::Central,
+                parent_id: None,
+                region_id: None,
+                station_id: None,
+                address: "x".into(),
+                after_sales: true,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        master::set_levels(
+            &mut tx,
+            north,
+            w.p2,
+            StockLevels::new(Qty::new(5).unwrap(), Some(Qty::new(10).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        // Central (the first top warehouse): 50 on hand below a minimum of 55 → 20 to 70.
+        master::set_levels(
+            &mut tx,
+            w.central,
+            w.p2,
+            StockLevels::new(Qty::new(55).unwrap(), Some(Qty::new(70).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let n = find(&open(app).await, north, w.p2).unwrap().clone();
+        assert_eq!((n.kind, n.qty), (ProposalKind::Purchase, 10), "{label}");
+        let c = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(c.qty, 20, "{label}");
+        app.approve_proposal(&Actor::Cli, n.id).await.unwrap();
+        // The next run counts the order at WH-N (nothing more there) and not at central.
+        w.clock.advance_minutes(1);
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let again = find(&rows, north, w.p2);
+        assert!(again.is_none(), "{label}: ordered twice: {again:#?}");
+        let c = find(&rows, w.central, w.p2).unwrap();
+        assert_eq!(
+            c.qty, 20,
+            "{label}: central counted WH-N's order: {}",
+            c.reason
+        );
+        // An order placed by hand still counts at the first top warehouse.
+        q(
+            app,
+            Command::PlacePurchaseOrder {
+                supplier: w.supplier,
+                lines: vec![(w.p2, Qty::new(20).unwrap())],
+            },
+        )
+        .await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        assert!(find(&rows, w.central, w.p2).is_none(), "{label}");
+        assert!(find(&rows, north, w.p2).is_none(), "{label}");
+        // An issue at central counts only the hand-placed order on its way: 30 + 20 < 55.
+        issue(app, w.central, w.p2, 20, 77).await;
+        let e = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!((e.kind, e.qty), (ProposalKind::Emergency, 20), "{label}");
+        assert!(e.reason.contains("20 on the way"), "{label}: {}", e.reason);
+    }
+}

@@ -80,15 +80,23 @@ pub struct Position {
     pub reserved: i64,
     /// Issuable units shipped to the warehouse and not yet received.
     pub in_transit: i64,
-    /// Units on open purchase orders (counted at the warehouses without a parent).
+    /// Units on open purchase orders that count at the warehouse (see [`positions`]).
     pub on_order: i64,
 }
 
-/// Stock positions of every warehouse × part with anything on hand, reserved, in transit,
-/// and the open purchase-order quantity per part.
-pub async fn positions(
-    db: &Db,
-) -> StoreResult<(Vec<(WarehouseId, PartId, Position)>, Vec<(PartId, i64)>)> {
+/// The warehouse an open purchase-order line of `l` counts at, as SQL: the warehouse of the
+/// proposal whose approval created the order, while it is an active after-sales warehouse
+/// without a parent; otherwise (orders placed by hand name no warehouse) the first such
+/// warehouse. NULL when there is none.
+const ORDER_WAREHOUSE: &str = "COALESCE(\
+     (SELECT MIN(pp.warehouse_id) FROM plan_proposals pp JOIN warehouses pw ON pw.id = pp.warehouse_id \
+      WHERE pp.document_kind = 'purchase_order' AND pp.document_id = l.purchase_order_id \
+        AND pw.active AND pw.after_sales AND pw.parent_id IS NULL), \
+     (SELECT MIN(r.id) FROM warehouses r WHERE r.active AND r.after_sales AND r.parent_id IS NULL))";
+
+/// Stock positions of every warehouse × part with anything on hand, reserved, in transit
+/// or on order (open purchase-order quantity, at the warehouse each order counts at).
+pub async fn positions(db: &Db) -> StoreResult<Vec<(WarehouseId, PartId, Position)>> {
     let on_hand: Vec<(i64, i64, i64)> = on_db!(db, |p| {
         sqlx::query_as(
             "SELECT warehouse_id, part_id, CAST(SUM(qty) AS BIGINT) FROM stock_balances \
@@ -115,13 +123,16 @@ pub async fn positions(
         .fetch_all(p)
         .await
     })?;
-    let on_order: Vec<(i64, i64)> = on_db!(db, |p| {
-        sqlx::query_as(
-            "SELECT part_id, CAST(SUM(ordered - received) AS BIGINT) FROM purchase_order_lines \
-             WHERE received < ordered GROUP BY part_id",
-        )
-        .fetch_all(p)
-        .await
+    let sql = format!(
+        "SELECT w, part_id, CAST(SUM(open_qty) AS BIGINT) FROM \
+         (SELECT {ORDER_WAREHOUSE} AS w, l.part_id, l.ordered - l.received AS open_qty \
+          FROM purchase_order_lines l WHERE l.received < l.ordered) o \
+         WHERE w IS NOT NULL GROUP BY w, part_id"
+    );
+    let on_order: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_all(p)
+            .await
     })?;
     let mut map: std::collections::BTreeMap<(i64, i64), Position> = Default::default();
     for (w, p, q) in on_hand {
@@ -135,12 +146,15 @@ pub async fn positions(
             map.entry((w, p)).or_default().in_transit += q;
         }
     }
-    Ok((
-        map.into_iter()
-            .map(|((w, p), pos)| (WarehouseId(w), PartId(p), pos))
-            .collect(),
-        on_order.into_iter().map(|(p, q)| (PartId(p), q)).collect(),
-    ))
+    for (w, p, q) in on_order {
+        if q > 0 {
+            map.entry((w, p)).or_default().on_order += q;
+        }
+    }
+    Ok(map
+        .into_iter()
+        .map(|((w, p), pos)| (WarehouseId(w), PartId(p), pos))
+        .collect())
 }
 
 /// Available units (issuable − reserved) of a part at a warehouse.
@@ -158,9 +172,9 @@ pub async fn available(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreRe
 }
 
 /// Units of a part already on their way to a warehouse, counted as a run counts them:
-/// issuable units in transit to it, plus the open purchase-order quantity of the part when
-/// the warehouse is the one purchase orders count at (the first active after-sales
-/// warehouse without a parent; orders name no warehouse).
+/// issuable units in transit to it, plus the open purchase-order quantity of the part on
+/// the orders that count at the warehouse (those approved from its proposals; at the first
+/// active after-sales warehouse without a parent also the orders placed by hand).
 pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<i64> {
     let in_transit: i64 = on_db!(db, |p| {
         sqlx::query_scalar(
@@ -174,26 +188,18 @@ pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResu
         .fetch_one(p)
         .await
     })?;
-    let first_root: Option<i64> = on_db!(db, |p| {
-        sqlx::query_scalar(
-            "SELECT MIN(id) FROM warehouses WHERE active AND after_sales AND parent_id IS NULL",
-        )
-        .fetch_one(p)
-        .await
-    })?;
-    let on_order: i64 = if first_root == Some(warehouse.0) {
-        on_db!(db, |p| {
-            sqlx::query_scalar(
-                "SELECT CAST(COALESCE(SUM(ordered - received), 0) AS BIGINT) \
-                 FROM purchase_order_lines WHERE received < ordered AND part_id = $1",
-            )
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(l.ordered - l.received), 0) AS BIGINT) \
+         FROM purchase_order_lines l WHERE l.received < l.ordered AND l.part_id = $1 \
+           AND {ORDER_WAREHOUSE} = $2"
+    );
+    let on_order: i64 = on_db!(db, |p| {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
             .bind(part.0)
+            .bind(warehouse.0)
             .fetch_one(p)
             .await
-        })?
-    } else {
-        0
-    };
+    })?;
     Ok(in_transit.max(0) + on_order.max(0))
 }
 

@@ -10,3 +10,5 @@ ALTER TABLE plan_proposals ADD COLUMN transfer_days BIGINT CHECK (transfer_days 
 ALTER TABLE plan_proposals ADD COLUMN approving_since BIGINT;
 ALTER TABLE plan_proposals ADD COLUMN approval_command TEXT;
 ALTER TABLE plan_proposals ADD COLUMN approval_error TEXT;
+-- Purchase orders created from proposals count on order at the proposal's warehouse.
+CREATE INDEX plan_proposals_document ON plan_proposals (document_id) WHERE document_kind = 'purchase_order';
