@@ -1403,3 +1403,38 @@ async fn an_order_approved_at_a_second_top_warehouse_counts_there_and_is_not_pro
         assert!(e.reason.contains("20 on the way"), "{label}: {}", e.reason);
     }
 }
+
+#[tokio::test]
+async fn two_successions_at_once_that_would_form_a_loop_store_only_one() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Another writer of successions holds them while both changes start, so both
+        // look at the successions before either has written.
+        let mut blocker = app.db.begin_write().await.unwrap();
+        aftercare_store::planning_lifecycle::lock_successions(&mut blocker)
+            .await
+            .unwrap();
+        let (ab, ba, ()) = tokio::join!(
+            app.set_succession(&Actor::Cli, succession("PN-1", "PN-2", None)),
+            app.set_succession(&Actor::Cli, succession("PN-2", "PN-1", None)),
+            async {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                blocker.commit().await.unwrap();
+            },
+        );
+        assert!(
+            ab.is_ok() != ba.is_ok(),
+            "{label}: exactly one may succeed: {ab:?} / {ba:?}"
+        );
+        let err = ab.err().or(ba.err()).unwrap();
+        assert!(err.to_string().contains("may not loop"), "{label}: {err}");
+        assert_eq!(invalid_field(err), "successor", "{label}");
+        assert_eq!(
+            app.successions(&Actor::Cli).await.unwrap().len(),
+            1,
+            "{label}"
+        );
+    }
+}
