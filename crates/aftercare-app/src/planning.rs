@@ -764,7 +764,9 @@ impl App {
 
     /// After an issue: if available stock at `warehouse` fell below the part's minimum
     /// (manual, else the latest plan's reorder point), raise or update an emergency
-    /// proposal at once instead of waiting for the next run. Returns it when raised.
+    /// proposal at once instead of waiting for the next run. Returns it when raised. Not
+    /// for inactive parts, nor at a warehouse without a parent for a part past end of
+    /// production; an open proposal being approved is left as it is.
     pub async fn raise_emergency_if_short(
         &self,
         warehouse: WarehouseId,
@@ -794,9 +796,19 @@ impl App {
         let Some(w) = store::plan_warehouse(&self.db, warehouse).await? else {
             return Ok(None);
         };
-        let supplier = store::first_supplier(&self.db, part).await?;
-        let qty = (max.max(min) - position).max(1);
+        // Inactive parts are not replenished; past end of production a top warehouse can
+        // only make the last-time buy a run proposes, not buy as usual.
+        let Some(planned) = store::plan_part(&self.db, part).await? else {
+            return Ok(None);
+        };
         let now = self.now();
+        let past_production = parse_date(&planned.end_of_production_on)
+            .is_some_and(|eop| eop <= now.0.div_euclid(DAY_MS));
+        if w.parent.is_none() && past_production {
+            return Ok(None);
+        }
+        let supplier = planned.supplier;
+        let qty = (max.max(min) - position).max(1);
         let draft = ProposalDraft {
             warehouse,
             part,

@@ -1438,3 +1438,94 @@ async fn two_successions_at_once_that_would_form_a_loop_store_only_one() {
         );
     }
 }
+
+async fn set_levels(app: &App, w: WarehouseId, p: PartId, min: i64, max: i64) {
+    let mut tx = app.db.begin_write().await.unwrap();
+    master::set_levels(
+        &mut tx,
+        w,
+        p,
+        StockLevels::new(Qty::new(min).unwrap(), Some(Qty::new(max).unwrap())).unwrap(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn no_emergency_for_an_inactive_part_nor_a_regular_buy_past_end_of_production() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2 at central: 44 left after an issue (no minimum yet), then a minimum of 45
+        // and the part is taken out of use.
+        issue(app, w.central, w.p2, 6, 1).await;
+        set_levels(app, w.central, w.p2, 45, 60).await;
+        let sql = "UPDATE parts SET active = FALSE WHERE id = $1";
+        match &app.db {
+            aftercare_store::Db::Sqlite(p) => {
+                sqlx::query(sql).bind(w.p2.0).execute(p).await.unwrap();
+            }
+            aftercare_store::Db::Postgres(p) => {
+                sqlx::query(sql).bind(w.p2.0).execute(p).await.unwrap();
+            }
+        }
+        let raised = app.raise_emergency_if_short(w.central, w.p2).await.unwrap();
+        assert!(raised.is_none(), "{label}: inactive part: {raised:#?}");
+        // PN-3 is past end of production: 20 left at central below a minimum of 30 is for
+        // the run's last-time buy, not an emergency purchase ...
+        set_levels(app, w.central, w.p3, 30, 40).await;
+        let raised = app.raise_emergency_if_short(w.central, w.p3).await.unwrap();
+        assert!(raised.is_none(), "{label}: purchase past EOP: {raised:#?}");
+        // ... while a station short of it still gets a transfer from its parent.
+        set_levels(app, w.station, w.p3, 2, 4).await;
+        let raised = app.raise_emergency_if_short(w.station, w.p3).await.unwrap();
+        let e = raised.unwrap_or_else(|| panic!("{label}: no emergency at the station"));
+        assert_eq!(
+            (e.kind, e.source, e.qty),
+            (ProposalKind::Emergency, Some(w.central), 4),
+            "{label}"
+        );
+        assert!(open(app).await.iter().all(|r| r.warehouse == w.station));
+    }
+}
+
+#[tokio::test]
+async fn a_run_keeps_an_emergency_raised_after_it_read_the_ledger() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let p1 = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        assert_eq!(p1.kind, ProposalKind::Transfer, "{label}");
+        // A run reads the ledger ...
+        w.clock.advance_minutes(1);
+        let computed = app.plan_compute(&Actor::Cli, weekly()).await.unwrap();
+        // ... an issue at the station raises PN-1's emergency over the run's proposal ...
+        w.clock.advance_minutes(1);
+        set_levels(app, w.station, w.p1, 3, 9).await;
+        let e = app
+            .raise_emergency_if_short(w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((e.id, e.kind, e.qty), (p1.id, ProposalKind::Emergency, 8));
+        // ... and the run's older view does not overwrite it.
+        w.clock.advance_minutes(1);
+        let report = app.plan_commit(&Actor::Cli, computed).await.unwrap();
+        let after = proposal(app, p1.id).await;
+        assert_eq!(
+            (after.status.as_str(), after.kind, after.qty),
+            ("open", ProposalKind::Emergency, 8),
+            "{label}: {after:#?}"
+        );
+        assert_eq!(report.skipped, 1, "{label}: {report:?}");
+        // The next run plans the pair again.
+        w.clock.advance_minutes(1);
+        let next = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(next.skipped, 0, "{label}: {next:?}");
+        assert_eq!(proposal(app, p1.id).await.qty, 8, "{label}: manual max 9");
+    }
+}

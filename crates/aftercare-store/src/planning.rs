@@ -257,6 +257,41 @@ pub async fn plan_parts(db: &Db) -> StoreResult<Vec<PlanPart>> {
         .collect())
 }
 
+/// One part as [`plan_parts`] sees it; `None` when it is unknown or inactive.
+pub async fn plan_part(db: &Db, id: PartId) -> StoreResult<Option<PlanPart>> {
+    type Row = (
+        i64,
+        String,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let row: Option<Row> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, p.end_of_production_on, \
+                    p.end_of_service_on, \
+                    (SELECT MIN(v.supplier_id) FROM part_vendors v WHERE v.part_id = p.id AND v.role = 'supplier') \
+             FROM parts p WHERE p.id = $1 AND p.active",
+        )
+        .bind(id.0)
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(
+        row.map(|(id, part_number, cost, lead, eop, eos, sup)| PlanPart {
+            id: PartId(id),
+            part_number,
+            standard_cost: cost,
+            lead_time_days: lead,
+            end_of_production_on: eop,
+            end_of_service_on: eos,
+            supplier: sup.map(SupplierId),
+        }),
+    )
+}
+
 /// A warehouse as planning sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanWarehouse {
@@ -1140,17 +1175,4 @@ pub async fn plan_warehouse(db: &Db, id: WarehouseId) -> StoreResult<Option<Plan
         code,
         parent: parent.map(WarehouseId),
     }))
-}
-
-/// The first supplier on record of a part.
-pub async fn first_supplier(db: &Db, part: PartId) -> StoreResult<Option<SupplierId>> {
-    let id: Option<i64> = on_db!(db, |p| {
-        sqlx::query_scalar(
-            "SELECT MIN(supplier_id) FROM part_vendors WHERE part_id = $1 AND role = 'supplier'",
-        )
-        .bind(part.0)
-        .fetch_one(p)
-        .await
-    })?;
-    Ok(id.map(SupplierId))
 }
