@@ -8,11 +8,26 @@
 //! transfers shipped to the warehouses it replenishes (the demand an upper echelon sees).
 //! Periods are whole UTC days grouped into weeks (7 days ending yesterday) or calendar
 //! months (ending with the last complete month).
+//!
+//! Approving claims the proposal first: one guarded write marks it as being approved and
+//! freezes the exact ledger command on it (quantity, source or supplier, and a transfer's
+//! ETA computed once from the transfer days the proposal was planned with). Runs and
+//! emergency requisitions leave a claimed proposal as it is, and it cannot be rejected.
+//! The frozen command then runs through the ledger under the Idempotency-Key
+//! `plan-proposal-{id}`, and the proposal is decided approved with the document. A ledger
+//! refusal (e.g. the parent warehouse is short) releases the claim with the refusal noted:
+//! the proposal stays open. Approving a claimed proposal again runs the same frozen command
+//! again, which the ledger replays if it had applied it — so an approval that stopped
+//! half-way (the process died between the ledger and the decision) is finished by simply
+//! approving again, and nothing is ordered or shipped twice. There is no sweep: a stalled
+//! claim holds only its own pair (still listed as open, "being approved since …"), and the
+//! planner who approved it saw the approval fail and approves again.
 
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use crate::planning_lifecycle::{LifecycleNote, event_for_run, share_of};
+use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
@@ -148,8 +163,9 @@ pub struct PlanRunReport {
     pub updated: usize,
     /// Open proposals withdrawn because the run no longer needs them.
     pub withdrawn: u64,
-    /// Pairs left as they are because a planner decided their proposal after the run
-    /// read the ledger (the run's view of them is older than that decision).
+    /// Pairs left as they are because the run's view of them is older than their proposal:
+    /// a planner decided or is approving it, or an issue raised or updated it as an
+    /// emergency, after the run read the ledger.
     pub skipped: usize,
     /// Open proposals after the run.
     pub open: i64,
@@ -297,11 +313,10 @@ struct Inputs {
     parts: HashMap<PartId, PlanPart>,
     warehouses: HashMap<WarehouseId, PlanWarehouse>,
     history: HashMap<(WarehouseId, PartId), Vec<f64>>,
+    /// On hand, reserved, in transit and on order (each purchase order at the warehouse it
+    /// counts at: its proposal's, else the first one without a parent).
     positions: HashMap<(WarehouseId, PartId), Position>,
-    on_order: HashMap<PartId, i64>,
     manual: HashMap<(WarehouseId, PartId), (i64, Option<i64>)>,
-    /// The warehouse open purchase orders count at: the first one without a parent.
-    first_root: Option<WarehouseId>,
     /// Known extra demand per pair: events at the warehouse and at every warehouse it
     /// replenishes (directly or further down).
     events: HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
@@ -361,7 +376,9 @@ impl App {
     /// The second half of a run: record it, its plans and its proposals. A pair whose
     /// proposal a planner decided after the run read the ledger is left as it is: the
     /// run computed it without the purchase order or transfer that approval created, and
-    /// would propose the same units again.
+    /// would propose the same units again. So is a pair whose open proposal is being
+    /// approved (its ledger command is frozen) or is an emergency raised or updated after
+    /// the run started (it saw the later issue).
     pub async fn plan_commit(
         &self,
         actor: &Actor,
@@ -403,6 +420,7 @@ impl App {
                 } else {
                     drafts.push(ProposalDraft {
                         run_id: Some(run_id),
+                        transfer_days: Some(opts.transfer_days),
                         ..d
                     });
                 }
@@ -410,7 +428,10 @@ impl App {
             items.push(PlanItemRow { run_id, ..p.item });
         }
         store::upsert_items(&mut tx, &items).await?;
-        let count = store::upsert_proposals(&mut tx, &drafts, finished).await?;
+        // Proposals being approved, and emergencies raised after the run read the ledger,
+        // are newer than the run's view of their pair: kept as they are.
+        let count = store::upsert_run_proposals(&mut tx, &drafts, finished, started).await?;
+        skipped += count.kept;
         let withdrawn = store::withdraw_stale(&mut tx, run_id, finished).await?;
         let open = store::open_count(&mut tx).await?;
         let report = PlanRunReport {
@@ -482,8 +503,8 @@ impl App {
                 at = w.parent;
             }
         }
-        let (positions, on_order) = store::positions(&self.db).await?;
-        let positions = positions
+        let positions = store::positions(&self.db)
+            .await?
             .into_iter()
             .map(|(w, p, pos)| ((w, p), pos))
             .collect();
@@ -492,18 +513,11 @@ impl App {
             .into_iter()
             .map(|(w, p, min, max)| ((w, p), (min, max)))
             .collect();
-        let first_root = warehouses
-            .values()
-            .filter(|w| w.parent.is_none())
-            .map(|w| w.id)
-            .min();
         Ok(Inputs {
-            first_root,
             parts,
             warehouses,
             history,
             positions,
-            on_order: on_order.into_iter().collect(),
             manual,
             events,
             notes,
@@ -546,18 +560,13 @@ impl App {
         let before = self.plan_proposal(actor, id).await?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        if !store::decide(
-            &mut tx,
-            id,
-            "rejected",
-            user_of(actor),
-            Some(reason),
-            None,
-            now,
-        )
-        .await?
-        {
-            return Err(not_open(&before));
+        if !store::decide(&mut tx, id, "rejected", user_of(actor), Some(reason), now).await? {
+            drop(tx);
+            let current = self.plan_proposal(actor, id).await?;
+            if current.status == "open" && current.approving_since.is_some() {
+                return Err(being_approved(&current));
+            }
+            return Err(not_open(&current));
         }
         let mut entry = actor.audit(now, "planning.reject", "plan_proposal", id);
         entry.before = serde_json::to_value(&before).ok();
@@ -569,44 +578,14 @@ impl App {
 
     /// Approve an open proposal: the purchase order (purchases, last-time buys, emergencies
     /// at a warehouse without a parent) or the transfer from the parent (transfers,
-    /// emergencies elsewhere) is created through the ledger, under an Idempotency-Key of
-    /// the proposal, so a double click or a race between two planners creates one document.
+    /// emergencies elsewhere) is created through the ledger. The proposal is claimed first
+    /// with the ledger command frozen on it, the command runs under the Idempotency-Key
+    /// `plan-proposal-{id}`, then the proposal is approved with the document. Approving a
+    /// claimed proposal (one whose approval stopped half-way, or is running right now) runs
+    /// the frozen command again: the ledger replays it, so one document is created. A
+    /// ledger refusal leaves the proposal open with the refusal noted.
     pub async fn approve_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
-        actor.require(PLANNERS, "decide replenishment proposals")?;
-        let p = self.plan_proposal(actor, id).await?;
-        if p.status != "open" {
-            return Err(not_open(&p));
-        }
-        let qty = Qty::new(p.qty).map_err(|e| AppError::invalid("qty", e.to_string()))?;
-        let now = self.now();
-        let command = match p.source {
-            Some(source) => Command::ShipTransfer {
-                from: source,
-                to: p.warehouse,
-                eta: Instant(now.0 + PlanOptions::default().transfer_days * DAY_MS),
-                lines: vec![TransferQty {
-                    part: p.part,
-                    condition: StockCondition::Good,
-                    qty,
-                }],
-            },
-            None => {
-                let supplier = p.supplier.ok_or_else(|| AppError::Conflict {
-                    code: "planning.no_supplier".into(),
-                    message: format!(
-                        "part {} has no supplier on record: add one in the part master before approving a purchase",
-                        p.part_number
-                    ),
-                })?;
-                Command::PlacePurchaseOrder {
-                    supplier,
-                    lines: vec![(p.part, qty)],
-                }
-            }
-        };
-        let receipt = self
-            .stock_execute(actor, Some(&format!("plan-proposal-{id}")), command)
-            .await?;
+        let (p, receipt) = self.approve_until_ledger(actor, id).await?;
         let document = match receipt.outcome.created {
             Some(Created::PurchaseOrder(po)) => ("purchase_order", po.0),
             Some(Created::Transfer(t)) => ("transfer", t.0),
@@ -616,28 +595,98 @@ impl App {
                 )));
             }
         };
+        let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        if !store::decide(
-            &mut tx,
-            id,
-            "approved",
-            user_of(actor),
-            None,
-            Some(document),
-            now,
-        )
-        .await?
-        {
-            return Err(not_open(&p));
+        if !store::finish_approval(&mut tx, id, user_of(actor), document, now).await? {
+            // Another approval of the same claim finished first (with the same document).
+            drop(tx);
+            return Err(not_open(&self.plan_proposal(actor, id).await?));
         }
         let mut entry = actor.audit(now, "planning.approve", "plan_proposal", id);
         entry.before = serde_json::to_value(&p).ok();
-        entry.after = Some(
-            serde_json::json!({"status": "approved", "document_kind": document.0, "document_id": document.1}),
-        );
+        entry.after = Some(serde_json::json!({
+            "status": "approved", "document_kind": document.0, "document_id": document.1,
+            "replayed": receipt.replayed,
+        }));
         audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
         self.plan_proposal(actor, id).await
+    }
+
+    /// The first half of an approval: claim the proposal (or find it claimed) and run its
+    /// frozen ledger command, without deciding it. `approve_proposal` is this plus the
+    /// decision; on its own it leaves the proposal as a process that died after the ledger
+    /// would (for tests of that case).
+    #[doc(hidden)]
+    pub async fn approve_until_ledger(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<(ProposalRow, StockReceipt)> {
+        actor.require(PLANNERS, "decide replenishment proposals")?;
+        let (p, command, claimed_at) = self.claim_proposal(actor, id).await?;
+        let key = proposal_key(id);
+        let (_, done) = self
+            .stock_execute_checked(actor, Some(&key), command)
+            .await?;
+        match done {
+            Ok(receipt) => Ok((p, receipt)),
+            Err(e) => {
+                let err = refusal(e);
+                let now = self.now();
+                let mut tx = self.db.begin_write().await?;
+                if store::release_claim(&mut tx, id, claimed_at, &key, &err.to_string()).await? {
+                    let mut entry =
+                        actor.audit(now, "planning.approve_refused", "plan_proposal", id);
+                    entry.before = serde_json::to_value(&p).ok();
+                    entry.after = Some(serde_json::json!({
+                        "status": "open", "approval_error": err.to_string(),
+                    }));
+                    audit::record(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Err(err)
+            }
+        }
+    }
+
+    /// The proposal claimed for approval with its frozen ledger command: claimed now, or
+    /// claimed before by an approval that has not finished (its command, unchanged).
+    async fn claim_proposal(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<(ProposalRow, Command, Instant)> {
+        // A run or an issue may change the proposal between the read and the claim; the
+        // claim then fails its guard and is tried again on what is there now.
+        for _ in 0..3 {
+            let p = self.plan_proposal(actor, id).await?;
+            if p.status != "open" {
+                return Err(not_open(&p));
+            }
+            if let (Some(since), Some(json)) = (p.approving_since, p.approval_command.as_deref()) {
+                let command: Command = serde_json::from_str(json).map_err(|e| {
+                    AppError::Unexpected(format!("proposal {id}: stored ledger command: {e}"))
+                })?;
+                return Ok((p, command, since));
+            }
+            let now = self.now();
+            let command = approval_command(&p, now)?;
+            let json = serde_json::to_string(&command)
+                .map_err(|e| AppError::Unexpected(format!("proposal {id}: command: {e}")))?;
+            let mut tx = self.db.begin_write().await?;
+            let claimed = store::claim(&mut tx, &p, &json, now).await?;
+            tx.commit().await?;
+            if claimed {
+                return Ok((p, command, now));
+            }
+        }
+        Err(AppError::Conflict {
+            code: "planning.proposal_changing".into(),
+            message: format!(
+                "proposal {id} kept changing while it was being approved (planning runs or issues at its warehouse); reload it and approve again"
+            ),
+        })
     }
 
     /// The plan of one part at one warehouse, recomputed from the ledger now: history,
@@ -715,7 +764,9 @@ impl App {
 
     /// After an issue: if available stock at `warehouse` fell below the part's minimum
     /// (manual, else the latest plan's reorder point), raise or update an emergency
-    /// proposal at once instead of waiting for the next run. Returns it when raised.
+    /// proposal at once instead of waiting for the next run. Returns it when raised. Not
+    /// for inactive parts, nor at a warehouse without a parent for a part past end of
+    /// production; an open proposal being approved is left as it is.
     pub async fn raise_emergency_if_short(
         &self,
         warehouse: WarehouseId,
@@ -745,9 +796,19 @@ impl App {
         let Some(w) = store::plan_warehouse(&self.db, warehouse).await? else {
             return Ok(None);
         };
-        let supplier = store::first_supplier(&self.db, part).await?;
-        let qty = (max.max(min) - position).max(1);
+        // Inactive parts are not replenished; past end of production a top warehouse can
+        // only make the last-time buy a run proposes, not buy as usual.
+        let Some(planned) = store::plan_part(&self.db, part).await? else {
+            return Ok(None);
+        };
         let now = self.now();
+        let past_production = parse_date(&planned.end_of_production_on)
+            .is_some_and(|eop| eop <= now.0.div_euclid(DAY_MS));
+        if w.parent.is_none() && past_production {
+            return Ok(None);
+        }
+        let supplier = planned.supplier;
+        let qty = (max.max(min) - position).max(1);
         let draft = ProposalDraft {
             warehouse,
             part,
@@ -762,6 +823,7 @@ impl App {
             ),
             overridden: levels.is_some(),
             run_id: None,
+            transfer_days: None,
         };
         let mut tx = self.db.begin_write().await?;
         store::upsert_proposals(&mut tx, &[draft], now).await?;
@@ -853,6 +915,56 @@ fn user_of(actor: &Actor) -> Option<aftercare_domain::UserId> {
     actor.principal().map(|p| p.user_id)
 }
 
+/// The ledger's Idempotency-Key of a proposal's approval.
+fn proposal_key(id: i64) -> String {
+    format!("plan-proposal-{id}")
+}
+
+/// The ledger command approving `p` creates, its transfer ETA counted from `now`.
+fn approval_command(p: &ProposalRow, now: Instant) -> AppResult<Command> {
+    let qty = Qty::new(p.qty).map_err(|e| AppError::invalid("qty", e.to_string()))?;
+    Ok(match p.source {
+        Some(source) => {
+            let days = p
+                .transfer_days
+                .unwrap_or(PlanOptions::default().transfer_days);
+            Command::ShipTransfer {
+                from: source,
+                to: p.warehouse,
+                eta: Instant(now.0 + days * DAY_MS),
+                lines: vec![TransferQty {
+                    part: p.part,
+                    condition: StockCondition::Good,
+                    qty,
+                }],
+            }
+        }
+        None => {
+            let supplier = p.supplier.ok_or_else(|| AppError::Conflict {
+                code: "planning.no_supplier".into(),
+                message: format!(
+                    "part {} has no supplier on record: add one in the part master before approving a purchase",
+                    p.part_number
+                ),
+            })?;
+            Command::PlacePurchaseOrder {
+                supplier,
+                lines: vec![(p.part, qty)],
+            }
+        }
+    })
+}
+
+fn being_approved(p: &ProposalRow) -> AppError {
+    AppError::Conflict {
+        code: "planning.proposal_being_approved".into(),
+        message: format!(
+            "proposal {} is being approved: its purchase order or transfer may exist already, so it cannot be rejected; approve it again to finish the approval (or to see why the ledger refuses it)",
+            p.id
+        ),
+    }
+}
+
 fn not_open(p: &ProposalRow) -> AppError {
     AppError::Conflict {
         code: "planning.proposal_not_open".into(),
@@ -870,9 +982,6 @@ fn compute(inputs: &Inputs, opts: &PlanOptions, now: Instant) -> Vec<Planned> {
     pairs.extend(inputs.positions.keys().copied());
     pairs.extend(inputs.manual.keys().copied());
     pairs.extend(inputs.events.keys().copied());
-    if let Some(root) = inputs.first_root {
-        pairs.extend(inputs.on_order.keys().map(|&part| (root, part)));
-    }
     let periods = inputs
         .history
         .values()
@@ -906,11 +1015,6 @@ fn plan_pair(
         .copied()
         .unwrap_or_default();
     let is_root = w.parent.is_none();
-    let on_order = if inputs.first_root == Some(w.id) {
-        inputs.on_order.get(&part.id).copied().unwrap_or(0)
-    } else {
-        0
-    };
     let lead_days = if is_root {
         part.lead_time_days
     } else {
@@ -958,7 +1062,7 @@ fn plan_pair(
             position: StockPosition {
                 on_hand: pos.on_hand as f64,
                 in_transit: pos.in_transit as f64,
-                on_order: on_order as f64,
+                on_order: pos.on_order as f64,
                 reserved: pos.reserved as f64,
                 backorders: 0.0,
             },
@@ -1018,6 +1122,7 @@ fn to_rows(
             reason: format!("last-time buy before end of service: {}", ltb.reason),
             overridden: false,
             run_id: None,
+            transfer_days: None,
         })
     } else if plan.netting.quantity >= 1.0 {
         Some(ProposalDraft {
@@ -1035,6 +1140,7 @@ fn to_rows(
             reason: format!("{} ({})", plan.netting.reason, plan.selection.method),
             overridden: plan.overridden,
             run_id: None,
+            transfer_days: None,
         })
     } else {
         None

@@ -147,7 +147,13 @@ impl App {
                 "a part cannot succeed itself",
             ));
         }
-        let existing = store::successions(&self.db).await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        // Checked inside the write transaction with the other succession writers held off:
+        // two changes at once (A → B and B → A) could each pass a check made before either
+        // wrote, and store a loop together.
+        store::lock_successions(&mut tx).await?;
+        let existing = store::successions_in(&mut tx).await?;
         if closes_loop(&existing, predecessor, successor) {
             return Err(AppError::invalid(
                 "successor",
@@ -158,9 +164,10 @@ impl App {
                 ),
             ));
         }
-        let before = store::succession_of_part(&self.db, predecessor).await?;
-        let now = self.now();
-        let mut tx = self.db.begin_write().await?;
+        let before = existing
+            .iter()
+            .find(|e| e.predecessor == predecessor)
+            .cloned();
         store::upsert_succession(
             &mut tx,
             predecessor,

@@ -35,6 +35,8 @@ struct World {
     p2: PartId,
     /// Part past end of production, issued at the central warehouse.
     p3: PartId,
+    /// The parts' supplier.
+    supplier: SupplierId,
     _db: aftercare_store::testing::TestDb,
 }
 
@@ -294,6 +296,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
         p1: parts[0],
         p2: parts[1],
         p3: parts[2],
+        supplier,
         _db: db,
     }
 }
@@ -1066,6 +1069,7 @@ async fn two_writers_raising_a_proposal_for_the_same_pair_at_once_leave_one_open
             reason: format!("emergency {qty}"),
             overridden: false,
             run_id: None,
+            transfer_days: None,
         };
         // The first writer inserts the pair's proposal and has not committed yet when the
         // second one (an issue's emergency check, or a run) writes the same pair.
@@ -1091,5 +1095,437 @@ async fn two_writers_raising_a_proposal_for_the_same_pair_at_once_leave_one_open
         let rows = open(app).await;
         assert_eq!(rows.len(), 1, "{label}: {rows:#?}");
         assert_eq!(rows[0].qty, 5, "{label}: the later write wins");
+    }
+}
+
+const DAY: i64 = 86_400_000;
+
+async fn transit_of(app: &App, to: WarehouseId, part: PartId) -> Vec<(i64, i64, i64)> {
+    app.stock_in_transit(&Actor::Cli, Some(to), Some(part.0))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.transfer_id, r.qty, r.eta))
+        .collect()
+}
+
+async fn proposal(app: &App, id: i64) -> ProposalRow {
+    app.plan_proposal(&Actor::Cli, id).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_approval_that_stopped_after_the_ledger_is_finished_by_approving_again_once() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let p1 = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        // The approval creates the transfer through the ledger, and the process dies before
+        // the proposal is decided.
+        let (_, receipt) = app.approve_until_ledger(&Actor::Cli, p1.id).await.unwrap();
+        let Some(Created::Transfer(t)) = receipt.outcome.created else {
+            panic!("{label}: no transfer: {receipt:?}")
+        };
+        let half = proposal(app, p1.id).await;
+        assert_eq!(half.status, "open", "{label}");
+        assert!(half.approving_since.is_some(), "{label}: not claimed");
+        // Time passes; a run sees the transfer on the road and needs nothing more, but the
+        // proposal being approved is left as it is (not withdrawn, not changed).
+        w.clock.advance_minutes(90);
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let after_run = proposal(app, p1.id).await;
+        assert_eq!(
+            (
+                after_run.status.as_str(),
+                after_run.qty,
+                after_run.approving_since
+            ),
+            ("open", p1.qty, half.approving_since),
+            "{label}: the run changed a proposal being approved"
+        );
+        // It cannot be rejected now: the transfer exists.
+        let err = app
+            .reject_proposal(&Actor::Cli, p1.id, "zu viel")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "planning.proposal_being_approved", "{label}");
+        assert!(
+            err.to_string().contains("approve it again"),
+            "{label}: {err}"
+        );
+        // Approving again finishes it with the same transfer: nothing is shipped twice.
+        let done = app.approve_proposal(&Actor::Cli, p1.id).await.unwrap();
+        assert_eq!(done.status, "approved", "{label}");
+        assert_eq!(
+            (done.document_kind.as_deref(), done.document_id),
+            (Some("transfer"), Some(t.0)),
+            "{label}"
+        );
+        let transit = transit_of(app, w.station, w.p1).await;
+        assert_eq!(transit.len(), 1, "{label}: {transit:?}");
+        assert_eq!(transit[0].1, p1.qty, "{label}");
+        // Decided once.
+        let err = app.approve_proposal(&Actor::Cli, p1.id).await.unwrap_err();
+        assert_eq!(err.code(), "planning.proposal_not_open", "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_purchase_approval_that_stopped_half_way_keeps_its_quantity_when_a_run_would_change_it() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2 at central: manual min 55 / max 70 against 50 on hand → a purchase of 20.
+        let mut tx = app.db.begin_write().await.unwrap();
+        master::set_levels(
+            &mut tx,
+            w.central,
+            w.p2,
+            StockLevels::new(Qty::new(55).unwrap(), Some(Qty::new(70).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let po = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!((po.kind, po.qty), (ProposalKind::Purchase, 20), "{label}");
+        app.approve_until_ledger(&Actor::Cli, po.id).await.unwrap();
+        // Higher levels: with the order of 20 counted a run would now ask for 10 (up to
+        // 80), but the order of 20 is placed already and the proposal must say so.
+        let mut tx = app.db.begin_write().await.unwrap();
+        master::set_levels(
+            &mut tx,
+            w.central,
+            w.p2,
+            StockLevels::new(Qty::new(75).unwrap(), Some(Qty::new(80).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let report = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(proposal(app, po.id).await.qty, 20, "{label}");
+        assert_eq!(report.skipped, 1, "{label}: {report:?}");
+        let done = app
+            .approve_proposal(&Actor::Cli, po.id)
+            .await
+            .unwrap_or_else(|e| panic!("{label}: approving again failed: {e:?}"));
+        assert_eq!(done.document_kind.as_deref(), Some("purchase_order"));
+        // One order of 20 is open: the next run asks only for the rest up to 80.
+        w.clock.advance_minutes(1);
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rest = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(rest.qty, 10, "{label}: {}", rest.reason);
+    }
+}
+
+#[tokio::test]
+async fn an_approval_and_a_rejection_at_once_agree_with_the_ledger() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let p1 = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        let (approved, rejected) = tokio::join!(
+            app.approve_proposal(&Actor::Cli, p1.id),
+            app.reject_proposal(&Actor::Cli, p1.id, "nicht nötig"),
+        );
+        assert!(
+            approved.is_ok() != rejected.is_ok(),
+            "{label}: exactly one decides: {approved:?} / {rejected:?}"
+        );
+        let now = proposal(app, p1.id).await;
+        let transit = transit_of(app, w.station, w.p1).await;
+        if approved.is_ok() {
+            assert_eq!(now.status, "approved", "{label}");
+            assert_eq!(transit.len(), 1, "{label}");
+            assert_eq!(Some(transit[0].0), now.document_id, "{label}");
+        } else {
+            assert_eq!(now.status, "rejected", "{label}");
+            assert!(
+                transit.is_empty(),
+                "{label}: rejected but shipped: {transit:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_the_parent_cannot_cover_stays_open_and_is_approved_once_stock_arrives() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Station PN-2 manual min/max 80: a transfer of 80, central holds only 50.
+        let mut tx = app.db.begin_write().await.unwrap();
+        master::set_levels(
+            &mut tx,
+            w.station,
+            w.p2,
+            StockLevels::new(Qty::new(80).unwrap(), Some(Qty::new(80).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let t = find(&open(app).await, w.station, w.p2).unwrap().clone();
+        assert_eq!((t.kind, t.qty), (ProposalKind::Transfer, 80), "{label}");
+        let err = app.approve_proposal(&Actor::Cli, t.id).await.unwrap_err();
+        assert!(matches!(err, AppError::Refused { .. }), "{label}: {err:?}");
+        let refused = proposal(app, t.id).await;
+        assert_eq!(refused.status, "open", "{label}");
+        assert!(refused.approving_since.is_none(), "{label}: claim kept");
+        assert!(
+            refused
+                .approval_error
+                .as_deref()
+                .is_some_and(|e| !e.is_empty()),
+            "{label}: {refused:?}"
+        );
+        assert!(transit_of(app, w.station, w.p2).await.is_empty());
+        // A run may still update it (it is not being approved).
+        let report = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(report.skipped, 0, "{label}: {report:?}");
+        // Stock arrives at central: approving again ships it.
+        stock_in(app, w.supplier, w.central, w.p2, 40).await;
+        let done = app.approve_proposal(&Actor::Cli, t.id).await.unwrap();
+        assert_eq!(done.status, "approved", "{label}");
+        assert_eq!(done.approval_error, None);
+        let transit = transit_of(app, w.station, w.p2).await;
+        assert_eq!(
+            transit.iter().map(|r| r.1).sum::<i64>(),
+            80,
+            "{label}: {transit:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let opts = PlanOptions {
+            transfer_days: 10,
+            ..weekly()
+        };
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let p1 = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        w.clock.advance_minutes(5);
+        let now = app.now();
+        app.approve_proposal(&Actor::Cli, p1.id).await.unwrap();
+        let transit = transit_of(app, w.station, w.p1).await;
+        assert_eq!(transit.len(), 1, "{label}");
+        assert_eq!(transit[0].2, now.0 + 10 * DAY, "{label}: ETA");
+    }
+}
+
+#[tokio::test]
+async fn an_order_approved_at_a_second_top_warehouse_counts_there_and_is_not_proposed_again() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A second warehouse without a parent, buying PN-2 from the supplier itself.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let north = org::insert_warehouse(
+            &mut tx,
+            &NewWarehouse {
+                code: "WH-N".into(),
+                name: "北方仓".into(),
+                kind: WarehouseKind::Central,
+                parent_id: None,
+                region_id: None,
+                station_id: None,
+                address: "x".into(),
+                after_sales: true,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        master::set_levels(
+            &mut tx,
+            north,
+            w.p2,
+            StockLevels::new(Qty::new(5).unwrap(), Some(Qty::new(10).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        // Central (the first top warehouse): 50 on hand below a minimum of 55 → 20 to 70.
+        master::set_levels(
+            &mut tx,
+            w.central,
+            w.p2,
+            StockLevels::new(Qty::new(55).unwrap(), Some(Qty::new(70).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let n = find(&open(app).await, north, w.p2).unwrap().clone();
+        assert_eq!((n.kind, n.qty), (ProposalKind::Purchase, 10), "{label}");
+        let c = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(c.qty, 20, "{label}");
+        app.approve_proposal(&Actor::Cli, n.id).await.unwrap();
+        // The next run counts the order at WH-N (nothing more there) and not at central.
+        w.clock.advance_minutes(1);
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let again = find(&rows, north, w.p2);
+        assert!(again.is_none(), "{label}: ordered twice: {again:#?}");
+        let c = find(&rows, w.central, w.p2).unwrap();
+        assert_eq!(
+            c.qty, 20,
+            "{label}: central counted WH-N's order: {}",
+            c.reason
+        );
+        // An order placed by hand still counts at the first top warehouse.
+        q(
+            app,
+            Command::PlacePurchaseOrder {
+                supplier: w.supplier,
+                lines: vec![(w.p2, Qty::new(20).unwrap())],
+            },
+        )
+        .await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        assert!(find(&rows, w.central, w.p2).is_none(), "{label}");
+        assert!(find(&rows, north, w.p2).is_none(), "{label}");
+        // An issue at central counts only the hand-placed order on its way: 30 + 20 < 55.
+        issue(app, w.central, w.p2, 20, 77).await;
+        let e = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!((e.kind, e.qty), (ProposalKind::Emergency, 20), "{label}");
+        assert!(e.reason.contains("20 on the way"), "{label}: {}", e.reason);
+    }
+}
+
+#[tokio::test]
+async fn two_successions_at_once_that_would_form_a_loop_store_only_one() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Another writer of successions holds them while both changes start, so both
+        // look at the successions before either has written.
+        let mut blocker = app.db.begin_write().await.unwrap();
+        aftercare_store::planning_lifecycle::lock_successions(&mut blocker)
+            .await
+            .unwrap();
+        let (ab, ba, ()) = tokio::join!(
+            app.set_succession(&Actor::Cli, succession("PN-1", "PN-2", None)),
+            app.set_succession(&Actor::Cli, succession("PN-2", "PN-1", None)),
+            async {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                blocker.commit().await.unwrap();
+            },
+        );
+        assert!(
+            ab.is_ok() != ba.is_ok(),
+            "{label}: exactly one may succeed: {ab:?} / {ba:?}"
+        );
+        let err = ab.err().or(ba.err()).unwrap();
+        assert!(err.to_string().contains("may not loop"), "{label}: {err}");
+        assert_eq!(invalid_field(err), "successor", "{label}");
+        assert_eq!(
+            app.successions(&Actor::Cli).await.unwrap().len(),
+            1,
+            "{label}"
+        );
+    }
+}
+
+async fn set_levels(app: &App, w: WarehouseId, p: PartId, min: i64, max: i64) {
+    let mut tx = app.db.begin_write().await.unwrap();
+    master::set_levels(
+        &mut tx,
+        w,
+        p,
+        StockLevels::new(Qty::new(min).unwrap(), Some(Qty::new(max).unwrap())).unwrap(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn no_emergency_for_an_inactive_part_nor_a_regular_buy_past_end_of_production() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2 at central: 44 left after an issue (no minimum yet), then a minimum of 45
+        // and the part is taken out of use.
+        issue(app, w.central, w.p2, 6, 1).await;
+        set_levels(app, w.central, w.p2, 45, 60).await;
+        let sql = "UPDATE parts SET active = FALSE WHERE id = $1";
+        match &app.db {
+            aftercare_store::Db::Sqlite(p) => {
+                sqlx::query(sql).bind(w.p2.0).execute(p).await.unwrap();
+            }
+            aftercare_store::Db::Postgres(p) => {
+                sqlx::query(sql).bind(w.p2.0).execute(p).await.unwrap();
+            }
+        }
+        let raised = app.raise_emergency_if_short(w.central, w.p2).await.unwrap();
+        assert!(raised.is_none(), "{label}: inactive part: {raised:#?}");
+        // PN-3 is past end of production: 20 left at central below a minimum of 30 is for
+        // the run's last-time buy, not an emergency purchase ...
+        set_levels(app, w.central, w.p3, 30, 40).await;
+        let raised = app.raise_emergency_if_short(w.central, w.p3).await.unwrap();
+        assert!(raised.is_none(), "{label}: purchase past EOP: {raised:#?}");
+        // ... while a station short of it still gets a transfer from its parent.
+        set_levels(app, w.station, w.p3, 2, 4).await;
+        let raised = app.raise_emergency_if_short(w.station, w.p3).await.unwrap();
+        let e = raised.unwrap_or_else(|| panic!("{label}: no emergency at the station"));
+        assert_eq!(
+            (e.kind, e.source, e.qty),
+            (ProposalKind::Emergency, Some(w.central), 4),
+            "{label}"
+        );
+        assert!(open(app).await.iter().all(|r| r.warehouse == w.station));
+    }
+}
+
+#[tokio::test]
+async fn a_run_keeps_an_emergency_raised_after_it_read_the_ledger() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let p1 = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        assert_eq!(p1.kind, ProposalKind::Transfer, "{label}");
+        // A run reads the ledger ...
+        w.clock.advance_minutes(1);
+        let computed = app.plan_compute(&Actor::Cli, weekly()).await.unwrap();
+        // ... an issue at the station raises PN-1's emergency over the run's proposal ...
+        w.clock.advance_minutes(1);
+        set_levels(app, w.station, w.p1, 3, 9).await;
+        let e = app
+            .raise_emergency_if_short(w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((e.id, e.kind, e.qty), (p1.id, ProposalKind::Emergency, 8));
+        // ... and the run's older view does not overwrite it.
+        w.clock.advance_minutes(1);
+        let report = app.plan_commit(&Actor::Cli, computed).await.unwrap();
+        let after = proposal(app, p1.id).await;
+        assert_eq!(
+            (after.status.as_str(), after.kind, after.qty),
+            ("open", ProposalKind::Emergency, 8),
+            "{label}: {after:#?}"
+        );
+        assert_eq!(report.skipped, 1, "{label}: {report:?}");
+        // The next run plans the pair again.
+        w.clock.advance_minutes(1);
+        let next = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(next.skipped, 0, "{label}: {next:?}");
+        assert_eq!(proposal(app, p1.id).await.qty, 8, "{label}: manual max 9");
     }
 }

@@ -80,15 +80,23 @@ pub struct Position {
     pub reserved: i64,
     /// Issuable units shipped to the warehouse and not yet received.
     pub in_transit: i64,
-    /// Units on open purchase orders (counted at the warehouses without a parent).
+    /// Units on open purchase orders that count at the warehouse (see [`positions`]).
     pub on_order: i64,
 }
 
-/// Stock positions of every warehouse × part with anything on hand, reserved, in transit,
-/// and the open purchase-order quantity per part.
-pub async fn positions(
-    db: &Db,
-) -> StoreResult<(Vec<(WarehouseId, PartId, Position)>, Vec<(PartId, i64)>)> {
+/// The warehouse an open purchase-order line of `l` counts at, as SQL: the warehouse of the
+/// proposal whose approval created the order, while it is an active after-sales warehouse
+/// without a parent; otherwise (orders placed by hand name no warehouse) the first such
+/// warehouse. NULL when there is none.
+const ORDER_WAREHOUSE: &str = "COALESCE(\
+     (SELECT MIN(pp.warehouse_id) FROM plan_proposals pp JOIN warehouses pw ON pw.id = pp.warehouse_id \
+      WHERE pp.document_kind = 'purchase_order' AND pp.document_id = l.purchase_order_id \
+        AND pw.active AND pw.after_sales AND pw.parent_id IS NULL), \
+     (SELECT MIN(r.id) FROM warehouses r WHERE r.active AND r.after_sales AND r.parent_id IS NULL))";
+
+/// Stock positions of every warehouse × part with anything on hand, reserved, in transit
+/// or on order (open purchase-order quantity, at the warehouse each order counts at).
+pub async fn positions(db: &Db) -> StoreResult<Vec<(WarehouseId, PartId, Position)>> {
     let on_hand: Vec<(i64, i64, i64)> = on_db!(db, |p| {
         sqlx::query_as(
             "SELECT warehouse_id, part_id, CAST(SUM(qty) AS BIGINT) FROM stock_balances \
@@ -115,13 +123,16 @@ pub async fn positions(
         .fetch_all(p)
         .await
     })?;
-    let on_order: Vec<(i64, i64)> = on_db!(db, |p| {
-        sqlx::query_as(
-            "SELECT part_id, CAST(SUM(ordered - received) AS BIGINT) FROM purchase_order_lines \
-             WHERE received < ordered GROUP BY part_id",
-        )
-        .fetch_all(p)
-        .await
+    let sql = format!(
+        "SELECT w, part_id, CAST(SUM(open_qty) AS BIGINT) FROM \
+         (SELECT {ORDER_WAREHOUSE} AS w, l.part_id, l.ordered - l.received AS open_qty \
+          FROM purchase_order_lines l WHERE l.received < l.ordered) o \
+         WHERE w IS NOT NULL GROUP BY w, part_id"
+    );
+    let on_order: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_all(p)
+            .await
     })?;
     let mut map: std::collections::BTreeMap<(i64, i64), Position> = Default::default();
     for (w, p, q) in on_hand {
@@ -135,12 +146,15 @@ pub async fn positions(
             map.entry((w, p)).or_default().in_transit += q;
         }
     }
-    Ok((
-        map.into_iter()
-            .map(|((w, p), pos)| (WarehouseId(w), PartId(p), pos))
-            .collect(),
-        on_order.into_iter().map(|(p, q)| (PartId(p), q)).collect(),
-    ))
+    for (w, p, q) in on_order {
+        if q > 0 {
+            map.entry((w, p)).or_default().on_order += q;
+        }
+    }
+    Ok(map
+        .into_iter()
+        .map(|((w, p), pos)| (WarehouseId(w), PartId(p), pos))
+        .collect())
 }
 
 /// Available units (issuable − reserved) of a part at a warehouse.
@@ -158,9 +172,9 @@ pub async fn available(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreRe
 }
 
 /// Units of a part already on their way to a warehouse, counted as a run counts them:
-/// issuable units in transit to it, plus the open purchase-order quantity of the part when
-/// the warehouse is the one purchase orders count at (the first active after-sales
-/// warehouse without a parent; orders name no warehouse).
+/// issuable units in transit to it, plus the open purchase-order quantity of the part on
+/// the orders that count at the warehouse (those approved from its proposals; at the first
+/// active after-sales warehouse without a parent also the orders placed by hand).
 pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<i64> {
     let in_transit: i64 = on_db!(db, |p| {
         sqlx::query_scalar(
@@ -174,26 +188,18 @@ pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResu
         .fetch_one(p)
         .await
     })?;
-    let first_root: Option<i64> = on_db!(db, |p| {
-        sqlx::query_scalar(
-            "SELECT MIN(id) FROM warehouses WHERE active AND after_sales AND parent_id IS NULL",
-        )
-        .fetch_one(p)
-        .await
-    })?;
-    let on_order: i64 = if first_root == Some(warehouse.0) {
-        on_db!(db, |p| {
-            sqlx::query_scalar(
-                "SELECT CAST(COALESCE(SUM(ordered - received), 0) AS BIGINT) \
-                 FROM purchase_order_lines WHERE received < ordered AND part_id = $1",
-            )
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(l.ordered - l.received), 0) AS BIGINT) \
+         FROM purchase_order_lines l WHERE l.received < l.ordered AND l.part_id = $1 \
+           AND {ORDER_WAREHOUSE} = $2"
+    );
+    let on_order: i64 = on_db!(db, |p| {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
             .bind(part.0)
+            .bind(warehouse.0)
             .fetch_one(p)
             .await
-        })?
-    } else {
-        0
-    };
+    })?;
     Ok(in_transit.max(0) + on_order.max(0))
 }
 
@@ -249,6 +255,41 @@ pub async fn plan_parts(db: &Db) -> StoreResult<Vec<PlanPart>> {
             supplier: sup.map(SupplierId),
         })
         .collect())
+}
+
+/// One part as [`plan_parts`] sees it; `None` when it is unknown or inactive.
+pub async fn plan_part(db: &Db, id: PartId) -> StoreResult<Option<PlanPart>> {
+    type Row = (
+        i64,
+        String,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let row: Option<Row> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, p.end_of_production_on, \
+                    p.end_of_service_on, \
+                    (SELECT MIN(v.supplier_id) FROM part_vendors v WHERE v.part_id = p.id AND v.role = 'supplier') \
+             FROM parts p WHERE p.id = $1 AND p.active",
+        )
+        .bind(id.0)
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(
+        row.map(|(id, part_number, cost, lead, eop, eos, sup)| PlanPart {
+            id: PartId(id),
+            part_number,
+            standard_cost: cost,
+            lead_time_days: lead,
+            end_of_production_on: eop,
+            end_of_service_on: eos,
+            supplier: sup.map(SupplierId),
+        }),
+    )
 }
 
 /// A warehouse as planning sees it.
@@ -539,6 +580,9 @@ pub struct ProposalDraft {
     pub overridden: bool,
     /// The run, if a run raised it.
     pub run_id: Option<i64>,
+    /// Transfer days the run planned with (the ETA of the transfer on approval); `None`
+    /// keeps what the open proposal has.
+    pub transfer_days: Option<i64>,
 }
 
 /// What an upsert did.
@@ -548,26 +592,66 @@ pub struct UpsertCount {
     pub created: usize,
     /// Open proposals updated.
     pub updated: usize,
+    /// Open proposals left as they are: being approved, or (for a run) an emergency raised
+    /// or updated after the run started.
+    pub kept: usize,
 }
 
 /// Insert proposals, updating the open proposal of the same warehouse × part instead of
-/// adding a second one.
+/// adding a second one. An open proposal being approved is left as it is (its ledger
+/// command is frozen on it).
 pub async fn upsert_proposals(
     tx: &mut Tx,
     drafts: &[ProposalDraft],
     now: Instant,
 ) -> StoreResult<UpsertCount> {
+    upsert(tx, drafts, now, None).await
+}
+
+/// [`upsert_proposals`] for a run that started at `started`: an open emergency raised or
+/// updated at or after that is newer than what the run read, and is kept as well.
+pub async fn upsert_run_proposals(
+    tx: &mut Tx,
+    drafts: &[ProposalDraft],
+    now: Instant,
+    started: Instant,
+) -> StoreResult<UpsertCount> {
+    upsert(tx, drafts, now, Some(started)).await
+}
+
+/// What writing one draft over the pair's open proposal did.
+enum OpenWrite {
+    Updated,
+    /// There is an open proposal, and it is not to be changed.
+    Kept,
+    /// There is no open proposal.
+    Missing,
+}
+
+async fn upsert(
+    tx: &mut Tx,
+    drafts: &[ProposalDraft],
+    now: Instant,
+    keep_emergencies_since: Option<Instant>,
+) -> StoreResult<UpsertCount> {
     let mut count = UpsertCount::default();
     for d in drafts {
-        if update_open(tx, d, now).await? {
-            count.updated += 1;
-            continue;
+        match update_open(tx, d, now, keep_emergencies_since).await? {
+            OpenWrite::Updated => {
+                count.updated += 1;
+                continue;
+            }
+            OpenWrite::Kept => {
+                count.kept += 1;
+                continue;
+            }
+            OpenWrite::Missing => {}
         }
         let inserted = on_tx!(tx, |c| {
             sqlx::query(
                 "INSERT INTO plan_proposals (warehouse_id, part_id, kind, source_warehouse_id, supplier_id, qty, need_by, \
-                 reason, overridden, status, run_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11) \
+                 reason, overridden, status, run_id, created_at, updated_at, transfer_days) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11, $12) \
                  ON CONFLICT (warehouse_id, part_id) WHERE status = 'open' DO NOTHING",
             )
             .bind(d.warehouse.0)
@@ -581,6 +665,7 @@ pub async fn upsert_proposals(
             .bind(d.overridden)
             .bind(d.run_id)
             .bind(now.0)
+            .bind(d.transfer_days)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -592,25 +677,36 @@ pub async fn upsert_proposals(
         // A concurrent writer (PostgreSQL, read committed) inserted the pair's open
         // proposal after our update looked and committed while our insert waited on the
         // unique index: that row is visible to a new statement, so update it.
-        if update_open(tx, d, now).await? {
-            count.updated += 1;
-        } else {
-            return Err(crate::StoreError::Conflict(format!(
-                "the open proposal of warehouse {} part {} changed while it was written; try again",
-                d.warehouse.0, d.part.0
-            )));
+        match update_open(tx, d, now, keep_emergencies_since).await? {
+            OpenWrite::Updated => count.updated += 1,
+            OpenWrite::Kept => count.kept += 1,
+            OpenWrite::Missing => {
+                return Err(crate::StoreError::Conflict(format!(
+                    "the open proposal of warehouse {} part {} changed while it was written; try again",
+                    d.warehouse.0, d.part.0
+                )));
+            }
         }
     }
     Ok(count)
 }
 
-/// Update the open proposal of the draft's warehouse × part; false when there is none.
-async fn update_open(tx: &mut Tx, d: &ProposalDraft, now: Instant) -> StoreResult<bool> {
+/// Update the open proposal of the draft's warehouse × part, unless it is being approved
+/// or is an emergency written at or after `keep_emergencies_since`.
+async fn update_open(
+    tx: &mut Tx,
+    d: &ProposalDraft,
+    now: Instant,
+    keep_emergencies_since: Option<Instant>,
+) -> StoreResult<OpenWrite> {
+    let keep_since = keep_emergencies_since.map_or(i64::MAX, |t| t.0);
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE plan_proposals SET kind = $3, source_warehouse_id = $4, supplier_id = $5, qty = $6, \
-             need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11 \
-             WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open'",
+             need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11, \
+             transfer_days = COALESCE($12, transfer_days) \
+             WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open' AND approving_since IS NULL \
+               AND NOT (kind = 'emergency' AND updated_at >= $13)",
         )
         .bind(d.warehouse.0)
         .bind(d.part.0)
@@ -623,20 +719,40 @@ async fn update_open(tx: &mut Tx, d: &ProposalDraft, now: Instant) -> StoreResul
         .bind(d.overridden)
         .bind(d.run_id)
         .bind(now.0)
+        .bind(d.transfer_days)
+        .bind(keep_since)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
     })?;
-    Ok(n > 0)
+    if n > 0 {
+        return Ok(OpenWrite::Updated);
+    }
+    let open: i64 = on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM plan_proposals WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open'",
+        )
+        .bind(d.warehouse.0)
+        .bind(d.part.0)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(if open > 0 {
+        OpenWrite::Kept
+    } else {
+        OpenWrite::Missing
+    })
 }
 
 /// Withdraw open proposals raised by earlier runs for warehouse × part pairs the run
-/// `run_id` no longer proposes anything for; emergencies stay until decided.
+/// `run_id` no longer proposes anything for; emergencies and proposals being approved stay
+/// until decided.
 pub async fn withdraw_stale(tx: &mut Tx, run_id: i64, now: Instant) -> StoreResult<u64> {
     Ok(on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 \
-             WHERE status = 'open' AND kind <> 'emergency' AND (run_id IS NULL OR run_id <> $1)",
+             WHERE status = 'open' AND kind <> 'emergency' AND approving_since IS NULL \
+               AND (run_id IS NULL OR run_id <> $1)",
         )
         .bind(run_id)
         .bind(now.0)
@@ -704,6 +820,15 @@ pub struct ProposalRow {
     pub document_kind: Option<String>,
     /// Its id.
     pub document_id: Option<i64>,
+    /// Transfer days the run planned it with (`None`: raised without a run).
+    pub transfer_days: Option<i64>,
+    /// Since when it is being approved: claimed, its ledger command frozen
+    /// (`approval_command`); kept on an approved proposal.
+    pub approving_since: Option<Instant>,
+    /// The ledger command of the approval (JSON of `aftercare_domain::stock::Command`).
+    pub approval_command: Option<String>,
+    /// Why the ledger refused the last approval attempt (the proposal stayed open).
+    pub approval_error: Option<String>,
 }
 
 /// Filters of the proposal list.
@@ -726,7 +851,8 @@ pub struct ProposalFilter {
 const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehouse_code, pp.part_id, p.part_number, \
      p.name_zh AS part_name, pp.kind, pp.source_warehouse_id, pp.supplier_id, pp.qty, \
      p.standard_cost, pp.need_by, pp.reason, pp.overridden, \
-     pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id \
+     pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id, \
+     pp.transfer_days, pp.approving_since, pp.approval_command, pp.approval_error \
      FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id";
 
 #[derive(sqlx::FromRow)]
@@ -750,6 +876,10 @@ struct ProposalTuple {
     decision_note: Option<String>,
     document_kind: Option<String>,
     document_id: Option<i64>,
+    transfer_days: Option<i64>,
+    approving_since: Option<i64>,
+    approval_command: Option<String>,
+    approval_error: Option<String>,
 }
 
 fn proposal_of(r: ProposalTuple) -> ProposalRow {
@@ -775,6 +905,10 @@ fn proposal_of(r: ProposalTuple) -> ProposalRow {
         decision_note: r.decision_note,
         document_kind: r.document_kind,
         document_id: r.document_id,
+        transfer_days: r.transfer_days,
+        approving_since: r.approving_since.map(Instant),
+        approval_command: r.approval_command,
+        approval_error: r.approval_error,
     }
 }
 
@@ -842,30 +976,111 @@ pub async fn proposal(db: &Db, id: i64) -> StoreResult<Option<ProposalRow>> {
     Ok(row.map(proposal_of))
 }
 
-/// Decide an open proposal. Returns false when it was no longer open (someone else
-/// decided it, or a run withdrew it): a proposal is decided once.
-#[allow(clippy::too_many_arguments)]
+/// Decide an open proposal that is not being approved (reject it). Returns false when it
+/// was no longer open (someone else decided it, or a run withdrew it) or is claimed by an
+/// approval: a proposal is decided once.
 pub async fn decide(
     tx: &mut Tx,
     id: i64,
     status: &str,
     by: Option<UserId>,
     note: Option<&str>,
-    document: Option<(&str, i64)>,
     now: Instant,
 ) -> StoreResult<bool> {
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE plan_proposals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5, \
-             document_kind = $6, document_id = $7, updated_at = $4 WHERE id = $1 AND status = 'open'",
+             updated_at = $4 WHERE id = $1 AND status = 'open' AND approving_since IS NULL",
         )
         .bind(id)
         .bind(status)
         .bind(by.map(|u| u.0))
         .bind(now.0)
         .bind(note)
-        .bind(document.map(|d| d.0))
-        .bind(document.map(|d| d.1))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Claim an open proposal for approval with its ledger command frozen on it
+/// (`command_json`), if it is still open, unclaimed and as `seen` (kind, quantity, source,
+/// supplier: the command was built from those). False otherwise.
+pub async fn claim(
+    tx: &mut Tx,
+    seen: &ProposalRow,
+    command_json: &str,
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE plan_proposals SET approving_since = $2, approval_command = $3, approval_error = NULL \
+             WHERE id = $1 AND status = 'open' AND approving_since IS NULL AND kind = $4 AND qty = $5 \
+               AND COALESCE(source_warehouse_id, 0) = $6 AND COALESCE(supplier_id, 0) = $7",
+        )
+        .bind(seen.id)
+        .bind(now.0)
+        .bind(command_json)
+        .bind(seen.kind.code())
+        .bind(seen.qty)
+        .bind(seen.source.map_or(0, |w| w.0))
+        .bind(seen.supplier.map_or(0, |s| s.0))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Give an approval's claim up after the ledger refused its command: the proposal is open
+/// and unclaimed again, with `error` noted. Only while it is still open under the same
+/// claim (`claimed_at`) and the ledger has applied nothing under `key` (a concurrent
+/// approval's run of the same command may have gone through). False otherwise.
+pub async fn release_claim(
+    tx: &mut Tx,
+    id: i64,
+    claimed_at: Instant,
+    key: &str,
+    error: &str,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE plan_proposals SET approving_since = NULL, approval_command = NULL, approval_error = $4 \
+             WHERE id = $1 AND status = 'open' AND approving_since = $2 \
+               AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $3)",
+        )
+        .bind(id)
+        .bind(claimed_at.0)
+        .bind(key)
+        .bind(error)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// Decide a claimed proposal approved with the document its frozen command created. False
+/// when it is not open and claimed (another approval finished it).
+pub async fn finish_approval(
+    tx: &mut Tx,
+    id: i64,
+    by: Option<UserId>,
+    document: (&str, i64),
+    now: Instant,
+) -> StoreResult<bool> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE plan_proposals SET status = 'approved', decided_by = $2, decided_at = $3, \
+             document_kind = $4, document_id = $5, approval_error = NULL, updated_at = $3 \
+             WHERE id = $1 AND status = 'open' AND approving_since IS NOT NULL",
+        )
+        .bind(id)
+        .bind(by.map(|u| u.0))
+        .bind(now.0)
+        .bind(document.0)
+        .bind(document.1)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -960,17 +1175,4 @@ pub async fn plan_warehouse(db: &Db, id: WarehouseId) -> StoreResult<Option<Plan
         code,
         parent: parent.map(WarehouseId),
     }))
-}
-
-/// The first supplier on record of a part.
-pub async fn first_supplier(db: &Db, part: PartId) -> StoreResult<Option<SupplierId>> {
-    let id: Option<i64> = on_db!(db, |p| {
-        sqlx::query_scalar(
-            "SELECT MIN(supplier_id) FROM part_vendors WHERE part_id = $1 AND role = 'supplier'",
-        )
-        .bind(part.0)
-        .fetch_one(p)
-        .await
-    })?;
-    Ok(id.map(SupplierId))
 }

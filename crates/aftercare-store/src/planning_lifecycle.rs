@@ -51,6 +51,29 @@ pub async fn successions(db: &Db) -> StoreResult<Vec<Succession>> {
     Ok(rows.into_iter().map(succession_of).collect())
 }
 
+/// Make the transaction the only writer of successions until it ends, so a check of the
+/// existing successions it reads (e.g. for a loop) still holds when it writes. SQLite's
+/// write transaction already is the only writer; PostgreSQL takes a table lock that other
+/// writers of the table wait for (plain reads go on).
+pub async fn lock_successions(tx: &mut Tx) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("LOCK TABLE part_successions IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every succession, read inside a write transaction (see [`lock_successions`]).
+pub async fn successions_in(tx: &mut Tx) -> StoreResult<Vec<Succession>> {
+    let sql = format!("{SUCCESSION_SELECT} ORDER BY a.part_number");
+    let rows: Vec<SuccessionTuple> =
+        on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_all(c)
+            .await)?;
+    Ok(rows.into_iter().map(succession_of).collect())
+}
+
 /// The succession of one predecessor, if any.
 pub async fn succession_of_part(db: &Db, predecessor: PartId) -> StoreResult<Option<Succession>> {
     let sql = format!("{SUCCESSION_SELECT} WHERE s.predecessor_id = $1");

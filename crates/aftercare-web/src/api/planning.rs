@@ -140,6 +140,11 @@ pub struct ProposalDto {
     pub document_kind: Option<String>,
     /// Its id.
     pub document_id: Option<i64>,
+    /// Since when (UTC ms) it is being approved; an open proposal with this set cannot be
+    /// rejected: approve it again to finish the approval.
+    pub approving_since: Option<i64>,
+    /// Why the ledger refused the last approval attempt (the proposal stayed open).
+    pub approval_error: Option<String>,
 }
 
 impl From<ProposalRow> for ProposalDto {
@@ -163,6 +168,8 @@ impl From<ProposalRow> for ProposalDto {
             decision_note: r.decision_note,
             document_kind: r.document_kind,
             document_id: r.document_id,
+            approving_since: r.approving_since.map(|t| t.0),
+            approval_error: r.approval_error,
         }
     }
 }
