@@ -252,6 +252,10 @@ async fn connect_sqlite(path: &std::path::Path, opts: &ConnectOptions) -> StoreR
             "wal_autocheckpoint",
             if background { "10000" } else { "1000" },
         )
+        // SQLite's default page cache is 2 MB per connection: a large write (the ledger's
+        // group commits, a bulk load) then spills dirty pages to the WAL mid-transaction
+        // and reads index pages back from the OS. 32 MB is an upper bound, used as touched.
+        .pragma("cache_size", "-32768")
         .foreign_keys(true)
         .busy_timeout(opts.busy_timeout)
         .synchronous(if opts.sqlite_full_sync {
