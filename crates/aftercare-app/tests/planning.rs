@@ -449,16 +449,7 @@ async fn an_issue_below_the_minimum_raises_an_emergency_at_once() {
         let w = world(db).await;
         let app = &w.app;
         // PN-2 at central: minimum 45 against 50 on hand; six units issued → 44 < 45.
-        let mut tx = app.db.begin_write().await.unwrap();
-        master::set_levels(
-            &mut tx,
-            w.central,
-            w.p2,
-            StockLevels::new(Qty::new(45).unwrap(), Some(Qty::new(60).unwrap())).unwrap(),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        set_levels(app, w.central, w.p2, 45, 60).await;
         app.stock_execute(
             &Actor::Cli,
             None,
@@ -930,16 +921,7 @@ async fn an_emergency_already_on_its_way_is_not_requested_again_by_the_next_issu
         let again = find(&open(app).await, w.station, w.p2).cloned();
         assert!(again.is_none(), "{label}: requested twice: {again:#?}");
         // Central (no parent): PN-2 min 45 / max 60; the approved purchase order counts.
-        let mut tx = app.db.begin_write().await.unwrap();
-        master::set_levels(
-            &mut tx,
-            w.central,
-            w.p2,
-            StockLevels::new(Qty::new(45).unwrap(), Some(Qty::new(60).unwrap())).unwrap(),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        set_levels(app, w.central, w.p2, 45, 60).await;
         // Central holds 50 − 8 − 8 = 34; one issued → 33 < 45: a purchase of 27 (up to 60).
         issue(app, w.central, w.p2, 1, 4).await;
         let po = find(&open(app).await, w.central, w.p2).unwrap().clone();
@@ -1178,32 +1160,14 @@ async fn a_purchase_approval_that_stopped_half_way_keeps_its_quantity_when_a_run
         let w = world(db).await;
         let app = &w.app;
         // PN-2 at central: manual min 55 / max 70 against 50 on hand → a purchase of 20.
-        let mut tx = app.db.begin_write().await.unwrap();
-        master::set_levels(
-            &mut tx,
-            w.central,
-            w.p2,
-            StockLevels::new(Qty::new(55).unwrap(), Some(Qty::new(70).unwrap())).unwrap(),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        set_levels(app, w.central, w.p2, 55, 70).await;
         app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         let po = find(&open(app).await, w.central, w.p2).unwrap().clone();
         assert_eq!((po.kind, po.qty), (ProposalKind::Purchase, 20), "{label}");
         app.approve_until_ledger(&Actor::Cli, po.id).await.unwrap();
         // Higher levels: with the order of 20 counted a run would now ask for 10 (up to
         // 80), but the order of 20 is placed already and the proposal must say so.
-        let mut tx = app.db.begin_write().await.unwrap();
-        master::set_levels(
-            &mut tx,
-            w.central,
-            w.p2,
-            StockLevels::new(Qty::new(75).unwrap(), Some(Qty::new(80).unwrap())).unwrap(),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        set_levels(app, w.central, w.p2, 75, 80).await;
         let report = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         assert_eq!(proposal(app, po.id).await.qty, 20, "{label}");
         assert_eq!(report.skipped, 1, "{label}: {report:?}");
@@ -1259,16 +1223,7 @@ async fn a_transfer_the_parent_cannot_cover_stays_open_and_is_approved_once_stoc
         let w = world(db).await;
         let app = &w.app;
         // Station PN-2 manual min/max 80: a transfer of 80, central holds only 50.
-        let mut tx = app.db.begin_write().await.unwrap();
-        master::set_levels(
-            &mut tx,
-            w.station,
-            w.p2,
-            StockLevels::new(Qty::new(80).unwrap(), Some(Qty::new(80).unwrap())).unwrap(),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        set_levels(app, w.station, w.p2, 80, 80).await;
         app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         let t = find(&open(app).await, w.station, w.p2).unwrap().clone();
         assert_eq!((t.kind, t.qty), (ProposalKind::Transfer, 80), "{label}");

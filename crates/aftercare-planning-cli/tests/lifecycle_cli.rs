@@ -177,6 +177,41 @@ fn a_successor_is_planned_on_its_own_history_plus_the_predecessors_times_the_sha
     }
 }
 
+/// `plan forecast --method historic_average --horizon 1` with `items`: the output rows
+/// and each sku's one-step forecast.
+fn historic_average_levels(
+    f: &Files,
+    demand: &str,
+    items: &str,
+) -> (Vec<String>, impl Fn(&str) -> f64) {
+    let out = f.out("f.csv");
+    plan(&[
+        "forecast",
+        "--demand",
+        demand,
+        "--items",
+        items,
+        "--horizon",
+        "1",
+        "--method",
+        "historic_average",
+        "--out",
+        &out,
+    ])
+    .unwrap();
+    let rows = lines(&out);
+    let lookup = rows.clone();
+    let level = move |sku: &str| -> f64 {
+        row_of(&lookup, sku)
+            .rsplit(',')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (rows, level)
+}
+
 #[test]
 fn chains_and_successors_without_history_inherit_through_every_link() {
     let f = Files::new();
@@ -187,30 +222,7 @@ fn chains_and_successors_without_history_inherit_through_every_link() {
         "i.csv",
         "sku,replaces,replaces_share,lead_time\nC,B,0.5,1\nB,A,,1\nA,,,1\n",
     );
-    let out = f.out("f.csv");
-    plan(&[
-        "forecast",
-        "--demand",
-        &demand,
-        "--items",
-        &items,
-        "--horizon",
-        "1",
-        "--method",
-        "historic_average",
-        "--out",
-        &out,
-    ])
-    .unwrap();
-    let rows = lines(&out);
-    let level = |sku: &str| -> f64 {
-        row_of(&rows, sku)
-            .rsplit(',')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
+    let (rows, level) = historic_average_levels(&f, &demand, &items);
     let mean = |y: &[f64]| y.iter().sum::<f64>() / y.len() as f64;
     let b_inherited = add(&b, &a, 1.0);
     let c = add(&vec![0.0; 30], &b_inherited, 0.5);
@@ -230,30 +242,7 @@ fn a_predecessor_split_between_two_successors_hands_each_its_share() {
         "i.csv",
         "sku,replaces,replaces_share\nA,,\nB,A,0.6\nC,A,0.4\n",
     );
-    let out = f.out("f.csv");
-    plan(&[
-        "forecast",
-        "--demand",
-        &demand,
-        "--items",
-        &items,
-        "--horizon",
-        "1",
-        "--method",
-        "historic_average",
-        "--out",
-        &out,
-    ])
-    .unwrap();
-    let rows = lines(&out);
-    let level = |sku: &str| -> f64 {
-        row_of(&rows, sku)
-            .rsplit(',')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
+    let (_, level) = historic_average_levels(&f, &demand, &items);
     let mean = a.iter().sum::<f64>() / a.len() as f64;
     assert!((level("A") - mean).abs() < 1e-6, "A keeps its own history");
     assert!((level("B") - 0.6 * mean).abs() < 1e-6);

@@ -222,74 +222,56 @@ pub struct PlanPart {
     pub supplier: Option<SupplierId>,
 }
 
+/// A [`PlanPart`] row as `plan_part_query!` returns it.
+type PlanPartRow = (
+    i64,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// The query of a [`PlanPart`] from `parts p`, followed by `$rest` (WHERE and ORDER BY).
+macro_rules! plan_part_query {
+    ($rest:literal) => {
+        concat!(
+            "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, \
+                    p.end_of_production_on, p.end_of_service_on, \
+                    (SELECT MIN(v.supplier_id) FROM part_vendors v WHERE v.part_id = p.id AND v.role = 'supplier') \
+             FROM parts p ",
+            $rest
+        )
+    };
+}
+
+fn plan_part_of((id, part_number, cost, lead, eop, eos, sup): PlanPartRow) -> PlanPart {
+    PlanPart {
+        id: PartId(id),
+        part_number,
+        standard_cost: cost,
+        lead_time_days: lead,
+        end_of_production_on: eop,
+        end_of_service_on: eos,
+        supplier: sup.map(SupplierId),
+    }
+}
+
 /// Active parts with their first supplier.
 pub async fn plan_parts(db: &Db) -> StoreResult<Vec<PlanPart>> {
-    type Row = (
-        i64,
-        String,
-        i64,
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    );
-    let rows: Vec<Row> = on_db!(db, |p| {
-        sqlx::query_as(
-            "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, p.end_of_production_on, \
-                    p.end_of_service_on, \
-                    (SELECT MIN(v.supplier_id) FROM part_vendors v WHERE v.part_id = p.id AND v.role = 'supplier') \
-             FROM parts p WHERE p.active ORDER BY p.id",
-        )
-        .fetch_all(p)
-        .await
-    })?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, part_number, cost, lead, eop, eos, sup)| PlanPart {
-            id: PartId(id),
-            part_number,
-            standard_cost: cost,
-            lead_time_days: lead,
-            end_of_production_on: eop,
-            end_of_service_on: eos,
-            supplier: sup.map(SupplierId),
-        })
-        .collect())
+    let sql = plan_part_query!("WHERE p.active ORDER BY p.id");
+    let rows: Vec<PlanPartRow> = on_db!(db, |p| sqlx::query_as(sql).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(plan_part_of).collect())
 }
 
 /// One part as [`plan_parts`] sees it; `None` when it is unknown or inactive.
 pub async fn plan_part(db: &Db, id: PartId) -> StoreResult<Option<PlanPart>> {
-    type Row = (
-        i64,
-        String,
-        i64,
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    );
-    let row: Option<Row> = on_db!(db, |p| {
-        sqlx::query_as(
-            "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, p.end_of_production_on, \
-                    p.end_of_service_on, \
-                    (SELECT MIN(v.supplier_id) FROM part_vendors v WHERE v.part_id = p.id AND v.role = 'supplier') \
-             FROM parts p WHERE p.id = $1 AND p.active",
-        )
-        .bind(id.0)
-        .fetch_optional(p)
-        .await
+    let sql = plan_part_query!("WHERE p.id = $1 AND p.active");
+    let row: Option<PlanPartRow> = on_db!(db, |p| {
+        sqlx::query_as(sql).bind(id.0).fetch_optional(p).await
     })?;
-    Ok(
-        row.map(|(id, part_number, cost, lead, eop, eos, sup)| PlanPart {
-            id: PartId(id),
-            part_number,
-            standard_cost: cost,
-            lead_time_days: lead,
-            end_of_production_on: eop,
-            end_of_service_on: eos,
-            supplier: sup.map(SupplierId),
-        }),
-    )
+    Ok(row.map(plan_part_of))
 }
 
 /// A warehouse as planning sees it.
