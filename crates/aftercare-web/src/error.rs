@@ -1,6 +1,7 @@
-//! The one mapping from application errors to HTTP: a status and
-//! `{"error": {"code": "...", "message": "...", "details": ...}}`.
+//! The one mapping from application errors (and unreadable query or path parameters) to
+//! HTTP: a status and `{"error": {"code": "...", "message": "...", "details": ...}}`.
 
+use crate::params::ParamError;
 use aftercare_app::AppError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -46,7 +47,12 @@ pub fn body_of(e: &AppError) -> serde_json::Value {
         } => (message.clone(), details.clone()),
         other => (other.to_string(), serde_json::Value::Null),
     };
-    json!({ "error": { "code": e.code(), "message": message, "details": details } })
+    error_json(&e.code(), &message, details)
+}
+
+/// The one error body shape, for application errors and for unreadable parameters alike.
+fn error_json(code: &str, message: &str, details: serde_json::Value) -> serde_json::Value {
+    json!({ "error": { "code": code, "message": message, "details": details } })
 }
 
 impl IntoResponse for ApiError {
@@ -58,6 +64,23 @@ impl IntoResponse for ApiError {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
+    }
+}
+
+impl IntoResponse for ParamError {
+    fn into_response(self) -> Response {
+        match self {
+            ParamError::Bad(bad) => {
+                let details = json!({
+                    "in": bad.place.as_str(),
+                    "parameter": bad.name,
+                    "reason": bad.reason,
+                });
+                let body = error_json(bad.code(), &bad.to_string(), details);
+                (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+            }
+            ParamError::Internal(e) => ApiError(AppError::Unexpected(e)).into_response(),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod assets;
 mod error;
 pub mod i18n;
 mod middleware;
+pub mod params;
 mod state;
 pub mod ui;
 

@@ -1,13 +1,14 @@
 //! `/api/v1/me`, users, API tokens, company settings, audit log.
 
+use super::{ApiPath, ApiQuery};
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::admin::AddUser;
 use aftercare_domain::settings::{CompanySettings, Lang};
 use aftercare_domain::{ApiTokenId, AuditId, Role, UserId};
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -156,7 +157,7 @@ pub struct ActiveBody {
 pub async fn set_user_active(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<ActiveBody>, JsonRejection>,
 ) -> Result<Json<UserDto>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -262,7 +263,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     s.app
         .revoke_api_token(&user.actor(), ApiTokenId(id))
@@ -329,6 +330,7 @@ pub async fn put_settings(
 
 /// Audit log filters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Object type, e.g. `user`.
     pub object_type: Option<String>,
@@ -370,7 +372,7 @@ pub struct AuditDto {
 pub async fn audit_log(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditDto>>, ApiError> {
     let entries = s
         .app

@@ -2,14 +2,15 @@
 //! event) and the SLA settings with the time zone: `/api/v1/webhooks/{id}...`,
 //! `/api/v1/sla-settings`. Admins only (the app layer checks).
 
+use super::ApiPath;
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::sla_settings::SlaSettings;
 use aftercare_app::webhooks::WebhookUpdate;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -51,7 +52,7 @@ pub struct ActiveBody {
 pub async fn webhook(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.webhook(&user.actor(), id).await?)
 }
@@ -62,7 +63,7 @@ pub async fn webhook(
 pub async fn update_webhook(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<WebhookUpdateBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -89,7 +90,7 @@ pub async fn update_webhook(
 pub async fn set_active(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<ActiveBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -106,7 +107,7 @@ pub async fn set_active(
 pub async fn send_test(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let job = s.app.send_test_webhook(&user.actor(), id).await?;
     Ok((

@@ -12,9 +12,11 @@ pub mod templates;
 pub mod ticket_parts;
 pub mod tickets;
 
+use crate::params::{self, ParamError};
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -60,9 +62,82 @@ pub struct ErrorDetail {
     pub details: serde_json::Value,
 }
 
+/// axum's `Query<T>` whose rejection is the JSON error: 400, `request.bad_query`, naming the
+/// parameter and the reason.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ParamError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ParamError> {
+        params::query(parts).map(ApiQuery)
+    }
+}
+
+/// axum's `Path<T>` whose rejection is the JSON error: 400, `request.bad_path`, naming the
+/// parameter and the reason.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ParamError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ParamError> {
+        params::path(parts, state).await.map(ApiPath)
+    }
+}
+
+/// Every operation that reads path or query parameters can answer 400 with the error body
+/// (see [`ApiQuery`], [`ApiPath`]); added here once rather than on each handler.
+fn document_bad_params(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    for item in doc.paths.paths.values_mut() {
+        let item_params = item.parameters.clone().unwrap_or_default();
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let reads_params = item_params
+                .iter()
+                .chain(op.parameters.iter().flatten())
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query));
+            if reads_params && !op.responses.responses.contains_key("400") {
+                let response = ResponseBuilder::new()
+                    .description("A path or query parameter could not be read (`request.bad_path`, `request.bad_query`)")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build();
+                op.responses
+                    .responses
+                    .insert("400".to_string(), response.into());
+            }
+        }
+    }
+}
+
 /// The API routes and their OpenAPI document.
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(admin::me))
         .routes(routes!(admin::list_users, admin::add_user))
         .routes(routes!(admin::set_user_active))
@@ -167,7 +242,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
                 axum::extract::DefaultBodyLimit::max(aftercare_app::parts_io::MAX_IMPORT_BYTES),
             ),
         )
-        .split_for_parts()
+        .split_for_parts();
+    document_bad_params(&mut doc);
+    (router, doc)
 }
 
 /// `GET /api/v1/openapi.json`.
@@ -176,4 +253,39 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         state.openapi.as_ref().clone(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::path::ParameterIn;
+
+    #[test]
+    fn operations_that_read_path_or_query_parameters_document_the_400_error() {
+        let (_, doc) = super::router();
+        let proposals = doc.paths.paths["/api/v1/planning/proposals"]
+            .get
+            .as_ref()
+            .unwrap();
+        let warehouse = proposals
+            .parameters
+            .iter()
+            .flatten()
+            .find(|p| p.name == "warehouse")
+            .unwrap();
+        // Query structs must say so: utoipa no longer sees axum's `Query` in the signature.
+        assert!(matches!(warehouse.parameter_in, ParameterIn::Query));
+        for path in [
+            "/api/v1/planning/proposals",
+            "/api/v1/planning/proposals/{id}/approve",
+            "/api/v1/stock",
+            "/api/v1/tickets/{id}",
+        ] {
+            let item = &doc.paths.paths[path];
+            let op = item.get.as_ref().or(item.post.as_ref()).unwrap();
+            assert!(op.responses.responses.contains_key("400"), "{path}");
+        }
+        // No parameters, nothing to misread.
+        let me = doc.paths.paths["/api/v1/me"].get.as_ref().unwrap();
+        assert!(!me.responses.responses.contains_key("400"));
+    }
 }

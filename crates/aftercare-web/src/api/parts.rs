@@ -1,6 +1,7 @@
 //! The part master over JSON: parts, where-used both ways, substitutes, per-warehouse
 //! levels, and CSV/XLSX import (raw request body), export and templates.
 
+use super::{ApiPath, ApiQuery};
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -12,8 +13,8 @@ use aftercare_app::parts_io::{FileFormat, Kind};
 use aftercare_domain::part::{PartDraft, SubstituteDirection};
 use aftercare_domain::{PartId, WarehouseId};
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -84,6 +85,7 @@ impl From<StoredPart> for PartDto {
 
 /// Search parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PartQuery {
     /// Part number prefix or a word of the name / specification.
     pub q: Option<String>,
@@ -110,7 +112,7 @@ pub struct PartPage {
 pub async fn list_parts(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<PartQuery>,
+    ApiQuery(q): ApiQuery<PartQuery>,
 ) -> Result<Json<PartPage>, ApiError> {
     let (rows, total) = s
         .app
@@ -212,7 +214,7 @@ pub async fn create_part(
 pub async fn get_part(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PartDto>, ApiError> {
     Ok(Json(
         s.app.get_part(&user.actor(), PartId(id)).await?.into(),
@@ -226,7 +228,7 @@ pub async fn get_part(
 pub async fn update_part(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<PartBody>, JsonRejection>,
 ) -> Result<Json<PartDto>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -275,7 +277,7 @@ impl From<WhereUsedRecord> for WhereUsedDto {
 pub async fn part_where_used(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<WhereUsedDto>>, ApiError> {
     let rows = s.app.models_using_part(&user.actor(), PartId(id)).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -288,7 +290,7 @@ pub async fn part_where_used(
 pub async fn model_parts(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<WhereUsedDto>>, ApiError> {
     let rows = s.app.parts_of_model(&user.actor(), &code).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -308,7 +310,7 @@ pub struct WhereUsedBody {
 pub async fn set_where_used(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((id, model)): Path<(i64, String)>,
+    ApiPath((id, model)): ApiPath<(i64, String)>,
     body: Result<Json<WhereUsedBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -361,7 +363,7 @@ impl From<SubstituteRecord> for SubstituteDto {
 pub async fn part_substitutes(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<SubstituteDto>>, ApiError> {
     let rows = s.app.substitutes_of_part(&user.actor(), PartId(id)).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -386,7 +388,7 @@ pub struct SubstituteBody {
 pub async fn set_substitute(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((id, sub)): Path<(i64, i64)>,
+    ApiPath((id, sub)): ApiPath<(i64, i64)>,
     body: Result<Json<SubstituteBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -412,7 +414,7 @@ pub async fn set_substitute(
 pub async fn remove_substitute(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((id, sub)): Path<(i64, i64)>,
+    ApiPath((id, sub)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     s.app
         .remove_substitute(&user.actor(), PartId(id), PartId(sub))
@@ -457,7 +459,7 @@ impl From<LevelRecord> for LevelDto {
 pub async fn part_levels(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<LevelDto>>, ApiError> {
     let rows = s.app.part_levels(&user.actor(), PartId(id)).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -479,7 +481,7 @@ pub struct LevelBody {
 pub async fn set_level(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((id, wh)): Path<(i64, i64)>,
+    ApiPath((id, wh)): ApiPath<(i64, i64)>,
     body: Result<Json<LevelBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -501,7 +503,7 @@ pub async fn set_level(
 pub async fn remove_level(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((id, wh)): Path<(i64, i64)>,
+    ApiPath((id, wh)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     s.app
         .set_part_level(&user.actor(), WarehouseId(wh), PartId(id), None)
@@ -511,6 +513,7 @@ pub async fn remove_level(
 
 /// Import parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// What a CSV (or an XLSX whose sheets are not named after a kind) holds: parts,
     /// where_used, substitutes, levels. Default parts.
@@ -620,7 +623,7 @@ pub fn import_response(r: ImportReport) -> Response {
 pub async fn import(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let kind = parse_kind(q.kind.as_deref())?;
@@ -640,6 +643,7 @@ pub async fn import(
 
 /// Export / template parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// csv or xlsx (default xlsx).
     pub format: Option<String>,
@@ -668,7 +672,7 @@ pub fn download(format: FileFormat, name: &str, bytes: Vec<u8>) -> Response {
 pub async fn export(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let format = parse_format(q.format.as_deref())?.unwrap_or(FileFormat::Xlsx);
     let kinds = match (q.kind.as_deref().filter(|k| !k.is_empty()), format) {
@@ -692,7 +696,7 @@ pub async fn export(
     responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
 pub async fn template(
     State(s): State<AppState>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let format = parse_format(q.format.as_deref())?.unwrap_or(FileFormat::Xlsx);
     let kind = parse_kind(q.kind.as_deref())?;

@@ -1,5 +1,6 @@
 //! Planning: runs, replenishment proposals and a part's plan at a warehouse.
 
+use super::{ApiPath, ApiQuery};
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -7,8 +8,8 @@ use aftercare_app::AppError;
 use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions, PlanRunReport};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_domain::{PartId, WarehouseId};
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -176,6 +177,7 @@ impl From<ProposalRow> for ProposalDto {
 
 /// Filters of the proposal list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
     /// Warehouse id.
     pub warehouse: Option<i64>,
@@ -226,7 +228,7 @@ impl ProposalQuery {
 pub async fn proposals(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<ProposalQuery>,
+    ApiQuery(q): ApiQuery<ProposalQuery>,
 ) -> Result<Json<Vec<ProposalDto>>, ApiError> {
     let rows = s.app.plan_proposals(&user.actor(), q.filter()?).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -239,7 +241,7 @@ pub async fn proposals(
 pub async fn proposal(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ProposalDto>, ApiError> {
     Ok(Json(s.app.plan_proposal(&user.actor(), id).await?.into()))
 }
@@ -251,7 +253,7 @@ pub async fn proposal(
 pub async fn approve(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ProposalDto>, ApiError> {
     Ok(Json(
         s.app.approve_proposal(&user.actor(), id).await?.into(),
@@ -272,7 +274,7 @@ pub struct RejectBody {
 pub async fn reject(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<RejectBody>, JsonRejection>,
 ) -> Result<Json<ProposalDto>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -286,6 +288,7 @@ pub async fn reject(
 
 /// Query of a part's plan.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlanQuery {
     /// `week` (default) or `month`.
     pub bucket: Option<String>,
@@ -384,8 +387,8 @@ impl From<PartPlanView> for PartPlanDto {
 pub async fn item(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((warehouse_id, part_id)): Path<(i64, i64)>,
-    Query(q): Query<PlanQuery>,
+    ApiPath((warehouse_id, part_id)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> Result<Json<PartPlanDto>, ApiError> {
     let opts = RunBody {
         bucket: q.bucket,

@@ -1,13 +1,14 @@
 //! Planning's lifecycle inputs: successor parts and demand events (recalls).
 
+use super::{ApiPath, ApiQuery};
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::planning_lifecycle::{
     AddDemandEvent, DemandEventRow, SetSuccession, Succession,
 };
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -99,7 +100,7 @@ pub async fn set_succession(
 pub async fn remove_succession(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(predecessor): Path<String>,
+    ApiPath(predecessor): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     s.app.remove_succession(&user.actor(), &predecessor).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -181,6 +182,7 @@ pub struct DemandEventBody {
 
 /// Which events to list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Only active events (default false: all).
     pub active: Option<bool>,
@@ -192,7 +194,7 @@ pub struct EventsQuery {
 pub async fn events(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<EventsQuery>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Json<Vec<DemandEventDto>>, ApiError> {
     let rows = s
         .app
@@ -236,7 +238,7 @@ pub async fn add_event(
 pub async fn cancel_event(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<DemandEventDto>, ApiError> {
     Ok(Json(
         s.app.cancel_demand_event(&user.actor(), id).await?.into(),

@@ -1,6 +1,7 @@
 //! The stock ledger over HTTP: commands (with `Idempotency-Key`), stock with value,
 //! movements, transfers in transit, and the ledger check. See docs/STOCK.md.
 
+use super::{ApiPath, ApiQuery};
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -8,8 +9,8 @@ use aftercare_app::stock::{MovementFilter, StockFilter, StockReceipt};
 use aftercare_app::stock_approvals::{ApprovalDecision, ApprovalFilter, ApprovalRow, Submitted};
 use aftercare_domain::stock::{Command, Consumer, Qty};
 use aftercare_domain::{Instant, PartId, RequisitionId, ReservationId, TicketId, WarehouseId};
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -316,6 +317,7 @@ fn typed_command(
 
 /// Stock filters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StockQuery {
     /// Warehouse id.
     pub warehouse_id: Option<i64>,
@@ -356,7 +358,7 @@ pub struct StockDto {
 pub async fn stock(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<StockQuery>,
+    ApiQuery(q): ApiQuery<StockQuery>,
 ) -> Result<Json<Vec<StockDto>>, ApiError> {
     let rows = s
         .app
@@ -390,6 +392,7 @@ pub async fn stock(
 
 /// Movement filters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MovementQuery {
     /// Movements out of or into this warehouse.
     pub warehouse_id: Option<i64>,
@@ -444,7 +447,7 @@ pub struct MovementDto {
 pub async fn movements(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<MovementQuery>,
+    ApiQuery(q): ApiQuery<MovementQuery>,
 ) -> Result<Json<Vec<MovementDto>>, ApiError> {
     let rows = s
         .app
@@ -485,6 +488,7 @@ pub async fn movements(
 
 /// In-transit filters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TransitQuery {
     /// Destination warehouse.
     pub to_warehouse_id: Option<i64>,
@@ -523,7 +527,7 @@ pub struct TransitDto {
 pub async fn in_transit(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<TransitQuery>,
+    ApiQuery(q): ApiQuery<TransitQuery>,
 ) -> Result<Json<Vec<TransitDto>>, ApiError> {
     let rows = s
         .app
@@ -610,7 +614,7 @@ macro_rules! typed_endpoint {
         pub async fn $name(
             State(s): State<AppState>,
             Extension(user): Extension<CurrentUser>,
-            Path(id): Path<i64>,
+            ApiPath(id): ApiPath<i64>,
             headers: HeaderMap,
             body: Result<Json<serde_json::Value>, JsonRejection>,
         ) -> Result<Response, ApiError> {
@@ -757,6 +761,7 @@ typed_endpoint!(
 
 /// Approval queue filters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApprovalQuery {
     /// `pending`, `approved` or `rejected`.
     pub status: Option<String>,
@@ -773,7 +778,7 @@ pub struct ApprovalQuery {
 pub async fn approvals(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<ApprovalQuery>,
+    ApiQuery(q): ApiQuery<ApprovalQuery>,
 ) -> Result<Json<Vec<ApprovalDto>>, ApiError> {
     let rows = s
         .app
@@ -797,7 +802,7 @@ pub async fn approvals(
 pub async fn approval(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ApprovalDto>, ApiError> {
     Ok(Json(s.app.stock_approval(&user.actor(), id).await?.into()))
 }
@@ -823,7 +828,7 @@ pub struct ApprovedResult {
 pub async fn approve(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<(StatusCode, Json<ApprovedResult>), ApiError> {
     let ApprovalDecision {
         approval,
@@ -856,7 +861,7 @@ pub struct RejectBody {
 pub async fn reject(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<RejectBody>, JsonRejection>,
 ) -> Result<Json<ApprovalDto>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -870,6 +875,7 @@ pub async fn reject(
 
 /// Aged-stock filter.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AgingQuery {
     /// Warehouse id.
     pub warehouse_id: Option<i64>,
@@ -906,7 +912,7 @@ pub const AGING_LABELS: [&str; 4] = ["0-90", "91-180", "181-365", ">365"];
 pub async fn aging(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<AgingQuery>,
+    ApiQuery(q): ApiQuery<AgingQuery>,
 ) -> Result<Json<Vec<AgingDto>>, ApiError> {
     let rows = s
         .app

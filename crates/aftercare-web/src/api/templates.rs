@@ -1,13 +1,14 @@
 //! Customer message templates: `/api/v1/admin/message-templates...` (list, save with a
 //! version check, reset to the built-in text, preview). Admins only (the app layer checks).
 
+use super::ApiPath;
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::message_templates::{PreviewRequest, placeholders};
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::Value;
@@ -77,7 +78,7 @@ pub async fn list(
 pub async fn update(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((event, lang)): Path<(String, String)>,
+    ApiPath((event, lang)): ApiPath<(String, String)>,
     body: Result<Json<TemplateBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -96,7 +97,7 @@ pub async fn update(
 pub async fn reset(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((event, lang)): Path<(String, String)>,
+    ApiPath((event, lang)): ApiPath<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let b: ResetBody = if body.iter().all(u8::is_ascii_whitespace) {

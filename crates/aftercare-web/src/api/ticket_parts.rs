@@ -2,14 +2,15 @@
 //! through the stock ledger at the station's own warehouse; another station's ticket answers
 //! 404 like one that does not exist.
 
+use super::ApiPath;
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::tickets::{PartRequestLine, PartUse, RepairCompletion, TicketParts};
 use aftercare_domain::{PartId, TicketId};
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -71,7 +72,7 @@ pub struct CompleteBody {
 pub async fn parts(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.ticket_parts(&user.actor(), TicketId(id)).await?)
 }
@@ -89,7 +90,7 @@ pub async fn parts(
 pub async fn request(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
     body: Result<Json<RequestBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -133,7 +134,7 @@ pub async fn request(
 pub async fn arrived(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.parts_arrived(&user.actor(), TicketId(id)).await?)
 }
@@ -145,7 +146,7 @@ pub async fn arrived(
 pub async fn issue(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.issue_parts(&user.actor(), TicketId(id)).await?)
 }
@@ -160,7 +161,7 @@ pub async fn issue(
 pub async fn complete(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<CompleteBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -193,7 +194,7 @@ pub async fn complete(
 pub async fn receive_defective(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((id, obligation)): Path<(i64, i64)>,
+    ApiPath((id, obligation)): ApiPath<(i64, i64)>,
 ) -> Result<Json<Value>, ApiError> {
     json(
         &s.app

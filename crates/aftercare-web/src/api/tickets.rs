@@ -2,6 +2,7 @@
 //! `/api/v1/units/...`. A station or technician user only ever gets its station's objects;
 //! others answer 404 exactly like ids that do not exist.
 
+use super::{ApiPath, ApiQuery};
 use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -13,8 +14,8 @@ use aftercare_domain::{
     CustomerId, FaultCodeId, Instant, ProductLineId, ProductModelId, RegionId, StationId, TicketId,
     UnitId,
 };
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -30,6 +31,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<Json<Value>, ApiError> {
 
 /// Ticket search filters; every one narrows the list.
 #[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct TicketQuery {
     /// Ticket number, e.g. `T20261122-000123`.
     pub number: Option<String>,
@@ -93,7 +95,7 @@ impl TicketQuery {
 pub async fn search(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<TicketQuery>,
+    ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let rows = s.app.search_tickets(&user.actor(), q.filter()?).await?;
     json(&rows)
@@ -105,7 +107,7 @@ pub async fn search(
 pub async fn export_xlsx(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<TicketQuery>,
+    ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<Response, ApiError> {
     let bytes = s
         .app
@@ -194,7 +196,7 @@ pub async fn intake(
 pub async fn detail(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.ticket(&user.actor(), TicketId(id)).await?)
 }
@@ -263,7 +265,7 @@ impl From<ActionBody> for ActionRequest {
 pub async fn act(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<ActionBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -281,7 +283,7 @@ pub async fn act(
 pub async fn suggestions(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(
         &s.app
@@ -296,7 +298,7 @@ pub async fn suggestions(
 pub async fn auto_dispatch(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.auto_dispatch(&user.actor(), TicketId(id)).await?)
 }
@@ -363,6 +365,7 @@ pub async fn put_settings(
 
 /// Fault-code filter.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FaultQuery {
     /// Product line id.
     pub line: Option<i64>,
@@ -373,7 +376,7 @@ pub struct FaultQuery {
 pub async fn fault_codes(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<FaultQuery>,
+    ApiQuery(q): ApiQuery<FaultQuery>,
 ) -> Result<Json<Value>, ApiError> {
     json(
         &s.app
@@ -384,6 +387,7 @@ pub async fn fault_codes(
 
 /// Customer search.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
     /// A phone number (any spelling) or a serial number.
     pub q: String,
@@ -395,7 +399,7 @@ pub struct CustomerQuery {
 pub async fn find_customers(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<CustomerQuery>,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.find_customers(&user.actor(), &q.q).await?)
 }
@@ -456,7 +460,7 @@ pub async fn create_customer(
 pub async fn customer(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     json(&s.app.customer(&user.actor(), CustomerId(id)).await?)
 }
@@ -514,7 +518,7 @@ impl UnitBody {
 pub async fn add_unit(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<UnitBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(b) = body.map_err(rejection)?;
@@ -531,7 +535,7 @@ pub async fn add_unit(
 pub async fn unit(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let (view, history) = s.app.unit(&user.actor(), UnitId(id)).await?;
     Ok(Json(
