@@ -1,6 +1,7 @@
 //! Query strings and path parameters that cannot be read, through the real HTTP server
 //! (SQLite, and PostgreSQL when `AFTERCARE_TEST_POSTGRES_URL` is set): the API answers
-//! with its JSON error naming the parameter and the reason; good values still work.
+//! with its JSON error naming the parameter and the reason, the pages with the error page;
+//! good values still work.
 
 mod common {
     pub mod server;
@@ -8,7 +9,7 @@ mod common {
 }
 
 use aftercare_store::testing::each_backend;
-use common::server::{Server, start};
+use common::server::{Server, login, start};
 use common::stock_fixture::seed;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -185,5 +186,36 @@ async fn unreadable_query_and_path_parameters_get_the_json_error_naming_them() {
             e["error"]["message"], "query string: missing field `q`",
             "{label}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_page_with_an_unreadable_parameter_renders_the_error_page_with_400() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 1).await;
+        let (c, _) = login(&s, "mgr").await;
+        let wh = f.central.0;
+        for (path, message) in [
+            ("/tickets/abc".to_string(), "path parameter id: "),
+            (format!("/planning/items/{wh}/x1"), "path parameter part: "),
+            ("/parts?offset=abc".to_string(), "query parameter offset: "),
+        ] {
+            let r = c.get(format!("{}{path}", s.base)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}: {path}");
+            let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+            assert!(ct.starts_with("text/html"), "{label}: {path}: {ct}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains(message), "{label}: {path}: {html}");
+            // The normal layout for the signed-in user, not a bare message.
+            assert!(html.contains("href=\"/planning\""), "{label}: {path}");
+        }
+        let r = c
+            .get(format!("{}/planning/items/{wh}/{}", s.base, f.parts[0].0))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
     }
 }

@@ -190,6 +190,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("error.invalid", "输入有误：", "Please correct the input:"),
     (
+        "error.bad_param",
+        "链接中的参数无法识别，请检查地址后重试。",
+        "A parameter in the address could not be read; check the link and try again.",
+    ),
+    (
         "error.conflict",
         "操作与当前数据冲突：",
         "This conflicts with the current data:",

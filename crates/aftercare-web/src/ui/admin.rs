@@ -1,6 +1,7 @@
 //! Admin pages: users, API tokens, company settings, audit log.
 
 use super::{Page, app_error_page, format_instant, render, role_key};
+use super::{PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -8,7 +9,7 @@ use aftercare_app::admin::{AddUser, AuditFilter};
 use aftercare_domain::settings::{CompanySettings, Lang};
 use aftercare_domain::{ApiTokenId, Role, UserId};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -109,7 +110,7 @@ async fn users_page(
 pub async fn users(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(done): Query<Done>,
+    PageQuery(done): PageQuery<Done>,
 ) -> Response {
     users_page(&state, &user, UserForm::default(), None, done.ok.is_some()).await
 }
@@ -158,7 +159,7 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(form): Form<ActiveForm>,
 ) -> Response {
     match state
@@ -259,7 +260,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match state
         .app
@@ -282,7 +283,7 @@ struct SettingsTemplate {
 pub async fn settings(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(done): Query<Done>,
+    PageQuery(done): PageQuery<Done>,
 ) -> Response {
     if let Err(e) = user
         .actor()

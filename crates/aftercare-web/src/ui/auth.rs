@@ -1,5 +1,6 @@
 //! Login, logout and the language switch.
 
+use super::PageQuery;
 use super::{Page, render};
 use crate::i18n::resolve_lang;
 use crate::middleware::{CurrentUser, LANG_COOKIE, SESSION_COOKIE};
@@ -7,7 +8,7 @@ use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_domain::settings::Lang;
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -67,7 +68,7 @@ fn safe_next(next: Option<&str>) -> String {
 pub async fn login_page(
     jar: CookieJar,
     headers: HeaderMap,
-    Query(q): Query<LoginQuery>,
+    PageQuery(q): PageQuery<LoginQuery>,
 ) -> Response {
     let (jar, lang) = match q.lang.as_deref().and_then(Lang::parse) {
         Some(l) => (jar.add(lang_cookie(l)), l),

@@ -3,6 +3,7 @@
 //! of them above the form), and changes nothing.
 
 use super::{Page, app_error_page, format_instant, render};
+use super::{PagePath, PageQuery};
 use crate::i18n::reasons::reason_zh;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -14,7 +15,7 @@ use aftercare_domain::settings::Lang;
 use aftercare_domain::sla::SlaKind;
 use aftercare_domain::validate::ValidationError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -241,7 +242,7 @@ async fn webhooks_page(
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(n): Query<Notice>,
+    PageQuery(n): PageQuery<Notice>,
 ) -> Response {
     let notice = match n.ok.as_deref() {
         Some("saved") => Some("webhooks.saved"),
@@ -332,7 +333,7 @@ fn edit_page(user: &CurrentUser, id: i64, form: HookForm, error: Option<&AppErro
 pub async fn edit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match state.app.webhook(&user.actor(), id).await {
         Ok(s) => {
@@ -358,7 +359,7 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = HookForm::from_pairs(pairs);
@@ -399,7 +400,7 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<ActiveForm>,
 ) -> Response {
     let active = f.active == "true";
@@ -417,7 +418,7 @@ pub async fn set_active(
 pub async fn send_test(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match state.app.send_test_webhook(&user.actor(), id).await {
         Ok(_) => Redirect::to("/admin/webhooks?ok=test").into_response(),
@@ -560,7 +561,7 @@ fn pairs_of(s: &SlaSettings) -> Pairs {
 pub async fn sla(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(n): Query<Notice>,
+    PageQuery(n): PageQuery<Notice>,
 ) -> Response {
     match state.app.sla_settings(&user.actor()).await {
         Ok(s) => {

@@ -17,14 +17,17 @@ mod tickets;
 
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
+use crate::params::{self, ParamError};
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_domain::Role;
 use aftercare_domain::settings::Lang;
 use askama::Template;
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 
@@ -476,6 +479,73 @@ pub fn app_error_page(user: &CurrentUser, e: &AppError) -> Response {
     });
     *resp.status_mut() = status;
     resp
+}
+
+/// A query string or path parameter a page could not read: the error page, 400, naming the
+/// parameter (in the signed-in user's language and layout when there is one).
+pub fn param_error_page(user: Option<&CurrentUser>, e: ParamError) -> Response {
+    let bad = match e {
+        ParamError::Bad(bad) => bad,
+        ParamError::Internal(inner) => {
+            tracing::error!(error = %inner, "page parameters do not fit the route");
+            return match user {
+                Some(user) => app_error_page(user, &AppError::Unexpected(inner)),
+                None => error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Lang::ZhCn,
+                    "error.internal",
+                ),
+            };
+        }
+    };
+    let mut page = match user {
+        Some(user) => Page::for_user(user, "error.title", ""),
+        None => Page::anonymous(Lang::ZhCn, "error.title"),
+    };
+    page.errors = vec![bad.to_string()];
+    let mut resp = render(&ErrorTemplate {
+        page,
+        message_key: "error.bad_param",
+    });
+    *resp.status_mut() = StatusCode::BAD_REQUEST;
+    resp
+}
+
+/// axum's `Query<T>` for pages: a bad value renders [`param_error_page`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PageQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        params::query(parts)
+            .map(PageQuery)
+            .map_err(|e| param_error_page(parts.extensions.get::<CurrentUser>(), e))
+    }
+}
+
+/// axum's `Path<T>` for pages: a bad value renders [`param_error_page`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PagePath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PagePath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match params::path(parts, state).await {
+            Ok(v) => Ok(PagePath(v)),
+            Err(e) => Err(param_error_page(parts.extensions.get::<CurrentUser>(), e)),
+        }
+    }
 }
 
 /// Format UTC milliseconds in the company time zone.

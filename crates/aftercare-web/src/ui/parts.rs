@@ -2,6 +2,7 @@
 //! movement history with export, in transit, slow-moving stock.
 
 use super::{Page, app_error_page, format_instant, render};
+use super::{PagePath, PageQuery};
 use crate::api::parts::download;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use aftercare_app::{Actor, AppError};
 use aftercare_domain::{Instant, Money, PartId, WarehouseId};
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -88,7 +89,7 @@ fn kind_options() -> Vec<(&'static str, &'static str)> {
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(p): Query<PartsQuery>,
+    PageQuery(p): PageQuery<PartsQuery>,
 ) -> Response {
     let actor = user.actor();
     let q = p.q.unwrap_or_default();
@@ -218,7 +219,7 @@ impl FileQuery {
 pub async fn export(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(f): Query<FileQuery>,
+    PageQuery(f): PageQuery<FileQuery>,
 ) -> Response {
     let format = f.format();
     let kinds = match (f.kind(), format) {
@@ -240,7 +241,7 @@ pub async fn export(
 pub async fn template(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(f): Query<FileQuery>,
+    PageQuery(f): PageQuery<FileQuery>,
 ) -> Response {
     let kind = f.kind().unwrap_or(Kind::Parts);
     match state.app.part_master_template(f.format(), kind) {
@@ -428,7 +429,7 @@ struct PartTemplate {
 pub async fn detail(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     let actor = user.actor();
     let result = async {
@@ -669,7 +670,7 @@ async fn stock_page(state: AppState, user: CurrentUser, form: StockForm, fixed: 
 pub async fn stock(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(form): Query<StockForm>,
+    PageQuery(form): PageQuery<StockForm>,
 ) -> Response {
     stock_page(state, user, form, false).await
 }
@@ -678,8 +679,8 @@ pub async fn stock(
 pub async fn warehouse_stock(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
-    Query(mut form): Query<StockForm>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(mut form): PageQuery<StockForm>,
 ) -> Response {
     form.warehouse = Some(id);
     stock_page(state, user, form, true).await
@@ -717,7 +718,7 @@ const MOVE_KINDS: &[&str] = &[
 pub async fn movements(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(form): Query<StockForm>,
+    PageQuery(form): PageQuery<StockForm>,
 ) -> Response {
     let actor = user.actor();
     let result = async {
@@ -757,7 +758,7 @@ pub async fn movements(
 pub async fn movements_export(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(form): Query<StockForm>,
+    PageQuery(form): PageQuery<StockForm>,
 ) -> Response {
     let actor = user.actor();
     let format = form
@@ -790,7 +791,7 @@ struct TransitTemplate {
 pub async fn in_transit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(form): Query<StockForm>,
+    PageQuery(form): PageQuery<StockForm>,
 ) -> Response {
     let actor = user.actor();
     let result = async {
@@ -846,7 +847,7 @@ struct SlowTemplate {
 pub async fn slow(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(form): Query<StockForm>,
+    PageQuery(form): PageQuery<StockForm>,
 ) -> Response {
     let actor = user.actor();
     let months = form.months.unwrap_or(12);

@@ -1,5 +1,6 @@
 //! The planning lifecycle page: successor parts (phase-in) and demand events (recalls).
 
+use super::PagePath;
 use super::{Page, app_error_page, render};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -10,7 +11,7 @@ use aftercare_app::planning_lifecycle::{
 use askama::Template;
 use axum::Extension;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -136,7 +137,7 @@ pub async fn set_succession(
 pub async fn remove_succession(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(predecessor): Path<String>,
+    PagePath(predecessor): PagePath<String>,
 ) -> Response {
     let result = state
         .app
@@ -197,7 +198,7 @@ pub async fn add_event(
 pub async fn cancel_event(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     let result = state
         .app

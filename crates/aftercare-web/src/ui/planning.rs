@@ -2,6 +2,7 @@
 //! reject; a part's plan at a warehouse with its chart.
 
 use super::{Page, app_error_page, render};
+use super::{PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -11,7 +12,7 @@ use aftercare_domain::{PartId, WarehouseId};
 use askama::Template;
 use axum::Extension;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -89,7 +90,7 @@ fn date(ms: i64) -> String {
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> Response {
     list_page(&state, &user, q, None).await
 }
@@ -226,7 +227,7 @@ pub struct RejectForm {
 pub async fn reject(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<RejectForm>,
 ) -> Response {
     match state
@@ -255,7 +256,7 @@ pub async fn reject(
 pub async fn approve(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match state.app.approve_proposal(&user.actor(), id).await {
         Ok(_) => Redirect::to("/planning?status=open").into_response(),
@@ -296,8 +297,8 @@ pub struct ItemQuery {
 pub async fn item(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((w, p)): Path<(i64, i64)>,
-    Query(q): Query<ItemQuery>,
+    PagePath((w, p)): PagePath<(i64, i64)>,
+    PageQuery(q): PageQuery<ItemQuery>,
 ) -> Response {
     let mut opts = PlanOptions::default();
     if q.bucket == "month" {

@@ -3,13 +3,14 @@
 //! forms run the same use cases as the API, so roles and scope are the same.
 
 use super::{Page, app_error_page, render};
+use super::{PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::stock_approvals::{ApprovalFilter, ApprovalRow};
 use aftercare_domain::{Money, Role};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -108,7 +109,7 @@ async fn queue_page(
 pub async fn page(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<QueueQuery>,
+    PageQuery(q): PageQuery<QueueQuery>,
 ) -> Response {
     queue_page(&state, &user, q.status, None, None).await
 }
@@ -117,7 +118,7 @@ pub async fn page(
 pub async fn approve(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match state.app.approve_stock_approval(&user.actor(), id).await {
         Ok(_) => Redirect::to("/stock/approvals").into_response(),
@@ -140,7 +141,7 @@ pub struct RejectForm {
 pub async fn reject(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<RejectForm>,
 ) -> Response {
     match state

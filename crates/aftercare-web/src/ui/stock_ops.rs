@@ -8,6 +8,7 @@
 //! the user (`App::stock_pick_lists`): a chosen entry (`pick`) fills the fields left
 //! empty, and ids typed in still work and win over the choice.
 
+use super::PageQuery;
 use super::{Page, app_error_page, render};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -23,7 +24,7 @@ use aftercare_domain::{
     StocktakeId, SupplierId, TicketId, TransferId, WarehouseId,
 };
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use std::collections::HashMap;
@@ -238,7 +239,7 @@ pub struct LookupQuery {
 pub async fn part_lookup(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<LookupQuery>,
+    PageQuery(q): PageQuery<LookupQuery>,
 ) -> Response {
     match state
         .app

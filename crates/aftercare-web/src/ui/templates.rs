@@ -4,6 +4,7 @@
 //! saves nothing.
 
 use super::{Page, app_error_page, format_instant, render};
+use super::{PagePath, PageQuery};
 use crate::i18n::reasons::reason_zh;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use aftercare_app::message_templates::{PreviewRequest, TemplateView};
 use aftercare_domain::message::{MAX_BODY_CHARS, MessageEvent, Placeholder};
 use aftercare_domain::settings::Lang;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -167,7 +168,7 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(n): Query<Notice>,
+    PageQuery(n): PageQuery<Notice>,
 ) -> Response {
     let notice = match n.ok.as_deref() {
         Some("reset") => Some("templates.reset_done"),
@@ -238,7 +239,7 @@ fn edit_page(
 pub async fn edit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((event, lang)): Path<(String, String)>,
+    PagePath((event, lang)): PagePath<(String, String)>,
 ) -> Response {
     let actor = user.actor();
     let t = match state.app.message_template(&actor, &event, &lang).await {
@@ -280,7 +281,7 @@ pub struct EditForm {
 pub async fn submit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((event, lang)): Path<(String, String)>,
+    PagePath((event, lang)): PagePath<(String, String)>,
     Form(f): Form<EditForm>,
 ) -> Response {
     let actor = user.actor();
@@ -349,7 +350,7 @@ pub struct ResetForm {
 pub async fn reset(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((event, lang)): Path<(String, String)>,
+    PagePath((event, lang)): PagePath<(String, String)>,
     Form(f): Form<ResetForm>,
 ) -> Response {
     match state

@@ -2,6 +2,7 @@
 //! returned units, old-for-new returns) and its form posts. Every form calls the same use
 //! cases as `/api/v1/tickets/{id}/parts...`.
 
+use super::PagePath;
 use super::{app_error_page, format_instant};
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
@@ -15,7 +16,7 @@ use aftercare_domain::TicketId;
 use aftercare_domain::ticket::TicketStatus;
 use aftercare_domain::ticket::parts::{ObligationStatus, PartLineStatus};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 
@@ -197,7 +198,7 @@ pub struct RequestForm {
 pub async fn request(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<RequestForm>,
 ) -> Response {
     let actor = user.actor();
@@ -225,7 +226,7 @@ pub async fn request(
 pub async fn issue(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     let r = state.app.issue_parts(&user.actor(), TicketId(id)).await;
     done_page(&state, id, r, &user).await
@@ -235,7 +236,7 @@ pub async fn issue(
 pub async fn arrived(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     let r = state.app.parts_arrived(&user.actor(), TicketId(id)).await;
     done_page(&state, id, r, &user).await
@@ -246,7 +247,7 @@ pub async fn arrived(
 pub async fn complete(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let r = match completion_of(&fields) {
@@ -314,7 +315,7 @@ fn completion_of(fields: &[(String, String)]) -> Result<RepairCompletion, AppErr
 pub async fn receive(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path((id, obligation)): Path<(i64, i64)>,
+    PagePath((id, obligation)): PagePath<(i64, i64)>,
 ) -> Response {
     let r = state
         .app

@@ -3,6 +3,7 @@
 //! form posts to the same use cases as the API.
 
 use super::{Page, app_error_page, format_instant, render};
+use super::{PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -18,7 +19,7 @@ use aftercare_domain::{
     CustomerId, FaultCodeId, ProductModelId, RegionId, Scope, TicketId, UnitId,
 };
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -148,7 +149,7 @@ fn local_day_start(day: &str, tz: &str) -> Result<i64, AppError> {
 pub async fn search(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<SearchForm>,
+    PageQuery(q): PageQuery<SearchForm>,
 ) -> Response {
     let tz = tz(&state).await;
     let mut page = Page::for_user(&user, "tickets.title", "/tickets");
@@ -404,8 +405,8 @@ pub(super) async fn detail_page(
 pub async fn detail(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
-    Query(done): Query<Done>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(done): PageQuery<Done>,
 ) -> Response {
     detail_page(&state, &user, TicketId(id), None, done.ok.is_some()).await
 }
@@ -482,7 +483,7 @@ fn safe_next(next: &Option<String>) -> Option<String> {
 pub async fn act(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<ActForm>,
 ) -> Response {
     let tz = tz(&state).await;
@@ -511,7 +512,7 @@ pub async fn act(
 pub async fn auto_dispatch(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match state.app.auto_dispatch(&user.actor(), TicketId(id)).await {
         Ok(_) => Redirect::to("/dispatch").into_response(),
@@ -652,7 +653,7 @@ async fn intake_page(
 pub async fn intake(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Query(q): Query<IntakeQuery>,
+    PageQuery(q): PageQuery<IntakeQuery>,
 ) -> Response {
     intake_page(&state, &user, q.q.as_deref().unwrap_or(""), None).await
 }
