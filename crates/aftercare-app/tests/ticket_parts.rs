@@ -2266,16 +2266,22 @@ async fn line_now(x: &World, id: TicketId, line: i64) -> aftercare_app::tickets:
         .clone()
 }
 
+/// Nine boards at warehouse A and the manager who decides approvals, with its user id.
+async fn stocked_with_manager(x: &World) -> (Actor, i64) {
+    x.app
+        .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
+        .await
+        .unwrap();
+    let manager = user(&x.app, "manager").await;
+    let manager_id = manager.principal().unwrap().user_id.0;
+    (manager, manager_id)
+}
+
 #[tokio::test]
 async fn a_half_way_approval_on_an_open_ticket_is_pending_again_or_finished_after_the_timeout() {
     use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, CLAIM_RELEASED};
     for x in worlds_with_limit(2).await {
-        x.app
-            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
-            .await
-            .unwrap();
-        let manager = user(&x.app, "manager").await;
-        let manager_id = manager.principal().unwrap().user_id.0;
+        let (manager, manager_id) = stocked_with_manager(&x).await;
         // (a) claimed, the ledger never ran the issue; (c) claimed, the ledger ran it.
         let (a, qa, la) = issue_waiting_for_approval(&x, "QL-0401").await;
         let (c, qc, lc) = issue_waiting_for_approval(&x, "QL-0402").await;
@@ -2502,12 +2508,7 @@ async fn ledger_audits(x: &World) -> usize {
 async fn a_slow_approval_run_after_the_sweep_rejected_it_is_refused_and_the_other_order_approves() {
     use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, STALLED_ON_ENDED_TICKET};
     for x in worlds_with_limit(2).await {
-        x.app
-            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
-            .await
-            .unwrap();
-        let manager = user(&x.app, "manager").await;
-        let manager_id = manager.principal().unwrap().user_id.0;
+        let (manager, manager_id) = stocked_with_manager(&x).await;
         // Both approvals are claimed by a manager whose calls are slow (not dead), and both
         // tickets end meanwhile. (b) The sweep comes before the late run; (e) the late run
         // commits before the sweep.
@@ -2715,12 +2716,7 @@ async fn a_fence_committed_while_the_slow_run_is_in_the_ledger_still_refuses_it(
 async fn a_slow_run_after_its_claim_was_given_up_is_approved_unless_a_rejection_fenced_it() {
     use aftercare_app::stock_approvals::{APPROVAL_CLAIM_TIMEOUT_MINUTES, CLAIM_RELEASED};
     for x in worlds_with_limit(2).await {
-        x.app
-            .stock_in_sample(&x.p, x.p.warehouse_a, x.p.board, 9)
-            .await
-            .unwrap();
-        let manager = user(&x.app, "manager").await;
-        let manager_id = manager.principal().unwrap().user_id.0;
+        let (manager, manager_id) = stocked_with_manager(&x).await;
         // Three slow approvals on open tickets: the sweep gives their claims up.
         let (f, qf, lf) = issue_waiting_for_approval(&x, "QL-0431").await;
         let (g, qg, lg) = issue_waiting_for_approval(&x, "QL-0432").await;
