@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use aftercare_planning::distribution::DistributionChoice;
-use aftercare_planning::policy::{LotSizing, PolicySpec, Review, ServiceTarget, ShortageFormula};
+use aftercare_planning::policy::{
+    LotSizing, PolicySpec, Review, ServiceTarget, ShortageFormula, VarianceBound,
+};
 use aftercare_planning::simulate::{ErrorWindow, SimConfig, VarianceModel};
 use anyhow::Context;
 
@@ -43,6 +45,14 @@ pub struct PlanArgs {
     /// protection-interval totals).
     #[arg(long, default_value = "one-step")]
     pub variance: String,
+    /// Variance bound: range (at most (M − mean)·mean per period, M the history's largest
+    /// period) or none.
+    #[arg(long = "variance-bound", default_value = "range")]
+    pub variance_bound: String,
+    /// Stock items of class `inactive` (no demand in the last --inactive-periods periods)
+    /// like any other; by default they are not stocked (levels 0).
+    #[arg(long = "stock-inactive")]
+    pub stock_inactive: bool,
     /// One-step errors counted: after-first-demand or from-start.
     #[arg(long, default_value = "after-first-demand")]
     pub errors: String,
@@ -59,7 +69,8 @@ pub struct PlanArgs {
     #[arg(long)]
     pub moq: bool,
     /// The data README's baseline: CrostonSBA, normal, approx, from-start, item, no MOQ,
-    /// weekly order-up-to (overrides those flags).
+    /// weekly order-up-to, no variance bound, inactive items stocked (overrides those
+    /// flags).
     #[arg(long)]
     pub baseline: bool,
     /// Bootstrap samples per item and period (distribution bootstrap).
@@ -140,6 +151,11 @@ impl PlanArgs {
             "lead-time" => VarianceModel::LeadTimeErrors,
             other => anyhow::bail!("--variance must be one-step or lead-time, got {other:?}"),
         };
+        let variance_bound = match self.variance_bound.as_str() {
+            "range" => VarianceBound::HistoryRange,
+            "none" => VarianceBound::None,
+            other => anyhow::bail!("--variance-bound must be range or none, got {other:?}"),
+        };
         let errors = match self.errors.as_str() {
             "after-first-demand" => ErrorWindow::AfterFirstDemand,
             "from-start" => ErrorWindow::FromStart,
@@ -162,6 +178,8 @@ impl PlanArgs {
                     shortage,
                     distribution,
                     bootstrap_samples: self.bootstrap_samples.max(1),
+                    variance_bound,
+                    idle_limit: (!self.stock_inactive).then_some(self.class.inactive_periods),
                 },
                 variance,
                 errors,
@@ -182,6 +200,8 @@ impl PlanArgs {
             spec.lot_sizing = LotSizing::OrderUpTo;
             spec.shortage = ShortageFormula::Approximate;
             spec.distribution = DistributionChoice::Normal;
+            spec.variance_bound = VarianceBound::None;
+            spec.idle_limit = None;
             settings.sim.variance = VarianceModel::ScaledOneStep;
             settings.sim.errors = ErrorWindow::FromStart;
             settings.sim.apply_moq = false;

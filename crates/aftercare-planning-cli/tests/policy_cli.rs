@@ -278,3 +278,71 @@ fn auto_policy_on_wide_input_names_each_choice_and_calibrates_on_a_sample() {
         }
     }
 }
+
+/// Two skus of 104 weeks that sold 12 units in six demands: `Q` last sold 33 weeks ago
+/// (intermittent), `D` 63 weeks ago (inactive).
+fn write_quiet_demand(path: &Path) {
+    let mut text = String::from("sku,period,qty\n");
+    for (sku, gap) in [("Q", 33usize), ("D", 63)] {
+        let mut y = [0u32; 104];
+        let last = 103 - gap;
+        for (back, q) in [(37, 2), (30, 1), (23, 4), (15, 1), (7, 3), (0, 1)] {
+            y[last - back] = q;
+        }
+        for (p, q) in y.iter().enumerate() {
+            text.push_str(&format!("{sku},{p},{q}\n"));
+        }
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// `plan policy` on the quiet skus with `extra` flags: (class, reorder point) per sku.
+fn quiet_policy(extra: &[&str]) -> anyhow::Result<Vec<(String, f64)>> {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i, o) = (
+        dir.path().join("d.csv"),
+        dir.path().join("i.csv"),
+        dir.path().join("p.csv"),
+    );
+    write_quiet_demand(&d);
+    std::fs::write(&i, "sku,lead_time,unit_cost\nQ,8,10\nD,8,10\n").unwrap();
+    let mut args = vec![
+        "policy",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--target-fill",
+        "0.95",
+        "--allocation",
+        "item",
+        "--method",
+        "tsb",
+        "--out",
+        o.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    plan(&args)?;
+    Ok(rows(&o)[1..]
+        .iter()
+        .map(|r| (r[2].clone(), r[9].parse().unwrap()))
+        .collect())
+}
+
+#[test]
+fn decayed_forecasts_get_bounded_levels_and_inactive_items_none_unless_asked() {
+    let got = quiet_policy(&[]).unwrap();
+    assert_eq!(got[0].0, "intermittent");
+    assert!(got[0].1 > 0.0 && got[0].1 <= 12.0, "{got:?}");
+    assert_eq!(got[1], ("inactive".to_string(), 0.0));
+    let unbounded = quiet_policy(&["--variance-bound", "none"]).unwrap();
+    assert!(unbounded[0].1 > 50.0, "{unbounded:?}");
+    let stocked = quiet_policy(&["--stock-inactive"]).unwrap();
+    assert!(stocked[1].1 > 0.0, "{stocked:?}");
+    let err = quiet_policy(&["--variance-bound", "wide"]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("--variance-bound must be range or none"),
+        "{err}"
+    );
+}

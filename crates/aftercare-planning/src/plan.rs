@@ -15,6 +15,7 @@ use crate::lifecycle::{
 use crate::netting::{Netting, NettingItem, StockPosition, net};
 use crate::policy::{
     DemandEstimate, ItemParams, PolicySpec, ServiceTarget, StockPolicy, compute_policy,
+    trailing_idle_periods,
 };
 use crate::simulate::{ErrorWindow, VarianceModel};
 
@@ -173,7 +174,13 @@ pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
             moq: input.item.moq,
         })
     });
-    let why = explain(&selection, class);
+    let mut why = explain(&selection, class);
+    if settings.spec.not_stocked(y) {
+        why.push_str(&format!(
+            "; not stocked: no demand in the last {} periods",
+            trailing_idle_periods(y)
+        ));
+    }
     ItemPlan {
         class,
         selection,
@@ -486,5 +493,97 @@ mod tests {
         .last_time_buy
         .unwrap();
         assert!((b.quantity - a.quantity - 20.0).abs() < 1e-9, "{a:?} {b:?}");
+    }
+
+    /// 12 units in six demands of 1–4, the last `gap` periods before the end of 104.
+    fn lumpy_then_quiet(gap: usize) -> Vec<f64> {
+        let mut y = vec![0.0; 104];
+        let last = 103 - gap;
+        for (back, q) in [
+            (37, 2.0),
+            (30, 1.0),
+            (23, 4.0),
+            (15, 1.0),
+            (7, 3.0),
+            (0, 1.0),
+        ] {
+            y[last - back] = q;
+        }
+        y
+    }
+
+    fn quiet_input(y: &[f64]) -> PlanInput<'_> {
+        PlanInput {
+            history: y,
+            item: item(8),
+            position: StockPosition::default(),
+            manual: None,
+            remaining_service_periods: None,
+            events: &[],
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn a_forecast_decayed_after_a_gap_does_not_stock_more_than_the_history_ever_sold() {
+        // After 33 quiet weeks SES/TSB forecasts are ~0.01 a week while the one-step errors
+        // still carry the old sales: unbounded, a 95 % fill target put the reorder point at
+        // 76 units for a part that sold 12 in two years.
+        let y = lumpy_then_quiet(33);
+        let p = plan_item(&quiet_input(&y), &settings());
+        assert_eq!(p.class, DemandClass::Intermittent);
+        assert!(p.levels.reorder_point > 0.0, "{p:?}");
+        assert!(p.levels.reorder_point <= 12.0, "{:?}", p.levels);
+        let mut unbounded = settings();
+        unbounded.spec.variance_bound = crate::policy::VarianceBound::None;
+        let q = plan_item(&quiet_input(&y), &unbounded);
+        assert!(q.levels.reorder_point > 50.0, "{:?}", q.levels);
+    }
+
+    #[test]
+    fn an_inactive_item_is_not_stocked_but_announced_demand_and_manual_levels_are() {
+        let y = lumpy_then_quiet(63);
+        let p = plan_item(&quiet_input(&y), &settings());
+        assert_eq!(p.class, DemandClass::Inactive);
+        assert_eq!((p.levels.reorder_point, p.levels.max), (0.0, 0.0));
+        assert_eq!(p.netting.quantity, 0.0);
+        assert!(
+            p.why
+                .ends_with("not stocked: no demand in the last 63 periods"),
+            "{}",
+            p.why
+        );
+        // Stocked like any other when the rule is off (it was 1,245 units before the
+        // variance bound).
+        let mut stock_all = settings();
+        stock_all.spec.idle_limit = None;
+        let q = plan_item(&quiet_input(&y), &stock_all);
+        assert!(q.levels.reorder_point > 0.0, "{:?}", q.levels);
+        let recall = [EventDemand {
+            start: 1,
+            periods: 2,
+            affected_units: 100.0,
+            replacement_rate: 0.05,
+        }];
+        let r = plan_item(
+            &PlanInput {
+                events: &recall,
+                ..quiet_input(&y)
+            },
+            &settings(),
+        );
+        assert_eq!(r.levels.reorder_point, 5.0, "{:?}", r.levels);
+        assert_eq!(r.netting.quantity, 5.0);
+        let m = plan_item(
+            &PlanInput {
+                manual: Some(ManualLevels {
+                    min: 2.0,
+                    max: Some(4.0),
+                }),
+                ..quiet_input(&y)
+            },
+            &settings(),
+        );
+        assert_eq!((m.levels.reorder_point, m.netting.quantity), (2.0, 4.0));
     }
 }

@@ -137,6 +137,43 @@ pub enum ShortageFormula {
     Approximate,
 }
 
+/// How the per-period variance of a demand estimate is bounded before levels are set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarianceBound {
+    /// As estimated (the README baseline).
+    None,
+    /// At most `(M − μ)·μ`, `M` the largest demand of one period in the history: the most
+    /// any demand between 0 and `M` with mean `μ` can vary (Bhatia–Davis). The one-step
+    /// errors come from when the item sold at its old rate; once a forecast has decayed
+    /// after a long gap (TSB, SES) they would make a lead-time demand with a tiny mean and
+    /// an enormous spread, and a fill target on it thousands of units of a dead part.
+    HistoryRange,
+}
+
+impl VarianceBound {
+    /// The estimate with its variance bounded by `history`.
+    pub fn apply(self, est: DemandEstimate, history: &[f64]) -> DemandEstimate {
+        let mu = est.mean_per_period;
+        if self == Self::None || mu.is_nan() || mu <= 0.0 {
+            return est;
+        }
+        let top = history.iter().copied().fold(0.0, f64::max);
+        // A mean at or above every period seen says nothing about the range: leave it.
+        if top <= mu {
+            return est;
+        }
+        DemandEstimate {
+            variance_per_period: est.variance_per_period.min((top - mu) * mu),
+            ..est
+        }
+    }
+}
+
+/// Periods without any demand at the end of `history` (its length when it has none).
+pub fn trailing_idle_periods(history: &[f64]) -> usize {
+    history.iter().rev().take_while(|&&q| q <= 0.0).count()
+}
+
 /// Everything about the policy that is not the item or its demand.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PolicySpec {
@@ -152,10 +189,17 @@ pub struct PolicySpec {
     pub distribution: DistributionChoice,
     /// Bootstrap samples when `distribution` is `Bootstrap`.
     pub bootstrap_samples: usize,
+    /// Bound on the variance of the demand estimate.
+    pub variance_bound: VarianceBound,
+    /// An item whose history ends with at least this many periods without demand (the
+    /// `inactive` class) is not stocked: its levels are 0 (`None`: stocked like any other).
+    pub idle_limit: Option<usize>,
 }
 
 impl PolicySpec {
-    /// Weekly order-up-to with the exact fill formula and the automatic distribution.
+    /// Weekly order-up-to with the exact fill formula and the automatic distribution,
+    /// the variance bounded by the history's range, and inactive items (no demand in the
+    /// default classification's window) not stocked.
     pub fn periodic_order_up_to(target: ServiceTarget) -> Self {
         Self {
             review: Review::Periodic(1),
@@ -164,7 +208,27 @@ impl PolicySpec {
             shortage: ShortageFormula::Exact,
             distribution: DistributionChoice::Auto,
             bootstrap_samples: 1000,
+            variance_bound: VarianceBound::HistoryRange,
+            idle_limit: Some(crate::classify::ClassifyConfig::default().inactive_periods),
         }
+    }
+
+    /// Whether an item with this history is not stocked under `idle_limit`.
+    pub fn not_stocked(&self, history: &[f64]) -> bool {
+        self.idle_limit
+            .is_some_and(|n| !history.is_empty() && trailing_idle_periods(history) >= n)
+    }
+
+    /// The demand estimate levels are set on: bounded by the history's range, and none
+    /// for an item idle for `idle_limit` periods.
+    pub fn effective_estimate(&self, est: DemandEstimate, history: &[f64]) -> DemandEstimate {
+        if self.not_stocked(history) {
+            return DemandEstimate {
+                mean_per_period: 0.0,
+                variance_per_period: 0.0,
+            };
+        }
+        self.variance_bound.apply(est, history)
     }
 }
 
@@ -233,8 +297,9 @@ pub struct StockPolicy {
     pub lot: f64,
 }
 
-/// Compute the policy for one item. `history` is only read for the bootstrap; `seed`
-/// makes that reproducible.
+/// Compute the policy for one item. `history` is read for the bootstrap, the variance
+/// bound and the idle rule ([`PolicySpec::effective_estimate`]); `seed` makes the
+/// bootstrap reproducible.
 pub fn compute_policy(
     est: DemandEstimate,
     item: &ItemParams,
@@ -243,6 +308,7 @@ pub fn compute_policy(
     seed: u64,
 ) -> StockPolicy {
     let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
+    let est = spec.effective_estimate(est, history);
     let h_p = spec.review.protection(item.lead_time);
     let protection = interval_distribution(est, h_p, unit, spec, history, seed);
     let lead = match (spec.review, spec.shortage, spec.lot_sizing) {
@@ -903,5 +969,49 @@ mod tests {
     fn eoq_is_zero_without_costs() {
         assert_eq!(eoq(0.0, 1.0, 5.0), 0.0);
         assert_eq!(eoq(5.0, 0.0, 5.0), 0.0);
+    }
+
+    #[test]
+    fn the_range_bound_caps_the_variance_at_bhatia_davis() {
+        let history = [0.0, 4.0, 0.0, 1.0, 0.0];
+        let est = DemandEstimate {
+            mean_per_period: 0.01,
+            variance_per_period: 0.4,
+        };
+        let b = VarianceBound::HistoryRange.apply(est, &history);
+        assert_eq!(b.mean_per_period, 0.01);
+        assert!((b.variance_per_period - 3.99 * 0.01).abs() < 1e-15, "{b:?}");
+        assert_eq!(VarianceBound::None.apply(est, &history), est);
+        // Below the bound, and where the history gives no range, nothing changes.
+        let small = DemandEstimate {
+            variance_per_period: 0.02,
+            ..est
+        };
+        assert_eq!(VarianceBound::HistoryRange.apply(small, &history), small);
+        assert_eq!(VarianceBound::HistoryRange.apply(est, &[]), est);
+        let at_top = DemandEstimate {
+            mean_per_period: 4.0,
+            variance_per_period: 1.0,
+        };
+        assert_eq!(VarianceBound::HistoryRange.apply(at_top, &history), at_top);
+    }
+
+    #[test]
+    fn an_idle_history_gets_no_stock_and_a_recent_demand_ends_the_idleness() {
+        let spec = PolicySpec {
+            idle_limit: Some(3),
+            ..PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95))
+        };
+        let est = DemandEstimate {
+            mean_per_period: 0.5,
+            variance_per_period: 0.5,
+        };
+        let idle = [2.0, 1.0, 0.0, 0.0, 0.0];
+        let p = compute_policy(est, &item(2), &spec, &idle, 0);
+        assert_eq!((p.reorder_point, p.max, p.mean_per_period), (0.0, 0.0, 0.0));
+        let recent = [2.0, 0.0, 0.0, 1.0, 0.0];
+        assert!(compute_policy(est, &item(2), &spec, &recent, 0).reorder_point > 0.0);
+        assert_eq!(trailing_idle_periods(&idle), 3);
+        assert_eq!(trailing_idle_periods(&[0.0, 0.0]), 2);
     }
 }

@@ -523,7 +523,8 @@ fn order_quantity(position: i64, p: &StockPolicy, lot: LotSizing, unit: f64, moq
 }
 
 /// The README baseline: weekly order-up-to, normal lead-time demand with the approximate
-/// (one-term) loss formula, scaled one-step variance, no MOQ.
+/// (one-term) loss formula, scaled one-step variance (unbounded), no MOQ, every item
+/// stocked.
 pub fn baseline_config(holdout: usize, target: f64) -> SimConfig {
     SimConfig {
         holdout,
@@ -534,6 +535,8 @@ pub fn baseline_config(holdout: usize, target: f64) -> SimConfig {
             shortage: crate::policy::ShortageFormula::Approximate,
             distribution: DistributionChoice::Normal,
             bootstrap_samples: 0,
+            variance_bound: crate::policy::VarianceBound::None,
+            idle_limit: None,
         },
         variance: VarianceModel::ScaledOneStep,
         errors: ErrorWindow::FromStart,
