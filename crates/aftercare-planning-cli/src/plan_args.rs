@@ -49,10 +49,10 @@ pub struct PlanArgs {
     /// period) or none.
     #[arg(long = "variance-bound", default_value = "range")]
     pub variance_bound: String,
-    /// Stock items of class `inactive` (no demand in the last --inactive-periods periods)
-    /// like any other; by default they are not stocked (levels 0).
-    #[arg(long = "stock-inactive")]
-    pub stock_inactive: bool,
+    /// Do not stock items of class `inactive` (no demand in the last --inactive-periods
+    /// periods): levels 0. By default they are stocked like any other.
+    #[arg(long = "skip-inactive")]
+    pub skip_inactive: bool,
     /// One-step errors counted: after-first-demand or from-start.
     #[arg(long, default_value = "after-first-demand")]
     pub errors: String,
@@ -179,7 +179,7 @@ impl PlanArgs {
                     distribution,
                     bootstrap_samples: self.bootstrap_samples.max(1),
                     variance_bound,
-                    idle_limit: (!self.stock_inactive).then_some(self.class.inactive_periods),
+                    idle_limit: self.skip_inactive.then_some(self.class.inactive_periods),
                 },
                 variance,
                 errors,

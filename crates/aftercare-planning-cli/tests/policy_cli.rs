@@ -330,15 +330,21 @@ fn quiet_policy(extra: &[&str]) -> anyhow::Result<Vec<(String, f64)>> {
 }
 
 #[test]
-fn decayed_forecasts_get_bounded_levels_and_inactive_items_none_unless_asked() {
+fn decayed_forecasts_get_bounded_levels_and_inactive_items_none_when_skipped() {
     let got = quiet_policy(&[]).unwrap();
-    assert_eq!(got[0].0, "intermittent");
-    assert!(got[0].1 > 0.0 && got[0].1 <= 12.0, "{got:?}");
-    assert_eq!(got[1], ("inactive".to_string(), 0.0));
+    assert_eq!(
+        (got[0].0.as_str(), got[1].0.as_str()),
+        ("intermittent", "inactive")
+    );
+    for (_, rop) in &got {
+        assert!(*rop > 0.0 && *rop <= 12.0, "{got:?}");
+    }
     let unbounded = quiet_policy(&["--variance-bound", "none"]).unwrap();
     assert!(unbounded[0].1 > 50.0, "{unbounded:?}");
-    let stocked = quiet_policy(&["--stock-inactive"]).unwrap();
-    assert!(stocked[1].1 > 0.0, "{stocked:?}");
+    assert!(unbounded[1].1 > 500.0, "{unbounded:?}");
+    let skipped = quiet_policy(&["--skip-inactive"]).unwrap();
+    assert_eq!(skipped[1].1, 0.0, "{skipped:?}");
+    assert_eq!(skipped[0], got[0]);
     let err = quiet_policy(&["--variance-bound", "wide"]).unwrap_err();
     assert!(
         err.to_string()

@@ -541,10 +541,19 @@ mod tests {
     }
 
     #[test]
-    fn an_inactive_item_is_not_stocked_but_announced_demand_and_manual_levels_are() {
+    fn an_inactive_item_gets_small_levels_or_none_under_an_idle_limit() {
+        // Unbounded, 63 quiet weeks after 12 units made a reorder point of 1,245 units.
         let y = lumpy_then_quiet(63);
         let p = plan_item(&quiet_input(&y), &settings());
         assert_eq!(p.class, DemandClass::Inactive);
+        assert!(
+            p.levels.reorder_point > 0.0 && p.levels.reorder_point <= 12.0,
+            "{:?}",
+            p.levels
+        );
+        let mut idle = settings();
+        idle.spec.idle_limit = Some(52);
+        let p = plan_item(&quiet_input(&y), &idle);
         assert_eq!((p.levels.reorder_point, p.levels.max), (0.0, 0.0));
         assert_eq!(p.netting.quantity, 0.0);
         assert!(
@@ -553,12 +562,7 @@ mod tests {
             "{}",
             p.why
         );
-        // Stocked like any other when the rule is off (it was 1,245 units before the
-        // variance bound).
-        let mut stock_all = settings();
-        stock_all.spec.idle_limit = None;
-        let q = plan_item(&quiet_input(&y), &stock_all);
-        assert!(q.levels.reorder_point > 0.0, "{:?}", q.levels);
+        // Announced demand and manual levels still count for a part not stocked.
         let recall = [EventDemand {
             start: 1,
             periods: 2,
@@ -570,7 +574,7 @@ mod tests {
                 events: &recall,
                 ..quiet_input(&y)
             },
-            &settings(),
+            &idle,
         );
         assert_eq!(r.levels.reorder_point, 5.0, "{:?}", r.levels);
         assert_eq!(r.netting.quantity, 5.0);
@@ -582,7 +586,7 @@ mod tests {
                 }),
                 ..quiet_input(&y)
             },
-            &settings(),
+            &idle,
         );
         assert_eq!((m.levels.reorder_point, m.netting.quantity), (2.0, 4.0));
     }
