@@ -9,6 +9,12 @@
 //! Periods are whole UTC days grouped into weeks (7 days ending yesterday) or calendar
 //! months (ending with the last complete month).
 //!
+//! Levels follow the three-point rule: minimum = safety stock, reorder point = minimum +
+//! demand over the protection interval, maximum = reorder point + a lot of one economic
+//! order quantity `√(2·K·D / h)` (K: a purchase order's or a transfer's fixed cost, D:
+//! demand per period, h: standard cost × the yearly holding rate per period), all on the
+//! stock position. See `plan_pair` for when the lot is left out.
+//!
 //! Approving claims the proposal first: one guarded write marks it as being approved and
 //! freezes the exact ledger command on it (quantity, source or supplier, and a transfer's
 //! ETA computed once from the transfer days the proposal was planned with). Runs and
@@ -33,11 +39,11 @@ use aftercare_domain::{Instant, PartId, Role, WarehouseId};
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
 use aftercare_planning::plan::{ItemPlan, ManualLevels, PlanInput, PlanSettings, plan_item};
-use aftercare_planning::policy::{ItemParams, Nanos, ServiceTarget};
+use aftercare_planning::policy::{ItemParams, LotSizing, Nanos, ServiceTarget};
 use aftercare_store::audit;
 use aftercare_store::planning::{
-    self as store, NewRun, PlanItemRow, PlanPart, PlanWarehouse, Position, ProposalDraft,
-    ProposalFilter, ProposalKind, ProposalRow,
+    self as store, ItemDetail, NewRun, PlanItemRow, PlanPart, PlanWarehouse, Position,
+    ProposalDraft, ProposalFilter, ProposalKind, ProposalRow,
 };
 use aftercare_store::planning_lifecycle::{self as lifecycle_store, Succession};
 use chrono::{Datelike, NaiveDate};
@@ -85,6 +91,34 @@ impl Bucket {
             Bucket::Month => 365.25 / 12.0,
         }
     }
+
+    /// One period's share of a year as a fraction `(numerator, denominator)`: a week is
+    /// 7 / 365.25 = 28 / 1461 of a year, a month 1 / 12.
+    fn year_share(self) -> (i128, i128) {
+        match self {
+            Bucket::Week => (28, 1461),
+            Bucket::Month => (1, 12),
+        }
+    }
+}
+
+/// Largest fixed order cost a run accepts, minor units (¥100,000,000.00).
+const MAX_ORDER_COST: i64 = 10_000_000_000;
+
+/// Nanos (billionths of the currency unit) per minor unit (cent).
+const NANOS_PER_MINOR: i64 = Nanos::PER_UNIT / 100;
+
+/// Holding cost of one unit for one period of `bucket`: `standard_cost × rate_pct / 100`
+/// per year, times the period's share of a year, in nanos (rounded to the nearest; integer
+/// arithmetic, never a float).
+pub fn holding_cost_per_period(standard_cost: i64, rate_pct: i64, bucket: Bucket) -> Nanos {
+    let (num, den) = bucket.year_share();
+    let yearly = i128::from(standard_cost.max(0))
+        * i128::from(NANOS_PER_MINOR)
+        * i128::from(rate_pct.max(0));
+    let den = 100 * den;
+    let nanos = (yearly * num + den / 2) / den;
+    Nanos(i64::try_from(nanos).unwrap_or(i64::MAX))
 }
 
 /// Settings of a planning run.
@@ -98,10 +132,13 @@ pub struct PlanOptions {
     pub target_fill: f64,
     /// Days a transfer from the parent warehouse takes.
     pub transfer_days: i64,
-    /// Fixed cost of a purchase order, minor units.
+    /// Fixed cost of a purchase order, minor units: the order cost of the EOQ at the
+    /// warehouses without a parent.
     pub purchase_order_cost: i64,
-    /// Fixed cost of a transfer, minor units.
+    /// Fixed cost of a transfer, minor units: the order cost of the EOQ elsewhere.
     pub transfer_cost: i64,
+    /// Cost of holding one unit for a year, in percent of its standard cost (1..=100).
+    pub holding_rate_pct: i64,
 }
 
 impl Default for PlanOptions {
@@ -113,6 +150,7 @@ impl Default for PlanOptions {
             transfer_days: 3,
             purchase_order_cost: 20_000, // ¥200.00
             transfer_cost: 3_000,        // ¥30.00
+            holding_rate_pct: 20,
         }
     }
 }
@@ -138,6 +176,29 @@ impl PlanOptions {
                 format!("must be between 0 and 365, got {}", self.transfer_days),
             ));
         }
+        for (field, cost) in [
+            ("purchase_order_cost", self.purchase_order_cost),
+            ("transfer_cost", self.transfer_cost),
+        ] {
+            if !(0..=MAX_ORDER_COST).contains(&cost) {
+                errors.push(aftercare_domain::ValidationError::new(
+                    field,
+                    format!(
+                        "must be between 0 and {MAX_ORDER_COST} minor units (¥{}), got {cost}",
+                        aftercare_domain::Money::from_minor(MAX_ORDER_COST)
+                    ),
+                ));
+            }
+        }
+        if !(1..=100).contains(&self.holding_rate_pct) {
+            errors.push(aftercare_domain::ValidationError::new(
+                "holding_rate_pct",
+                format!(
+                    "must be between 1 and 100 (percent of standard cost per year), got {}",
+                    self.holding_rate_pct
+                ),
+            ));
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -145,8 +206,22 @@ impl PlanOptions {
         }
     }
 
-    fn settings(&self) -> PlanSettings {
-        PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1)
+    /// Engine settings: review every period for the target fill rate, with the given lot
+    /// sizing (see `plan_pair`).
+    fn settings(&self, lot_sizing: LotSizing) -> PlanSettings {
+        let mut settings = PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1);
+        settings.spec.lot_sizing = lot_sizing;
+        settings
+    }
+
+    /// Order cost of a pair: a purchase order at a warehouse without a parent, a transfer
+    /// elsewhere (minor units).
+    fn order_cost(&self, is_root: bool) -> i64 {
+        if is_root {
+            self.purchase_order_cost
+        } else {
+            self.transfer_cost
+        }
     }
 }
 
@@ -171,6 +246,12 @@ pub struct PlanRunReport {
     pub open: i64,
     /// Milliseconds the run took.
     pub millis: i64,
+    /// Order cost of a purchase the lots were sized with, minor units.
+    pub purchase_order_cost: i64,
+    /// Order cost of a transfer the lots were sized with, minor units.
+    pub transfer_cost: i64,
+    /// Holding cost per year the lots were sized with, percent of standard cost.
+    pub holding_rate_pct: i64,
 }
 
 /// The period grid of a run: where each day falls.
@@ -443,6 +524,9 @@ impl App {
             skipped,
             open,
             millis: finished.0 - started.0,
+            purchase_order_cost: opts.purchase_order_cost,
+            transfer_cost: opts.transfer_cost,
+            holding_rate_pct: opts.holding_rate_pct,
         };
         let mut entry = actor.audit(finished, "planning.run", "plan_run", run_id);
         entry.after = serde_json::to_value(&report).ok();
@@ -749,6 +833,14 @@ impl App {
             min: plan.levels.min.max(0.0),
             reorder_point: plan.levels.reorder_point,
             max: plan.levels.max,
+            sizing: item_detail(&plan, &opts, w, p),
+            order_kind: if w.parent.is_none() {
+                ProposalKind::Purchase
+            } else {
+                ProposalKind::Transfer
+            },
+            holding_rate_pct: opts.holding_rate_pct,
+            standard_cost: p.standard_cost,
             overridden: plan.overridden,
             event_demand: plan.event_demand,
             lifecycle: inputs
@@ -879,8 +971,18 @@ pub struct PartPlanView {
     pub min: f64,
     /// Reorder point.
     pub reorder_point: f64,
-    /// Order-up-to level.
+    /// Order-up-to level of the stock position: reorder point + lot.
     pub max: f64,
+    /// How the order is sized: the EOQ, the lot and the costs they came from (the
+    /// computed levels'; manual levels set their own maximum).
+    pub sizing: ItemDetail,
+    /// What the order cost is the cost of: a purchase (warehouse without a parent) or a
+    /// transfer from the parent.
+    pub order_kind: ProposalKind,
+    /// Holding cost per year in percent of standard cost, as the plan used it.
+    pub holding_rate_pct: i64,
+    /// Standard cost of the part, minor units.
+    pub standard_cost: i64,
     /// Whether manual levels override the computed ones.
     pub overridden: bool,
     /// Event demand (e.g. recalls) inside the protection interval, in the levels.
@@ -1001,6 +1103,32 @@ fn compute(inputs: &Inputs, opts: &PlanOptions, now: Instant) -> Vec<Planned> {
         .collect()
 }
 
+/// The EOQ's costs for a pair: the fixed cost of one order (a purchase order at a
+/// warehouse without a parent, a transfer elsewhere; minor units) and the cost of holding
+/// one unit for one period.
+fn pair_costs(opts: &PlanOptions, w: &PlanWarehouse, part: &PlanPart) -> (i64, Nanos) {
+    (
+        opts.order_cost(w.parent.is_none()),
+        holding_cost_per_period(part.standard_cost, opts.holding_rate_pct, opts.bucket),
+    )
+}
+
+/// How the plan sized its order, for the plan item and the part's page.
+fn item_detail(
+    plan: &ItemPlan,
+    opts: &PlanOptions,
+    w: &PlanWarehouse,
+    part: &PlanPart,
+) -> ItemDetail {
+    let (order_cost, holding) = pair_costs(opts, w, part);
+    ItemDetail {
+        eoq_milli: (plan.computed.eoq.max(0.0) * 1000.0).round() as i64,
+        lot: plan.computed.lot.max(0.0).ceil() as i64,
+        order_cost,
+        holding_cost_nanos: holding.0,
+    }
+}
+
 fn plan_pair(
     inputs: &Inputs,
     opts: &PlanOptions,
@@ -1021,19 +1149,14 @@ fn plan_pair(
         opts.transfer_days
     };
     let lead_time = (lead_days as f64 / opts.bucket.days()).ceil() as usize;
-    // Standard cost is in minor units (cents): 1 cent = 10^7 nanos.
+    let (order_cost, holding) = pair_costs(opts, w, part);
+    // Money is in minor units (cents): 1 cent = 10^7 nanos.
     let item = ItemParams {
         lead_time,
-        unit_cost: Nanos(part.standard_cost.saturating_mul(10_000_000)),
-        order_cost: Nanos(
-            if is_root {
-                opts.purchase_order_cost
-            } else {
-                opts.transfer_cost
-            }
-            .saturating_mul(10_000_000),
-        ),
-        holding_cost: None,
+        unit_cost: Nanos(part.standard_cost.saturating_mul(NANOS_PER_MINOR)),
+        order_cost: Nanos(order_cost.saturating_mul(NANOS_PER_MINOR)),
+        // A part without a standard cost costs nothing to hold: no EOQ.
+        holding_cost: (holding.0 > 0).then_some(holding),
         moq: 0.0,
         unit: 1.0,
     };
@@ -1055,27 +1178,41 @@ fn plan_pair(
             min: min as f64,
             max: max.map(|m| m as f64),
         });
-    plan_item(
-        &PlanInput {
-            history,
-            item,
-            position: StockPosition {
-                on_hand: pos.on_hand as f64,
-                in_transit: pos.in_transit as f64,
-                on_order: pos.on_order as f64,
-                reserved: pos.reserved as f64,
-                backorders: 0.0,
-            },
-            manual,
-            remaining_service_periods,
-            events: inputs
-                .events
-                .get(&(w.id, part.id))
-                .map_or(&[][..], Vec::as_slice),
-            seed: (w.id.0 as u64) << 32 ^ part.id.0 as u64,
+    let input = PlanInput {
+        history,
+        item,
+        position: StockPosition {
+            on_hand: pos.on_hand as f64,
+            in_transit: pos.in_transit as f64,
+            on_order: pos.on_order as f64,
+            reserved: pos.reserved as f64,
+            backorders: 0.0,
         },
-        &opts.settings(),
-    )
+        manual,
+        remaining_service_periods,
+        events: inputs
+            .events
+            .get(&(w.id, part.id))
+            .map_or(&[][..], Vec::as_slice),
+        seed: (w.id.0 as u64) << 32 ^ part.id.0 as u64,
+    };
+    // The three-point rule: order up to the reorder point plus a lot of one EOQ (the
+    // engine's (R, s, S), whose reorder point meets the fill rate with that lot). Without
+    // an order cost, a holding cost or any demand there is no EOQ: order up to the
+    // reorder point ((R, S)). Nor when the lot is smaller than the demand of one review
+    // period: every review then orders more than a lot anyway, so the policy is (R, S),
+    // and the lot formula (one order per lot) would overstate the shortage and raise the
+    // reorder point above what the fill rate needs.
+    let has_demand = history.iter().any(|&q| q > 0.0);
+    if item.order_cost.0 > 0 && item.holding_cost.is_some() && has_demand {
+        let settings = opts.settings(LotSizing::UpToMax);
+        let review = settings.spec.review.period() as f64;
+        let plan = plan_item(&input, &settings);
+        if plan.computed.lot >= plan.estimate.mean_per_period * review {
+            return plan;
+        }
+    }
+    plan_item(&input, &opts.settings(LotSizing::OrderUpTo))
 }
 
 fn to_rows(
@@ -1099,6 +1236,7 @@ fn to_rows(
         max_qty: max,
         overridden: plan.overridden,
         mean_milli: (plan.estimate.mean_per_period.max(0.0) * 1000.0).round() as i64,
+        detail: item_detail(plan, opts, w, part),
         planned_at: now,
     };
     let is_root = w.parent.is_none();
@@ -1180,6 +1318,22 @@ mod tests {
         assert_eq!(m.period_of(31), Some(1));
         assert_eq!(m.period_of(31 + 31 + 28 - 1), Some(2));
         assert_eq!(m.period_of(31 + 31 + 28), None);
+    }
+
+    #[test]
+    fn holding_cost_per_period_is_the_yearly_rate_over_the_periods_of_a_year() {
+        // ¥100.00 at 20 % a year is ¥20.00 a year: 20 × 7 / 365.25 a week, 20 / 12 a month.
+        assert_eq!(
+            holding_cost_per_period(10_000, 20, Bucket::Week),
+            Nanos(383_299_110)
+        );
+        assert_eq!(
+            holding_cost_per_period(10_000, 20, Bucket::Month),
+            Nanos(1_666_666_667)
+        );
+        assert_eq!(holding_cost_per_period(0, 20, Bucket::Week), Nanos(0));
+        // The largest standard cost does not overflow.
+        assert!(holding_cost_per_period(i64::MAX, 100, Bucket::Month).0 > 0);
     }
 }
 

@@ -224,7 +224,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
     stock_in(&app, supplier, central, parts[0], 200).await;
     stock_in(&app, supplier, central, parts[1], 50).await;
     stock_in(&app, supplier, central, parts[2], 80).await;
-    // Sixteen units of PN-1 go to the station.
+    // Fifteen units of PN-1 go to the station: the issues below use them up.
     let Some(Created::Transfer(t)) = q(
         &app,
         Command::ShipTransfer {
@@ -234,7 +234,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
             lines: vec![TransferQty {
                 part: parts[0],
                 condition: StockCondition::Good,
-                qty: Qty::new(16).unwrap(),
+                qty: Qty::new(15).unwrap(),
             }],
         },
     )
@@ -250,7 +250,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
             lines: vec![TransferQty {
                 part: parts[0],
                 condition: StockCondition::Good,
-                qty: Qty::new(16).unwrap(),
+                qty: Qty::new(15).unwrap(),
             }],
             close: true,
         },
@@ -1466,14 +1466,14 @@ async fn a_run_keeps_an_emergency_raised_after_it_read_the_ledger() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((e.id, e.kind, e.qty), (p1.id, ProposalKind::Emergency, 8));
+        assert_eq!((e.id, e.kind, e.qty), (p1.id, ProposalKind::Emergency, 9));
         // ... and the run's older view does not overwrite it.
         w.clock.advance_minutes(1);
         let report = app.plan_commit(&Actor::Cli, computed).await.unwrap();
         let after = proposal(app, p1.id).await;
         assert_eq!(
             (after.status.as_str(), after.kind, after.qty),
-            ("open", ProposalKind::Emergency, 8),
+            ("open", ProposalKind::Emergency, 9),
             "{label}: {after:#?}"
         );
         assert_eq!(report.skipped, 1, "{label}: {report:?}");
@@ -1481,6 +1481,273 @@ async fn a_run_keeps_an_emergency_raised_after_it_read_the_ledger() {
         w.clock.advance_minutes(1);
         let next = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         assert_eq!(next.skipped, 0, "{label}: {next:?}");
-        assert_eq!(proposal(app, p1.id).await.qty, 8, "{label}: manual max 9");
+        assert_eq!(proposal(app, p1.id).await.qty, 9, "{label}: manual max 9");
+    }
+}
+
+/// `√(2·K·D / h)` in currency units: `k_minor` the order cost in minor units, `d` the
+/// demand per week, `h` from the world's standard cost of ¥100.00 at `rate_pct` a year.
+fn eoq_by_hand(k_minor: i64, d: f64, rate_pct: i64) -> f64 {
+    let k = k_minor as f64 / 100.0;
+    let h = 100.0 * rate_pct as f64 / 100.0 * 7.0 / 365.25;
+    (2.0 * k * d / h).sqrt()
+}
+
+async fn item_at(app: &App, w: WarehouseId, p: PartId) -> plan_store::PlanItemRow {
+    plan_store::item(&app.db, w, p).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn the_maximum_is_the_reorder_point_plus_the_eoq_of_the_order_and_holding_costs() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Defaults: a transfer costs ¥30.00, holding a unit 20 % of ¥100.00 a year.
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let item = item_at(app, w.station, w.p1).await;
+        let d = item.mean_milli as f64 / 1000.0;
+        assert!(
+            d > 0.3 && d < 0.7,
+            "{label}: one unit every other week: {d}"
+        );
+        let eoq = eoq_by_hand(3_000, d, 20);
+        let lot = eoq.ceil() as i64;
+        assert!(lot >= 2, "{label}: {eoq}");
+        assert!(
+            (item.detail.eoq_milli as f64 / 1000.0 - eoq).abs() < 0.01,
+            "{label}: EOQ {} by hand {eoq}",
+            item.detail.eoq_milli
+        );
+        assert_eq!(item.max_qty, item.reorder_point + lot, "{label}: {item:?}");
+        assert_eq!(item.detail.lot, lot, "{label}");
+        assert_eq!(item.detail.order_cost, 3_000, "{label}");
+        // ¥20.00 a year is 20 × 7 / 365.25 = 0.38329911 a week.
+        assert_eq!(item.detail.holding_cost_nanos, 383_299_110, "{label}");
+        assert!(item.reorder_point >= 1, "{label}: {item:?}");
+        // The station is empty: the proposal orders up to the maximum, and says so.
+        let p = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        assert_eq!(p.qty, item.max_qty, "{label}: {}", p.reason);
+        assert_eq!(
+            p.reason,
+            format!(
+                "available 0 < reorder point {}; order up to {}: {} ({})",
+                item.reorder_point, item.max_qty, item.max_qty, item.method
+            ),
+            "{label}"
+        );
+        // The part's page shows the same sizing.
+        let view = app
+            .part_plan(&Actor::Cli, w.station, w.p1, weekly())
+            .await
+            .unwrap();
+        assert_eq!(view.sizing, item.detail, "{label}");
+        assert_eq!(view.order_kind, ProposalKind::Transfer, "{label}");
+        assert_eq!(view.holding_rate_pct, 20, "{label}");
+        assert_eq!(view.max, view.reorder_point + lot as f64, "{label}");
+
+        // At the warehouse without a parent the order cost is a purchase order's (¥200.00):
+        // PN-3, two units a week at central.
+        let central = item_at(app, w.central, w.p3).await;
+        let d3 = central.mean_milli as f64 / 1000.0;
+        let eoq3 = eoq_by_hand(20_000, d3, 20);
+        assert_eq!(central.detail.order_cost, 20_000, "{label}");
+        assert!(
+            (central.detail.eoq_milli as f64 / 1000.0 - eoq3).abs() < 0.01,
+            "{label}: EOQ {} by hand {eoq3}",
+            central.detail.eoq_milli
+        );
+        assert_eq!(
+            central.max_qty,
+            central.reorder_point + eoq3.ceil() as i64,
+            "{label}: {central:?}"
+        );
+
+        // A dearer transfer: a larger EOQ, a higher maximum.
+        app.plan_run(
+            &Actor::Cli,
+            PlanOptions {
+                transfer_cost: 12_000,
+                ..weekly()
+            },
+        )
+        .await
+        .unwrap();
+        let dear = item_at(app, w.station, w.p1).await;
+        let eoq_dear = eoq_by_hand(12_000, d, 20);
+        assert_eq!(
+            dear.max_qty,
+            dear.reorder_point + eoq_dear.ceil() as i64,
+            "{label}: {dear:?}"
+        );
+        assert!(dear.max_qty > item.max_qty, "{label}: {dear:?} vs {item:?}");
+
+        // Dearer holding: a smaller EOQ, a lower maximum.
+        app.plan_run(
+            &Actor::Cli,
+            PlanOptions {
+                holding_rate_pct: 80,
+                ..weekly()
+            },
+        )
+        .await
+        .unwrap();
+        let held = item_at(app, w.station, w.p1).await;
+        let eoq_held = eoq_by_hand(3_000, d, 80);
+        assert_eq!(
+            held.max_qty,
+            held.reorder_point + eoq_held.ceil() as i64,
+            "{label}: {held:?}"
+        );
+        assert!(held.max_qty < item.max_qty, "{label}: {held:?} vs {item:?}");
+
+        // Transfers that cost nothing: no EOQ, the maximum is the reorder point.
+        app.plan_run(
+            &Actor::Cli,
+            PlanOptions {
+                transfer_cost: 0,
+                ..weekly()
+            },
+        )
+        .await
+        .unwrap();
+        let free = item_at(app, w.station, w.p1).await;
+        assert_eq!(free.max_qty, free.reorder_point, "{label}: {free:?}");
+        assert_eq!(
+            (
+                free.detail.eoq_milli,
+                free.detail.lot,
+                free.detail.order_cost
+            ),
+            (0, 0, 0),
+            "{label}"
+        );
+        // The lot does not cost fill rate: with it the reorder point is no higher.
+        assert!(
+            item.reorder_point <= free.reorder_point,
+            "{label}: {item:?} vs {free:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_eoq_below_one_periods_demand_orders_up_to_the_reorder_point_every_period() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-3 at central: two units a week; a purchase order costing ¥0.01 makes the EOQ
+        // a third of a unit, less than a week's demand: each weekly review orders more
+        // than that anyway, so the levels order up to the reorder point.
+        let tiny = PlanOptions {
+            purchase_order_cost: 1,
+            ..weekly()
+        };
+        app.plan_run(&Actor::Cli, tiny).await.unwrap();
+        let item = item_at(app, w.central, w.p3).await;
+        let d = item.mean_milli as f64 / 1000.0;
+        assert!(d > 1.0, "{label}: {d}");
+        let eoq = eoq_by_hand(1, d, 20);
+        assert!(eoq < 1.0, "{label}: {eoq}");
+        assert!(
+            (item.detail.eoq_milli as f64 / 1000.0 - eoq).abs() < 0.01,
+            "{label}: {item:?}"
+        );
+        assert_eq!(item.detail.lot, 0, "{label}: {item:?}");
+        assert_eq!(item.max_qty, item.reorder_point, "{label}: {item:?}");
+        // The same reorder point as ordering costing nothing: the lot formula (one order
+        // per lot) would have raised it.
+        app.plan_run(
+            &Actor::Cli,
+            PlanOptions {
+                purchase_order_cost: 0,
+                ..weekly()
+            },
+        )
+        .await
+        .unwrap();
+        let free = item_at(app, w.central, w.p3).await;
+        assert_eq!(
+            (item.reorder_point, item.min_qty),
+            (free.reorder_point, free.min_qty),
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_costs_or_holding_rates_name_their_field_and_plan_nothing() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        for (opts, fields) in [
+            (
+                PlanOptions {
+                    holding_rate_pct: 0,
+                    ..weekly()
+                },
+                vec!["holding_rate_pct"],
+            ),
+            (
+                PlanOptions {
+                    holding_rate_pct: 101,
+                    ..weekly()
+                },
+                vec!["holding_rate_pct"],
+            ),
+            (
+                PlanOptions {
+                    purchase_order_cost: -1,
+                    transfer_cost: -3_000,
+                    ..weekly()
+                },
+                vec!["purchase_order_cost", "transfer_cost"],
+            ),
+            (
+                PlanOptions {
+                    transfer_cost: 10_000_000_001,
+                    ..weekly()
+                },
+                vec!["transfer_cost"],
+            ),
+        ] {
+            let err = app.plan_run(&Actor::Cli, opts).await.unwrap_err();
+            let AppError::Invalid(got) = err else {
+                panic!("{label}: not invalid: {err:?}")
+            };
+            let names: Vec<&str> = got.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(names, fields, "{label}: {got:?}");
+            let err = app
+                .part_plan(&Actor::Cli, w.station, w.p1, opts)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AppError::Invalid(_)), "{label}: {err:?}");
+        }
+        assert!(open(app).await.is_empty(), "{label}");
+        assert!(
+            plan_store::item(&app.db, w.station, w.p1)
+                .await
+                .unwrap()
+                .is_none(),
+            "{label}: a plan was stored"
+        );
+        // At the edges it runs.
+        let ok = PlanOptions {
+            holding_rate_pct: 100,
+            purchase_order_cost: 0,
+            transfer_cost: 10_000_000_000,
+            ..weekly()
+        };
+        let report = app.plan_run(&Actor::Cli, ok).await.unwrap();
+        assert_eq!(
+            (
+                report.purchase_order_cost,
+                report.transfer_cost,
+                report.holding_rate_pct
+            ),
+            (0, 10_000_000_000, 100),
+            "{label}"
+        );
     }
 }

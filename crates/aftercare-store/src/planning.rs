@@ -383,8 +383,27 @@ pub struct PlanItemRow {
     pub overridden: bool,
     /// Mean demand per period, thousandths of a unit.
     pub mean_milli: i64,
+    /// How the maximum was sized (stored as JSON in `detail`).
+    pub detail: ItemDetail,
     /// When planned.
     pub planned_at: Instant,
+}
+
+/// How a plan sized its order: the economic order quantity and the costs it came from.
+/// Stored as JSON text in `plan_items.detail`; plans stored before it was kept read as
+/// zeros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ItemDetail {
+    /// Economic order quantity `√(2·K·D / h)`, thousandths of a unit (0: none).
+    pub eoq_milli: i64,
+    /// Units ordered on top of the reorder point: the EOQ rounded up to a whole unit, at
+    /// least one (0 when the levels order up to the reorder point).
+    pub lot: i64,
+    /// Fixed cost per order `K` (purchase order or transfer), minor units.
+    pub order_cost: i64,
+    /// Holding cost `h` of one unit for one period, billionths of the currency unit.
+    pub holding_cost_nanos: i64,
 }
 
 /// Replace the plans of the given items (rows for the same warehouse × part are updated).
@@ -394,12 +413,12 @@ pub async fn upsert_items(tx: &mut Tx, items: &[PlanItemRow]) -> StoreResult<()>
             "INSERT INTO plan_items (warehouse_id, part_id, run_id, class, method, why, min_qty, reorder_point, max_qty, overridden, mean_milli, detail, planned_at) VALUES ",
         );
         for (i, _) in chunk.iter().enumerate() {
-            let b = i * 12;
+            let b = i * 13;
             if i > 0 {
                 sql.push(',');
             }
             sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${},${},${},'{{}}',${})",
+                "(${},${},${},${},${},${},${},${},${},${},${},${},${})",
                 b + 1,
                 b + 2,
                 b + 3,
@@ -411,14 +430,16 @@ pub async fn upsert_items(tx: &mut Tx, items: &[PlanItemRow]) -> StoreResult<()>
                 b + 9,
                 b + 10,
                 b + 11,
-                b + 12
+                b + 12,
+                b + 13
             ));
         }
         sql.push_str(
             " ON CONFLICT (warehouse_id, part_id) DO UPDATE SET run_id = excluded.run_id, class = excluded.class, \
              method = excluded.method, why = excluded.why, min_qty = excluded.min_qty, \
              reorder_point = excluded.reorder_point, max_qty = excluded.max_qty, \
-             overridden = excluded.overridden, mean_milli = excluded.mean_milli, planned_at = excluded.planned_at",
+             overridden = excluded.overridden, mean_milli = excluded.mean_milli, \
+             detail = excluded.detail, planned_at = excluded.planned_at",
         );
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -435,6 +456,7 @@ pub async fn upsert_items(tx: &mut Tx, items: &[PlanItemRow]) -> StoreResult<()>
                     .bind(it.max_qty)
                     .bind(it.overridden)
                     .bind(it.mean_milli)
+                    .bind(detail_json(&it.detail))
                     .bind(it.planned_at.0);
             }
             q.execute(c).await.map(|_| ())
@@ -451,7 +473,11 @@ pub async fn upsert_items(tx: &mut Tx, items: &[PlanItemRow]) -> StoreResult<()>
     Ok(())
 }
 
-const ITEM_COLUMNS: &str = "warehouse_id, part_id, run_id, class, method, why, min_qty, reorder_point, max_qty, overridden, mean_milli, planned_at";
+fn detail_json(d: &ItemDetail) -> String {
+    serde_json::to_string(d).unwrap_or_else(|_| String::from("{}"))
+}
+
+const ITEM_COLUMNS: &str = "warehouse_id, part_id, run_id, class, method, why, min_qty, reorder_point, max_qty, overridden, mean_milli, detail, planned_at";
 type ItemTuple = (
     i64,
     i64,
@@ -464,6 +490,7 @@ type ItemTuple = (
     i64,
     bool,
     i64,
+    String,
     i64,
 );
 
@@ -480,7 +507,9 @@ fn item_of(r: ItemTuple) -> PlanItemRow {
         max_qty: r.8,
         overridden: r.9,
         mean_milli: r.10,
-        planned_at: Instant(r.11),
+        // Written by `upsert_items` only; older plans hold `{}` (zeros).
+        detail: serde_json::from_str(&r.11).unwrap_or_default(),
+        planned_at: Instant(r.12),
     }
 }
 

@@ -73,6 +73,23 @@ pub struct PlanRunArgs {
     /// Days a transfer from the parent warehouse takes.
     #[arg(long, default_value_t = 3)]
     pub transfer_days: i64,
+    /// Fixed cost of one purchase order, in currency units with up to two decimals: the
+    /// order cost of the economic order quantity at warehouses without a parent (default
+    /// 200.00).
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    pub purchase_order_cost: Option<String>,
+    /// Fixed cost of one transfer from the parent warehouse, in currency units with up to
+    /// two decimals: the order cost of the economic order quantity elsewhere (default 30.00).
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    pub transfer_cost: Option<String>,
+    /// Cost of holding one unit for a year, in percent of its standard cost (1-100).
+    #[arg(
+        long,
+        value_name = "PCT",
+        default_value_t = 20,
+        allow_hyphen_values = true
+    )]
+    pub holding_rate_pct: i64,
 }
 
 /// `serve`.

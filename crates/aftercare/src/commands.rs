@@ -204,6 +204,15 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
     let app = App::new(db, config.app_config());
     let bucket = aftercare_app::planning::Bucket::parse(&args.bucket)
         .with_context(|| format!("--bucket must be week or month, got {}", args.bucket))?;
+    let defaults = aftercare_app::planning::PlanOptions::default();
+    let amount = |flag: &str, text: &Option<String>, default: i64| -> Result<i64> {
+        match text {
+            Some(t) => Ok(aftercare_domain::Money::parse(t)
+                .with_context(|| format!("--{flag}"))?
+                .minor()),
+            None => Ok(default),
+        }
+    };
     let opts = aftercare_app::planning::PlanOptions {
         bucket,
         periods: args.periods.unwrap_or(match bucket {
@@ -212,12 +221,24 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
         }),
         target_fill: args.target_fill,
         transfer_days: args.transfer_days,
-        ..Default::default()
+        purchase_order_cost: amount(
+            "purchase-order-cost",
+            &args.purchase_order_cost,
+            defaults.purchase_order_cost,
+        )?,
+        transfer_cost: amount("transfer-cost", &args.transfer_cost, defaults.transfer_cost)?,
+        holding_rate_pct: args.holding_rate_pct,
     };
     let r = app.plan_run(&Actor::Cli, opts).await?;
     println!(
         "planned {} part × warehouse pairs in {} ms: {} proposals new, {} updated, {} withdrawn; {} open",
         r.items, r.millis, r.created, r.updated, r.withdrawn, r.open
+    );
+    println!(
+        "lots sized with order costs {} per purchase order and {} per transfer, holding {} % of standard cost a year",
+        aftercare_domain::Money::from_minor(r.purchase_order_cost),
+        aftercare_domain::Money::from_minor(r.transfer_cost),
+        r.holding_rate_pct
     );
     Ok(())
 }

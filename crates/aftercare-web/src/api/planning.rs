@@ -26,6 +26,16 @@ pub struct RunBody {
     pub target_fill: Option<f64>,
     /// Days a transfer from the parent warehouse takes (default 3).
     pub transfer_days: Option<i64>,
+    /// Fixed cost of one purchase order, minor units (default 20000 = 200.00): the
+    /// order cost of the economic order quantity at warehouses without a parent; 0 to
+    /// 10000000000.
+    pub purchase_order_cost: Option<i64>,
+    /// Fixed cost of one transfer from the parent warehouse, minor units (default 3000 =
+    /// 30.00): the order cost of the economic order quantity elsewhere; 0 to 10000000000.
+    pub transfer_cost: Option<i64>,
+    /// Cost of holding one unit for a year in percent of its standard cost, 1..100
+    /// (default 20).
+    pub holding_rate_pct: Option<i64>,
 }
 
 impl RunBody {
@@ -48,6 +58,15 @@ impl RunBody {
         }
         if let Some(d) = self.transfer_days {
             o.transfer_days = d;
+        }
+        if let Some(c) = self.purchase_order_cost {
+            o.purchase_order_cost = c;
+        }
+        if let Some(c) = self.transfer_cost {
+            o.transfer_cost = c;
+        }
+        if let Some(r) = self.holding_rate_pct {
+            o.holding_rate_pct = r;
         }
         Ok(o)
     }
@@ -72,6 +91,12 @@ pub struct RunDto {
     pub open: i64,
     /// Run time in ms.
     pub millis: i64,
+    /// Order cost of a purchase the run sized lots with, minor units.
+    pub purchase_order_cost: i64,
+    /// Order cost of a transfer the run sized lots with, minor units.
+    pub transfer_cost: i64,
+    /// Holding cost per year the run sized lots with, percent of standard cost.
+    pub holding_rate_pct: i64,
 }
 
 impl From<PlanRunReport> for RunDto {
@@ -85,6 +110,9 @@ impl From<PlanRunReport> for RunDto {
             skipped: r.skipped,
             open: r.open,
             millis: r.millis,
+            purchase_order_cost: r.purchase_order_cost,
+            transfer_cost: r.transfer_cost,
+            holding_rate_pct: r.holding_rate_pct,
         }
     }
 }
@@ -296,6 +324,12 @@ pub struct PlanQuery {
     pub periods: Option<usize>,
     /// Target fill rate.
     pub target_fill: Option<f64>,
+    /// Fixed cost of one purchase order, minor units (default 20000).
+    pub purchase_order_cost: Option<i64>,
+    /// Fixed cost of one transfer, minor units (default 3000).
+    pub transfer_cost: Option<i64>,
+    /// Holding cost per year, percent of standard cost (default 20).
+    pub holding_rate_pct: Option<i64>,
 }
 
 /// A part's plan at a warehouse, recomputed now.
@@ -323,8 +357,24 @@ pub struct PartPlanDto {
     pub min: f64,
     /// Reorder point.
     pub reorder_point: f64,
-    /// Order-up-to level.
+    /// Order-up-to level of the stock position: reorder point + lot.
     pub max: f64,
+    /// Economic order quantity `√(2·K·D / h)`, unrounded (0: none).
+    pub eoq: f64,
+    /// Units the computed maximum adds to the reorder point: the EOQ rounded up to a
+    /// whole unit, at least one; 0 when the levels order up to the reorder point (no EOQ,
+    /// or an EOQ below one period's demand).
+    pub lot: i64,
+    /// Fixed cost per order `K` the EOQ used, minor units.
+    pub order_cost: i64,
+    /// What `order_cost` is the cost of: `purchase` (a warehouse without a parent) or
+    /// `transfer` (from the parent).
+    pub order_kind: String,
+    /// Holding cost `h` of one unit for one period the EOQ used, billionths of the
+    /// currency unit.
+    pub holding_cost_nanos: i64,
+    /// Yearly holding rate behind `holding_cost_nanos`, percent of standard cost.
+    pub holding_rate_pct: i64,
     /// Manual levels override the computed ones.
     pub overridden: bool,
     /// Event demand (recalls) inside the protection interval, included in the levels.
@@ -370,6 +420,12 @@ impl From<PartPlanView> for PartPlanDto {
             min: v.min,
             reorder_point: v.reorder_point,
             max: v.max,
+            eoq: v.sizing.eoq_milli as f64 / 1000.0,
+            lot: v.sizing.lot,
+            order_cost: v.sizing.order_cost,
+            order_kind: v.order_kind.code().to_string(),
+            holding_cost_nanos: v.sizing.holding_cost_nanos,
+            holding_rate_pct: v.holding_rate_pct,
             overridden: v.overridden,
             event_demand: v.event_demand,
             inherits: v.lifecycle.inherits,
@@ -395,6 +451,9 @@ pub async fn item(
         periods: q.periods,
         target_fill: q.target_fill,
         transfer_days: None,
+        purchase_order_cost: q.purchase_order_cost,
+        transfer_cost: q.transfer_cost,
+        holding_rate_pct: q.holding_rate_pct,
     }
     .options()?;
     let view = s

@@ -81,6 +81,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("planning.week", "周", "Week"),
     ("planning.month", "月", "Month"),
     ("planning.target_fill", "目标满足率", "Target fill rate"),
+    (
+        "planning.purchase_order_cost",
+        "采购订货费用（元/单）",
+        "Purchase order cost (per order)",
+    ),
+    (
+        "planning.transfer_cost",
+        "调拨费用（元/次）",
+        "Transfer cost (per transfer)",
+    ),
+    (
+        "planning.holding_rate_pct",
+        "年持有成本率（标准成本的 %）",
+        "Holding cost (% of standard cost a year)",
+    ),
     ("planning.ran", "计划已运行", "Planning ran"),
     ("planning.filter", "筛选", "Filter"),
     ("planning.all", "全部", "All"),
@@ -130,6 +145,33 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("planning.min", "安全库存", "Safety stock"),
     ("planning.rop", "再订货点", "Reorder point"),
     ("planning.max", "最高库存", "Maximum"),
+    (
+        "planning.eoq",
+        "经济订货批量（EOQ）",
+        "Economic order quantity (EOQ)",
+    ),
+    ("planning.lot", "批量", "lot"),
+    (
+        "planning.eoq_below_demand",
+        "小于一个周期的需求：每周期补到再订货点",
+        "below one period's demand: every period orders up to the reorder point",
+    ),
+    (
+        "planning.no_eoq",
+        "无（没有订货费用、持有成本或需求）：补到再订货点",
+        "none (no order cost, holding cost or demand): orders up to the reorder point",
+    ),
+    (
+        "planning.order_cost",
+        "每次订货费用",
+        "Order cost (per order)",
+    ),
+    (
+        "planning.holding_cost",
+        "持有成本（每件每周期）",
+        "Holding cost (per unit per period)",
+    ),
+    ("planning.per_year", "每年", "a year"),
     (
         "planning.overridden",
         "使用备件清单中的手工上下限",

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
-use aftercare_domain::{PartId, WarehouseId};
+use aftercare_domain::{Money, PartId, WarehouseId};
 use askama::Template;
 use axum::Extension;
 use axum::Form;
@@ -47,6 +47,26 @@ struct ListTemplate {
     q: ListQuery,
     statuses: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
+    /// The run form's defaults.
+    run: RunDefaults,
+}
+
+/// What the run form shows before a planner changes it.
+struct RunDefaults {
+    purchase_order_cost: String,
+    transfer_cost: String,
+    holding_rate_pct: i64,
+}
+
+impl RunDefaults {
+    fn new() -> Self {
+        let o = PlanOptions::default();
+        RunDefaults {
+            purchase_order_cost: money(o.purchase_order_cost),
+            transfer_cost: money(o.transfer_cost),
+            holding_rate_pct: o.holding_rate_pct,
+        }
+    }
 }
 
 const STATUSES: [&str; 4] = ["open", "approved", "rejected", "withdrawn"];
@@ -74,6 +94,14 @@ fn money(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let m = minor.unsigned_abs();
     format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
+/// Billionths of the currency unit to four decimals (a holding cost per unit per week is
+/// often a fraction of a cent), rounded half up.
+fn nanos_text(nanos: i64) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let t = (nanos.unsigned_abs() + 50_000) / 100_000;
+    format!("{sign}{}.{:04}", t / 10_000, t % 10_000)
 }
 
 fn date(ms: i64) -> String {
@@ -149,6 +177,7 @@ async fn list_page(
             .iter()
             .filter_map(|k| ProposalKind::from_code(k).map(|pk| (*k, kind_key(pk))))
             .collect(),
+        run: RunDefaults::new(),
     })
 }
 
@@ -157,6 +186,63 @@ async fn list_page(
 pub struct RunForm {
     bucket: String,
     target_fill: String,
+    /// Amounts in currency units ("200.00"); blank: the default.
+    #[serde(default)]
+    purchase_order_cost: String,
+    #[serde(default)]
+    transfer_cost: String,
+    /// Percent per year; blank: the default.
+    #[serde(default)]
+    holding_rate_pct: String,
+}
+
+impl RunForm {
+    /// The run options (checked further by the run itself).
+    fn options(&self) -> Result<PlanOptions, AppError> {
+        let mut opts = PlanOptions::default();
+        opts.bucket = Bucket::parse(&self.bucket).ok_or_else(|| {
+            AppError::invalid(
+                "bucket",
+                format!("must be week or month, got {:?}", self.bucket),
+            )
+        })?;
+        if opts.bucket == Bucket::Month {
+            opts.periods = 24;
+        }
+        opts.target_fill = self.target_fill.trim().parse::<f64>().map_err(|_| {
+            AppError::invalid(
+                "target_fill",
+                format!("{:?} is not a number", self.target_fill),
+            )
+        })?;
+        let amount = |field: &str, text: &str, default: i64| -> Result<i64, AppError> {
+            if text.trim().is_empty() {
+                return Ok(default);
+            }
+            Money::parse(text)
+                .map(Money::minor)
+                .map_err(|e| AppError::invalid(field, e.to_string()))
+        };
+        opts.purchase_order_cost = amount(
+            "purchase_order_cost",
+            &self.purchase_order_cost,
+            opts.purchase_order_cost,
+        )?;
+        opts.transfer_cost = amount("transfer_cost", &self.transfer_cost, opts.transfer_cost)?;
+        let rate = self.holding_rate_pct.trim();
+        if !rate.is_empty() {
+            opts.holding_rate_pct = rate.parse::<i64>().map_err(|_| {
+                AppError::invalid(
+                    "holding_rate_pct",
+                    format!(
+                        "{:?} is not a whole number of percent",
+                        self.holding_rate_pct
+                    ),
+                )
+            })?;
+        }
+        Ok(opts)
+    }
 }
 
 /// `POST /planning/run`.
@@ -165,31 +251,8 @@ pub async fn run(
     Extension(user): Extension<CurrentUser>,
     Form(f): Form<RunForm>,
 ) -> Response {
-    let mut opts = PlanOptions::default();
-    let parsed = Bucket::parse(&f.bucket)
-        .ok_or_else(|| {
-            AppError::invalid(
-                "bucket",
-                format!("must be week or month, got {:?}", f.bucket),
-            )
-        })
-        .and_then(|b| {
-            opts.bucket = b;
-            if b == Bucket::Month {
-                opts.periods = 24;
-            }
-            f.target_fill.trim().parse::<f64>().map_err(|_| {
-                AppError::invalid(
-                    "target_fill",
-                    format!("{:?} is not a number", f.target_fill),
-                )
-            })
-        });
-    let result = match parsed {
-        Ok(fill) => {
-            opts.target_fill = fill;
-            state.app.plan_run(&user.actor(), opts).await
-        }
+    let result = match f.options() {
+        Ok(opts) => state.app.plan_run(&user.actor(), opts).await,
         Err(e) => Err(e),
     };
     match result {
@@ -281,6 +344,12 @@ pub async fn approve(
 struct ItemTemplate {
     page: Page,
     v: PartPlanView,
+    /// The EOQ and the lot, in words.
+    eoq: String,
+    /// The order cost and what it is the cost of.
+    order_cost: String,
+    /// The holding cost per unit per period and where it comes from.
+    holding_cost: String,
     chart: String,
     errors: Vec<(String, String, bool)>,
     proposals: Vec<Row>,
@@ -346,9 +415,41 @@ pub async fn item(
             p,
         })
         .collect();
+    let s = v.sizing;
+    let eoq = if s.lot > 0 {
+        format!(
+            "{:.1} — {} {}",
+            s.eoq_milli as f64 / 1000.0,
+            page.tr.t("planning.lot"),
+            s.lot
+        )
+    } else if s.eoq_milli > 0 {
+        format!(
+            "{:.1} — {}",
+            s.eoq_milli as f64 / 1000.0,
+            page.tr.t("planning.eoq_below_demand")
+        )
+    } else {
+        page.tr.t("planning.no_eoq").to_string()
+    };
+    let order_cost = format!(
+        "{} ({})",
+        money(s.order_cost),
+        page.tr.t(kind_key(v.order_kind))
+    );
+    let holding_cost = format!(
+        "{} — {} % × {} {}",
+        nanos_text(s.holding_cost_nanos),
+        v.holding_rate_pct,
+        money(v.standard_cost),
+        page.tr.t("planning.per_year")
+    );
     render(&ItemTemplate {
         page,
         v,
+        eoq,
+        order_cost,
+        holding_cost,
         chart,
         errors,
         proposals,
