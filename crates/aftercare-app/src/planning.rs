@@ -102,7 +102,7 @@ impl Bucket {
     }
 }
 
-/// Largest fixed order cost a run accepts, minor units (¥100,000,000.00).
+/// Largest fixed order cost a run accepts, minor units (100,000,000.00).
 const MAX_ORDER_COST: i64 = 10_000_000_000;
 
 /// Nanos (billionths of the currency unit) per minor unit (cent).
@@ -184,7 +184,7 @@ impl PlanOptions {
                 errors.push(aftercare_domain::ValidationError::new(
                     field,
                     format!(
-                        "must be between 0 and {MAX_ORDER_COST} minor units (¥{}), got {cost}",
+                        "must be between 0 and {MAX_ORDER_COST} minor units ({}), got {cost}",
                         aftercare_domain::Money::from_minor(MAX_ORDER_COST)
                     ),
                 ));

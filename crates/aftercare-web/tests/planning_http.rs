@@ -209,3 +209,218 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
     }
 }
+
+#[tokio::test]
+async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 2).await;
+        stock_in(&s.app, &f, f.central, &f.parts, 2).await;
+        let api = reqwest::Client::new();
+        let runs = format!("{}/api/v1/planning/runs", s.base);
+
+        // A bad holding rate or a negative cost: 422 naming the field, and no run.
+        for (body, field) in [
+            (json!({"holding_rate_pct": 0}), "holding_rate_pct"),
+            (json!({"holding_rate_pct": 101}), "holding_rate_pct"),
+            (json!({"purchase_order_cost": -1}), "purchase_order_cost"),
+            (json!({"transfer_cost": -3000}), "transfer_cost"),
+        ] {
+            let r = api
+                .post(&runs)
+                .bearer_auth(&f.wh_token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label}: {body}"
+            );
+            let err: Value = r.json().await.unwrap();
+            assert_eq!(
+                err["error"]["details"]["fields"][0]["field"], field,
+                "{label}: {body} → {err}"
+            );
+        }
+        let planned = aftercare_store::planning::item(&s.app.db, f.central, f.parts[0])
+            .await
+            .unwrap();
+        assert!(planned.is_none(), "{label}: a run happened: {planned:?}");
+
+        // The costs reach the run, which says what it used.
+        let r = api
+            .post(&runs)
+            .bearer_auth(&f.wh_token)
+            .json(&json!({"periods": 8, "purchase_order_cost": 50_000, "holding_rate_pct": 25}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let run: Value = r.json().await.unwrap();
+        assert_eq!(
+            (
+                &run["purchase_order_cost"],
+                &run["transfer_cost"],
+                &run["holding_rate_pct"]
+            ),
+            (&json!(50_000), &json!(3_000), &json!(25)),
+            "{label}: {run}"
+        );
+        let item = aftercare_store::planning::item(&s.app.db, f.central, f.parts[0])
+            .await
+            .unwrap()
+            .unwrap();
+        // ¥100.00 at 25 % a year: 25 × 7 / 365.25 = 0.47912389 a week.
+        assert_eq!(
+            (item.detail.order_cost, item.detail.holding_cost_nanos),
+            (50_000, 479_123_888),
+            "{label}: {item:?}"
+        );
+
+        // The Run planning form: amounts in currency units, checked with the field named.
+        let (c, csrf) = login(&s, "wh").await;
+        let page = c
+            .get(format!("{}/planning", s.base))
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for needle in [
+            "采购订货费用",
+            "name=\"purchase_order_cost\" value=\"200.00\"",
+            "name=\"transfer_cost\" value=\"30.00\"",
+            "name=\"holding_rate_pct\" value=\"20\"",
+        ] {
+            assert!(page.contains(needle), "{label}: {needle}");
+        }
+        let form = |po: &'static str, tc: &'static str, rate: &'static str| {
+            [
+                ("_csrf", csrf.clone()),
+                ("bucket", "week".to_string()),
+                ("target_fill", "0.95".to_string()),
+                ("purchase_order_cost", po.to_string()),
+                ("transfer_cost", tc.to_string()),
+                ("holding_rate_pct", rate.to_string()),
+            ]
+        };
+        for (body, shown) in [
+            (
+                form("-1", "30", "20"),
+                "purchase_order_cost: must be between 0",
+            ),
+            (
+                form("200", "3.005", "20"),
+                "transfer_cost: &#39;3.005&#39; is not an amount",
+            ),
+            (
+                form("200", "30", "0"),
+                "holding_rate_pct: must be between 1 and 100",
+            ),
+            (
+                form("200", "30", "x"),
+                "holding_rate_pct: &#39;x&#39; is not a whole number",
+            ),
+        ] {
+            let r = c
+                .post(format!("{}/planning/run", s.base))
+                .header("accept-language", "en")
+                .form(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{label}: {body:?}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains(shown), "{label}: {shown}: {html}");
+        }
+        let r = c
+            .post(format!("{}/planning/run", s.base))
+            .form(&form("350.50", "12", "30"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let item = aftercare_store::planning::item(&s.app.db, f.central, f.parts[0])
+            .await
+            .unwrap()
+            .unwrap();
+        // 30 % of ¥100.00 a year: 30 × 7 / 365.25 = 0.57494867 a week.
+        assert_eq!(
+            (item.detail.order_cost, item.detail.holding_cost_nanos),
+            (35_050, 574_948_665),
+            "{label}: {item:?}"
+        );
+
+        // The part's plan shows the EOQ and its costs: by API (query options too) ...
+        let part = f.parts[0].0;
+        let plan: Value = api
+            .get(format!(
+                "{}/api/v1/planning/items/{}/{part}?holding_rate_pct=50",
+                s.base, f.central.0
+            ))
+            .bearer_auth(&f.wh_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(plan["order_cost"], 20_000, "{label}: {plan}");
+        assert_eq!(plan["order_kind"], "purchase", "{label}");
+        assert_eq!(plan["holding_rate_pct"], 50, "{label}");
+        assert_eq!(plan["holding_cost_nanos"], 958_247_775_i64, "{label}");
+        // No demand in this world: no EOQ, the maximum is the reorder point.
+        assert_eq!(
+            (&plan["eoq"], &plan["lot"]),
+            (&json!(0.0), &json!(0)),
+            "{label}"
+        );
+        let r = api
+            .get(format!(
+                "{}/api/v1/planning/items/{}/{part}?transfer_cost=-1",
+                s.base, f.central.0
+            ))
+            .bearer_auth(&f.wh_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        // ... and on the page, in both languages.
+        for (lang, needles) in [
+            (
+                "zh-CN",
+                [
+                    "经济订货批量（EOQ）",
+                    "200.00 (采购)",
+                    "0.3833 — 20 % × 100.00 每年",
+                ],
+            ),
+            (
+                "en",
+                [
+                    "Economic order quantity (EOQ)",
+                    "200.00 (Purchase)",
+                    "0.3833 — 20 % × 100.00 a year",
+                ],
+            ),
+        ] {
+            let html = c
+                .get(format!("{}/planning/items/{}/{part}", s.base, f.central.0))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            for n in needles {
+                assert!(html.contains(n), "{label} {lang}: {n}: {html}");
+            }
+        }
+    }
+}

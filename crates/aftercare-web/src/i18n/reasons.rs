@@ -44,6 +44,19 @@ const REASONS: &[(&str, &str)] = &[
     ),
     ("must be between 1 and 3660 days", "必须在 1 到 3660 天之间"),
     ("'{}' is not a whole number", "“{0}”不是整数"),
+    (
+        "'{}' is not an amount (expected digits with at most two decimals, e.g. 12.50)",
+        "“{0}”不是金额（数字，最多两位小数，例如 12.50）",
+    ),
+    ("'{}' is too large", "“{0}”太大"),
+    (
+        "must be between 0 and {} minor units ({}), got {}",
+        "必须在 0 到 {1} 之间（{0} 分），实际为 {2} 分",
+    ),
+    (
+        "must be between 1 and 100 (percent of standard cost per year), got {}",
+        "必须在 1 到 100 之间（标准成本的年百分比），实际为 {0}",
+    ),
     ("'{}' is not a number of hours", "“{0}”不是有效的小时数"),
     (
         "'{}' hours is not a whole number of minutes",
@@ -88,6 +101,9 @@ const FIELDS: &[(&str, &str)] = &[
     ("target_fill", "目标满足率"),
     ("periods", "周期数"),
     ("bucket", "周期"),
+    ("purchase_order_cost", "采购订货费用"),
+    ("transfer_cost", "调拨费用"),
+    ("holding_rate_pct", "年持有成本率"),
     ("reason", "原因"),
     ("url", "接收地址"),
     ("events", "事件"),

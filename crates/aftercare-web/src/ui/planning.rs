@@ -234,10 +234,7 @@ impl RunForm {
             opts.holding_rate_pct = rate.parse::<i64>().map_err(|_| {
                 AppError::invalid(
                     "holding_rate_pct",
-                    format!(
-                        "{:?} is not a whole number of percent",
-                        self.holding_rate_pct
-                    ),
+                    format!("'{}' is not a whole number", self.holding_rate_pct.trim()),
                 )
             })?;
         }
