@@ -308,6 +308,64 @@ fn plan_run_plans_from_the_ledger_and_refuses_a_bad_target() {
 }
 
 #[test]
+fn plan_run_takes_the_order_costs_and_the_holding_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let o = run(&["--database-url", &url, "migrate"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["--database-url", &url, "plan", "run"];
+        args.extend_from_slice(extra);
+        run(&args, None)
+    };
+    // The defaults, then the flags: the run reports the costs it sized lots with.
+    let o = plan(&[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "order costs 200.00 per purchase order and 30.00 per transfer, holding 20 % of standard cost a year"
+        ),
+        "{}",
+        text(&o)
+    );
+    let o = plan(&[
+        "--purchase-order-cost",
+        "350.50",
+        "--transfer-cost",
+        "12",
+        "--holding-rate-pct",
+        "30",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "order costs 350.50 per purchase order and 12.00 per transfer, holding 30 % of standard cost a year"
+        ),
+        "{}",
+        text(&o)
+    );
+    // Refused with the field named, before anything is planned.
+    for (args, named) in [
+        (&["--holding-rate-pct", "0"][..], "holding_rate_pct"),
+        (&["--holding-rate-pct", "101"][..], "holding_rate_pct"),
+        (&["--transfer-cost", "-1"][..], "transfer_cost"),
+        (
+            &["--purchase-order-cost", "-0.01"][..],
+            "purchase_order_cost",
+        ),
+        (
+            &["--purchase-order-cost", "1.234"][..],
+            "--purchase-order-cost",
+        ),
+    ] {
+        let o = plan(args);
+        assert!(!o.status.success(), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(named), "{args:?}: {}", text(&o));
+        assert!(!text(&o).contains("planned"), "{args:?}: {}", text(&o));
+    }
+}
+
+#[test]
 fn the_readme_cli_reference_matches_the_help_output() {
     let commands: &[&[&str]] = &[
         &[],
@@ -319,6 +377,7 @@ fn the_readme_cli_reference_matches_the_help_output() {
         &["user", "passwd"],
         &["config", "example"],
         &["db", "copy"],
+        &["plan", "run"],
         &["plan", "forecast"],
         &["plan", "policy"],
         &["plan", "simulate"],
