@@ -199,17 +199,14 @@ pub struct RunForm {
 impl RunForm {
     /// The run options (checked further by the run itself).
     fn options(&self) -> Result<PlanOptions, AppError> {
-        let mut opts = PlanOptions::default();
-        opts.bucket = Bucket::parse(&self.bucket).ok_or_else(|| {
+        let defaults = PlanOptions::default();
+        let bucket = Bucket::parse(&self.bucket).ok_or_else(|| {
             AppError::invalid(
                 "bucket",
                 format!("must be week or month, got {:?}", self.bucket),
             )
         })?;
-        if opts.bucket == Bucket::Month {
-            opts.periods = 24;
-        }
-        opts.target_fill = self.target_fill.trim().parse::<f64>().map_err(|_| {
+        let target_fill = self.target_fill.trim().parse::<f64>().map_err(|_| {
             AppError::invalid(
                 "target_fill",
                 format!("{:?} is not a number", self.target_fill),
@@ -223,22 +220,34 @@ impl RunForm {
                 .map(Money::minor)
                 .map_err(|e| AppError::invalid(field, e.to_string()))
         };
-        opts.purchase_order_cost = amount(
-            "purchase_order_cost",
-            &self.purchase_order_cost,
-            opts.purchase_order_cost,
-        )?;
-        opts.transfer_cost = amount("transfer_cost", &self.transfer_cost, opts.transfer_cost)?;
         let rate = self.holding_rate_pct.trim();
-        if !rate.is_empty() {
-            opts.holding_rate_pct = rate.parse::<i64>().map_err(|_| {
+        let holding_rate_pct = if rate.is_empty() {
+            defaults.holding_rate_pct
+        } else {
+            rate.parse::<i64>().map_err(|_| {
                 AppError::invalid(
                     "holding_rate_pct",
-                    format!("'{}' is not a whole number", self.holding_rate_pct.trim()),
+                    format!("'{rate}' is not a whole number"),
                 )
-            })?;
-        }
-        Ok(opts)
+            })?
+        };
+        Ok(PlanOptions {
+            bucket,
+            periods: if bucket == Bucket::Month {
+                24
+            } else {
+                defaults.periods
+            },
+            target_fill,
+            purchase_order_cost: amount(
+                "purchase_order_cost",
+                &self.purchase_order_cost,
+                defaults.purchase_order_cost,
+            )?,
+            transfer_cost: amount("transfer_cost", &self.transfer_cost, defaults.transfer_cost)?,
+            holding_rate_pct,
+            ..defaults
+        })
     }
 }
 
