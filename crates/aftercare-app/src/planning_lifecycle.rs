@@ -330,7 +330,7 @@ impl App {
 impl App {
     /// Demo lifecycle inputs, so the lifecycle page and a run show them: the part issued
     /// most at a station warehouse over the last 26 weeks is succeeded (60 %) by the first
-    /// active part never issued anywhere, and a recall at that station needs 2,000 × 0.01
+    /// active part never issued anywhere, and a recall at that station needs 5,000 × 0.01
     /// of it over the next four weeks. Nothing when the history has no station issues.
     pub async fn seed_demo_lifecycle(&self) -> AppResult<()> {
         let now = self.now();
@@ -388,7 +388,7 @@ impl App {
                 name: "召回 Recall R-2026-01".into(),
                 starts_on: day(now.0),
                 ends_on: day(now.0 + 27 * 86_400_000),
-                affected_units: 2000,
+                affected_units: 5000,
                 replacement_rate: "0.01".into(),
             },
         )
