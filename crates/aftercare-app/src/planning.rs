@@ -1196,23 +1196,18 @@ fn plan_pair(
             .map_or(&[][..], Vec::as_slice),
         seed: (w.id.0 as u64) << 32 ^ part.id.0 as u64,
     };
-    // The three-point rule: order up to the reorder point plus a lot of one EOQ (the
-    // engine's (R, s, S), whose reorder point meets the fill rate with that lot). Without
-    // an order cost, a holding cost or any demand there is no EOQ: order up to the
-    // reorder point ((R, S)). Nor when the lot is smaller than the demand of one review
-    // period: every review then orders more than a lot anyway, so the policy is (R, S),
-    // and the lot formula (one order per lot) would overstate the shortage and raise the
-    // reorder point above what the fill rate needs.
+    // The three-point rule: order a lot of one EOQ when the position falls below the
+    // reorder point (the engine's (R, s, S), whose reorder point meets the fill rate with
+    // that lot; the engine plans order-up-to when the lot is below one review's demand).
+    // Without an order cost, a holding cost or any demand there is no EOQ: order up to the
+    // reorder point ((R, S)).
     let has_demand = history.iter().any(|&q| q > 0.0);
-    if item.order_cost.0 > 0 && item.holding_cost.is_some() && has_demand {
-        let settings = opts.settings(LotSizing::UpToMax);
-        let review = settings.spec.review.period() as f64;
-        let plan = plan_item(&input, &settings);
-        if plan.computed.lot >= plan.estimate.mean_per_period * review {
-            return plan;
-        }
-    }
-    plan_item(&input, &opts.settings(LotSizing::OrderUpTo))
+    let lot_sizing = if item.order_cost.0 > 0 && item.holding_cost.is_some() && has_demand {
+        LotSizing::UpToMax
+    } else {
+        LotSizing::OrderUpTo
+    };
+    plan_item(&input, &opts.settings(lot_sizing))
 }
 
 fn to_rows(

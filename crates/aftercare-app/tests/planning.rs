@@ -1498,7 +1498,7 @@ async fn item_at(app: &App, w: WarehouseId, p: PartId) -> plan_store::PlanItemRo
 }
 
 #[tokio::test]
-async fn the_maximum_is_the_reorder_point_plus_the_eoq_of_the_order_and_holding_costs() {
+async fn an_order_below_the_reorder_point_is_one_eoq_of_the_order_and_holding_costs() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
         let w = world(db).await;
@@ -1519,7 +1519,11 @@ async fn the_maximum_is_the_reorder_point_plus_the_eoq_of_the_order_and_holding_
             "{label}: EOQ {} by hand {eoq}",
             item.detail.eoq_milli
         );
-        assert_eq!(item.max_qty, item.reorder_point + lot, "{label}: {item:?}");
+        assert_eq!(
+            item.max_qty,
+            item.reorder_point - 1 + lot,
+            "{label}: {item:?}"
+        );
         assert_eq!(item.detail.lot, lot, "{label}");
         assert_eq!(item.detail.order_cost, 3_000, "{label}");
         // ¥20.00 a year is 20 × 7 / 365.25 = 0.38329911 a week.
@@ -1544,7 +1548,7 @@ async fn the_maximum_is_the_reorder_point_plus_the_eoq_of_the_order_and_holding_
         assert_eq!(view.sizing, item.detail, "{label}");
         assert_eq!(view.order_kind, ProposalKind::Transfer, "{label}");
         assert_eq!(view.holding_rate_pct, 20, "{label}");
-        assert_eq!(view.max, view.reorder_point + lot as f64, "{label}");
+        assert_eq!(view.max, view.reorder_point - 1.0 + lot as f64, "{label}");
 
         // At the warehouse without a parent the order cost is a purchase order's (¥200.00):
         // PN-3, two units a week at central.
@@ -1559,7 +1563,7 @@ async fn the_maximum_is_the_reorder_point_plus_the_eoq_of_the_order_and_holding_
         );
         assert_eq!(
             central.max_qty,
-            central.reorder_point + eoq3.ceil() as i64,
+            central.reorder_point - 1 + eoq3.ceil() as i64,
             "{label}: {central:?}"
         );
 
@@ -1577,7 +1581,7 @@ async fn the_maximum_is_the_reorder_point_plus_the_eoq_of_the_order_and_holding_
         let eoq_dear = eoq_by_hand(12_000, d, 20);
         assert_eq!(
             dear.max_qty,
-            dear.reorder_point + eoq_dear.ceil() as i64,
+            dear.reorder_point - 1 + eoq_dear.ceil() as i64,
             "{label}: {dear:?}"
         );
         assert!(dear.max_qty > item.max_qty, "{label}: {dear:?} vs {item:?}");
@@ -1596,7 +1600,7 @@ async fn the_maximum_is_the_reorder_point_plus_the_eoq_of_the_order_and_holding_
         let eoq_held = eoq_by_hand(3_000, d, 80);
         assert_eq!(
             held.max_qty,
-            held.reorder_point + eoq_held.ceil() as i64,
+            held.reorder_point - 1 + eoq_held.ceil() as i64,
             "{label}: {held:?}"
         );
         assert!(held.max_qty < item.max_qty, "{label}: {held:?} vs {item:?}");

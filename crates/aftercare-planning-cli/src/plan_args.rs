@@ -32,7 +32,8 @@ pub struct PlanArgs {
     /// Periods between reviews (0 = continuous review).
     #[arg(long = "review-period", default_value_t = 1)]
     pub review_period: usize,
-    /// Lot sizing: order-up-to (R,S), s-S (up to reorder point + EOQ) or s-Q (lots of EOQ).
+    /// Lot sizing: order-up-to (R,S), s-S (up to max = reorder point − 1 + EOQ) or s-Q (lots
+    /// of EOQ).
     #[arg(long, default_value = "order-up-to")]
     pub policy: String,
     /// Lead-time demand distribution: auto, normal, poisson, nbinom, gamma or bootstrap.

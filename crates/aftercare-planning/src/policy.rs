@@ -288,13 +288,15 @@ pub struct StockPolicy {
     pub distribution: &'static str,
     /// Safety stock: `reorder_point − ltd_mean`.
     pub min: f64,
-    /// Reorder point `s`.
+    /// Reorder point: an order is placed when the position is below it.
     pub reorder_point: f64,
-    /// Order-up-to level of inventory position.
+    /// Order-up-to level of inventory position (for lot-sized policies the position
+    /// then reaches it with an order of `lot`: `max = reorder_point − 1 unit + lot`).
     pub max: f64,
     /// Economic order quantity, unrounded.
     pub eoq: f64,
-    /// Order quantity for lot-sized policies, rounded (0 for order-up-to).
+    /// Order quantity for lot-sized policies, rounded (0 for order-up-to, and under
+    /// periodic review when the lot would be below one review's demand).
     pub lot: f64,
 }
 
@@ -312,12 +314,6 @@ pub fn compute_policy(
     let est = spec.effective_estimate(est, history);
     let h_p = spec.review.protection(item.lead_time);
     let protection = interval_distribution(est, h_p, unit, spec, history, seed);
-    let lead = match (spec.review, spec.shortage, spec.lot_sizing) {
-        (Review::Periodic(_), ShortageFormula::Exact, LotSizing::OrderUpTo) => Some(
-            interval_distribution(est, item.lead_time, unit, spec, history, seed ^ 0x9e37),
-        ),
-        _ => None,
-    };
     let eoq_value = eoq(
         item.order_cost.as_units_f64(),
         item.holding_cost.map_or(0.0, Nanos::as_units_f64),
@@ -329,6 +325,25 @@ pub fn compute_policy(
             round_up(eoq_value.max(item.moq).max(unit), unit)
         }
     };
+    // Under periodic review a lot below one review's demand is exceeded at every review:
+    // the policy is order-up-to, and the lot formula (one order per lot) would overstate
+    // the shortage and raise the level.
+    let review_demand = est.mean_per_period * spec.review.period() as f64;
+    let lot = match spec.review {
+        Review::Periodic(_) if lot < review_demand => 0.0,
+        _ => lot,
+    };
+    let lead = match (spec.review, spec.shortage, lot == 0.0) {
+        (Review::Periodic(_), ShortageFormula::Exact, true) => Some(interval_distribution(
+            est,
+            item.lead_time,
+            unit,
+            spec,
+            history,
+            seed ^ 0x9e37,
+        )),
+        _ => None,
+    };
     let level = LevelInputs {
         protection: &protection,
         lead: lead.as_ref(),
@@ -339,14 +354,23 @@ pub fn compute_policy(
     };
     let s = reorder_level(&level, spec.target, unit);
     let ltd_mean = protection.mean();
+    // The lot formulas order when the position is at or below `s` (it then lies in
+    // `s + 1 … s + Q`); netting and the replay order when it is below the reorder point,
+    // so that is one unit above `s`. Order-up-to orders whenever the position is below
+    // its level: the same either way.
+    let reorder_point = if lot > 0.0 && ltd_mean > 0.0 {
+        s + unit
+    } else {
+        s
+    };
     StockPolicy {
         mean_per_period: est.mean_per_period,
         protection_periods: h_p,
         ltd_mean,
         ltd_sd: protection.variance().sqrt(),
         distribution: protection.name(),
-        min: s - ltd_mean,
-        reorder_point: s,
+        min: reorder_point - ltd_mean,
+        reorder_point,
         max: s + lot,
         eoq: eoq_value,
         lot,
@@ -847,7 +871,8 @@ mod tests {
         let p = compute_policy(est, &it, &spec, &[], 0);
         assert!((p.eoq - 31.622_776_601_683_793).abs() < 1e-9);
         assert_eq!(p.lot, 32.0);
-        assert_eq!(p.max, p.reorder_point + 32.0);
+        // Ordering below the reorder point brings the position to max with one lot.
+        assert_eq!(p.max, p.reorder_point - 1.0 + 32.0);
         it.moq = 40.0;
         assert_eq!(compute_policy(est, &it, &spec, &[], 0).lot, 40.0);
     }
@@ -1014,5 +1039,31 @@ mod tests {
         assert!(compute_policy(est, &item(2), &spec, &recent, 0).reorder_point > 0.0);
         assert_eq!(trailing_idle_periods(&idle), 3);
         assert_eq!(trailing_idle_periods(&[0.0, 0.0]), 2);
+    }
+
+    #[test]
+    fn a_lot_below_one_reviews_demand_plans_order_up_to() {
+        let est = DemandEstimate {
+            mean_per_period: 10.0,
+            variance_per_period: 30.0,
+        };
+        let up_to = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95));
+        let lot_sized = PolicySpec {
+            lot_sizing: LotSizing::UpToMax,
+            ..up_to
+        };
+        // EOQ = √(2·0.2·10/0.01) = 20 ≥ 10 a week: a lot.
+        let mut it = ItemParams {
+            order_cost: Nanos(Nanos::PER_UNIT / 5),
+            ..item(4)
+        };
+        let p = compute_policy(est, &it, &lot_sized, &[], 0);
+        assert_eq!(p.lot, 20.0);
+        // EOQ = √(2·0.02·10/0.01) ≈ 6.3 < 10 a week: every review orders more anyway.
+        it.order_cost = Nanos(Nanos::PER_UNIT / 50);
+        let p = compute_policy(est, &it, &lot_sized, &[], 0);
+        let q = compute_policy(est, &it, &up_to, &[], 0);
+        assert_eq!(p.lot, 0.0);
+        assert_eq!((p.reorder_point, p.max), (q.reorder_point, q.reorder_point));
     }
 }
