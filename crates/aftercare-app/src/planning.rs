@@ -10,10 +10,11 @@
 //! months (ending with the last complete month).
 //!
 //! Levels follow the three-point rule: minimum = safety stock, reorder point = minimum +
-//! demand over the protection interval, maximum = reorder point + a lot of one economic
-//! order quantity `√(2·K·D / h)` (K: a purchase order's or a transfer's fixed cost, D:
-//! demand per period, h: standard cost × the yearly holding rate per period), all on the
-//! stock position. See `plan_pair` for when the lot is left out.
+//! demand over the protection interval, maximum = one lot of an economic order quantity
+//! `√(2·K·D / h)` above the highest position that orders (reorder point − 1 unit; K: a
+//! purchase order's or a transfer's fixed cost, D: demand per period, h: standard cost ×
+//! the yearly holding rate per period), all on the stock position. See `plan_pair` for
+//! when the lot is left out.
 //!
 //! Approving claims the proposal first: one guarded write marks it as being approved and
 //! freezes the exact ledger command on it (quantity, source or supplier, and a transfer's
@@ -971,7 +972,8 @@ pub struct PartPlanView {
     pub min: f64,
     /// Reorder point.
     pub reorder_point: f64,
-    /// Order-up-to level of the stock position: reorder point + lot.
+    /// Order-up-to level of the stock position: reorder point − 1 unit + lot (the
+    /// reorder point itself without a lot).
     pub max: f64,
     /// How the order is sized: the EOQ, the lot and the costs they came from (the
     /// computed levels'; manual levels set their own maximum).

@@ -1755,3 +1755,34 @@ async fn bad_costs_or_holding_rates_name_their_field_and_plan_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_part_gone_quiet_keeps_levels_its_history_can_justify() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-1 sold one unit every other week at the station for 30 weeks (15 in all),
+        // then nothing for 40 weeks: the forecast has decayed towards zero while its
+        // errors still carry the old sales.
+        w.clock.advance_minutes(40 * 7 * 24 * 60);
+        // Free orders: no EOQ, so order-up-to, whose fill formula weighs the shortage
+        // against the (tiny) mean.
+        let opts = PlanOptions {
+            periods: 104,
+            purchase_order_cost: 0,
+            transfer_cost: 0,
+            ..weekly()
+        };
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let item = item_at(app, w.station, w.p1).await;
+        assert!(item.mean_milli < 100, "{label}: decayed: {item:?}");
+        // One unit at a time, at most one a week: a couple of units cover 95 % of it
+        // (without the variance bound the reorder point was 35).
+        assert!(item.reorder_point <= 2, "{label}: {item:?}");
+        assert_eq!(item.max_qty, item.reorder_point, "{label}: no EOQ");
+        if let Some(p) = find(&open(app).await, w.station, w.p1) {
+            assert!(p.qty <= 2, "{label}: {}", p.reason);
+        }
+    }
+}

@@ -357,7 +357,8 @@ pub struct PartPlanDto {
     pub min: f64,
     /// Reorder point.
     pub reorder_point: f64,
-    /// Order-up-to level of the stock position: reorder point + lot.
+    /// Order-up-to level of the stock position: reorder point − 1 unit + lot (the
+    /// reorder point itself without a lot).
     pub max: f64,
     /// Economic order quantity `√(2·K·D / h)`, unrounded (0: none).
     pub eoq: f64,
