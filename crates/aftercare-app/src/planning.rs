@@ -146,7 +146,7 @@ impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             bucket: Bucket::Week,
-            periods: 104,
+            periods: PlanOptions::default_periods(Bucket::Week),
             target_fill: 0.95,
             transfer_days: 3,
             purchase_order_cost: 20_000, // ¥200.00
@@ -157,6 +157,43 @@ impl Default for PlanOptions {
 }
 
 impl PlanOptions {
+    /// Periods of history a bucket plans with unless told otherwise: 104 weeks, 24 months.
+    pub fn default_periods(bucket: Bucket) -> usize {
+        match bucket {
+            Bucket::Week => 104,
+            Bucket::Month => 24,
+        }
+    }
+
+    /// These options with periods of `bucket`: the same number of periods when it is
+    /// their bucket already, the bucket's default periods otherwise.
+    pub fn with_bucket(self, bucket: Bucket) -> Self {
+        if bucket == self.bucket {
+            self
+        } else {
+            PlanOptions {
+                bucket,
+                periods: PlanOptions::default_periods(bucket),
+                ..self
+            }
+        }
+    }
+
+    /// The target fill rate in thousandths, as a run records it.
+    pub fn target_fill_permille(&self) -> i64 {
+        (self.target_fill * 1000.0).round() as i64
+    }
+
+    /// Checked, with the target fill rate rounded to the thousandths a run records: a run
+    /// plans with exactly the options it keeps, so its plans can be recomputed from them.
+    fn checked(self) -> AppResult<Self> {
+        self.validate()?;
+        Ok(PlanOptions {
+            target_fill: self.target_fill_permille() as f64 / 1000.0,
+            ..self
+        })
+    }
+
     fn validate(&self) -> AppResult<()> {
         let mut errors = Vec::new();
         if !(self.target_fill >= 0.5 && self.target_fill <= 0.999) {
@@ -223,6 +260,92 @@ impl PlanOptions {
         } else {
             self.transfer_cost
         }
+    }
+}
+
+/// What a request for a part's plan sets itself; everything else comes from the latest
+/// run's options ([`App::part_plan_as_run`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PlanOverrides {
+    /// Period length; another bucket than the base's plans with its default periods.
+    pub bucket: Option<Bucket>,
+    /// Periods of history.
+    pub periods: Option<usize>,
+    /// Target fill rate.
+    pub target_fill: Option<f64>,
+    /// Days a transfer from the parent warehouse takes.
+    pub transfer_days: Option<i64>,
+    /// Fixed cost of a purchase order, minor units.
+    pub purchase_order_cost: Option<i64>,
+    /// Fixed cost of a transfer, minor units.
+    pub transfer_cost: Option<i64>,
+    /// Holding cost per year, percent of standard cost.
+    pub holding_rate_pct: Option<i64>,
+}
+
+impl PlanOverrides {
+    /// `base` with what these set.
+    pub fn over(&self, base: PlanOptions) -> PlanOptions {
+        let mut o = match self.bucket {
+            Some(b) => base.with_bucket(b),
+            None => base,
+        };
+        if let Some(p) = self.periods {
+            o.periods = p;
+        }
+        if let Some(f) = self.target_fill {
+            o.target_fill = f;
+        }
+        if let Some(d) = self.transfer_days {
+            o.transfer_days = d;
+        }
+        if let Some(c) = self.purchase_order_cost {
+            o.purchase_order_cost = c;
+        }
+        if let Some(c) = self.transfer_cost {
+            o.transfer_cost = c;
+        }
+        if let Some(r) = self.holding_rate_pct {
+            o.holding_rate_pct = r;
+        }
+        o
+    }
+}
+
+/// A recorded run and the options it planned with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSettings {
+    /// The run.
+    pub run_id: i64,
+    /// When it started (its plans are planned at this instant).
+    pub started_at: Instant,
+    /// Who ran it.
+    pub actor_login: String,
+    /// Every option it ran with.
+    pub options: PlanOptions,
+}
+
+impl RunSettings {
+    fn from_row(r: store::RunRow) -> AppResult<Self> {
+        let bucket = Bucket::parse(&r.bucket).ok_or_else(|| {
+            AppError::Unexpected(format!("run {} has an unknown bucket {:?}", r.id, r.bucket))
+        })?;
+        let periods = usize::try_from(r.periods)
+            .map_err(|_| AppError::Unexpected(format!("run {} has {} periods", r.id, r.periods)))?;
+        Ok(RunSettings {
+            run_id: r.id,
+            started_at: r.started_at,
+            actor_login: r.actor_login,
+            options: PlanOptions {
+                bucket,
+                periods,
+                target_fill: r.target_fill_permille as f64 / 1000.0,
+                transfer_days: r.transfer_days,
+                purchase_order_cost: r.purchase_order_cost,
+                transfer_cost: r.transfer_cost,
+                holding_rate_pct: r.holding_rate_pct,
+            },
+        })
     }
 }
 
@@ -440,7 +563,7 @@ impl App {
     /// The first half of a run: read the ledger and plan every pair, writing nothing.
     pub async fn plan_compute(&self, actor: &Actor, opts: PlanOptions) -> AppResult<PlannedRun> {
         actor.require(PLANNERS, "run planning")?;
-        opts.validate()?;
+        let opts = opts.checked()?;
         let started = self.now();
         let grid = Grid::new(started, opts.bucket, opts.periods);
         let inputs = self.plan_inputs(&grid).await?;
@@ -485,7 +608,11 @@ impl App {
                 finished_at: finished,
                 bucket: opts.bucket.code(),
                 periods: opts.periods as i64,
-                target_fill_permille: (opts.target_fill * 1000.0).round() as i64,
+                target_fill_permille: opts.target_fill_permille(),
+                transfer_days: opts.transfer_days,
+                purchase_order_cost: opts.purchase_order_cost,
+                transfer_cost: opts.transfer_cost,
+                holding_rate_pct: opts.holding_rate_pct,
                 items: planned.len() as i64,
                 proposals: 0,
                 actor_login: actor_login(actor),
@@ -774,8 +901,38 @@ impl App {
         })
     }
 
-    /// The plan of one part at one warehouse, recomputed from the ledger now: history,
-    /// forecast, levels, the method and why, and every candidate's backtest error.
+    /// The latest run and every option it planned with; `None` before the first run.
+    pub async fn latest_run_settings(&self, actor: &Actor) -> AppResult<Option<RunSettings>> {
+        actor.require(PLANNERS, "see planning")?;
+        store::latest_run(&self.db)
+            .await?
+            .map(RunSettings::from_row)
+            .transpose()
+    }
+
+    /// The plan of one part at one warehouse as the latest run planned it: recomputed now
+    /// with that run's options (the defaults before the first run), except for what
+    /// `overrides` sets. The view names the run (`run`) and the options used (`options`).
+    pub async fn part_plan_as_run(
+        &self,
+        actor: &Actor,
+        warehouse: WarehouseId,
+        part: PartId,
+        overrides: PlanOverrides,
+    ) -> AppResult<PartPlanView> {
+        let run = self.latest_run_settings(actor).await?;
+        let base = run
+            .as_ref()
+            .map_or_else(PlanOptions::default, |r| r.options);
+        let mut view = self
+            .part_plan(actor, warehouse, part, overrides.over(base))
+            .await?;
+        view.run = run;
+        Ok(view)
+    }
+
+    /// The plan of one part at one warehouse, recomputed from the ledger now with `opts`:
+    /// history, forecast, levels, the method and why, and every candidate's backtest error.
     pub async fn part_plan(
         &self,
         actor: &Actor,
@@ -784,7 +941,7 @@ impl App {
         opts: PlanOptions,
     ) -> AppResult<PartPlanView> {
         actor.require(PLANNERS, "see planning")?;
-        opts.validate()?;
+        let opts = opts.checked()?;
         let now = self.now();
         let grid = Grid::new(now, opts.bucket, opts.periods);
         let inputs = self.plan_inputs(&grid).await?;
@@ -852,6 +1009,8 @@ impl App {
             reason: plan.netting.reason.clone(),
             stored,
             proposals,
+            options: opts,
+            run: None,
         })
     }
 
@@ -997,6 +1156,11 @@ pub struct PartPlanView {
     pub stored: Option<PlanItemRow>,
     /// Recent proposals of this pair.
     pub proposals: Vec<ProposalRow>,
+    /// Every option the plan was computed with.
+    pub options: PlanOptions,
+    /// The run whose options were the base ([`App::part_plan_as_run`]; `None` there
+    /// before the first run, and always from [`App::part_plan`]).
+    pub run: Option<RunSettings>,
 }
 
 /// One candidate's backtest error.

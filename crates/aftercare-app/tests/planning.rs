@@ -4,7 +4,7 @@
 //! ledger (once), rejection, emergency requisitions, roles and bad input.
 
 use aftercare_app::admin::AddUser;
-use aftercare_app::planning::{Bucket, PlanOptions};
+use aftercare_app::planning::{Bucket, PlanOptions, PlanOverrides};
 use aftercare_app::planning_lifecycle::{AddDemandEvent, SetSuccession};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
@@ -1784,5 +1784,168 @@ async fn a_part_gone_quiet_keeps_levels_its_history_can_justify() {
         if let Some(p) = find(&open(app).await, w.station, w.p1) {
             assert!(p.qty <= 2, "{label}: {}", p.reason);
         }
+    }
+}
+
+/// A plan's levels as a run stores them: reorder point and maximum rounded up to whole
+/// units, the maximum at least the reorder point.
+fn stored_levels(v: &aftercare_app::planning::PartPlanView) -> (i64, i64) {
+    let rop = v.reorder_point.max(0.0).ceil() as i64;
+    (rop, (v.max.max(0.0).ceil() as i64).max(rop))
+}
+
+#[tokio::test]
+async fn a_parts_plan_is_recomputed_with_every_option_of_the_latest_run() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Before the first run: the defaults, and no run to name.
+        assert_eq!(app.latest_run_settings(&Actor::Cli).await.unwrap(), None);
+        let view = app
+            .part_plan_as_run(&Actor::Cli, w.station, w.p1, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (view.run.clone(), view.options),
+            (None, PlanOptions::default()),
+            "{label}"
+        );
+
+        let opts = PlanOptions {
+            target_fill: 0.90,
+            transfer_cost: 8_000,
+            holding_rate_pct: 40,
+            transfer_days: 7,
+            ..weekly()
+        };
+        let report = app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let run = app.latest_run_settings(&Actor::Cli).await.unwrap().unwrap();
+        assert_eq!(
+            (run.run_id, run.started_at, run.options),
+            (report.run_id, Instant(T0.0 + WEEKS * 7 * 86_400_000), opts),
+            "{label}"
+        );
+        // Both kinds of pair: a transfer to the station (transfer cost and days) and a
+        // purchase at the central warehouse (holding rate, target fill).
+        for (wh, part) in [(w.station, w.p1), (w.central, w.p3)] {
+            let item = item_at(app, wh, part).await;
+            let view = app
+                .part_plan_as_run(&Actor::Cli, wh, part, PlanOverrides::default())
+                .await
+                .unwrap();
+            assert_eq!(view.run.as_ref(), Some(&run), "{label}");
+            assert_eq!(view.options, opts, "{label}");
+            assert_eq!(
+                (stored_levels(&view), view.sizing),
+                ((item.reorder_point, item.max_qty), item.detail),
+                "{label}: {wh:?} {part:?}: {item:?}"
+            );
+            assert_eq!(view.stored.as_ref(), Some(&item), "{label}");
+            // With the default options the same pair plans other levels: the page showed
+            // those next to the run's proposal.
+            let default = app
+                .part_plan(&Actor::Cli, wh, part, weekly())
+                .await
+                .unwrap();
+            assert_ne!(
+                (stored_levels(&default), default.sizing.eoq_milli),
+                (stored_levels(&view), view.sizing.eoq_milli),
+                "{label}: {wh:?} {part:?}: the run's options change nothing here"
+            );
+        }
+        // The station's proposal says the levels the page shows.
+        let item = item_at(app, w.station, w.p1).await;
+        let p = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        assert!(
+            p.reason.contains(&format!(
+                "reorder point {}; order up to {}",
+                item.reorder_point, item.max_qty
+            )),
+            "{label}: {}",
+            p.reason
+        );
+
+        // What the request sets wins; another bucket plans with its default periods and
+        // the run's other options.
+        let monthly = app
+            .part_plan_as_run(
+                &Actor::Cli,
+                w.station,
+                w.p1,
+                PlanOverrides {
+                    bucket: Some(Bucket::Month),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            monthly.options,
+            PlanOptions {
+                bucket: Bucket::Month,
+                periods: 24,
+                ..opts
+            },
+            "{label}"
+        );
+        assert_eq!(monthly.run.as_ref(), Some(&run), "{label}");
+        let same_bucket = app
+            .part_plan_as_run(
+                &Actor::Cli,
+                w.station,
+                w.p1,
+                PlanOverrides {
+                    bucket: Some(Bucket::Week),
+                    holding_rate_pct: Some(20),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            same_bucket.options,
+            PlanOptions {
+                holding_rate_pct: 20,
+                ..opts
+            },
+            "{label}"
+        );
+
+        // A target fill with more than three decimals plans with the thousandths it keeps.
+        app.plan_run(
+            &Actor::Cli,
+            PlanOptions {
+                target_fill: 0.9004,
+                ..weekly()
+            },
+        )
+        .await
+        .unwrap();
+        let run = app.latest_run_settings(&Actor::Cli).await.unwrap().unwrap();
+        assert_eq!(run.options.target_fill, 0.9, "{label}");
+        let item = item_at(app, w.station, w.p1).await;
+        let view = app
+            .part_plan_as_run(&Actor::Cli, w.station, w.p1, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (stored_levels(&view), view.sizing),
+            ((item.reorder_point, item.max_qty), item.detail),
+            "{label}"
+        );
+        let asked = app
+            .part_plan(
+                &Actor::Cli,
+                w.station,
+                w.p1,
+                PlanOptions {
+                    target_fill: 0.9004,
+                    ..weekly()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(asked.options.target_fill, 0.9, "{label}");
     }
 }

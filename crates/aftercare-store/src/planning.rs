@@ -330,6 +330,14 @@ pub struct NewRun {
     pub periods: i64,
     /// Target fill rate in thousandths.
     pub target_fill_permille: i64,
+    /// Days a transfer from the parent warehouse takes.
+    pub transfer_days: i64,
+    /// Fixed cost of a purchase order, minor units.
+    pub purchase_order_cost: i64,
+    /// Fixed cost of a transfer, minor units.
+    pub transfer_cost: i64,
+    /// Holding cost per year, percent of standard cost.
+    pub holding_rate_pct: i64,
     /// Items planned.
     pub items: i64,
     /// Open proposals after the run.
@@ -342,20 +350,96 @@ pub struct NewRun {
 pub async fn insert_run(tx: &mut Tx, r: &NewRun) -> StoreResult<i64> {
     Ok(on_tx!(tx, |c| {
         sqlx::query_scalar(
-            "INSERT INTO plan_runs (started_at, finished_at, bucket, periods, target_fill_permille, items, proposals, actor_login) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO plan_runs (started_at, finished_at, bucket, periods, target_fill_permille, \
+             transfer_days, purchase_order_cost, transfer_cost, holding_rate_pct, items, proposals, actor_login) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(r.started_at.0)
         .bind(r.finished_at.0)
         .bind(r.bucket)
         .bind(r.periods)
         .bind(r.target_fill_permille)
+        .bind(r.transfer_days)
+        .bind(r.purchase_order_cost)
+        .bind(r.transfer_cost)
+        .bind(r.holding_rate_pct)
         .bind(r.items)
         .bind(r.proposals)
         .bind(&r.actor_login)
         .fetch_one(c)
         .await
     })?)
+}
+
+/// A recorded run and every option it ran with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunRow {
+    /// The run.
+    pub id: i64,
+    /// When it started (its plan items are planned at this instant).
+    pub started_at: Instant,
+    /// When it finished.
+    pub finished_at: Instant,
+    /// `week` or `month`.
+    pub bucket: String,
+    /// Periods of history.
+    pub periods: i64,
+    /// Target fill rate in thousandths.
+    pub target_fill_permille: i64,
+    /// Days a transfer from the parent warehouse takes.
+    pub transfer_days: i64,
+    /// Fixed cost of a purchase order, minor units.
+    pub purchase_order_cost: i64,
+    /// Fixed cost of a transfer, minor units.
+    pub transfer_cost: i64,
+    /// Holding cost per year, percent of standard cost.
+    pub holding_rate_pct: i64,
+    /// Items planned.
+    pub items: i64,
+    /// Who ran it.
+    pub actor_login: String,
+}
+
+type RunTuple = (
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+);
+
+/// The latest run (the highest id), `None` before the first.
+pub async fn latest_run(db: &Db) -> StoreResult<Option<RunRow>> {
+    let row: Option<RunTuple> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT id, started_at, finished_at, bucket, periods, target_fill_permille, transfer_days, \
+             purchase_order_cost, transfer_cost, holding_rate_pct, items, actor_login \
+             FROM plan_runs ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(row.map(|r| RunRow {
+        id: r.0,
+        started_at: Instant(r.1),
+        finished_at: Instant(r.2),
+        bucket: r.3,
+        periods: r.4,
+        target_fill_permille: r.5,
+        transfer_days: r.6,
+        purchase_order_cost: r.7,
+        transfer_cost: r.8,
+        holding_rate_pct: r.9,
+        items: r.10,
+        actor_login: r.11,
+    }))
 }
 
 /// The plan of one part at one warehouse.

@@ -21,10 +21,22 @@ pub struct TestDb {
 
 /// A fresh migrated SQLite database in a temporary folder.
 pub async fn fresh_sqlite() -> StoreResult<TestDb> {
+    fresh_sqlite_at(None).await
+}
+
+/// Migrate a fresh database: every migration, or those up to and including `version`.
+async fn migrate(db: &Db, version: Option<i64>) -> StoreResult<()> {
+    match version {
+        Some(v) => db.migrate_to(v).await,
+        None => db.migrate().await,
+    }
+}
+
+async fn fresh_sqlite_at(version: Option<i64>) -> StoreResult<TestDb> {
     let dir = tempfile::tempdir().map_err(|e| StoreError::Config(e.to_string()))?;
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let db = Db::connect(&url, &ConnectOptions::default()).await?;
-    db.migrate().await?;
+    migrate(&db, version).await?;
     Ok(TestDb {
         db,
         url,
@@ -35,6 +47,10 @@ pub async fn fresh_sqlite() -> StoreResult<TestDb> {
 
 /// A fresh migrated PostgreSQL database on the server named by `base_url`.
 pub async fn fresh_postgres(base_url: &str) -> StoreResult<TestDb> {
+    fresh_postgres_at(base_url, None).await
+}
+
+async fn fresh_postgres_at(base_url: &str, version: Option<i64>) -> StoreResult<TestDb> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -69,7 +85,7 @@ pub async fn fresh_postgres(base_url: &str) -> StoreResult<TestDb> {
         },
     )
     .await?;
-    db.migrate().await?;
+    migrate(&db, version).await?;
     Ok(TestDb {
         db,
         url,
@@ -80,11 +96,21 @@ pub async fn fresh_postgres(base_url: &str) -> StoreResult<TestDb> {
 
 /// SQLite always, plus PostgreSQL when the environment names a server.
 pub async fn each_backend() -> StoreResult<Vec<TestDb>> {
-    let mut out = vec![fresh_sqlite().await?];
+    each_backend_migrated(None).await
+}
+
+/// Like [`each_backend`], but migrated only up to and including `version`: to test a
+/// migration over rows written before it (`Db::migrate` applies the rest).
+pub async fn each_backend_at(version: i64) -> StoreResult<Vec<TestDb>> {
+    each_backend_migrated(Some(version)).await
+}
+
+async fn each_backend_migrated(version: Option<i64>) -> StoreResult<Vec<TestDb>> {
+    let mut out = vec![fresh_sqlite_at(version).await?];
     if let Ok(base) = std::env::var(POSTGRES_ENV)
         && !base.trim().is_empty()
     {
-        out.push(fresh_postgres(&base).await?);
+        out.push(fresh_postgres_at(&base, version).await?);
     }
     Ok(out)
 }

@@ -5,9 +5,13 @@ use aftercare_domain::org::{RegionLevel, Tier, WarehouseKind};
 use aftercare_domain::settings::{CompanySettings, Lang};
 use aftercare_domain::{Instant, Role, StationId, UserId};
 use aftercare_store::org::{Coded, NewRegion, NewStation, NewWarehouse};
-use aftercare_store::testing::{POSTGRES_ENV, each_backend, fresh_postgres, fresh_sqlite};
+use aftercare_store::testing::{
+    POSTGRES_ENV, each_backend, each_backend_at, fresh_postgres, fresh_sqlite,
+};
 use aftercare_store::users::NewUser;
-use aftercare_store::{Db, StoreError, audit, org, schema, sessions, settings, tokens, users};
+use aftercare_store::{
+    Db, StoreError, audit, org, planning, schema, sessions, settings, tokens, users,
+};
 
 const NOW: Instant = Instant(1_763_800_000_000);
 
@@ -396,6 +400,93 @@ async fn migrations_are_applied_once_and_none_pend_afterwards() {
     for t in each_backend().await.unwrap() {
         assert!(t.db.pending_migrations().await.unwrap().is_empty());
         t.db.migrate().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn runs_recorded_before_migration_16_read_as_run_with_the_default_options() {
+    for t in each_backend_at(15).await.unwrap() {
+        let label = t.label;
+        let pending = t.db.pending_migrations().await.unwrap();
+        assert_eq!(pending.first(), Some(&16), "{label}: {pending:?}");
+        // A run as the code before migration 16 recorded it: no cost options, no transfer days.
+        let old_run = "INSERT INTO plan_runs (started_at, finished_at, bucket, periods, target_fill_permille, items, proposals, actor_login) \
+             VALUES (1767578400000, 1767578401000, 'month', 24, 900, 7, 3, 'planner')";
+        match &t.db {
+            Db::Sqlite(p) => sqlx::query(old_run).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(old_run).execute(p).await.map(|_| ()),
+        }
+        .unwrap();
+        t.db.migrate().await.unwrap();
+        let run = planning::latest_run(&t.db).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                run.bucket.as_str(),
+                run.periods,
+                run.target_fill_permille,
+                run.items,
+                run.actor_login.as_str()
+            ),
+            ("month", 24, 900, 7, "planner"),
+            "{label}: {run:?}"
+        );
+        // What the runs of that time used: 3 transfer days, 200.00 a purchase order, 30.00 a
+        // transfer (minor units), 20 % a year.
+        assert_eq!(
+            (
+                run.transfer_days,
+                run.purchase_order_cost,
+                run.transfer_cost,
+                run.holding_rate_pct
+            ),
+            (3, 20_000, 3_000, 20),
+            "{label}: {run:?}"
+        );
+        assert_eq!(run.started_at, Instant(1_767_578_400_000), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_run_keeps_every_option_and_the_latest_is_found() {
+    for t in each_backend().await.unwrap() {
+        let label = t.label;
+        assert_eq!(planning::latest_run(&t.db).await.unwrap(), None, "{label}");
+        for (i, fill) in [(1, 950), (2, 900)] {
+            let mut tx = t.db.begin_write().await.unwrap();
+            planning::insert_run(
+                &mut tx,
+                &planning::NewRun {
+                    started_at: Instant(NOW.0 + i),
+                    finished_at: Instant(NOW.0 + i + 5),
+                    bucket: "week",
+                    periods: 26,
+                    target_fill_permille: fill,
+                    transfer_days: 7,
+                    purchase_order_cost: 10_000_000_000,
+                    transfer_cost: 8_000,
+                    holding_rate_pct: 40,
+                    items: 4,
+                    proposals: 2,
+                    actor_login: "planner".into(),
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let run = planning::latest_run(&t.db).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                run.target_fill_permille,
+                run.transfer_days,
+                run.purchase_order_cost,
+                run.transfer_cost,
+                run.holding_rate_pct,
+                run.started_at
+            ),
+            (900, 7, 10_000_000_000, 8_000, 40, Instant(NOW.0 + 2)),
+            "{label}: {run:?}"
+        );
     }
 }
 

@@ -7,14 +7,18 @@ mod common {
     pub mod stock_fixture;
 }
 
+use aftercare_app::{Actor, FixedClock};
 use aftercare_domain::part::StockLevels;
 use aftercare_domain::stock::Qty;
+use aftercare_domain::stock::{Command, Consumer};
+use aftercare_domain::{Instant, TicketId};
 use aftercare_store::stock::master;
 use aftercare_store::testing::each_backend;
-use common::server::{login, start};
+use common::server::{login, start, start_clocked};
 use common::stock_fixture::{seed, stock_in};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 #[tokio::test]
 async fn planners_run_review_approve_and_reject_by_api_and_pages() {
@@ -356,7 +360,8 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
             "{label}: {item:?}"
         );
 
-        // The part's plan shows the EOQ and its costs: by API (query options too) ...
+        // The part's plan shows the EOQ and its costs of the latest run (350.50, 30 %),
+        // except what the query sets: by API ...
         let part = f.parts[0].0;
         let plan: Value = api
             .get(format!(
@@ -370,7 +375,7 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
             .json()
             .await
             .unwrap();
-        assert_eq!(plan["order_cost"], 20_000, "{label}: {plan}");
+        assert_eq!(plan["order_cost"], 35_050, "{label}: {plan}");
         assert_eq!(plan["order_kind"], "purchase", "{label}");
         assert_eq!(plan["holding_rate_pct"], 50, "{label}");
         assert_eq!(plan["holding_cost_nanos"], 958_247_775_i64, "{label}");
@@ -396,16 +401,16 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
                 "zh-CN",
                 [
                     "经济订货批量（EOQ）",
-                    "200.00 (采购)",
-                    "0.3833 — 20 % × 100.00 每年",
+                    "350.50 (采购)",
+                    "0.5749 — 30 % × 100.00 每年",
                 ],
             ),
             (
                 "en",
                 [
                     "Economic order quantity (EOQ)",
-                    "200.00 (Purchase)",
-                    "0.3833 — 20 % × 100.00 a year",
+                    "350.50 (Purchase)",
+                    "0.5749 — 30 % × 100.00 a year",
                 ],
             ),
         ] {
@@ -422,5 +427,186 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
                 assert!(html.contains(n), "{label} {lang}: {n}: {html}");
             }
         }
+    }
+}
+
+/// The levels a stored plan keeps: reorder point and maximum rounded up to whole units.
+fn levels(plan: &Value) -> (i64, i64, i64) {
+    let rop = plan["reorder_point"].as_f64().unwrap().max(0.0).ceil() as i64;
+    let max = (plan["max"].as_f64().unwrap().max(0.0).ceil() as i64).max(rop);
+    let eoq_milli = (plan["eoq"].as_f64().unwrap() * 1000.0).round() as i64;
+    (rop, max, eoq_milli)
+}
+
+#[tokio::test]
+async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        // Monday 2026-01-05 02:00 UTC; twenty weeks of issues follow.
+        let clock = Arc::new(FixedClock::new(Instant(1_767_578_400_000)));
+        let s = start_clocked(db, clock.clone()).await;
+        let f = seed(&s.app, 1).await;
+        stock_in(&s.app, &f, f.central, &f.parts, 100).await;
+        let part = f.parts[0];
+        for week in 0..20 {
+            clock.advance_minutes(7 * 24 * 60);
+            s.app
+                .stock_execute(
+                    &Actor::Cli,
+                    None,
+                    Command::Issue {
+                        warehouse: f.central,
+                        part,
+                        qty: Qty::new(1 + week % 3).unwrap(),
+                        consumer: Consumer::Ticket(TicketId(100 + week)),
+                        reservation: None,
+                        approved_by: None,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let api = reqwest::Client::new();
+        let item_url = format!(
+            "{}/api/v1/planning/items/{}/{}",
+            s.base, f.central.0, part.0
+        );
+        let page_url = format!("{}/planning/items/{}/{}", s.base, f.central.0, part.0);
+        let get_plan = |query: &'static str| {
+            let api = api.clone();
+            let url = format!("{item_url}{query}");
+            let token = f.wh_token.clone();
+            async move {
+                let r = api.get(url).bearer_auth(token).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                r.json::<Value>().await.unwrap()
+            }
+        };
+        let (c, _) = login(&s, "wh").await;
+        let page = |lang: &'static str, query: &'static str| {
+            let c = c.clone();
+            let url = format!("{page_url}{query}");
+            async move {
+                c.get(url)
+                    .header("accept-language", lang)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+
+        // Before the first run: the defaults, said as such.
+        let plan = get_plan("").await;
+        assert_eq!(plan["run_id"], Value::Null, "{label}: {plan}");
+        assert_eq!(plan["order_cost"], 20_000, "{label}: {plan}");
+        let html = page("en", "").await;
+        assert!(
+            html.contains("Default settings (no planning run yet): target fill 95 %"),
+            "{label}: {html}"
+        );
+
+        // A run with other options than the defaults.
+        let r = api
+            .post(format!("{}/api/v1/planning/runs", s.base))
+            .bearer_auth(&f.wh_token)
+            .json(&json!({
+                "periods": 26, "target_fill": 0.90, "transfer_days": 7,
+                "purchase_order_cost": 80_000, "transfer_cost": 8_000, "holding_rate_pct": 40
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let run: Value = r.json().await.unwrap();
+        let run_id = run["run_id"].as_i64().unwrap();
+        let item = aftercare_store::planning::item(&s.app.db, f.central, part)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            item.reorder_point > 0 && item.detail.lot > 0,
+            "{label}: {item:?}"
+        );
+
+        // The API recomputes with the run's options: the stored levels exactly.
+        let plan = get_plan("").await;
+        assert_eq!(
+            levels(&plan),
+            (item.reorder_point, item.max_qty, item.detail.eoq_milli),
+            "{label}: {plan} vs {item:?}"
+        );
+        assert_eq!(
+            (
+                &plan["run_id"],
+                &plan["periods"],
+                &plan["target_fill"],
+                &plan["transfer_days"],
+                &plan["purchase_order_cost"],
+                &plan["transfer_cost"],
+                &plan["holding_rate_pct"],
+                &plan["order_cost"],
+                &plan["lot"],
+            ),
+            (
+                &json!(run_id),
+                &json!(26),
+                &json!(0.9),
+                &json!(7),
+                &json!(80_000),
+                &json!(8_000),
+                &json!(40),
+                &json!(80_000),
+                &json!(item.detail.lot),
+            ),
+            "{label}: {plan}"
+        );
+        // Asked for the defaults, it plans other levels (what the page used to show).
+        let default =
+            get_plan("?target_fill=0.95&purchase_order_cost=20000&holding_rate_pct=20").await;
+        assert_eq!(default["run_id"], json!(run_id), "{label}");
+        assert_eq!(default["order_cost"], 20_000, "{label}");
+        assert_ne!(levels(&default), levels(&plan), "{label}: {default}");
+
+        // The page shows the same levels and names the run and its settings.
+        for (lang, named, listed) in [
+            (
+                "en",
+                format!("As planned by run #{run_id} on 2026-05-25: "),
+                "target fill 90 %, transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 26 periods of history (Week)",
+            ),
+            (
+                "zh-CN",
+                format!("按 2026-05-25 的计划运行 #{run_id} 的设置计算："),
+                "目标满足率 90 %，调拨在途 7 天，采购订货费用 800.00，调拨费用 80.00，年持有成本率 40 %，历史 26 个周期（周）",
+            ),
+        ] {
+            let html = page(lang, "").await;
+            assert!(
+                html.contains(&format!("{named}{listed}")),
+                "{label} {lang}: {html}"
+            );
+            for (key, value) in [("rop", &plan["reorder_point"]), ("max", &plan["max"])] {
+                let shown = format!("{:.1}</dd>", value.as_f64().unwrap());
+                assert!(html.contains(&shown), "{label} {lang}: {key} {shown}");
+            }
+        }
+        let html = page("en", "").await;
+        assert!(html.contains("800.00 (Purchase)"), "{label}");
+        assert!(
+            html.contains(&format!("lot {}", item.detail.lot)),
+            "{label}"
+        );
+
+        // Another bucket: its default periods, the run's other options, and the page says so.
+        let html = page("en", "?bucket=month").await;
+        assert!(
+            html.contains(&format!(
+                "Settings of run #{run_id} on 2026-05-25, with the period chosen on this page: target fill 90 %, transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 24 periods of history (Month)"
+            )),
+            "{label}: {html}"
+        );
     }
 }

@@ -5,7 +5,7 @@ use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
-use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions, PlanRunReport};
+use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions, PlanOverrides, PlanRunReport};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_domain::{PartId, WarehouseId};
 use axum::extract::State;
@@ -41,34 +41,26 @@ pub struct RunBody {
 impl RunBody {
     /// The run options, defaults filled in.
     pub fn options(&self) -> Result<PlanOptions, AppError> {
-        let mut o = PlanOptions::default();
-        if let Some(b) = &self.bucket {
-            o.bucket = Bucket::parse(b).ok_or_else(|| {
+        Ok(self.overrides()?.over(PlanOptions::default()))
+    }
+
+    /// What the body sets (a bad bucket is an error naming it).
+    pub fn overrides(&self) -> Result<PlanOverrides, AppError> {
+        let bucket = match &self.bucket {
+            Some(b) => Some(Bucket::parse(b).ok_or_else(|| {
                 AppError::invalid("bucket", format!("must be week or month, got {b:?}"))
-            })?;
-            if o.bucket == Bucket::Month && self.periods.is_none() {
-                o.periods = 24;
-            }
-        }
-        if let Some(p) = self.periods {
-            o.periods = p;
-        }
-        if let Some(f) = self.target_fill {
-            o.target_fill = f;
-        }
-        if let Some(d) = self.transfer_days {
-            o.transfer_days = d;
-        }
-        if let Some(c) = self.purchase_order_cost {
-            o.purchase_order_cost = c;
-        }
-        if let Some(c) = self.transfer_cost {
-            o.transfer_cost = c;
-        }
-        if let Some(r) = self.holding_rate_pct {
-            o.holding_rate_pct = r;
-        }
-        Ok(o)
+            })?),
+            None => None,
+        };
+        Ok(PlanOverrides {
+            bucket,
+            periods: self.periods,
+            target_fill: self.target_fill,
+            transfer_days: self.transfer_days,
+            purchase_order_cost: self.purchase_order_cost,
+            transfer_cost: self.transfer_cost,
+            holding_rate_pct: self.holding_rate_pct,
+        })
     }
 }
 
@@ -314,27 +306,44 @@ pub async fn reject(
     ))
 }
 
-/// Query of a part's plan.
+/// Query of a part's plan. Every option left out is the latest run's (the run defaults
+/// before the first run); another bucket than the run's plans with its default periods.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PlanQuery {
-    /// `week` (default) or `month`.
+    /// `week` or `month`.
     pub bucket: Option<String>,
     /// Periods of history.
     pub periods: Option<usize>,
     /// Target fill rate.
     pub target_fill: Option<f64>,
-    /// Fixed cost of one purchase order, minor units (default 20000).
+    /// Days a transfer from the parent warehouse takes.
+    pub transfer_days: Option<i64>,
+    /// Fixed cost of one purchase order, minor units.
     pub purchase_order_cost: Option<i64>,
-    /// Fixed cost of one transfer, minor units (default 3000).
+    /// Fixed cost of one transfer, minor units.
     pub transfer_cost: Option<i64>,
-    /// Holding cost per year, percent of standard cost (default 20).
+    /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: Option<i64>,
 }
 
-/// A part's plan at a warehouse, recomputed now.
+/// A part's plan at a warehouse, recomputed now with the latest run's options (except
+/// those the query sets).
 #[derive(Serialize, ToSchema)]
 pub struct PartPlanDto {
+    /// The run whose options the plan used (those the query did not set); null before
+    /// the first run (the run defaults).
+    pub run_id: Option<i64>,
+    /// Periods of history the plan used.
+    pub periods: usize,
+    /// Target fill rate the plan used.
+    pub target_fill: f64,
+    /// Transfer days the plan used.
+    pub transfer_days: i64,
+    /// Purchase order cost the plan used, minor units.
+    pub purchase_order_cost: i64,
+    /// Transfer cost the plan used, minor units.
+    pub transfer_cost: i64,
     /// Warehouse code.
     pub warehouse_code: String,
     /// Part number.
@@ -402,6 +411,12 @@ pub struct MethodErrorDto {
 impl From<PartPlanView> for PartPlanDto {
     fn from(v: PartPlanView) -> Self {
         PartPlanDto {
+            run_id: v.run.as_ref().map(|r| r.run_id),
+            periods: v.options.periods,
+            target_fill: v.options.target_fill,
+            transfer_days: v.options.transfer_days,
+            purchase_order_cost: v.options.purchase_order_cost,
+            transfer_cost: v.options.transfer_cost,
             warehouse_code: v.warehouse_code,
             part_number: v.part_number,
             bucket: v.bucket.code().to_string(),
@@ -437,7 +452,8 @@ impl From<PartPlanView> for PartPlanDto {
     }
 }
 
-/// A part's plan at a warehouse: history, forecast, levels, method, backtest errors.
+/// A part's plan at a warehouse: history, forecast, levels, method, backtest errors;
+/// recomputed with the latest run's options unless the query sets them.
 #[utoipa::path(get, path = "/api/v1/planning/items/{warehouse_id}/{part_id}", tag = "planning",
     params(("warehouse_id" = i64, Path, description = "Warehouse id"), ("part_id" = i64, Path, description = "Part id"), PlanQuery),
     responses((status = 200, body = PartPlanDto), (status = 404, body = super::ErrorBody)))]
@@ -447,23 +463,23 @@ pub async fn item(
     ApiPath((warehouse_id, part_id)): ApiPath<(i64, i64)>,
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> Result<Json<PartPlanDto>, ApiError> {
-    let opts = RunBody {
+    let overrides = RunBody {
         bucket: q.bucket,
         periods: q.periods,
         target_fill: q.target_fill,
-        transfer_days: None,
+        transfer_days: q.transfer_days,
         purchase_order_cost: q.purchase_order_cost,
         transfer_cost: q.transfer_cost,
         holding_rate_pct: q.holding_rate_pct,
     }
-    .options()?;
+    .overrides()?;
     let view = s
         .app
-        .part_plan(
+        .part_plan_as_run(
             &user.actor(),
             WarehouseId(warehouse_id),
             PartId(part_id),
-            opts,
+            overrides,
         )
         .await?;
     Ok(Json(view.into()))

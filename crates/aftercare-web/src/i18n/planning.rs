@@ -188,6 +188,27 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "周期（越右越近）",
         "Periods (most recent on the right)",
     ),
+    (
+        "planning.settings_run",
+        "按 {date} 的计划运行 #{run} 的设置计算",
+        "As planned by run #{run} on {date}",
+    ),
+    (
+        "planning.settings_run_bucket",
+        "按 {date} 的计划运行 #{run} 的设置计算，周期按本页所选",
+        "Settings of run #{run} on {date}, with the period chosen on this page",
+    ),
+    (
+        "planning.settings_default",
+        "按默认设置计算（尚未运行计划）",
+        "Default settings (no planning run yet)",
+    ),
+    ("planning.settings_sep", "：", ": "),
+    (
+        "planning.settings_list",
+        "目标满足率 {fill} %，调拨在途 {days} 天，采购订货费用 {po}，调拨费用 {tc}，年持有成本率 {rate} %，历史 {periods} 个周期（{bucket}）",
+        "target fill {fill} %, transfers take {days} days, purchase order cost {po}, transfer cost {tc}, holding cost {rate} % a year, {periods} periods of history ({bucket})",
+    ),
     ("planning.open_plan", "查看计划", "Plan"),
     ("planning.not_scored", "无法评估", "not scored"),
 ];

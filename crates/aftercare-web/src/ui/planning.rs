@@ -6,7 +6,7 @@ use super::{PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
-use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions};
+use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions, PlanOverrides};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_domain::{Money, PartId, WarehouseId};
 use askama::Template;
@@ -356,6 +356,8 @@ struct ItemTemplate {
     order_cost: String,
     /// The holding cost per unit per period and where it comes from.
     holding_cost: String,
+    /// Which run's settings the page shows, and the settings.
+    settings: String,
     chart: String,
     errors: Vec<(String, String, bool)>,
     proposals: Vec<Row>,
@@ -364,8 +366,50 @@ struct ItemTemplate {
 /// Query of the part plan page.
 #[derive(Debug, Default, Deserialize)]
 pub struct ItemQuery {
+    /// `week` or `month`; otherwise the latest run's.
     #[serde(default)]
     bucket: String,
+}
+
+/// Thousandths as a percentage: 900 → "90", 955 → "95.5".
+fn permille_pct(permille: i64) -> String {
+    if permille % 10 == 0 {
+        format!("{}", permille / 10)
+    } else {
+        format!("{}.{}", permille / 10, (permille % 10).abs())
+    }
+}
+
+/// Which settings the part's page shows: the latest run's (named, with its date), or the
+/// defaults before the first run; then every option the plan used.
+fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
+    let o = &v.options;
+    let prefix = match &v.run {
+        Some(r) => tr
+            .t(if r.options == *o {
+                "planning.settings_run"
+            } else {
+                "planning.settings_run_bucket"
+            })
+            .replace("{run}", &r.run_id.to_string())
+            .replace("{date}", &date(r.started_at.0)),
+        None => tr.t("planning.settings_default").to_string(),
+    };
+    let bucket = tr.t(if o.bucket == Bucket::Month {
+        "planning.month"
+    } else {
+        "planning.week"
+    });
+    let list = tr
+        .t("planning.settings_list")
+        .replace("{fill}", &permille_pct(o.target_fill_permille()))
+        .replace("{days}", &o.transfer_days.to_string())
+        .replace("{po}", &money(o.purchase_order_cost))
+        .replace("{tc}", &money(o.transfer_cost))
+        .replace("{rate}", &o.holding_rate_pct.to_string())
+        .replace("{periods}", &o.periods.to_string())
+        .replace("{bucket}", bucket);
+    format!("{prefix}{}{list}", tr.t("planning.settings_sep"))
 }
 
 /// `GET /planning/items/{warehouse}/{part}`.
@@ -375,14 +419,13 @@ pub async fn item(
     PagePath((w, p)): PagePath<(i64, i64)>,
     PageQuery(q): PageQuery<ItemQuery>,
 ) -> Response {
-    let mut opts = PlanOptions::default();
-    if q.bucket == "month" {
-        opts.bucket = Bucket::Month;
-        opts.periods = 24;
-    }
+    let overrides = PlanOverrides {
+        bucket: Bucket::parse(&q.bucket),
+        ..Default::default()
+    };
     let v = match state
         .app
-        .part_plan(&user.actor(), WarehouseId(w), PartId(p), opts)
+        .part_plan_as_run(&user.actor(), WarehouseId(w), PartId(p), overrides)
         .await
     {
         Ok(v) => v,
@@ -450,12 +493,14 @@ pub async fn item(
         money(v.standard_cost),
         page.tr.t("planning.per_year")
     );
+    let settings = settings_text(&page.tr, &v);
     render(&ItemTemplate {
         page,
         v,
         eoq,
         order_cost,
         holding_cost,
+        settings,
         chart,
         errors,
         proposals,

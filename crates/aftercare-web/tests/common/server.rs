@@ -2,10 +2,11 @@
 
 #![allow(dead_code)]
 
-use aftercare_app::{App, AppConfig};
+use aftercare_app::{App, AppConfig, FixedClock};
 use aftercare_store::testing::TestDb;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
+use std::sync::Arc;
 
 /// A running server and the app behind it.
 pub struct Server {
@@ -24,6 +25,17 @@ pub async fn start(db: TestDb) -> Server {
 /// Start the server on `db` with application settings `config`.
 pub async fn start_with(db: TestDb, config: AppConfig) -> Server {
     let app = App::new(db.db.clone(), config);
+    serve(db, app).await
+}
+
+/// Start the server on `db` with the application reading time from `clock` (to build a
+/// history week by week).
+pub async fn start_clocked(db: TestDb, clock: Arc<FixedClock>) -> Server {
+    let app = App::with_clock(db.db.clone(), AppConfig::default(), clock);
+    serve(db, app).await
+}
+
+async fn serve(db: TestDb, app: App) -> Server {
     let state = aftercare_web::AppState::new(
         app.clone(),
         Default::default(),
