@@ -47,7 +47,7 @@ pub struct PlanArgs {
     #[arg(long, default_value = "one-step")]
     pub variance: String,
     /// Variance bound: range (at most (M − mean)·mean per period, M the history's largest
-    /// period) or none.
+    /// period; with --variance lead-time the same for protection-interval totals) or none.
     #[arg(long = "variance-bound", default_value = "range")]
     pub variance_bound: String,
     /// Do not stock items of class `inactive` (no demand in the last --inactive-periods
@@ -153,6 +153,8 @@ impl PlanArgs {
             other => anyhow::bail!("--variance must be one-step or lead-time, got {other:?}"),
         };
         let variance_bound = match self.variance_bound.as_str() {
+            // The lead-time model's variance is a window's: bound the window's total.
+            "range" if variance == VarianceModel::LeadTimeErrors => VarianceBound::WindowRange,
             "range" => VarianceBound::HistoryRange,
             "none" => VarianceBound::None,
             other => anyhow::bail!("--variance-bound must be range or none, got {other:?}"),

@@ -6,9 +6,11 @@
 //! - Protection interval: `L + R` periods for periodic review every `R` periods, `L` for
 //!   continuous review. Orders placed at the end of period `t` arrive at the start of
 //!   period `t + L + 1`, so a periodic policy with `R = 1` protects `L + 1` periods.
-//! - `reorder_point s`: the lowest inventory position (on hand + on order − backorders)
-//!   that meets the target; an order is placed when the position falls below it.
-//! - `min` (safety stock) `= s − ltd_mean`, where `ltd_mean` is the mean demand over the
+//! - `reorder_point`: an order is placed when the inventory position (on hand + on order
+//!   − backorders) falls below it. For order-up-to it is the lowest level `s` that meets
+//!   the target; the lot formulas give the highest position `s` at which an order goes out
+//!   (the position then lies in `s + 1 … s + Q`), so their reorder point is `s + 1 unit`.
+//! - `min` (safety stock) `= reorder_point − ltd_mean`, where `ltd_mean` is the mean demand over the
 //!   protection interval. It is negative when the target can be met with less than the
 //!   mean demand (lumpy demand at a low target): the three-point rule
 //!   `reorder point = minimum + lead-time demand` holds exactly.
@@ -16,7 +18,10 @@
 //!   unit per period `h`; 0 (order what is needed) when `K`, `D` or `h` is missing or 0.
 //! - `max`: the order-up-to level of inventory position. Order-up-to policies (`R, S`)
 //!   have `max = s`; lot-sized ones (`s, S` and `s, Q`) order `Q = max(EOQ, MOQ)` rounded
-//!   up to the counting unit, and `max = s + Q`. The product's "maximum = minimum + EOQ"
+//!   up to the counting unit, and `max = s + Q` (= reorder point − 1 unit + Q). Under
+//!   periodic review a lot of one unit, or below one review's demand, is order-up-to (each
+//!   review orders at least that anyway), and so is an item without demand (`max = 0`).
+//!   The product's "maximum = minimum + EOQ"
 //!   counts stock on hand right after a delivery; `max` here counts inventory position,
 //!   which also holds the lead-time demand.
 //!
@@ -122,9 +127,11 @@ impl Review {
 pub enum LotSizing {
     /// Up to the reorder point itself: `(R, S)`, or base stock under continuous review.
     OrderUpTo,
-    /// Up to `s + Q` with `Q = max(EOQ, MOQ)`: `(s, S)` / `(R, s, S)`.
+    /// Below the reorder point, up to `max = s + Q` with `Q = max(EOQ, MOQ)`: `(s, S)` /
+    /// `(R, s, S)`.
     UpToMax,
-    /// Whole multiples of `Q = max(EOQ, MOQ)` until the position is at least `s`: `(s, Q)`.
+    /// Below the reorder point, whole multiples of `Q = max(EOQ, MOQ)` until the position
+    /// is at least the reorder point: `(s, Q)`.
     FixedQuantity,
 }
 
@@ -148,25 +155,49 @@ pub enum VarianceBound {
     /// after a long gap (TSB, SES) they would make a lead-time demand with a tiny mean and
     /// an enormous spread, and a fill target on it thousands of units of a dead part.
     HistoryRange,
+    /// For a variance per period that is a window's variance over its `h` periods (the
+    /// lead-time error model, which keeps the correlation between periods): the window
+    /// total bounded the same way, `(M_h − hμ)·hμ`, `M_h` the largest total of `h`
+    /// consecutive periods in the history, i.e. at most `(M_h − hμ)·μ` per period.
+    WindowRange,
 }
 
 impl VarianceBound {
-    /// The estimate with its variance bounded by `history`.
-    pub fn apply(self, est: DemandEstimate, history: &[f64]) -> DemandEstimate {
+    /// The estimate with its variance bounded by `history`, for levels over `periods`.
+    pub fn apply(self, est: DemandEstimate, history: &[f64], periods: usize) -> DemandEstimate {
         let mu = est.mean_per_period;
         if self == Self::None || mu.is_nan() || mu <= 0.0 {
             return est;
         }
-        let top = history.iter().copied().fold(0.0, f64::max);
-        // A mean at or above every period seen says nothing about the range: leave it.
-        if top <= mu {
+        let h = match self {
+            Self::WindowRange => periods.max(1),
+            _ => 1,
+        };
+        let top = largest_window_total(history, h);
+        let window_mean = h as f64 * mu;
+        // A mean at or above every window seen says nothing about the range: leave it.
+        if top <= window_mean {
             return est;
         }
         DemandEstimate {
-            variance_per_period: est.variance_per_period.min((top - mu) * mu),
+            variance_per_period: est.variance_per_period.min((top - window_mean) * mu),
             ..est
         }
     }
+}
+
+/// Largest total of `h` consecutive periods of `history` (of all of it when shorter).
+fn largest_window_total(history: &[f64], h: usize) -> f64 {
+    if history.len() <= h {
+        return history.iter().sum();
+    }
+    let mut total: f64 = history[..h].iter().sum();
+    let mut top = total;
+    for i in h..history.len() {
+        total += history[i] - history[i - h];
+        top = top.max(total);
+    }
+    top
 }
 
 /// Periods without any demand at the end of `history` (its length when it has none).
@@ -222,14 +253,19 @@ impl PolicySpec {
 
     /// The demand estimate levels are set on: bounded by the history's range, and none
     /// for an item idle for `idle_limit` periods.
-    pub fn effective_estimate(&self, est: DemandEstimate, history: &[f64]) -> DemandEstimate {
+    pub fn effective_estimate(
+        &self,
+        est: DemandEstimate,
+        history: &[f64],
+        periods: usize,
+    ) -> DemandEstimate {
         if self.not_stocked(history) {
             return DemandEstimate {
                 mean_per_period: 0.0,
                 variance_per_period: 0.0,
             };
         }
-        self.variance_bound.apply(est, history)
+        self.variance_bound.apply(est, history, periods)
     }
 }
 
@@ -311,8 +347,8 @@ pub fn compute_policy(
     seed: u64,
 ) -> StockPolicy {
     let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
-    let est = spec.effective_estimate(est, history);
     let h_p = spec.review.protection(item.lead_time);
+    let est = spec.effective_estimate(est, history, h_p);
     let protection = interval_distribution(est, h_p, unit, spec, history, seed);
     let eoq_value = eoq(
         item.order_cost.as_units_f64(),
@@ -325,12 +361,14 @@ pub fn compute_policy(
             round_up(eoq_value.max(item.moq).max(unit), unit)
         }
     };
-    // Under periodic review a lot below one review's demand is exceeded at every review:
-    // the policy is order-up-to, and the lot formula (one order per lot) would overstate
-    // the shortage and raise the level.
+    // Under periodic review a lot below one review's demand is exceeded at every review,
+    // and a lot of one unit is order-up-to to `s + 1`: the policy is order-up-to, whose
+    // exact formula the lot formula (one order per lot) only approximates, overstating
+    // the shortage and raising the level. Without demand there is nothing to order.
     let review_demand = est.mean_per_period * spec.review.period() as f64;
     let lot = match spec.review {
-        Review::Periodic(_) if lot < review_demand => 0.0,
+        _ if est.mean_per_period <= 0.0 => 0.0,
+        Review::Periodic(_) if lot < review_demand || lot <= unit => 0.0,
         _ => lot,
     };
     let lead = match (spec.review, spec.shortage, lot == 0.0) {
@@ -1004,22 +1042,32 @@ mod tests {
             mean_per_period: 0.01,
             variance_per_period: 0.4,
         };
-        let b = VarianceBound::HistoryRange.apply(est, &history);
+        let b = VarianceBound::HistoryRange.apply(est, &history, 9);
         assert_eq!(b.mean_per_period, 0.01);
         assert!((b.variance_per_period - 3.99 * 0.01).abs() < 1e-15, "{b:?}");
-        assert_eq!(VarianceBound::None.apply(est, &history), est);
+        assert_eq!(VarianceBound::None.apply(est, &history, 9), est);
         // Below the bound, and where the history gives no range, nothing changes.
         let small = DemandEstimate {
             variance_per_period: 0.02,
             ..est
         };
-        assert_eq!(VarianceBound::HistoryRange.apply(small, &history), small);
-        assert_eq!(VarianceBound::HistoryRange.apply(est, &[]), est);
+        assert_eq!(VarianceBound::HistoryRange.apply(small, &history, 9), small);
+        assert_eq!(VarianceBound::HistoryRange.apply(est, &[], 9), est);
         let at_top = DemandEstimate {
             mean_per_period: 4.0,
             variance_per_period: 1.0,
         };
-        assert_eq!(VarianceBound::HistoryRange.apply(at_top, &history), at_top);
+        assert_eq!(
+            VarianceBound::HistoryRange.apply(at_top, &history, 9),
+            at_top
+        );
+        // Over windows of 2 periods the largest total is 4 (+ 0): (4 − 0.02)·0.01 per
+        // period; over 5, the whole history's 5: (5 − 0.05)·0.01.
+        let w = VarianceBound::WindowRange.apply(est, &history, 2);
+        assert!((w.variance_per_period - 3.98 * 0.01).abs() < 1e-15, "{w:?}");
+        let w = VarianceBound::WindowRange.apply(est, &history, 5);
+        assert!((w.variance_per_period - 4.95 * 0.01).abs() < 1e-15, "{w:?}");
+        assert_eq!(largest_window_total(&[1.0, 0.0, 3.0, 2.0, 0.0], 2), 5.0);
     }
 
     #[test]
@@ -1065,5 +1113,40 @@ mod tests {
         let q = compute_policy(est, &it, &up_to, &[], 0);
         assert_eq!(p.lot, 0.0);
         assert_eq!((p.reorder_point, p.max), (q.reorder_point, q.reorder_point));
+    }
+
+    #[test]
+    fn a_one_unit_lot_plans_order_up_to_and_no_demand_orders_nothing_whatever_the_moq() {
+        let up_to = PolicySpec {
+            distribution: DistributionChoice::Poisson,
+            ..PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.92))
+        };
+        let lot_sized = PolicySpec {
+            lot_sizing: LotSizing::UpToMax,
+            ..up_to
+        };
+        // 0.1 a week, EOQ √(2·0.01·0.1/0.01) ≈ 0.45 → a lot of one unit: the policy is
+        // order-up-to; the lot formula put the level at 3 where the exact one needs 2.
+        let est = DemandEstimate {
+            mean_per_period: 0.1,
+            variance_per_period: 0.1,
+        };
+        let it = ItemParams {
+            order_cost: Nanos(Nanos::PER_UNIT / 100),
+            ..item(4)
+        };
+        let p = compute_policy(est, &it, &lot_sized, &[], 0);
+        let q = compute_policy(est, &it, &up_to, &[], 0);
+        assert_eq!(p.lot, 0.0);
+        assert_eq!((p.reorder_point, p.max), (q.reorder_point, q.reorder_point));
+        assert_eq!(q.reorder_point, 2.0);
+        // No demand: no lot, even with a MOQ, so a backorder never orders 50 of a dead part.
+        let none = DemandEstimate {
+            mean_per_period: 0.0,
+            variance_per_period: 0.0,
+        };
+        let moq = ItemParams { moq: 50.0, ..it };
+        let z = compute_policy(none, &moq, &lot_sized, &[], 0);
+        assert_eq!((z.reorder_point, z.max, z.lot), (0.0, 0.0, 0.0));
     }
 }
