@@ -1027,7 +1027,13 @@ impl App {
         // Runs after every issue: point queries only, never the whole master.
         let levels = store::manual_level(&self.db, warehouse, part).await?;
         let (min, max) = match levels {
-            Some((min, max)) => (min, max.unwrap_or(min)),
+            Some((min, Some(max))) => (min, max),
+            // A manual minimum without a maximum orders up to the maximum a run planned
+            // with it (the computed one, one EOQ above), as the runs do.
+            Some((min, None)) => match store::item(&self.db, warehouse, part).await? {
+                Some(item) => (min, item.max_qty.max(min)),
+                None => (min, min),
+            },
             None => match store::item(&self.db, warehouse, part).await? {
                 Some(item) => (item.reorder_point, item.max_qty),
                 None => return Ok(None),

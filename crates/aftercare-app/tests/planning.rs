@@ -1949,3 +1949,41 @@ async fn a_parts_plan_is_recomputed_with_every_option_of_the_latest_run() {
         assert_eq!(asked.options.target_fill, 0.9, "{label}");
     }
 }
+
+#[tokio::test]
+async fn an_emergency_under_a_manual_minimum_alone_orders_up_to_the_planned_maximum() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A manual minimum of 3 for PN-1 at the (empty) station, no manual maximum.
+        let mut tx = app.db.begin_write().await.unwrap();
+        master::set_levels(
+            &mut tx,
+            w.station,
+            w.p1,
+            StockLevels::new(Qty::new(3).unwrap(), None).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let item = item_at(app, w.station, w.p1).await;
+        assert!(item.overridden, "{label}: {item:?}");
+        assert_eq!(item.reorder_point, 3, "{label}");
+        assert!(item.max_qty > 3, "{label}: one EOQ above: {item:?}");
+        let run = find(&open(app).await, w.station, w.p1).unwrap().clone();
+        assert_eq!(run.qty, item.max_qty, "{label}: {}", run.reason);
+        w.clock.advance_minutes(1);
+        let e = app
+            .raise_emergency_if_short(w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (e.kind, e.qty),
+            (ProposalKind::Emergency, item.max_qty),
+            "{label}: the run's maximum, not the minimum"
+        );
+    }
+}
