@@ -1987,3 +1987,92 @@ async fn an_emergency_under_a_manual_minimum_alone_orders_up_to_the_planned_maxi
         );
     }
 }
+
+#[tokio::test]
+async fn defective_parts_sent_up_and_returns_to_the_parent_are_not_demand() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let history = |v: aftercare_app::planning::PartPlanView| v.history.iter().sum::<f64>();
+        let station_before = history(
+            app.part_plan(&Actor::Cli, w.station, w.p1, weekly())
+                .await
+                .unwrap(),
+        );
+        let central_before = history(
+            app.part_plan(&Actor::Cli, w.central, w.p1, weekly())
+                .await
+                .unwrap(),
+        );
+        // Four old parts come back defective at the station and go up to central for
+        // repair; two good units go to the station and one of them back up.
+        q(
+            app,
+            Command::DefectiveReturn {
+                consumer: Consumer::Ticket(TicketId(900)),
+                warehouse: w.station,
+                part: w.p1,
+                qty: Qty::new(4).unwrap(),
+            },
+        )
+        .await;
+        let ship = |from, to, condition, n| Command::ShipTransfer {
+            from,
+            to,
+            eta: Instant(T0.0 + 400 * 86_400_000),
+            lines: vec![TransferQty {
+                part: w.p1,
+                condition,
+                qty: Qty::new(n).unwrap(),
+            }],
+        };
+        q(
+            app,
+            ship(w.station, w.central, StockCondition::Defective, 4),
+        )
+        .await;
+        let Some(Created::Transfer(t)) =
+            q(app, ship(w.central, w.station, StockCondition::Good, 2))
+                .await
+                .created
+        else {
+            panic!("{label}: no transfer")
+        };
+        q(
+            app,
+            Command::ReceiveTransfer {
+                transfer: t,
+                lines: vec![TransferQty {
+                    part: w.p1,
+                    condition: StockCondition::Good,
+                    qty: Qty::new(2).unwrap(),
+                }],
+                close: true,
+            },
+        )
+        .await;
+        q(app, ship(w.station, w.central, StockCondition::Good, 1)).await;
+        w.clock.advance_minutes(7 * 24 * 60);
+        let station = history(
+            app.part_plan(&Actor::Cli, w.station, w.p1, weekly())
+                .await
+                .unwrap(),
+        );
+        let central = history(
+            app.part_plan(&Actor::Cli, w.central, w.p1, weekly())
+                .await
+                .unwrap(),
+        );
+        // The station's demand is its issues only (the window moved a week: at most one
+        // issue of a unit fell out of it); central's gained the 2 good units it sent down.
+        assert!(
+            station <= station_before && station >= station_before - 1.0,
+            "{label}: {station} vs {station_before}"
+        );
+        assert!(
+            central >= central_before + 2.0 - 1e-9 && central <= central_before + 2.0 + 1e-9,
+            "{label}: {central} vs {central_before}"
+        );
+    }
+}

@@ -20,16 +20,31 @@ pub struct OutflowDay {
     pub qty: i64,
 }
 
-/// Daily outflow per warehouse and part in `[start, end)`.
+/// The movements that are demand on the warehouse they leave (`m`): issues to tickets and
+/// requisitions, and issuable stock (good, repaired) shipped to a warehouse it replenishes.
+/// Defective parts sent up for repair, returns to the parent and moves between siblings
+/// are not demand: counted, they doubled a station's history with its quarterly defective
+/// returns and planned safety stock for them.
+macro_rules! demand_movement {
+    () => {
+        "(m.kind = 'issue' OR (m.kind = 'transfer_ship' \
+          AND (m.from_location LIKE 'stock:%:good:%' OR m.from_location LIKE 'stock:%:repaired:%') \
+          AND EXISTS (SELECT 1 FROM warehouses c \
+                      WHERE c.id = m.to_warehouse_id AND c.parent_id = m.from_warehouse_id)))"
+    };
+}
+
+/// Daily outflow per warehouse and part in `[start, end)` (demand, see `demand_movement`).
 pub async fn outflow_by_day(db: &Db, start: Instant, end: Instant) -> StoreResult<Vec<OutflowDay>> {
     let rows: Vec<(i64, i64, i64, i64)> = on_db!(db, |p| {
-        sqlx::query_as(
-            "SELECT from_warehouse_id, part_id, (at - $1) / $3 AS day, CAST(SUM(qty) AS BIGINT) \
-             FROM stock_movements \
-             WHERE kind IN ('issue', 'transfer_ship') AND from_warehouse_id IS NOT NULL \
-               AND at >= $1 AND at < $2 \
-             GROUP BY from_warehouse_id, part_id, (at - $1) / $3",
-        )
+        sqlx::query_as(concat!(
+            "SELECT m.from_warehouse_id, m.part_id, (m.at - $1) / $3 AS day, \
+                    CAST(SUM(m.qty) AS BIGINT) \
+             FROM stock_movements m \
+             WHERE m.from_warehouse_id IS NOT NULL AND m.at >= $1 AND m.at < $2 AND ",
+            demand_movement!(),
+            " GROUP BY m.from_warehouse_id, m.part_id, (m.at - $1) / $3"
+        ))
         .bind(start.0)
         .bind(end.0)
         .bind(DAY_MS)
@@ -47,7 +62,8 @@ pub async fn outflow_by_day(db: &Db, start: Instant, end: Instant) -> StoreResul
         .collect())
 }
 
-/// Outflow of one part at one warehouse, per day, in `[start, end)`.
+/// Outflow of one part at one warehouse, per day, in `[start, end)` (demand, see
+/// `demand_movement`).
 pub async fn outflow_of(
     db: &Db,
     warehouse: WarehouseId,
@@ -56,11 +72,13 @@ pub async fn outflow_of(
     end: Instant,
 ) -> StoreResult<Vec<(i64, i64)>> {
     Ok(on_db!(db, |p| {
-        sqlx::query_as(
-            "SELECT (at - $1) / $3 AS day, CAST(SUM(qty) AS BIGINT) FROM stock_movements \
-             WHERE kind IN ('issue', 'transfer_ship') AND from_warehouse_id = $4 AND part_id = $5 \
-               AND at >= $1 AND at < $2 GROUP BY (at - $1) / $3",
-        )
+        sqlx::query_as(concat!(
+            "SELECT (m.at - $1) / $3 AS day, CAST(SUM(m.qty) AS BIGINT) FROM stock_movements m \
+             WHERE m.from_warehouse_id = $4 AND m.part_id = $5 \
+               AND m.at >= $1 AND m.at < $2 AND ",
+            demand_movement!(),
+            " GROUP BY (m.at - $1) / $3"
+        ))
         .bind(start.0)
         .bind(end.0)
         .bind(DAY_MS)
