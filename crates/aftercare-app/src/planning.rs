@@ -244,11 +244,11 @@ impl PlanOptions {
         }
     }
 
-    /// Engine settings: review every period for the target fill rate, with the given lot
-    /// sizing (see `plan_pair`).
-    fn settings(&self, lot_sizing: LotSizing) -> PlanSettings {
+    /// Engine settings: review every period for the target fill rate, lots of one EOQ
+    /// (see `plan_pair`).
+    fn settings(&self) -> PlanSettings {
         let mut settings = PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1);
-        settings.spec.lot_sizing = lot_sizing;
+        settings.spec.lot_sizing = LotSizing::UpToMax;
         settings
     }
 
@@ -1370,16 +1370,10 @@ fn plan_pair(
     };
     // The three-point rule: order a lot of one EOQ when the position falls below the
     // reorder point (the engine's (R, s, S), whose reorder point meets the fill rate with
-    // that lot; the engine plans order-up-to when the lot is below one review's demand).
-    // Without an order cost, a holding cost or any demand there is no EOQ: order up to the
-    // reorder point ((R, S)).
-    let has_demand = history.iter().any(|&q| q > 0.0);
-    let lot_sizing = if item.order_cost.0 > 0 && item.holding_cost.is_some() && has_demand {
-        LotSizing::UpToMax
-    } else {
-        LotSizing::OrderUpTo
-    };
-    plan_item(&input, &opts.settings(lot_sizing))
+    // that lot). Without an order cost, a holding cost or any demand the EOQ is 0 and the
+    // lot one unit; the engine then plans order-up-to ((R, S)), as it does for a lot below
+    // one review's demand.
+    plan_item(&input, &opts.settings())
 }
 
 fn to_rows(

@@ -331,8 +331,8 @@ pub struct StockPolicy {
     pub max: f64,
     /// Economic order quantity, unrounded.
     pub eoq: f64,
-    /// Order quantity for lot-sized policies, rounded (0 for order-up-to, and under
-    /// periodic review when the lot would be below one review's demand).
+    /// Order quantity for lot-sized policies, rounded (0 for order-up-to, without demand,
+    /// and under periodic review for a lot of one unit or below one review's demand).
     pub lot: f64,
 }
 
