@@ -14,7 +14,7 @@ use aftercare_domain::stock::{Command, Consumer};
 use aftercare_domain::{Instant, TicketId};
 use aftercare_store::stock::master;
 use aftercare_store::testing::each_backend;
-use common::server::{login, start, start_clocked};
+use common::server::{get, login, start, start_clocked};
 use common::stock_fixture::{seed, stock_in};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -363,18 +363,14 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
         // The part's plan shows the EOQ and its costs of the latest run (350.50, 30 %),
         // except what the query sets: by API ...
         let part = f.parts[0].0;
-        let plan: Value = api
-            .get(format!(
-                "{}/api/v1/planning/items/{}/{part}?holding_rate_pct=50",
-                s.base, f.central.0
-            ))
-            .bearer_auth(&f.wh_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let items = format!("/api/v1/planning/items/{}/{part}", f.central.0);
+        let (_, plan) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("{items}?holding_rate_pct=50"),
+        )
+        .await;
         assert_eq!(plan["order_cost"], 35_050, "{label}: {plan}");
         assert_eq!(plan["order_kind"], "purchase", "{label}");
         assert_eq!(plan["holding_rate_pct"], 50, "{label}");
@@ -385,16 +381,8 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
             (&json!(0.0), &json!(0)),
             "{label}"
         );
-        let r = api
-            .get(format!(
-                "{}/api/v1/planning/items/{}/{part}?transfer_cost=-1",
-                s.base, f.central.0
-            ))
-            .bearer_auth(&f.wh_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let (status, _) = get(&api, &s, &f.wh_token, &format!("{items}?transfer_cost=-1")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         // ... and on the page, in both languages.
         for (lang, needles) in [
             (
@@ -467,19 +455,15 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
                 .unwrap();
         }
         let api = reqwest::Client::new();
-        let item_url = format!(
-            "{}/api/v1/planning/items/{}/{}",
-            s.base, f.central.0, part.0
-        );
+        let item_path = format!("/api/v1/planning/items/{}/{}", f.central.0, part.0);
         let page_url = format!("{}/planning/items/{}/{}", s.base, f.central.0, part.0);
         let get_plan = |query: &'static str| {
-            let api = api.clone();
-            let url = format!("{item_url}{query}");
-            let token = f.wh_token.clone();
+            let path = format!("{item_path}{query}");
+            let (api, s, token) = (&api, &s, &f.wh_token);
             async move {
-                let r = api.get(url).bearer_auth(token).send().await.unwrap();
-                assert_eq!(r.status(), StatusCode::OK);
-                r.json::<Value>().await.unwrap()
+                let (status, plan) = get(api, s, token, &path).await;
+                assert_eq!(status, StatusCode::OK);
+                plan
             }
         };
         let (c, _) = login(&s, "wh").await;
