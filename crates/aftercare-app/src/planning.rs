@@ -13,8 +13,11 @@
 //! demand over the protection interval, maximum = one lot of an economic order quantity
 //! `√(2·K·D / h)` above the highest position that orders (reorder point − 1 unit; K: a
 //! purchase order's or a transfer's fixed cost, D: demand per period, h: standard cost ×
-//! the yearly holding rate per period), all on the stock position. See `plan_pair` for
-//! when the lot is left out.
+//! the yearly holding rate per period), all on the stock position. See
+//! `PlanOptions::settings` for when the lot is left out.
+//!
+//! The target fill rate applies to each pair, or (allocation `warehouse`) to each
+//! warehouse's units as a whole: see [`Allocation`].
 //!
 //! Approving claims the proposal first: one guarded write marks it as being approved and
 //! freezes the exact ledger command on it (quantity, source or supplier, and a transfer's
@@ -37,10 +40,14 @@ use crate::planning_lifecycle::{LifecycleNote, event_for_run, share_of};
 use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
+use aftercare_planning::allocate::calibrate_worth;
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
-use aftercare_planning::plan::{ItemPlan, ManualLevels, PlanInput, PlanSettings, plan_item};
-use aftercare_planning::policy::{ItemParams, LotSizing, Nanos, ServiceTarget};
+use aftercare_planning::plan::{
+    ItemForecast, ItemPlan, ManualLevels, PlanInput, PlanSettings, forecast_item,
+    plan_forecast_item, policy_model,
+};
+use aftercare_planning::policy::{ItemParams, LotSizing, Nanos, PolicyModel, ServiceTarget};
 use aftercare_store::audit;
 use aftercare_store::planning::{
     self as store, ItemDetail, NewRun, PlanItemRow, PlanPart, PlanWarehouse, Position,
@@ -140,6 +147,44 @@ pub struct PlanOptions {
     pub transfer_cost: i64,
     /// Cost of holding one unit for a year, in percent of its standard cost (1..=100).
     pub holding_rate_pct: i64,
+    /// What the target fill rate applies to: each pair, or each warehouse's units as a
+    /// whole.
+    pub allocation: Allocation,
+}
+
+/// What a run's target fill rate applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// Every part at every warehouse is stocked to the target fill.
+    #[default]
+    Item,
+    /// Each warehouse fills the target share of all its units in expectation, with the
+    /// least stock value: one shortage worth per warehouse, calibrated by the engine
+    /// (`aftercare_planning::allocate`), sets every part's level there, so cheap fast
+    /// movers are stocked above the target and dear slow ones below it. Parts without a
+    /// standard cost, with manual levels or past end of production keep the per-part
+    /// target.
+    Warehouse,
+}
+
+impl Allocation {
+    /// The code runs, the CLI and the API use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Allocation::Item => "item",
+            Allocation::Warehouse => "warehouse",
+        }
+    }
+
+    /// The allocation with this code.
+    pub fn parse(s: &str) -> Option<Allocation> {
+        match s {
+            "item" => Some(Allocation::Item),
+            "warehouse" => Some(Allocation::Warehouse),
+            _ => None,
+        }
+    }
 }
 
 impl Default for PlanOptions {
@@ -152,6 +197,7 @@ impl Default for PlanOptions {
             purchase_order_cost: 20_000, // ¥200.00
             transfer_cost: 3_000,        // ¥30.00
             holding_rate_pct: 20,
+            allocation: Allocation::Item,
         }
     }
 }
@@ -244,8 +290,14 @@ impl PlanOptions {
         }
     }
 
-    /// Engine settings: review every period for the target fill rate, lots of one EOQ
-    /// (see `plan_pair`).
+    /// Engine settings: review every period for the target fill rate, (R, s, S) lots of
+    /// one EOQ.
+    ///
+    /// The three-point rule: order a lot of one EOQ when the position falls below the
+    /// reorder point (the engine's (R, s, S), whose reorder point meets the fill rate with
+    /// that lot). Without an order cost, a holding cost or any demand the EOQ is 0 and the
+    /// lot one unit; the engine then plans order-up-to ((R, S)), as it does for a lot below
+    /// one review's demand.
     fn settings(&self) -> PlanSettings {
         let mut settings = PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1);
         settings.spec.lot_sizing = LotSizing::UpToMax;
@@ -281,6 +333,8 @@ pub struct PlanOverrides {
     pub transfer_cost: Option<i64>,
     /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: Option<i64>,
+    /// What the target fill rate applies to.
+    pub allocation: Option<Allocation>,
 }
 
 impl PlanOverrides {
@@ -308,6 +362,9 @@ impl PlanOverrides {
         if let Some(r) = self.holding_rate_pct {
             o.holding_rate_pct = r;
         }
+        if let Some(a) = self.allocation {
+            o.allocation = a;
+        }
         o
     }
 }
@@ -332,6 +389,12 @@ impl RunSettings {
         })?;
         let periods = usize::try_from(r.periods)
             .map_err(|_| AppError::Unexpected(format!("run {} has {} periods", r.id, r.periods)))?;
+        let allocation = Allocation::parse(&r.allocation).ok_or_else(|| {
+            AppError::Unexpected(format!(
+                "run {} has an unknown allocation {:?}",
+                r.id, r.allocation
+            ))
+        })?;
         Ok(RunSettings {
             run_id: r.id,
             started_at: r.started_at,
@@ -344,13 +407,14 @@ impl RunSettings {
                 purchase_order_cost: r.purchase_order_cost,
                 transfer_cost: r.transfer_cost,
                 holding_rate_pct: r.holding_rate_pct,
+                allocation,
             },
         })
     }
 }
 
 /// What a run did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanRunReport {
     /// The run.
     pub run_id: i64,
@@ -376,6 +440,20 @@ pub struct PlanRunReport {
     pub transfer_cost: i64,
     /// Holding cost per year the lots were sized with, percent of standard cost.
     pub holding_rate_pct: i64,
+    /// What the target fill rate applied to.
+    pub allocation: Allocation,
+    /// Under [`Allocation::Warehouse`], each warehouse's calibration, by warehouse code.
+    pub warehouse_fills: Vec<RunWarehouseFill>,
+}
+
+/// One warehouse's calibration in a run under [`Allocation::Warehouse`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunWarehouseFill {
+    /// Warehouse code.
+    pub warehouse_code: String,
+    /// The calibration.
+    #[serde(flatten)]
+    pub fill: WarehouseFill,
 }
 
 /// The period grid of a run: where each day falls.
@@ -535,6 +613,7 @@ pub struct PlannedRun {
     started: Instant,
     finished: Instant,
     planned: Vec<Planned>,
+    fills: Vec<RunWarehouseFill>,
 }
 
 impl std::fmt::Debug for PlannedRun {
@@ -567,14 +646,16 @@ impl App {
         let started = self.now();
         let grid = Grid::new(started, opts.bucket, opts.periods);
         let inputs = self.plan_inputs(&grid).await?;
-        let planned = tokio::task::spawn_blocking(move || compute(&inputs, &opts, started))
-            .await
-            .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
+        let (planned, fills) =
+            tokio::task::spawn_blocking(move || compute(&inputs, &opts, started))
+                .await
+                .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
         Ok(PlannedRun {
             opts,
             started,
             finished: self.now(),
             planned,
+            fills,
         })
     }
 
@@ -595,6 +676,7 @@ impl App {
             started,
             finished,
             planned,
+            fills,
         } = computed;
         let mut tx = self.db.begin_write().await?;
         let decided: HashSet<(WarehouseId, PartId)> = store::decided_since(&mut tx, started)
@@ -613,6 +695,7 @@ impl App {
                 purchase_order_cost: opts.purchase_order_cost,
                 transfer_cost: opts.transfer_cost,
                 holding_rate_pct: opts.holding_rate_pct,
+                allocation: opts.allocation.code(),
                 items: planned.len() as i64,
                 proposals: 0,
                 actor_login: actor_login(actor),
@@ -655,6 +738,8 @@ impl App {
             purchase_order_cost: opts.purchase_order_cost,
             transfer_cost: opts.transfer_cost,
             holding_rate_pct: opts.holding_rate_pct,
+            allocation: opts.allocation,
+            warehouse_fills: fills,
         };
         let mut entry = actor.audit(finished, "planning.run", "plan_run", run_id);
         entry.after = serde_json::to_value(&report).ok();
@@ -958,7 +1043,29 @@ impl App {
             .get(&(warehouse, part))
             .cloned()
             .unwrap_or_else(|| vec![0.0; grid.periods]);
-        let plan = plan_pair(&inputs, &opts, w, p, &history, now);
+        // Under warehouse allocation the pair's level depends on every part there: the
+        // warehouse is calibrated again, as a run would now.
+        let zeros = vec![0.0; history_periods(&inputs, &opts)];
+        let fills = match opts.allocation {
+            Allocation::Item => HashMap::new(),
+            Allocation::Warehouse => {
+                let pairs = pairs_to_plan(&inputs, Some(warehouse));
+                let forecasts = forecast_pairs(&inputs, &opts, &pairs, &zeros, now);
+                warehouse_fills(&inputs, &opts, &forecasts, now)
+            }
+        };
+        let input = pair_input(&inputs, &opts, w, p, &history, now);
+        let forecasted = Forecasted {
+            warehouse: w,
+            part: p,
+            history: &history,
+            forecast: forecast_item(&input, &opts.settings()),
+        };
+        let warehouse_fill = fills
+            .get(&warehouse)
+            .copied()
+            .filter(|_| allocated(&input, p));
+        let plan = plan_forecasted(&inputs, &opts, &fills, forecasted, now);
         let stored = store::item(&self.db, warehouse, part).await?;
         let proposals = store::list_proposals(
             &self.db,
@@ -1010,6 +1117,7 @@ impl App {
             stored,
             proposals,
             options: opts,
+            warehouse_fill,
             run: None,
         })
     }
@@ -1164,6 +1272,9 @@ pub struct PartPlanView {
     pub proposals: Vec<ProposalRow>,
     /// Every option the plan was computed with.
     pub options: PlanOptions,
+    /// The warehouse's fill target met as a whole, when it set this pair's level
+    /// ([`Allocation::Warehouse`]).
+    pub warehouse_fill: Option<WarehouseFill>,
     /// The run whose options were the base ([`App::part_plan_as_run`]; `None` there
     /// before the first run, and always from [`App::part_plan`]).
     pub run: Option<RunSettings>,
@@ -1250,29 +1361,181 @@ fn not_open(p: &ProposalRow) -> AppError {
 }
 
 /// Plan every pair with history, stock or manual levels (pure; runs on a blocking thread).
-fn compute(inputs: &Inputs, opts: &PlanOptions, now: Instant) -> Vec<Planned> {
+/// Also returns each warehouse's calibration under [`Allocation::Warehouse`], by code.
+fn compute(
+    inputs: &Inputs,
+    opts: &PlanOptions,
+    now: Instant,
+) -> (Vec<Planned>, Vec<RunWarehouseFill>) {
+    let zeros = vec![0.0; history_periods(inputs, opts)];
+    let pairs = pairs_to_plan(inputs, None);
+    let forecasts = forecast_pairs(inputs, opts, &pairs, &zeros, now);
+    let fills = warehouse_fills(inputs, opts, &forecasts, now);
+    let planned = forecasts
+        .into_par_iter()
+        .map(|f| {
+            let (wh, part) = (f.warehouse, f.part);
+            let plan = plan_forecasted(inputs, opts, &fills, f, now);
+            to_rows(wh, part, &plan, opts, now)
+        })
+        .collect();
+    let mut by_code: Vec<RunWarehouseFill> = fills
+        .iter()
+        .filter_map(|(w, fill)| {
+            Some(RunWarehouseFill {
+                warehouse_code: inputs.warehouses.get(w)?.code.clone(),
+                fill: *fill,
+            })
+        })
+        .collect();
+    by_code.sort_by(|a, b| a.warehouse_code.cmp(&b.warehouse_code));
+    (planned, by_code)
+}
+
+/// Periods of every history (the run's, unless the ledger gave none).
+fn history_periods(inputs: &Inputs, opts: &PlanOptions) -> usize {
+    inputs
+        .history
+        .values()
+        .next()
+        .map_or(opts.periods, Vec::len)
+}
+
+/// Every pair with history, stock, manual levels or event demand (at one warehouse).
+fn pairs_to_plan(inputs: &Inputs, only: Option<WarehouseId>) -> Vec<(WarehouseId, PartId)> {
     let mut pairs: BTreeSet<(WarehouseId, PartId)> = BTreeSet::new();
     pairs.extend(inputs.history.keys().copied());
     pairs.extend(inputs.positions.keys().copied());
     pairs.extend(inputs.manual.keys().copied());
     pairs.extend(inputs.events.keys().copied());
-    let periods = inputs
-        .history
-        .values()
-        .next()
-        .map_or(opts.periods, Vec::len);
-    let zeros = vec![0.0; periods];
-    let pairs: Vec<(WarehouseId, PartId)> = pairs.into_iter().collect();
+    pairs
+        .into_iter()
+        .filter(|(w, _)| only.is_none_or(|o| o == *w))
+        .collect()
+}
+
+/// A pair with its forecast: the first half of planning it.
+struct Forecasted<'a> {
+    warehouse: &'a PlanWarehouse,
+    part: &'a PlanPart,
+    history: &'a [f64],
+    forecast: ItemForecast,
+}
+
+/// Forecast every pair of `pairs` whose warehouse and part are known (in parallel).
+fn forecast_pairs<'a>(
+    inputs: &'a Inputs,
+    opts: &PlanOptions,
+    pairs: &[(WarehouseId, PartId)],
+    zeros: &'a [f64],
+    now: Instant,
+) -> Vec<Forecasted<'a>> {
+    let settings = opts.settings();
     pairs
         .par_iter()
         .filter_map(|&(w, p)| {
-            let wh = inputs.warehouses.get(&w)?;
+            let warehouse = inputs.warehouses.get(&w)?;
             let part = inputs.parts.get(&p)?;
-            let history = inputs.history.get(&(w, p)).unwrap_or(&zeros);
-            let plan = plan_pair(inputs, opts, wh, part, history, now);
-            Some(to_rows(wh, part, &plan, opts, now))
+            let history = inputs.history.get(&(w, p)).map_or(zeros, Vec::as_slice);
+            let input = pair_input(inputs, opts, warehouse, part, history, now);
+            Some(Forecasted {
+                warehouse,
+                part,
+                history,
+                forecast: forecast_item(&input, &settings),
+            })
         })
         .collect()
+}
+
+/// A warehouse's fill target met as a whole ([`Allocation::Warehouse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WarehouseFill {
+    /// Value of one unit short per period in currency units of average stock: every
+    /// allocated part's level there is where one more unit stops being worth its holding.
+    pub worth: f64,
+    /// Expected fill rate of the allocated parts' units at those levels.
+    pub expected_fill: f64,
+    /// Parts whose levels the worth set (the others keep the per-part target).
+    pub parts: usize,
+}
+
+/// Whether a pair's level comes from its warehouse's worth under [`Allocation::Warehouse`]:
+/// not with manual levels (they win anyway), not past end of production (a last-time buy
+/// is sized on its own), and not without a standard cost (no price to weigh a shortage
+/// against).
+fn allocated(input: &PlanInput<'_>, part: &PlanPart) -> bool {
+    input.manual.is_none() && input.remaining_service_periods.is_none() && part.standard_cost > 0
+}
+
+/// The worth of each warehouse under [`Allocation::Warehouse`] (none under `Item`).
+fn warehouse_fills(
+    inputs: &Inputs,
+    opts: &PlanOptions,
+    forecasts: &[Forecasted<'_>],
+    now: Instant,
+) -> HashMap<WarehouseId, WarehouseFill> {
+    if opts.allocation == Allocation::Item {
+        return HashMap::new();
+    }
+    let settings = opts.settings();
+    let models: Vec<(WarehouseId, PolicyModel)> = forecasts
+        .par_iter()
+        .filter_map(|f| {
+            let input = pair_input(inputs, opts, f.warehouse, f.part, f.history, now);
+            allocated(&input, f.part)
+                .then(|| (f.warehouse.id, policy_model(&input, &settings, &f.forecast)))
+        })
+        .collect();
+    let mut groups: HashMap<WarehouseId, Vec<PolicyModel>> = HashMap::new();
+    for (w, m) in models {
+        groups.entry(w).or_default().push(m);
+    }
+    groups
+        .into_par_iter()
+        .map(|(w, models)| {
+            let a = calibrate_worth(&models, opts.target_fill);
+            (
+                w,
+                WarehouseFill {
+                    worth: a.worth,
+                    expected_fill: a.expected_fill,
+                    parts: models.len(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The second half of planning a pair: levels (with its warehouse's worth where it is
+/// allocated), netting and last-time buy.
+fn plan_forecasted(
+    inputs: &Inputs,
+    opts: &PlanOptions,
+    fills: &HashMap<WarehouseId, WarehouseFill>,
+    f: Forecasted<'_>,
+    now: Instant,
+) -> ItemPlan {
+    let input = pair_input(inputs, opts, f.warehouse, f.part, f.history, now);
+    let mut settings = opts.settings();
+    let fill = fills
+        .get(&f.warehouse.id)
+        .filter(|_| allocated(&input, f.part));
+    if let Some(fill) = fill {
+        settings.spec.target = ServiceTarget::ShortageWorth(fill.worth);
+    }
+    let mut plan = plan_forecast_item(&input, &settings, f.forecast);
+    if let Some(fill) = fill {
+        plan.why.push_str(&format!(
+            "; level from the warehouse's fill target {:.1} % over {} parts (expected {:.1} %): a unit short for a {} is valued at {} of stock",
+            opts.target_fill * 100.0,
+            fill.parts,
+            fill.expected_fill * 100.0,
+            opts.bucket.code(),
+            aftercare_domain::Money::from_minor((fill.worth * 100.0).round() as i64)
+        ));
+    }
+    plan
 }
 
 /// The EOQ's costs for a pair: the fixed cost of one order (a purchase order at a
@@ -1301,14 +1564,15 @@ fn item_detail(
     }
 }
 
-fn plan_pair(
-    inputs: &Inputs,
+/// What the engine plans a pair from.
+fn pair_input<'a>(
+    inputs: &'a Inputs,
     opts: &PlanOptions,
     w: &PlanWarehouse,
     part: &PlanPart,
-    history: &[f64],
+    history: &'a [f64],
     now: Instant,
-) -> ItemPlan {
+) -> PlanInput<'a> {
     let pos = inputs
         .positions
         .get(&(w.id, part.id))
@@ -1350,7 +1614,7 @@ fn plan_pair(
             min: min as f64,
             max: max.map(|m| m as f64),
         });
-    let input = PlanInput {
+    PlanInput {
         history,
         item,
         position: StockPosition {
@@ -1367,13 +1631,7 @@ fn plan_pair(
             .get(&(w.id, part.id))
             .map_or(&[][..], Vec::as_slice),
         seed: (w.id.0 as u64) << 32 ^ part.id.0 as u64,
-    };
-    // The three-point rule: order a lot of one EOQ when the position falls below the
-    // reorder point (the engine's (R, s, S), whose reorder point meets the fill rate with
-    // that lot). Without an order cost, a holding cost or any demand the EOQ is 0 and the
-    // lot one unit; the engine then plans order-up-to ((R, S)), as it does for a lot below
-    // one review's demand.
-    plan_item(&input, &opts.settings())
+    }
 }
 
 fn to_rows(

@@ -4,7 +4,7 @@
 //! ledger (once), rejection, emergency requisitions, roles and bad input.
 
 use aftercare_app::admin::AddUser;
-use aftercare_app::planning::{Bucket, PlanOptions, PlanOverrides};
+use aftercare_app::planning::{Allocation, Bucket, PlanOptions, PlanOverrides};
 use aftercare_app::planning_lifecycle::{AddDemandEvent, SetSuccession};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_app::{Actor, App, AppConfig, AppError, FixedClock};
@@ -2074,5 +2074,174 @@ async fn defective_parts_sent_up_and_returns_to_the_parent_are_not_demand() {
             central >= central_before + 2.0 - 1e-9 && central <= central_before + 2.0 + 1e-9,
             "{label}: {central} vs {central_before}"
         );
+    }
+}
+
+/// A part issued at the central warehouse `per_week(week)` units a week for 26 weeks.
+async fn central_part(w: &World, number: &str, cost_minor: i64) -> PartId {
+    let mut tx = w.app.db.begin_write().await.unwrap();
+    let p = master::insert_part(
+        &mut tx,
+        &NewPart {
+            part_number: number.into(),
+            name_zh: "备件".into(),
+            standard_cost: Money::from_minor(cost_minor),
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    plan_store::link_supplier(&mut tx, p, w.supplier, 14)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    stock_in(&w.app, w.supplier, w.central, p, 500).await;
+    p
+}
+
+#[tokio::test]
+async fn a_warehouse_fill_target_stocks_cheap_parts_higher_and_dear_ones_lower_for_less_value() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Four parts at the central warehouse: a cheap fast mover, a mid-priced one, and
+        // two dear slow ones.
+        let cheap = central_part(&w, "PN-CHEAP", 200).await;
+        let mid = central_part(&w, "PN-MID", 5_000).await;
+        let dear = central_part(&w, "PN-DEAR", 300_000).await;
+        let lumpy = central_part(&w, "PN-LUMPY", 80_000).await;
+        let weekly_qty = |p: PartId, week: i64| -> i64 {
+            match p {
+                p if p == cheap => 3 + week % 3,
+                p if p == mid => 1 + week % 2,
+                p if p == dear => i64::from(week % 3 == 0),
+                _ => 2 * i64::from(week % 4 == 1),
+            }
+        };
+        for week in 0..26 {
+            w.clock.advance_minutes(7 * 24 * 60);
+            for p in [cheap, mid, dear, lumpy] {
+                let n = weekly_qty(p, week);
+                if n > 0 {
+                    q(
+                        app,
+                        Command::Issue {
+                            warehouse: w.central,
+                            part: p,
+                            qty: Qty::new(n).unwrap(),
+                            consumer: Consumer::Requisition(RequisitionId(9_000 + week)),
+                            reservation: None,
+                            approved_by: None,
+                        },
+                    )
+                    .await;
+                }
+            }
+        }
+        let value = |levels: &[(PartId, i64)]| -> i64 {
+            let cost = |p: PartId| match p {
+                p if p == cheap => 200,
+                p if p == mid => 5_000,
+                p if p == dear => 300_000,
+                _ => 80_000,
+            };
+            levels.iter().map(|&(p, rop)| rop * cost(p)).sum()
+        };
+        let parts = [cheap, mid, dear, lumpy];
+        // Free orders: order-up-to, so the levels are all safety stock and cycle demand
+        // (an EOQ lot of hundreds of the cheap part would fill most units on its own).
+        let free = PlanOptions {
+            purchase_order_cost: 0,
+            transfer_cost: 0,
+            ..weekly()
+        };
+        let item_run = app.plan_run(&Actor::Cli, free).await.unwrap();
+        assert!(item_run.warehouse_fills.is_empty(), "{label}");
+        let mut per_item = Vec::new();
+        for p in parts {
+            per_item.push((p, item_at(app, w.central, p).await.reorder_point));
+        }
+
+        let opts = PlanOptions {
+            allocation: Allocation::Warehouse,
+            ..free
+        };
+        let run = app.plan_run(&Actor::Cli, opts).await.unwrap();
+        assert_eq!(run.allocation, Allocation::Warehouse, "{label}");
+        let central = run
+            .warehouse_fills
+            .iter()
+            .find(|f| f.warehouse_code == "WH-C")
+            .unwrap_or_else(|| panic!("{label}: {run:?}"));
+        // PN-1 and PN-2 (stock, no demand) and the four new parts; PN-3 is past end of
+        // production (a last-time buy is sized on its own).
+        assert_eq!(central.fill.parts, 6, "{label}: {central:?}");
+        assert!(central.fill.expected_fill >= 0.95, "{label}: {central:?}");
+        let mut per_warehouse = Vec::new();
+        for p in parts {
+            let item = item_at(app, w.central, p).await;
+            assert!(
+                item.why.contains("warehouse's fill target 95.0 %"),
+                "{label}: {}",
+                item.why
+            );
+            per_warehouse.push((p, item.reorder_point));
+        }
+        // Stock goes where a unit of value fills the most units: the cheap fast mover is
+        // held higher, the dearest part lower, and the whole holds less value.
+        assert!(
+            per_warehouse[0].1 >= per_item[0].1,
+            "{label}: {per_warehouse:?} vs {per_item:?}"
+        );
+        assert!(
+            per_warehouse[2].1 < per_item[2].1,
+            "{label}: {per_warehouse:?} vs {per_item:?}"
+        );
+        assert!(
+            value(&per_warehouse) < value(&per_item),
+            "{label}: {per_warehouse:?} vs {per_item:?}"
+        );
+        // PN-3 keeps its last-time buy, planned as before.
+        assert!(
+            !item_at(app, w.central, w.p3)
+                .await
+                .why
+                .contains("warehouse's fill target"),
+            "{label}"
+        );
+
+        // The part's page recomputes with the run's allocation and shows the calibration.
+        let view = app
+            .part_plan_as_run(&Actor::Cli, w.central, dear, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert_eq!(view.options.allocation, Allocation::Warehouse, "{label}");
+        let fill = view
+            .warehouse_fill
+            .unwrap_or_else(|| panic!("{label}: no fill"));
+        assert_eq!(fill, central.fill, "{label}");
+        assert_eq!(stored_levels(&view).0, per_warehouse[2].1, "{label}");
+        // Past end of production there is no calibration on the page either.
+        let ltb = app
+            .part_plan_as_run(&Actor::Cli, w.central, w.p3, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert_eq!(ltb.warehouse_fill, None, "{label}");
+        // Asking the page for the per-part target gives the per-part levels.
+        let as_item = app
+            .part_plan_as_run(
+                &Actor::Cli,
+                w.central,
+                dear,
+                PlanOverrides {
+                    allocation: Some(Allocation::Item),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(as_item.warehouse_fill, None, "{label}");
+        assert_eq!(stored_levels(&as_item).0, per_item[2].1, "{label}");
     }
 }

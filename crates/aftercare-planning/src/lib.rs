@@ -5,6 +5,7 @@
 //! and the item parameters; the engine returns forecasts, classes, stock levels,
 //! proposals and simulation results.
 
+pub mod allocate;
 pub mod auto;
 pub mod classify;
 pub mod forecast;

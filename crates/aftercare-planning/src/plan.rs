@@ -14,8 +14,8 @@ use crate::lifecycle::{
 };
 use crate::netting::{Netting, NettingItem, StockPosition, net};
 use crate::policy::{
-    DemandEstimate, ItemParams, PolicySpec, ServiceTarget, StockPolicy, compute_policy,
-    trailing_idle_periods,
+    DemandEstimate, ItemParams, PolicyModel, PolicySpec, ServiceTarget, StockPolicy,
+    compute_policy, trailing_idle_periods,
 };
 use crate::simulate::{ErrorWindow, VarianceModel};
 
@@ -109,8 +109,25 @@ pub struct ItemPlan {
     pub why: String,
 }
 
+/// What an item's history says about its demand: the first, costly half of planning it
+/// (the method's backtests), independent of the service target.
+#[derive(Debug, Clone)]
+pub struct ItemForecast {
+    /// Demand class.
+    pub class: DemandClass,
+    /// Method chosen, its forecast and every candidate's backtest error.
+    pub selection: Selection,
+    /// Demand per period.
+    pub estimate: DemandEstimate,
+}
+
 /// Plan one item.
 pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
+    plan_forecast_item(input, settings, forecast_item(input, settings))
+}
+
+/// Classify an item, choose its method by backtest and estimate its demand.
+pub fn forecast_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemForecast {
     let y = input.history;
     let class = classify(y, &settings.class).class;
     let horizon = settings.spec.review.protection(input.item.lead_time).max(1);
@@ -125,6 +142,42 @@ pub fn plan_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemPlan {
         settings.errors,
         &mut EstimateBuffers::default(),
     );
+    ItemForecast {
+        class,
+        selection,
+        estimate,
+    }
+}
+
+/// The item's policy model for its forecast: levels for any service target
+/// (`crate::allocate` tries many).
+pub fn policy_model(
+    input: &PlanInput<'_>,
+    settings: &PlanSettings,
+    forecast: &ItemForecast,
+) -> PolicyModel {
+    PolicyModel::new(
+        forecast.estimate,
+        &input.item,
+        &settings.spec,
+        input.history,
+        input.seed,
+    )
+}
+
+/// The second half of [`plan_item`]: levels for `settings`' target, manual overrides,
+/// netting and the last-time buy.
+pub fn plan_forecast_item(
+    input: &PlanInput<'_>,
+    settings: &PlanSettings,
+    forecast: ItemForecast,
+) -> ItemPlan {
+    let y = input.history;
+    let ItemForecast {
+        class,
+        selection,
+        estimate,
+    } = forecast;
     let unit = if input.item.unit > 0.0 {
         input.item.unit
     } else {

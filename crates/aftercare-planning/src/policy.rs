@@ -346,72 +346,152 @@ pub fn compute_policy(
     history: &[f64],
     seed: u64,
 ) -> StockPolicy {
-    let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
-    let h_p = spec.review.protection(item.lead_time);
-    let est = spec.effective_estimate(est, history, h_p);
-    let protection = interval_distribution(est, h_p, unit, spec, history, seed);
-    let eoq_value = eoq(
-        item.order_cost.as_units_f64(),
-        item.holding_cost.map_or(0.0, Nanos::as_units_f64),
-        est.mean_per_period,
-    );
-    let lot = match spec.lot_sizing {
-        LotSizing::OrderUpTo => 0.0,
-        LotSizing::UpToMax | LotSizing::FixedQuantity => {
-            round_up(eoq_value.max(item.moq).max(unit), unit)
-        }
-    };
-    // Under periodic review a lot below one review's demand is exceeded at every review,
-    // and a lot of one unit is order-up-to to `s + 1`: the policy is order-up-to, whose
-    // exact formula the lot formula (one order per lot) only approximates, overstating
-    // the shortage and raising the level. Without demand there is nothing to order.
-    let review_demand = est.mean_per_period * spec.review.period() as f64;
-    let lot = match spec.review {
-        _ if est.mean_per_period <= 0.0 => 0.0,
-        Review::Periodic(_) if lot < review_demand || lot <= unit => 0.0,
-        _ => lot,
-    };
-    let lead = match (spec.review, spec.shortage, lot == 0.0) {
-        (Review::Periodic(_), ShortageFormula::Exact, true) => Some(interval_distribution(
+    PolicyModel::new(est, item, spec, history, seed).policy(spec.target)
+}
+
+/// Everything about one item's policy except the service target: its demand
+/// distributions, lot and EOQ. Levels for several targets (an aggregate allocation tries
+/// many shortage worths) are computed from one model without refitting.
+#[derive(Debug, Clone)]
+pub struct PolicyModel {
+    est: DemandEstimate,
+    protection_periods: usize,
+    protection: DemandDistribution,
+    lead: Option<DemandDistribution>,
+    review_periods: usize,
+    eoq: f64,
+    lot: f64,
+    unit: f64,
+    unit_cost: f64,
+}
+
+impl PolicyModel {
+    /// The model of one item (see [`compute_policy`] for `history` and `seed`).
+    pub fn new(
+        est: DemandEstimate,
+        item: &ItemParams,
+        spec: &PolicySpec,
+        history: &[f64],
+        seed: u64,
+    ) -> Self {
+        let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
+        let h_p = spec.review.protection(item.lead_time);
+        let est = spec.effective_estimate(est, history, h_p);
+        let protection = interval_distribution(est, h_p, unit, spec, history, seed);
+        let eoq_value = eoq(
+            item.order_cost.as_units_f64(),
+            item.holding_cost.map_or(0.0, Nanos::as_units_f64),
+            est.mean_per_period,
+        );
+        let lot = match spec.lot_sizing {
+            LotSizing::OrderUpTo => 0.0,
+            LotSizing::UpToMax | LotSizing::FixedQuantity => {
+                round_up(eoq_value.max(item.moq).max(unit), unit)
+            }
+        };
+        // Under periodic review a lot below one review's demand is exceeded at every review,
+        // and a lot of one unit is order-up-to to `s + 1`: the policy is order-up-to, whose
+        // exact formula the lot formula (one order per lot) only approximates, overstating
+        // the shortage and raising the level. Without demand there is nothing to order.
+        let review_demand = est.mean_per_period * spec.review.period() as f64;
+        let lot = match spec.review {
+            _ if est.mean_per_period <= 0.0 => 0.0,
+            Review::Periodic(_) if lot < review_demand || lot <= unit => 0.0,
+            _ => lot,
+        };
+        let lead = match (spec.review, spec.shortage, lot == 0.0) {
+            (Review::Periodic(_), ShortageFormula::Exact, true) => Some(interval_distribution(
+                est,
+                item.lead_time,
+                unit,
+                spec,
+                history,
+                seed ^ 0x9e37,
+            )),
+            _ => None,
+        };
+        PolicyModel {
             est,
-            item.lead_time,
+            protection_periods: h_p,
+            protection,
+            lead,
+            review_periods: spec.review.period(),
+            eoq: eoq_value,
+            lot,
             unit,
-            spec,
-            history,
-            seed ^ 0x9e37,
-        )),
-        _ => None,
-    };
-    let level = LevelInputs {
-        protection: &protection,
-        lead: lead.as_ref(),
-        period_demand: est.mean_per_period,
-        review_periods: spec.review.period(),
-        lot,
-        unit_cost: item.unit_cost.as_units_f64(),
-    };
-    let s = reorder_level(&level, spec.target, unit);
-    let ltd_mean = protection.mean();
-    // The lot formulas order when the position is at or below `s` (it then lies in
-    // `s + 1 … s + Q`); netting and the replay order when it is below the reorder point,
-    // so that is one unit above `s`. Order-up-to orders whenever the position is below
-    // its level: the same either way.
-    let reorder_point = if lot > 0.0 && ltd_mean > 0.0 {
-        s + unit
-    } else {
-        s
-    };
-    StockPolicy {
-        mean_per_period: est.mean_per_period,
-        protection_periods: h_p,
-        ltd_mean,
-        ltd_sd: protection.variance().sqrt(),
-        distribution: protection.name(),
-        min: reorder_point - ltd_mean,
-        reorder_point,
-        max: s + lot,
-        eoq: eoq_value,
-        lot,
+            unit_cost: item.unit_cost.as_units_f64(),
+        }
+    }
+
+    /// What the reorder-level search reads.
+    pub fn level_inputs(&self) -> LevelInputs<'_> {
+        LevelInputs {
+            protection: &self.protection,
+            lead: self.lead.as_ref(),
+            period_demand: self.est.mean_per_period,
+            review_periods: self.review_periods,
+            lot: self.lot,
+            unit_cost: self.unit_cost,
+        }
+    }
+
+    /// Expected demand per period the levels are set on (after the variance bound).
+    pub fn demand_per_period(&self) -> f64 {
+        self.est.mean_per_period
+    }
+
+    /// Unit cost in currency units.
+    pub fn unit_cost(&self) -> f64 {
+        self.unit_cost
+    }
+
+    /// Reorder level `s` for `target` (the lot formulas' level: see [`StockPolicy`]).
+    pub fn level(&self, target: ServiceTarget) -> f64 {
+        reorder_level(&self.level_inputs(), target, self.unit)
+    }
+
+    /// Expected units short per period at level `s`, at most the demand.
+    pub fn shortage_at(&self, s: f64) -> f64 {
+        let mu = self.est.mean_per_period;
+        if mu <= 0.0 {
+            return 0.0;
+        }
+        shortage_per_period(&self.level_inputs(), s).clamp(0.0, mu)
+    }
+
+    /// Expected stock on hand at level `s`, in units.
+    pub fn on_hand_at(&self, s: f64) -> f64 {
+        if self.protection.mean() <= 0.0 {
+            return s.max(0.0);
+        }
+        expected_on_hand(&self.level_inputs(), s).max(0.0)
+    }
+
+    /// The levels for `target`.
+    pub fn policy(&self, target: ServiceTarget) -> StockPolicy {
+        let s = self.level(target);
+        let ltd_mean = self.protection.mean();
+        // The lot formulas order when the position is at or below `s` (it then lies in
+        // `s + 1 … s + Q`); netting and the replay order when it is below the reorder point,
+        // so that is one unit above `s`. Order-up-to orders whenever the position is below
+        // its level: the same either way.
+        let reorder_point = if self.lot > 0.0 && ltd_mean > 0.0 {
+            s + self.unit
+        } else {
+            s
+        };
+        StockPolicy {
+            mean_per_period: self.est.mean_per_period,
+            protection_periods: self.protection_periods,
+            ltd_mean,
+            ltd_sd: self.protection.variance().sqrt(),
+            distribution: self.protection.name(),
+            min: reorder_point - ltd_mean,
+            reorder_point,
+            max: s + self.lot,
+            eoq: self.eoq,
+            lot: self.lot,
+        }
     }
 }
 

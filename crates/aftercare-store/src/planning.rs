@@ -356,6 +356,8 @@ pub struct NewRun {
     pub transfer_cost: i64,
     /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: i64,
+    /// `item` or `warehouse`: what the target fill rate applied to.
+    pub allocation: &'static str,
     /// Items planned.
     pub items: i64,
     /// Open proposals after the run.
@@ -369,8 +371,8 @@ pub async fn insert_run(tx: &mut Tx, r: &NewRun) -> StoreResult<i64> {
     Ok(on_tx!(tx, |c| {
         sqlx::query_scalar(
             "INSERT INTO plan_runs (started_at, finished_at, bucket, periods, target_fill_permille, \
-             transfer_days, purchase_order_cost, transfer_cost, holding_rate_pct, items, proposals, actor_login) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             transfer_days, purchase_order_cost, transfer_cost, holding_rate_pct, allocation, items, proposals, \
+             actor_login) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(r.started_at.0)
         .bind(r.finished_at.0)
@@ -381,6 +383,7 @@ pub async fn insert_run(tx: &mut Tx, r: &NewRun) -> StoreResult<i64> {
         .bind(r.purchase_order_cost)
         .bind(r.transfer_cost)
         .bind(r.holding_rate_pct)
+        .bind(r.allocation)
         .bind(r.items)
         .bind(r.proposals)
         .bind(&r.actor_login)
@@ -412,6 +415,8 @@ pub struct RunRow {
     pub transfer_cost: i64,
     /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: i64,
+    /// `item` or `warehouse`: what the target fill rate applied to.
+    pub allocation: String,
     /// Items planned.
     pub items: i64,
     /// Who ran it.
@@ -429,6 +434,7 @@ type RunTuple = (
     i64,
     i64,
     i64,
+    String,
     i64,
     String,
 );
@@ -438,7 +444,7 @@ pub async fn latest_run(db: &Db) -> StoreResult<Option<RunRow>> {
     let row: Option<RunTuple> = on_db!(db, |p| {
         sqlx::query_as(
             "SELECT id, started_at, finished_at, bucket, periods, target_fill_permille, transfer_days, \
-             purchase_order_cost, transfer_cost, holding_rate_pct, items, actor_login \
+             purchase_order_cost, transfer_cost, holding_rate_pct, allocation, items, actor_login \
              FROM plan_runs ORDER BY id DESC LIMIT 1",
         )
         .fetch_optional(p)
@@ -455,8 +461,9 @@ pub async fn latest_run(db: &Db) -> StoreResult<Option<RunRow>> {
         purchase_order_cost: r.7,
         transfer_cost: r.8,
         holding_rate_pct: r.9,
-        items: r.10,
-        actor_login: r.11,
+        allocation: r.10,
+        items: r.11,
+        actor_login: r.12,
     }))
 }
 

@@ -437,9 +437,10 @@ async fn runs_recorded_before_migration_16_read_as_run_with_the_default_options(
                 run.transfer_days,
                 run.purchase_order_cost,
                 run.transfer_cost,
-                run.holding_rate_pct
+                run.holding_rate_pct,
+                run.allocation.as_str()
             ),
-            (3, 20_000, 3_000, 20),
+            (3, 20_000, 3_000, 20, "item"),
             "{label}: {run:?}"
         );
         assert_eq!(run.started_at, Instant(1_767_578_400_000), "{label}");
@@ -451,7 +452,7 @@ async fn a_run_keeps_every_option_and_the_latest_is_found() {
     for t in each_backend().await.unwrap() {
         let label = t.label;
         assert_eq!(planning::latest_run(&t.db).await.unwrap(), None, "{label}");
-        for (i, fill) in [(1, 950), (2, 900)] {
+        for (i, fill, allocation) in [(1, 950, "item"), (2, 900, "warehouse")] {
             let mut tx = t.db.begin_write().await.unwrap();
             planning::insert_run(
                 &mut tx,
@@ -465,6 +466,7 @@ async fn a_run_keeps_every_option_and_the_latest_is_found() {
                     purchase_order_cost: 10_000_000_000,
                     transfer_cost: 8_000,
                     holding_rate_pct: 40,
+                    allocation,
                     items: 4,
                     proposals: 2,
                     actor_login: "planner".into(),
@@ -482,9 +484,18 @@ async fn a_run_keeps_every_option_and_the_latest_is_found() {
                 run.purchase_order_cost,
                 run.transfer_cost,
                 run.holding_rate_pct,
+                run.allocation.as_str(),
                 run.started_at
             ),
-            (900, 7, 10_000_000_000, 8_000, 40, Instant(NOW.0 + 2)),
+            (
+                900,
+                7,
+                10_000_000_000,
+                8_000,
+                40,
+                "warehouse",
+                Instant(NOW.0 + 2)
+            ),
             "{label}: {run:?}"
         );
     }

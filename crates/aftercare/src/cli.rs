@@ -90,6 +90,10 @@ pub struct PlanRunArgs {
         allow_hyphen_values = true
     )]
     pub holding_rate_pct: i64,
+    /// What the target fill rate applies to: every part at every warehouse (item), or
+    /// each warehouse's units as a whole, with the least stock value (warehouse).
+    #[arg(long, default_value = "item", value_parser = ["item", "warehouse"])]
+    pub allocation: String,
 }
 
 /// `serve`.

@@ -228,6 +228,8 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
         )?,
         transfer_cost: amount("transfer-cost", &args.transfer_cost, defaults.transfer_cost)?,
         holding_rate_pct: args.holding_rate_pct,
+        allocation: aftercare_app::planning::Allocation::parse(&args.allocation)
+            .with_context(|| format!("unknown allocation {:?}", args.allocation))?,
     };
     let r = app.plan_run(&Actor::Cli, opts).await?;
     println!(
@@ -240,6 +242,15 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
         aftercare_domain::Money::from_minor(r.transfer_cost),
         r.holding_rate_pct
     );
+    for w in &r.warehouse_fills {
+        println!(
+            "{}: fill target met as a whole by {} parts, expected fill {:.1} %, a unit short per period valued at {} of stock",
+            w.warehouse_code,
+            w.fill.parts,
+            w.fill.expected_fill * 100.0,
+            aftercare_domain::Money::from_minor((w.fill.worth * 100.0).round() as i64)
+        );
+    }
     Ok(())
 }
 

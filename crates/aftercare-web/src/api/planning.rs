@@ -5,7 +5,9 @@ use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
-use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions, PlanOverrides, PlanRunReport};
+use aftercare_app::planning::{
+    Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, PlanRunReport, WarehouseFill,
+};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_domain::{PartId, WarehouseId};
 use axum::extract::State;
@@ -36,6 +38,10 @@ pub struct RunBody {
     /// Cost of holding one unit for a year in percent of its standard cost, 1..100
     /// (default 20).
     pub holding_rate_pct: Option<i64>,
+    /// What the target fill rate applies to: `item` (default: every part at every
+    /// warehouse) or `warehouse` (each warehouse's units as a whole, with the least stock
+    /// value).
+    pub allocation: Option<String>,
 }
 
 impl RunBody {
@@ -52,6 +58,15 @@ impl RunBody {
             })?),
             None => None,
         };
+        let allocation = match &self.allocation {
+            Some(a) => Some(Allocation::parse(a).ok_or_else(|| {
+                AppError::invalid(
+                    "allocation",
+                    format!("must be item or warehouse, got {a:?}"),
+                )
+            })?),
+            None => None,
+        };
         Ok(PlanOverrides {
             bucket,
             periods: self.periods,
@@ -60,6 +75,7 @@ impl RunBody {
             purchase_order_cost: self.purchase_order_cost,
             transfer_cost: self.transfer_cost,
             holding_rate_pct: self.holding_rate_pct,
+            allocation,
         })
     }
 }
@@ -89,6 +105,37 @@ pub struct RunDto {
     pub transfer_cost: i64,
     /// Holding cost per year the run sized lots with, percent of standard cost.
     pub holding_rate_pct: i64,
+    /// What the target fill rate applied to: `item` or `warehouse`.
+    pub allocation: String,
+    /// Under `warehouse` allocation, each warehouse's calibration.
+    pub warehouse_fills: Vec<WarehouseFillDto>,
+}
+
+/// A warehouse's fill target met as a whole.
+#[derive(Serialize, ToSchema)]
+pub struct WarehouseFillDto {
+    /// Warehouse code (absent in a part's plan: it is the plan's warehouse).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warehouse_code: Option<String>,
+    /// Value of one unit short for one period, in currency units of average stock: each
+    /// allocated part's level is where one more unit stops being worth its holding.
+    pub worth: f64,
+    /// Expected fill rate of the allocated parts' units.
+    pub expected_fill: f64,
+    /// Parts whose levels the worth set (parts without a standard cost, with manual
+    /// levels or past end of production keep the per-part target).
+    pub parts: usize,
+}
+
+impl WarehouseFillDto {
+    fn new(warehouse_code: Option<String>, f: WarehouseFill) -> Self {
+        WarehouseFillDto {
+            warehouse_code,
+            worth: f.worth,
+            expected_fill: f.expected_fill,
+            parts: f.parts,
+        }
+    }
 }
 
 impl From<PlanRunReport> for RunDto {
@@ -105,6 +152,12 @@ impl From<PlanRunReport> for RunDto {
             purchase_order_cost: r.purchase_order_cost,
             transfer_cost: r.transfer_cost,
             holding_rate_pct: r.holding_rate_pct,
+            allocation: r.allocation.code().to_string(),
+            warehouse_fills: r
+                .warehouse_fills
+                .into_iter()
+                .map(|w| WarehouseFillDto::new(Some(w.warehouse_code), w.fill))
+                .collect(),
         }
     }
 }
@@ -325,6 +378,8 @@ pub struct PlanQuery {
     pub transfer_cost: Option<i64>,
     /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: Option<i64>,
+    /// `item` or `warehouse`.
+    pub allocation: Option<String>,
 }
 
 /// A part's plan at a warehouse, recomputed now with the latest run's options (except
@@ -344,6 +399,11 @@ pub struct PartPlanDto {
     pub purchase_order_cost: i64,
     /// Transfer cost the plan used, minor units.
     pub transfer_cost: i64,
+    /// What the target fill rate applied to: `item` or `warehouse`.
+    pub allocation: String,
+    /// Under `warehouse` allocation, the warehouse's calibration that set this part's
+    /// levels (null under `item`, and for a part that keeps the per-part target).
+    pub warehouse_fill: Option<WarehouseFillDto>,
     /// Warehouse code.
     pub warehouse_code: String,
     /// Part number.
@@ -417,6 +477,8 @@ impl From<PartPlanView> for PartPlanDto {
             transfer_days: v.options.transfer_days,
             purchase_order_cost: v.options.purchase_order_cost,
             transfer_cost: v.options.transfer_cost,
+            allocation: v.options.allocation.code().to_string(),
+            warehouse_fill: v.warehouse_fill.map(|f| WarehouseFillDto::new(None, f)),
             warehouse_code: v.warehouse_code,
             part_number: v.part_number,
             bucket: v.bucket.code().to_string(),
@@ -471,6 +533,7 @@ pub async fn item(
         purchase_order_cost: q.purchase_order_cost,
         transfer_cost: q.transfer_cost,
         holding_rate_pct: q.holding_rate_pct,
+        allocation: q.allocation,
     }
     .overrides()?;
     let view = s

@@ -96,6 +96,27 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "年持有成本率（标准成本的 %）",
         "Holding cost (% of standard cost a year)",
     ),
+    (
+        "planning.allocation",
+        "目标满足率适用于",
+        "Target fill applies to",
+    ),
+    ("planning.allocation_item", "每个备件", "each part"),
+    (
+        "planning.allocation_warehouse",
+        "每个仓库整体（库存金额最少）",
+        "each warehouse as a whole (least stock value)",
+    ),
+    (
+        "planning.warehouse_fill",
+        "仓库整体满足率",
+        "Warehouse fill target",
+    ),
+    (
+        "planning.warehouse_fill_text",
+        "本仓库 {parts} 个备件整体预期满足率 {fill} %；每{bucket}缺 1 件按 {worth} 库存金额计",
+        "expected {fill} % over the warehouse's {parts} parts; one unit short for a {bucket} is valued at {worth} of stock",
+    ),
     ("planning.ran", "计划已运行", "Planning ran"),
     ("planning.filter", "筛选", "Filter"),
     ("planning.all", "全部", "All"),
@@ -206,8 +227,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("planning.settings_sep", "：", ": "),
     (
         "planning.settings_list",
-        "目标满足率 {fill} %，调拨在途 {days} 天，采购订货费用 {po}，调拨费用 {tc}，年持有成本率 {rate} %，历史 {periods} 个周期（{bucket}）",
-        "target fill {fill} %, transfers take {days} days, purchase order cost {po}, transfer cost {tc}, holding cost {rate} % a year, {periods} periods of history ({bucket})",
+        "目标满足率 {fill} %（适用于{allocation}），调拨在途 {days} 天，采购订货费用 {po}，调拨费用 {tc}，年持有成本率 {rate} %，历史 {periods} 个周期（{bucket}）",
+        "target fill {fill} % (applies to {allocation}), transfers take {days} days, purchase order cost {po}, transfer cost {tc}, holding cost {rate} % a year, {periods} periods of history ({bucket})",
     ),
     ("planning.open_plan", "查看计划", "Plan"),
     ("planning.not_scored", "无法评估", "not scored"),

@@ -104,6 +104,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("purchase_order_cost", "采购订货费用"),
     ("transfer_cost", "调拨费用"),
     ("holding_rate_pct", "年持有成本率"),
+    ("allocation", "目标满足率适用于"),
     ("reason", "原因"),
     ("url", "接收地址"),
     ("events", "事件"),

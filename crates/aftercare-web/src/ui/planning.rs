@@ -6,7 +6,7 @@ use super::{PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
-use aftercare_app::planning::{Bucket, PartPlanView, PlanOptions, PlanOverrides};
+use aftercare_app::planning::{Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_domain::{Money, PartId, WarehouseId};
 use askama::Template;
@@ -194,6 +194,9 @@ pub struct RunForm {
     /// Percent per year; blank: the default.
     #[serde(default)]
     holding_rate_pct: String,
+    /// `item` or `warehouse`; blank: the default.
+    #[serde(default)]
+    allocation: String,
 }
 
 impl RunForm {
@@ -231,6 +234,15 @@ impl RunForm {
                 )
             })?
         };
+        let allocation = match self.allocation.trim() {
+            "" => defaults.allocation,
+            a => Allocation::parse(a).ok_or_else(|| {
+                AppError::invalid(
+                    "allocation",
+                    format!("must be item or warehouse, got {a:?}"),
+                )
+            })?,
+        };
         Ok(PlanOptions {
             bucket,
             periods: if bucket == Bucket::Month {
@@ -246,6 +258,7 @@ impl RunForm {
             )?,
             transfer_cost: amount("transfer_cost", &self.transfer_cost, defaults.transfer_cost)?,
             holding_rate_pct,
+            allocation,
             ..defaults
         })
     }
@@ -358,6 +371,8 @@ struct ItemTemplate {
     holding_cost: String,
     /// Which run's settings the page shows, and the settings.
     settings: String,
+    /// The warehouse's fill target met as a whole, in words, when it set the levels.
+    warehouse_fill: Option<String>,
     chart: String,
     errors: Vec<(String, String, bool)>,
     proposals: Vec<Row>,
@@ -408,7 +423,14 @@ fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
         .replace("{tc}", &money(o.transfer_cost))
         .replace("{rate}", &o.holding_rate_pct.to_string())
         .replace("{periods}", &o.periods.to_string())
-        .replace("{bucket}", bucket);
+        .replace("{bucket}", bucket)
+        .replace(
+            "{allocation}",
+            tr.t(match o.allocation {
+                Allocation::Item => "planning.allocation_item",
+                Allocation::Warehouse => "planning.allocation_warehouse",
+            }),
+        );
     format!("{prefix}{}{list}", tr.t("planning.settings_sep"))
 }
 
@@ -494,6 +516,21 @@ pub async fn item(
         page.tr.t("planning.per_year")
     );
     let settings = settings_text(&page.tr, &v);
+    let warehouse_fill = v.warehouse_fill.map(|f| {
+        page.tr
+            .t("planning.warehouse_fill_text")
+            .replace("{fill}", &format!("{:.1}", f.expected_fill * 100.0))
+            .replace("{parts}", &f.parts.to_string())
+            .replace(
+                "{bucket}",
+                page.tr.t(if v.bucket == Bucket::Month {
+                    "planning.month"
+                } else {
+                    "planning.week"
+                }),
+            )
+            .replace("{worth}", &money((f.worth * 100.0).round() as i64))
+    });
     render(&ItemTemplate {
         page,
         v,
@@ -501,6 +538,7 @@ pub async fn item(
         order_cost,
         holding_cost,
         settings,
+        warehouse_fill,
         chart,
         errors,
         proposals,
