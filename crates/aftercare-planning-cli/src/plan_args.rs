@@ -57,8 +57,10 @@ pub struct PlanArgs {
     /// One-step errors counted: after-first-demand or from-start.
     #[arg(long, default_value = "after-first-demand")]
     pub errors: String,
-    /// How a fill target is met: aggregate (one calibrated shortage worth for all items)
-    /// or item (each item planned to the target).
+    /// How a fill target is met: aggregate (one shortage worth for all items, calibrated
+    /// by replaying history), expected (one shortage worth for all items, calibrated on
+    /// their expected fill now: what the product's warehouse allocation does) or item
+    /// (each item planned to the target).
     #[arg(long, default_value = "aggregate")]
     pub allocation: String,
     /// Most series replayed to calibrate an aggregate fill target: all series with demand
@@ -94,8 +96,10 @@ pub struct PlanArgs {
 /// How a fill target is spread over items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allocation {
-    /// One calibrated shortage worth for all items.
+    /// One shortage worth for all items, calibrated by replaying history.
     Aggregate,
+    /// One shortage worth for all items, calibrated on their expected fill.
+    Expected,
     /// Every item to the target.
     Item,
 }
@@ -168,8 +172,11 @@ impl PlanArgs {
         };
         let allocation = match self.allocation.as_str() {
             "aggregate" => Allocation::Aggregate,
+            "expected" => Allocation::Expected,
             "item" => Allocation::Item,
-            other => anyhow::bail!("--allocation must be aggregate or item, got {other:?}"),
+            other => {
+                anyhow::bail!("--allocation must be aggregate, expected or item, got {other:?}")
+            }
         };
         let mut settings = Settings {
             sim: SimConfig {
@@ -214,9 +221,17 @@ impl PlanArgs {
 }
 
 impl Settings {
-    /// Whether the fill target is met in aggregate through a calibrated worth.
+    /// Whether the fill target is met in aggregate through a worth calibrated by replay.
     pub fn calibrates(&self) -> bool {
         self.allocation == Allocation::Aggregate
             && matches!(self.target, ServiceTarget::FillRate(_))
+    }
+
+    /// The fill target to meet in expectation through one worth (`--allocation expected`).
+    pub fn expected_fill_target(&self) -> Option<f64> {
+        match (self.allocation, self.target) {
+            (Allocation::Expected, ServiceTarget::FillRate(f)) => Some(f),
+            _ => None,
+        }
     }
 }

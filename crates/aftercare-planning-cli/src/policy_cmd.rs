@@ -14,6 +14,8 @@
 //! series drawn by demand volume, see `crate::replay`; like `plan simulate`, the replay
 //! plans every period from the history up to it) so that their aggregate fill is `F` (see
 //! `aftercare_planning::simulate::calibrate_worth`).
+//! `--allocation expected` calibrates the worth instead so that the items' expected fill
+//! from their estimates is `F` (the product's warehouse allocation).
 //! `--allocation item` plans each item to `F` on its own. `--target-csl C` always plans
 //! each item to `C`.
 //!
@@ -43,7 +45,9 @@ use crate::input::read_demand;
 use crate::lifecycle::{Events, read_events, with_items};
 use crate::numbers::{push_num, push_u64};
 use crate::plan_args::{PlanArgs, Settings};
-use crate::replay::{ReplaySet, calibration_sample, measured_volume, prefix_estimates_of};
+use crate::replay::{
+    ReplaySet, calibration_sample, expected_worth, measured_volume, prefix_estimates_of,
+};
 
 /// Header of the policy CSV (the CLI contract).
 pub const HEADER: &str = "sku,method,class,mean_per_period,lead_time,ltd_mean,ltd_sd,distribution,min,reorder_point,max,eoq";
@@ -122,7 +126,7 @@ impl Job<'_> {
         let planned = self.estimate_all();
         let estimate_seconds = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let (cfg, calibration) = self.calibrated_config()?;
+        let (cfg, calibration) = self.calibrated_config(&planned)?;
         let calibrate_seconds = clock.elapsed().as_secs_f64();
         if let Some((c, n)) = calibration {
             eprintln!(
@@ -185,8 +189,30 @@ impl Job<'_> {
 
     /// The replay settings with the target to plan with: for an aggregate fill target,
     /// the calibrated shortage worth, returned too with the number of series replayed.
-    fn calibrated_config(&self) -> anyhow::Result<(SimConfig, Option<(Calibration, usize)>)> {
+    /// For a fill target met in expectation, the worth at which the estimates' expected
+    /// fill is the target.
+    fn calibrated_config(
+        &self,
+        planned: &[Planned],
+    ) -> anyhow::Result<(SimConfig, Option<(Calibration, usize)>)> {
         let mut cfg = self.settings.sim;
+        if let Some(f) = self.settings.expected_fill_target() {
+            let a = expected_worth(
+                self.panel,
+                self.params,
+                |i| planned[i].est,
+                self.panel.periods(),
+                &cfg.spec,
+                cfg.seed,
+                f,
+            );
+            eprintln!(
+                "plan policy: shortage worth {:.6e} for an expected fill of {:.4}",
+                a.worth, a.expected_fill
+            );
+            cfg.spec.target = ServiceTarget::ShortageWorth(a.worth);
+            return Ok((cfg, None));
+        }
         let (true, ServiceTarget::FillRate(f)) = (self.settings.calibrates(), self.settings.target)
         else {
             return Ok((cfg, None));

@@ -15,9 +15,14 @@
 //! demand in those periods add nothing to either side of the ratio and are left out,
 //! which is exact.
 
+use aftercare_planning::allocate::{
+    AggregateFill, GroupOutcome, calibrate_worth_by, group_outcome,
+};
 use aftercare_planning::auto;
 use aftercare_planning::forecast::{Method, Scratch};
-use aftercare_planning::policy::{DemandEstimate, ItemParams, ServiceTarget};
+use aftercare_planning::policy::{
+    DemandEstimate, ItemParams, PolicyModel, PolicySpec, ServiceTarget,
+};
 use aftercare_planning::series::Panel;
 use aftercare_planning::simulate::{
     Calibration, ErrorWindow, SimConfig, VarianceModel, calibrate_worth, prefix_estimates,
@@ -110,6 +115,35 @@ pub fn series_prefix_forecasts(y: &[f64], forecaster: &Forecaster, horizon: usiz
 
 fn rolls_exactly(method: &Method) -> bool {
     !matches!(method, Method::SesOptimized | Method::CrostonOptimized)
+}
+
+/// One shortage worth for every series of `panel`, at which their expected fill rate
+/// with the estimates `estimate(i)` made from the first `end` periods is `target_fill`
+/// (`--allocation expected`; `aftercare_planning::allocate`). Series without a unit cost
+/// are left out of the calibration, as the product leaves them out.
+pub fn expected_worth(
+    panel: &Panel,
+    items: &[ItemParams],
+    estimate: impl Fn(usize) -> DemandEstimate + Sync,
+    end: usize,
+    spec: &PolicySpec,
+    seed: u64,
+    target_fill: f64,
+) -> AggregateFill {
+    let models: Vec<PolicyModel> = (0..panel.len())
+        .into_par_iter()
+        .filter(|&i| items[i].unit_cost.0 > 0)
+        .map(|i| {
+            let history = &panel.series(i)[..end.min(panel.periods())];
+            PolicyModel::new(estimate(i), &items[i], spec, history, seed ^ i as u64)
+        })
+        .collect();
+    calibrate_worth_by(target_fill, |w| {
+        models
+            .par_chunks(4096)
+            .map(|c| group_outcome(c, ServiceTarget::ShortageWorth(w)))
+            .reduce(GroupOutcome::default, |a, b| a + b)
+    })
 }
 
 /// Series replayed for a calibration, with their weights.

@@ -8,7 +8,10 @@
 //! items is calibrated first by replaying the `--calibration-window` periods just before
 //! the holdout (history only; on at most `--calibration-sample` series, see
 //! `crate::replay`), so that their aggregate fill is `F`; the holdout is then replayed with
-//! that worth. `--baseline` runs the data README's baseline instead.
+//! that worth. With `--allocation expected` the worth is instead the one at which the
+//! items' expected fill, from the estimates made on the history before the holdout, is `F`
+//! (what the product's warehouse allocation does). `--baseline` runs the data README's
+//! baseline instead.
 //!
 //! Successor parts in the items file replay their inherited history (see
 //! `crate::lifecycle`). There is no `--events`: a replay of history has no announced events.
@@ -31,7 +34,9 @@ use crate::input::read_demand;
 use crate::lifecycle::with_items;
 use crate::numbers::num;
 use crate::plan_args::PlanArgs;
-use crate::replay::{ReplaySet, calibration_sample, measured_volume, prefix_estimates_of};
+use crate::replay::{
+    ReplaySet, calibration_sample, expected_worth, measured_volume, prefix_estimates_of,
+};
 
 /// Arguments of `aftercare plan simulate`.
 #[derive(Debug, clap::Args)]
@@ -111,6 +116,19 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             }
             _ => None,
         };
+        let expected = settings.expected_fill_target().map(|f| {
+            let a = expected_worth(
+                &panel,
+                &params,
+                |i| estimates[i][t0],
+                t0,
+                &cfg.spec,
+                cfg.seed,
+                f,
+            );
+            cfg.spec.target = ServiceTarget::ShortageWorth(a.worth);
+            a
+        });
         let outcomes: Vec<ItemOutcome> = (0..panel.len())
             .into_par_iter()
             .map(|i| {
@@ -146,6 +164,12 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 "worth": c.worth,
                 "backtest_fill": c.achieved,
                 "reachable": c.reachable,
+            })),
+            "expected_calibration": expected.map(|a| serde_json::json!({
+                "worth": a.worth,
+                "expected_fill": a.expected_fill,
+                "expected_stock_value": a.stock_value,
+                "reached": a.reached,
             })),
             "seconds": started.elapsed().as_secs_f64(),
         });

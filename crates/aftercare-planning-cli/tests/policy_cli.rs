@@ -352,3 +352,38 @@ fn decayed_forecasts_get_bounded_levels_and_inactive_items_none_when_skipped() {
         "{err}"
     );
 }
+
+#[test]
+fn expected_allocation_stocks_the_cheap_item_higher_and_the_dear_one_lower() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    write_demand(&d, 2, 80);
+    std::fs::write(&i, "sku,lead_time,unit_cost\nP0,3,1\nP1,3,1000\n").unwrap();
+    let reorder_points = |allocation: &str| {
+        let o = dir.path().join(format!("{allocation}.csv"));
+        plan(&[
+            "policy",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--target-fill",
+            "0.9",
+            "--method",
+            "sba",
+            "--allocation",
+            allocation,
+            "--out",
+            o.to_str().unwrap(),
+        ])
+        .unwrap();
+        rows(&o)[1..]
+            .iter()
+            .map(|r| r[9].parse::<f64>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let per_item = reorder_points("item");
+    let expected = reorder_points("expected");
+    assert!(expected[0] > per_item[0], "{expected:?} vs {per_item:?}");
+    assert!(expected[1] < per_item[1], "{expected:?} vs {per_item:?}");
+}

@@ -173,6 +173,65 @@ fn aggregate_allocation_calibrates_on_history_before_the_holdout() {
 }
 
 #[test]
+fn expected_allocation_calibrates_one_worth_on_the_items_expected_fill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    write_demand(&d, 15, 120);
+    write_items(&i, 15);
+    let simulate = |allocation: &str| {
+        let s = dir.path().join(format!("{allocation}.json"));
+        plan(&[
+            "simulate",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--holdout",
+            "30",
+            "--target-fill",
+            "0.9",
+            "--method",
+            "sba",
+            "--allocation",
+            allocation,
+            "--summary-out",
+            s.to_str().unwrap(),
+        ])
+        .unwrap();
+        summary(&s)
+    };
+    let j = simulate("expected");
+    let c = &j["expected_calibration"];
+    assert_eq!(c["reached"], true, "{j}");
+    assert!(c["expected_fill"].as_f64().unwrap() >= 0.9, "{j}");
+    assert!(c["worth"].as_f64().unwrap() > 0.0, "{j}");
+    assert_eq!(j["calibration"], serde_json::Value::Null, "{j}");
+    assert!(j["target"]["fill_rate"].as_f64().unwrap() == 0.9, "{j}");
+    // Per item there is no calibration, and the stock differs.
+    let item = simulate("item");
+    assert_eq!(item["expected_calibration"], serde_json::Value::Null);
+    assert_ne!(item["avg_on_hand_value"], j["avg_on_hand_value"]);
+    let err = plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "30",
+        "--target-fill",
+        "0.9",
+        "--allocation",
+        "none",
+        "--summary-out",
+        dir.path().join("x.json").to_str().unwrap(),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("aggregate, expected or item"), "{err}");
+}
+
+#[test]
 fn a_holdout_longer_than_the_history_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let (d, i, s) = (

@@ -33,22 +33,53 @@ pub struct AggregateFill {
     pub reached: bool,
 }
 
-/// Expected fill and stock value of `models` when every item's level is set with
-/// `target`.
-pub fn group_outcome(models: &[PolicyModel], target: ServiceTarget) -> (f64, f64) {
-    let (mut demand, mut short, mut value) = (0.0, 0.0, 0.0);
-    for m in models {
-        let s = m.level(target);
-        demand += m.demand_per_period();
-        short += m.shortage_at(s);
-        value += m.on_hand_at(s) * m.unit_cost();
+/// Expected demand, shortage and stock value of a group of items, per period; sums of
+/// parts of a group add up to the group's (so a caller may compute them in parallel).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GroupOutcome {
+    /// Expected demand, units.
+    pub demand: f64,
+    /// Expected units short.
+    pub short: f64,
+    /// Expected stock on hand, currency units.
+    pub stock_value: f64,
+}
+
+impl GroupOutcome {
+    /// Expected fill rate (units-weighted; 1 without demand).
+    pub fn fill(&self) -> f64 {
+        if self.demand > 0.0 {
+            (1.0 - self.short / self.demand).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
     }
-    let fill = if demand > 0.0 {
-        (1.0 - short / demand).clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
-    (fill, value)
+}
+
+impl std::ops::Add for GroupOutcome {
+    type Output = GroupOutcome;
+    fn add(self, o: GroupOutcome) -> GroupOutcome {
+        GroupOutcome {
+            demand: self.demand + o.demand,
+            short: self.short + o.short,
+            stock_value: self.stock_value + o.stock_value,
+        }
+    }
+}
+
+/// What `models` expect when every item's level is set with `target`.
+pub fn group_outcome(models: &[PolicyModel], target: ServiceTarget) -> GroupOutcome {
+    models
+        .iter()
+        .map(|m| {
+            let s = m.level(target);
+            GroupOutcome {
+                demand: m.demand_per_period(),
+                short: m.shortage_at(s),
+                stock_value: m.on_hand_at(s) * m.unit_cost(),
+            }
+        })
+        .fold(GroupOutcome::default(), |a, b| a + b)
 }
 
 /// The smallest shortage worth at which the group's expected fill rate reaches
@@ -59,29 +90,38 @@ pub fn group_outcome(models: &[PolicyModel], target: ServiceTarget) -> (f64, f64
 /// would be the top of their distribution): plan them with a per-item target and leave
 /// them out of `models`.
 pub fn calibrate_worth(models: &[PolicyModel], target_fill: f64) -> AggregateFill {
-    let outcome = |w: f64| group_outcome(models, ServiceTarget::ShortageWorth(w));
-    let done =
-        |worth: f64, (expected_fill, stock_value): (f64, f64), reached: bool| AggregateFill {
-            worth,
-            expected_fill,
-            stock_value,
-            reached,
-        };
-    let meets = |fill: f64| fill >= target_fill - 1e-12;
+    calibrate_worth_by(target_fill, |w| {
+        group_outcome(models, ServiceTarget::ShortageWorth(w))
+    })
+}
+
+/// [`calibrate_worth`] over a group whose outcome at a worth `outcome` computes (e.g. in
+/// parallel over a large panel).
+pub fn calibrate_worth_by(
+    target_fill: f64,
+    outcome: impl Fn(f64) -> GroupOutcome,
+) -> AggregateFill {
+    let done = |worth: f64, o: GroupOutcome, reached: bool| AggregateFill {
+        worth,
+        expected_fill: o.fill(),
+        stock_value: o.stock_value,
+        reached,
+    };
+    let meets = |o: &GroupOutcome| o.fill() >= target_fill - 1e-12;
     let (mut lo, mut hi) = WORTH_RANGE;
     let low = outcome(lo);
-    if meets(low.0) {
+    if meets(&low) {
         return done(lo, low, true);
     }
     let mut high = outcome(hi);
-    if !meets(high.0) {
+    if !meets(&high) {
         return done(hi, high, false);
     }
     // Invariant: the fill at `lo` misses, at `hi` meets.
     while hi / lo > 1.0 + WORTH_TOLERANCE {
         let mid = (lo * hi).sqrt();
         let at = outcome(mid);
-        if meets(at.0) {
+        if meets(&at) {
             (hi, high) = (mid, at);
         } else {
             lo = mid;
@@ -133,7 +173,7 @@ mod tests {
             assert!(a.reached, "{target}: {a:?}");
             assert!(a.expected_fill >= target - 1e-12, "{target}: {a:?}");
             let below = group_outcome(&g, ServiceTarget::ShortageWorth(a.worth * 0.99));
-            assert!(below.0 < target, "{target}: {a:?} vs {below:?}");
+            assert!(below.fill() < target, "{target}: {a:?} vs {below:?}");
         }
     }
 
@@ -141,7 +181,8 @@ mod tests {
     fn one_worth_fills_as_much_as_per_item_targets_with_less_stock() {
         let g = group();
         for target in [0.85, 0.9, 0.95] {
-            let (item_fill, item_value) = group_outcome(&g, ServiceTarget::FillRate(target));
+            let per_item = group_outcome(&g, ServiceTarget::FillRate(target));
+            let (item_fill, item_value) = (per_item.fill(), per_item.stock_value);
             assert!(item_fill >= target - 1e-9, "{target}: {item_fill}");
             // The same aggregate fill as the per-item levels achieve, for less stock.
             let a = calibrate_worth(&g, item_fill);

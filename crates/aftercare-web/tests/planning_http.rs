@@ -594,3 +594,181 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part_plan() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let clock = Arc::new(FixedClock::new(Instant(1_767_578_400_000)));
+        let s = start_clocked(db, clock.clone()).await;
+        let f = seed(&s.app, 2).await;
+        stock_in(&s.app, &f, f.central, &f.parts, 200).await;
+        for week in 0..20 {
+            clock.advance_minutes(7 * 24 * 60);
+            for (i, &part) in f.parts.iter().enumerate() {
+                s.app
+                    .stock_execute(
+                        &Actor::Cli,
+                        None,
+                        Command::Issue {
+                            warehouse: f.central,
+                            part,
+                            qty: Qty::new(1 + (week + i as i64) % 3).unwrap(),
+                            consumer: Consumer::Ticket(TicketId(100 + 10 * week + i as i64)),
+                            reservation: None,
+                            approved_by: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+        let api = reqwest::Client::new();
+        let runs = format!("{}/api/v1/planning/runs", s.base);
+
+        // An unknown allocation: 422 naming the field, and no run.
+        let r = api
+            .post(&runs)
+            .bearer_auth(&f.wh_token)
+            .json(&json!({"allocation": "region"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(
+            err["error"]["details"]["fields"][0]["field"], "allocation",
+            "{label}: {err}"
+        );
+        let planned = aftercare_store::planning::item(&s.app.db, f.central, f.parts[0])
+            .await
+            .unwrap();
+        assert!(planned.is_none(), "{label}: a run happened: {planned:?}");
+
+        // By API: the run reports the central warehouse's calibration.
+        let r = api
+            .post(&runs)
+            .bearer_auth(&f.wh_token)
+            .json(&json!({"periods": 26, "allocation": "warehouse", "purchase_order_cost": 0}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let run: Value = r.json().await.unwrap();
+        assert_eq!(run["allocation"], "warehouse", "{label}: {run}");
+        let fills = run["warehouse_fills"].as_array().unwrap();
+        let central = fills
+            .iter()
+            .find(|w| w["warehouse_code"] == "WH-C")
+            .unwrap_or_else(|| panic!("{label}: {run}"));
+        assert_eq!(central["parts"], 2, "{label}: {run}");
+        assert!(
+            central["expected_fill"].as_f64().unwrap() >= 0.95,
+            "{label}: {run}"
+        );
+
+        // The part's plan recomputes with it.
+        let items = format!("/api/v1/planning/items/{}/{}", f.central.0, f.parts[0].0);
+        let (status, plan) = get(&api, &s, &f.wh_token, &items).await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        assert_eq!(plan["allocation"], "warehouse", "{label}: {plan}");
+        assert_eq!(
+            plan["warehouse_fill"]["worth"], central["worth"],
+            "{label}: {plan}"
+        );
+        let (status, plan) = get(&api, &s, &f.wh_token, &format!("{items}?allocation=item")).await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        assert_eq!(plan["warehouse_fill"], Value::Null, "{label}: {plan}");
+        let (status, _) = get(&api, &s, &f.wh_token, &format!("{items}?allocation=x")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+
+        // By the form: the choice is offered, a bad one is named, a good one is run and the
+        // part's page says what set the levels, in both languages.
+        let (c, csrf) = login(&s, "wh").await;
+        let html = c
+            .get(format!("{}/planning", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("<option value=\"warehouse\">"),
+            "{label}: {html}"
+        );
+        let form = |allocation: &str| {
+            [
+                ("_csrf", csrf.clone()),
+                ("bucket", "week".to_string()),
+                ("target_fill", "0.9".to_string()),
+                ("allocation", allocation.to_string()),
+            ]
+        };
+        let r = c
+            .post(format!("{}/planning/run", s.base))
+            .header("accept-language", "en")
+            .form(&form("everything"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("allocation: must be item or warehouse"),
+            "{label}: {html}"
+        );
+        let r = c
+            .post(format!("{}/planning/run", s.base))
+            .form(&form("warehouse"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let latest = s
+            .app
+            .latest_run_settings(&Actor::Cli)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            latest.options.allocation,
+            aftercare_app::planning::Allocation::Warehouse,
+            "{label}"
+        );
+        for (lang, needles) in [
+            (
+                "zh-CN",
+                ["适用于每个仓库整体", "仓库整体满足率", "整体预期满足率"],
+            ),
+            (
+                "en",
+                [
+                    "applies to each warehouse as a whole",
+                    "Warehouse fill target",
+                    "over the warehouse&#39;s 2 parts",
+                ],
+            ),
+        ] {
+            let html = c
+                .get(format!(
+                    "{}/planning/items/{}/{}",
+                    s.base, f.central.0, f.parts[0].0
+                ))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains("id=\"plan-warehouse-fill\""),
+                "{label}: {html}"
+            );
+            for n in needles {
+                assert!(html.contains(n), "{label} {lang}: {n}: {html}");
+            }
+        }
+    }
+}

@@ -212,6 +212,37 @@ fn demo_generates_once_and_reuses_without_reset() {
     ] {
         assert!(out.contains(role), "no {role} account in:\n{out}");
     }
+    // The demo's ledger planned with each warehouse's units as a whole: every warehouse
+    // with priced demand reports its calibration, at or above the target.
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let o = run(
+        &[
+            "--database-url",
+            &url,
+            "plan",
+            "run",
+            "--allocation",
+            "warehouse",
+            "--target-fill",
+            "0.9",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    let fills: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.split("expected fill ").nth(1))
+        .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(fills.len() > 1, "{out}");
+    assert!(fills.iter().all(|&f| f >= 90.0), "{out}");
+    let o = run(
+        &["--database-url", &url, "plan", "run", "--allocation", "all"],
+        None,
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("--allocation"), "{}", text(&o));
     let o = run(
         &["demo", "--data-dir", d, "--scale", "small", "--no-serve"],
         None,
