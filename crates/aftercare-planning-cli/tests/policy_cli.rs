@@ -387,3 +387,35 @@ fn expected_allocation_stocks_the_cheap_item_higher_and_the_dear_one_lower() {
     assert!(expected[0] > per_item[0], "{expected:?} vs {per_item:?}");
     assert!(expected[1] < per_item[1], "{expected:?} vs {per_item:?}");
 }
+
+#[test]
+fn an_item_without_a_unit_cost_gets_finite_levels_under_one_shortage_worth() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    write_demand(&d, 2, 80);
+    // P0's unit cost is blank: no inventory value.
+    std::fs::write(&i, "sku,lead_time,unit_cost\nP0,2,\nP1,2,5\n").unwrap();
+    for allocation in ["aggregate", "expected"] {
+        let o = dir.path().join(format!("{allocation}.csv"));
+        plan(&[
+            "policy",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--target-fill",
+            "0.9",
+            "--calibration-window",
+            "20",
+            "--allocation",
+            allocation,
+            "--out",
+            o.to_str().unwrap(),
+        ])
+        .unwrap();
+        let rows = rows(&o);
+        let rop: f64 = rows[1][9].parse().unwrap();
+        // It was 4,503,599,627,370,499: the end of the search grid.
+        assert!(rop > 0.0 && rop < 50.0, "{allocation}: {rows:?}");
+    }
+}

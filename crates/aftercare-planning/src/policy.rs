@@ -73,7 +73,7 @@ pub enum ServiceTarget {
     /// than it saves, valuing each unit short per period at this many currency units of
     /// average stock held. One value for all items spends inventory value where it fills
     /// the most units (cheap, fast-moving items first); a planner calibrates it to an
-    /// aggregate fill rate.
+    /// aggregate fill rate. An item without a unit cost is stocked to [`FREE_ITEM_FILL`].
     ShortageWorth(f64),
 }
 
@@ -602,11 +602,22 @@ pub fn one_more_unit(inputs: &LevelInputs<'_>, s: f64, unit: f64) -> (f64, f64) 
     }
 }
 
-/// Smallest multiple of `unit` (≥ 0) meeting the target.
+/// Fill rate an item without a unit cost is stocked to under
+/// [`ServiceTarget::ShortageWorth`].
+pub const FREE_ITEM_FILL: f64 = 0.999_999;
+
+/// Smallest multiple of `unit` (≥ 0) meeting the target (under `ShortageWorth`, an item
+/// without a unit cost is stocked to [`FREE_ITEM_FILL`]).
 pub fn reorder_level(inputs: &LevelInputs<'_>, target: ServiceTarget, unit: f64) -> f64 {
     let p = inputs.protection;
     if p.mean() <= 0.0 {
         return 0.0;
+    }
+    // Without a unit cost a unit of stock weighs nothing against any worth, and the
+    // marginal search below would never stop: such an item is stocked until it is
+    // practically never short.
+    if matches!(target, ServiceTarget::ShortageWorth(_)) && !(inputs.unit_cost > 0.0) {
+        return reorder_level(inputs, ServiceTarget::FillRate(FREE_ITEM_FILL), unit);
     }
     // Each probe says whether `s` meets the target and by how much (a margin ≥ 0 when it
     // does, in any unit): the search interpolates on the margins.
@@ -885,6 +896,38 @@ mod tests {
             holding_cost: Some(Nanos(Nanos::PER_UNIT / 100)),
             moq: 0.0,
             unit: 1.0,
+        }
+    }
+
+    #[test]
+    fn an_item_without_a_cost_under_a_shortage_worth_is_stocked_to_almost_never_short() {
+        let est = DemandEstimate {
+            mean_per_period: 1.0,
+            variance_per_period: 1.5,
+        };
+        let free = ItemParams {
+            unit_cost: Nanos(0),
+            ..item(2)
+        };
+        for distribution in [DistributionChoice::Auto, DistributionChoice::Normal] {
+            let spec = PolicySpec {
+                distribution,
+                ..PolicySpec::periodic_order_up_to(ServiceTarget::ShortageWorth(50.0))
+            };
+            let p = compute_policy(est, &free, &spec, &[], 1);
+            let almost_never = compute_policy(
+                est,
+                &free,
+                &PolicySpec {
+                    target: ServiceTarget::FillRate(FREE_ITEM_FILL),
+                    ..spec
+                },
+                &[],
+                1,
+            );
+            // Not the end of the search grid (it was 4.5·10¹⁵ units).
+            assert_eq!(p.reorder_point, almost_never.reorder_point, "{p:?}");
+            assert!(p.reorder_point < 30.0, "{p:?}");
         }
     }
 
