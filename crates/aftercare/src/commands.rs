@@ -8,9 +8,37 @@ use crate::config::{Config, EXAMPLE, Overrides, redact};
 use aftercare_app::{Actor, App};
 use aftercare_store::Db;
 use anyhow::{Context, Result, bail};
+use std::io::Write as _;
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::Path;
+
+/// Standard output was closed by its reader (e.g. `aftercare user list | head -1`): the
+/// command stops writing and ends without an error (see `main`).
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// `println!` that returns from the command when standard output is closed, instead of
+/// panicking; any other write error is an error of the command.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout(), $($arg)*).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                anyhow::Error::new(StdoutClosed)
+            } else {
+                anyhow::Error::new(e).context("writing to standard output")
+            }
+        })?
+    };
+}
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -53,7 +81,7 @@ async fn run_async(command: Command, config: Config) -> Result<()> {
             Ok(())
         }
         Command::Config(ConfigCommand::Show) => {
-            println!("{config:#?}");
+            say!("{config:#?}");
             Ok(())
         }
         Command::Db(DbCommand::Copy(args)) => db_copy(config, &args.from, &args.to).await,
@@ -121,10 +149,14 @@ async fn run_server(
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    // A server keeps serving when nobody reads its standard output any more.
     if let Some(b) = banner {
-        println!("{b}");
+        let _ = writeln!(std::io::stdout(), "{b}");
     }
-    println!("Aftercare is listening on http://{addr}/");
+    let _ = writeln!(
+        std::io::stdout(),
+        "Aftercare is listening on http://{addr}/"
+    );
     tracing::info!(%addr, database = %redact(&config.database_url), "serving");
     let purge = tokio::spawn(purge_sessions(app.clone()));
     let timers = tokio::spawn(
@@ -184,14 +216,14 @@ async fn migrate(config: Config, args: MigrateArgs) -> Result<()> {
     let pending = db.pending_migrations().await?;
     if args.status {
         if pending.is_empty() {
-            println!("up to date");
+            say!("up to date");
         } else {
-            println!("pending: {pending:?}");
+            say!("pending: {pending:?}");
         }
         return Ok(());
     }
     db.migrate().await?;
-    println!(
+    say!(
         "applied {} migration(s); the database is up to date",
         pending.len()
     );
@@ -232,18 +264,23 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
             .with_context(|| format!("unknown allocation {:?}", args.allocation))?,
     };
     let r = app.plan_run(&Actor::Cli, opts).await?;
-    println!(
+    say!(
         "planned {} part × warehouse pairs in {} ms: {} proposals new, {} updated, {} withdrawn; {} open",
-        r.items, r.millis, r.created, r.updated, r.withdrawn, r.open
+        r.items,
+        r.millis,
+        r.created,
+        r.updated,
+        r.withdrawn,
+        r.open
     );
-    println!(
+    say!(
         "lots sized with order costs {} per purchase order and {} per transfer, holding {} % of standard cost a year",
         aftercare_domain::Money::from_minor(r.purchase_order_cost),
         aftercare_domain::Money::from_minor(r.transfer_cost),
         r.holding_rate_pct
     );
     for w in &r.warehouse_fills {
-        println!(
+        say!(
             "{}: fill target met as a whole by {} parts, expected fill {:.1} %, a unit short per period valued at {} of stock",
             w.warehouse_code,
             w.fill.parts,
@@ -297,13 +334,13 @@ async fn user(config: Config, cmd: UserCommand) -> Result<()> {
                     },
                 )
                 .await?;
-            println!("added user '{}' ({}) with id {}", u.login, u.role, u.id);
+            say!("added user '{}' ({}) with id {}", u.login, u.role, u.id);
         }
         UserCommand::List => {
             let users = app.list_users(&Actor::Cli).await?;
-            println!("{:<20} {:<12} {:<8} NAME", "LOGIN", "ROLE", "ACTIVE");
+            say!("{:<20} {:<12} {:<8} NAME", "LOGIN", "ROLE", "ACTIVE");
             for u in users {
-                println!(
+                say!(
                     "{:<20} {:<12} {:<8} {}",
                     u.login,
                     u.role.code(),
@@ -315,7 +352,7 @@ async fn user(config: Config, cmd: UserCommand) -> Result<()> {
         UserCommand::Passwd(a) => {
             let password = read_password(a.password_stdin)?;
             app.set_password(&Actor::Cli, &a.login, &password).await?;
-            println!(
+            say!(
                 "password of '{}' changed; their sessions were ended",
                 a.login
             );
@@ -333,11 +370,11 @@ async fn stock_verify(config: Config) -> Result<()> {
     let app = App::new(db, config.app_config());
     let differences = app.stock_verify(&Actor::Cli).await?;
     if differences.is_empty() {
-        println!("stock ledger verified: every balance equals the sum of its movements");
+        say!("stock ledger verified: every balance equals the sum of its movements");
         return Ok(());
     }
     for d in &differences {
-        println!("{d}");
+        say!("{d}");
     }
     bail!("{} stock ledger difference(s) found", differences.len())
 }
@@ -352,12 +389,13 @@ async fn db_copy(config: Config, from: &str, to: &str) -> Result<()> {
     }
     let dst = connect(&config, to).await?;
     dst.migrate().await.context("migrating the target")?;
+    // Progress only: a closed standard output does not stop the copy.
     let report = aftercare_store::copy::copy_all(&src, &dst, |table, n| {
-        println!("  {table:<28} {n:>10} rows")
+        let _ = writeln!(std::io::stdout(), "  {table:<28} {n:>10} rows");
     })
     .await?;
     let total: i64 = report.tables.iter().map(|(_, n)| n).sum();
-    println!(
+    say!(
         "copied {total} rows in {} tables from {} to {}; row counts verified",
         report.tables.len(),
         redact(from),
@@ -386,7 +424,7 @@ async fn demo(config: Config, args: DemoArgs) -> Result<()> {
             path.display()
         ),
         None => {
-            println!(
+            say!(
                 "Generating demo data (seed {}, {:?}) in {} ...",
                 args.seed,
                 args.scale,
@@ -411,7 +449,7 @@ async fn demo(config: Config, args: DemoArgs) -> Result<()> {
     }
     let banner = format!("{banner}\n{table}");
     if args.no_serve {
-        println!("{banner}");
+        say!("{banner}");
         return Ok(());
     }
     let config = Config {
@@ -490,13 +528,15 @@ async fn parts(config: Config, cmd: PartsCommand) -> Result<()> {
                 );
             }
             for (k, c) in &r.counts {
-                println!(
+                say!(
                     "{k}: {} created, {} updated, {} unchanged",
-                    c.created, c.updated, c.unchanged
+                    c.created,
+                    c.updated,
+                    c.unchanged
                 );
             }
             if a.dry_run {
-                println!("dry run: {} row(s) checked, nothing written", r.rows);
+                say!("dry run: {} row(s) checked, nothing written", r.rows);
             }
         }
         PartsCommand::Export(a) => {

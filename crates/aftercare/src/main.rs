@@ -11,6 +11,10 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // Its reader stopped reading (`| head`): nothing more to say, and nothing failed.
+        Err(e) if e.downcast_ref::<commands::StdoutClosed>().is_some() => {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE

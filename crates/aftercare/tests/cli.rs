@@ -537,3 +537,24 @@ fn parts_import_lists_every_bad_row_writes_nothing_and_reimport_changes_nothing(
     let csv = String::from_utf8_lossy(&o.stdout);
     assert!(csv.contains("P-2,电源,,,,块,2.00,buy,3"), "{csv}");
 }
+
+#[test]
+fn output_read_by_a_reader_that_stops_early_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let o = run(&["--database-url", &url, "migrate"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    // Like `aftercare migrate --status | head -0`: the reader is gone before the first line.
+    let mut child = bin()
+        .args(["--database-url", &url, "migrate", "--status"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(o.status.success(), "{err}");
+}
