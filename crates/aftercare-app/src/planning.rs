@@ -40,7 +40,7 @@ use crate::planning_lifecycle::{LifecycleNote, event_for_run, share_of};
 use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
-use aftercare_planning::allocate::calibrate_worth;
+use aftercare_planning::allocate::{GroupOutcome, calibrate_worth_by, group_outcome};
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
 use aftercare_planning::plan::{
@@ -184,6 +184,16 @@ impl Allocation {
             "warehouse" => Some(Allocation::Warehouse),
             _ => None,
         }
+    }
+
+    /// The allocation a request names in its field `allocation`, or the error naming it.
+    pub fn from_field(s: &str) -> AppResult<Allocation> {
+        Allocation::parse(s).ok_or_else(|| {
+            AppError::invalid(
+                "allocation",
+                format!("must be item or warehouse, got {s:?}"),
+            )
+        })
     }
 }
 
@@ -1030,42 +1040,22 @@ impl App {
         let now = self.now();
         let grid = Grid::new(now, opts.bucket, opts.periods);
         let inputs = self.plan_inputs(&grid).await?;
-        let w = inputs
-            .warehouses
-            .get(&warehouse)
-            .ok_or_else(|| AppError::not_found(format!("warehouse {}", warehouse.0)))?;
-        let p = inputs
-            .parts
-            .get(&part)
-            .ok_or_else(|| AppError::not_found(format!("part {}", part.0)))?;
-        let history = inputs
-            .history
-            .get(&(warehouse, part))
-            .cloned()
-            .unwrap_or_else(|| vec![0.0; grid.periods]);
+        if !inputs.warehouses.contains_key(&warehouse) {
+            return Err(AppError::not_found(format!("warehouse {}", warehouse.0)));
+        }
+        if !inputs.parts.contains_key(&part) {
+            return Err(AppError::not_found(format!("part {}", part.0)));
+        }
         // Under warehouse allocation the pair's level depends on every part there: the
-        // warehouse is calibrated again, as a run would now.
-        let zeros = vec![0.0; history_periods(&inputs, &opts)];
-        let fills = match opts.allocation {
-            Allocation::Item => HashMap::new(),
-            Allocation::Warehouse => {
-                let pairs = pairs_to_plan(&inputs, Some(warehouse));
-                let forecasts = forecast_pairs(&inputs, &opts, &pairs, &zeros, now);
-                warehouse_fills(&inputs, &opts, &forecasts, now)
-            }
-        };
-        let input = pair_input(&inputs, &opts, w, p, &history, now);
-        let forecasted = Forecasted {
-            warehouse: w,
-            part: p,
-            history: &history,
-            forecast: forecast_item(&input, &opts.settings()),
-        };
-        let warehouse_fill = fills
-            .get(&warehouse)
-            .copied()
-            .filter(|_| allocated(&input, p));
-        let plan = plan_forecasted(&inputs, &opts, &fills, forecasted, now);
+        // warehouse is forecast and calibrated again, as a run would now, which is a run's
+        // worth of work for a large warehouse: off the request threads.
+        let (inputs, history, plan, warehouse_fill) = tokio::task::spawn_blocking(move || {
+            let (plan, fill, history) = plan_one(&inputs, &opts, warehouse, part, now);
+            (inputs, history, plan, fill)
+        })
+        .await
+        .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
+        let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
         let stored = store::item(&self.db, warehouse, part).await?;
         let proposals = store::list_proposals(
             &self.db,
@@ -1392,6 +1382,52 @@ fn compute(
     (planned, by_code)
 }
 
+/// One pair's plan now, with its warehouse's calibration when it set the pair's level
+/// (pure; the part's page runs it on a blocking thread). Returns the pair's history too.
+fn plan_one(
+    inputs: &Inputs,
+    opts: &PlanOptions,
+    warehouse: WarehouseId,
+    part: PartId,
+    now: Instant,
+) -> (ItemPlan, Option<WarehouseFill>, Vec<f64>) {
+    let zeros = vec![0.0; history_periods(inputs, opts)];
+    let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
+    let history = inputs
+        .history
+        .get(&(warehouse, part))
+        .map_or(zeros.as_slice(), Vec::as_slice);
+    let input = pair_input(inputs, opts, w, p, history, now);
+    if opts.allocation == Allocation::Item || !allocated(&input, p) {
+        let f = Forecasted {
+            warehouse: w,
+            part: p,
+            history,
+            forecast: forecast_item(&input, &opts.settings()),
+        };
+        let plan = plan_forecasted(inputs, opts, &HashMap::new(), f, now);
+        return (plan, None, history.to_vec());
+    }
+    let pairs = pairs_to_plan(inputs, Some(warehouse));
+    let mut forecasts = forecast_pairs(inputs, opts, &pairs, &zeros, now);
+    let fills = warehouse_fills(inputs, opts, &forecasts, now);
+    let f = match forecasts.iter().position(|f| f.part.id == part) {
+        Some(i) => forecasts.swap_remove(i),
+        None => Forecasted {
+            warehouse: w,
+            part: p,
+            history,
+            forecast: forecast_item(&input, &opts.settings()),
+        },
+    };
+    let fill = fills.get(&warehouse).copied();
+    (
+        plan_forecasted(inputs, opts, &fills, f, now),
+        fill,
+        history.to_vec(),
+    )
+}
+
 /// Periods of every history (the run's, unless the ledger gave none).
 fn history_periods(inputs: &Inputs, opts: &PlanOptions) -> usize {
     inputs
@@ -1458,7 +1494,21 @@ pub struct WarehouseFill {
     pub expected_fill: f64,
     /// Parts whose levels the worth set (the others keep the per-part target).
     pub parts: usize,
+    /// Whether the target is met (false only when even the largest worth searched misses
+    /// it; the levels are then those of that worth).
+    pub reached: bool,
 }
+
+impl WarehouseFill {
+    /// The worth as money (to the cent), for reading.
+    pub fn worth_money(&self) -> aftercare_domain::Money {
+        aftercare_domain::Money::from_minor((self.worth * 100.0).round() as i64)
+    }
+}
+
+/// Parts calibrated together per parallel task: the outcome at a worth is summed per
+/// chunk, then over the chunks in order, so a run gives the same worth every time.
+const CALIBRATION_CHUNK: usize = 256;
 
 /// Whether a pair's level comes from its warehouse's worth under [`Allocation::Warehouse`]:
 /// not with manual levels (they win anyway), not past end of production (a last-time buy
@@ -1494,13 +1544,22 @@ fn warehouse_fills(
     groups
         .into_par_iter()
         .map(|(w, models)| {
-            let a = calibrate_worth(&models, opts.target_fill);
+            let a = calibrate_worth_by(opts.target_fill, |worth| {
+                let target = ServiceTarget::ShortageWorth(worth);
+                models
+                    .par_chunks(CALIBRATION_CHUNK)
+                    .map(|c| group_outcome(c, target))
+                    .collect::<Vec<GroupOutcome>>()
+                    .into_iter()
+                    .fold(GroupOutcome::default(), |a, b| a + b)
+            });
             (
                 w,
                 WarehouseFill {
                     worth: a.worth,
                     expected_fill: a.expected_fill,
                     parts: models.len(),
+                    reached: a.reached,
                 },
             )
         })
@@ -1527,12 +1586,13 @@ fn plan_forecasted(
     let mut plan = plan_forecast_item(&input, &settings, f.forecast);
     if let Some(fill) = fill {
         plan.why.push_str(&format!(
-            "; level from the warehouse's fill target {:.1} % over {} parts (expected {:.1} %): a unit short for a {} is valued at {} of stock",
+            "; level from the warehouse's fill target {:.1} % over {} parts (expected {:.1} %{}): a unit short for a {} is valued at {} of stock",
             opts.target_fill * 100.0,
             fill.parts,
             fill.expected_fill * 100.0,
+            if fill.reached { "" } else { ", short of the target at the highest value searched" },
             opts.bucket.code(),
-            aftercare_domain::Money::from_minor((fill.worth * 100.0).round() as i64)
+            fill.worth_money()
         ));
     }
     plan

@@ -46,7 +46,8 @@ use crate::lifecycle::{Events, read_events, with_items};
 use crate::numbers::{push_num, push_u64};
 use crate::plan_args::{PlanArgs, Settings};
 use crate::replay::{
-    ReplaySet, calibration_sample, expected_worth, measured_volume, prefix_estimates_of,
+    ReplaySet, calibration_sample, expected_worth, measured_volume, per_item_target,
+    prefix_estimates_of,
 };
 
 /// Header of the policy CSV (the CLI contract).
@@ -210,6 +211,11 @@ impl Job<'_> {
                 "plan policy: shortage worth {:.6e} for an expected fill of {:.4}",
                 a.worth, a.expected_fill
             );
+            if !a.reached {
+                eprintln!(
+                    "warning: an expected fill of {f} is not reached at the highest worth searched; planning with it"
+                );
+            }
             cfg.spec.target = ServiceTarget::ShortageWorth(a.worth);
             return Ok((cfg, None));
         }
@@ -298,7 +304,8 @@ impl Job<'_> {
             let p = &planned[i];
             let item = &self.params[i];
             let y = self.panel.series(i);
-            let base = compute_policy(p.est, item, &cfg.spec, y, cfg.seed ^ i as u64);
+            let item_cfg = per_item_target(cfg, item, self.settings.target);
+            let base = compute_policy(p.est, item, &item_cfg.spec, y, cfg.seed ^ i as u64);
             let extra = event_demand_within(self.events.of(i), base.protection_periods);
             let policy = with_event_demand(&base, extra, item.unit);
             push_csv_field(&mut bytes, self.panel.key(i));

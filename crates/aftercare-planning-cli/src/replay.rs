@@ -138,12 +138,28 @@ pub fn expected_worth(
             PolicyModel::new(estimate(i), &items[i], spec, history, seed ^ i as u64)
         })
         .collect();
+    // Summed per chunk, then over the chunks in order: the same worth on every run.
     calibrate_worth_by(target_fill, |w| {
         models
             .par_chunks(4096)
             .map(|c| group_outcome(c, ServiceTarget::ShortageWorth(w)))
-            .reduce(GroupOutcome::default, |a, b| a + b)
+            .collect::<Vec<GroupOutcome>>()
+            .into_iter()
+            .fold(GroupOutcome::default(), |a, b| a + b)
     })
+}
+
+/// The policy settings of one item when `cfg` holds one shortage worth for all items: an
+/// item without a unit cost has no price to weigh a shortage against, so it is planned
+/// to the user's own `target` instead, as the product plans it.
+pub fn per_item_target(cfg: &SimConfig, item: &ItemParams, target: ServiceTarget) -> SimConfig {
+    match cfg.spec.target {
+        ServiceTarget::ShortageWorth(_) if item.unit_cost.0 <= 0 => SimConfig {
+            spec: PolicySpec { target, ..cfg.spec },
+            ..*cfg
+        },
+        _ => *cfg,
+    }
 }
 
 /// Series replayed for a calibration, with their weights.
@@ -212,11 +228,16 @@ pub fn calibration_sample(volume: &[f64], max: usize) -> CalibrationSample {
 }
 
 /// Demand of each series in the periods a replay of the last `window` of its first `end`
-/// periods measures (after each item's warm-up of one lead time).
+/// periods measures (after each item's warm-up of one lead time); 0 for an item without a
+/// unit cost, which keeps the per-item target ([`per_item_target`]) and so stays out of a
+/// calibration.
 pub fn measured_volume(panel: &Panel, items: &[ItemParams], end: usize, window: usize) -> Vec<f64> {
     (0..panel.len())
         .into_par_iter()
         .map(|i| {
+            if items[i].unit_cost.0 <= 0 {
+                return 0.0;
+            }
             let start = (end - window.min(end)) + items[i].lead_time;
             panel.series(i)[start.min(end)..end].iter().sum()
         })

@@ -35,7 +35,8 @@ use crate::lifecycle::with_items;
 use crate::numbers::num;
 use crate::plan_args::PlanArgs;
 use crate::replay::{
-    ReplaySet, calibration_sample, expected_worth, measured_volume, prefix_estimates_of,
+    ReplaySet, calibration_sample, expected_worth, measured_volume, per_item_target,
+    prefix_estimates_of,
 };
 
 /// Arguments of `aftercare plan simulate`.
@@ -132,7 +133,14 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         let outcomes: Vec<ItemOutcome> = (0..panel.len())
             .into_par_iter()
             .map(|i| {
-                simulate_with_estimates(panel.series(i), &estimates[i], &params[i], &cfg, i as u64)
+                let item_cfg = per_item_target(&cfg, &params[i], settings.target);
+                simulate_with_estimates(
+                    panel.series(i),
+                    &estimates[i],
+                    &params[i],
+                    &item_cfg,
+                    i as u64,
+                )
             })
             .collect();
         let summary = summarize(&outcomes);

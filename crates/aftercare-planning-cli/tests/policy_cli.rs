@@ -389,13 +389,14 @@ fn expected_allocation_stocks_the_cheap_item_higher_and_the_dear_one_lower() {
 }
 
 #[test]
-fn an_item_without_a_unit_cost_gets_finite_levels_under_one_shortage_worth() {
+fn an_item_without_a_unit_cost_keeps_the_per_item_target_under_one_shortage_worth() {
     let dir = tempfile::tempdir().unwrap();
     let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
     write_demand(&d, 2, 80);
     // P0's unit cost is blank: no inventory value.
     std::fs::write(&i, "sku,lead_time,unit_cost\nP0,2,\nP1,2,5\n").unwrap();
-    for allocation in ["aggregate", "expected"] {
+    let mut per_item = None;
+    for allocation in ["item", "aggregate", "expected"] {
         let o = dir.path().join(format!("{allocation}.csv"));
         plan(&[
             "policy",
@@ -415,7 +416,9 @@ fn an_item_without_a_unit_cost_gets_finite_levels_under_one_shortage_worth() {
         .unwrap();
         let rows = rows(&o);
         let rop: f64 = rows[1][9].parse().unwrap();
-        // It was 4,503,599,627,370,499: the end of the search grid.
+        // It was 4,503,599,627,370,499 (the end of the search grid): now the level of the
+        // per-item target, as the product plans a part without a standard cost.
         assert!(rop > 0.0 && rop < 50.0, "{allocation}: {rows:?}");
+        assert_eq!(*per_item.get_or_insert(rop), rop, "{allocation}: {rows:?}");
     }
 }

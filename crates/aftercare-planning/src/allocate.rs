@@ -222,6 +222,15 @@ mod tests {
     }
 
     #[test]
+    fn an_estimate_that_is_not_a_number_counts_as_no_demand() {
+        let mut g = group();
+        g.push(model(f64::NAN, f64::NAN, 10, 2));
+        let with_nan = calibrate_worth(&g, 0.95);
+        g.pop();
+        assert_eq!(with_nan, calibrate_worth(&g, 0.95));
+    }
+
+    #[test]
     fn lot_sized_items_are_calibrated_with_their_lots() {
         let spec = PolicySpec {
             lot_sizing: LotSizing::UpToMax,

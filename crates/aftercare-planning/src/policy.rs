@@ -435,9 +435,11 @@ impl PolicyModel {
         }
     }
 
-    /// Expected demand per period the levels are set on (after the variance bound).
+    /// Expected demand per period the levels are set on (after the variance bound; 0 for
+    /// an estimate that is not a number).
     pub fn demand_per_period(&self) -> f64 {
-        self.est.mean_per_period
+        let mu = self.est.mean_per_period;
+        if mu.is_finite() && mu > 0.0 { mu } else { 0.0 }
     }
 
     /// Unit cost in currency units.
@@ -452,7 +454,7 @@ impl PolicyModel {
 
     /// Expected units short per period at level `s`, at most the demand.
     pub fn shortage_at(&self, s: f64) -> f64 {
-        let mu = self.est.mean_per_period;
+        let mu = self.demand_per_period();
         if mu <= 0.0 {
             return 0.0;
         }

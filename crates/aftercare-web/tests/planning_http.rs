@@ -559,12 +559,12 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
             (
                 "en",
                 format!("As planned by run #{run_id} on 2026-05-25: "),
-                "target fill 90 %, transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 26 periods of history (Week)",
+                "target fill 90 % (applies to each part), transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 26 periods of history (Week)",
             ),
             (
                 "zh-CN",
                 format!("按 2026-05-25 的计划运行 #{run_id} 的设置计算："),
-                "目标满足率 90 %，调拨在途 7 天，采购订货费用 800.00，调拨费用 80.00，年持有成本率 40 %，历史 26 个周期（周）",
+                "目标满足率 90 %（适用于每个备件），调拨在途 7 天，采购订货费用 800.00，调拨费用 80.00，年持有成本率 40 %，历史 26 个周期（周）",
             ),
         ] {
             let html = page(lang, "").await;
@@ -588,7 +588,7 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
         let html = page("en", "?bucket=month").await;
         assert!(
             html.contains(&format!(
-                "Settings of run #{run_id} on 2026-05-25, with the period chosen on this page: target fill 90 %, transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 24 periods of history (Month)"
+                "Settings of run #{run_id} on 2026-05-25, with the period chosen on this page: target fill 90 % (applies to each part), transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 24 periods of history (Month)"
             )),
             "{label}: {html}"
         );

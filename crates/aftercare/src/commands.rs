@@ -281,11 +281,16 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
     );
     for w in &r.warehouse_fills {
         say!(
-            "{}: fill target met as a whole by {} parts, expected fill {:.1} %, a unit short per period valued at {} of stock",
+            "{}: fill target met as a whole by {} parts, expected fill {:.1} %{}, a unit short per period valued at {} of stock",
             w.warehouse_code,
             w.fill.parts,
             w.fill.expected_fill * 100.0,
-            aftercare_domain::Money::from_minor((w.fill.worth * 100.0).round() as i64)
+            if w.fill.reached {
+                ""
+            } else {
+                " (short of the target at the highest value searched)"
+            },
+            w.fill.worth_money()
         );
     }
     Ok(())

@@ -58,15 +58,11 @@ impl RunBody {
             })?),
             None => None,
         };
-        let allocation = match &self.allocation {
-            Some(a) => Some(Allocation::parse(a).ok_or_else(|| {
-                AppError::invalid(
-                    "allocation",
-                    format!("must be item or warehouse, got {a:?}"),
-                )
-            })?),
-            None => None,
-        };
+        let allocation = self
+            .allocation
+            .as_deref()
+            .map(Allocation::from_field)
+            .transpose()?;
         Ok(PlanOverrides {
             bucket,
             periods: self.periods,
@@ -125,6 +121,9 @@ pub struct WarehouseFillDto {
     /// Parts whose levels the worth set (parts without a standard cost, with manual
     /// levels or past end of production keep the per-part target).
     pub parts: usize,
+    /// Whether the target is met (false only when even the largest worth searched
+    /// misses it).
+    pub reached: bool,
 }
 
 impl WarehouseFillDto {
@@ -134,6 +133,7 @@ impl WarehouseFillDto {
             worth: f.worth,
             expected_fill: f.expected_fill,
             parts: f.parts,
+            reached: f.reached,
         }
     }
 }

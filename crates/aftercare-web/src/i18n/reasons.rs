@@ -39,6 +39,14 @@ const REASONS: &[(&str, &str)] = &[
     ),
     ("must be between 1 and 100", "必须在 1 到 100 之间"),
     (
+        "must be item or warehouse, got \"{}\"",
+        "必须是 item（每个备件）或 warehouse（每个仓库整体），收到“{0}”",
+    ),
+    (
+        "must be week or month, got \"{}\"",
+        "必须是 week（周）或 month（月），收到“{0}”",
+    ),
+    (
         "must be between 1 minute and one year",
         "必须在 1 分钟到一年之间",
     ),
@@ -184,6 +192,19 @@ mod tests {
         assert_eq!(
             reason_zh("must contain only letters, digits, '-', '_' or '.', found ' '").unwrap(),
             "只能包含字母、数字、“-”“_”或“.”，发现了“ ”"
+        );
+        // The planning run's choices, as `AppError::invalid` words them.
+        let allocation = aftercare_app::planning::Allocation::from_field("region").unwrap_err();
+        let aftercare_app::AppError::Invalid(fields) = allocation else {
+            panic!("{allocation:?}")
+        };
+        assert_eq!(
+            reason_zh(&fields[0].reason).unwrap(),
+            "必须是 item（每个备件）或 warehouse（每个仓库整体），收到“region”"
+        );
+        assert_eq!(
+            reason_zh("must be week or month, got \"day\"").unwrap(),
+            "必须是 week（周）或 month（月），收到“day”"
         );
         assert!(reason_zh("must not be empty, really").is_none());
         assert!(reason_zh("something new").is_none());

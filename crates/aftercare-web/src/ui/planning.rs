@@ -236,12 +236,7 @@ impl RunForm {
         };
         let allocation = match self.allocation.trim() {
             "" => defaults.allocation,
-            a => Allocation::parse(a).ok_or_else(|| {
-                AppError::invalid(
-                    "allocation",
-                    format!("must be item or warehouse, got {a:?}"),
-                )
-            })?,
+            a => Allocation::from_field(a)?,
         };
         Ok(PlanOptions {
             bucket,
@@ -523,13 +518,17 @@ pub async fn item(
             .replace("{parts}", &f.parts.to_string())
             .replace(
                 "{bucket}",
-                page.tr.t(if v.bucket == Bucket::Month {
-                    "planning.month"
-                } else {
-                    "planning.week"
-                }),
+                // Inside a sentence ("a unit short for a week").
+                &page
+                    .tr
+                    .t(if v.bucket == Bucket::Month {
+                        "planning.month"
+                    } else {
+                        "planning.week"
+                    })
+                    .to_lowercase(),
             )
-            .replace("{worth}", &money((f.worth * 100.0).round() as i64))
+            .replace("{worth}", &f.worth_money().to_string())
     });
     render(&ItemTemplate {
         page,
