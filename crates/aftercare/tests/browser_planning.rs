@@ -134,6 +134,13 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
     c.goto(&format!("{base}/planning"))
         .await
         .map_err(err("planning"))?;
+    // Each warehouse's units as a whole meet the target.
+    c.find(Locator::Css("#run-allocation"))
+        .await
+        .map_err(err("allocation select"))?
+        .select_by_value("warehouse")
+        .await
+        .map_err(err("allocation select"))?;
     let page = click_and_wait(c, "#run-planning").await?;
     expect_any(&page, &["计划已运行", "Planning ran"], "planning ran")?;
     c.goto(&format!(
@@ -151,6 +158,11 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
         .await
         .map_err(err("part plan"))?;
     expect(&page, "风扇召回 F-1", "part plan names the recall")?;
+    expect_any(
+        &page,
+        &["适用于每个仓库整体", "applies to each warehouse as a whole"],
+        "part plan uses the run's allocation",
+    )?;
     expect(
         &page,
         "event demand 10",

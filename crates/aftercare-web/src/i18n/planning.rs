@@ -108,6 +108,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "each warehouse as a whole (least stock value)",
     ),
     (
+        "planning.allocation_warehouse_short",
+        "每个仓库整体",
+        "each warehouse as a whole",
+    ),
+    (
         "planning.warehouse_fill",
         "仓库整体满足率",
         "Warehouse fill target",

@@ -423,7 +423,7 @@ fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
             "{allocation}",
             tr.t(match o.allocation {
                 Allocation::Item => "planning.allocation_item",
-                Allocation::Warehouse => "planning.allocation_warehouse",
+                Allocation::Warehouse => "planning.allocation_warehouse_short",
             }),
         );
     format!("{prefix}{}{list}", tr.t("planning.settings_sep"))
