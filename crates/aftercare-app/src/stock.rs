@@ -11,7 +11,7 @@ use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use aftercare_domain::stock::{
-    Command, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
+    Command, Consumer, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
 };
 use aftercare_domain::{Instant, Role, StationId, WarehouseId};
 pub use aftercare_store::stock::aging::{AgingRow, BUCKET_DAYS};
@@ -85,6 +85,35 @@ impl App {
         Ok(())
     }
 
+    /// Fail with NotFound unless a station user may book stock to or from `consumer`. A
+    /// ticket must be one its station holds now (the ticket rule); a requisition has no owner
+    /// of its own, so it belongs to the warehouses whose stock it touched, and must not have
+    /// touched another station's. Without this a station could take the units issued to
+    /// another station's ticket into its own shelf, or book its stock onto their records.
+    async fn ensure_consumer(&self, actor: &Actor, consumer: Consumer) -> AppResult<()> {
+        if actor.own_station().is_none() {
+            return Ok(());
+        }
+        match consumer {
+            Consumer::Ticket(t) => {
+                let station = aftercare_store::tickets::get_ticket(&self.db, t)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("ticket"))?
+                    .state
+                    .station;
+                actor.ensure_station_visible(station, "ticket")
+            }
+            Consumer::Requisition(r) => {
+                for w in query::consumer_warehouses(&self.db, consumer).await? {
+                    self.ensure_warehouse(actor, w)
+                        .await
+                        .map_err(|_| AppError::not_found(format!("requisition {r}")))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Check role and scope for a command, and put the actor's own role where the command
     /// names an approver.
     async fn authorize(&self, actor: &Actor, command: Command) -> AppResult<Command> {
@@ -103,11 +132,26 @@ impl App {
                     return Err(AppError::not_found(format!("supplier {supplier}")));
                 }
             }
+            Command::ReturnUnused {
+                warehouse,
+                consumer,
+                ..
+            }
+            | Command::DefectiveReturn {
+                warehouse,
+                consumer,
+                ..
+            }
+            | Command::Reserve {
+                warehouse,
+                consumer,
+                ..
+            } => {
+                self.ensure_warehouse(actor, *warehouse).await?;
+                self.ensure_consumer(actor, *consumer).await?;
+            }
             Command::Receive { warehouse, .. }
             | Command::Inspect { warehouse, .. }
-            | Command::ReturnUnused { warehouse, .. }
-            | Command::DefectiveReturn { warehouse, .. }
-            | Command::Reserve { warehouse, .. }
             | Command::RequestScrap { warehouse, .. }
             | Command::Dispose { warehouse, .. }
             | Command::OpenStocktake { warehouse, .. } => {
@@ -115,10 +159,12 @@ impl App {
             }
             Command::Issue {
                 warehouse,
+                consumer,
                 approved_by,
                 ..
             } => {
                 self.ensure_warehouse(actor, *warehouse).await?;
+                self.ensure_consumer(actor, *consumer).await?;
                 *approved_by = may_approve(role).then_some(role);
             }
             Command::ReleaseReservation { reservation } => {
