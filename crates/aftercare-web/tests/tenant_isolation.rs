@@ -52,6 +52,8 @@ struct World {
     tb2: TicketId,
     tb_line: i64,
     tb2_obligation: i64,
+    /// A's customer (who also owns a unit B services).
+    ca: i64,
     cb: i64,
     ub: i64,
     /// A requisition that holds units issued from B's warehouse.
@@ -169,6 +171,55 @@ async fn on_site(
     (t.id, c.id.0, u.id.0)
 }
 
+/// A second unit of customer `customer` (serial `QL-SHARED-B`) with a ticket dispatched to B.
+async fn shared_unit_at_b(app: &App, w: &SampleWorld, customer: i64) {
+    let agent = user(app, "agent").await;
+    let customer = aftercare_domain::CustomerId(customer);
+    let u = app
+        .add_unit(
+            &agent,
+            customer,
+            UnitInput {
+                serial: "QL-SHARED-B".into(),
+                model: w.model,
+                purchase_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()),
+                purchase_channel: None,
+                production_batch: None,
+            },
+        )
+        .await
+        .unwrap();
+    let t = app
+        .intake(
+            &agent,
+            IntakeRequest {
+                customer,
+                unit: u.id,
+                address: None,
+                input: TicketInput {
+                    ticket_type: TicketType::Repair,
+                    channel: Channel::Hotline,
+                    priority: Priority::Normal,
+                    fault_description: "无声音".into(),
+                    fault_code: None,
+                },
+                auto_dispatch: false,
+            },
+        )
+        .await
+        .unwrap();
+    app.act(
+        &user(app, "dispatcher").await,
+        t.id,
+        TicketAction::Dispatch {
+            station: w.station_b,
+        },
+        TicketExtras::default(),
+    )
+    .await
+    .unwrap();
+}
+
 /// Request and issue one board to a ticket as its station; the issued line's id.
 async fn board_issued(app: &App, p: &PartsSample, side: &str, t: TicketId) -> i64 {
     let station = user(app, &format!("station-{side}")).await;
@@ -245,7 +296,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
         app.stock_in_sample(&p, wh, part, qty).await.unwrap();
     }
 
-    let (ta, _, _) = on_site(
+    let (ta, ca, _) = on_site(
         &app,
         &w,
         w.station_a,
@@ -256,6 +307,9 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
     )
     .await;
     board_issued(&app, &p, "a", ta).await;
+    // A's customer also owns a unit that station B services: that unit, its serial and its
+    // ticket are B's business.
+    shared_unit_at_b(&app, &w, ca).await;
     let (tb, cb, ub) = on_site(
         &app,
         &w,
@@ -455,6 +509,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
         "赵六".into(),
         "赵七".into(),
         "QL-TENANT-B".into(),
+        "QL-SHARED-B".into(),
         "WH-ST-B".into(),
         "大邑服务站".into(),
         "赵师傅".into(),
@@ -471,6 +526,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
         tb2,
         tb_line,
         tb2_obligation,
+        ca,
         cb,
         ub,
         req_b,
@@ -707,6 +763,8 @@ async fn station_a_reads_lists_filters_and_exports_none_of_station_bs_data() {
             "/api/v1/customers?q=QL-TENANT-B".to_string(),
             "/api/v1/customers?q=13700000002".to_string(),
             "/api/v1/customers?q=13700000003".to_string(),
+            "/api/v1/customers?q=13700000001".to_string(),
+            format!("/api/v1/customers/{}", w.ca),
             "/api/v1/jobs".to_string(),
             "/api/v1/stations".to_string(),
             "/api/v1/warehouses".to_string(),
@@ -748,6 +806,27 @@ async fn station_a_reads_lists_filters_and_exports_none_of_station_bs_data() {
                 }
             }
         }
+        // A search by B's serial or phone finds nothing, not even A's own customer who owns
+        // the unit B services (the answer would tie the serial to that customer).
+        for q in ["QL-TENANT-B", "QL-SHARED-B", "13700000002"] {
+            let (st, v) = get(s, &sta, &format!("/api/v1/customers?q={q}")).await;
+            assert_eq!(
+                (st, &v),
+                (StatusCode::OK, &json!([])),
+                "{}: customers?q={q}",
+                w.label
+            );
+            let (st, v) = get(s, &sta, &format!("/api/v1/tickets?serial={q}")).await;
+            assert_eq!(
+                (st, &v),
+                (StatusCode::OK, &json!([])),
+                "{}: tickets?serial={q}",
+                w.label
+            );
+        }
+        let (st, v) = get(s, &sta, "/api/v1/customers?q=QL-TENANT-A").await;
+        assert_eq!(st, StatusCode::OK, "{}", w.label);
+        assert_eq!(v[0]["customer"]["id"], json!(w.ca), "{}: {v}", w.label);
         // The positive control: A's own data is there.
         let (_, own) = get_text(s, &sta, "/api/v1/tickets").await;
         w.assert_has_a("station-a /api/v1/tickets", &String::from_utf8_lossy(&own));
