@@ -962,6 +962,12 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
         let (_, ticket_settings) = get(s, &admin, "/api/v1/ticket-settings").await;
         let (_, sla_settings) = get(s, &admin, "/api/v1/sla-settings").await;
         let ticket_b = json!({"kind": "ticket", "id": tb});
+        let stb_user = aftercare_store::users::get_by_login(&s.app.db, "station-b")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .0;
         let req_b = json!({"kind": "requisition", "id": w.req_b});
         use reqwest::Method as M;
         let attempts: Vec<(M, String, Value)> = vec![
@@ -1209,6 +1215,16 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
                 json!({"warehouse": wb, "vendor": w.p.supplier.get(), "part": board, "qty": 1, "due": now + DAY}),
             ),
             (M::POST, "/api/v1/planning/runs".into(), json!({})),
+            (
+                M::PUT,
+                format!("/api/v1/users/{stb_user}/active"),
+                json!({"active": false}),
+            ),
+            (
+                M::POST,
+                "/api/v1/api-tokens".into(),
+                json!({"name": "evil", "login": "station-b"}),
+            ),
             (M::PUT, "/api/v1/ticket-settings".into(), ticket_settings),
             (M::PUT, "/api/v1/sla-settings".into(), sla_settings),
             (
@@ -1392,8 +1408,36 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
                 "/admin/users".into(),
                 vec![
                     ("login", "evil".into()),
+                    ("display_name", "evil".into()),
                     ("role", "admin".into()),
+                    ("station", "".into()),
                     ("password", "password123".into()),
+                ],
+            ),
+            (
+                format!("/admin/users/{stb_user}/active"),
+                vec![("active", "false".into())],
+            ),
+            (
+                "/admin/tokens".into(),
+                vec![("name", "evil".into()), ("login", "station-b".into())],
+            ),
+            (
+                "/intake/unit".into(),
+                vec![
+                    ("customer", s_(w.cb)),
+                    ("serial", "EVIL-2".into()),
+                    ("model", s_(w.w.model.0)),
+                ],
+            ),
+            (
+                "/intake/ticket".into(),
+                vec![
+                    ("customer", s_(w.cb)),
+                    ("unit", s_(w.ub)),
+                    ("ticket_type", "repair".into()),
+                    ("channel", "hotline".into()),
+                    ("fault_description", "x".into()),
                 ],
             ),
         ];
@@ -1410,6 +1454,25 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
             ],
         ));
         let mut accepted = Vec::new();
+        // B's stocktake counted from a file.
+        let file = reqwest::multipart::Part::bytes(
+            b"part_number,condition,counted\nTV-MB-55A,good,0\n".to_vec(),
+        )
+        .file_name("counts.csv");
+        let r = c
+            .post(format!("{}/stock/ops/counts?_csrf={csrf}", s.base))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("stocktake", w.stocktake_b.to_string())
+                    .part("file", file),
+            )
+            .send()
+            .await
+            .unwrap();
+        // 404 exactly: a 403 here could be the CSRF check rather than the scope.
+        if r.status() != StatusCode::NOT_FOUND {
+            accepted.push(format!("/stock/ops/counts (B's stocktake): {}", r.status()));
+        }
         for (path, fields) in &forms {
             let (st, body) = form(&c, s, &csrf, path, fields).await;
             if !refused(st) {
@@ -1452,6 +1515,25 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
         let (st, v) = send(s, &sta, M::POST, "/api/v1/stock/returns", "own-4",
             json!({"consumer": {"kind": "requisition", "id": 7100}, "warehouse": wa, "part": remote, "qty": 1, "issued_at": now})).await;
         assert_eq!(st, StatusCode::CREATED, "{}: {v}", w.label);
+        // The same session's token works for A's own form (the refusals above are the
+        // scope's, not the CSRF check's).
+        let (st, html) = form(
+            &c,
+            s,
+            &csrf,
+            "/stock/ops",
+            &[
+                ("op".into(), "issue".into()),
+                ("warehouse".into(), wa.to_string()),
+                ("part".into(), "TV-RC-01".into()),
+                ("qty".into(), "1".into()),
+                ("consumer".into(), "ticket".into()),
+                ("consumer_id".into(), w.ta.0.to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{}", w.label);
+        assert!(html.contains("OK: 1 movement"), "{}: {html}", w.label);
         let _ = w.central;
     }
 }
