@@ -52,6 +52,8 @@ struct World {
     tb2: TicketId,
     tb_line: i64,
     tb2_obligation: i64,
+    /// A's ticket that B rejected before (its history holds B's note and users).
+    moved: TicketId,
     /// A's customer (who also owns a unit B services).
     ca: i64,
     cb: i64,
@@ -220,6 +222,85 @@ async fn shared_unit_at_b(app: &App, w: &SampleWorld, customer: i64) {
     .unwrap();
 }
 
+/// A ticket dispatched to B, rejected by B with an internal note, then dispatched to A: A
+/// holds it now, but what B's users did and wrote is B's.
+async fn rejected_by_b_then_at_a(app: &App, w: &SampleWorld) -> TicketId {
+    let agent = user(app, "agent").await;
+    let dispatcher = user(app, "dispatcher").await;
+    let c = app
+        .create_customer(
+            &agent,
+            CustomerInput {
+                name: "孙九".into(),
+                phones: vec!["13700000009".into()],
+                addresses: vec![AddressInput {
+                    region: w.urban,
+                    detail: "孙九 家".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let u = app
+        .add_unit(
+            &agent,
+            c.id,
+            UnitInput {
+                serial: "QL-MOVED-1".into(),
+                model: w.model,
+                purchase_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()),
+                purchase_channel: None,
+                production_batch: None,
+            },
+        )
+        .await
+        .unwrap();
+    let t = app
+        .intake(
+            &agent,
+            IntakeRequest {
+                customer: c.id,
+                unit: u.id,
+                address: None,
+                input: TicketInput {
+                    ticket_type: TicketType::Repair,
+                    channel: Channel::Hotline,
+                    priority: Priority::Normal,
+                    fault_description: "无图像".into(),
+                    fault_code: None,
+                },
+                auto_dispatch: false,
+            },
+        )
+        .await
+        .unwrap();
+    for (who, a) in [
+        (
+            &dispatcher,
+            TicketAction::Dispatch {
+                station: w.station_b,
+            },
+        ),
+        (
+            &user(app, "station-b").await,
+            TicketAction::Reject {
+                reason: "B站内部备注：人手不足".into(),
+            },
+        ),
+        (
+            &dispatcher,
+            TicketAction::Dispatch {
+                station: w.station_a,
+            },
+        ),
+    ] {
+        app.act(who, t.id, a, TicketExtras::default())
+            .await
+            .unwrap();
+    }
+    t.id
+}
+
 /// Request and issue one board to a ticket as its station; the issued line's id.
 async fn board_issued(app: &App, p: &PartsSample, side: &str, t: TicketId) -> i64 {
     let station = user(app, &format!("station-{side}")).await;
@@ -310,6 +391,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
     // A's customer also owns a unit that station B services: that unit, its serial and its
     // ticket are B's business.
     shared_unit_at_b(&app, &w, ca).await;
+    let moved = rejected_by_b_then_at_a(&app, &w).await;
     let (tb, cb, ub) = on_site(
         &app,
         &w,
@@ -510,6 +592,8 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
         "赵七".into(),
         "QL-TENANT-B".into(),
         "QL-SHARED-B".into(),
+        "B站内部备注".into(),
+        "station-b".into(),
         "WH-ST-B".into(),
         "大邑服务站".into(),
         "赵师傅".into(),
@@ -526,6 +610,7 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
         tb2,
         tb_line,
         tb2_obligation,
+        moved,
         ca,
         cb,
         ub,
@@ -765,6 +850,7 @@ async fn station_a_reads_lists_filters_and_exports_none_of_station_bs_data() {
             "/api/v1/customers?q=13700000003".to_string(),
             "/api/v1/customers?q=13700000001".to_string(),
             format!("/api/v1/customers/{}", w.ca),
+            format!("/api/v1/tickets/{}", w.moved.0),
             "/api/v1/jobs".to_string(),
             "/api/v1/stations".to_string(),
             "/api/v1/warehouses".to_string(),
@@ -886,6 +972,7 @@ async fn station_a_reads_lists_filters_and_exports_none_of_station_bs_data() {
                 "/tickets?serial=QL-TENANT-B".to_string(),
                 "/tickets?phone=13700000002".to_string(),
                 "/station/tickets".to_string(),
+                format!("/tickets/{}", w.moved.0),
                 "/jobs".to_string(),
                 "/stations".to_string(),
                 "/warehouses".to_string(),
