@@ -22,6 +22,33 @@ pub use aftercare_store::stock::query::{
 use aftercare_store::stock::{Ledger, LedgerRequest, aging, location_key, verify};
 use serde_json::json;
 
+/// Idempotency keys the application makes for its own ledger runs (a ticket's part line,
+/// an obligation's defective return, the parts sweep). Keys are one namespace for every
+/// tenant, so a user who could send one could take it first and make another station's
+/// ticket flow fail on "key reused".
+pub const SYSTEM_KEY_PREFIX: &str = "aftercare:";
+
+/// Refuse a key of the application's own namespaces from a user (the command line, with
+/// full rights, may replay them).
+pub(crate) fn refuse_system_key(actor: &Actor, key: Option<&str>) -> AppResult<()> {
+    let Some(k) = key else { return Ok(()) };
+    if actor.principal().is_none() {
+        return Ok(());
+    }
+    for prefix in [
+        SYSTEM_KEY_PREFIX,
+        aftercare_store::stock::approvals::APPROVAL_KEY_PREFIX,
+    ] {
+        if k.starts_with(prefix) {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                format!("keys starting with '{prefix}' are reserved for the application"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Roles that move stock.
 pub const STOCK_WRITERS: &[Role] = &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station];
 /// Roles that see stock.
@@ -240,6 +267,19 @@ impl App {
     /// An issue above the approval limit is refused here (`stock.approval_required`); use
     /// [`App::stock_submit`] to queue it for a manager instead.
     pub async fn stock_execute(
+        &self,
+        actor: &Actor,
+        idempotency_key: Option<&str>,
+        command: Command,
+    ) -> AppResult<StockReceipt> {
+        refuse_system_key(actor, idempotency_key)?;
+        self.stock_execute_keyed(actor, idempotency_key, command)
+            .await
+    }
+
+    /// [`App::stock_execute`] under a key the application chose itself (a ticket part line's
+    /// return, a defective return), which a user may not send.
+    pub(crate) async fn stock_execute_keyed(
         &self,
         actor: &Actor,
         idempotency_key: Option<&str>,

@@ -573,7 +573,8 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
         &app,
         Command::OpenStocktake {
             warehouse: wb,
-            scope: StocktakeScope::Warehouse,
+            // Only the spare board: B's own ticket flow still moves boards and remotes.
+            scope: StocktakeScope::parts(vec![p.board_alt]),
         },
     )
     .await
@@ -1226,7 +1227,7 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
             (
                 M::POST,
                 format!("/api/v1/stock/stocktakes/{}/counts", w.stocktake_b),
-                json!({"counts": [{"part": board, "condition": "good", "counted": 0}]}),
+                json!({"counts": [{"part": w.p.board_alt.get(), "condition": "good", "counted": 0}]}),
             ),
             (
                 M::POST,
@@ -1470,7 +1471,7 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
                 vec![
                     ("op", "count".into()),
                     ("stocktake", s_(w.stocktake_b)),
-                    ("part", "TV-MB-55A".into()),
+                    ("part", "TV-MB-55B".into()),
                     ("condition", "good".into()),
                     ("counted", "0".into()),
                 ],
@@ -1543,7 +1544,7 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
         let mut accepted = Vec::new();
         // B's stocktake counted from a file.
         let file = reqwest::multipart::Part::bytes(
-            b"part_number,condition,counted\nTV-MB-55A,good,0\n".to_vec(),
+            b"part_number,condition,counted\nTV-MB-55B,good,0\n".to_vec(),
         )
         .file_name("counts.csv");
         let r = c
@@ -1621,6 +1622,70 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
         .await;
         assert_eq!(st, StatusCode::OK, "{}", w.label);
         assert!(html.contains("OK: 1 movement"), "{}: {html}", w.label);
+        // The application's own ledger keys are not the user's: station A may not take the
+        // key of B's next step (the return of the unused board on completion, the defective
+        // part's receipt) and so make B's ticket flow fail on "key reused".
+        for (i, key) in [
+            format!("aftercare:ticket-part:{}:return", w.tb_line),
+            format!("aftercare:ticket-return:{}:defective", w.tb2_obligation),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let (st, v) = send(
+                s,
+                &sta,
+                M::POST,
+                "/api/v1/stock/issues",
+                key,
+                json!({"warehouse_id": wa, "part_id": remote, "qty": 1, "requisition_id": 7400 + i as i64}),
+            )
+            .await;
+            assert_eq!(
+                st,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}: {key}: {v}",
+                w.label
+            );
+            assert_eq!(
+                v["error"]["details"]["fields"][0]["field"],
+                "Idempotency-Key"
+            );
+        }
+        let stb = token(&s.app, "station-b").await;
+        let (st, v) = send(
+            s,
+            &stb,
+            M::POST,
+            &format!("/api/v1/tickets/{tb}/parts/complete"),
+            "b-complete",
+            json!({"actions_taken": "更换主板", "parts": [{"line_id": w.tb_line, "used": 0, "returned": 1}]}),
+        )
+        .await;
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "{}: B completes its ticket: {v}",
+            w.label
+        );
+        let (st, v) = send(
+            s,
+            &stb,
+            M::POST,
+            &format!(
+                "/api/v1/tickets/{tb2}/parts/returns/{}/receive",
+                w.tb2_obligation
+            ),
+            "b-receive",
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "{}: B receives its defective part: {v}",
+            w.label
+        );
         let _ = w.central;
     }
 }
