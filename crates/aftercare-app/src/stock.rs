@@ -28,25 +28,21 @@ use serde_json::json;
 /// ticket flow fail on "key reused".
 pub const SYSTEM_KEY_PREFIX: &str = "aftercare:";
 
-/// Refuse a key of the application's own namespaces from a user (the command line, with
-/// full rights, may replay them).
+/// Refuse a key of the application's own namespace from a user (the command line, with
+/// full rights, may replay them). Approval keys are refused by [`App::stock_submit`], the
+/// entry point of the API and the pages.
 pub(crate) fn refuse_system_key(actor: &Actor, key: Option<&str>) -> AppResult<()> {
-    let Some(k) = key else { return Ok(()) };
-    if actor.principal().is_none() {
-        return Ok(());
-    }
-    for prefix in [
-        SYSTEM_KEY_PREFIX,
-        aftercare_store::stock::approvals::APPROVAL_KEY_PREFIX,
-    ] {
-        if k.starts_with(prefix) {
-            return Err(AppError::invalid(
+    match key {
+        Some(k) if actor.principal().is_some() && k.starts_with(SYSTEM_KEY_PREFIX) => {
+            Err(AppError::invalid(
                 "Idempotency-Key",
-                format!("keys starting with '{prefix}' are reserved for the application"),
-            ));
+                format!(
+                    "keys starting with '{SYSTEM_KEY_PREFIX}' are reserved for the application"
+                ),
+            ))
         }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Roles that move stock.
