@@ -11,7 +11,7 @@ use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use aftercare_domain::stock::{
-    Command, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
+    Command, Consumer, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
 };
 use aftercare_domain::{Instant, Role, StationId, WarehouseId};
 pub use aftercare_store::stock::aging::{AgingRow, BUCKET_DAYS};
@@ -21,6 +21,29 @@ pub use aftercare_store::stock::query::{
 };
 use aftercare_store::stock::{Ledger, LedgerRequest, aging, location_key, verify};
 use serde_json::json;
+
+/// Idempotency keys the application makes for its own ledger runs (a ticket's part line,
+/// an obligation's defective return, the parts sweep). Keys are one namespace for every
+/// tenant, so a user who could send one could take it first and make another station's
+/// ticket flow fail on "key reused".
+pub const SYSTEM_KEY_PREFIX: &str = "aftercare:";
+
+/// Refuse a key of the application's own namespace from a user (the command line, with
+/// full rights, may replay them). Approval keys are refused by [`App::stock_submit`], the
+/// entry point of the API and the pages.
+pub(crate) fn refuse_system_key(actor: &Actor, key: Option<&str>) -> AppResult<()> {
+    match key {
+        Some(k) if actor.principal().is_some() && k.starts_with(SYSTEM_KEY_PREFIX) => {
+            Err(AppError::invalid(
+                "Idempotency-Key",
+                format!(
+                    "keys starting with '{SYSTEM_KEY_PREFIX}' are reserved for the application"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Roles that move stock.
 pub const STOCK_WRITERS: &[Role] = &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station];
@@ -85,6 +108,35 @@ impl App {
         Ok(())
     }
 
+    /// Fail with NotFound unless a station user may book stock to or from `consumer`. A
+    /// ticket must be one its station holds now (the ticket rule); a requisition has no owner
+    /// of its own, so it belongs to the warehouses whose stock it touched, and must not have
+    /// touched another station's. Without this a station could take the units issued to
+    /// another station's ticket into its own shelf, or book its stock onto their records.
+    async fn ensure_consumer(&self, actor: &Actor, consumer: Consumer) -> AppResult<()> {
+        if actor.own_station().is_none() {
+            return Ok(());
+        }
+        match consumer {
+            Consumer::Ticket(t) => {
+                let station = aftercare_store::tickets::get_ticket(&self.db, t)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("ticket"))?
+                    .state
+                    .station;
+                actor.ensure_station_visible(station, "ticket")
+            }
+            Consumer::Requisition(r) => {
+                for w in query::consumer_warehouses(&self.db, consumer).await? {
+                    self.ensure_warehouse(actor, w)
+                        .await
+                        .map_err(|_| AppError::not_found(format!("requisition {r}")))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Check role and scope for a command, and put the actor's own role where the command
     /// names an approver.
     async fn authorize(&self, actor: &Actor, command: Command) -> AppResult<Command> {
@@ -103,11 +155,26 @@ impl App {
                     return Err(AppError::not_found(format!("supplier {supplier}")));
                 }
             }
+            Command::ReturnUnused {
+                warehouse,
+                consumer,
+                ..
+            }
+            | Command::DefectiveReturn {
+                warehouse,
+                consumer,
+                ..
+            }
+            | Command::Reserve {
+                warehouse,
+                consumer,
+                ..
+            } => {
+                self.ensure_warehouse(actor, *warehouse).await?;
+                self.ensure_consumer(actor, *consumer).await?;
+            }
             Command::Receive { warehouse, .. }
             | Command::Inspect { warehouse, .. }
-            | Command::ReturnUnused { warehouse, .. }
-            | Command::DefectiveReturn { warehouse, .. }
-            | Command::Reserve { warehouse, .. }
             | Command::RequestScrap { warehouse, .. }
             | Command::Dispose { warehouse, .. }
             | Command::OpenStocktake { warehouse, .. } => {
@@ -115,10 +182,12 @@ impl App {
             }
             Command::Issue {
                 warehouse,
+                consumer,
                 approved_by,
                 ..
             } => {
                 self.ensure_warehouse(actor, *warehouse).await?;
+                self.ensure_consumer(actor, *consumer).await?;
                 *approved_by = may_approve(role).then_some(role);
             }
             Command::ReleaseReservation { reservation } => {
@@ -194,6 +263,19 @@ impl App {
     /// An issue above the approval limit is refused here (`stock.approval_required`); use
     /// [`App::stock_submit`] to queue it for a manager instead.
     pub async fn stock_execute(
+        &self,
+        actor: &Actor,
+        idempotency_key: Option<&str>,
+        command: Command,
+    ) -> AppResult<StockReceipt> {
+        refuse_system_key(actor, idempotency_key)?;
+        self.stock_execute_keyed(actor, idempotency_key, command)
+            .await
+    }
+
+    /// [`App::stock_execute`] under a key the application chose itself (a ticket part line's
+    /// return, a defective return), which a user may not send.
+    pub(crate) async fn stock_execute_keyed(
         &self,
         actor: &Actor,
         idempotency_key: Option<&str>,

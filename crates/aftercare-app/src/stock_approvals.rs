@@ -163,6 +163,19 @@ impl App {
                 format!("keys starting with '{APPROVAL_KEY_PREFIX}' are reserved for approvals"),
             ));
         }
+        crate::stock::refuse_system_key(actor, idempotency_key)?;
+        self.stock_submit_keyed(actor, idempotency_key, command)
+            .await
+    }
+
+    /// [`App::stock_submit`] under a key the application chose itself (a ticket part line's
+    /// issue), which a user may not send.
+    pub(crate) async fn stock_submit_keyed(
+        &self,
+        actor: &Actor,
+        idempotency_key: Option<&str>,
+        command: Command,
+    ) -> AppResult<Submitted> {
         let (command, done) = self
             .stock_execute_checked(actor, idempotency_key, command)
             .await?;

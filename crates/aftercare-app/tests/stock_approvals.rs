@@ -455,9 +455,22 @@ async fn stations_see_only_their_own_requests() {
         let w = world(db).await;
         let app = &w.app;
         let (mine, _) = pending(
-            app.stock_submit(&w.sta, None, issue(w.wa, w.cheap, 55, 9))
-                .await
-                .unwrap(),
+            // A requisition: this world has no tickets, and a station books stock only to
+            // tickets it holds.
+            app.stock_submit(
+                &w.sta,
+                None,
+                Command::Issue {
+                    warehouse: w.wa,
+                    part: w.cheap,
+                    qty: Qty::new(55).unwrap(),
+                    consumer: Consumer::Requisition(aftercare_domain::RequisitionId(9)),
+                    reservation: None,
+                    approved_by: None,
+                },
+            )
+            .await
+            .unwrap(),
         );
         let (central, _) = pending(
             app.stock_submit(&w.wh, None, issue(w.central, w.cheap, 51, 10))

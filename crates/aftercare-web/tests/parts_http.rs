@@ -446,7 +446,8 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
                 ("warehouse", wh.to_string()),
                 ("part", "OP-1".into()),
                 ("qty", qty.to_string()),
-                ("consumer", "ticket".into()),
+                // A ticket must be one the station holds; a new requisition is its own.
+                ("consumer", "requisition".into()),
                 ("consumer_id", "7".into()),
             ]
         };

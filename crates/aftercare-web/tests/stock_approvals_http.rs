@@ -247,7 +247,7 @@ async fn typed_endpoints_run_the_same_commands() {
             "/api/v1/stock/issues",
             None,
             json!({"warehouse": f.wa.get(), "part": part.get(), "qty": 1,
-                "consumer": {"kind": "ticket", "id": 77}}),
+                "consumer": {"kind": "requisition", "id": 77}}),
         )
         .await;
         assert_eq!(st, StatusCode::CREATED, "{label}: {v}");

@@ -70,6 +70,13 @@ impl App {
         }
         if let Ok(serial) = normalize_serial(q) {
             for u in store::units_by_serial(&self.db, &serial).await? {
+                // A unit another station services is not the caller's to find: a hit would
+                // tie its serial to a customer the station does serve.
+                if let Some(s) = actor.own_station()
+                    && !store::station_serves_unit(&self.db, s, u.id).await?
+                {
+                    continue;
+                }
                 if !ids.contains(&u.customer_id) {
                     ids.push(u.customer_id);
                 }

@@ -509,8 +509,14 @@ impl App {
             &settings.sla,
         );
         let actions = ticket.state.available_actions(ticket_actor(actor));
+        let mut timeline = store::timeline(&self.db, id).await?;
+        if let Some(own) = actor.own_station() {
+            for e in &mut timeline {
+                redact_other_station(e, own);
+            }
+        }
         Ok(TicketDetail {
-            timeline: store::timeline(&self.db, id).await?,
+            timeline,
             breaches: store::breaches_of(&self.db, id).await?,
             ticket,
             customer,
@@ -997,5 +1003,18 @@ fn record_of(
         created_at: now,
         created_by: t.created_by,
         version,
+    }
+}
+
+/// A timeline entry made while another station held the ticket keeps what happened (action,
+/// statuses, time, the actor's role) for the station that holds it now, but not who at the
+/// other station acted, nor their note or the action's data: those are that station's.
+fn redact_other_station(e: &mut aftercare_store::tickets::EventRecord, own: StationId) {
+    if e.station_id.is_some_and(|s| s != own) {
+        e.actor_id = None;
+        e.actor_login = None;
+        e.station_id = None;
+        e.note = None;
+        e.data = serde_json::Value::Null;
     }
 }

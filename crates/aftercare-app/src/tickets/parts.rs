@@ -1029,7 +1029,7 @@ impl App {
             };
             // Above the approval limit the issue is queued for a manager instead of refused.
             match self
-                .stock_submit(actor, Some(&issue_key(&line)), command)
+                .stock_submit_keyed(actor, Some(&issue_key(&line)), command)
                 .await?
             {
                 Submitted::Done(_) => self.mark_issued(&line).await?,
@@ -1275,7 +1275,7 @@ impl App {
                     qty: qty(u.returned)?,
                     issued_at,
                 };
-                self.stock_execute(actor, Some(&ledger_key(line.id, "return")), command)
+                self.stock_execute_keyed(actor, Some(&ledger_key(line.id, "return")), command)
                     .await?;
             }
             let now = self.now();
@@ -1334,7 +1334,7 @@ impl App {
             qty: qty(o.qty)?,
         };
         let key = format!("aftercare:ticket-return:{obligation}:defective");
-        let r = self.stock_execute(actor, Some(&key), command).await?;
+        let r = self.stock_execute_keyed(actor, Some(&key), command).await?;
         let lot = match r.outcome.created {
             Some(Created::Lot(l)) => Some(l.get()),
             _ => None,

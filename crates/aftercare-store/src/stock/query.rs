@@ -337,6 +337,33 @@ pub async fn document_warehouses(db: &Db, d: DocRef) -> StoreResult<Vec<Warehous
     Ok(rows.into_iter().map(WarehouseId).collect())
 }
 
+/// The warehouses that moved stock for a consumer (issued to it, took returns from it) or
+/// hold a reservation for it: whose stock the consumer has touched.
+pub async fn consumer_warehouses(
+    db: &Db,
+    consumer: aftercare_domain::stock::Consumer,
+) -> StoreResult<Vec<WarehouseId>> {
+    use aftercare_domain::stock::Consumer;
+    let (kind, id) = match consumer {
+        Consumer::Ticket(t) => ("ticket", t.get()),
+        Consumer::Requisition(r) => ("requisition", r.get()),
+    };
+    let rows: Vec<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT from_warehouse_id FROM stock_movements \
+             WHERE document_kind = $1 AND document_id = $2 AND from_warehouse_id IS NOT NULL \
+             UNION SELECT to_warehouse_id FROM stock_movements \
+             WHERE document_kind = $1 AND document_id = $2 AND to_warehouse_id IS NOT NULL \
+             UNION SELECT warehouse_id FROM stock_reservations WHERE consumer_kind = $1 AND consumer_id = $2",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows.into_iter().map(WarehouseId).collect())
+}
+
 /// Issuable and reserved units of a part in a warehouse (0, 0 if none).
 pub async fn availability(db: &Db, w: WarehouseId, part: i64) -> StoreResult<(i64, i64)> {
     let row: Option<(i64, i64)> = on_db!(db, |p| {

@@ -331,10 +331,12 @@ pub(super) async fn detail_page(
         .iter()
         .map(|e| EventView {
             at: format_instant(e.at.0, &tz),
-            who: e
-                .actor_login
-                .clone()
-                .unwrap_or_else(|| page.tr.t("ticket.system").to_string()),
+            // Another station's user is shown by role only (the app withholds the login).
+            who: match (&e.actor_login, e.actor_role) {
+                (Some(login), _) => login.clone(),
+                (None, Some(role)) => page.tr.t(&format!("role.{}", role.code())).to_string(),
+                (None, None) => page.tr.t("ticket.system").to_string(),
+            },
             action_key: format!("ticket.action.{}", e.action),
             from_key: format!("ticket.status.{}", e.from_status.code()),
             to_key: format!("ticket.status.{}", e.to_status.code()),
