@@ -618,7 +618,8 @@ pub fn reorder_level(inputs: &LevelInputs<'_>, target: ServiceTarget, unit: f64)
     // Without a unit cost a unit of stock weighs nothing against any worth, and the
     // marginal search below would never stop: such an item is stocked until it is
     // practically never short.
-    if matches!(target, ServiceTarget::ShortageWorth(_)) && !(inputs.unit_cost > 0.0) {
+    let priced = inputs.unit_cost > 0.0;
+    if matches!(target, ServiceTarget::ShortageWorth(_)) && !priced {
         return reorder_level(inputs, ServiceTarget::FillRate(FREE_ITEM_FILL), unit);
     }
     // Each probe says whether `s` meets the target and by how much (a margin ≥ 0 when it
