@@ -1398,19 +1398,15 @@ fn plan_one(
         .get(&(warehouse, part))
         .map_or(zeros.as_slice(), Vec::as_slice);
     let input = pair_input(inputs, opts, w, p, history, now);
-    if opts.allocation == Allocation::Item || !allocated(&input, p) {
-        let f = Forecasted {
-            warehouse: w,
-            part: p,
-            history,
-            forecast: forecast_item(&input, &opts.settings()),
-        };
-        let plan = plan_forecasted(inputs, opts, &HashMap::new(), f, now);
-        return (plan, None, history.to_vec());
-    }
-    let pairs = pairs_to_plan(inputs, Some(warehouse));
-    let mut forecasts = forecast_pairs(inputs, opts, &pairs, &zeros, now);
-    let fills = warehouse_fills(inputs, opts, &forecasts, now);
+    // The whole warehouse is forecast only when its calibration sets this pair's level.
+    let (fills, mut forecasts) = if opts.allocation == Allocation::Warehouse && allocated(&input, p)
+    {
+        let pairs = pairs_to_plan(inputs, Some(warehouse));
+        let forecasts = forecast_pairs(inputs, opts, &pairs, &zeros, now);
+        (warehouse_fills(inputs, opts, &forecasts, now), forecasts)
+    } else {
+        (HashMap::new(), Vec::new())
+    };
     let f = match forecasts.iter().position(|f| f.part.id == part) {
         Some(i) => forecasts.swap_remove(i),
         None => Forecasted {
@@ -1551,7 +1547,7 @@ fn warehouse_fills(
                     .map(|c| group_outcome(c, target))
                     .collect::<Vec<GroupOutcome>>()
                     .into_iter()
-                    .fold(GroupOutcome::default(), |a, b| a + b)
+                    .sum()
             });
             (
                 w,

@@ -145,7 +145,7 @@ pub fn expected_worth(
             .map(|c| group_outcome(c, ServiceTarget::ShortageWorth(w)))
             .collect::<Vec<GroupOutcome>>()
             .into_iter()
-            .fold(GroupOutcome::default(), |a, b| a + b)
+            .sum()
     })
 }
 

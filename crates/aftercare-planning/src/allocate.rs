@@ -67,6 +67,12 @@ impl std::ops::Add for GroupOutcome {
     }
 }
 
+impl std::iter::Sum for GroupOutcome {
+    fn sum<I: Iterator<Item = GroupOutcome>>(iter: I) -> GroupOutcome {
+        iter.fold(GroupOutcome::default(), |a, b| a + b)
+    }
+}
+
 /// What `models` expect when every item's level is set with `target`.
 pub fn group_outcome(models: &[PolicyModel], target: ServiceTarget) -> GroupOutcome {
     models
@@ -79,7 +85,7 @@ pub fn group_outcome(models: &[PolicyModel], target: ServiceTarget) -> GroupOutc
                 stock_value: m.on_hand_at(s) * m.unit_cost(),
             }
         })
-        .fold(GroupOutcome::default(), |a, b| a + b)
+        .sum()
 }
 
 /// The smallest shortage worth at which the group's expected fill rate reaches
