@@ -20,6 +20,21 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// `POST /api/v1/planning/runs` with `body` under the bearer `token`.
+async fn post_run(
+    api: &reqwest::Client,
+    s: &common::server::Server,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    api.post(format!("{}/api/v1/planning/runs", s.base))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn planners_run_review_approve_and_reject_by_api_and_pages() {
     for db in each_backend().await.unwrap() {
@@ -43,23 +58,11 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
         let api = reqwest::Client::new();
 
         // A station user may not plan.
-        let r = api
-            .post(format!("{}/api/v1/planning/runs", s.base))
-            .bearer_auth(&f.sta_token)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
+        let r = post_run(&api, &s, &f.sta_token, &json!({})).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
 
         // Bad settings: 422 naming the field.
-        let r = api
-            .post(format!("{}/api/v1/planning/runs", s.base))
-            .bearer_auth(&f.wh_token)
-            .json(&json!({"bucket": "fortnight"}))
-            .send()
-            .await
-            .unwrap();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"bucket": "fortnight"})).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         let body: Value = r.json().await.unwrap();
         assert!(
@@ -67,13 +70,13 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
             "{body}"
         );
 
-        let r = api
-            .post(format!("{}/api/v1/planning/runs", s.base))
-            .bearer_auth(&f.wh_token)
-            .json(&json!({"bucket": "week", "periods": 8}))
-            .send()
-            .await
-            .unwrap();
+        let r = post_run(
+            &api,
+            &s,
+            &f.wh_token,
+            &json!({"bucket": "week", "periods": 8}),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::CREATED, "{label}");
         let run: Value = r.json().await.unwrap();
         assert_eq!(run["created"], 2, "{label}: {run}");
@@ -117,13 +120,7 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
         }
         tx.commit().await.unwrap();
         // The open proposals pick the supplier up on the next run.
-        let r = api
-            .post(format!("{}/api/v1/planning/runs", s.base))
-            .bearer_auth(&f.wh_token)
-            .json(&json!({"periods": 8}))
-            .send()
-            .await
-            .unwrap();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
         let run: Value = r.json().await.unwrap();
         assert_eq!(run["created"], 0, "{label}: {run}");
         assert_eq!(run["updated"], 2, "{label}: {run}");
@@ -222,7 +219,6 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
         let f = seed(&s.app, 2).await;
         stock_in(&s.app, &f, f.central, &f.parts, 2).await;
         let api = reqwest::Client::new();
-        let runs = format!("{}/api/v1/planning/runs", s.base);
 
         // A bad holding rate or a negative cost: 422 naming the field, and no run.
         for (body, field) in [
@@ -231,13 +227,7 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
             (json!({"purchase_order_cost": -1}), "purchase_order_cost"),
             (json!({"transfer_cost": -3000}), "transfer_cost"),
         ] {
-            let r = api
-                .post(&runs)
-                .bearer_auth(&f.wh_token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let r = post_run(&api, &s, &f.wh_token, &body).await;
             assert_eq!(
                 r.status(),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -255,13 +245,13 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
         assert!(planned.is_none(), "{label}: a run happened: {planned:?}");
 
         // The costs reach the run, which says what it used.
-        let r = api
-            .post(&runs)
-            .bearer_auth(&f.wh_token)
-            .json(&json!({"periods": 8, "purchase_order_cost": 50_000, "holding_rate_pct": 25}))
-            .send()
-            .await
-            .unwrap();
+        let r = post_run(
+            &api,
+            &s,
+            &f.wh_token,
+            &json!({"periods": 8, "purchase_order_cost": 50_000, "holding_rate_pct": 25}),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::CREATED, "{label}");
         let run: Value = r.json().await.unwrap();
         assert_eq!(
@@ -493,16 +483,16 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
         );
 
         // A run with other options than the defaults.
-        let r = api
-            .post(format!("{}/api/v1/planning/runs", s.base))
-            .bearer_auth(&f.wh_token)
-            .json(&json!({
+        let r = post_run(
+            &api,
+            &s,
+            &f.wh_token,
+            &json!({
                 "periods": 26, "target_fill": 0.90, "transfer_days": 7,
                 "purchase_order_cost": 80_000, "transfer_cost": 8_000, "holding_rate_pct": 40
-            }))
-            .send()
-            .await
-            .unwrap();
+            }),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::CREATED, "{label}");
         let run: Value = r.json().await.unwrap();
         let run_id = run["run_id"].as_i64().unwrap();
@@ -624,16 +614,9 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             }
         }
         let api = reqwest::Client::new();
-        let runs = format!("{}/api/v1/planning/runs", s.base);
 
         // An unknown allocation: 422 naming the field, and no run.
-        let r = api
-            .post(&runs)
-            .bearer_auth(&f.wh_token)
-            .json(&json!({"allocation": "region"}))
-            .send()
-            .await
-            .unwrap();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"allocation": "region"})).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         let err: Value = r.json().await.unwrap();
         assert_eq!(
@@ -646,13 +629,13 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
         assert!(planned.is_none(), "{label}: a run happened: {planned:?}");
 
         // By API: the run reports the central warehouse's calibration.
-        let r = api
-            .post(&runs)
-            .bearer_auth(&f.wh_token)
-            .json(&json!({"periods": 26, "allocation": "warehouse", "purchase_order_cost": 0}))
-            .send()
-            .await
-            .unwrap();
+        let r = post_run(
+            &api,
+            &s,
+            &f.wh_token,
+            &json!({"periods": 26, "allocation": "warehouse", "purchase_order_cost": 0}),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::CREATED, "{label}");
         let run: Value = r.json().await.unwrap();
         assert_eq!(run["allocation"], "warehouse", "{label}: {run}");
