@@ -645,6 +645,7 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             .find(|w| w["warehouse_code"] == "WH-C")
             .unwrap_or_else(|| panic!("{label}: {run}"));
         assert_eq!(central["parts"], 2, "{label}: {run}");
+        assert_eq!(central["reached"], true, "{label}: {run}");
         assert!(
             central["expected_fill"].as_f64().unwrap() >= 0.95,
             "{label}: {run}"
