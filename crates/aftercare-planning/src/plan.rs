@@ -149,6 +149,32 @@ pub fn forecast_item(input: &PlanInput<'_>, settings: &PlanSettings) -> ItemFore
     }
 }
 
+/// The demand estimate [`forecast_item`] makes from every prefix of the item's history
+/// from `from` periods on: `e[t]` from `history[..t]` for `t` in `from..=history.len()`
+/// (earlier entries are no demand and stand in only for the indexing). A replay of the
+/// end of the history plans with them as the planner would have planned then
+/// (`crate::allocate::HistoryItem`); each is a whole refit, backtests included.
+pub fn prefix_estimates(
+    input: &PlanInput<'_>,
+    settings: &PlanSettings,
+    from: usize,
+) -> Vec<DemandEstimate> {
+    let y = input.history;
+    (0..=y.len())
+        .map(|t| {
+            if t < from.max(1) {
+                DemandEstimate::default()
+            } else {
+                let prefix = PlanInput {
+                    history: &y[..t],
+                    ..*input
+                };
+                forecast_item(&prefix, settings).estimate
+            }
+        })
+        .collect()
+}
+
 /// The item's policy model for its forecast: levels for any service target
 /// (`crate::allocate` tries many).
 pub fn policy_model(
@@ -321,6 +347,35 @@ mod tests {
 
     fn settings() -> PlanSettings {
         PlanSettings::for_target(ServiceTarget::FillRate(0.95), 1)
+    }
+
+    #[test]
+    fn prefix_estimates_are_the_estimates_made_from_each_prefix() {
+        let y: Vec<f64> = history()
+            .iter()
+            .enumerate()
+            .map(|(t, d)| d + (t % 5 == 1) as u8 as f64)
+            .collect();
+        let input = PlanInput {
+            history: &y,
+            item: item(2),
+            position: StockPosition::default(),
+            manual: None,
+            remaining_service_periods: None,
+            events: &[],
+            seed: 1,
+        };
+        let e = prefix_estimates(&input, &settings(), 30);
+        assert_eq!(e.len(), y.len() + 1);
+        assert_eq!(e[29], DemandEstimate::default());
+        for t in [30, 41, 52] {
+            let prefix = PlanInput {
+                history: &y[..t],
+                ..input
+            };
+            assert_eq!(e[t], forecast_item(&prefix, &settings()).estimate, "{t}");
+        }
+        assert_ne!(e[30], e[52]);
     }
 
     #[test]

@@ -300,7 +300,7 @@ impl Default for ItemParams {
 }
 
 /// Demand per period as the forecaster sees it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct DemandEstimate {
     /// Expected demand per period.
     pub mean_per_period: f64,
