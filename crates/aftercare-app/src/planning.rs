@@ -16,8 +16,8 @@
 //! the yearly holding rate per period), all on the stock position. See
 //! `PlanOptions::settings` for when the lot is left out.
 //!
-//! The target fill rate applies to each pair, or (allocation `warehouse`) to each
-//! warehouse's units as a whole: see [`Allocation`].
+//! The target fill rate applies to each pair, or (allocations `warehouse` and
+//! `warehouse_history`) to each warehouse's units as a whole: see [`Allocation`].
 //!
 //! Approving claims the proposal first: one guarded write marks it as being approved and
 //! freezes the exact ledger command on it (quantity, source or supplier, and a transfer's
@@ -40,12 +40,15 @@ use crate::planning_lifecycle::{LifecycleNote, event_for_run, share_of};
 use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
-use aftercare_planning::allocate::{GroupOutcome, calibrate_worth_by, group_outcome};
+use aftercare_planning::allocate::{
+    GroupOutcome, HistoryItem, ReplayOutcome, calibrate_on_history, calibrate_worth_by,
+    group_outcome, replay_outcome,
+};
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
 use aftercare_planning::plan::{
     ItemForecast, ItemPlan, ManualLevels, PlanInput, PlanSettings, forecast_item,
-    plan_forecast_item, policy_model,
+    plan_forecast_item, policy_model, prefix_estimates,
 };
 use aftercare_planning::policy::{ItemParams, LotSizing, Nanos, PolicyModel, ServiceTarget};
 use aftercare_store::audit;
@@ -166,6 +169,13 @@ pub enum Allocation {
     /// standard cost, with manual levels or past end of production keep the per-part
     /// target.
     Warehouse,
+    /// As [`Allocation::Warehouse`], but the worth is calibrated on what the levels would
+    /// have filled over the last half of the history ([`replay_window`]): the end of each
+    /// pair's history is replayed period by period, planned after every period from the
+    /// history up to it as a run would have planned then. Forecasts promise more fill than
+    /// real demand gives (new parts, bias); the replay measures it instead. Each replayed
+    /// period is a refit, so a run takes about as many times longer as the window is long.
+    WarehouseHistory,
 }
 
 impl Allocation {
@@ -174,7 +184,33 @@ impl Allocation {
         match self {
             Allocation::Item => "item",
             Allocation::Warehouse => "warehouse",
+            Allocation::WarehouseHistory => "warehouse_history",
         }
+    }
+
+    /// How a run records it: what the target applies to (`item`, `warehouse`) and how a
+    /// warehouse's worth is calibrated (`expected`, `history`).
+    fn stored(self) -> (&'static str, &'static str) {
+        match self {
+            Allocation::Item => ("item", "expected"),
+            Allocation::Warehouse => ("warehouse", "expected"),
+            Allocation::WarehouseHistory => ("warehouse", "history"),
+        }
+    }
+
+    /// The allocation a run recorded ([`Allocation::stored`]).
+    fn from_stored(allocation: &str, calibration: &str) -> Option<Allocation> {
+        match (allocation, calibration) {
+            ("item", _) => Some(Allocation::Item),
+            ("warehouse", "expected") => Some(Allocation::Warehouse),
+            ("warehouse", "history") => Some(Allocation::WarehouseHistory),
+            _ => None,
+        }
+    }
+
+    /// Whether each warehouse's units meet the target as a whole.
+    pub fn by_warehouse(self) -> bool {
+        self != Allocation::Item
     }
 
     /// The allocation with this code.
@@ -182,6 +218,7 @@ impl Allocation {
         match s {
             "item" => Some(Allocation::Item),
             "warehouse" => Some(Allocation::Warehouse),
+            "warehouse_history" => Some(Allocation::WarehouseHistory),
             _ => None,
         }
     }
@@ -191,7 +228,7 @@ impl Allocation {
         Allocation::parse(s).ok_or_else(|| {
             AppError::invalid(
                 "allocation",
-                format!("must be item or warehouse, got {s:?}"),
+                format!("must be item, warehouse or warehouse_history, got {s:?}"),
             )
         })
     }
@@ -399,12 +436,13 @@ impl RunSettings {
         })?;
         let periods = usize::try_from(r.periods)
             .map_err(|_| AppError::Unexpected(format!("run {} has {} periods", r.id, r.periods)))?;
-        let allocation = Allocation::parse(&r.allocation).ok_or_else(|| {
-            AppError::Unexpected(format!(
-                "run {} has an unknown allocation {:?}",
-                r.id, r.allocation
-            ))
-        })?;
+        let allocation =
+            Allocation::from_stored(&r.allocation, &r.calibration).ok_or_else(|| {
+                AppError::Unexpected(format!(
+                    "run {} has an unknown allocation {:?} with calibration {:?}",
+                    r.id, r.allocation, r.calibration
+                ))
+            })?;
         Ok(RunSettings {
             run_id: r.id,
             started_at: r.started_at,
@@ -452,11 +490,11 @@ pub struct PlanRunReport {
     pub holding_rate_pct: i64,
     /// What the target fill rate applied to.
     pub allocation: Allocation,
-    /// Under [`Allocation::Warehouse`], each warehouse's calibration, by warehouse code.
+    /// Under a warehouse allocation, each warehouse's calibration, by warehouse code.
     pub warehouse_fills: Vec<RunWarehouseFill>,
 }
 
-/// One warehouse's calibration in a run under [`Allocation::Warehouse`].
+/// One warehouse's calibration in a run under a warehouse allocation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunWarehouseFill {
     /// Warehouse code.
@@ -705,7 +743,8 @@ impl App {
                 purchase_order_cost: opts.purchase_order_cost,
                 transfer_cost: opts.transfer_cost,
                 holding_rate_pct: opts.holding_rate_pct,
-                allocation: opts.allocation.code(),
+                allocation: opts.allocation.stored().0,
+                calibration: opts.allocation.stored().1,
                 items: planned.len() as i64,
                 proposals: 0,
                 actor_login: actor_login(actor),
@@ -1263,7 +1302,7 @@ pub struct PartPlanView {
     /// Every option the plan was computed with.
     pub options: PlanOptions,
     /// The warehouse's fill target met as a whole, when it set this pair's level
-    /// ([`Allocation::Warehouse`]).
+    /// (a warehouse allocation).
     pub warehouse_fill: Option<WarehouseFill>,
     /// The run whose options were the base ([`App::part_plan_as_run`]; `None` there
     /// before the first run, and always from [`App::part_plan`]).
@@ -1351,7 +1390,7 @@ fn not_open(p: &ProposalRow) -> AppError {
 }
 
 /// Plan every pair with history, stock or manual levels (pure; runs on a blocking thread).
-/// Also returns each warehouse's calibration under [`Allocation::Warehouse`], by code.
+/// Also returns each warehouse's calibration under a warehouse allocation, by code.
 fn compute(
     inputs: &Inputs,
     opts: &PlanOptions,
@@ -1399,8 +1438,7 @@ fn plan_one(
         .map_or(zeros.as_slice(), Vec::as_slice);
     let input = pair_input(inputs, opts, w, p, history, now);
     // The whole warehouse is forecast only when its calibration sets this pair's level.
-    let (fills, mut forecasts) = if opts.allocation == Allocation::Warehouse && allocated(&input, p)
-    {
+    let (fills, mut forecasts) = if opts.allocation.by_warehouse() && allocated(&input, p) {
         let pairs = pairs_to_plan(inputs, Some(warehouse));
         let forecasts = forecast_pairs(inputs, opts, &pairs, &zeros, now);
         (warehouse_fills(inputs, opts, &forecasts, now), forecasts)
@@ -1480,7 +1518,7 @@ fn forecast_pairs<'a>(
         .collect()
 }
 
-/// A warehouse's fill target met as a whole ([`Allocation::Warehouse`]).
+/// A warehouse's fill target met as a whole ([`Allocation::by_warehouse`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct WarehouseFill {
     /// Value of one unit short per period in currency units of average stock: every
@@ -1491,8 +1529,14 @@ pub struct WarehouseFill {
     /// Parts whose levels the worth set (the others keep the per-part target).
     pub parts: usize,
     /// Whether the target is met (false only when even the largest worth searched misses
-    /// it; the levels are then those of that worth).
+    /// it; the levels are then those of that worth). Under
+    /// [`Allocation::WarehouseHistory`]: met on the replay of the history.
     pub reached: bool,
+    /// Under [`Allocation::WarehouseHistory`], the fill rate the replay of the last
+    /// [`replay_window`] periods achieved with the worth (the allocated parts' units).
+    pub replayed_fill: Option<f64>,
+    /// Periods replayed (0 without a replay).
+    pub replayed_periods: usize,
 }
 
 impl WarehouseFill {
@@ -1506,7 +1550,7 @@ impl WarehouseFill {
 /// chunk, then over the chunks in order, so a run gives the same worth every time.
 const CALIBRATION_CHUNK: usize = 256;
 
-/// Whether a pair's level comes from its warehouse's worth under [`Allocation::Warehouse`]:
+/// Whether a pair's level comes from its warehouse's worth under a warehouse allocation:
 /// not with manual levels (they win anyway), not past end of production (a last-time buy
 /// is sized on its own), and not without a standard cost (no price to weigh a shortage
 /// against).
@@ -1514,52 +1558,111 @@ fn allocated(input: &PlanInput<'_>, part: &PlanPart) -> bool {
     input.manual.is_none() && input.remaining_service_periods.is_none() && part.standard_cost > 0
 }
 
-/// The worth of each warehouse under [`Allocation::Warehouse`] (none under `Item`).
+/// Periods at the end of the history an [`Allocation::WarehouseHistory`] calibration
+/// replays: the last half (52 of 104 weeks by default), so that the first period replayed
+/// is planned from as much history as is replayed.
+pub fn replay_window(opts: &PlanOptions) -> usize {
+    (opts.periods / 2).max(1)
+}
+
+/// One warehouse's allocated pairs: their policy models now, and (under
+/// [`Allocation::WarehouseHistory`]) their replays.
+#[derive(Default)]
+struct Group<'a> {
+    models: Vec<PolicyModel>,
+    replays: Vec<HistoryItem<'a>>,
+}
+
+/// The worth of each warehouse under a warehouse allocation (none under `Item`).
 fn warehouse_fills(
     inputs: &Inputs,
     opts: &PlanOptions,
     forecasts: &[Forecasted<'_>],
     now: Instant,
 ) -> HashMap<WarehouseId, WarehouseFill> {
-    if opts.allocation == Allocation::Item {
+    if !opts.allocation.by_warehouse() {
         return HashMap::new();
     }
     let settings = opts.settings();
-    let models: Vec<(WarehouseId, PolicyModel)> = forecasts
+    let window = replay_window(opts);
+    let on_history = opts.allocation == Allocation::WarehouseHistory;
+    let pairs: Vec<(WarehouseId, PolicyModel, Option<HistoryItem<'_>>)> = forecasts
         .par_iter()
         .filter_map(|f| {
             let input = pair_input(inputs, opts, f.warehouse, f.part, f.history, now);
-            allocated(&input, f.part)
-                .then(|| (f.warehouse.id, policy_model(&input, &settings, &f.forecast)))
+            if !allocated(&input, f.part) {
+                return None;
+            }
+            let model = policy_model(&input, &settings, &f.forecast);
+            let replay = (on_history && demand_replayed(&input, window)).then(|| HistoryItem {
+                history: f.history,
+                item: input.item,
+                estimates: prefix_estimates(&input, &settings, f.history.len() - window),
+                seed: input.seed,
+            });
+            Some((f.warehouse.id, model, replay))
         })
         .collect();
-    let mut groups: HashMap<WarehouseId, Vec<PolicyModel>> = HashMap::new();
-    for (w, m) in models {
-        groups.entry(w).or_default().push(m);
+    let mut groups: HashMap<WarehouseId, Group<'_>> = HashMap::new();
+    for (w, model, replay) in pairs {
+        let g = groups.entry(w).or_default();
+        g.models.push(model);
+        g.replays.extend(replay);
     }
     groups
         .into_par_iter()
-        .map(|(w, models)| {
-            let a = calibrate_worth_by(opts.target_fill, |worth| {
+        .map(|(w, g)| {
+            let expected_at = |worth: f64| -> GroupOutcome {
                 let target = ServiceTarget::ShortageWorth(worth);
-                models
+                g.models
                     .par_chunks(CALIBRATION_CHUNK)
                     .map(|c| group_outcome(c, target))
                     .collect::<Vec<GroupOutcome>>()
                     .into_iter()
                     .sum()
-            });
-            (
-                w,
+            };
+            let parts = g.models.len();
+            let fill = if on_history {
+                let h = calibrate_on_history(opts.target_fill, |worth| {
+                    let target = ServiceTarget::ShortageWorth(worth);
+                    g.replays
+                        .par_chunks(CALIBRATION_CHUNK)
+                        .map(|c| replay_outcome(c, &settings.spec, window, target))
+                        .collect::<Vec<ReplayOutcome>>()
+                        .into_iter()
+                        .sum()
+                });
+                WarehouseFill {
+                    worth: h.worth,
+                    expected_fill: expected_at(h.worth).fill(),
+                    parts,
+                    reached: h.reached,
+                    replayed_fill: Some(h.replayed_fill),
+                    replayed_periods: window,
+                }
+            } else {
+                let a = calibrate_worth_by(opts.target_fill, expected_at);
                 WarehouseFill {
                     worth: a.worth,
                     expected_fill: a.expected_fill,
-                    parts: models.len(),
+                    parts,
                     reached: a.reached,
-                },
-            )
+                    replayed_fill: None,
+                    replayed_periods: 0,
+                }
+            };
+            (w, fill)
         })
         .collect()
+}
+
+/// Whether a pair had demand in the periods a replay of the last `window` measures (after
+/// its first lead time); a pair without adds nothing to either side of the replayed fill,
+/// so it is left out of the replay (its level still follows the worth).
+fn demand_replayed(input: &PlanInput<'_>, window: usize) -> bool {
+    let y = input.history;
+    let start = (y.len() - window.min(y.len())) + input.item.lead_time;
+    y.get(start..).is_some_and(|m| m.iter().any(|&d| d > 0.0))
 }
 
 /// The second half of planning a pair: levels (with its warehouse's worth where it is
@@ -1581,8 +1684,16 @@ fn plan_forecasted(
     }
     let mut plan = plan_forecast_item(&input, &settings, f.forecast);
     if let Some(fill) = fill {
+        let replayed = fill.replayed_fill.map_or(String::new(), |r| {
+            format!(
+                "replayed over the last {} {}s {:.1} %, ",
+                fill.replayed_periods,
+                opts.bucket.code(),
+                r * 100.0
+            )
+        });
         plan.why.push_str(&format!(
-            "; level from the warehouse's fill target {:.1} % over {} parts (expected {:.1} %{}): a unit short for a {} is valued at {} of stock",
+            "; level from the warehouse's fill target {:.1} % over {} parts ({replayed}expected {:.1} %{}): a unit short for a {} is valued at {} of stock",
             opts.target_fill * 100.0,
             fill.parts,
             fill.expected_fill * 100.0,

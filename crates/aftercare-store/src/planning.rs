@@ -356,8 +356,10 @@ pub struct NewRun {
     pub transfer_cost: i64,
     /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: i64,
-    /// `item` or `warehouse`: what the target fill rate applied to.
+    /// `item` or `warehouse` (also under `warehouse_history`): what the target fill rate applied to.
     pub allocation: &'static str,
+    /// `expected` or `history`: how a warehouse's worth was calibrated.
+    pub calibration: &'static str,
     /// Items planned.
     pub items: i64,
     /// Open proposals after the run.
@@ -371,8 +373,9 @@ pub async fn insert_run(tx: &mut Tx, r: &NewRun) -> StoreResult<i64> {
     Ok(on_tx!(tx, |c| {
         sqlx::query_scalar(
             "INSERT INTO plan_runs (started_at, finished_at, bucket, periods, target_fill_permille, \
-             transfer_days, purchase_order_cost, transfer_cost, holding_rate_pct, allocation, items, proposals, \
-             actor_login) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             transfer_days, purchase_order_cost, transfer_cost, holding_rate_pct, allocation, calibration, items, \
+             proposals, actor_login) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             RETURNING id",
         )
         .bind(r.started_at.0)
         .bind(r.finished_at.0)
@@ -384,6 +387,7 @@ pub async fn insert_run(tx: &mut Tx, r: &NewRun) -> StoreResult<i64> {
         .bind(r.transfer_cost)
         .bind(r.holding_rate_pct)
         .bind(r.allocation)
+        .bind(r.calibration)
         .bind(r.items)
         .bind(r.proposals)
         .bind(&r.actor_login)
@@ -415,8 +419,10 @@ pub struct RunRow {
     pub transfer_cost: i64,
     /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: i64,
-    /// `item` or `warehouse`: what the target fill rate applied to.
+    /// `item` or `warehouse` (also under `warehouse_history`): what the target fill rate applied to.
     pub allocation: String,
+    /// `expected` or `history`: how a warehouse's worth was calibrated.
+    pub calibration: String,
     /// Items planned.
     pub items: i64,
     /// Who ran it.
@@ -435,6 +441,7 @@ type RunTuple = (
     i64,
     i64,
     String,
+    String,
     i64,
     String,
 );
@@ -444,7 +451,7 @@ pub async fn latest_run(db: &Db) -> StoreResult<Option<RunRow>> {
     let row: Option<RunTuple> = on_db!(db, |p| {
         sqlx::query_as(
             "SELECT id, started_at, finished_at, bucket, periods, target_fill_permille, transfer_days, \
-             purchase_order_cost, transfer_cost, holding_rate_pct, allocation, items, actor_login \
+             purchase_order_cost, transfer_cost, holding_rate_pct, allocation, calibration, items, actor_login \
              FROM plan_runs ORDER BY id DESC LIMIT 1",
         )
         .fetch_optional(p)
@@ -462,8 +469,9 @@ pub async fn latest_run(db: &Db) -> StoreResult<Option<RunRow>> {
         transfer_cost: r.8,
         holding_rate_pct: r.9,
         allocation: r.10,
-        items: r.11,
-        actor_login: r.12,
+        calibration: r.11,
+        items: r.12,
+        actor_login: r.13,
     }))
 }
 

@@ -438,9 +438,10 @@ async fn runs_recorded_before_migration_16_read_as_run_with_the_default_options(
                 run.purchase_order_cost,
                 run.transfer_cost,
                 run.holding_rate_pct,
-                run.allocation.as_str()
+                run.allocation.as_str(),
+                run.calibration.as_str()
             ),
-            (3, 20_000, 3_000, 20, "item"),
+            (3, 20_000, 3_000, 20, "item", "expected"),
             "{label}: {run:?}"
         );
         assert_eq!(run.started_at, Instant(1_767_578_400_000), "{label}");
@@ -452,7 +453,10 @@ async fn a_run_keeps_every_option_and_the_latest_is_found() {
     for t in each_backend().await.unwrap() {
         let label = t.label;
         assert_eq!(planning::latest_run(&t.db).await.unwrap(), None, "{label}");
-        for (i, fill, allocation) in [(1, 950, "item"), (2, 900, "warehouse")] {
+        for (i, fill, allocation, calibration) in [
+            (1, 950, "item", "expected"),
+            (2, 900, "warehouse", "history"),
+        ] {
             let mut tx = t.db.begin_write().await.unwrap();
             planning::insert_run(
                 &mut tx,
@@ -467,6 +471,7 @@ async fn a_run_keeps_every_option_and_the_latest_is_found() {
                     transfer_cost: 8_000,
                     holding_rate_pct: 40,
                     allocation,
+                    calibration,
                     items: 4,
                     proposals: 2,
                     actor_login: "planner".into(),
@@ -485,6 +490,7 @@ async fn a_run_keeps_every_option_and_the_latest_is_found() {
                 run.transfer_cost,
                 run.holding_rate_pct,
                 run.allocation.as_str(),
+                run.calibration.as_str(),
                 run.started_at
             ),
             (
@@ -494,6 +500,7 @@ async fn a_run_keeps_every_option_and_the_latest_is_found() {
                 8_000,
                 40,
                 "warehouse",
+                "history",
                 Instant(NOW.0 + 2)
             ),
             "{label}: {run:?}"

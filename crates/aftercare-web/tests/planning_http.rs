@@ -699,7 +699,7 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
         assert_eq!(r.status(), StatusCode::OK, "{label}");
         let html = r.text().await.unwrap();
         assert!(
-            html.contains("allocation: must be item or warehouse"),
+            html.contains("allocation: must be item, warehouse or warehouse_history"),
             "{label}: {html}"
         );
         let r = c
@@ -750,6 +750,84 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
                 html.contains("id=\"plan-warehouse-fill\""),
                 "{label}: {html}"
             );
+            for n in needles {
+                assert!(html.contains(n), "{label} {lang}: {n}: {html}");
+            }
+        }
+
+        // Calibrated on the history replayed: the API reports the replay, the part's plan
+        // carries it, the form offers it and the page says it.
+        let r = post_run(
+            &api,
+            &s,
+            &f.wh_token,
+            &json!({"periods": 26, "allocation": "warehouse_history", "purchase_order_cost": 0}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let run: Value = r.json().await.unwrap();
+        assert_eq!(run["allocation"], "warehouse_history", "{label}: {run}");
+        let central = run["warehouse_fills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["warehouse_code"] == "WH-C")
+            .unwrap_or_else(|| panic!("{label}: {run}"))
+            .clone();
+        assert_eq!(central["replayed_periods"], 13, "{label}: {run}");
+        assert_eq!(central["reached"], true, "{label}: {run}");
+        assert!(
+            central["replayed_fill"].as_f64().unwrap() >= 0.95,
+            "{label}: {run}"
+        );
+        let (status, plan) = get(&api, &s, &f.wh_token, &items).await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        assert_eq!(plan["allocation"], "warehouse_history", "{label}: {plan}");
+        assert_eq!(
+            plan["warehouse_fill"]["replayed_fill"], central["replayed_fill"],
+            "{label}: {plan}"
+        );
+        let html = c
+            .get(format!("{}/planning", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("<option value=\"warehouse_history\">"),
+            "{label}: {html}"
+        );
+        let r = c
+            .post(format!("{}/planning/run", s.base))
+            .form(&form("warehouse_history"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        for (lang, needles) in [
+            ("zh-CN", ["按历史回放校准", "个周期的历史回放，满足率"]),
+            (
+                "en",
+                [
+                    "calibrated on its history",
+                    "periods of history are replayed",
+                ],
+            ),
+        ] {
+            let html = c
+                .get(format!(
+                    "{}/planning/items/{}/{}",
+                    s.base, f.central.0, f.parts[0].0
+                ))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             for n in needles {
                 assert!(html.contains(n), "{label} {lang}: {n}: {html}");
             }

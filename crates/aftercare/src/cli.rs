@@ -91,8 +91,10 @@ pub struct PlanRunArgs {
     )]
     pub holding_rate_pct: i64,
     /// What the target fill rate applies to: every part at every warehouse (item), or
-    /// each warehouse's units as a whole, with the least stock value (warehouse).
-    #[arg(long, default_value = "item", value_parser = ["item", "warehouse"])]
+    /// each warehouse's units as a whole, with the least stock value, calibrated on the
+    /// forecasts (warehouse) or on the last half of the history replayed
+    /// (warehouse_history: closer to the fill real demand gets, and slower).
+    #[arg(long, default_value = "item", value_parser = ["item", "warehouse", "warehouse_history"])]
     pub allocation: String,
 }
 

@@ -280,8 +280,15 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
         r.holding_rate_pct
     );
     for w in &r.warehouse_fills {
+        let replayed = w.fill.replayed_fill.map_or(String::new(), |f| {
+            format!(
+                "fill {:.1} % over the last {} periods replayed, ",
+                f * 100.0,
+                w.fill.replayed_periods
+            )
+        });
         say!(
-            "{}: fill target met as a whole by {} parts, expected fill {:.1} %{}, a unit short per period valued at {} of stock",
+            "{}: fill target met as a whole by {} parts, {replayed}expected fill {:.1} %{}, a unit short per period valued at {} of stock",
             w.warehouse_code,
             w.fill.parts,
             w.fill.expected_fill * 100.0,

@@ -237,6 +237,31 @@ fn demo_generates_once_and_reuses_without_reset() {
         .collect();
     assert!(fills.len() > 1, "{out}");
     assert!(fills.iter().all(|&f| f >= 90.0), "{out}");
+    // Calibrated on the history replayed instead: each warehouse says what the replay of
+    // its last 52 weeks filled, at or above the target.
+    let o = run(
+        &[
+            "--database-url",
+            &url,
+            "plan",
+            "run",
+            "--allocation",
+            "warehouse_history",
+            "--target-fill",
+            "0.9",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    let replayed: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.split(", fill ").nth(1))
+        .filter(|rest| rest.contains("over the last 52 periods replayed"))
+        .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(replayed.len(), fills.len(), "{out}");
+    assert!(replayed.iter().all(|&f| f >= 90.0), "{out}");
     let o = run(
         &["--database-url", &url, "plan", "run", "--allocation", "all"],
         None,

@@ -39,8 +39,9 @@ pub struct RunBody {
     /// (default 20).
     pub holding_rate_pct: Option<i64>,
     /// What the target fill rate applies to: `item` (default: every part at every
-    /// warehouse) or `warehouse` (each warehouse's units as a whole, with the least stock
-    /// value).
+    /// warehouse), `warehouse` (each warehouse's units as a whole, with the least stock
+    /// value) or `warehouse_history` (as `warehouse`, calibrated on the last half of the
+    /// history replayed rather than on the forecasts; slower).
     pub allocation: Option<String>,
 }
 
@@ -101,9 +102,9 @@ pub struct RunDto {
     pub transfer_cost: i64,
     /// Holding cost per year the run sized lots with, percent of standard cost.
     pub holding_rate_pct: i64,
-    /// What the target fill rate applied to: `item` or `warehouse`.
+    /// What the target fill rate applied to: `item`, `warehouse` or `warehouse_history`.
     pub allocation: String,
-    /// Under `warehouse` allocation, each warehouse's calibration.
+    /// Under `warehouse` or `warehouse_history`, each warehouse's calibration.
     pub warehouse_fills: Vec<WarehouseFillDto>,
 }
 
@@ -122,8 +123,15 @@ pub struct WarehouseFillDto {
     /// levels or past end of production keep the per-part target).
     pub parts: usize,
     /// Whether the target is met (false only when even the largest worth searched
-    /// misses it).
+    /// misses it); under `warehouse_history`, on the replay of the history.
     pub reached: bool,
+    /// Under `warehouse_history`: the fill rate the allocated parts' units got when the
+    /// last `replayed_periods` periods of history were replayed with the worth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed_fill: Option<f64>,
+    /// Under `warehouse_history`: periods replayed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed_periods: Option<usize>,
 }
 
 impl WarehouseFillDto {
@@ -134,6 +142,8 @@ impl WarehouseFillDto {
             expected_fill: f.expected_fill,
             parts: f.parts,
             reached: f.reached,
+            replayed_fill: f.replayed_fill,
+            replayed_periods: f.replayed_fill.map(|_| f.replayed_periods),
         }
     }
 }
@@ -378,7 +388,7 @@ pub struct PlanQuery {
     pub transfer_cost: Option<i64>,
     /// Holding cost per year, percent of standard cost.
     pub holding_rate_pct: Option<i64>,
-    /// `item` or `warehouse`.
+    /// `item`, `warehouse` or `warehouse_history`.
     pub allocation: Option<String>,
 }
 
@@ -399,9 +409,9 @@ pub struct PartPlanDto {
     pub purchase_order_cost: i64,
     /// Transfer cost the plan used, minor units.
     pub transfer_cost: i64,
-    /// What the target fill rate applied to: `item` or `warehouse`.
+    /// What the target fill rate applied to: `item`, `warehouse` or `warehouse_history`.
     pub allocation: String,
-    /// Under `warehouse` allocation, the warehouse's calibration that set this part's
+    /// Under `warehouse` or `warehouse_history`, the warehouse's calibration that set this part's
     /// levels (null under `item`, and for a part that keeps the per-part target).
     pub warehouse_fill: Option<WarehouseFillDto>,
     /// Warehouse code.

@@ -113,6 +113,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "each warehouse as a whole",
     ),
     (
+        "planning.allocation_warehouse_history",
+        "每个仓库整体，按历史回放校准（较慢）",
+        "each warehouse as a whole, calibrated on its history replayed (slower)",
+    ),
+    (
+        "planning.allocation_warehouse_history_short",
+        "每个仓库整体（按历史回放校准）",
+        "each warehouse as a whole (calibrated on its history)",
+    ),
+    (
+        "planning.warehouse_fill_replayed",
+        "按最近 {periods} 个周期的历史回放，满足率 {replayed} %；",
+        "{replayed} % when the last {periods} periods of history are replayed; ",
+    ),
+    (
         "planning.warehouse_fill",
         "仓库整体满足率",
         "Warehouse fill target",

@@ -39,8 +39,8 @@ const REASONS: &[(&str, &str)] = &[
     ),
     ("must be between 1 and 100", "必须在 1 到 100 之间"),
     (
-        "must be item or warehouse, got \"{}\"",
-        "必须是 item（每个备件）或 warehouse（每个仓库整体），收到“{0}”",
+        "must be item, warehouse or warehouse_history, got \"{}\"",
+        "必须是 item（每个备件）、warehouse（每个仓库整体）或 warehouse_history（每个仓库整体，按历史回放校准），收到“{0}”",
     ),
     (
         "must be week or month, got \"{}\"",

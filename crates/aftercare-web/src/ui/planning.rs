@@ -194,7 +194,7 @@ pub struct RunForm {
     /// Percent per year; blank: the default.
     #[serde(default)]
     holding_rate_pct: String,
-    /// `item` or `warehouse`; blank: the default.
+    /// `item`, `warehouse` or `warehouse_history`; blank: the default.
     #[serde(default)]
     allocation: String,
 }
@@ -424,6 +424,7 @@ fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
             tr.t(match o.allocation {
                 Allocation::Item => "planning.allocation_item",
                 Allocation::Warehouse => "planning.allocation_warehouse_short",
+                Allocation::WarehouseHistory => "planning.allocation_warehouse_history_short",
             }),
         );
     format!("{prefix}{}{list}", tr.t("planning.settings_sep"))
@@ -512,23 +513,31 @@ pub async fn item(
     );
     let settings = settings_text(&page.tr, &v);
     let warehouse_fill = v.warehouse_fill.map(|f| {
-        page.tr
-            .t("planning.warehouse_fill_text")
-            .replace("{fill}", &format!("{:.1}", f.expected_fill * 100.0))
-            .replace("{parts}", &f.parts.to_string())
-            .replace(
-                "{bucket}",
-                // Inside a sentence ("a unit short for a week").
-                &page
-                    .tr
-                    .t(if v.bucket == Bucket::Month {
-                        "planning.month"
-                    } else {
-                        "planning.week"
-                    })
-                    .to_lowercase(),
-            )
-            .replace("{worth}", &f.worth_money().to_string())
+        let replayed = f.replayed_fill.map_or(String::new(), |r| {
+            page.tr
+                .t("planning.warehouse_fill_replayed")
+                .replace("{replayed}", &format!("{:.1}", r * 100.0))
+                .replace("{periods}", &f.replayed_periods.to_string())
+        });
+        replayed
+            + &page
+                .tr
+                .t("planning.warehouse_fill_text")
+                .replace("{fill}", &format!("{:.1}", f.expected_fill * 100.0))
+                .replace("{parts}", &f.parts.to_string())
+                .replace(
+                    "{bucket}",
+                    // Inside a sentence ("a unit short for a week").
+                    &page
+                        .tr
+                        .t(if v.bucket == Bucket::Month {
+                            "planning.month"
+                        } else {
+                            "planning.week"
+                        })
+                        .to_lowercase(),
+                )
+                .replace("{worth}", &f.worth_money().to_string())
     });
     render(&ItemTemplate {
         page,
