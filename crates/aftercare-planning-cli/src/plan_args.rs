@@ -58,9 +58,10 @@ pub struct PlanArgs {
     #[arg(long, default_value = "after-first-demand")]
     pub errors: String,
     /// How a fill target is met: aggregate (one shortage worth for all items, calibrated
-    /// by replaying history), expected (one shortage worth for all items, calibrated on
-    /// their expected fill now: what the product's warehouse allocation does) or item
-    /// (each item planned to the target).
+    /// by replaying history: what the product's warehouse_history allocation does),
+    /// expected (one shortage worth for all items, calibrated on their expected fill now:
+    /// what the product's warehouse allocation does) or item (each item planned to the
+    /// target).
     #[arg(long, default_value = "aggregate")]
     pub allocation: String,
     /// Most series replayed to calibrate an aggregate fill target: all series with demand

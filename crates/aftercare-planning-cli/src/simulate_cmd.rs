@@ -8,7 +8,8 @@
 //! items is calibrated first by replaying the `--calibration-window` periods just before
 //! the holdout (history only; on at most `--calibration-sample` series, see
 //! `crate::replay`), so that their aggregate fill is `F`; the holdout is then replayed with
-//! that worth. With `--allocation expected` the worth is instead the one at which the
+//! that worth (what the product's `warehouse_history` allocation does, on the last half
+//! of a run's history). With `--allocation expected` the worth is instead the one at which the
 //! items' expected fill, from the estimates made on the history before the holdout, is `F`
 //! (what the product's warehouse allocation does). `--baseline` runs the data README's
 //! baseline instead.
