@@ -2349,6 +2349,37 @@ async fn a_warehouse_fill_target_calibrated_on_history_fills_the_target_on_the_r
             Allocation::WarehouseHistory,
             "{label}"
         );
+        // It keeps each warehouse's calibration too: the worth to the cent, fills to the
+        // millionth.
+        let kept = settings
+            .warehouse_fills
+            .iter()
+            .find(|f| f.warehouse_code == "WH-C")
+            .unwrap_or_else(|| panic!("{label}: {settings:?}"));
+        assert_eq!(kept.warehouse_id, w.central, "{label}");
+        assert_eq!(
+            settings.warehouse_fills.len(),
+            run.warehouse_fills.len(),
+            "{label}"
+        );
+        assert!(
+            (kept.fill.worth - fill.worth).abs() <= 0.005,
+            "{label}: {kept:?}"
+        );
+        assert!(
+            (kept.fill.replayed_fill.unwrap() - replayed).abs() <= 5e-7
+                && (kept.fill.expected_fill - fill.expected_fill).abs() <= 5e-7,
+            "{label}: {kept:?} vs {fill:?}"
+        );
+        assert_eq!(
+            (
+                kept.fill.parts,
+                kept.fill.replayed_periods,
+                kept.fill.reached
+            ),
+            (fill.parts, 13, true),
+            "{label}"
+        );
         let view = app
             .part_plan_as_run(&Actor::Cli, w.central, dear, PlanOverrides::default())
             .await
@@ -2359,5 +2390,38 @@ async fn a_warehouse_fill_target_calibrated_on_history_fills_the_target_on_the_r
             item_at(app, w.central, dear).await.reorder_point,
             "{label}"
         );
+
+        // Four weeks of history replay two, all inside the parts' two-week lead time: the
+        // replay sees no demand, and the warehouse is calibrated on the expected fill (not
+        // at the bottom of the range, which would stock nothing).
+        let mut tx = app.db.begin_write().await.unwrap();
+        for p in [cheap, mid, dear] {
+            plan_store::set_part_planning(&mut tx, p, 14, None, None)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let short = |allocation| PlanOptions {
+            periods: 4,
+            allocation,
+            ..free
+        };
+        let on_history = app
+            .plan_run(&Actor::Cli, short(Allocation::WarehouseHistory))
+            .await
+            .unwrap();
+        let on_history = central_fill(&on_history);
+        assert_eq!(
+            (on_history.replayed_fill, on_history.replayed_periods),
+            (None, 0),
+            "{label}: {on_history:?}"
+        );
+        let rop = item_at(app, w.central, cheap).await.reorder_point;
+        assert!(rop > 0, "{label}: {on_history:?}");
+        let expected_short = app
+            .plan_run(&Actor::Cli, short(Allocation::Warehouse))
+            .await
+            .unwrap();
+        assert_eq!(central_fill(&expected_short), on_history, "{label}");
     }
 }

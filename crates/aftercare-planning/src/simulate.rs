@@ -465,7 +465,7 @@ pub const CALIBRATION_FILL_TOLERANCE: f64 = 0.001;
 /// aggregate fill, by bisection on the logarithm of the worth. `fill_at(worth)` runs the
 /// replay (a backtest on history before the period being planned, so nothing of the
 /// future is used) and returns its aggregate fill; the fill grows with the worth. The
-/// search stops at the first worth whose fill lies in
+/// search stops at the first worth tried below the top whose fill lies in
 /// `[target, target + CALIBRATION_FILL_TOLERANCE]`, or when the bracket is 2 % wide.
 ///
 /// When even `10^hi` falls short, the history cannot deliver the target: the search then
@@ -477,6 +477,21 @@ pub fn calibrate_worth(
     target: f64,
     lo: f64,
     hi: f64,
+    fill_at: impl FnMut(f64) -> f64,
+) -> Calibration {
+    calibrate_worth_within(target, lo, hi, Some(CALIBRATION_FILL_TOLERANCE), fill_at)
+}
+
+/// [`calibrate_worth`] with the early stop's window `tolerance` above the target (`None`:
+/// no early stop, bisect until the bracket is 2 % wide, for replays cheap enough to
+/// find the smallest worth). The top of the range is only a bound: a fill there inside the
+/// window still bisects below it, since a lower worth may give the same fill for less
+/// stock (a small group often fills everything from a modest worth on).
+pub fn calibrate_worth_within(
+    target: f64,
+    lo: f64,
+    hi: f64,
+    tolerance: Option<f64>,
     mut fill_at: impl FnMut(f64) -> f64,
 ) -> Calibration {
     let top = fill_at(10f64.powf(hi));
@@ -487,12 +502,14 @@ pub fn calibrate_worth(
         top - 1.5 * CALIBRATION_FILL_TOLERANCE
     };
     let (mut lo, mut hi, mut best) = (lo, hi, top);
-    while hi - lo > 0.0086 && best > goal + CALIBRATION_FILL_TOLERANCE {
+    let mut close_enough = false;
+    while hi - lo > 0.0086 && !close_enough {
         let mid = 0.5 * (lo + hi);
         let fill = fill_at(10f64.powf(mid));
         if fill >= goal {
             hi = mid;
             best = fill;
+            close_enough = tolerance.is_some_and(|t| fill <= goal + t);
         } else {
             lo = mid;
         }
@@ -683,6 +700,19 @@ mod tests {
         assert!(c.reachable);
         assert_eq!(c.achieved, 0.9002);
         assert!(calls <= 3, "{calls} replays");
+        // The top's fill was in the window already, yet a lower worth gives it too.
+        assert!(c.worth < 1000.0, "{c:?}");
+    }
+
+    #[test]
+    fn calibration_without_early_stop_finds_the_smallest_worth_on_a_plateau() {
+        // Everything filled from a worth of 300 on: the top fills 1.0 too.
+        let fill = |w: f64| if w < 300.0 { 0.9 } else { 1.0 };
+        let c = calibrate_worth_within(0.999, -2.0, 8.0, None, fill);
+        assert!(c.reachable && c.achieved == 1.0, "{c:?}");
+        assert!(c.worth >= 300.0 && c.worth < 300.0 * 1.021, "{c:?}");
+        let early = calibrate_worth(0.999, -2.0, 8.0, fill);
+        assert!(early.worth < 1e8, "{early:?}");
     }
 
     #[test]

@@ -396,6 +396,81 @@ pub async fn insert_run(tx: &mut Tx, r: &NewRun) -> StoreResult<i64> {
     })?)
 }
 
+/// One warehouse's calibration in a run under a warehouse allocation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunFillRow {
+    /// The warehouse.
+    pub warehouse: WarehouseId,
+    /// Its code (read back; ignored when writing).
+    pub warehouse_code: String,
+    /// Parts whose levels the worth set.
+    pub parts: i64,
+    /// The shortage worth, minor units of stock per unit short per period (rounded).
+    pub worth_minor: i64,
+    /// Expected fill at the worth, millionths.
+    pub expected_fill_ppm: i64,
+    /// Fill the replay of the history achieved, millionths (calibrated on history only).
+    pub replayed_fill_ppm: Option<i64>,
+    /// Periods replayed (0 without a replay).
+    pub replayed_periods: i64,
+    /// Whether the target was reached.
+    pub reached: bool,
+}
+
+/// Record a run's calibrations.
+pub async fn insert_run_fills(tx: &mut Tx, run_id: i64, fills: &[RunFillRow]) -> StoreResult<()> {
+    for f in fills {
+        on_tx!(tx, |c| {
+            sqlx::query(
+                "INSERT INTO plan_run_fills (run_id, warehouse_id, parts, worth_minor, expected_fill_ppm, \
+                 replayed_fill_ppm, replayed_periods, reached) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(run_id)
+            .bind(f.warehouse.0)
+            .bind(f.parts)
+            .bind(f.worth_minor)
+            .bind(f.expected_fill_ppm)
+            .bind(f.replayed_fill_ppm)
+            .bind(f.replayed_periods)
+            .bind(f.reached)
+            .execute(c)
+            .await
+            .map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+type RunFillTuple = (i64, String, i64, i64, i64, Option<i64>, i64, bool);
+
+/// A run's calibrations, by warehouse code.
+pub async fn run_fills(db: &Db, run_id: i64) -> StoreResult<Vec<RunFillRow>> {
+    let rows: Vec<RunFillTuple> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT f.warehouse_id, w.code, f.parts, f.worth_minor, f.expected_fill_ppm, \
+             f.replayed_fill_ppm, f.replayed_periods, f.reached \
+             FROM plan_run_fills f JOIN warehouses w ON w.id = f.warehouse_id \
+             WHERE f.run_id = $1 ORDER BY w.code",
+        )
+        .bind(run_id)
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RunFillRow {
+            warehouse: WarehouseId(r.0),
+            warehouse_code: r.1,
+            parts: r.2,
+            worth_minor: r.3,
+            expected_fill_ppm: r.4,
+            replayed_fill_ppm: r.5,
+            replayed_periods: r.6,
+            reached: r.7,
+        })
+        .collect())
+}
+
 /// A recorded run and every option it ran with.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunRow {

@@ -292,11 +292,9 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
             w.warehouse_code,
             w.fill.parts,
             w.fill.expected_fill * 100.0,
-            if w.fill.reached {
-                ""
-            } else {
-                " (short of the target at the highest value searched)"
-            },
+            w.fill
+                .shortfall()
+                .map_or(String::new(), |s| format!(" ({s})")),
             w.fill.worth_money()
         );
     }

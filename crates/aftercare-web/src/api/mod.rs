@@ -148,6 +148,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::stations))
         .routes(routes!(org::warehouses))
         .routes(routes!(planning::run))
+        .routes(routes!(planning::latest_run))
         .routes(routes!(planning::proposals))
         .routes(routes!(planning::proposal))
         .routes(routes!(planning::approve))

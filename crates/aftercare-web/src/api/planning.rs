@@ -185,6 +185,70 @@ pub async fn run(
     Ok((StatusCode::CREATED, Json(report.into())))
 }
 
+/// The latest planning run: when, by whom, every option it planned with, and each
+/// warehouse's calibration under a warehouse allocation.
+#[derive(Serialize, ToSchema)]
+pub struct LatestRunDto {
+    /// The run.
+    pub run_id: i64,
+    /// When it started, ms since the epoch (its plans are planned at this instant).
+    pub started_at: i64,
+    /// Who ran it.
+    pub actor_login: String,
+    /// `week` or `month`.
+    pub bucket: String,
+    /// Periods of history.
+    pub periods: usize,
+    /// Target fill rate.
+    pub target_fill: f64,
+    /// Days a transfer from the parent warehouse takes.
+    pub transfer_days: i64,
+    /// Order cost of a purchase, minor units.
+    pub purchase_order_cost: i64,
+    /// Order cost of a transfer, minor units.
+    pub transfer_cost: i64,
+    /// Holding cost per year, percent of standard cost.
+    pub holding_rate_pct: i64,
+    /// `item`, `warehouse` or `warehouse_history`.
+    pub allocation: String,
+    /// Each warehouse's calibration as the run recorded it (worth to the cent, fills to
+    /// the millionth); empty under `item`.
+    pub warehouse_fills: Vec<WarehouseFillDto>,
+}
+
+/// The latest planning run (planners); 404 before the first.
+#[utoipa::path(get, path = "/api/v1/planning/runs/latest", tag = "planning",
+    responses((status = 200, body = LatestRunDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn latest_run(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Json<LatestRunDto>, ApiError> {
+    let r = s
+        .app
+        .latest_run_settings(&user.actor())
+        .await?
+        .ok_or_else(|| AppError::not_found("planning run (none yet)"))?;
+    let o = r.options;
+    Ok(Json(LatestRunDto {
+        run_id: r.run_id,
+        started_at: r.started_at.0,
+        actor_login: r.actor_login,
+        bucket: o.bucket.code().to_string(),
+        periods: o.periods,
+        target_fill: o.target_fill,
+        transfer_days: o.transfer_days,
+        purchase_order_cost: o.purchase_order_cost,
+        transfer_cost: o.transfer_cost,
+        holding_rate_pct: o.holding_rate_pct,
+        allocation: o.allocation.code().to_string(),
+        warehouse_fills: r
+            .warehouse_fills
+            .into_iter()
+            .map(|w| WarehouseFillDto::new(Some(w.warehouse_code), w.fill))
+            .collect(),
+    }))
+}
+
 /// A replenishment proposal.
 #[derive(Serialize, ToSchema)]
 pub struct ProposalDto {
