@@ -274,7 +274,8 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
             "{label}: {item:?}"
         );
 
-        // The Run planning form: amounts in currency units, checked with the field named.
+        // The Run planning form, filled in with the latest run's options (amounts in
+        // currency units), checked with the field named.
         let (c, csrf) = login(&s, "wh").await;
         let page = c
             .get(format!("{}/planning", s.base))
@@ -287,9 +288,11 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
             .unwrap();
         for needle in [
             "采购订货费用",
-            "name=\"purchase_order_cost\" value=\"200.00\"",
+            "name=\"purchase_order_cost\" value=\"500.00\"",
             "name=\"transfer_cost\" value=\"30.00\"",
-            "name=\"holding_rate_pct\" value=\"20\"",
+            "name=\"holding_rate_pct\" value=\"25\"",
+            "name=\"target_fill\" value=\"0.95\"",
+            "<option value=\"item\" selected>",
         ] {
             assert!(page.contains(needle), "{label}: {needle}");
         }
@@ -627,6 +630,11 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             .await
             .unwrap();
         assert!(planned.is_none(), "{label}: a run happened: {planned:?}");
+        // No run yet: the latest is not found; a station may not read it at all.
+        let (status, _) = get(&api, &s, &f.wh_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{label}");
+        let (status, _) = get(&api, &s, &f.sta_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{label}");
 
         // By API: the run reports the central warehouse's calibration.
         let r = post_run(
@@ -678,7 +686,7 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             .await
             .unwrap();
         assert!(
-            html.contains("<option value=\"warehouse\">"),
+            html.contains("<option value=\"warehouse\" selected>"),
             "{label}: {html}"
         );
         let form = |allocation: &str| {
@@ -796,9 +804,43 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             .await
             .unwrap();
         assert!(
-            html.contains("<option value=\"warehouse_history\">"),
+            html.contains("<option value=\"warehouse_history\" selected>"),
             "{label}: {html}"
         );
+        // The page shows the latest run and each warehouse's calibration as it kept them.
+        let replayed = format!(
+            "{:.1} %",
+            central["replayed_fill"].as_f64().unwrap() * 100.0
+        );
+        for needle in [
+            "id=\"latest-run-summary\"",
+            "id=\"run-fills\"",
+            "<td>WH-C</td>",
+            replayed.as_str(),
+        ] {
+            assert!(html.contains(needle), "{label}: {needle}: {html}");
+        }
+        let (status, latest) = get(&api, &s, &f.wh_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        assert_eq!(latest["run_id"], run["run_id"], "{label}: {latest}");
+        assert_eq!(
+            latest["allocation"], "warehouse_history",
+            "{label}: {latest}"
+        );
+        assert_eq!(latest["periods"], 26, "{label}: {latest}");
+        let kept = latest["warehouse_fills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["warehouse_code"] == "WH-C")
+            .unwrap_or_else(|| panic!("{label}: {latest}"));
+        assert!(
+            (kept["replayed_fill"].as_f64().unwrap() - central["replayed_fill"].as_f64().unwrap())
+                .abs()
+                <= 5e-7,
+            "{label}: {kept} vs {central}"
+        );
+        assert_eq!(kept["parts"], central["parts"], "{label}");
         let r = c
             .post(format!("{}/planning/run", s.base))
             .form(&form("warehouse_history"))

@@ -246,6 +246,32 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("planning.settings_sep", "：", ": "),
     (
+        "planning.latest_run",
+        "最近一次计划运行",
+        "Latest planning run",
+    ),
+    (
+        "planning.latest_run_line",
+        "#{run}，{date}，{login}",
+        "#{run} on {date} by {login}",
+    ),
+    (
+        "planning.run_fills",
+        "各仓库整体满足率的校准",
+        "Each warehouse's fill calibration",
+    ),
+    ("planning.fill_parts", "备件数", "Parts"),
+    ("planning.replayed_fill", "历史回放满足率", "Replayed fill"),
+    ("planning.expected_fill", "预期满足率", "Expected fill"),
+    (
+        "planning.fill_worth",
+        "每周期缺 1 件按库存金额计",
+        "A unit short per period valued at",
+    ),
+    ("planning.fill_reached", "达到目标", "Target met"),
+    ("planning.reached_yes", "是", "yes"),
+    ("planning.reached_no", "否", "no"),
+    (
         "planning.settings_list",
         "目标满足率 {fill} %（适用于{allocation}），调拨在途 {days} 天，采购订货费用 {po}，调拨费用 {tc}，年持有成本率 {rate} %，历史 {periods} 个周期（{bucket}）",
         "target fill {fill} % (applies to {allocation}), transfers take {days} days, purchase order cost {po}, transfer cost {tc}, holding cost {rate} % a year, {periods} periods of history ({bucket})",

@@ -200,7 +200,7 @@ mod tests {
         };
         assert_eq!(
             reason_zh(&fields[0].reason).unwrap(),
-            "必须是 item（每个备件）或 warehouse（每个仓库整体），收到“region”"
+            "必须是 item（每个备件）、warehouse（每个仓库整体）或 warehouse_history（每个仓库整体，按历史回放校准），收到“region”"
         );
         assert_eq!(
             reason_zh("must be week or month, got \"day\"").unwrap(),

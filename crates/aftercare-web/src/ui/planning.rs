@@ -6,7 +6,9 @@ use super::{PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
-use aftercare_app::planning::{Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides};
+use aftercare_app::planning::{
+    Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, RunSettings,
+};
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_domain::{Money, PartId, WarehouseId};
 use askama::Template;
@@ -49,22 +51,82 @@ struct ListTemplate {
     kinds: Vec<(&'static str, &'static str)>,
     /// The run form's defaults.
     run: RunDefaults,
+    /// The latest run, before the first none.
+    latest: Option<LatestRun>,
 }
 
-/// What the run form shows before a planner changes it.
+/// What the run form shows before a planner changes it: the latest run's options (the
+/// defaults before the first run), so that running again plans the same way.
 struct RunDefaults {
+    bucket: &'static str,
+    target_fill: String,
     purchase_order_cost: String,
     transfer_cost: String,
     holding_rate_pct: i64,
+    allocation: &'static str,
 }
 
 impl RunDefaults {
-    fn new() -> Self {
-        let o = PlanOptions::default();
+    fn new(latest: Option<&RunSettings>) -> Self {
+        let o = latest.map_or_else(PlanOptions::default, |r| r.options);
         RunDefaults {
+            bucket: o.bucket.code(),
+            target_fill: format!("{}", o.target_fill_permille() as f64 / 1000.0),
             purchase_order_cost: money(o.purchase_order_cost),
             transfer_cost: money(o.transfer_cost),
             holding_rate_pct: o.holding_rate_pct,
+            allocation: o.allocation.code(),
+        }
+    }
+}
+
+/// The latest run, for the planning page: who ran it when with which options, and each
+/// warehouse's calibration under a warehouse allocation.
+struct LatestRun {
+    summary: String,
+    fills: Vec<FillRow>,
+}
+
+/// One warehouse's calibration, formatted.
+struct FillRow {
+    code: String,
+    parts: usize,
+    replayed: String,
+    expected: String,
+    worth: String,
+    reached_key: &'static str,
+}
+
+impl LatestRun {
+    fn new(tr: &crate::i18n::Tr, r: &RunSettings) -> Self {
+        let summary = format!(
+            "{}{}{}",
+            tr.t("planning.latest_run_line")
+                .replace("{run}", &r.run_id.to_string())
+                .replace("{date}", &date(r.started_at.0))
+                .replace("{login}", &r.actor_login),
+            tr.t("planning.settings_sep"),
+            options_text(tr, &r.options)
+        );
+        let pct = |f: f64| format!("{:.1} %", f * 100.0);
+        LatestRun {
+            summary,
+            fills: r
+                .warehouse_fills
+                .iter()
+                .map(|w| FillRow {
+                    code: w.warehouse_code.clone(),
+                    parts: w.fill.parts,
+                    replayed: w.fill.replayed_fill.map_or_else(|| "—".to_string(), pct),
+                    expected: pct(w.fill.expected_fill),
+                    worth: w.fill.worth_money().to_string(),
+                    reached_key: if w.fill.reached {
+                        "planning.reached_yes"
+                    } else {
+                        "planning.reached_no"
+                    },
+                })
+                .collect(),
         }
     }
 }
@@ -151,6 +213,10 @@ async fn list_page(
         Ok(w) => w.into_iter().map(|w| (w.id, w.code)).collect(),
         Err(e) => return app_error_page(user, &e),
     };
+    let latest = match state.app.latest_run_settings(&actor).await {
+        Ok(r) => r,
+        Err(e) => return app_error_page(user, &e),
+    };
     let mut page = Page::for_user(user, "planning.title", "/planning");
     if let Some(e) = error {
         page = page.with_error(e);
@@ -158,6 +224,7 @@ async fn list_page(
     if !q.notice.is_empty() {
         page.notice = Some(format!("{}: {}", page.tr.t("planning.ran"), q.notice));
     }
+    let latest_view = latest.as_ref().map(|r| LatestRun::new(&page.tr, r));
     render(&ListTemplate {
         page,
         rows: rows
@@ -177,7 +244,8 @@ async fn list_page(
             .iter()
             .filter_map(|k| ProposalKind::from_code(k).map(|pk| (*k, kind_key(pk))))
             .collect(),
-        run: RunDefaults::new(),
+        run: RunDefaults::new(latest.as_ref()),
+        latest: latest_view,
     })
 }
 
@@ -405,13 +473,21 @@ fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
             .replace("{date}", &date(r.started_at.0)),
         None => tr.t("planning.settings_default").to_string(),
     };
+    format!(
+        "{prefix}{}{}",
+        tr.t("planning.settings_sep"),
+        options_text(tr, o)
+    )
+}
+
+/// Every option a plan used, in words.
+fn options_text(tr: &crate::i18n::Tr, o: &PlanOptions) -> String {
     let bucket = tr.t(if o.bucket == Bucket::Month {
         "planning.month"
     } else {
         "planning.week"
     });
-    let list = tr
-        .t("planning.settings_list")
+    tr.t("planning.settings_list")
         .replace("{fill}", &permille_pct(o.target_fill_permille()))
         .replace("{days}", &o.transfer_days.to_string())
         .replace("{po}", &money(o.purchase_order_cost))
@@ -426,8 +502,7 @@ fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
                 Allocation::Warehouse => "planning.allocation_warehouse_short",
                 Allocation::WarehouseHistory => "planning.allocation_warehouse_history_short",
             }),
-        );
-    format!("{prefix}{}{list}", tr.t("planning.settings_sep"))
+        )
 }
 
 /// `GET /planning/items/{warehouse}/{part}`.
