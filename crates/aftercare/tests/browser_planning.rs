@@ -143,6 +143,38 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
         .map_err(err("allocation select"))?;
     let page = click_and_wait(c, "#run-planning").await?;
     expect_any(&page, &["计划已运行", "Planning ran"], "planning ran")?;
+    // The page names the run, keeps its choice in the form, and unfolds each warehouse's
+    // calibration.
+    expect_any(
+        &page,
+        &["最近一次计划运行", "Latest planning run"],
+        "the latest run is shown",
+    )?;
+    let chosen = c
+        .find(Locator::Css("#run-allocation"))
+        .await
+        .map_err(err("allocation select"))?
+        .prop("value")
+        .await
+        .map_err(err("allocation value"))?;
+    if chosen.as_deref() != Some("warehouse") {
+        return Err(format!("the form forgot the run's allocation: {chosen:?}"));
+    }
+    c.find(Locator::Css("#run-fills-details summary"))
+        .await
+        .map_err(err("calibrations"))?
+        .click()
+        .await
+        .map_err(err("calibrations"))?;
+    let fills = c
+        .find(Locator::Css("#run-fills"))
+        .await
+        .map_err(err("calibration table"))?
+        .text()
+        .await
+        .map_err(err("calibration table"))?;
+    expect(&fills, "WH-", "each warehouse's calibration")?;
+    expect_any(&fills, &["是", "yes"], "a warehouse met its target")?;
     c.goto(&format!(
         "{base}/planning/items/{}/{}",
         d.station, d.recall_part_id
