@@ -522,7 +522,7 @@ impl RunWarehouseFill {
             warehouse_code: self.warehouse_code.clone(),
             parts: f.parts as i64,
             // The largest worth searched is 10^13 currency units: far inside an i64 of cents.
-            worth_minor: (f.worth.max(0.0) * 100.0).round() as i64,
+            worth_minor: f.worth_money().minor().max(0),
             expected_fill_ppm: ppm(f.expected_fill),
             replayed_fill_ppm: f.replayed_fill.map(ppm),
             replayed_periods: f.replayed_periods as i64,

@@ -247,10 +247,11 @@ async fn plan_run(config: Config, args: PlanRunArgs) -> Result<()> {
     };
     let opts = aftercare_app::planning::PlanOptions {
         bucket,
-        periods: args.periods.unwrap_or(match bucket {
-            aftercare_app::planning::Bucket::Week => 104,
-            aftercare_app::planning::Bucket::Month => 24,
-        }),
+        periods: args
+            .periods
+            .unwrap_or(aftercare_app::planning::PlanOptions::default_periods(
+                bucket,
+            )),
         target_fill: args.target_fill,
         transfer_days: args.transfer_days,
         purchase_order_cost: amount(
