@@ -174,7 +174,7 @@ pub enum Allocation {
     /// pair's history is replayed period by period, planned after every period from the
     /// history up to it as a run would have planned then. Forecasts promise more fill than
     /// real demand gives (new parts, bias); the replay measures it instead. Each replayed
-    /// period is a refit of every allocated pair with demand in the window (4.4× the
+    /// period is a refit of every allocated pair with demand in the window (about 5× the
     /// planning time of `warehouse` in the standard demo). A warehouse whose replay saw no
     /// demand at all is calibrated on the expected fill, as under `warehouse`.
     WarehouseHistory,

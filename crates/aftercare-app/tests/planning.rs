@@ -2077,7 +2077,32 @@ async fn defective_parts_sent_up_and_returns_to_the_parent_are_not_demand() {
     }
 }
 
-/// A part issued at the central warehouse `per_week(week)` units a week for 26 weeks.
+/// 26 weeks of issues at the central warehouse, `weekly_qty(part, week)` of each part a
+/// week (to requisitions), the clock a week on before each.
+async fn issue_weekly(w: &World, parts: &[PartId], weekly_qty: impl Fn(PartId, i64) -> i64) {
+    for week in 0..26 {
+        w.clock.advance_minutes(7 * 24 * 60);
+        for &p in parts {
+            let n = weekly_qty(p, week);
+            if n > 0 {
+                q(
+                    &w.app,
+                    Command::Issue {
+                        warehouse: w.central,
+                        part: p,
+                        qty: Qty::new(n).unwrap(),
+                        consumer: Consumer::Requisition(RequisitionId(9_000 + week)),
+                        reservation: None,
+                        approved_by: None,
+                    },
+                )
+                .await;
+            }
+        }
+    }
+}
+
+/// A part stocked at the central warehouse (500 units from the supplier), at `cost_minor`.
 async fn central_part(w: &World, number: &str, cost_minor: i64) -> PartId {
     let mut tx = w.app.db.begin_write().await.unwrap();
     let p = master::insert_part(
@@ -2119,26 +2144,7 @@ async fn a_warehouse_fill_target_stocks_cheap_parts_higher_and_dear_ones_lower_f
                 _ => 2 * i64::from(week % 4 == 1),
             }
         };
-        for week in 0..26 {
-            w.clock.advance_minutes(7 * 24 * 60);
-            for p in [cheap, mid, dear, lumpy] {
-                let n = weekly_qty(p, week);
-                if n > 0 {
-                    q(
-                        app,
-                        Command::Issue {
-                            warehouse: w.central,
-                            part: p,
-                            qty: Qty::new(n).unwrap(),
-                            consumer: Consumer::Requisition(RequisitionId(9_000 + week)),
-                            reservation: None,
-                            approved_by: None,
-                        },
-                    )
-                    .await;
-                }
-            }
-        }
+        issue_weekly(&w, &[cheap, mid, dear, lumpy], weekly_qty).await;
         let value = |levels: &[(PartId, i64)]| -> i64 {
             let cost = |p: PartId| match p {
                 p if p == cheap => 200,
@@ -2269,26 +2275,7 @@ async fn a_warehouse_fill_target_calibrated_on_history_fills_the_target_on_the_r
                 base
             }
         };
-        for week in 0..26 {
-            w.clock.advance_minutes(7 * 24 * 60);
-            for p in [cheap, mid, dear] {
-                let n = weekly_qty(p, week);
-                if n > 0 {
-                    q(
-                        app,
-                        Command::Issue {
-                            warehouse: w.central,
-                            part: p,
-                            qty: Qty::new(n).unwrap(),
-                            consumer: Consumer::Requisition(RequisitionId(9_000 + week)),
-                            reservation: None,
-                            approved_by: None,
-                        },
-                    )
-                    .await;
-                }
-            }
-        }
+        issue_weekly(&w, &[cheap, mid, dear], weekly_qty).await;
         let free = PlanOptions {
             purchase_order_cost: 0,
             transfer_cost: 0,

@@ -21,6 +21,18 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// `POST /api/v1/planning/runs` with `body` under the bearer `token`.
+/// The page at `url` as the signed-in client `c` sees it in `lang`.
+async fn page_in(c: &reqwest::Client, url: &str, lang: &str) -> String {
+    c.get(url)
+        .header("accept-language", lang)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn post_run(
     api: &reqwest::Client,
     s: &common::server::Server,
@@ -677,6 +689,7 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
         // By the form: the choice is offered, a bad one is named, a good one is run and the
         // part's page says what set the levels, in both languages.
         let (c, csrf) = login(&s, "wh").await;
+        let item_page = format!("{}/planning/items/{}/{}", s.base, f.central.0, f.parts[0].0);
         let html = c
             .get(format!("{}/planning", s.base))
             .send()
@@ -742,18 +755,7 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
                 ],
             ),
         ] {
-            let html = c
-                .get(format!(
-                    "{}/planning/items/{}/{}",
-                    s.base, f.central.0, f.parts[0].0
-                ))
-                .header("accept-language", lang)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = page_in(&c, &item_page, lang).await;
             assert!(
                 html.contains("id=\"plan-warehouse-fill\""),
                 "{label}: {html}"
@@ -858,18 +860,7 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
                 ],
             ),
         ] {
-            let html = c
-                .get(format!(
-                    "{}/planning/items/{}/{}",
-                    s.base, f.central.0, f.parts[0].0
-                ))
-                .header("accept-language", lang)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = page_in(&c, &item_page, lang).await;
             for n in needles {
                 assert!(html.contains(n), "{label} {lang}: {n}: {html}");
             }
