@@ -564,7 +564,7 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
             (
                 "en",
                 format!("As planned by run #{run_id} on 2026-05-25: "),
-                "target fill 90 % (applies to each part), transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 26 periods of history (Week)",
+                "target fill 90 % (applies to each part), transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 26 periods of history (week)",
             ),
             (
                 "zh-CN",
@@ -593,7 +593,7 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
         let html = page("en", "?bucket=month").await;
         assert!(
             html.contains(&format!(
-                "Settings of run #{run_id} on 2026-05-25, with the period chosen on this page: target fill 90 % (applies to each part), transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 24 periods of history (Month)"
+                "Settings of run #{run_id} on 2026-05-25, with the period chosen on this page: target fill 90 % (applies to each part), transfers take 7 days, purchase order cost 800.00, transfer cost 80.00, holding cost 40 % a year, 24 periods of history (month)"
             )),
             "{label}: {html}"
         );

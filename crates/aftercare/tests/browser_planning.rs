@@ -174,6 +174,22 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
         .await
         .map_err(err("calibration table"))?;
     expect(&fills, "WH-", "each warehouse's calibration")?;
+    screenshot(c, "planning-run-fills").await;
+    // Wide tables scroll inside their frame; the page itself never scrolls sideways (the
+    // visually hidden labels of the reject forms once escaped the frame and widened it).
+    let widths = c
+        .execute(
+            "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];",
+            vec![],
+        )
+        .await
+        .map_err(err("page width"))?;
+    let (scroll, client) = (widths[0].as_i64(), widths[1].as_i64());
+    if scroll > client {
+        return Err(format!(
+            "the Replenishment page scrolls sideways: {scroll:?} > {client:?}"
+        ));
+    }
     expect_any(&fills, &["是", "yes"], "a warehouse met its target")?;
     c.goto(&format!(
         "{base}/planning/items/{}/{}",

@@ -494,7 +494,7 @@ fn options_text(tr: &crate::i18n::Tr, o: &PlanOptions) -> String {
         .replace("{tc}", &money(o.transfer_cost))
         .replace("{rate}", &o.holding_rate_pct.to_string())
         .replace("{periods}", &o.periods.to_string())
-        .replace("{bucket}", bucket)
+        .replace("{bucket}", &bucket.to_lowercase())
         .replace(
             "{allocation}",
             tr.t(match o.allocation {
