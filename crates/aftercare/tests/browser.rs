@@ -12,7 +12,7 @@ use fantoccini::{Client, Locator};
 mod common {
     pub mod browser;
 }
-use common::browser::{browser, screenshot, serve, start_driver};
+use common::browser::{browser, fits_width, screenshot, serve, start_driver};
 
 async fn nav_keys(c: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
     let mut keys = Vec::new();
@@ -73,6 +73,7 @@ async fn walk(c: &Client, base: &str, login: &str, role: Role) -> Result<(), Str
         if title.contains("出错") || title.to_lowercase().contains("wrong") {
             return Err(format!("{login}: {href} shows an error page"));
         }
+        fits_width(c, &format!("{login}: {href}")).await?;
     }
     // Language switch (the select submits itself): to English, then to Chinese, checking
     // the page's language and a translated label each time.

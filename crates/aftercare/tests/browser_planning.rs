@@ -15,8 +15,8 @@ mod common {
     pub mod browser;
 }
 use common::browser::{
-    R, add_warehouse_user, browser, click_submit, err, expect, log_in, screenshot, serve,
-    start_driver,
+    R, add_warehouse_user, browser, click_submit, err, expect, fits_width, log_in, screenshot,
+    serve, start_driver,
 };
 
 /// Type `text` into the field with id `id`.
@@ -175,21 +175,9 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
         .map_err(err("calibration table"))?;
     expect(&fills, "WH-", "each warehouse's calibration")?;
     screenshot(c, "planning-run-fills").await;
-    // Wide tables scroll inside their frame; the page itself never scrolls sideways (the
-    // visually hidden labels of the reject forms once escaped the frame and widened it).
-    let widths = c
-        .execute(
-            "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];",
-            vec![],
-        )
-        .await
-        .map_err(err("page width"))?;
-    let (scroll, client) = (widths[0].as_i64(), widths[1].as_i64());
-    if scroll > client {
-        return Err(format!(
-            "the Replenishment page scrolls sideways: {scroll:?} > {client:?}"
-        ));
-    }
+    // The visually hidden labels of the reject forms once escaped the table's frame and
+    // widened the page.
+    fits_width(c, "the Replenishment page").await?;
     expect_any(&fills, &["是", "yes"], "a warehouse met its target")?;
     c.goto(&format!(
         "{base}/planning/items/{}/{}",

@@ -99,6 +99,41 @@ pub async fn screenshot(c: &Client, name: &str) {
 /// A step's result: the error names the step.
 pub type R<T> = Result<T, String>;
 
+/// The page fits the window's width: wide tables scroll inside their frame, the page
+/// itself never sideways.
+pub async fn fits_width(c: &Client, what: &str) -> R<()> {
+    let widths = c
+        .execute(
+            "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];",
+            vec![],
+        )
+        .await
+        .map_err(err(what))?;
+    let (scroll, client) = (widths[0].as_i64(), widths[1].as_i64());
+    if scroll > client {
+        // Name what sticks out: elements past the edge that no scrolling frame holds.
+        let culprits = c
+            .execute(
+                "const w = document.documentElement.clientWidth; const out = []; \
+                 for (const e of document.querySelectorAll('body *')) { \
+                   if (e.getBoundingClientRect().right <= w + 1) continue; \
+                   let a = e.parentElement, held = false; \
+                   while (a && a !== document.body) { if (getComputedStyle(a).overflowX !== 'visible') { held = true; break; } a = a.parentElement; } \
+                   if (!held) out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')); \
+                   if (out.length >= 5) break; } \
+                 return out.join(', ');",
+                vec![],
+            )
+            .await
+            .map_err(err(what))?;
+        return Err(format!(
+            "{what} scrolls sideways: {scroll:?} > {client:?} px ({})",
+            culprits.as_str().unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
 /// Name the failing step in a WebDriver error.
 pub fn err(step: &str) -> impl Fn(fantoccini::error::CmdError) -> String + '_ {
     move |e| format!("{step}: {e}")
