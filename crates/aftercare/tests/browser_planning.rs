@@ -194,6 +194,7 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
         .await
         .map_err(err("part plan"))?;
     expect(&page, "风扇召回 F-1", "part plan names the recall")?;
+    fits_width(c, "the part's plan").await?;
     expect_any(
         &page,
         &["适用于每个仓库整体", "applies to each warehouse as a whole"],

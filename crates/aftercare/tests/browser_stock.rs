@@ -21,8 +21,8 @@ mod common {
     pub mod browser;
 }
 use common::browser::{
-    R, add_warehouse_user, browser, click_submit, err, expect, log_in, log_out, screenshot, serve,
-    start_driver,
+    R, add_warehouse_user, browser, click_submit, err, expect, fits_width, log_in, log_out,
+    screenshot, serve, start_driver,
 };
 
 async fn field(c: &Client, op: &str, css: &str) -> R<Element> {
@@ -109,6 +109,7 @@ async fn submit(c: &Client, op: &str) -> R<String> {
 /// Rows of the `table[data-testid=stock]` on `path`: (warehouse, part, qty).
 async fn stock_rows(c: &Client, base: &str, path: &str) -> R<Vec<(String, String, i64)>> {
     c.goto(&format!("{base}{path}")).await.map_err(err(path))?;
+    fits_width(c, path).await?;
     let rows = c
         .wait()
         .for_element(Locator::Css("table[data-testid=stock]"))
@@ -163,6 +164,7 @@ async fn flow(c: &Client, base: &str, w: &World) -> R<()> {
     c.goto(&format!("{base}/stock/ops"))
         .await
         .map_err(err("ops"))?;
+    fits_width(c, "the stock operations").await?;
 
     // Purchase order: the supplier from its list, the part from the datalist field.
     select(

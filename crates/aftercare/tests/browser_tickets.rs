@@ -14,7 +14,7 @@ mod common {
     pub mod browser;
 }
 use common::browser::{
-    R, browser, click_submit, err, log_in, log_out, screenshot, serve, start_driver,
+    R, browser, click_submit, err, fits_width, log_in, log_out, screenshot, serve, start_driver,
 };
 
 async fn click(c: &Client, css: &str, step: &'static str) -> R<()> {
@@ -63,6 +63,7 @@ async fn flow(
     desk.goto(&format!("{base}/intake?q=13812345678"))
         .await
         .map_err(err("intake"))?;
+    fits_width(desk, "the intake").await?;
     desk.wait()
         .for_element(Locator::Css("[data-testid=no-customer]"))
         .await
@@ -150,6 +151,7 @@ async fn flow(
     desk.goto(&format!("{base}/dispatch"))
         .await
         .map_err(err("dispatch"))?;
+    fits_width(desk, "the dispatch queue").await?;
     click(
         desk,
         &format!("[data-testid=assign-{id}-{}]", w.station_a.0),
@@ -174,6 +176,7 @@ async fn flow(
     desk.goto(&format!("{base}/station/tickets"))
         .await
         .map_err(err("station"))?;
+    fits_width(desk, "the station's tickets").await?;
     click(desk, &format!("[data-testid=accept-{id}]"), "accept").await?;
     click(
         desk,
@@ -184,6 +187,7 @@ async fn flow(
     desk.goto(&format!("{base}{ticket_path}"))
         .await
         .map_err(err("ticket"))?;
+    fits_width(desk, "the ticket").await?;
     status_is(desk, "accepted", "accepted").await?;
     click(desk, "[data-testid=schedule]", "book visit").await?;
     status_is(desk, "scheduled", "scheduled").await?;
@@ -195,6 +199,7 @@ async fn flow(
         .goto(&format!("{base}/jobs"))
         .await
         .map_err(err("jobs"))?;
+    fits_width(phone, "the technician's jobs").await?;
     click(phone, &format!("[data-testid=arrive-{id}]"), "arrive").await?;
     type_into(
         phone,
@@ -227,6 +232,7 @@ async fn flow(
     desk.goto(&format!("{base}/callbacks"))
         .await
         .map_err(err("callbacks"))?;
+    fits_width(desk, "the callbacks").await?;
     click(
         desk,
         &format!("[data-testid=callback-submit-{id}]"),
