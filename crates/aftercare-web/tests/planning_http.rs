@@ -187,6 +187,28 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
             .unwrap();
         assert_eq!(two["status"], "rejected");
         assert_eq!(two["decision_note"], "等下月集中采购");
+        // Rejecting it again is refused, in the page's language: what the refusal means,
+        // then the particulars.
+        for (lang, needle) in [
+            (
+                "zh-CN",
+                "操作与当前数据冲突：建议已不是待处理状态（已处理或已撤回）。proposal",
+            ),
+            ("en", "This conflicts with the current data: proposal"),
+        ] {
+            let html = c
+                .post(format!("{}/planning/proposals/{second}/reject", s.base))
+                .header("accept-language", lang)
+                .form(&[("_csrf", csrf.as_str()), ("reason", "again")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(html.contains(needle), "{label} {lang}: {html}");
+            assert!(html.contains("is rejected, not open"), "{label} {lang}");
+        }
 
         // The part plan page draws the chart and lists every method's backtest error.
         let part = f.parts[0].0;

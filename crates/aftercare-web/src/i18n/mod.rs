@@ -5,6 +5,7 @@
 
 use aftercare_domain::settings::Lang;
 
+pub mod conflicts;
 mod core;
 mod hooks;
 mod parts;

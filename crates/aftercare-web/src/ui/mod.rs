@@ -424,8 +424,13 @@ fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
             }));
             lines
         }
-        AppError::Conflict { message, .. } | AppError::Refused { message, .. } => {
-            vec![format!("{} {message}", tr.t("error.conflict"))]
+        AppError::Conflict { code, message } | AppError::Refused { code, message, .. } => {
+            match (tr.lang, crate::i18n::conflicts::conflict_zh(code)) {
+                (Lang::ZhCn, Some(zh)) => {
+                    vec![format!("{}{zh}。{message}", tr.t("error.conflict"))]
+                }
+                _ => vec![format!("{} {message}", tr.t("error.conflict"))],
+            }
         }
         AppError::Forbidden { .. } => vec![tr.t("error.forbidden").to_string()],
         AppError::NotFound { .. } => vec![tr.t("error.not_found").to_string()],

@@ -1,0 +1,164 @@
+//! Refusals and conflicts in Chinese. The app layer explains why it refused an action in
+//! English with a stable code (`stock.insufficient`); pages in 简体中文 lead with what the
+//! code means, translated here, and keep the English explanation after it for its
+//! particulars (quantities, numbers, dates). An unknown code shows the English alone.
+
+/// (code, what it means in Chinese).
+const CONFLICTS: &[(&str, &str)] = &[
+    ("conflict", "与现有数据冲突"),
+    ("demo.not_empty", "数据库已有数据，演示数据只能载入空数据库"),
+    ("fault_code.taken", "该故障代码已存在，或产品线不存在"),
+    ("message_template.stale", "模板已被他人修改，请刷新后重试"),
+    ("part.number_taken", "备件编号已存在"),
+    ("part.substitute_declared", "该替代关系已登记"),
+    ("planning.event_not_active", "需求事件不是生效状态"),
+    (
+        "planning.no_supplier",
+        "该备件没有登记供应商，请先在备件主数据中添加",
+    ),
+    (
+        "planning.proposal_being_approved",
+        "建议正在批准中，不能驳回；再次批准即可完成",
+    ),
+    (
+        "planning.proposal_changing",
+        "批准期间建议不断变化，请刷新后重新批准",
+    ),
+    (
+        "planning.proposal_not_open",
+        "建议已不是待处理状态（已处理或已撤回）",
+    ),
+    ("stock.already_counting", "该仓库已有进行中的盘点"),
+    ("stock.approval_decided", "该审批已处理"),
+    (
+        "stock.approval_in_progress",
+        "该审批正在执行，请刷新查看结果",
+    ),
+    ("stock.approval_required", "此操作需要审批"),
+    ("stock.bad_lot", "批次不存在，或与备件、库位不符"),
+    ("stock.counts", "盘点数量有误"),
+    ("stock.frozen", "盘点中，库存已冻结"),
+    (
+        "stock.idempotency_key_fenced",
+        "该幂等键已作废（对应的审批已驳回）",
+    ),
+    ("stock.idempotency_key_reused", "该幂等键已用于另一项操作"),
+    ("stock.insufficient", "库存不足"),
+    ("stock.lot_insufficient", "该批次库存不足"),
+    ("stock.purchase", "采购单当前状态不允许此操作"),
+    ("stock.repair", "返修单当前状态不允许此操作"),
+    ("stock.reservation", "预留当前状态不允许此操作"),
+    ("stock.reservation_mismatch", "预留与本次操作不符"),
+    ("stock.reserved", "可用库存不足（部分库存已被预留）"),
+    ("stock.scrap", "报废申请当前状态不允许此操作"),
+    ("stock.stocktake", "盘点单当前状态不允许此操作"),
+    ("stock.transfer", "调拨单当前状态不允许此操作"),
+    ("ticket.accept_window_open", "网点接单时限未到"),
+    ("ticket.invalid_transition", "工单当前状态不允许此操作"),
+    (
+        "ticket.never_completed",
+        "工单从未完工，不能重开；请新建工单",
+    ),
+    ("ticket.no_station", "没有可用的网点"),
+    ("ticket.no_technician", "请先指派技术员，再预约上门"),
+    ("ticket.no_warehouse", "网点没有可用的网点仓库"),
+    ("ticket.nothing_to_issue", "工单没有已预留待领用的备件"),
+    ("ticket.number_exhausted", "工单号已用尽"),
+    ("ticket.out_of_order", "操作时间早于工单的上一事件"),
+    (
+        "ticket.parts_key_reused",
+        "该幂等键已用于本工单的另一次备件申请",
+    ),
+    ("ticket.parts_not_now", "工单当前状态不能申请或领用备件"),
+    ("ticket.parts_waiting", "备件尚未全部到货"),
+    ("ticket.reopen_window_closed", "已过重开期限，请新建工单"),
+    ("ticket.return_received", "旧件已收回"),
+    ("ticket.stale", "工单已被他人修改，请刷新后重试"),
+    ("unit.serial_taken", "该序列号已登记"),
+    ("user.login_taken", "该登录名已被使用"),
+    ("webhook.disabled", "Webhook 已停用，请先启用再发送测试事件"),
+];
+
+/// What a refusal's or conflict's code means in Chinese, if it is known.
+pub fn conflict_zh(code: &str) -> Option<&'static str> {
+    CONFLICTS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, zh)| *zh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_listed_once_in_order() {
+        let codes: Vec<&str> = CONFLICTS.iter().map(|(c, _)| *c).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "sorted and unique");
+        assert_eq!(conflict_zh("stock.insufficient"), Some("库存不足"));
+        assert_eq!(conflict_zh("stock.nonsense"), None);
+    }
+
+    /// Every code the app and the ticket domain raise has a translation: the codes are
+    /// read from their sources (`code: "…"`, `refused("…"`, `conflict(` followed by the
+    /// code, and the ticket transition errors' `=> "ticket.…"`), so a new code without one
+    /// fails here.
+    #[test]
+    fn every_code_raised_is_translated() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("aftercare-app/src")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let transitions = root.join("aftercare-domain/src/ticket/error.rs");
+        files.push(transitions.clone());
+        // Transition errors the app turns into 403, 422 and 500 rather than conflicts.
+        let not_conflicts = [
+            "ticket.forbidden_action",
+            "ticket.invalid_input",
+            "ticket.inconsistent",
+        ];
+        let mut missing = Vec::new();
+        let mut found = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let tokens: Vec<&str> = text.split('"').collect();
+            // Odd positions are inside quotes; the code is the literal after a marker.
+            for i in (1..tokens.len()).step_by(2) {
+                let before = tokens[i - 1].trim_end();
+                let marked = before.ends_with("code:")
+                    || before.ends_with("refused(")
+                    || before.ends_with("conflict(")
+                    || (f == transitions && before.ends_with("=>"));
+                let code = tokens[i];
+                let shaped = code.contains('.')
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');
+                if marked && shaped && !code.starts_with("auth.") && !not_conflicts.contains(&code)
+                {
+                    found += 1;
+                    if conflict_zh(code).is_none() && !missing.contains(&code.to_string()) {
+                        missing.push(code.to_string());
+                    }
+                }
+            }
+        }
+        assert!(found > 40, "only {found} codes found: the scan is broken");
+        assert!(
+            missing.is_empty(),
+            "codes without a Chinese meaning: {missing:?}"
+        );
+    }
+}
