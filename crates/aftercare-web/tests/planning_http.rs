@@ -20,7 +20,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// `POST /api/v1/planning/runs` with `body` under the bearer `token`.
 /// The page at `url` as the signed-in client `c` sees it in `lang`.
 async fn page_in(c: &reqwest::Client, url: &str, lang: &str) -> String {
     c.get(url)
@@ -33,6 +32,7 @@ async fn page_in(c: &reqwest::Client, url: &str, lang: &str) -> String {
         .unwrap()
 }
 
+/// `POST /api/v1/planning/runs` with `body` under the bearer `token`.
 async fn post_run(
     api: &reqwest::Client,
     s: &common::server::Server,
@@ -327,6 +327,9 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
             "name=\"holding_rate_pct\" value=\"25\"",
             "name=\"target_fill\" value=\"0.95\"",
             "<option value=\"item\" selected>",
+            // Eight periods is not the week's default: shown; transfer days always.
+            "name=\"periods\" value=\"8\"",
+            "name=\"transfer_days\" value=\"3\"",
         ] {
             assert!(page.contains(needle), "{label}: {needle}");
         }
@@ -619,6 +622,74 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
             )),
             "{label}: {html}"
         );
+
+        // The Run planning form starts from that run: 90 %, 7 days, 26 weeks.
+        let before = s
+            .app
+            .latest_run_settings(&Actor::Cli)
+            .await
+            .unwrap()
+            .unwrap();
+        let form = page_in(&c, &format!("{}/planning", s.base), "en").await;
+        for needle in [
+            "<option value=\"week\" selected>",
+            "name=\"target_fill\" value=\"0.9\"",
+            "name=\"periods\" value=\"26\"",
+            "name=\"transfer_days\" value=\"7\"",
+            "name=\"purchase_order_cost\" value=\"800.00\"",
+            "name=\"holding_rate_pct\" value=\"40\"",
+        ] {
+            assert!(form.contains(needle), "{label}: {needle}");
+        }
+        // Posted as it stands, it plans the same way.
+        let csrf = form
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        let r = c
+            .post(format!("{}/planning/run", s.base))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("bucket", "week"),
+                ("periods", "26"),
+                ("target_fill", "0.9"),
+                ("transfer_days", "7"),
+                ("purchase_order_cost", "800.00"),
+                ("transfer_cost", "80.00"),
+                ("holding_rate_pct", "40"),
+                ("allocation", "item"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let again = s
+            .app
+            .latest_run_settings(&Actor::Cli)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(again.run_id, run_id, "{label}");
+        assert_eq!(again.options, before.options, "{label}");
+        // A month run: month chosen, its default periods left blank, the fill as run.
+        let r = post_run(
+            &reqwest::Client::new(),
+            &s,
+            &f.wh_token,
+            &json!({"bucket": "month", "target_fill": 0.955}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let form = page_in(&c, &format!("{}/planning", s.base), "en").await;
+        for needle in [
+            "<option value=\"month\" selected>",
+            "name=\"target_fill\" value=\"0.955\"",
+            "name=\"periods\" value=\"\"",
+        ] {
+            assert!(form.contains(needle), "{label}: {needle}");
+        }
     }
 }
 

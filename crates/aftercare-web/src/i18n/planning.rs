@@ -78,6 +78,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Forecasts demand from each warehouse's outflow history, sets stock levels and writes proposals for every part. Open proposals are updated, never repeated.",
     ),
     ("planning.bucket", "周期", "Period"),
+    ("planning.periods", "历史周期数", "Periods of history"),
+    (
+        "planning.periods_default",
+        "默认 104 周 / 24 月",
+        "default 104 weeks / 24 months",
+    ),
+    ("planning.transfer_days", "调拨在途天数", "Transfer days"),
     ("planning.week", "周", "Week"),
     ("planning.month", "月", "Month"),
     ("planning.target_fill", "目标满足率", "Target fill rate"),

@@ -56,9 +56,13 @@ struct ListTemplate {
 }
 
 /// What the run form shows before a planner changes it: the latest run's options (the
-/// defaults before the first run), so that running again plans the same way.
+/// defaults before the first run), so that running again plans the same way. Periods are
+/// left blank when they are the bucket's default (104 weeks, 24 months), so that choosing
+/// the other bucket plans with its default rather than with the same number of periods.
 struct RunDefaults {
     bucket: &'static str,
+    periods: String,
+    transfer_days: i64,
     target_fill: String,
     purchase_order_cost: String,
     transfer_cost: String,
@@ -71,6 +75,12 @@ impl RunDefaults {
         let o = latest.map_or_else(PlanOptions::default, |r| r.options);
         RunDefaults {
             bucket: o.bucket.code(),
+            periods: if o.periods == PlanOptions::default_periods(o.bucket) {
+                String::new()
+            } else {
+                o.periods.to_string()
+            },
+            transfer_days: o.transfer_days,
             target_fill: format!("{}", o.target_fill_permille() as f64 / 1000.0),
             purchase_order_cost: money(o.purchase_order_cost),
             transfer_cost: money(o.transfer_cost),
@@ -254,6 +264,12 @@ async fn list_page(
 pub struct RunForm {
     bucket: String,
     target_fill: String,
+    /// Periods of history; blank: the bucket's default.
+    #[serde(default)]
+    periods: String,
+    /// Days a transfer takes; blank: the default.
+    #[serde(default)]
+    transfer_days: String,
     /// Amounts in currency units ("200.00"); blank: the default.
     #[serde(default)]
     purchase_order_cost: String,
@@ -306,13 +322,25 @@ impl RunForm {
             "" => defaults.allocation,
             a => Allocation::from_field(a)?,
         };
+        let whole = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+            let t = text.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<i64>()
+                .map(Some)
+                .map_err(|_| AppError::invalid(field, format!("'{t}' is not a whole number")))
+        };
+        let periods = match whole("periods", &self.periods)? {
+            None => PlanOptions::default_periods(bucket),
+            // Out of range: the run names the field (4 to 520).
+            Some(p) => usize::try_from(p).unwrap_or(0),
+        };
         Ok(PlanOptions {
             bucket,
-            periods: if bucket == Bucket::Month {
-                24
-            } else {
-                defaults.periods
-            },
+            periods,
+            transfer_days: whole("transfer_days", &self.transfer_days)?
+                .unwrap_or(defaults.transfer_days),
             target_fill,
             purchase_order_cost: amount(
                 "purchase_order_cost",
@@ -322,7 +350,6 @@ impl RunForm {
             transfer_cost: amount("transfer_cost", &self.transfer_cost, defaults.transfer_cost)?,
             holding_rate_pct,
             allocation,
-            ..defaults
         })
     }
 }

@@ -109,7 +109,11 @@ pub async fn fits_width(c: &Client, what: &str) -> R<()> {
         )
         .await
         .map_err(err(what))?;
-    let (scroll, client) = (widths[0].as_i64(), widths[1].as_i64());
+    let (Some(scroll), Some(client)) = (widths[0].as_i64(), widths[1].as_i64()) else {
+        return Err(format!(
+            "{what}: the page's width could not be read: {widths}"
+        ));
+    };
     if scroll > client {
         // Name what sticks out: elements past the edge that no scrolling frame holds.
         let culprits = c
@@ -127,7 +131,7 @@ pub async fn fits_width(c: &Client, what: &str) -> R<()> {
             .await
             .map_err(err(what))?;
         return Err(format!(
-            "{what} scrolls sideways: {scroll:?} > {client:?} px ({})",
+            "{what} scrolls sideways: {scroll} > {client} px ({})",
             culprits.as_str().unwrap_or_default()
         ));
     }
