@@ -682,6 +682,7 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
         )
         .await;
         assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let month_run = r.json::<Value>().await.unwrap()["run_id"].as_i64().unwrap();
         let form = page_in(&c, &format!("{}/planning", s.base), "en").await;
         for needle in [
             "<option value=\"month\" selected>",
@@ -690,6 +691,45 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
         ] {
             assert!(form.contains(needle), "{label}: {needle}");
         }
+        // Bad numbers are named, in the page's language, and nothing runs.
+        let html = c
+            .post(format!("{}/planning/run", s.base))
+            .header("accept-language", "zh-CN")
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("bucket", "month"),
+                ("periods", "two"),
+                ("target_fill", "0.9"),
+                ("transfer_days", "x"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("周期数：“two”不是整数"), "{label}: {html}");
+        let latest = s.app.latest_run_settings(&Actor::Cli).await.unwrap();
+        assert_eq!(latest.unwrap().run_id, month_run, "{label}: a run happened");
+        let html = c
+            .post(format!("{}/planning/run", s.base))
+            .header("accept-language", "zh-CN")
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("bucket", "month"),
+                ("target_fill", "0.9"),
+                ("transfer_days", "x"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("调拨在途天数：“x”不是整数"),
+            "{label}: {html}"
+        );
     }
 }
 

@@ -108,6 +108,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("default_language", "默认语言"),
     ("target_fill", "目标满足率"),
     ("periods", "周期数"),
+    ("transfer_days", "调拨在途天数"),
     ("bucket", "周期"),
     ("purchase_order_cost", "采购订货费用"),
     ("transfer_cost", "调拨费用"),
