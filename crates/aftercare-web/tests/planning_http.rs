@@ -709,6 +709,15 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
             .await
             .unwrap();
         assert!(html.contains("周期数：“two”不是整数"), "{label}: {html}");
+        // The form shows what was typed, to be corrected rather than typed again.
+        for needle in [
+            "name=\"periods\" value=\"two\"",
+            "name=\"transfer_days\" value=\"x\"",
+            "name=\"target_fill\" value=\"0.9\"",
+            "<option value=\"month\" selected>",
+        ] {
+            assert!(html.contains(needle), "{label}: {needle}");
+        }
         let latest = s.app.latest_run_settings(&Actor::Cli).await.unwrap();
         assert_eq!(latest.unwrap().run_id, month_run, "{label}: a run happened");
         let html = c

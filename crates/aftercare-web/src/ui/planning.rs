@@ -59,33 +59,48 @@ struct ListTemplate {
 /// defaults before the first run), so that running again plans the same way. Periods are
 /// left blank when they are the bucket's default (104 weeks, 24 months), so that choosing
 /// the other bucket plans with its default rather than with the same number of periods.
+/// A refused form shows what the planner typed instead.
 struct RunDefaults {
-    bucket: &'static str,
+    bucket: String,
     periods: String,
-    transfer_days: i64,
+    transfer_days: String,
     target_fill: String,
     purchase_order_cost: String,
     transfer_cost: String,
-    holding_rate_pct: i64,
-    allocation: &'static str,
+    holding_rate_pct: String,
+    allocation: String,
 }
 
 impl RunDefaults {
     fn new(latest: Option<&RunSettings>) -> Self {
         let o = latest.map_or_else(PlanOptions::default, |r| r.options);
         RunDefaults {
-            bucket: o.bucket.code(),
+            bucket: o.bucket.code().to_string(),
             periods: if o.periods == PlanOptions::default_periods(o.bucket) {
                 String::new()
             } else {
                 o.periods.to_string()
             },
-            transfer_days: o.transfer_days,
+            transfer_days: o.transfer_days.to_string(),
             target_fill: format!("{}", o.target_fill_permille() as f64 / 1000.0),
             purchase_order_cost: money(o.purchase_order_cost),
             transfer_cost: money(o.transfer_cost),
-            holding_rate_pct: o.holding_rate_pct,
-            allocation: o.allocation.code(),
+            holding_rate_pct: o.holding_rate_pct.to_string(),
+            allocation: o.allocation.code().to_string(),
+        }
+    }
+
+    /// The form as the planner sent it.
+    fn typed(f: &RunForm) -> Self {
+        RunDefaults {
+            bucket: f.bucket.clone(),
+            periods: f.periods.clone(),
+            transfer_days: f.transfer_days.clone(),
+            target_fill: f.target_fill.clone(),
+            purchase_order_cost: f.purchase_order_cost.clone(),
+            transfer_cost: f.transfer_cost.clone(),
+            holding_rate_pct: f.holding_rate_pct.clone(),
+            allocation: f.allocation.clone(),
         }
     }
 }
@@ -192,7 +207,7 @@ pub async fn list(
     Extension(user): Extension<CurrentUser>,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Response {
-    list_page(&state, &user, q, None).await
+    list_page(&state, &user, q, None, None).await
 }
 
 async fn list_page(
@@ -200,6 +215,7 @@ async fn list_page(
     user: &CurrentUser,
     q: ListQuery,
     error: Option<&AppError>,
+    typed: Option<&RunForm>,
 ) -> Response {
     let actor = user.actor();
     let status = if q.status.is_empty() {
@@ -254,7 +270,7 @@ async fn list_page(
             .iter()
             .filter_map(|k| ProposalKind::from_code(k).map(|pk| (*k, kind_key(pk))))
             .collect(),
-        run: RunDefaults::new(latest.as_ref()),
+        run: typed.map_or_else(|| RunDefaults::new(latest.as_ref()), RunDefaults::typed),
         latest: latest_view,
     })
 }
@@ -374,7 +390,7 @@ pub async fn run(
         ))
         .into_response(),
         Err(e @ AppError::Invalid(_)) => {
-            list_page(&state, &user, ListQuery::default(), Some(&e)).await
+            list_page(&state, &user, ListQuery::default(), Some(&e), Some(&f)).await
         }
         Err(e) => app_error_page(&user, &e),
     }
@@ -417,6 +433,7 @@ pub async fn reject(
                     ..Default::default()
                 },
                 Some(&e),
+                None,
             )
             .await
         }
@@ -441,6 +458,7 @@ pub async fn approve(
                     ..Default::default()
                 },
                 Some(&e),
+                None,
             )
             .await
         }
