@@ -691,54 +691,40 @@ async fn the_part_plan_shows_the_levels_and_settings_of_the_latest_run() {
         ] {
             assert!(form.contains(needle), "{label}: {needle}");
         }
-        // Bad numbers are named, in the page's language, and nothing runs.
-        let html = c
-            .post(format!("{}/planning/run", s.base))
-            .header("accept-language", "zh-CN")
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("bucket", "month"),
-                ("periods", "two"),
-                ("target_fill", "0.9"),
-                ("transfer_days", "x"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(html.contains("周期数：“two”不是整数"), "{label}: {html}");
-        // The form shows what was typed, to be corrected rather than typed again.
-        for needle in [
-            "name=\"periods\" value=\"two\"",
-            "name=\"transfer_days\" value=\"x\"",
-            "name=\"target_fill\" value=\"0.9\"",
-            "<option value=\"month\" selected>",
+        // Bad numbers are named, in the page's language, and nothing runs; the form comes
+        // back as typed, to be corrected rather than typed again.
+        for (periods, named) in [
+            ("two", "周期数：“two”不是整数"),
+            ("", "调拨在途天数：“x”不是整数"),
         ] {
-            assert!(html.contains(needle), "{label}: {needle}");
+            let html = c
+                .post(format!("{}/planning/run", s.base))
+                .header("accept-language", "zh-CN")
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("bucket", "month"),
+                    ("periods", periods),
+                    ("target_fill", "0.9"),
+                    ("transfer_days", "x"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(html.contains(named), "{label}: {html}");
+            for needle in [
+                format!("name=\"periods\" value=\"{periods}\""),
+                "name=\"transfer_days\" value=\"x\"".to_string(),
+                "name=\"target_fill\" value=\"0.9\"".to_string(),
+                "<option value=\"month\" selected>".to_string(),
+            ] {
+                assert!(html.contains(&needle), "{label}: {needle}");
+            }
+            let latest = s.app.latest_run_settings(&Actor::Cli).await.unwrap();
+            assert_eq!(latest.unwrap().run_id, month_run, "{label}: a run happened");
         }
-        let latest = s.app.latest_run_settings(&Actor::Cli).await.unwrap();
-        assert_eq!(latest.unwrap().run_id, month_run, "{label}: a run happened");
-        let html = c
-            .post(format!("{}/planning/run", s.base))
-            .header("accept-language", "zh-CN")
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("bucket", "month"),
-                ("target_fill", "0.9"),
-                ("transfer_days", "x"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            html.contains("调拨在途天数：“x”不是整数"),
-            "{label}: {html}"
-        );
     }
 }
 
