@@ -41,8 +41,8 @@ use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
 use aftercare_planning::allocate::{
-    GroupOutcome, HistoryItem, ReplayOutcome, calibrate_on_history, calibrate_worth_by,
-    group_outcome, replay_outcome,
+    GroupOutcome, HistoryItem, calibrate_on_history, calibrate_worth_by, group_outcome,
+    replay_outcome,
 };
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
@@ -51,6 +51,7 @@ use aftercare_planning::plan::{
     plan_forecast_item, policy_model, prefix_estimates,
 };
 use aftercare_planning::policy::{ItemParams, LotSizing, Nanos, PolicyModel, ServiceTarget};
+use aftercare_planning::simulate::measured_periods;
 use aftercare_store::audit;
 use aftercare_store::planning::{
     self as store, ItemDetail, NewRun, PlanItemRow, PlanPart, PlanWarehouse, Position,
@@ -1673,12 +1674,7 @@ fn warehouse_fills(
         .map(|(w, g)| {
             let expected_at = |worth: f64| -> GroupOutcome {
                 let target = ServiceTarget::ShortageWorth(worth);
-                g.models
-                    .par_chunks(CALIBRATION_CHUNK)
-                    .map(|c| group_outcome(c, target))
-                    .collect::<Vec<GroupOutcome>>()
-                    .into_iter()
-                    .sum()
+                sum_in_chunks(&g.models, |c| group_outcome(c, target))
             };
             let parts = g.models.len();
             // A replay without any demand (no pair had demand after its first lead time in
@@ -1688,12 +1684,9 @@ fn warehouse_fills(
                 .then(|| {
                     calibrate_on_history(opts.target_fill, |worth| {
                         let target = ServiceTarget::ShortageWorth(worth);
-                        g.replays
-                            .par_chunks(CALIBRATION_CHUNK)
-                            .map(|c| replay_outcome(c, &settings.spec, window, target))
-                            .collect::<Vec<ReplayOutcome>>()
-                            .into_iter()
-                            .sum()
+                        sum_in_chunks(&g.replays, |c| {
+                            replay_outcome(c, &settings.spec, window, target)
+                        })
                     })
                 })
                 .flatten();
@@ -1722,13 +1715,28 @@ fn warehouse_fills(
         .collect()
 }
 
+/// `outcome` of `items` in chunks of [`CALIBRATION_CHUNK`], in parallel, summed in chunk
+/// order (so the same items give the same sum every time).
+fn sum_in_chunks<T: Sync, O: Send + std::iter::Sum>(
+    items: &[T],
+    outcome: impl Fn(&[T]) -> O + Sync + Send,
+) -> O {
+    items
+        .par_chunks(CALIBRATION_CHUNK)
+        .map(outcome)
+        .collect::<Vec<O>>()
+        .into_iter()
+        .sum()
+}
+
 /// Whether a pair had demand in the periods a replay of the last `window` measures (after
 /// its first lead time); a pair without adds nothing to either side of the replayed fill,
 /// so it is left out of the replay (its level still follows the worth).
 fn demand_replayed(input: &PlanInput<'_>, window: usize) -> bool {
     let y = input.history;
-    let start = (y.len() - window.min(y.len())) + input.item.lead_time;
-    y.get(start..).is_some_and(|m| m.iter().any(|&d| d > 0.0))
+    y[measured_periods(y.len(), window, input.item.lead_time)]
+        .iter()
+        .any(|&d| d > 0.0)
 }
 
 /// The second half of planning a pair: levels (with its warehouse's worth where it is

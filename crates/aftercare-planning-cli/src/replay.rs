@@ -25,8 +25,8 @@ use aftercare_planning::policy::{
 };
 use aftercare_planning::series::Panel;
 use aftercare_planning::simulate::{
-    Calibration, ErrorWindow, SimConfig, VarianceModel, calibrate_worth, prefix_estimates,
-    prefix_forecasts, simulate_with_estimates, summarize,
+    Calibration, ErrorWindow, SimConfig, VarianceModel, calibrate_worth, measured_periods,
+    prefix_estimates, prefix_forecasts, simulate_with_estimates, summarize,
 };
 use rayon::prelude::*;
 
@@ -238,8 +238,9 @@ pub fn measured_volume(panel: &Panel, items: &[ItemParams], end: usize, window: 
             if items[i].unit_cost.0 <= 0 {
                 return 0.0;
             }
-            let start = (end - window.min(end)) + items[i].lead_time;
-            panel.series(i)[start.min(end)..end].iter().sum()
+            panel.series(i)[measured_periods(end, window, items[i].lead_time)]
+                .iter()
+                .sum()
         })
         .collect()
 }

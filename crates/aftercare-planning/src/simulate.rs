@@ -339,6 +339,14 @@ pub fn prefix_estimates(
         .collect()
 }
 
+/// The periods of a series of `len` periods that a replay of its last `holdout` measures:
+/// the holdout after the item's first `lead_time` periods (the warm-up; empty when the
+/// lead time is as long as the holdout).
+pub fn measured_periods(len: usize, holdout: usize, lead_time: usize) -> std::ops::Range<usize> {
+    let t0 = len - holdout.min(len);
+    (t0 + lead_time).min(len)..len
+}
+
 /// Replay one item with the demand estimate after every prefix given (`estimates[t]`
 /// from `y[..t]`, see [`prefix_estimates`]); the estimates are where the forecaster and
 /// its error model come in, the replay itself is the same for all of them.
@@ -355,6 +363,7 @@ pub fn simulate_with_estimates(
     let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
     let count = |q: f64| (q / unit).round() as i64;
     let lead = item.lead_time;
+    let measured_range = measured_periods(t_len, holdout, lead);
     let review = cfg.spec.review.period();
     let policy_after = |t_end: usize| -> StockPolicy {
         let seed = cfg.seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ t_end as u64;
@@ -375,7 +384,7 @@ pub fn simulate_with_estimates(
         0
     };
     for (t, &demand) in y.iter().enumerate().skip(t0) {
-        let measured = t >= t0 + lead;
+        let measured = measured_range.contains(&t);
         pipeline.retain(|&(due, q)| {
             if due == t {
                 on_hand += q;
