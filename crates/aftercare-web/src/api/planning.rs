@@ -6,7 +6,8 @@ use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::planning::{
-    Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, PlanRunReport, WarehouseFill,
+    Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, PlanRunReport, RunWarehouseFill,
+    WarehouseFill,
 };
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
 use aftercare_domain::{PartId, WarehouseId};
@@ -148,6 +149,12 @@ impl WarehouseFillDto {
     }
 }
 
+impl From<RunWarehouseFill> for WarehouseFillDto {
+    fn from(w: RunWarehouseFill) -> Self {
+        WarehouseFillDto::new(Some(w.warehouse_code), w.fill)
+    }
+}
+
 impl From<PlanRunReport> for RunDto {
     fn from(r: PlanRunReport) -> Self {
         RunDto {
@@ -166,7 +173,7 @@ impl From<PlanRunReport> for RunDto {
             warehouse_fills: r
                 .warehouse_fills
                 .into_iter()
-                .map(|w| WarehouseFillDto::new(Some(w.warehouse_code), w.fill))
+                .map(WarehouseFillDto::from)
                 .collect(),
         }
     }
@@ -244,7 +251,7 @@ pub async fn latest_run(
         warehouse_fills: r
             .warehouse_fills
             .into_iter()
-            .map(|w| WarehouseFillDto::new(Some(w.warehouse_code), w.fill))
+            .map(WarehouseFillDto::from)
             .collect(),
     }))
 }

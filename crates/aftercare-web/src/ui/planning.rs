@@ -49,60 +49,10 @@ struct ListTemplate {
     q: ListQuery,
     statuses: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
-    /// The run form's defaults.
-    run: RunDefaults,
+    /// What the run form shows (see [`RunForm::as_latest`]).
+    run: RunForm,
     /// The latest run, before the first none.
     latest: Option<LatestRun>,
-}
-
-/// What the run form shows before a planner changes it: the latest run's options (the
-/// defaults before the first run), so that running again plans the same way. Periods are
-/// left blank when they are the bucket's default (104 weeks, 24 months), so that choosing
-/// the other bucket plans with its default rather than with the same number of periods.
-/// A refused form shows what the planner typed instead.
-struct RunDefaults {
-    bucket: String,
-    periods: String,
-    transfer_days: String,
-    target_fill: String,
-    purchase_order_cost: String,
-    transfer_cost: String,
-    holding_rate_pct: String,
-    allocation: String,
-}
-
-impl RunDefaults {
-    fn new(latest: Option<&RunSettings>) -> Self {
-        let o = latest.map_or_else(PlanOptions::default, |r| r.options);
-        RunDefaults {
-            bucket: o.bucket.code().to_string(),
-            periods: if o.periods == PlanOptions::default_periods(o.bucket) {
-                String::new()
-            } else {
-                o.periods.to_string()
-            },
-            transfer_days: o.transfer_days.to_string(),
-            target_fill: format!("{}", o.target_fill_permille() as f64 / 1000.0),
-            purchase_order_cost: money(o.purchase_order_cost),
-            transfer_cost: money(o.transfer_cost),
-            holding_rate_pct: o.holding_rate_pct.to_string(),
-            allocation: o.allocation.code().to_string(),
-        }
-    }
-
-    /// The form as the planner sent it.
-    fn typed(f: &RunForm) -> Self {
-        RunDefaults {
-            bucket: f.bucket.clone(),
-            periods: f.periods.clone(),
-            transfer_days: f.transfer_days.clone(),
-            target_fill: f.target_fill.clone(),
-            purchase_order_cost: f.purchase_order_cost.clone(),
-            transfer_cost: f.transfer_cost.clone(),
-            holding_rate_pct: f.holding_rate_pct.clone(),
-            allocation: f.allocation.clone(),
-        }
-    }
 }
 
 /// The latest run, for the planning page: who ran it when with which options, and each
@@ -270,13 +220,14 @@ async fn list_page(
             .iter()
             .filter_map(|k| ProposalKind::from_code(k).map(|pk| (*k, kind_key(pk))))
             .collect(),
-        run: typed.map_or_else(|| RunDefaults::new(latest.as_ref()), RunDefaults::typed),
+        // A refused form shows what the planner typed.
+        run: typed.map_or_else(|| RunForm::as_latest(latest.as_ref()), RunForm::clone),
         latest: latest_view,
     })
 }
 
 /// The run form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct RunForm {
     bucket: String,
     target_fill: String,
@@ -300,6 +251,28 @@ pub struct RunForm {
 }
 
 impl RunForm {
+    /// What the form shows before a planner changes it: the latest run's options (the
+    /// defaults before the first run), so that running again plans the same way. Periods
+    /// are left blank when they are the bucket's default (104 weeks, 24 months), so that
+    /// choosing the other bucket plans with its default rather than with the same number.
+    fn as_latest(latest: Option<&RunSettings>) -> Self {
+        let o = latest.map_or_else(PlanOptions::default, |r| r.options);
+        RunForm {
+            bucket: o.bucket.code().to_string(),
+            periods: if o.periods == PlanOptions::default_periods(o.bucket) {
+                String::new()
+            } else {
+                o.periods.to_string()
+            },
+            transfer_days: o.transfer_days.to_string(),
+            target_fill: format!("{}", o.target_fill_permille() as f64 / 1000.0),
+            purchase_order_cost: money(o.purchase_order_cost),
+            transfer_cost: money(o.transfer_cost),
+            holding_rate_pct: o.holding_rate_pct.to_string(),
+            allocation: o.allocation.code().to_string(),
+        }
+    }
+
     /// The run options (checked further by the run itself).
     fn options(&self) -> Result<PlanOptions, AppError> {
         let defaults = PlanOptions::default();
