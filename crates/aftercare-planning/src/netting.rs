@@ -106,18 +106,29 @@ pub fn net(
     }
 }
 
+/// Periods ahead a date to order is still named (beyond, a forecast has decayed to almost
+/// nothing and the date would mean nothing).
+pub const FORESEEN_PERIODS: usize = 10_000;
+
 fn no_order(available: f64, policy: &StockPolicy, today: usize) -> Netting {
     let rop = policy.reorder_point;
     let rate = policy.mean_per_period;
-    let (order_period, when) = if rate > 0.0 {
-        // Periods until available − k·rate < rop.
-        let k = ((available - rop) / rate).floor() as usize + 1;
+    // Periods until available − k·rate < rop.
+    let periods = ((available - rop) / rate).floor() + 1.0;
+    let (order_period, when) = if rate.is_nan() || rate <= 0.0 {
+        (None, String::from("; no demand expected"))
+    } else if periods <= FORESEEN_PERIODS as f64 {
+        let k = periods as usize;
         (
-            Some(today + k),
+            today.checked_add(k),
             format!("; expected to fall below it in {k} period(s)"),
         )
     } else {
-        (None, String::from("; no demand expected"))
+        // A forecast decayed to almost nothing: no date worth naming (and none that fits).
+        (
+            None,
+            format!("; not expected to fall below it within {FORESEEN_PERIODS} periods"),
+        )
     };
     Netting {
         available,
@@ -170,6 +181,31 @@ mod tests {
             backorders: 5.0,
         };
         assert_eq!(p.available(), 3.0);
+    }
+
+    #[test]
+    fn a_forecast_decayed_to_almost_nothing_names_no_date() {
+        // (2 − 0) / 1e-30 periods overflowed the period counter (a panic in debug builds,
+        // "in 0 period(s)" in release).
+        let pos = StockPosition {
+            on_hand: 2.0,
+            ..Default::default()
+        };
+        let mut p = policy(0.0, 0.0, 0.0);
+        p.mean_per_period = 1e-30;
+        let n = net(&pos, &p, &item(LotSizing::OrderUpTo), usize::MAX - 1);
+        assert_eq!((n.quantity, n.order_period), (0.0, None));
+        assert_eq!(
+            n.reason,
+            "available 2 ≥ reorder point 0: no order; not expected to fall below it within 10000 periods"
+        );
+        p.mean_per_period = 0.5;
+        let n = net(&pos, &p, &item(LotSizing::OrderUpTo), 7);
+        assert_eq!(n.order_period, Some(12));
+        p.mean_per_period = f64::NAN;
+        let n = net(&pos, &p, &item(LotSizing::OrderUpTo), 7);
+        assert_eq!(n.order_period, None);
+        assert!(n.reason.ends_with("no demand expected"), "{}", n.reason);
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //!
 //! # Definitions
 //!
-//! - Protection interval: `L + R` periods for periodic review every `R` periods, `L` for
-//!   continuous review. Orders placed at the end of period `t` arrive at the start of
-//!   period `t + L + 1`, so a periodic policy with `R = 1` protects `L + 1` periods.
+//! - Protection interval: `L + R` periods for periodic review every `R` periods. Orders
+//!   placed at the end of period `t` arrive at the start of period `t + L + 1`, so a
+//!   periodic policy with `R = 1` protects `L + 1` periods. Demand is known per period, so
+//!   continuous review sees the position at each period's end like `R = 1` and protects
+//!   `L + 1` periods too (the replay's timing); it differs from `R = 1` only in keeping a
+//!   lot smaller than a period's demand (each period then orders several lots).
 //! - `reorder_point`: an order is placed when the inventory position (on hand + on order
 //!   − backorders) falls below it. For order-up-to it is the lowest level `s` that meets
 //!   the target; the lot formulas give the highest position `s` at which an order goes out
@@ -31,8 +34,16 @@
 //! alone and `n(x) = E[(X − x)⁺]` their loss functions:
 //!
 //! - cycle service level `C`: smallest `s` with `P(P ≤ s) ≥ C`.
-//! - fill rate `F`, lot-sized (`Q > 0`): `1 − [n_P(s) − n_P(s + Q)] / Q ≥ F`
-//!   (Hadley–Whitin; shortage per order cycle over demand per order cycle).
+//! - fill rate `F`, lot-sized (`Q > 0`), `Exact`: the shortage in a review cycle is
+//!   `n_P(Y) − n_Λ(Y)` for the position `Y` after the review, which lies evenly in
+//!   `s + 1 unit … s + Q`, so `1 − mean_Y[n_P(Y) − n_Λ(Y)] / (R·D) ≥ F` (averaged over
+//!   the lot's grid points, or over 32 evenly spread positions for a longer lot). A
+//!   position never below the reorder point holds at least what order-up-to to it holds,
+//!   so a lot never raises the reorder point above order-up-to's.
+//! - fill rate `F`, lot-sized, `Approximate`: `1 − [n_P(s) − n_P(s + Q)] / Q ≥ F`
+//!   (Hadley–Whitin's continuous-time formula over the protection interval: shortage per
+//!   order cycle over demand per order cycle; it overstates the shortage of a period model
+//!   by leaving out the backorders already there before the order arrives).
 //! - fill rate `F`, order-up-to every `R` periods, `Exact`: the shortage in a review cycle
 //!   is `n_P(S) − n_Λ(S)` (backorders at the cycle's end minus those already at its start),
 //!   so `1 − [n_P(S) − n_Λ(S)] / (R·D) ≥ F`.
@@ -98,7 +109,8 @@ impl ServiceTarget {
 /// How often the inventory position is reviewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Review {
-    /// After every demand (protection interval = lead time).
+    /// At every period's end, several lots at once if needed (protection interval = lead
+    /// time + 1, as a review every period: demand is known per period).
     Continuous,
     /// Every `n ≥ 1` periods (protection interval = lead time + n).
     Periodic(usize),
@@ -116,7 +128,7 @@ impl Review {
     /// Length of the protection interval for a lead time.
     pub fn protection(self, lead_time: usize) -> usize {
         match self {
-            Self::Continuous => lead_time,
+            Self::Continuous => lead_time + 1,
             Self::Periodic(n) => lead_time + n.max(1),
         }
     }
@@ -138,9 +150,10 @@ pub enum LotSizing {
 /// Which fill-rate formula to use for order-up-to policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShortageFormula {
-    /// Shortage per review cycle `n_P(S) − n_Λ(S)`.
+    /// Shortage per review cycle `n_P(Y) − n_Λ(Y)` at the position `Y` after the review.
     Exact,
-    /// Shortage per review cycle `n_P(S)` (overstates it; the README baseline).
+    /// Shortage per review cycle `n_P(S)` for order-up-to (overstates it; the README
+    /// baseline), Hadley–Whitin's `n_P(s) − n_P(s + Q)` per lot for lot-sized policies.
     Approximate,
 }
 
@@ -399,8 +412,8 @@ impl PolicyModel {
             Review::Periodic(_) if lot < review_demand || lot <= unit => 0.0,
             _ => lot,
         };
-        let lead = match (spec.review, spec.shortage, lot == 0.0) {
-            (Review::Periodic(_), ShortageFormula::Exact, true) => Some(interval_distribution(
+        let lead = match spec.shortage {
+            ShortageFormula::Exact => Some(interval_distribution(
                 est,
                 item.lead_time,
                 unit,
@@ -408,7 +421,7 @@ impl PolicyModel {
                 history,
                 seed ^ 0x9e37,
             )),
-            _ => None,
+            ShortageFormula::Approximate => None,
         };
         PolicyModel {
             est,
@@ -431,6 +444,7 @@ impl PolicyModel {
             period_demand: self.est.mean_per_period,
             review_periods: self.review_periods,
             lot: self.lot,
+            unit: self.unit,
             unit_cost: self.unit_cost,
         }
     }
@@ -537,6 +551,8 @@ pub struct LevelInputs<'a> {
     pub review_periods: usize,
     /// Order quantity (> 0 for lot-sized policies, 0 for order-up-to).
     pub lot: f64,
+    /// Grid spacing of levels and positions (the counting unit, > 0).
+    pub unit: f64,
     /// Unit cost in currency units (for `ShortageWorth`).
     pub unit_cost: f64,
 }
@@ -554,12 +570,33 @@ pub fn fill_rate_at(inputs: &LevelInputs<'_>, s: f64) -> f64 {
 /// slope even where the formula exceeds it).
 pub fn shortage_per_period(inputs: &LevelInputs<'_>, s: f64) -> f64 {
     let p = inputs.protection;
-    if inputs.lot > 0.0 {
-        (p.loss(s) - p.loss(s + inputs.lot)) / inputs.lot * inputs.period_demand
-    } else {
-        let lead_loss = inputs.lead.map_or(0.0, |l| l.loss(s));
-        (p.loss(s) - lead_loss).max(0.0) / inputs.review_periods.max(1) as f64
+    let review = inputs.review_periods.max(1) as f64;
+    match (inputs.lot > 0.0, inputs.lead) {
+        (true, Some(l)) => mean_over_lot(inputs, s, |y| (p.loss(y) - l.loss(y)).max(0.0)) / review,
+        (true, None) => (p.loss(s) - p.loss(s + inputs.lot)) / inputs.lot * inputs.period_demand,
+        (false, lead) => (p.loss(s) - lead.map_or(0.0, |l| l.loss(s))).max(0.0) / review,
     }
+}
+
+/// Positions a lot's average is taken over when it has more grid points than this.
+const LOT_POSITIONS: usize = 32;
+
+/// Mean of `f` over the positions after a review of a lot-sized policy at level `s`: the
+/// grid points `s + unit … s + lot`, or for a longer lot the midpoints of
+/// [`LOT_POSITIONS`] equal slices of the range they cover (each loss evaluation costs,
+/// and the level search probes many levels).
+fn mean_over_lot(inputs: &LevelInputs<'_>, s: f64, f: impl Fn(f64) -> f64) -> f64 {
+    let unit = if inputs.unit > 0.0 { inputs.unit } else { 1.0 };
+    let points = (inputs.lot / unit).round().max(1.0) as usize;
+    if points <= LOT_POSITIONS {
+        return (1..=points).map(|j| f(s + j as f64 * unit)).sum::<f64>() / points as f64;
+    }
+    let slice = inputs.lot / LOT_POSITIONS as f64;
+    let start = s + 0.5 * unit;
+    (0..LOT_POSITIONS)
+        .map(|i| f(start + (i as f64 + 0.5) * slice))
+        .sum::<f64>()
+        / LOT_POSITIONS as f64
 }
 
 /// Expected stock on hand at the end of a period at reorder level `s`: for order-up-to,
@@ -583,6 +620,12 @@ pub fn one_more_unit(inputs: &LevelInputs<'_>, s: f64, unit: f64) -> (f64, f64) 
     let p = inputs.protection;
     let mu = p.mean();
     let (a, b) = (s, s + unit);
+    if inputs.lot > 0.0 && inputs.lead.is_some() {
+        return (
+            shortage_per_period(inputs, a) - shortage_per_period(inputs, b),
+            expected_on_hand(inputs, b) - expected_on_hand(inputs, a),
+        );
+    }
     if inputs.lot > 0.0 {
         let q = inputs.lot;
         let (na, naq, nb, nbq) = (p.loss(a), p.loss(a + q), p.loss(b), p.loss(b + q));
@@ -986,6 +1029,7 @@ mod tests {
             period_demand: 1.2,
             review_periods: 1,
             lot: 0.0,
+            unit: 1.0,
             unit_cost: 2.0,
         };
         assert!(fill_rate_at(&inputs, p.reorder_point) >= 0.95);
@@ -1070,13 +1114,20 @@ mod tests {
         let spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.9));
         let prot = interval_distribution(est, 7, 1.0, &spec, &[], 0);
         let lead = interval_distribution(est, 6, 1.0, &spec, &[], 0);
-        for (lead, lot) in [(Some(&lead), 0.0), (None, 0.0), (None, 4.0)] {
+        for (lead, lot) in [
+            (Some(&lead), 0.0),
+            (None, 0.0),
+            (None, 4.0),
+            (Some(&lead), 4.0),
+            (Some(&lead), 90.0),
+        ] {
             let inputs = LevelInputs {
                 protection: &prot,
                 lead,
                 period_demand: 0.8,
                 review_periods: 1,
                 lot,
+                unit: 1.0,
                 unit_cost: 2.0,
             };
             for s in [0.0, 1.0, 3.0, 6.5, 20.0] {
@@ -1112,6 +1163,7 @@ mod tests {
                 period_demand: mean,
                 review_periods: 1,
                 lot: 0.0,
+                unit,
                 unit_cost: 3.0,
             };
             let targets = [
@@ -1213,6 +1265,73 @@ mod tests {
         assert!(compute_policy(est, &item(2), &spec, &recent, 0).reorder_point > 0.0);
         assert_eq!(trailing_idle_periods(&idle), 3);
         assert_eq!(trailing_idle_periods(&[0.0, 0.0]), 2);
+    }
+
+    #[test]
+    fn a_lot_never_raises_the_reorder_point_above_order_up_to() {
+        // After every review the position of a lot-sized policy is at least its reorder
+        // point, so it holds at least what order-up-to to that point holds; the
+        // continuous-time lot formula gave 21 here against order-up-to's 20.
+        let up_to = PolicySpec {
+            distribution: DistributionChoice::Poisson,
+            ..PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95))
+        };
+        for (mean, lead, order_cost, holding) in [
+            (5.0, 2, 2.0, 1.0),
+            (5.0, 2, 22.5, 1.0),
+            (1.0, 1, 18.0, 1.0),
+            (2.0, 2, 16.0, 1.0),
+            (0.3, 6, 40.0, 0.2),
+        ] {
+            let est = DemandEstimate {
+                mean_per_period: mean,
+                variance_per_period: mean,
+            };
+            let it = ItemParams {
+                order_cost: Nanos((order_cost * Nanos::PER_UNIT as f64) as i64),
+                holding_cost: Some(Nanos((holding * Nanos::PER_UNIT as f64) as i64)),
+                ..item(lead)
+            };
+            let q = compute_policy(est, &it, &up_to, &[], 0);
+            for lot_sizing in [LotSizing::UpToMax, LotSizing::FixedQuantity] {
+                let spec = PolicySpec {
+                    lot_sizing,
+                    ..up_to
+                };
+                let p = compute_policy(est, &it, &spec, &[], 0);
+                assert!(p.lot > 0.0, "{mean} {lead}: a lot");
+                assert!(
+                    p.reorder_point <= q.reorder_point,
+                    "{mean} {lead} {lot_sizing:?} lot {}: {} > {}",
+                    p.lot,
+                    p.reorder_point,
+                    q.reorder_point
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn continuous_review_protects_the_lead_time_and_the_period_an_order_waits() {
+        let est = DemandEstimate {
+            mean_per_period: 5.0,
+            variance_per_period: 5.0,
+        };
+        let periodic = PolicySpec {
+            distribution: DistributionChoice::Poisson,
+            ..PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95))
+        };
+        let continuous = PolicySpec {
+            review: Review::Continuous,
+            ..periodic
+        };
+        for lead in [0, 2] {
+            let c = compute_policy(est, &item(lead), &continuous, &[], 0);
+            let p = compute_policy(est, &item(lead), &periodic, &[], 0);
+            assert_eq!(c.protection_periods, lead + 1);
+            assert!(c.reorder_point > 0.0, "lead {lead}: {c:?}");
+            assert_eq!((c.reorder_point, c.max), (p.reorder_point, p.max));
+        }
     }
 
     #[test]
