@@ -1884,13 +1884,30 @@ fn to_rows(
 ) -> Planned {
     let rop = plan.levels.reorder_point.max(0.0).ceil() as i64;
     let max = (plan.levels.max.max(0.0).ceil() as i64).max(rop);
+    let is_root = w.parent.is_none();
+    let today = now.0.div_euclid(DAY_MS);
+    // Past end of production a top warehouse cannot buy as usual: only the last-time buy
+    // (which needs a future end of service) or nothing, as the emergency check decides.
+    let past_production = is_root
+        && plan.last_time_buy.is_none()
+        && parse_date(&part.end_of_production_on).is_some_and(|eop| eop <= today);
+    let mut why = plan.why.clone();
+    if past_production {
+        why.push_str(match parse_date(&part.end_of_service_on) {
+            Some(_) => "; past end of production and end of service: nothing to buy",
+            None => {
+                "; past end of production: no purchase, and no last-time buy until an end of \
+                 service is set"
+            }
+        });
+    }
     let item = PlanItemRow {
         warehouse: w.id,
         part: part.id,
         run_id: 0,
         class: plan.class.code().to_string(),
         method: plan.selection.method.clone(),
-        why: plan.why.clone(),
+        why,
         min_qty: plan.levels.min.max(0.0).round() as i64,
         reorder_point: rop,
         max_qty: max,
@@ -1899,7 +1916,6 @@ fn to_rows(
         detail: item_detail(plan, opts, w, part),
         planned_at: now,
     };
-    let is_root = w.parent.is_none();
     let lead_days = if is_root {
         part.lead_time_days
     } else {
@@ -1922,7 +1938,7 @@ fn to_rows(
             run_id: None,
             transfer_days: None,
         })
-    } else if plan.netting.quantity >= 1.0 {
+    } else if plan.netting.quantity >= 1.0 && !past_production {
         Some(ProposalDraft {
             warehouse: w.id,
             part: part.id,

@@ -1447,6 +1447,41 @@ async fn no_emergency_for_an_inactive_part_nor_a_regular_buy_past_end_of_product
 }
 
 #[tokio::test]
+async fn past_end_of_production_without_a_future_end_of_service_a_run_buys_nothing() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-3 at central: 20 left below manual levels 30 / 40, out of production a year.
+        set_levels(app, w.central, w.p3, 30, 40).await;
+        for (eos, says) in [
+            (None, "no last-time buy until an end of service is set"),
+            (
+                Some("2026-01-01"),
+                "past end of production and end of service",
+            ),
+        ] {
+            let mut tx = app.db.begin_write().await.unwrap();
+            plan_store::set_part_planning(&mut tx, w.p3, 14, Some("2025-01-01"), eos)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+            let rows = open(app).await;
+            assert!(
+                find(&rows, w.central, w.p3).is_none(),
+                "{label} {eos:?}: a purchase past end of production: {rows:#?}"
+            );
+            let item = item_at(app, w.central, w.p3).await;
+            assert!(item.why.contains(says), "{label} {eos:?}: {}", item.why);
+            // Stations still get transfers of what the central warehouse holds.
+            assert!(rows.iter().any(|r| r.warehouse == w.station), "{label}");
+            w.clock.advance_minutes(1);
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_run_keeps_an_emergency_raised_after_it_read_the_ledger() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
