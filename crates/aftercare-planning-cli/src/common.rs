@@ -43,7 +43,11 @@ pub struct MethodArgs {
     #[arg(long = "auto-combine", default_value_t = AutoConfig::default().max_combination)]
     pub auto_combine: usize,
     /// Relative margin within which `auto` prefers a wider combination to the best one.
-    #[arg(long = "auto-tolerance", default_value_t = AutoConfig::default().tolerance)]
+    #[arg(
+        long = "auto-tolerance",
+        default_value_t = AutoConfig::default().tolerance,
+        allow_negative_numbers = true
+    )]
     pub auto_tolerance: f64,
     /// Candidate methods of `auto`, comma separated (default: historic_average,ses,sba,tsb).
     #[arg(long = "auto-candidates", value_delimiter = ',')]
@@ -86,13 +90,25 @@ impl MethodArgs {
             Some(codes) => codes
                 .iter()
                 .map(|c| Method::from_code(c.trim(), &params))
-                .collect::<Result<Vec<_>, _>>()?,
+                .collect::<Result<Vec<_>, _>>()
+                .context("--auto-candidates")?,
         };
         anyhow::ensure!(
             !candidates.is_empty() && candidates.len() <= 32,
             "--auto-candidates needs 1 to 32 methods"
         );
         anyhow::ensure!(self.auto_combine >= 1, "--auto-combine must be at least 1");
+        anyhow::ensure!(
+            self.auto_origins >= 1,
+            "--auto-origins must be at least 1 (the latest periods `auto` backtests on, and \
+             over which a fixed method's one-step error is measured)"
+        );
+        // `!(t >= 0)` also refuses NaN; an infinite margin makes every error "within" it.
+        anyhow::ensure!(
+            self.auto_tolerance >= 0.0 && self.auto_tolerance.is_finite(),
+            "--auto-tolerance must be a finite number ≥ 0 (a relative margin such as 0.05), got {}",
+            self.auto_tolerance
+        );
         let auto = AutoConfig {
             measure,
             origins: self.auto_origins,
@@ -104,7 +120,13 @@ impl MethodArgs {
         if self.method == "auto" {
             return Ok(Forecaster::Auto(auto));
         }
-        let method = Method::from_code(&self.method, &params)?;
+        let method = Method::from_code(&self.method, &params).map_err(|_| {
+            anyhow::anyhow!(
+                "--method must be auto or one of {}, got {:?}",
+                Method::CODES.join(", "),
+                self.method
+            )
+        })?;
         Ok(Forecaster::Fixed {
             method,
             origins: auto.origins,
@@ -338,6 +360,16 @@ fn fixed_one_step_mse(
     sum / origins as f64
 }
 
+/// The warning when `count` of `total` series have no forecast from `method` (e.g. `ma`
+/// with a window longer than the history), if any.
+pub fn no_forecast_warning(count: usize, total: usize, method: &str) -> Option<String> {
+    (count > 0).then(|| {
+        format!(
+            "warning: {count} of {total} series have no forecast from --method {method} (too short a history for it)"
+        )
+    })
+}
+
 /// A progress bar on stderr, hidden when stderr is not a terminal.
 pub fn progress(total: u64, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
@@ -352,12 +384,52 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// Check before anything is computed or written that every output path can be written as
+/// a file: not a directory, not given twice, and in a directory that exists. A command
+/// with two outputs replaces the first before the second; this keeps the foreseeable
+/// failures of the second from leaving the first replaced.
+pub fn check_outputs(outputs: &[(&str, &Path)]) -> anyhow::Result<()> {
+    for (k, (flag, path)) in outputs.iter().enumerate() {
+        check_output(flag, path)?;
+        if let Some((other, _)) = outputs[..k].iter().find(|(_, p)| p == path) {
+            anyhow::bail!("{other} and {flag} name the same file {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn check_output(flag: &str, path: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        path.file_name().is_some(),
+        "{flag} {} is not a file path",
+        path.display()
+    );
+    anyhow::ensure!(
+        !path.is_dir(),
+        "{flag} {} is a directory; give a file path",
+        path.display()
+    );
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    anyhow::ensure!(
+        dir.is_dir(),
+        "{flag} {}: the directory {} does not exist",
+        path.display(),
+        dir.display()
+    );
+    Ok(())
+}
+
 /// A file written under a temporary name and renamed into place by [`AtomicFile::commit`],
-/// so that an error never leaves a partial file under the final name.
+/// so that an error never leaves a partial file under the final name, nor the temporary
+/// file (it is removed when the writing or the rename fails, or the file is dropped).
 pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
     writer: Option<BufWriter<File>>,
+    committed: bool,
 }
 
 impl AtomicFile {
@@ -366,6 +438,11 @@ impl AtomicFile {
         let name = target
             .file_name()
             .with_context(|| format!("{} is not a file path", target.display()))?;
+        anyhow::ensure!(
+            !target.is_dir(),
+            "{} is a directory; give a file path",
+            target.display()
+        );
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!(".tmp{}", std::process::id()));
@@ -376,6 +453,7 @@ impl AtomicFile {
             target: target.to_path_buf(),
             temp,
             writer: Some(BufWriter::with_capacity(1 << 20, file)),
+            committed: false,
         })
     }
 
@@ -384,7 +462,7 @@ impl AtomicFile {
         self.writer.as_mut().expect("present until commit")
     }
 
-    /// Flush and rename into place.
+    /// Flush and rename into place; on failure the temporary file is removed (by `Drop`).
     pub fn commit(mut self) -> anyhow::Result<()> {
         let writer = self.writer.take().expect("present until commit");
         writer
@@ -393,13 +471,15 @@ impl AtomicFile {
             .with_context(|| format!("cannot write {}", self.temp.display()))?;
         std::fs::rename(&self.temp, &self.target)
             .with_context(|| format!("cannot move {} into place", self.target.display()))?;
+        self.committed = true;
         Ok(())
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.take().is_some() {
+        if !self.committed {
+            drop(self.writer.take());
             let _ = std::fs::remove_file(&self.temp);
         }
     }
@@ -455,5 +535,95 @@ mod tests {
         f.writer().write_all(b"done").unwrap();
         f.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "done");
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.json");
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.writer().write_all(b"{}").unwrap();
+        // The destination turns into a non-empty directory after the check: the rename
+        // fails and the temporary file must go.
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep"), "x").unwrap();
+        let e = f.commit().unwrap_err();
+        assert!(format!("{e:#}").contains("cannot move"), "{e:#}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["out.json"]);
+    }
+
+    #[test]
+    fn outputs_are_checked_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.csv");
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(check_outputs(&[("--out", &file)]).is_ok());
+        let e = check_outputs(&[("--out", &file), ("--summary-out", &sub)]).unwrap_err();
+        assert!(e.to_string().contains("--summary-out"), "{e}");
+        assert!(e.to_string().contains("is a directory"), "{e}");
+        let e = check_outputs(&[("--out", &file), ("--metrics-out", &file)]).unwrap_err();
+        assert!(e.to_string().contains("name the same file"), "{e}");
+        let e = check_outputs(&[("--out", &dir.path().join("no/such.csv"))]).unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+        assert!(AtomicFile::create(&sub).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    fn method_args(args: &[&str]) -> anyhow::Result<Forecaster> {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Args {
+            #[command(flatten)]
+            method: MethodArgs,
+        }
+        let mut argv = vec!["x"];
+        argv.extend_from_slice(args);
+        Args::try_parse_from(argv)?.method.forecaster()
+    }
+
+    #[test]
+    fn auto_flags_out_of_range_are_refused_with_their_name() {
+        for (args, want) in [
+            (
+                &["--auto-tolerance", "-1"][..],
+                "--auto-tolerance must be a finite number ≥ 0",
+            ),
+            (
+                &["--auto-tolerance", "NaN"][..],
+                "--auto-tolerance must be a finite number ≥ 0",
+            ),
+            (
+                &["--auto-tolerance", "inf"][..],
+                "--auto-tolerance must be a finite number ≥ 0",
+            ),
+            (
+                &["--auto-origins", "0"][..],
+                "--auto-origins must be at least 1",
+            ),
+            (
+                &["--auto-combine", "0"][..],
+                "--auto-combine must be at least 1",
+            ),
+            (&["--auto-candidates", "ses,foo"][..], "--auto-candidates"),
+        ] {
+            let e = method_args(args).unwrap_err();
+            assert!(format!("{e:#}").contains(want), "{args:?}: {e:#}");
+        }
+        assert!(method_args(&["--auto-tolerance", "0.05"]).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_method_lists_auto_among_the_choices() {
+        let e = method_args(&["--method", "foo"]).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--method must be auto or one of naive, "),
+            "{e}"
+        );
+        assert!(e.ends_with("got \"foo\""), "{e}");
     }
 }

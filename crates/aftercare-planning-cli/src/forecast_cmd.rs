@@ -1,8 +1,11 @@
 //! `aftercare plan forecast`.
 //!
 //! Writes `sku,method,class,step,forecast` for steps 1..H. With `--holdout K` the last
-//! K periods are hidden from every method and used to score the forecast (the first
-//! min(H, K) of them); `--metrics-out` then receives the mean errors as JSON.
+//! K periods are hidden from every method and used to score the forecast: all K of them,
+//! whatever H (the forecast is scored over K steps, the CSV holds H); `--metrics-out`
+//! then receives the mean errors as JSON. A series a method gives no forecast for (e.g.
+//! `ma` with a window longer than its history) is written as `NaN`, counted in the
+//! metrics as `no_forecast`, and announced by a warning on stderr.
 //!
 //! `--items` with `replaces` columns forecasts successor parts on their inherited history
 //! (see `crate::lifecycle`; the other item columns are checked but not used here).
@@ -27,8 +30,8 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::common::{
-    AtomicFile, ClassArgs, Forecaster, ForecasterBuffers, MethodArgs, ThreadArgs, progress,
-    push_csv_field, write_json,
+    AtomicFile, ClassArgs, Forecaster, ForecasterBuffers, MethodArgs, ThreadArgs, check_outputs,
+    no_forecast_warning, progress, push_csv_field, write_json,
 };
 use crate::input::read_demand;
 use crate::lifecycle::{Events, read_events, with_successions};
@@ -95,6 +98,9 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         args.metrics_out.is_none() || args.holdout > 0,
         "--metrics-out needs --holdout K (the periods to score against)"
     );
+    let mut outputs = vec![("--out", args.out.as_path())];
+    outputs.extend(args.metrics_out.as_deref().map(|m| ("--metrics-out", m)));
+    check_outputs(&outputs)?;
     let forecaster = args.method.forecaster()?;
     let pool = args.threads.pool()?;
     let clock = Instant::now();
@@ -129,9 +135,11 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Factors for the written steps and for every scored holdout period.
+    let steps = args.horizon.max(args.holdout);
     let factors = match &seasonality {
-        Some(s) => s.factors(end, args.horizon),
-        None => vec![1.0; args.horizon],
+        Some(s) => s.factors(end, steps),
+        None => vec![1.0; steps],
     };
     let job = Job {
         panel: &panel,
@@ -143,6 +151,9 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
         events: &events,
     };
     let (results, totals) = pool.install(|| job.forecast_all());
+    if let Some(w) = no_forecast_warning(totals.no_forecast, panel.len(), &args.method.method) {
+        eprintln!("{w}");
+    }
     let engine_seconds = clock.elapsed().as_secs_f64();
     let clock = Instant::now();
     let mut out = AtomicFile::create(&args.out)?;
@@ -175,7 +186,8 @@ struct Job<'a> {
     classes: ClassifyConfig,
     horizon: usize,
     holdout: usize,
-    /// Multiplier of the flat level per step (all 1 without a seasonality).
+    /// Multiplier of the flat level per step (all 1 without a seasonality), for
+    /// max(horizon, holdout) steps: the written ones and the scored ones.
     factors: Vec<f64>,
     /// Known event demand per series, added to the written forecast.
     events: &'a Events,
@@ -223,7 +235,7 @@ impl Totals {
             "method": method,
             "horizon": job.horizon,
             "holdout": job.holdout,
-            "scored_steps": job.horizon.min(job.holdout),
+            "scored_steps": job.holdout,
             "mae": s.mae,
             "rmse": s.rmse,
             "me": s.me,
@@ -279,7 +291,7 @@ impl Job<'_> {
         let mut outcomes = Vec::with_capacity(series.len());
         let mut totals = Totals::default();
         let mut forecast = Vec::with_capacity(self.horizon);
-        let scored = self.horizon.min(self.holdout);
+        let scored = self.holdout;
         let auto = matches!(self.forecaster, Forecaster::Auto(_));
         let histories: Vec<&[f64]> = series
             .clone()
@@ -294,16 +306,14 @@ impl Job<'_> {
             if auto {
                 *totals.chosen.entry(f.members).or_default() += 1;
             }
-            if scored > 0 {
-                if f.level.is_nan() {
-                    totals.no_forecast += 1;
-                } else {
-                    forecast.clear();
-                    forecast.extend(self.factors[..scored].iter().map(|m| f.level * m));
-                    totals
-                        .accuracy
-                        .add(&series_errors(history, &actual[..scored], &forecast));
-                }
+            if f.level.is_nan() {
+                totals.no_forecast += 1;
+            } else if scored > 0 {
+                forecast.clear();
+                forecast.extend(self.factors[..scored].iter().map(|m| f.level * m));
+                totals
+                    .accuracy
+                    .add(&series_errors(history, &actual[..scored], &forecast));
             }
             outcomes.push(Outcome {
                 level: f.level,
@@ -359,8 +369,9 @@ impl Job<'_> {
             row.extend_from_slice(o.class.code().as_bytes());
             row.push(b',');
             let events = self.events.of(i);
+            let factors = &self.factors[..self.horizon];
             if !events.is_empty() {
-                let base: Vec<f64> = self.factors.iter().map(|m| o.level * m).collect();
+                let base: Vec<f64> = factors.iter().map(|m| o.level * m).collect();
                 for (step, v) in (1..=self.horizon).zip(with_events(&base, events)) {
                     bytes.extend_from_slice(&row);
                     push_usize(&mut bytes, step);
@@ -371,7 +382,7 @@ impl Job<'_> {
             // A flat forecast: format the level once and repeat it.
             level.clear();
             write!(level, "{}", o.level).expect("writing to a Vec");
-            for (step, &m) in (1..=self.horizon).zip(&self.factors) {
+            for (step, &m) in (1..=self.horizon).zip(factors) {
                 bytes.extend_from_slice(&row);
                 push_usize(&mut bytes, step);
                 bytes.push(b',');

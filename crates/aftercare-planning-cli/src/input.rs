@@ -1,11 +1,18 @@
 //! Demand CSV input (long `sku,period,qty` or wide `sku,p0,p1,...`).
 //!
-//! The form is detected from the header: exactly the three columns `sku`, `period` and
-//! `qty` (any order, any case) is long form; otherwise the first column must be `sku`
-//! and every further column is one period, oldest first (wide form). In long form
-//! `period` is an integer index 0..T−1 and every sku must have every period exactly
-//! once; rows may come in any order, but sorted input (by sku, then period) is read
-//! fastest. Quantities are decimal numbers, fractions allowed, never negative.
+//! The form is detected from the header: a header with the columns `sku`, `period` and
+//! `qty` (any order, any case; other columns are ignored, as in the items file) is long
+//! form; otherwise the first column must be `sku` and every further column is one
+//! period, oldest first (wide form). In long form `period` is an integer index 0..T−1
+//! and every sku must have every period exactly once; rows may come in any order, but
+//! sorted input (by sku, then period) is read fastest. Since every sku has every period,
+//! a file of N data rows has no period index N or above: such an index (and, generally,
+//! skus × periods more than the file's size can hold) is refused on its line before
+//! anything is sized by it. In wide form the period labels are the header's: when every
+//! label is an integer they must be `0, 1, 2, …` in order; otherwise (e.g. dates) they
+//! are taken in file order as they are. A label may not be empty or repeated.
+//! Quantities are decimal numbers, fractions allowed, never negative (`-0` is 0).
+//! Skus are trimmed of surrounding white space, as in the items file.
 //!
 //! The reader is hand-written rather than built on `csv` + serde because a
 //! million-series panel has sixty million rows; it still follows RFC 4180 quoting.
@@ -62,31 +69,50 @@ pub fn read_demand(path: &Path) -> Result<Panel, InputError> {
         file: path.to_path_buf(),
         source,
     })?;
-    let size = file.metadata().map(|m| m.len()).ok();
-    read_in_blocks(
-        BufReader::with_capacity(1 << 20, file),
-        path,
-        BLOCK_BYTES,
-        size,
-    )
+    let size = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    match size {
+        Some(size) => read_in_blocks(
+            BufReader::with_capacity(1 << 20, file),
+            path,
+            BLOCK_BYTES,
+            size,
+        ),
+        // A pipe has no size to bound the rows by: read it whole first.
+        None => read_demand_from(BufReader::with_capacity(1 << 20, file), path),
+    }
 }
 
 /// Read demand CSV from `reader`; `path` names the source in errors.
 ///
 /// The body is cut into blocks of whole lines that are parsed in parallel (on the
 /// current rayon pool) and merged in file order, so the first error in the file is
-/// the one reported.
-pub fn read_demand_from(reader: impl BufRead, path: &Path) -> Result<Panel, InputError> {
-    read_in_blocks(reader, path, BLOCK_BYTES, None)
+/// the one reported. The input is read whole first: its size bounds the rows it can
+/// hold ([`read_demand`] takes a regular file's size from the file system instead).
+pub fn read_demand_from(mut reader: impl BufRead, path: &Path) -> Result<Panel, InputError> {
+    let mut text = Vec::new();
+    reader
+        .read_to_end(&mut text)
+        .map_err(|source| InputError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+    let size = text.len() as u64;
+    read_in_blocks(&text[..], path, BLOCK_BYTES, size)
 }
 
-/// `size`, the total input size when known, lets the value buffer be sized once
-/// instead of doubling (which would briefly hold 1.5 times the panel).
+/// `size`, the total input size, lets the value buffer be sized once instead of doubling
+/// (which would briefly hold 1.5 times the panel), and bounds the number of rows (a long
+/// form row takes at least 6 bytes, `a,0,1` and its line end), hence the periods a long
+/// form file can have.
 fn read_in_blocks(
     mut reader: impl BufRead,
     path: &Path,
     block_bytes: usize,
-    size: Option<u64>,
+    size: u64,
 ) -> Result<Panel, InputError> {
     let ctx = Ctx { path };
     let mut header = Vec::new();
@@ -103,26 +129,37 @@ fn read_in_blocks(
         .collect::<Result<_, _>>()
         .map_err(|(col, reason)| ctx.malformed(1, col, "header", reason))?;
     let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
-    let long = lower.len() == 3
-        && ["sku", "period", "qty"]
-            .iter()
-            .all(|c| lower.iter().any(|n| n == c));
+    let long = ["sku", "period", "qty"]
+        .iter()
+        .all(|c| lower.iter().any(|n| n == c));
     let blocks = BlockReader {
         reader: &mut reader,
         next_line: 2,
         carry: Vec::new(),
         eof: false,
         block_bytes,
-        size,
+        size: Some(size),
     };
     if long {
-        let pos = |c: &str| lower.iter().position(|n| n == c).expect("checked above");
-        let cols = LongColumns {
-            sku: pos("sku"),
-            period: pos("period"),
-            qty: pos("qty"),
+        let pos = |c: &str| -> Result<usize, InputError> {
+            let mut found = lower.iter().enumerate().filter(|(_, n)| *n == c);
+            let (first, _) = found.next().expect("checked above");
+            match found.next() {
+                Some((again, _)) => Err(ctx.malformed(
+                    1,
+                    again + 1,
+                    &names[again],
+                    format!("column `{c}` appears twice (also column {})", first + 1),
+                )),
+                None => Ok(first),
+            }
         };
-        return read_long(blocks, &ctx, &names, cols);
+        let cols = LongColumns {
+            sku: pos("sku")?,
+            period: pos("period")?,
+            qty: pos("qty")?,
+        };
+        return read_long(blocks, &ctx, &names, cols, max_rows(size));
     }
     if lower.first().map(String::as_str) != Some("sku") {
         return Err(ctx.malformed(
@@ -141,7 +178,54 @@ fn read_in_blocks(
             "wide form needs at least one period column".into(),
         ));
     }
+    check_period_labels(&names[1..]).map_err(|(i, reason)| {
+        let column = i + 2;
+        ctx.malformed(1, column, name_of(&names, column), reason)
+    })?;
     read_wide(blocks, &ctx, &names)
+}
+
+/// Most data rows a file of `size` bytes can hold: a long form row takes at least 6
+/// bytes (`a,0,1` and its line end; the last may lack the line end).
+fn max_rows(size: u64) -> RowBound {
+    RowBound {
+        size,
+        rows: usize::try_from(size / 6 + 1).unwrap_or(usize::MAX),
+    }
+}
+
+/// The wide form's period labels (the header after `sku`): none empty, none repeated,
+/// and, when all are integers, `0, 1, 2, …` in order. An error carries the label's
+/// index.
+fn check_period_labels(labels: &[String]) -> Result<(), (usize, String)> {
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, label) in labels.iter().enumerate() {
+        if label.is_empty() {
+            return Err((i, "empty period label".into()));
+        }
+        if let Some(first) = seen.insert(label.as_str(), i) {
+            return Err((
+                i,
+                format!(
+                    "period label {label:?} repeats column {} (every period once)",
+                    first + 2
+                ),
+            ));
+        }
+    }
+    let integers: Option<Vec<i64>> = labels.iter().map(|l| l.parse().ok()).collect();
+    if let Some(integers) = integers
+        && let Some(i) = integers.iter().zip(0..).position(|(&v, want)| v != want)
+    {
+        return Err((
+            i,
+            format!(
+                "the period labels are integers, so they must be 0, 1, 2, … in order: this one is {}, expected {i}",
+                labels[i]
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Bytes per block of lines.
@@ -283,17 +367,45 @@ struct LongBuilder {
     last: Option<usize>,
 }
 
+/// The most data rows the input can hold, from its size.
+#[derive(Clone, Copy)]
+struct RowBound {
+    size: u64,
+    rows: usize,
+}
+
+impl RowBound {
+    /// Why `skus` skus with `periods` periods each cannot all be in the file, if so: every
+    /// sku needs every period, one row each.
+    fn too_many(&self, skus: usize, periods: usize) -> Option<String> {
+        let needed = skus.saturating_mul(periods);
+        (needed > self.rows).then(|| {
+            format!(
+                "every sku needs every period 0..{}, so {skus} sku(s) need at least {needed} rows, more than this file of {} bytes can hold (at most {})",
+                periods - 1,
+                self.size,
+                self.rows
+            )
+        })
+    }
+}
+
 impl LongBuilder {
-    fn series_index(&mut self, sku: &[u8]) -> usize {
+    /// The series of `sku`, added (after checking that one more sku with the periods seen
+    /// so far fits in the file) when new.
+    fn series_index(&mut self, sku: &[u8], bound: RowBound) -> Result<usize, String> {
         if let Some(i) = self.last
             && self.keys[i].as_bytes() == sku
         {
-            return i;
+            return Ok(i);
         }
         let key = String::from_utf8_lossy(sku);
         let i = match self.index.get(key.as_ref()) {
             Some(&i) => i,
             None => {
+                if let Some(why) = bound.too_many(self.keys.len() + 1, self.periods) {
+                    return Err(format!("a new sku {key:?}: {why}"));
+                }
                 let i = self.keys.len();
                 self.keys.push(key.to_string());
                 self.index.insert(key.into_owned(), i);
@@ -302,7 +414,7 @@ impl LongBuilder {
             }
         };
         self.last = Some(i);
-        i
+        Ok(i)
     }
 
     fn ensure_period(&mut self, period: usize) {
@@ -363,15 +475,15 @@ fn parse_long_block(
         }
         let bad = |c: usize, r: String| ctx.malformed(line_no, c, name_of(names, c), r);
         fields.split(line).map_err(|(c, r)| bad(c, r))?;
-        if fields.len() != 3 {
-            let c = fields.len().min(4);
+        if fields.len() != names.len() {
+            let c = fields.len().min(names.len()) + 1;
             return Err(bad(
                 c,
-                format!("expected 3 columns, found {}", fields.len()),
+                format!("expected {} columns, found {}", names.len(), fields.len()),
             ));
         }
-        let sku = fields.get(line, cols.sku);
-        if sku.iter().all(u8::is_ascii_whitespace) {
+        let sku = trim_sku(fields.get(line, cols.sku));
+        if sku.is_empty() {
             return Err(bad(cols.sku + 1, "empty sku".into()));
         }
         let period =
@@ -400,6 +512,7 @@ fn read_long(
     ctx: &Ctx<'_>,
     names: &[String],
     cols: LongColumns,
+    bound: RowBound,
 ) -> Result<Panel, InputError> {
     let mut b = LongBuilder {
         keys: Vec::new(),
@@ -430,12 +543,22 @@ fn read_long(
                         .map(|(_, l)| l)
                         .expect("the row's line is in its block");
                     fields.split(line).expect("parsed once already");
-                    sku = fields.get(line, cols.sku).to_vec();
+                    sku = trim_sku(fields.get(line, cols.sku)).to_vec();
                     &sku
                 } else {
                     &block.bytes[row.sku.0..row.sku.1]
                 };
-                let i = b.series_index(sku_bytes);
+                let i = b
+                    .series_index(sku_bytes, bound)
+                    .map_err(|why| ctx.malformed(row.line, cols.sku + 1, &names[cols.sku], why))?;
+                if let Some(why) = bound.too_many(b.keys.len(), row.period.saturating_add(1)) {
+                    return Err(ctx.malformed(
+                        row.line,
+                        cols.period + 1,
+                        &names[cols.period],
+                        format!("period {} cannot be right: {why}", row.period),
+                    ));
+                }
                 b.ensure_period(row.period);
                 let cell = &mut b.values[i * b.stride + row.period];
                 if !cell.is_nan() {
@@ -493,8 +616,8 @@ fn parse_wide_block(
                 format!("expected {} columns, found {}", names.len(), fields.len()),
             ));
         }
-        let sku = String::from_utf8_lossy(fields.get(line, 0)).into_owned();
-        if sku.trim().is_empty() {
+        let sku = String::from_utf8_lossy(trim_sku(fields.get(line, 0))).into_owned();
+        if sku.is_empty() {
             return Err(bad(1, "empty sku".into()));
         }
         for c in 1..names.len() {
@@ -626,11 +749,25 @@ fn parse_qty(field: &[u8]) -> Result<f64, String> {
     if v < 0.0 {
         return Err(format!("quantity {text} is negative"));
     }
-    Ok(v)
+    // `-0` (or a negative number too small for a float) is 0, never printed as `-0`.
+    Ok(if v == 0.0 { 0.0 } else { v })
 }
 
 fn trim(b: &[u8]) -> &[u8] {
     b.trim_ascii()
+}
+
+/// A sku without surrounding white space, as `str::trim` (the items file's rule) takes it
+/// off; ASCII white space is cut without decoding.
+fn trim_sku(b: &[u8]) -> &[u8] {
+    let b = b.trim_ascii();
+    let edge_not_ascii = |c: Option<&u8>| c.is_some_and(|c| !c.is_ascii());
+    if (edge_not_ascii(b.first()) || edge_not_ascii(b.last()))
+        && let Ok(s) = std::str::from_utf8(b)
+    {
+        return s.trim().as_bytes();
+    }
+    b
 }
 
 /// Field boundaries of the current line. Lines without quotes are split in place;
@@ -751,7 +888,7 @@ mod tests {
         let whole = read_demand_from(text.as_bytes(), Path::new("d.csv"));
         // Tiny blocks put block boundaries everywhere; the outcome must not change.
         for block in [1, 3, 7, 16] {
-            let size = Some(text.len() as u64);
+            let size = text.len() as u64;
             let small = read_in_blocks(text.as_bytes(), Path::new("d.csv"), block, size);
             match (&whole, &small) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "block size {block}"),
@@ -894,5 +1031,128 @@ mod tests {
         assert!(parse_qty(b"NaN").is_err());
         assert!(parse_qty(b"inf").is_err());
         assert!(parse_qty(b"").is_err());
+    }
+
+    #[test]
+    fn a_period_index_beyond_what_the_file_can_hold_is_refused_on_its_line() {
+        // Without the bound this sized a buffer of 10^11 cells and aborted.
+        let e = err("sku,period,qty\nA,0,1\nA,99999999999,1\n");
+        assert!(
+            e.starts_with(
+                "d.csv: line 3, column 2 (period): period 99999999999 cannot be right: every sku needs every period"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("more than this file of 37 bytes can hold (at most 7)"),
+            "{e}"
+        );
+        // Many skus with one period each and one sku far out: skus × periods is bounded.
+        let mut text = String::from("sku,period,qty\n");
+        for i in 0..200 {
+            text.push_str(&format!("s{i},0,1\n"));
+        }
+        text.push_str("s0,150,1\n");
+        let e = err(&text);
+        assert!(
+            e.starts_with("d.csv: line 202, column 2 (period): period 150"),
+            "{e}"
+        );
+        // A new sku after long series is bounded the same way, on its sku cell.
+        let mut text = String::from("sku,period,qty\n");
+        for p in 0..100 {
+            text.push_str(&format!("a,{p},1\n"));
+        }
+        text.push_str("b,0,1\nc,0,1\n");
+        let e = err(&text);
+        assert!(
+            e.starts_with("d.csv: line 102, column 1 (sku): a new sku \"b\""),
+            "{e}"
+        );
+        // Every valid file passes the bound, also periods before skus and unsorted rows.
+        let p = read("sku,period,qty\na,0,1\nb,0,2\na,1,3\nb,1,4\n").unwrap();
+        assert_eq!(p.series(1), &[2.0, 4.0]);
+        let p = read("sku,period,qty\na,2,1\nb,2,2\na,1,3\nb,1,4\nb,0,5\na,0,6\n").unwrap();
+        assert_eq!(p.series(0), &[6.0, 3.0, 1.0]);
+    }
+
+    #[test]
+    fn a_piped_file_is_read_whole_and_bounded_by_its_length() {
+        let e = read_demand_from(&b"sku,period,qty\nA,99999999999,1\n"[..], Path::new("pipe"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2, column 2 (period): period 99999999999"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_long_header_with_extra_columns_stays_long_form() {
+        let p = read("sku,period,qty,warehouse\na,0,1,W1\na,1,2,\"W,2\"\nb,0,3,W1\nb,1,0,W1\n")
+            .unwrap();
+        assert_eq!(p.keys(), &["a".to_string(), "b".to_string()]);
+        assert_eq!(p.series(0), &[1.0, 2.0]);
+        let p = read("note,QTY,sku,period\nx,4,b,0\ny,5,b,1\n").unwrap();
+        assert_eq!(p.series(0), &[4.0, 5.0]);
+        let e = err("sku,period,qty,warehouse\na,0,1\n");
+        assert_eq!(
+            e,
+            "d.csv: line 2, column 4 (warehouse): expected 4 columns, found 3"
+        );
+        let e = err("sku,period,qty,qty\na,0,1,1\n");
+        assert_eq!(
+            e,
+            "d.csv: line 1, column 4 (qty): column `qty` appears twice (also column 3)"
+        );
+    }
+
+    #[test]
+    fn integer_period_labels_must_count_from_zero_and_no_label_repeats() {
+        let p = read("sku,0,1,2\na,1,2,3\n").unwrap();
+        assert_eq!(p.series(0), &[1.0, 2.0, 3.0]);
+        let e = err("sku,1,2,3\na,1,2,3\n");
+        assert_eq!(
+            e,
+            "d.csv: line 1, column 2 (1): the period labels are integers, so they must be 0, 1, 2, … in order: this one is 1, expected 0"
+        );
+        let e = err("sku,0,2,1\na,1,2,3\n");
+        assert!(
+            e.starts_with("d.csv: line 1, column 3 (2): the period labels"),
+            "{e}"
+        );
+        let e = err("sku,2024-01,2024-02,2024-01\na,1,2,3\n");
+        assert_eq!(
+            e,
+            "d.csv: line 1, column 4 (2024-01): period label \"2024-01\" repeats column 2 (every period once)"
+        );
+        let e = err("sku,0,1,\na,1,2,\n");
+        assert_eq!(e, "d.csv: line 1, column 4 (): empty period label");
+        // Labels that are not all integers (dates, `p0`) are taken in file order.
+        let p = read("sku,2024-02,2024-01\na,1,2\n").unwrap();
+        assert_eq!(p.series(0), &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn skus_are_trimmed_in_both_forms_as_in_the_items_file() {
+        let p = read("sku,period,qty\n a ,0,1\na,1,2\n\" b\",0,3\nb ,1,4\n").unwrap();
+        assert_eq!(p.keys(), &["a".to_string(), "b".to_string()]);
+        assert_eq!(p.series(1), &[3.0, 4.0]);
+        let p = read("sku,p0\n\u{a0}x\t,1\n").unwrap();
+        assert_eq!(p.keys(), &["x".to_string()]);
+        let e = err("sku,p0\n a,1\na ,2\n");
+        assert_eq!(
+            e,
+            "d.csv: line 3, column 1 (sku): sku \"a\" already on line 2"
+        );
+    }
+
+    #[test]
+    fn a_negative_zero_quantity_is_zero() {
+        let q = parse_qty(b"-0").unwrap();
+        assert!(q == 0.0 && q.is_sign_positive());
+        let q = parse_qty(b"-0.000").unwrap();
+        assert!(q.is_sign_positive());
+        assert!(parse_qty(b"-0.001").is_err());
     }
 }

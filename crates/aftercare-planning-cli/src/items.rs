@@ -109,6 +109,8 @@ pub struct ItemTable {
     pub params: Vec<ItemParams>,
     /// Requested keys without a row (they get every default).
     pub missing: usize,
+    /// The first few of them ([`MISSING_EXAMPLES`]), in the order of the keys.
+    pub missing_examples: Vec<String>,
     /// Successor rows, in file order.
     pub successions: Vec<Succession>,
 }
@@ -233,11 +235,46 @@ pub fn read_item_params(path: &Path, keys: &[String]) -> Result<ItemTable, Items
         },
     )?;
     let missing = seen.iter().filter(|&&s| !s).count();
+    let missing_examples = keys
+        .iter()
+        .zip(&seen)
+        .filter(|(_, s)| !**s)
+        .take(MISSING_EXAMPLES)
+        .map(|(k, _)| k.clone())
+        .collect();
     Ok(ItemTable {
         params,
         missing,
+        missing_examples,
         successions,
     })
+}
+
+/// Skus without a row named in the warning about them.
+pub const MISSING_EXAMPLES: usize = 5;
+
+impl ItemTable {
+    /// The warning about skus without a row, naming the first few, when there are any.
+    pub fn missing_warning(&self) -> Option<String> {
+        if self.missing == 0 {
+            return None;
+        }
+        let names: Vec<String> = self
+            .missing_examples
+            .iter()
+            .map(|k| format!("{k:?}"))
+            .collect();
+        let more = if self.missing > names.len() {
+            ", …"
+        } else {
+            ""
+        };
+        Some(format!(
+            "warning: {} sku(s) have no row in the items file; defaults used: {}{more}",
+            self.missing,
+            names.join(", ")
+        ))
+    }
 }
 
 /// A CSV reader over `reader` and its header names, trimmed, lower case and without a
@@ -537,9 +574,14 @@ mod tests {
         let path = dir.path().join("items.csv");
         std::fs::write(&path, "sku,lead_time,pack_size\nB,4,10\nX,9,1\nA,2,\n").unwrap();
         let keys: Vec<String> = ["A", "C", "B"].iter().map(|k| k.to_string()).collect();
+        let table = read_item_params(&path, &keys).unwrap();
+        assert_eq!(
+            table.missing_warning().as_deref(),
+            Some("warning: 1 sku(s) have no row in the items file; defaults used: \"C\"")
+        );
         let ItemTable {
             params, missing, ..
-        } = read_item_params(&path, &keys).unwrap();
+        } = table;
         assert_eq!(missing, 1);
         assert_eq!(params[0].lead_time, 2);
         assert_eq!(params[1], ItemParams::default());
@@ -547,6 +589,23 @@ mod tests {
         assert!((params[2].unit - 0.1).abs() < 1e-15);
         let want = read_items(&path).unwrap();
         assert_eq!(params[2], want.get("B").params);
+    }
+
+    #[test]
+    fn the_warning_about_skus_without_a_row_names_the_first_few() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("items.csv");
+        std::fs::write(&path, "sku,lead_time\n B ,4\n").unwrap();
+        let keys: Vec<String> = ["A", "B", "C", "D", "E", "F", "G"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let table = read_item_params(&path, &keys).unwrap();
+        assert_eq!(table.params[1].lead_time, 4, "the items sku is trimmed");
+        assert_eq!(
+            table.missing_warning().unwrap(),
+            "warning: 6 sku(s) have no row in the items file; defaults used: \"A\", \"C\", \"D\", \"E\", \"F\", …"
+        );
     }
 
     #[test]

@@ -38,11 +38,8 @@ use crate::items::{ItemsError, Succession, read_item_params};
 /// panel's order, from the items file at `path`.
 pub fn with_items(panel: Panel, path: &Path) -> Result<(Panel, Vec<ItemParams>), ItemsError> {
     let table = read_item_params(path, panel.keys())?;
-    if table.missing > 0 {
-        eprintln!(
-            "warning: {} sku(s) have no row in the items file; defaults used",
-            table.missing
-        );
+    if let Some(warning) = table.missing_warning() {
+        eprintln!("{warning}");
     }
     apply_successions(panel, table.params, &table.successions, path)
 }

@@ -221,6 +221,41 @@ impl PlanArgs {
     }
 }
 
+/// The replay window of an aggregate fill calibration over `history` periods (a replay
+/// needs at least one period before it; `before` says where those periods are, for
+/// messages): the user's `explicit` window, which must fit, else `default` when it fits,
+/// else half of the history, or none when the history has fewer than 2 periods. The
+/// second value is a note for stderr when the default did not fit.
+pub fn calibration_window(
+    explicit: Option<usize>,
+    default: usize,
+    history: usize,
+    before: &str,
+) -> anyhow::Result<(Option<usize>, Option<String>)> {
+    if let Some(window) = explicit {
+        anyhow::ensure!(
+            window >= 1 && window < history,
+            "--calibration-window {window} must leave history to plan from: at most {} (the {history} period(s) {before} less one)",
+            history.saturating_sub(1)
+        );
+        return Ok((Some(window), None));
+    }
+    if default >= 1 && default < history {
+        return Ok((Some(default), None));
+    }
+    if history >= 2 {
+        let half = history / 2;
+        let note = format!(
+            "note: the default calibration window of {default} periods does not fit the {history} periods {before}; replaying the last {half} (half of them) instead"
+        );
+        return Ok((Some(half), Some(note)));
+    }
+    let note = format!(
+        "warning: {history} period(s) {before} are too few to calibrate an aggregate fill target; every item is planned to the target on its own (as --allocation item)"
+    );
+    Ok((None, Some(note)))
+}
+
 impl Settings {
     /// Whether the fill target is met in aggregate through a worth calibrated by replay.
     pub fn calibrates(&self) -> bool {
@@ -234,5 +269,35 @@ impl Settings {
             (Allocation::Expected, ServiceTarget::FillRate(f)) => Some(f),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_calibration_window_is_capped_to_half_the_history_and_an_explicit_one_is_not() {
+        let w = |explicit, history| calibration_window(explicit, 52, history, "of history");
+        assert_eq!(w(None, 150).unwrap(), (Some(52), None));
+        assert_eq!(w(None, 53).unwrap(), (Some(52), None));
+        let (window, note) = w(None, 24).unwrap();
+        assert_eq!(window, Some(12));
+        assert_eq!(
+            note.unwrap(),
+            "note: the default calibration window of 52 periods does not fit the 24 periods of history; replaying the last 12 (half of them) instead"
+        );
+        assert_eq!(w(None, 52).unwrap().0, Some(26));
+        assert_eq!(w(None, 2).unwrap().0, Some(1));
+        let (window, note) = w(None, 1).unwrap();
+        assert_eq!(window, None);
+        assert!(note.unwrap().contains("too few to calibrate"));
+        assert_eq!(w(Some(10), 24).unwrap(), (Some(10), None));
+        let e = w(Some(52), 24).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--calibration-window 52 must leave history to plan from: at most 23 (the 24 period(s) of history less one)"
+        );
+        assert!(w(Some(0), 24).is_err());
     }
 }

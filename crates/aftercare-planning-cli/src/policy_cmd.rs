@@ -5,12 +5,17 @@
 //! comes from the one-step errors of the same fit rolled over the history
 //! (`aftercare_planning::estimate`, the replay's variance rules without the replay's refit
 //! on every prefix); `aftercare_planning::policy::compute_policy` turns them into
-//! `min, reorder_point, max, eoq`. Rows are formatted in parallel and written in input
-//! order.
+//! `min, reorder_point, max, eoq`; the `eoq` column is the engine's √(2·D·K/h) rounded as
+//! an order is (`aftercare_planning::policy::round_order`: up to the item's MOQ, then up to
+//! a whole counting unit, i.e. whole pieces of a pack; 0 without an order or holding cost
+//! or without demand). Rows are formatted in parallel and written in input order. Series
+//! the method gives no forecast for are planned with no stock, with a warning on stderr.
 //!
 //! With `--target-fill F` and `--allocation aggregate` (the default) the fill target is met
 //! over all items together: one shortage worth for every item, calibrated by replaying the
-//! last `--calibration-window` periods of the history (on at most `--calibration-sample`
+//! last `--calibration-window` periods of the history (52 by default, or half the history
+//! when it has 52 periods or fewer, said on stderr; with a single period there is nothing
+//! to replay and every item is planned to `F`) (on at most `--calibration-sample`
 //! series drawn by demand volume, see `crate::replay`; like `plan simulate`, the replay
 //! plans every period from the history up to it) so that their aggregate fill is `F` (see
 //! `aftercare_planning::simulate::calibrate_worth`).
@@ -33,18 +38,22 @@ use std::time::Instant;
 
 use aftercare_planning::classify::{DemandClass, classify};
 use aftercare_planning::lifecycle::{event_demand_within, with_event_demand};
-use aftercare_planning::policy::{DemandEstimate, ItemParams, ServiceTarget, compute_policy};
+use aftercare_planning::policy::{
+    DemandEstimate, ItemParams, ServiceTarget, compute_policy, round_order,
+};
 use aftercare_planning::series::Panel;
 use aftercare_planning::simulate::{Calibration, SimConfig};
 use anyhow::Context;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::common::{AtomicFile, ForecasterBuffers, progress, push_csv_field};
+use crate::common::{
+    AtomicFile, ForecasterBuffers, check_outputs, no_forecast_warning, progress, push_csv_field,
+};
 use crate::input::read_demand;
 use crate::lifecycle::{Events, read_events, with_items};
 use crate::numbers::{push_num, push_u64};
-use crate::plan_args::{PlanArgs, Settings};
+use crate::plan_args::{PlanArgs, Settings, calibration_window};
 use crate::replay::{
     ReplaySet, calibration_sample, expected_worth, measured_volume, per_item_target,
     prefix_estimates_of,
@@ -71,9 +80,9 @@ pub struct PolicyArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Replay window (periods at the end of the history) used to calibrate an aggregate
-    /// fill target.
-    #[arg(long = "calibration-window", default_value_t = 52)]
-    pub calibration_window: usize,
+    /// fill target (default: 52, or half the history when it has 52 periods or fewer).
+    #[arg(long = "calibration-window")]
+    pub calibration_window: Option<usize>,
     /// Event demand (recalls) CSV `sku,start,periods,affected_units,replacement_rate`:
     /// affected_units × replacement_rate parts spread evenly over `periods` forecast steps
     /// from step `start` (0 = the first). The part inside the protection interval raises
@@ -84,6 +93,7 @@ pub struct PolicyArgs {
 
 /// Run the command.
 pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
+    check_outputs(&[("--out", &args.out)])?;
     let settings = args.plan.settings()?;
     let pool = args.plan.threads.pool()?;
     let clock = Instant::now();
@@ -104,12 +114,17 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
     pool.install(|| job.run(read_seconds))
 }
 
+/// Default of `--calibration-window`.
+pub const DEFAULT_CALIBRATION_WINDOW: usize = 52;
+
 /// One series' demand estimate and what the output needs of its fit.
 #[derive(Clone, Copy)]
 struct Planned {
     est: DemandEstimate,
     members: u32,
     class: DemandClass,
+    /// The method gave no forecast (planned with no stock).
+    no_forecast: bool,
 }
 
 /// Everything a worker needs.
@@ -125,6 +140,11 @@ impl Job<'_> {
     fn run(&self, read_seconds: f64) -> anyhow::Result<()> {
         let clock = Instant::now();
         let planned = self.estimate_all();
+        let without = planned.iter().filter(|p| p.no_forecast).count();
+        if let Some(w) = no_forecast_warning(without, planned.len(), &self.args.plan.method.method)
+        {
+            eprintln!("{w}; they are planned with no stock");
+        }
         let estimate_seconds = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
         let (cfg, calibration) = self.calibrated_config(&planned)?;
@@ -185,6 +205,7 @@ impl Job<'_> {
             est,
             members: f.members,
             class: classify(y, &self.args.plan.class.config()).class,
+            no_forecast: f.level.is_nan(),
         }
     }
 
@@ -223,13 +244,19 @@ impl Job<'_> {
         else {
             return Ok((cfg, None));
         };
-        let window = self.args.calibration_window;
-        anyhow::ensure!(
-            window >= 1 && window < self.panel.periods(),
-            "--calibration-window {window} must leave history in {} periods",
-            self.panel.periods()
-        );
         let end = self.panel.periods();
+        let (window, note) = calibration_window(
+            self.args.calibration_window,
+            DEFAULT_CALIBRATION_WINDOW,
+            end,
+            "of history",
+        )?;
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
+        let Some(window) = window else {
+            return Ok((cfg, None));
+        };
         let volume = measured_volume(self.panel, self.params, end, window);
         let sample = calibration_sample(&volume, self.args.plan.calibration_sample);
         let sim = &self.settings.sim;
@@ -323,7 +350,8 @@ impl Job<'_> {
             push_num(&mut bytes, policy.ltd_sd);
             bytes.push(b',');
             bytes.extend_from_slice(policy.distribution.as_bytes());
-            for v in [policy.min, policy.reorder_point, policy.max, policy.eoq] {
+            let eoq = round_order(policy.eoq, item.moq, unit_of(item));
+            for v in [policy.min, policy.reorder_point, policy.max, eoq] {
                 bytes.push(b',');
                 push_num(&mut bytes, v);
             }
@@ -331,4 +359,9 @@ impl Job<'_> {
         }
         bytes
     }
+}
+
+/// The item's counting unit (1 / pack size; 1 when unset), as the engine takes it.
+fn unit_of(item: &ItemParams) -> f64 {
+    if item.unit > 0.0 { item.unit } else { 1.0 }
 }

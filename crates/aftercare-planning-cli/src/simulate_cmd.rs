@@ -6,7 +6,10 @@
 //! would make from the history up to it (`crate::replay::series_prefix_estimates`). With
 //! `--target-fill F` and `--allocation aggregate` (the default) one shortage worth for all
 //! items is calibrated first by replaying the `--calibration-window` periods just before
-//! the holdout (history only; on at most `--calibration-sample` series, see
+//! the holdout (default: the holdout length, or half the history before the holdout when
+//! that leaves none before the window, said on stderr; with a single period before the
+//! holdout every item is planned to `F` on its own) (history only; on at most
+//! `--calibration-sample` series, see
 //! `crate::replay`), so that their aggregate fill is `F`; the holdout is then replayed with
 //! that worth (what the product's `warehouse_history` allocation does, on the last half
 //! of a run's history). With `--allocation expected` the worth is instead the one at which the
@@ -19,7 +22,14 @@
 //!
 //! The summary JSON holds the totals of `simulate::SimulationSummary`, the settings, the
 //! calibration, and, for reading the result, the fill on items that had demand before the
-//! holdout and the shortage share of items whose first demand falls inside it.
+//! holdout and the shortage share of items whose first demand falls inside it. The
+//! per-item CSV (`--out`) has one row per item with the same measures (see
+//! [`ITEMS_HEADER`]); `fill_rate` and `cycle_service_level` are blank for an item without
+//! demand in the measured periods.
+//!
+//! Both outputs are checked before anything is computed (each must be a file path in an
+//! existing directory, not a directory, and not the other's); the per-item CSV is moved
+//! into place just before the summary.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,11 +40,14 @@ use aftercare_planning::simulate::{ItemOutcome, simulate_with_estimates, summari
 use anyhow::Context;
 use rayon::prelude::*;
 
-use crate::common::{AtomicFile, push_csv_field, write_json};
+use crate::common::{
+    AtomicFile, Forecaster, ForecasterBuffers, check_outputs, no_forecast_warning, push_csv_field,
+    write_json,
+};
 use crate::input::read_demand;
 use crate::lifecycle::with_items;
 use crate::numbers::num;
-use crate::plan_args::PlanArgs;
+use crate::plan_args::{PlanArgs, calibration_window};
 use crate::replay::{
     ReplaySet, calibration_sample, expected_worth, measured_volume, per_item_target,
     prefix_estimates_of,
@@ -53,7 +66,8 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Periods before the holdout replayed to calibrate an aggregate fill target
-    /// (default: the holdout length).
+    /// (default: the holdout length, or half the history before the holdout when that
+    /// leaves no history before the window).
     #[arg(long = "calibration-window")]
     pub calibration_window: Option<usize>,
     /// Per-item results CSV.
@@ -66,6 +80,9 @@ pub struct SimulateArgs {
 
 /// Run the command.
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let mut outputs = vec![("--summary-out", args.summary_out.as_path())];
+    outputs.extend(args.out.as_deref().map(|o| ("--out", o)));
+    check_outputs(&outputs)?;
     let settings = args.plan.settings()?;
     let pool = args.plan.threads.pool()?;
     let (panel, params) = with_items(read_demand(&args.demand)?, &args.plan.items)?;
@@ -77,6 +94,21 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         t - 1,
         args.demand.display()
     );
+    let t0 = t - args.holdout;
+    let window = if settings.calibrates() {
+        let (window, note) = calibration_window(
+            args.calibration_window,
+            args.holdout,
+            t0,
+            "of history before the holdout",
+        )?;
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
+        window
+    } else {
+        None
+    };
     let started = std::time::Instant::now();
     pool.install(|| {
         let mut cfg = settings.sim;
@@ -91,15 +123,15 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             cfg.variance,
             cfg.errors,
         );
-        let t0 = t - args.holdout;
-        let window = args.calibration_window.unwrap_or(args.holdout);
+        let without = no_forecast_before(&panel, &settings.forecaster, t0);
+        if let Some(w) = no_forecast_warning(without, panel.len(), &args.plan.method.method) {
+            eprintln!(
+                "{w} at the start of the holdout; they are planned with no stock until it has one"
+            );
+        }
         let mut calibrated_on = 0;
-        let calibration = match (settings.calibrates(), settings.target) {
-            (true, ServiceTarget::FillRate(f)) => {
-                anyhow::ensure!(
-                    window >= 1 && window < t0,
-                    "--calibration-window {window} must leave history before the holdout ({t0} periods)"
-                );
+        let calibration = match (window, settings.target) {
+            (Some(window), ServiceTarget::FillRate(f)) => {
                 let volume = measured_volume(&panel, &params, t0, window);
                 let sample = calibration_sample(&volume, args.plan.calibration_sample);
                 let sampled: Vec<Vec<DemandEstimate>> =
@@ -237,6 +269,34 @@ impl NewItemSplit {
     }
 }
 
+/// Series of `panel` the forecaster gives no forecast for from their first `end` periods
+/// (a fixed method with too short a history, e.g. `ma` with a longer window; `auto`
+/// always has one).
+fn no_forecast_before(
+    panel: &aftercare_planning::series::Panel,
+    forecaster: &Forecaster,
+    end: usize,
+) -> usize {
+    if matches!(forecaster, Forecaster::Auto(_)) {
+        return 0;
+    }
+    let ids: Vec<usize> = (0..panel.len()).collect();
+    ids.par_chunks(2048)
+        .map_init(ForecasterBuffers::default, |buf, chunk| {
+            let ys: Vec<&[f64]> = chunk.iter().map(|&i| &panel.series(i)[..end]).collect();
+            let mut out = Vec::with_capacity(ys.len());
+            forecaster.forecast_levels(&ys, 1, &mut out, buf);
+            out.iter().filter(|f| f.level.is_nan()).count()
+        })
+        .sum()
+}
+
+/// Header of the per-item CSV: measured periods, units demanded and filled from stock,
+/// their ratio, periods with demand, the share of them filled completely (cycle service
+/// level), periods with a stockout, average stock on hand in units and value, and orders
+/// placed in the measured periods.
+pub const ITEMS_HEADER: &str = "sku,periods,demand,filled,fill_rate,stockout_periods,avg_on_hand,avg_on_hand_value,orders,demand_periods,cycle_service_level";
+
 fn write_items_csv(
     path: &std::path::Path,
     panel: &aftercare_planning::series::Panel,
@@ -244,7 +304,8 @@ fn write_items_csv(
 ) -> anyhow::Result<AtomicFile> {
     let mut f = AtomicFile::create(path)?;
     let w = f.writer();
-    w.write_all(b"sku,periods,demand,filled,fill_rate,stockout_periods,avg_on_hand,avg_on_hand_value,orders\n")?;
+    w.write_all(ITEMS_HEADER.as_bytes())?;
+    w.write_all(b"\n")?;
     for (i, o) in outcomes.iter().enumerate() {
         let mut row = Vec::with_capacity(96);
         push_csv_field(&mut row, panel.key(i));
@@ -257,6 +318,12 @@ fn write_items_csv(
             num(o.avg_on_hand()),
             num(o.avg_on_hand() * o.unit_cost),
             o.orders.to_string(),
+            o.demand_periods.to_string(),
+            if o.demand_periods > 0 {
+                num(o.filled_periods as f64 / o.demand_periods as f64)
+            } else {
+                String::new()
+            },
         ];
         for c in cells {
             row.push(b',');
@@ -266,4 +333,39 @@ fn write_items_csv(
         w.write_all(&row)?;
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aftercare_planning::forecast::{Method, MethodParams};
+    use aftercare_planning::series::Panel;
+
+    #[test]
+    fn series_without_a_forecast_before_the_holdout_are_counted() {
+        let panel = Panel::new(
+            vec!["a".into(), "b".into()],
+            4,
+            vec![1.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+        )
+        .unwrap();
+        let ma = |window| Forecaster::Fixed {
+            method: Method::from_code(
+                "ma",
+                &MethodParams {
+                    window,
+                    ..MethodParams::default()
+                },
+            )
+            .unwrap(),
+            origins: 1,
+        };
+        assert_eq!(no_forecast_before(&panel, &ma(3), 2), 2);
+        assert_eq!(no_forecast_before(&panel, &ma(2), 2), 0);
+        assert_eq!(
+            no_forecast_warning(2, 2, "ma").unwrap(),
+            "warning: 2 of 2 series have no forecast from --method ma (too short a history for it)"
+        );
+        assert_eq!(no_forecast_warning(0, 2, "ma"), None);
+    }
 }

@@ -328,7 +328,9 @@ fn inconsistent_flags_are_rejected() {
         "--out",
         s(&out),
     ]);
-    assert!(e.unwrap_err().to_string().contains("unknown method"));
+    let e = e.unwrap_err().to_string();
+    assert!(e.contains("--method must be auto or one of naive,"), "{e}");
+    assert!(e.contains("\"arima\""), "{e}");
     assert!(!out.exists());
 }
 
@@ -450,4 +452,143 @@ fn season_length_lays_the_pooled_calendar_over_the_flat_forecast() {
             "{a} vs {b} × {level}"
         );
     }
+}
+
+fn metrics_of(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn holdout_metrics_score_every_held_out_period_whatever_the_horizon() {
+    let dir = tempfile::tempdir().unwrap();
+    // History 1,2,3 → naive 3 against 4,5,6,7: errors 1,2,3,4.
+    let input = write(
+        dir.path(),
+        "d.csv",
+        "sku,p0,p1,p2,p3,p4,p5,p6\na,1,2,3,4,5,6,7\n",
+    );
+    let run = |horizon: &str| {
+        let (out, metrics) = (
+            dir.path().join(format!("f{horizon}.csv")),
+            dir.path().join(format!("m{horizon}.json")),
+        );
+        plan(&[
+            "forecast",
+            "--demand",
+            s(&input),
+            "--horizon",
+            horizon,
+            "--holdout",
+            "4",
+            "--method",
+            "naive",
+            "--out",
+            s(&out),
+            "--metrics-out",
+            s(&metrics),
+        ])
+        .unwrap();
+        (rows(&out).len() - 1, metrics_of(&metrics))
+    };
+    let (written, one) = run("1");
+    assert_eq!(written, 1, "the CSV keeps the horizon's steps");
+    assert_eq!(one["scored_steps"], 4);
+    assert_eq!(one["mae"], 2.5);
+    assert_eq!(one["me"], 2.5);
+    assert!((one["rmse"].as_f64().unwrap() - 7.5f64.sqrt()).abs() < 1e-12);
+    let (written, four) = run("4");
+    assert_eq!(written, 4);
+    for key in [
+        "mae",
+        "rmse",
+        "me",
+        "smae",
+        "rmsse",
+        "series",
+        "scored_steps",
+    ] {
+        assert_eq!(one[key], four[key], "{key}");
+    }
+}
+
+#[test]
+fn a_negative_zero_quantity_is_read_and_written_as_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "d.csv", "sku,period,qty\na,0,1\na,1,-0\n");
+    let out = dir.path().join("f.csv");
+    plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--method",
+        "naive",
+        "--out",
+        s(&out),
+    ])
+    .unwrap();
+    assert_eq!(rows(&out)[1][4], "0");
+}
+
+#[test]
+fn a_metrics_path_that_is_a_directory_fails_before_the_forecast_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "d.csv", WIDE);
+    let out = write(dir.path(), "f.csv", "previous\n");
+    let metrics = dir.path().join("m");
+    std::fs::create_dir(&metrics).unwrap();
+    let e = plan(&[
+        "forecast",
+        "--demand",
+        s(&input),
+        "--horizon",
+        "1",
+        "--holdout",
+        "2",
+        "--out",
+        s(&out),
+        "--metrics-out",
+        s(&metrics),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("--metrics-out") && e.contains("is a directory"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["d.csv", "f.csv", "m"], "no temporary file left");
+}
+
+#[test]
+fn a_long_header_with_an_extra_column_is_still_long_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("sku,period,qty,warehouse\n");
+    for line in LONG.lines().skip(1) {
+        text.push_str(line);
+        text.push_str(",W1\n");
+    }
+    let extra = write(dir.path(), "x.csv", &text);
+    let plain = write(dir.path(), "d.csv", LONG);
+    let forecast = |input: &Path, name: &str| {
+        let out = dir.path().join(name);
+        plan(&[
+            "forecast",
+            "--demand",
+            s(input),
+            "--horizon",
+            "2",
+            "--out",
+            s(&out),
+        ])
+        .unwrap();
+        std::fs::read_to_string(out).unwrap()
+    };
+    assert_eq!(forecast(&extra, "fx.csv"), forecast(&plain, "fp.csv"));
 }

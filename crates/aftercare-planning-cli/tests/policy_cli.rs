@@ -422,3 +422,120 @@ fn an_item_without_a_unit_cost_keeps_the_per_item_target_under_one_shortage_wort
         assert_eq!(*per_item.get_or_insert(rop), rop, "{allocation}: {rows:?}");
     }
 }
+
+/// `periods` periods of the deterministic demand for 6 skus, and their items.
+fn short_history(dir: &Path, periods: usize) -> (String, String) {
+    let (d, i) = (dir.join(format!("d{periods}.csv")), dir.join("i.csv"));
+    write_demand(&d, 6, periods);
+    write_items(&i, 6);
+    (d.to_str().unwrap().into(), i.to_str().unwrap().into())
+}
+
+#[test]
+fn the_contract_command_line_works_on_short_histories() {
+    let dir = tempfile::tempdir().unwrap();
+    for periods in [24, 12, 2, 1] {
+        let (d, i) = short_history(dir.path(), periods);
+        let o = dir.path().join(format!("p{periods}.csv"));
+        plan(&[
+            "policy",
+            "--demand",
+            &d,
+            "--items",
+            &i,
+            "--target-fill",
+            "0.9",
+            "--out",
+            o.to_str().unwrap(),
+        ])
+        .unwrap_or_else(|e| panic!("{periods} periods: {e:#}"));
+        assert_eq!(rows(&o).len(), 7, "{periods} periods");
+    }
+    // A window given explicitly that does not fit stays an error.
+    let (d, i) = short_history(dir.path(), 24);
+    let o = dir.path().join("explicit.csv");
+    let e = plan(&[
+        "policy",
+        "--demand",
+        &d,
+        "--items",
+        &i,
+        "--target-fill",
+        "0.9",
+        "--calibration-window",
+        "52",
+        "--out",
+        o.to_str().unwrap(),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("--calibration-window 52 must leave history"),
+        "{e}"
+    );
+    assert!(!o.exists());
+}
+
+#[test]
+fn the_eoq_column_is_rounded_to_the_moq_and_the_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d.csv");
+    write_demand(&d, 4, 40);
+    let i = dir.path().join("i.csv");
+    // P0: plain; P1: an MOQ far above the EOQ; P2: packs of 7 (counting unit 1/7);
+    // P3: no holding cost, so no EOQ.
+    std::fs::write(
+        &i,
+        "sku,lead_time,unit_cost,order_cost,holding_cost_per_unit_per_period,moq,pack_size\n\
+         P0,2,2.5,5,0.01,0,1\nP1,2,2.5,5,0.01,500,1\nP2,2,2.5,5,0.01,0,7\nP3,2,2.5,5,,0,1\n",
+    )
+    .unwrap();
+    let run = |policy: &str, review: &str, name: &str| {
+        let o = dir.path().join(name);
+        plan(&[
+            "policy",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--target-fill",
+            "0.9",
+            "--allocation",
+            "item",
+            "--method",
+            "sba",
+            "--policy",
+            policy,
+            "--review-period",
+            review,
+            "--out",
+            o.to_str().unwrap(),
+        ])
+        .unwrap();
+        rows(&o)
+    };
+    let rows = run("order-up-to", "1", "p.csv");
+    let v = |r: &[String], c: usize| r[c].parse::<f64>().unwrap();
+    for r in &rows[1..] {
+        let raw = (2.0 * 5.0 * v(r, 3) / 0.01).sqrt();
+        let eoq = v(r, 11);
+        match r[0].as_str() {
+            "P0" => assert_eq!(eoq, raw.ceil(), "{r:?}"),
+            "P1" => assert_eq!(eoq, 500.0, "{r:?}"),
+            "P2" => {
+                assert!(eoq >= raw && eoq - raw < 1.0 / 7.0 + 1e-6, "{r:?}");
+                assert!(((eoq * 7.0) - (eoq * 7.0).round()).abs() < 1e-5, "{r:?}");
+            }
+            _ => assert_eq!(eoq, 0.0, "{r:?}"),
+        }
+    }
+    // Under continuous-review s-Q the column is the lot ordered: max = reorder point − 1
+    // unit + EOQ.
+    let rows = run("s-Q", "0", "q.csv");
+    for r in &rows[1..3] {
+        assert!(
+            (v(r, 10) - (v(r, 9) - 1.0 + v(r, 11))).abs() < 1e-6,
+            "{r:?}"
+        );
+    }
+}

@@ -259,3 +259,173 @@ fn a_holdout_longer_than_the_history_is_an_error() {
     assert!(err.contains("--holdout 20"), "{err}");
     assert!(!s.exists());
 }
+
+#[test]
+fn the_per_item_csv_has_the_cycle_service_level_behind_the_summarys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    let (s, o) = (dir.path().join("s.json"), dir.path().join("items.csv"));
+    write_demand(&d, 12, 100);
+    write_items(&i, 12);
+    plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "30",
+        "--target-csl",
+        "0.8",
+        "--method",
+        "sba",
+        "--out",
+        o.to_str().unwrap(),
+        "--summary-out",
+        s.to_str().unwrap(),
+    ])
+    .unwrap();
+    let text = std::fs::read_to_string(&o).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (dp, csl, demand) = (
+        col("demand_periods"),
+        col("cycle_service_level"),
+        col("demand"),
+    );
+    let (mut filled_periods, mut demand_periods) = (0.0, 0.0);
+    for line in lines {
+        let r: Vec<&str> = line.split(',').collect();
+        let n: f64 = r[dp].parse().unwrap();
+        if n == 0.0 {
+            assert_eq!(r[csl], "", "no demand periods, no CSL: {line}");
+            assert_eq!(r[demand], "0", "{line}");
+            continue;
+        }
+        let c: f64 = r[csl].parse().unwrap();
+        assert!((0.0..=1.0).contains(&c), "{line}");
+        filled_periods += c * n;
+        demand_periods += n;
+    }
+    let j = summary(&s);
+    let total = j["cycle_service_level"].as_f64().unwrap();
+    assert!(
+        (filled_periods / demand_periods - total).abs() < 1e-5,
+        "{total}"
+    );
+}
+
+#[test]
+fn the_default_calibration_works_when_the_holdout_is_half_the_history_or_more() {
+    let dir = tempfile::tempdir().unwrap();
+    for (periods, holdout, window) in [(24, "12", 6), (12, "6", 3), (12, "10", 1)] {
+        let (d, i, s) = (
+            dir.path().join("d.csv"),
+            dir.path().join("i.csv"),
+            dir.path().join("s.json"),
+        );
+        write_demand(&d, 10, periods);
+        write_items(&i, 10);
+        plan(&[
+            "simulate",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--holdout",
+            holdout,
+            "--target-fill",
+            "0.9",
+            "--summary-out",
+            s.to_str().unwrap(),
+        ])
+        .unwrap_or_else(|e| panic!("{periods} periods, holdout {holdout}: {e:#}"));
+        assert_eq!(summary(&s)["calibration"]["window"], window);
+    }
+    // One period before the holdout: nothing to replay, every item planned to the target.
+    let (d, i, s) = (
+        dir.path().join("d.csv"),
+        dir.path().join("i.csv"),
+        dir.path().join("s.json"),
+    );
+    plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "11",
+        "--target-fill",
+        "0.9",
+        "--summary-out",
+        s.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert!(summary(&s)["calibration"].is_null());
+    let e = plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "6",
+        "--target-fill",
+        "0.9",
+        "--calibration-window",
+        "6",
+        "--summary-out",
+        s.to_str().unwrap(),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("--calibration-window 6 must leave history"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_summary_path_that_is_a_directory_fails_before_the_item_file_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    let (s, o) = (dir.path().join("s"), dir.path().join("items.csv"));
+    write_demand(&d, 5, 40);
+    write_items(&i, 5);
+    std::fs::create_dir(&s).unwrap();
+    std::fs::write(&o, "previous\n").unwrap();
+    let e = plan(&[
+        "simulate",
+        "--demand",
+        d.to_str().unwrap(),
+        "--items",
+        i.to_str().unwrap(),
+        "--holdout",
+        "10",
+        "--target-fill",
+        "0.9",
+        "--out",
+        o.to_str().unwrap(),
+        "--summary-out",
+        s.to_str().unwrap(),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("--summary-out") && e.contains("is a directory"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&o).unwrap(), "previous\n");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["d.csv", "i.csv", "items.csv", "s"],
+        "no temporary file left"
+    );
+}
