@@ -307,6 +307,15 @@ impl App {
             let id = pm::insert_part_master(&mut tx, &master, now).await?;
             parts.insert(p.number.clone(), id);
         }
+        // Every bought part has its supplier (the one its history's purchase orders go
+        // to), so purchase proposals can be approved.
+        if !suppliers.is_empty() {
+            for (i, p) in d.parts.iter().enumerate() {
+                let supplier = suppliers[i % suppliers.len()];
+                pm::set_part_supplier(&mut tx, parts[&p.number], supplier.0, p.lead_time_days)
+                    .await?;
+            }
+        }
         let models: HashMap<String, ProductModelId> = pm::models(&mut tx)
             .await?
             .into_iter()

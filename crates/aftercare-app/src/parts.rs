@@ -95,6 +95,10 @@ struct Current {
     where_used: Vec<WhereUsedRecord>,
     substitutes: Vec<SubstituteRecord>,
     levels: Vec<LevelRecord>,
+    /// Suppliers purchases can be placed with, as (id, code).
+    suppliers: Vec<(i64, String)>,
+    /// Each part's supplier code, by part id.
+    part_suppliers: HashMap<i64, String>,
 }
 
 impl Current {
@@ -106,6 +110,8 @@ impl Current {
             where_used: pm::where_used(&mut *tx, None, None).await?,
             substitutes: pm::substitutes(&mut *tx, None).await?,
             levels: pm::levels(&mut *tx, None, None).await?,
+            suppliers: pm::purchase_suppliers(&mut *tx).await?,
+            part_suppliers: pm::part_suppliers(&mut *tx).await?.into_iter().collect(),
         })
     }
 
@@ -127,6 +133,7 @@ impl Current {
                 })
                 .collect(),
         )
+        .with_suppliers(self.suppliers.iter().map(|(_, code)| code.clone()))
     }
 }
 
@@ -219,19 +226,38 @@ impl App {
                 stored.insert(n, (PartId(p.id), stored_to_master(p).ok()));
             }
         }
+        let supplier_ids: HashMap<&str, i64> = current
+            .suppliers
+            .iter()
+            .map(|(id, code)| (code.as_str(), *id))
+            .collect();
         let c = counts.entry(Kind::Parts).or_default();
         for row in &valid.parts {
-            match stored.get(&row.part.number) {
+            let (id, supplier_changed) = match stored.get(&row.part.number) {
                 None => {
                     c.created += 1;
                     let id = pm::insert_part_master(&mut tx, &row.part, now).await?;
                     part_ids.insert(row.part.number.clone(), id);
+                    (id, row.supplier.is_some())
                 }
                 Some((id, old)) => {
-                    if bump(c, Some(old.as_ref() == Some(&row.part))) {
+                    let supplier_changed = row
+                        .supplier
+                        .as_ref()
+                        .is_some_and(|s| current.part_suppliers.get(&id.0) != Some(s));
+                    let same = old.as_ref() == Some(&row.part) && !supplier_changed;
+                    if bump(c, Some(same)) && old.as_ref() != Some(&row.part) {
                         pm::update_part_master(&mut tx, *id, &row.part, now).await?;
                     }
+                    (*id, supplier_changed)
                 }
+            };
+            if let (true, Some(code)) = (supplier_changed, &row.supplier) {
+                let supplier = supplier_ids.get(code.as_str()).copied().ok_or_else(|| {
+                    AppError::Unexpected(format!("supplier {code} vanished during import"))
+                })?;
+                let lead = i64::from(row.part.lead_time.days());
+                pm::set_part_supplier(&mut tx, id, supplier, lead).await?;
             }
         }
         let id_of = |n: &PartNumber| {
@@ -338,7 +364,12 @@ impl App {
         }
         let mut data = ExportData::default();
         if kinds.contains(&Kind::Parts) {
+            let suppliers: HashMap<i64, String> =
+                pm::part_suppliers(&self.db).await?.into_iter().collect();
             for p in pm::parts(&self.db).await? {
+                if let (Some(code), Some(n)) = (suppliers.get(&p.id), part_number(&p.part_number)) {
+                    data.part_suppliers.insert(n, code.clone());
+                }
                 let m = stored_to_master(&p).map_err(|e| {
                     AppError::Unexpected(format!("stored part {} is invalid: {e:?}", p.part_number))
                 })?;

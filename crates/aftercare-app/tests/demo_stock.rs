@@ -161,6 +161,28 @@ async fn the_small_demo_has_parts_history_in_transit_and_a_ledger_that_verifies(
             .await
             .unwrap();
         assert!(proposals.len() > 20, "{}: {}", t.label, proposals.len());
+        // Every part has its supplier, so the central warehouse's purchases can be approved.
+        use aftercare_app::planning_store::ProposalKind;
+        let purchases: Vec<_> = proposals
+            .iter()
+            .filter(|p| matches!(p.kind, ProposalKind::Purchase | ProposalKind::LastTimeBuy))
+            .collect();
+        assert!(!purchases.is_empty(), "{}: no purchase proposed", t.label);
+        assert!(
+            purchases.iter().all(|p| p.supplier.is_some()),
+            "{}: a purchase without a supplier",
+            t.label
+        );
+        let approved = app
+            .approve_proposal(&Actor::Cli, purchases[0].id)
+            .await
+            .unwrap();
+        assert_eq!(
+            approved.document_kind.as_deref(),
+            Some("purchase_order"),
+            "{}",
+            t.label
+        );
         // The demo's lifecycle inputs: a succession whose successor is planned and a
         // recall whose proposal says so.
         let successions = app.successions(&Actor::Cli).await.unwrap();

@@ -141,6 +141,90 @@ async fn a_good_file_imports_once_and_reimporting_changes_nothing() {
     }
 }
 
+#[tokio::test]
+async fn the_parts_supplier_comes_in_with_the_part_master_and_goes_out_with_its_export() {
+    use aftercare_store::stock::master::{NewSupplier, insert_supplier};
+    for t in each_backend().await.unwrap() {
+        setup(&t.db).await;
+        let mut tx = t.db.begin_write().await.unwrap();
+        for (code, kind) in [
+            ("SUP-A", "supplier"),
+            ("SUP-B", "both"),
+            ("REP-1", "repair_vendor"),
+        ] {
+            let s = NewSupplier {
+                code: code.into(),
+                name: code.into(),
+                kind: kind.into(),
+            };
+            insert_supplier(&mut tx, &s, aftercare_domain::Instant(0))
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let app = App::new(t.db.clone(), AppConfig::default());
+        let supplier_of = |app: &App| {
+            let db = app.db.clone();
+            async move { part_master::part_suppliers(&db).await.unwrap() }
+        };
+        let with = |rows: [&str; 3]| {
+            let mut lines = PARTS.lines();
+            let header = format!("{},supplier", lines.next().unwrap());
+            let body: Vec<String> = lines.zip(rows).map(|(l, s)| format!("{l},{s}")).collect();
+            format!("{header}\n{}\n", body.join("\n"))
+        };
+        // A new part with its supplier (codes in any case); a blank leaves none.
+        let r = import(&app, with(["sup-a", "", "SUP-B"]).as_bytes(), Kind::Parts).await;
+        assert!(r.applied, "{}: {:?}", t.label, r.issues);
+        let linked = supplier_of(&app).await;
+        assert_eq!(linked.len(), 2, "{}: {linked:?}", t.label);
+        let codes: Vec<&str> = linked.iter().map(|(_, c)| c.as_str()).collect();
+        assert_eq!(codes, ["SUP-A", "SUP-B"], "{}", t.label);
+        // Again: unchanged; the file without the column leaves the suppliers as they are.
+        let r = import(&app, with(["SUP-A", "", "SUP-B"]).as_bytes(), Kind::Parts).await;
+        assert_eq!(r.counts[&Kind::Parts].unchanged, 3, "{}", t.label);
+        let r = import(&app, PARTS.as_bytes(), Kind::Parts).await;
+        assert_eq!(r.counts[&Kind::Parts].unchanged, 3, "{}", t.label);
+        assert_eq!(supplier_of(&app).await, linked);
+        // Another supplier replaces the part's one: an update of that part only.
+        let r = import(&app, with(["SUP-B", "", "SUP-B"]).as_bytes(), Kind::Parts).await;
+        let c = r.counts[&Kind::Parts];
+        assert_eq!((c.updated, c.unchanged), (1, 2), "{}", t.label);
+        let codes: Vec<String> = supplier_of(&app)
+            .await
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(codes, ["SUP-B", "SUP-B"], "{}", t.label);
+        // An unknown supplier, or a repair vendor, is refused on its line and column.
+        refused(
+            &app,
+            t.label,
+            with(["SUP-X", "REP-1", ""]).as_bytes(),
+            Kind::Parts,
+            &[
+                (2, Some("supplier"), "unknown supplier 'SUP-X'"),
+                (3, Some("supplier"), "unknown supplier 'REP-1'"),
+            ],
+        )
+        .await;
+        assert_eq!(codes.len(), supplier_of(&app).await.len());
+        // The export carries the supplier and re-imports unchanged.
+        let csv = app
+            .export_part_master(&Actor::Cli, FileFormat::Csv, &[Kind::Parts])
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&csv);
+        assert!(
+            text.lines().next().unwrap().ends_with(",supplier"),
+            "{text}"
+        );
+        assert!(text.contains(",SUP-B"), "{text}");
+        let r = import(&app, &csv, Kind::Parts).await;
+        assert_eq!(r.counts[&Kind::Parts].unchanged, 3, "{}", t.label);
+    }
+}
+
 /// Import `bytes` and assert it is refused, nothing is written, and every expected
 /// (line, column, reason fragment) is reported.
 async fn refused(

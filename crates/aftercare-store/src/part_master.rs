@@ -491,6 +491,57 @@ pub async fn upsert_level(
     Ok(())
 }
 
+/// Active suppliers purchases can be placed with (kind `supplier` or `both`), as
+/// (id, code).
+pub async fn purchase_suppliers(src: impl Into<Src<'_>>) -> StoreResult<Vec<(i64, String)>> {
+    let sql = "SELECT id, code FROM suppliers WHERE active AND kind IN ('supplier', 'both') \
+               ORDER BY code";
+    Ok(on_src!(src.into(), |c| sqlx::query_as(sql)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Each part's supplier for purchases, as (part id, supplier code): of several, the one
+/// planning proposes (the lowest id).
+pub async fn part_suppliers(src: impl Into<Src<'_>>) -> StoreResult<Vec<(i64, String)>> {
+    let sql = "SELECT v.part_id, s.code FROM part_vendors v JOIN suppliers s ON s.id = v.supplier_id \
+               WHERE v.role = 'supplier' AND v.supplier_id = \
+               (SELECT MIN(w.supplier_id) FROM part_vendors w WHERE w.part_id = v.part_id AND w.role = 'supplier') \
+               ORDER BY v.part_id";
+    Ok(on_src!(src.into(), |c| sqlx::query_as(sql)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Make `supplier` the part's only supplier for purchases (other supplier links of the
+/// part are removed; repair vendors are kept), with the part's lead time.
+pub async fn set_part_supplier(
+    tx: &mut Tx,
+    part: PartId,
+    supplier: i64,
+    lead_time_days: i64,
+) -> StoreResult<()> {
+    let delete =
+        "DELETE FROM part_vendors WHERE part_id = $1 AND role = 'supplier' AND supplier_id <> $2";
+    crate::on_tx!(tx, |c| sqlx::query(delete)
+        .bind(part.0)
+        .bind(supplier)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    let insert = "INSERT INTO part_vendors (part_id, supplier_id, role, lead_time_days) \
+                  VALUES ($1, $2, 'supplier', $3) ON CONFLICT (part_id, supplier_id, role) \
+                  DO UPDATE SET lead_time_days = excluded.lead_time_days";
+    crate::on_tx!(tx, |c| sqlx::query(insert)
+        .bind(part.0)
+        .bind(supplier)
+        .bind(lead_time_days)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
 /// Remove a level override; false if there was none.
 pub async fn delete_level(tx: &mut Tx, warehouse: WarehouseId, part: PartId) -> StoreResult<bool> {
     let sql = "DELETE FROM part_stock_levels WHERE warehouse_id = $1 AND part_id = $2";

@@ -24,6 +24,8 @@ pub struct Known {
     pub warehouses: HashMap<String, String>,
     /// Declared substitutes (part, substitute, direction), to catch a pair declared twice.
     pub substitutes: Vec<(PartNumber, PartNumber, SubstituteDirection)>,
+    /// Codes of the suppliers purchases can be placed with, keyed by their upper-case form.
+    pub suppliers: HashMap<String, String>,
 }
 
 impl Known {
@@ -42,7 +44,14 @@ impl Known {
                 .map(|w| (w.to_uppercase(), w))
                 .collect(),
             substitutes,
+            suppliers: HashMap::new(),
         }
+    }
+
+    /// The same, with the suppliers purchases can be placed with.
+    pub fn with_suppliers(mut self, codes: impl IntoIterator<Item = String>) -> Known {
+        self.suppliers = codes.into_iter().map(|c| (c.to_uppercase(), c)).collect();
+        self
     }
 }
 
@@ -53,6 +62,8 @@ pub struct PartRow {
     pub line: usize,
     /// The part.
     pub part: PartMaster,
+    /// Code of its supplier for purchases, as stored (`None`: left as it is).
+    pub supplier: Option<String>,
 }
 
 /// A valid where-used row.
@@ -160,7 +171,7 @@ pub fn check_tables(tables: &[RawTable], known: &Known) -> Result<Validated, Vec
         };
         match t.kind {
             Kind::Parts => {
-                out.parts = check_parts(&mut ctx);
+                out.parts = check_parts(&mut ctx, known);
                 file_parts.extend(out.parts.iter().map(|p| p.part.number.clone()));
             }
             Kind::WhereUsed => out.where_used = check_where_used(&mut ctx, known, &file_parts),
@@ -365,7 +376,7 @@ impl Ctx<'_> {
     }
 }
 
-fn check_parts(ctx: &mut Ctx<'_>) -> Vec<PartRow> {
+fn check_parts(ctx: &mut Ctx<'_>, known: &Known) -> Vec<PartRow> {
     let t = ctx.t;
     let mut out = Vec::with_capacity(t.rows.len());
     let mut first_line: HashMap<PartNumber, usize> = HashMap::new();
@@ -419,6 +430,16 @@ fn check_parts(ctx: &mut Ctx<'_>) -> Vec<PartRow> {
         if eos.is_none() {
             failed.push("end_of_service");
         }
+        let supplier = match ctx.opt(row, "supplier") {
+            None => None,
+            Some(_) => {
+                let code = ctx.code_in(row, "supplier", &known.suppliers, "supplier");
+                if code.is_none() {
+                    failed.push("supplier");
+                }
+                code
+            }
+        };
         let text = |key| ctx.opt(row, key).map(str::to_string);
         let draft = PartDraft {
             part_number: ctx.get(row, "part_number").to_string(),
@@ -440,6 +461,7 @@ fn check_parts(ctx: &mut Ctx<'_>) -> Vec<PartRow> {
             Ok(part) if failed.is_empty() => out.push(PartRow {
                 line: row.line,
                 part,
+                supplier,
             }),
             Ok(_) => {}
             Err(errors) => {

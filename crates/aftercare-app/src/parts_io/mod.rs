@@ -179,6 +179,13 @@ const PART_COLUMNS: &[Column] = &[
         "end of service date, YYYY-MM-DD, not before end of production",
     ),
     col("notes", "备注", false, "notes, up to 2000 characters"),
+    col(
+        "supplier",
+        "供应商",
+        false,
+        "code of the supplier purchases are proposed from (kind supplier or both); \
+         blank leaves the part's supplier as it is",
+    ),
 ];
 
 const WHERE_USED_COLUMNS: &[Column] = &[

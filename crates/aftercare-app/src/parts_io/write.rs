@@ -14,6 +14,8 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 pub struct ExportData {
     /// Parts.
     pub parts: Vec<PartMaster>,
+    /// Each part's supplier code for purchases, where it has one.
+    pub part_suppliers: std::collections::HashMap<PartNumber, String>,
     /// Where-used as (model code, part number, quantity per unit).
     pub where_used: Vec<(String, PartNumber, Qty)>,
     /// Substitutes (line is ignored).
@@ -59,6 +61,7 @@ fn rows_of(data: &ExportData, kind: Kind) -> Vec<Vec<Value>> {
                     opt_text(p.lifecycle.end_of_production()),
                     opt_text(p.lifecycle.end_of_service()),
                     opt_text(p.notes.as_ref()),
+                    opt_text(data.part_suppliers.get(&p.number)),
                 ]
             })
             .collect(),
