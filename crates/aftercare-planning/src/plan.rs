@@ -294,6 +294,13 @@ fn explain(selection: &Selection, class: DemandClass) -> String {
         .collect();
     ranked.sort_by(|a, b| a.error.total_cmp(&b.error));
     match ranked.as_slice() {
+        // Nothing was demanded where the backtest looked: every method forecast it exactly.
+        [.., last] if last.error == 0.0 => format!(
+            "{} demand: no demand where the backtest looked, so every method scores 0; {} by \
+             default",
+            class.code(),
+            selection.method
+        ),
         [] => format!(
             "{} demand with too little history to backtest: {} by default",
             class.code(),
@@ -403,6 +410,29 @@ mod tests {
         assert!(!p.overridden);
         assert_eq!(p.selection.errors.len(), settings().auto.candidates.len());
         assert!(p.why.contains("backtest error"), "{}", p.why);
+    }
+
+    #[test]
+    fn a_history_without_demand_is_explained_as_such_not_as_a_contest() {
+        let y = vec![0.0; 40];
+        let p = plan_item(
+            &PlanInput {
+                history: &y,
+                item: item(2),
+                position: StockPosition::default(),
+                manual: None,
+                remaining_service_periods: None,
+                events: &[],
+                seed: 1,
+            },
+            &settings(),
+        );
+        assert!(
+            p.why.starts_with("inactive demand: no demand where the backtest looked"),
+            "{}",
+            p.why
+        );
+        assert!(!p.why.contains("lowest backtest error"), "{}", p.why);
     }
 
     #[test]
