@@ -428,7 +428,8 @@ mod tests {
             &settings(),
         );
         assert!(
-            p.why.starts_with("inactive demand: no demand where the backtest looked"),
+            p.why
+                .starts_with("inactive demand: no demand where the backtest looked"),
             "{}",
             p.why
         );
