@@ -1031,7 +1031,7 @@ fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3]) -> String {
     for (q, names, ty) in level_labels(&levels, y) {
         s.push_str(&format!(
             r#"<text x="{tx}" y="{ty:.1}" text-anchor="end" class="label">{} {q:.0}</text>"#,
-            askama_escape(&names.join(" = ")),
+            xml_escape(&names.join(" = ")),
             tx = w - pad - 2.0,
         ));
     }
@@ -1076,7 +1076,7 @@ fn level_labels<'a>(
 }
 
 /// Text for inside SVG markup.
-fn askama_escape(s: &str) -> String {
+fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
