@@ -949,6 +949,14 @@ impl App {
         if reason.is_empty() {
             return Err(AppError::invalid("reason", "a rejection needs a reason"));
         }
+        // The same limit as a ticket action's reason: it is copied into the audit entry.
+        let max = aftercare_domain::ticket::action::MAX_REASON;
+        if reason.chars().count() > max {
+            return Err(AppError::invalid(
+                "reason",
+                format!("must be at most {max} characters"),
+            ));
+        }
         let before = self.plan_proposal(actor, id).await?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;

@@ -103,9 +103,64 @@ pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response
     ApiError(AppError::Unexpected("panic".into())).into_response()
 }
 
-/// Map a request-body rejection (bad JSON, wrong content type) to our error shape.
+/// Map a request-body rejection (bad JSON, wrong content type) to our error shape: 422
+/// `invalid`, naming the field serde names (an unknown or missing key, a value of the wrong
+/// type), else `body`.
 pub fn rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    // axum runs serde_path_to_error over serde_json: find that error in the chain to name
+    // the field and keep serde's reason (with its line and column).
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(inner) = source {
+        if let Some(pe) = inner.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            return ApiError(body_error(&pe.path().to_string(), &pe.inner().to_string()));
+        }
+        source = inner.source();
+    }
     ApiError(AppError::invalid("body", e.body_text()))
+}
+
+/// A JSON body that serde refused, as 422 `invalid`: `path` is where serde was (`.` at
+/// the top, `lines[0]` inside), `reason` its message. An unknown or missing key is named
+/// itself (`targetfill`, `lines[0].qty`); another error names the value's path, or `body`.
+pub fn body_error(path: &str, reason: &str) -> AppError {
+    let path = path.trim_start_matches('.');
+    let key = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|prefix| reason.strip_prefix(prefix))
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(key, _)| key);
+    let field = match (key, path) {
+        // serde_path_to_error may already have stepped into the key.
+        (Some(key), p) if p.is_empty() || p == key || p.ends_with(&format!(".{key}")) => {
+            if p.is_empty() {
+                key.to_string()
+            } else {
+                p.to_string()
+            }
+        }
+        (Some(key), p) => format!("{p}.{key}"),
+        (None, "") => "body".to_string(),
+        (None, p) => p.to_string(),
+    };
+    AppError::invalid(&field, reason)
+}
+
+/// Read a body by hand (a JSON value, or bytes) the way the extractor does, refusing it as
+/// [`body_error`] names it.
+pub fn from_json_value<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(v)
+        .map_err(|e| body_error(&e.path().to_string(), &e.inner().to_string()))
+}
+
+/// As [`from_json_value`], from the body's bytes.
+pub fn from_json_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| body_error(&e.path().to_string(), &e.inner().to_string()))?;
+    de.end().map_err(|e| body_error("", &e.to_string()))?;
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -127,6 +182,41 @@ mod tests {
             status_of(&AppError::Unexpected(String::new())),
             StatusCode::INTERNAL_SERVER_ERROR
         );
+    }
+
+    fn field_of(e: AppError) -> (String, String) {
+        match e {
+            AppError::Invalid(f) => (f[0].field.clone(), f[0].reason.clone()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A body's unknown or missing key, or a value of the wrong type, is named as the
+    /// field, nested ones with their path.
+    #[test]
+    fn a_refused_body_names_its_field() {
+        use crate::api::ticket_parts::RequestBody;
+        let (field, reason) = field_of(
+            from_json_slice::<RequestBody>(br#"{"lines":[{"part_id":1,"qty":1,"qtyy":2}]}"#)
+                .unwrap_err(),
+        );
+        assert_eq!(field, "lines[0].qtyy", "{reason}");
+        assert!(reason.starts_with("unknown field `qtyy`"), "{reason}");
+        let (field, _) =
+            field_of(from_json_slice::<RequestBody>(br#"{"lines":[{"part_id":1}]}"#).unwrap_err());
+        assert_eq!(field, "lines[0].qty");
+        let (field, _) = field_of(
+            from_json_slice::<RequestBody>(br#"{"lines":[{"part_id":"x","qty":1}]}"#).unwrap_err(),
+        );
+        assert_eq!(field, "lines[0].part_id");
+        let (field, _) =
+            field_of(from_json_slice::<RequestBody>(br#"{"lines": []} x"#).unwrap_err());
+        assert_eq!(field, "body");
+        let (field, _) = field_of(
+            from_json_value::<RequestBody>(serde_json::json!({"lines": [], "extra": 1}))
+                .unwrap_err(),
+        );
+        assert_eq!(field, "extra");
     }
 
     #[test]

@@ -995,3 +995,441 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
         }
     }
 }
+
+/// Manual levels (min `min`, max `max`) for `parts` at `warehouse`, so a run proposes.
+async fn manual_levels(
+    s: &common::server::Server,
+    warehouse: aftercare_domain::WarehouseId,
+    parts: &[aftercare_domain::PartId],
+    min: i64,
+    max: i64,
+) {
+    let mut tx = s.app.db.begin_write().await.unwrap();
+    for &p in parts {
+        master::set_levels(
+            &mut tx,
+            warehouse,
+            p,
+            StockLevels::new(Qty::new(min).unwrap(), Some(Qty::new(max).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// The open proposals, by API.
+async fn open_proposals(
+    api: &reqwest::Client,
+    s: &common::server::Server,
+    token: &str,
+) -> Vec<Value> {
+    let (status, list) = get(api, s, token, "/api/v1/planning/proposals?status=open").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn json_bodies_with_unknown_keys_and_long_reasons_are_refused_naming_the_field() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 1).await;
+        manual_levels(&s, f.central, &f.parts, 5, 10).await;
+        let api = reqwest::Client::new();
+
+        // Misspelled keys: 422 naming the key, and no run with the defaults.
+        let r = api
+            .post(format!("{}/api/v1/planning/runs", s.base))
+            .bearer_auth(&f.wh_token)
+            .header("content-type", "application/json")
+            .body(r#"{"targetfill":0.5,"bukket":"day"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "invalid", "{label}: {err}");
+        assert_eq!(
+            err["error"]["details"]["fields"][0]["field"], "targetfill",
+            "{label}: {err}"
+        );
+        assert!(
+            err["error"]["details"]["fields"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field"),
+            "{label}: {err}"
+        );
+        let (status, _) = get(&api, &s, &f.wh_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{label}: a run happened");
+        // A value of the wrong type names its field too.
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": "many"})).await;
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(
+            err["error"]["details"]["fields"][0]["field"], "periods",
+            "{label}: {err}"
+        );
+        // null is "the default".
+        let r = post_run(
+            &api,
+            &s,
+            &f.wh_token,
+            &json!({"target_fill": null, "periods": 8}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let open = open_proposals(&api, &s, &f.wh_token).await;
+        assert_eq!(open.len(), 1, "{label}");
+        let id = open[0]["id"].as_i64().unwrap();
+        let reject = |body: Value| {
+            api.post(format!("{}/api/v1/planning/proposals/{id}/reject", s.base))
+                .bearer_auth(&f.wh_token)
+                .json(&body)
+                .send()
+        };
+        let r = reject(json!({"reason": "later", "note": "x"}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(
+            err["error"]["details"]["fields"][0]["field"], "note",
+            "{label}: {err}"
+        );
+        // A reason has the length limit of a ticket action's reason; nothing changes.
+        let r = reject(json!({"reason": "x".repeat(100_000)}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(
+            err["error"]["details"]["fields"][0],
+            json!({"field": "reason", "reason": "must be at most 500 characters"}),
+            "{label}: {err}"
+        );
+        let (_, one) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{id}"),
+        )
+        .await;
+        assert_eq!(one["status"], "open", "{label}: {one}");
+        let r = reject(json!({"reason": "y".repeat(500)})).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_approval_names_the_warehouse_and_part_in_words() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 1).await;
+        // A regional warehouse replenished from the central one, which holds 2.
+        let mut tx = s.app.db.begin_write().await.unwrap();
+        let regional = aftercare_store::org::insert_warehouse(
+            &mut tx,
+            &aftercare_store::org::NewWarehouse {
+                code: "WH-R".into(),
+                name: "分库".into(),
+                kind: aftercare_domain::org::WarehouseKind::Regional,
+                parent_id: Some(f.central),
+                region_id: None,
+                station_id: None,
+                address: "x".into(),
+                after_sales: true,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        stock_in(&s.app, &f, f.central, &f.parts, 2).await;
+        manual_levels(&s, regional, &f.parts, 5, 10).await;
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let open = open_proposals(&api, &s, &f.wh_token).await;
+        let transfer = open
+            .iter()
+            .find(|p| p["kind"] == "transfer")
+            .unwrap_or_else(|| panic!("{label}: {open:?}"));
+        let id = transfer["id"].as_i64().unwrap();
+        let r = api
+            .post(format!("{}/api/v1/planning/proposals/{id}/approve", s.base))
+            .bearer_auth(&f.wh_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
+        let err: Value = r.json().await.unwrap();
+        let message = err["error"]["message"].as_str().unwrap().to_string();
+        let expected = format!(
+            "warehouse {}, good stock holds only 2 of part {}",
+            f.central.0, f.parts[0].0
+        );
+        assert_eq!(message, expected, "{label}: {err}");
+        let (_, one) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{id}"),
+        )
+        .await;
+        assert_eq!(one["approval_error"], expected, "{label}: {one}");
+        // The page leads with the refusal in Chinese, then names the warehouse and the part
+        // by their codes.
+        let (c, csrf) = login(&s, "wh").await;
+        let html = c
+            .post(format!("{}/planning/proposals/{id}/approve", s.base))
+            .header("accept-language", "zh-CN")
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("库存不足。warehouse WH-C, good stock holds only 2 of part PN-00000"),
+            "{label}: {html}"
+        );
+        assert!(
+            !html.contains("Stock {") && !html.contains("WarehouseId"),
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_proposals_page_filters_by_part_pages_and_names_bad_input_in_its_language() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 3).await;
+        manual_levels(&s, f.central, &f.parts, 5, 10).await;
+        let mut tx = s.app.db.begin_write().await.unwrap();
+        for &p in &f.parts {
+            aftercare_store::planning::link_supplier(&mut tx, p, f.supplier, 10)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let (c, csrf) = login(&s, "wh").await;
+
+        // The run form: blank or left-out fields are the defaults (as in the API), a
+        // negative number of periods is named as typed, in the page's language.
+        let r = c
+            .post(format!("{}/planning/run", s.base))
+            .form(&[("_csrf", csrf.as_str()), ("periods", "8")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(!to.contains("notice"), "{label}: {to}");
+        // The notice is written from the run's counts, in the page's language.
+        let html = page_in(&c, &format!("{}{to}", s.base), "zh-CN").await;
+        assert!(
+            html.contains(
+                "计划已运行：3 个备件×仓库，新建 3 条建议，更新 0 条，撤回 0 条，现有待审批 3 条"
+            ),
+            "{label}: {html}"
+        );
+        // Free text in the address is never shown as the notice.
+        let html = page_in(
+            &c,
+            &format!("{}/planning?notice=%E6%89%80%E6%9C%89%E5%BB%BA%E8%AE%AE%E5%B7%B2%E6%89%B9%E5%87%86", s.base),
+            "zh-CN",
+        )
+        .await;
+        assert!(
+            !html.contains("所有建议已批准") && !html.contains("计划已运行"),
+            "{label}"
+        );
+        for (lang, periods, needle) in [
+            ("zh-CN", "-1", "周期数：必须在 4 到 520 之间，实际为 -1"),
+            ("en", "-1", "periods: must be between 4 and 520, got -1"),
+            ("zh-CN", "3", "周期数：必须在 4 到 520 之间，实际为 3"),
+        ] {
+            let html = c
+                .post(format!("{}/planning/run", s.base))
+                .header("accept-language", lang)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("bucket", "week"),
+                    ("periods", periods),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(html.contains(needle), "{label} {lang} {periods}: {html}");
+            assert!(
+                html.contains(&format!("name=\"periods\" value=\"{periods}\"")),
+                "{label}: the typed value"
+            );
+        }
+        let html = c
+            .post(format!("{}/planning/run", s.base))
+            .header("accept-language", "zh-CN")
+            .form(&[("_csrf", csrf.as_str()), ("target_fill", "NaN")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("目标满足率：必须在 0.5 到 0.999 之间，实际为 NaN"),
+            "{label}: {html}"
+        );
+
+        // A rejection without a reason, in Chinese.
+        let api = reqwest::Client::new();
+        let open = open_proposals(&api, &s, &f.wh_token).await;
+        assert_eq!(open.len(), 3, "{label}");
+        let id = open[0]["id"].as_i64().unwrap();
+        let html = c
+            .post(format!("{}/planning/proposals/{id}/reject", s.base))
+            .header("accept-language", "zh-CN")
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("原因：驳回需要填写原因"), "{label}: {html}");
+
+        // The document an approval created, in words.
+        let r = c
+            .post(format!("{}/planning/proposals/{id}/approve", s.base))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let html = page_in(&c, &format!("{}/planning?status=approved", s.base), "zh-CN").await;
+        assert!(html.contains("采购订单 #"), "{label}: {html}");
+        assert!(!html.contains("purchase_order #"), "{label}");
+
+        // Paging: how many, and the way to the rest.
+        let html = page_in(&c, &format!("{}/planning?limit=1", s.base), "en").await;
+        assert!(html.contains("Showing 1–1 of 3"), "{label}: {html}");
+        assert!(
+            html.contains("href=\"/planning?limit=1&#38;offset=1\""),
+            "{label}: {html}"
+        );
+        let html = page_in(
+            &c,
+            &format!("{}/planning?limit=1&offset=2", s.base),
+            "zh-CN",
+        )
+        .await;
+        assert!(html.contains("显示第 3–3 条，共 3 条"), "{label}: {html}");
+        assert!(html.contains("offset=1"), "{label}: the previous page");
+        assert!(
+            !html.contains("id=\"proposals-next\""),
+            "{label}: no next page"
+        );
+
+        // The part filter, by part number as the stock pages filter.
+        let html = page_in(&c, &format!("{}/planning?part=PN-00001", s.base), "en").await;
+        assert!(html.contains("Showing 1–1 of 1"), "{label}: {html}");
+        assert!(
+            html.contains("PN-00001") && !html.contains("<code>PN-00002</code>"),
+            "{label}"
+        );
+        assert!(html.contains("name=\"part\" value=\"PN-00001\""), "{label}");
+
+        // Bad filters are named, in the page's language, and nothing is listed.
+        for (query, lang, needle) in [
+            (
+                "warehouse=abc",
+                "en",
+                "warehouse: &#39;abc&#39; is not a whole number",
+            ),
+            ("warehouse=abc", "zh-CN", "仓库：“abc”不是整数"),
+            (
+                "warehouse=999999",
+                "en",
+                "warehouse: no warehouse with id 999999",
+            ),
+            (
+                "kind=bogus",
+                "en",
+                "kind: must be purchase, transfer, last_time_buy or emergency, got &#34;bogus&#34;",
+            ),
+            ("kind=bogus", "zh-CN", "类型：必须是 purchase（采购）"),
+            (
+                "status=bogus",
+                "en",
+                "status: must be open, approved, rejected or withdrawn, got &#34;bogus&#34;",
+            ),
+            ("status=bogus", "zh-CN", "状态：必须是 open（待审批）"),
+            ("part=NOPE", "zh-CN", "备件：没有编号为“NOPE”的备件"),
+            (
+                "offset=-1",
+                "en",
+                "offset: &#39;-1&#39; is not a whole number",
+            ),
+        ] {
+            let r = c
+                .get(format!("{}/planning?{query}", s.base))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label} {query}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains(needle), "{label} {query} {lang}: {html}");
+            assert!(
+                !html.contains("id=\"proposals\""),
+                "{label} {query}: rows shown"
+            );
+        }
+
+        // The part's page: a bad bucket is named; the chart's labels in the page's
+        // language, min and reorder point of one value sharing one label.
+        let part = f.parts[0].0;
+        let r = c
+            .get(format!(
+                "{}/planning/items/{}/{part}?bucket=xyz",
+                s.base, f.central.0
+            ))
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("周期：必须是 week（周）或 month（月），收到“xyz”"),
+            "{label}: {html}"
+        );
+        let html = page_in(
+            &c,
+            &format!("{}/planning/items/{}/{part}", s.base, f.central.0),
+            "zh-CN",
+        )
+        .await;
+        assert!(
+            html.contains("class=\"label\">最高库存 10<"),
+            "{label}: {html}"
+        );
+        // Manual levels: the reorder point is the minimum.
+        assert!(
+            html.contains("class=\"label\">安全库存 = 再订货点 5<"),
+            "{label}: {html}"
+        );
+        assert!(
+            !html.contains(">ROP ") && !html.contains(">min "),
+            "{label}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! (shortages → 409 with the available quantity).
 
 use super::approval::{ApprovalReason, ScrapError};
+use super::location::Consumer;
 use super::location::Location;
 use super::lot::Shortage;
 use super::movement::MovementError;
@@ -13,6 +14,7 @@ use super::stocktake::StocktakeError;
 use super::substitution::SubstituteOffer;
 use super::transfer::TransferError;
 use crate::ids::{LotId, PartId, StocktakeId};
+use std::fmt;
 
 /// Why a stock operation was refused; nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +34,7 @@ pub enum StockError {
     #[error("{0} (the rest is reserved)")]
     Unavailable(Shortage),
     /// A location holds less than the movement takes.
-    #[error("{location:?} holds only {available} of part {part}")]
+    #[error("{} holds only {available} of part {part}", Place(location))]
     Insufficient {
         /// The location.
         location: Location,
@@ -42,7 +44,7 @@ pub enum StockError {
         available: Qty,
     },
     /// A lot holds less at the location than the movement takes.
-    #[error("lot {lot} holds only {available} at {location:?}")]
+    #[error("lot {lot} holds only {available} at {}", Place(location))]
     LotInsufficient {
         /// The lot.
         lot: LotId,
@@ -107,4 +109,114 @@ pub enum StockError {
     /// Some counts were refused (index of the entry, reason).
     #[error("{} counts refused", .0.len())]
     Counts(Vec<(usize, StocktakeError)>),
+}
+
+/// A location in words for messages people read: "warehouse 1, good stock", "ticket 7",
+/// "the transit to warehouse 2 under transfer 9 (good)" (never Rust's debug syntax).
+struct Place<'a>(&'a Location);
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self.0 {
+            Location::Stock {
+                warehouse,
+                condition,
+            } => write!(f, "warehouse {warehouse}, {} stock", condition.code()),
+            Location::Supplier { supplier } => write!(f, "supplier {supplier}"),
+            Location::Consumer {
+                consumer: Consumer::Ticket(t),
+            } => write!(f, "ticket {t}"),
+            Location::Consumer {
+                consumer: Consumer::Requisition(r),
+            } => write!(f, "requisition {r}"),
+            Location::RepairVendor { order } => {
+                write!(f, "the repair vendor of repair order {order}")
+            }
+            Location::InTransit {
+                transfer,
+                to,
+                condition,
+            } => write!(
+                f,
+                "the transit to warehouse {to} under transfer {transfer} ({})",
+                condition.code()
+            ),
+            Location::TransferDiscrepancy {
+                transfer,
+                condition,
+            } => write!(
+                f,
+                "the discrepancy of transfer {transfer} ({})",
+                condition.code()
+            ),
+            Location::Scrapped { warehouse } => write!(f, "scrapped at warehouse {warehouse}"),
+            Location::StocktakeDifference { warehouse } => {
+                write!(f, "the stocktake difference of warehouse {warehouse}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{LotId, RepairOrderId, SupplierId, TicketId, TransferId, WarehouseId};
+    use crate::stock::condition::StockCondition;
+
+    /// A refusal people read names the location in words, never in Rust's debug syntax.
+    #[test]
+    fn shortages_name_the_location_in_words() {
+        let e = StockError::Insufficient {
+            location: Location::Stock {
+                warehouse: WarehouseId(1),
+                condition: StockCondition::Good,
+            },
+            part: PartId(97),
+            available: Qty::new(2).unwrap(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "warehouse 1, good stock holds only 2 of part 97"
+        );
+        let lot = StockError::LotInsufficient {
+            lot: LotId(5),
+            location: Location::InTransit {
+                transfer: TransferId(9),
+                to: WarehouseId(2),
+                condition: StockCondition::Repaired,
+            },
+            available: Qty::new(0).unwrap(),
+        };
+        assert_eq!(
+            lot.to_string(),
+            "lot 5 holds only 0 at the transit to warehouse 2 under transfer 9 (repaired)"
+        );
+        for l in [
+            Location::Supplier {
+                supplier: SupplierId(3),
+            },
+            Location::Consumer {
+                consumer: Consumer::Ticket(TicketId(4)),
+            },
+            Location::RepairVendor {
+                order: RepairOrderId(6),
+            },
+            Location::TransferDiscrepancy {
+                transfer: TransferId(9),
+                condition: StockCondition::Good,
+            },
+            Location::Scrapped {
+                warehouse: WarehouseId(1),
+            },
+            Location::StocktakeDifference {
+                warehouse: WarehouseId(1),
+            },
+        ] {
+            let text = Place(&l).to_string();
+            assert!(
+                !text.contains('{') && !text.contains("Id(") && !text.contains("::"),
+                "{text}"
+            );
+        }
+    }
 }

@@ -97,6 +97,7 @@ pub async fn list_users(
 
 /// A user to add.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AddUserBody {
     /// Login: letters, digits, `-`, `_`, `.`.
     pub login: String,
@@ -145,6 +146,7 @@ pub async fn add_user(
 
 /// Enable or disable.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ActiveBody {
     /// Whether the user may log in.
     pub active: bool,
@@ -220,6 +222,7 @@ pub async fn list_tokens(
 
 /// A token to create.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateTokenBody {
     /// Purpose, e.g. "ERP sync".
     pub name: String,
@@ -273,6 +276,7 @@ pub async fn revoke_token(
 
 /// Company settings.
 #[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsDto {
     /// Company name.
     pub company_name: String,

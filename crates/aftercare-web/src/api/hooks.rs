@@ -25,6 +25,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<Json<Value>, ApiError> {
 
 /// New values for a webhook subscription.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookUpdateBody {
     /// Name.
     pub name: String,
@@ -41,6 +42,7 @@ pub struct WebhookUpdateBody {
 
 /// Turn delivery on or off.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ActiveBody {
     /// Deliver to this subscription.
     pub active: bool,

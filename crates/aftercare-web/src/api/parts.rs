@@ -132,6 +132,7 @@ pub async fn list_parts(
 
 /// A part to create or change (the part number cannot change).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PartBody {
     /// Part number: 1-40 of A-Z 0-9 - . / (upper-cased).
     pub part_number: String,
@@ -298,6 +299,7 @@ pub async fn model_parts(
 
 /// Quantity of a part in a model.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WhereUsedBody {
     /// Units per product; 0 removes the row.
     pub qty_per_unit: i64,
@@ -371,6 +373,7 @@ pub async fn part_substitutes(
 
 /// A substitute declaration.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubstituteBody {
     /// one_way or both_ways.
     pub direction: String,
@@ -467,6 +470,7 @@ pub async fn part_levels(
 
 /// Manual levels.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LevelBody {
     /// Minimum stock.
     pub min: i64,

@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Settings of a run; every field is optional.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RunBody {
     /// `week` (default) or `month`.
     pub bucket: Option<String>,
@@ -416,6 +417,7 @@ pub async fn approve(
 
 /// Why a proposal is rejected.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RejectBody {
     /// The reason (required).
     pub reason: String,

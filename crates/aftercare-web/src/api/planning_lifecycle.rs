@@ -49,6 +49,7 @@ impl From<Succession> for SuccessionDto {
 
 /// A succession to record.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SuccessionBody {
     /// Part number of the part being replaced.
     pub predecessor: String,
@@ -163,6 +164,7 @@ impl From<DemandEventRow> for DemandEventDto {
 
 /// A demand event to record.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DemandEventBody {
     /// Part number of the part needed.
     pub part_number: String,

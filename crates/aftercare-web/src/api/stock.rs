@@ -221,6 +221,7 @@ impl From<ApprovalRow> for ApprovalDto {
 
 /// An issue of parts to a ticket or a requisition.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IssueBody {
     /// The warehouse.
     pub warehouse_id: i64,
@@ -258,8 +259,7 @@ pub async fn issue(
     let c = if v.get("warehouse").is_some() {
         typed_command("issue", v, &user, &[])?
     } else {
-        let b: IssueBody = serde_json::from_value(v)
-            .map_err(|e| ApiError(aftercare_app::AppError::invalid("body", e.to_string())))?;
+        let b: IssueBody = crate::error::from_json_value(v)?;
         let consumer = match (b.ticket_id, b.requisition_id) {
             (Some(t), None) => Consumer::Ticket(TicketId(t)),
             (None, Some(r)) => Consumer::Requisition(RequisitionId(r)),
@@ -847,6 +847,7 @@ pub async fn approve(
 
 /// A rejection.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RejectBody {
     /// Why (required).
     pub reason: String,

@@ -22,6 +22,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<Json<Value>, ApiError> {
 
 /// A new template text.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TemplateBody {
     /// The text, with placeholders such as `{ticket_number}`; `{{`/`}}` for literal braces.
     pub body: String,
@@ -31,6 +32,7 @@ pub struct TemplateBody {
 
 /// Reset to the built-in text.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetBody {
     /// The version last read; when given, a newer save refuses the reset (409).
     #[serde(default)]
@@ -39,6 +41,7 @@ pub struct ResetBody {
 
 /// What to preview.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PreviewBody {
     /// Event, e.g. `ticket.appointment_booked`.
     pub event: String,
@@ -103,8 +106,7 @@ pub async fn reset(
     let b: ResetBody = if body.iter().all(u8::is_ascii_whitespace) {
         ResetBody::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError(AppError::invalid("body", format!("not valid JSON: {e}"))))?
+        crate::error::from_json_slice(&body)?
     };
     json(
         &s.app

@@ -25,6 +25,7 @@ fn json(p: &TicketParts) -> Result<Json<Value>, ApiError> {
 
 /// One requested line.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineBody {
     /// The part.
     pub part_id: i64,
@@ -34,6 +35,7 @@ pub struct LineBody {
 
 /// A parts request.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RequestBody {
     /// The parts wanted (each part once).
     pub lines: Vec<LineBody>,
@@ -41,6 +43,7 @@ pub struct RequestBody {
 
 /// Used and returned units of one issued line.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UseBody {
     /// The line.
     pub line_id: i64,
@@ -52,6 +55,7 @@ pub struct UseBody {
 
 /// Completion of the repair with its parts.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     /// What was done, in words (required).
     pub actions_taken: String,

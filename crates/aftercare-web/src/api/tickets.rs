@@ -131,6 +131,7 @@ pub async fn export_xlsx(
 
 /// A ticket to open.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IntakeBody {
     /// Customer id.
     pub customer: i64,
@@ -203,6 +204,7 @@ pub async fn detail(
 
 /// An action on a ticket (see the fields each action needs).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// dispatch, recall, accept, reject, assign_technician, schedule, arrive, wait_for_parts,
     /// parts_arrived, complete, callback, close, resolve, cancel, reopen.
@@ -406,6 +408,7 @@ pub async fn find_customers(
 
 /// An address.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AddressBody {
     /// Region id (most specific known).
     pub region: i64,
@@ -415,6 +418,7 @@ pub struct AddressBody {
 
 /// A customer to create.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerBody {
     /// Name.
     pub name: String,
@@ -467,6 +471,7 @@ pub async fn customer(
 
 /// A unit to register.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitBody {
     /// Serial number (unique per model).
     pub serial: String,
@@ -545,6 +550,7 @@ pub async fn unit(
 
 /// A webhook subscription to add.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookBody {
     /// Name.
     pub name: String,

@@ -65,6 +65,30 @@ const REASONS: &[(&str, &str)] = &[
         "must be between 1 and 100 (percent of standard cost per year), got {}",
         "必须在 1 到 100 之间（标准成本的年百分比），实际为 {0}",
     ),
+    ("a rejection needs a reason", "驳回需要填写原因"),
+    (
+        "must be between 4 and 520, got {}",
+        "必须在 4 到 520 之间，实际为 {0}",
+    ),
+    (
+        "must be between 0.5 and 0.999, got {}",
+        "必须在 0.5 到 0.999 之间，实际为 {0}",
+    ),
+    (
+        "must be between 0 and 365, got {}",
+        "必须在 0 到 365 之间，实际为 {0}",
+    ),
+    (
+        "must be open, approved, rejected or withdrawn, got \"{}\"",
+        "必须是 open（待审批）、approved（已批准）、rejected（已驳回）或 withdrawn（已撤回），收到“{0}”",
+    ),
+    (
+        "must be purchase, transfer, last_time_buy or emergency, got \"{}\"",
+        "必须是 purchase（采购）、transfer（调拨）、last_time_buy（停产前末次采购）或 emergency（急件请购），收到“{0}”",
+    ),
+    ("no warehouse with id {}", "没有 ID 为 {0} 的仓库"),
+    ("no part numbered '{}'", "没有编号为“{0}”的备件"),
+    ("must be at most {}, got {}", "最多 {0}，实际为 {1}"),
     ("'{}' is not a number of hours", "“{0}”不是有效的小时数"),
     (
         "'{}' hours is not a whole number of minutes",
@@ -115,6 +139,12 @@ const FIELDS: &[(&str, &str)] = &[
     ("holding_rate_pct", "年持有成本率"),
     ("allocation", "目标满足率适用于"),
     ("reason", "原因"),
+    ("warehouse", "仓库"),
+    ("status", "状态"),
+    ("kind", "类型"),
+    ("part", "备件"),
+    ("offset", "起始行"),
+    ("limit", "每页行数"),
     ("url", "接收地址"),
     ("events", "事件"),
     ("secret", "签名密钥"),

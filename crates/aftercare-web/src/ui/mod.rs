@@ -516,6 +516,18 @@ pub fn param_error_page(user: Option<&CurrentUser>, e: ParamError) -> Response {
     resp
 }
 
+/// A page's query value that reads but means nothing (`?bucket=xyz`): the error page, 400,
+/// with the field and the reason in the user's language.
+pub fn bad_input_page(user: &CurrentUser, e: &AppError) -> Response {
+    let page = Page::for_user(user, "error.title", "").with_error(e);
+    let mut resp = render(&ErrorTemplate {
+        page,
+        message_key: "error.bad_param",
+    });
+    *resp.status_mut() = StatusCode::BAD_REQUEST;
+    resp
+}
+
 /// axum's `Query<T>` for pages: a bad value renders [`param_error_page`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PageQuery<T>(pub T);

@@ -10,7 +10,7 @@ use aftercare_app::planning::{
     Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, RunSettings,
 };
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
-use aftercare_domain::{Money, PartId, WarehouseId};
+use aftercare_domain::{Money, PartId, ValidationError, WarehouseId};
 use askama::Template;
 use axum::Extension;
 use axum::Form;
@@ -18,7 +18,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-/// Filters from the query string.
+/// Filters from the query string, as typed (each is checked by [`Filters::read`], so a bad
+/// value is named on the page rather than ignored).
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
@@ -27,8 +28,184 @@ pub struct ListQuery {
     status: String,
     #[serde(default)]
     kind: String,
+    /// Part number.
     #[serde(default)]
-    notice: String,
+    part: String,
+    /// Rows to skip.
+    #[serde(default)]
+    offset: String,
+    /// Rows a page shows (default [`PAGE_SIZE`], at most [`MAX_PAGE_SIZE`]).
+    #[serde(default)]
+    limit: String,
+    /// The counts of the run just made (the run form redirects with them): the notice is
+    /// written from these numbers, never from text in the address.
+    #[serde(flatten)]
+    ran: RanCounts,
+}
+
+/// What a run did, as the run form's redirect carries it.
+#[derive(Debug, Default, Deserialize)]
+struct RanCounts {
+    #[serde(default)]
+    ran_items: String,
+    #[serde(default)]
+    ran_created: String,
+    #[serde(default)]
+    ran_updated: String,
+    #[serde(default)]
+    ran_withdrawn: String,
+    #[serde(default)]
+    ran_open: String,
+}
+
+impl RanCounts {
+    /// The notice in the page's language, when every count is a number.
+    fn notice(&self, tr: &crate::i18n::Tr) -> Option<String> {
+        let n = |v: &str| v.parse::<u64>().ok();
+        let (items, created, updated, withdrawn, open) = (
+            n(&self.ran_items)?,
+            n(&self.ran_created)?,
+            n(&self.ran_updated)?,
+            n(&self.ran_withdrawn)?,
+            n(&self.ran_open)?,
+        );
+        Some(
+            tr.t("planning.ran_counts")
+                .replace("{items}", &items.to_string())
+                .replace("{created}", &created.to_string())
+                .replace("{updated}", &updated.to_string())
+                .replace("{withdrawn}", &withdrawn.to_string())
+                .replace("{open}", &open.to_string()),
+        )
+    }
+}
+
+/// Rows a page of proposals shows unless the address asks for another number.
+const PAGE_SIZE: usize = 500;
+/// The most rows one page shows.
+const MAX_PAGE_SIZE: usize = 5_000;
+/// The most proposals the list reads to count and page them; past it the page says "more
+/// than" this many.
+const COUNT_CAP: usize = 100_000;
+
+/// The list's filters, read and checked.
+struct Filters {
+    warehouse: Option<WarehouseId>,
+    status: Option<String>,
+    kind: Option<ProposalKind>,
+    part: Option<PartId>,
+    offset: usize,
+    limit: usize,
+}
+
+impl Filters {
+    /// Every filter of `q` checked; a bad one is named (field and reason, as the API names
+    /// it); a failure to look something up is an `Err` of its own.
+    async fn read(
+        state: &AppState,
+        actor: &aftercare_app::Actor,
+        q: &ListQuery,
+        warehouses: &[(i64, String)],
+    ) -> Result<Result<Filters, Vec<ValidationError>>, AppError> {
+        let mut bad = Vec::new();
+        let warehouse = match q.warehouse.trim() {
+            "" => None,
+            w => match w.parse::<i64>() {
+                Ok(id) if warehouses.iter().any(|(wid, _)| *wid == id) => Some(WarehouseId(id)),
+                Ok(id) => {
+                    bad.push(ValidationError::new(
+                        "warehouse",
+                        format!("no warehouse with id {id}"),
+                    ));
+                    None
+                }
+                Err(_) => {
+                    bad.push(ValidationError::new(
+                        "warehouse",
+                        format!("'{w}' is not a whole number"),
+                    ));
+                    None
+                }
+            },
+        };
+        let status = match q.status.trim() {
+            "" => None,
+            st if STATUSES.contains(&st) => Some(st.to_string()),
+            st => {
+                bad.push(ValidationError::new(
+                    "status",
+                    format!("must be open, approved, rejected or withdrawn, got {st:?}"),
+                ));
+                None
+            }
+        };
+        let kind = match q.kind.trim() {
+            "" => None,
+            k => match ProposalKind::from_code(k) {
+                Some(k) => Some(k),
+                None => {
+                    bad.push(ValidationError::new(
+                        "kind",
+                        format!(
+                            "must be purchase, transfer, last_time_buy or emergency, got {k:?}"
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
+        let mut count = |field: &str, text: &str, default: usize, max: usize| -> usize {
+            let t = text.trim();
+            if t.is_empty() {
+                return default;
+            }
+            match t.parse::<usize>() {
+                Ok(n) if n <= max => n,
+                Ok(_) => {
+                    bad.push(ValidationError::new(
+                        field,
+                        format!("must be at most {max}, got {t}"),
+                    ));
+                    default
+                }
+                Err(_) => {
+                    bad.push(ValidationError::new(
+                        field,
+                        format!("'{t}' is not a whole number"),
+                    ));
+                    default
+                }
+            }
+        };
+        let offset = count("offset", &q.offset, 0, COUNT_CAP);
+        let limit = count("limit", &q.limit, PAGE_SIZE, MAX_PAGE_SIZE).max(1);
+        // As the stock pages filter: by part number.
+        let part = match q.part.trim() {
+            "" => None,
+            n => match state.app.get_part_by_number(actor, n).await {
+                Ok(p) => Some(PartId(p.id)),
+                Err(AppError::NotFound { .. }) => {
+                    bad.push(ValidationError::new(
+                        "part",
+                        format!("no part numbered '{n}'"),
+                    ));
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        if !bad.is_empty() {
+            return Ok(Err(bad));
+        }
+        Ok(Ok(Filters {
+            warehouse,
+            status,
+            kind,
+            part,
+            offset,
+            limit,
+        }))
+    }
 }
 
 /// A proposal row with translated labels.
@@ -38,6 +215,32 @@ pub struct Row {
     status_key: &'static str,
     value: String,
     need_by: String,
+    /// The document its approval created, in words ("采购订单 #12").
+    document: Option<String>,
+}
+
+impl Row {
+    fn new(tr: &crate::i18n::Tr, p: ProposalRow) -> Row {
+        let document = p.document_kind.as_deref().map(|k| {
+            let label = match k {
+                "purchase_order" => tr.t("planning.document.purchase_order"),
+                "transfer" => tr.t("planning.document.transfer"),
+                other => other,
+            };
+            match p.document_id {
+                Some(id) => format!("{label} #{id}"),
+                None => label.to_string(),
+            }
+        });
+        Row {
+            kind_key: kind_key(p.kind),
+            status_key: status_key(&p.status),
+            value: money(p.value),
+            need_by: date(p.need_by.0),
+            document,
+            p,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -47,6 +250,11 @@ struct ListTemplate {
     rows: Vec<Row>,
     warehouses: Vec<(i64, String)>,
     q: ListQuery,
+    /// "Showing 1–500 of 4,716", when there are rows.
+    showing: Option<String>,
+    /// Links to the previous and next pages, filters kept.
+    prev_href: Option<String>,
+    next_href: Option<String>,
     statuses: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
     /// What the run form shows (see [`RunForm::as_latest`]).
@@ -168,53 +376,79 @@ async fn list_page(
     typed: Option<&RunForm>,
 ) -> Response {
     let actor = user.actor();
-    let status = if q.status.is_empty() {
-        None
-    } else {
-        Some(q.status.clone())
-    };
-    let filter = ProposalFilter {
-        warehouse: q.warehouse.parse().ok().map(WarehouseId),
-        warehouses_in: None,
-        status,
-        kind: ProposalKind::from_code(&q.kind),
-        part: None,
-        limit: 500,
-    };
-    let rows = match state.app.plan_proposals(&actor, filter).await {
-        Ok(r) => r,
-        Err(e) => return app_error_page(user, &e),
-    };
-    let warehouses = match state.app.list_warehouses(&actor).await {
+    let warehouses: Vec<(i64, String)> = match state.app.list_warehouses(&actor).await {
         Ok(w) => w.into_iter().map(|w| (w.id, w.code)).collect(),
         Err(e) => return app_error_page(user, &e),
+    };
+    let filters = match Filters::read(state, &actor, &q, &warehouses).await {
+        Ok(f) => f,
+        Err(e) => return app_error_page(user, &e),
+    };
+    let (rows, total, filters) = match filters {
+        Ok(f) => {
+            let filter = ProposalFilter {
+                warehouse: f.warehouse,
+                warehouses_in: None,
+                status: f.status.clone(),
+                kind: f.kind,
+                part: f.part,
+                // One more than the cap tells that there are more.
+                limit: COUNT_CAP as i64 + 1,
+            };
+            let all = match state.app.plan_proposals(&actor, filter).await {
+                Ok(r) => r,
+                Err(e) => return app_error_page(user, &e),
+            };
+            let total = all.len();
+            let rows: Vec<ProposalRow> = all.into_iter().skip(f.offset).take(f.limit).collect();
+            (rows, total, Ok(f))
+        }
+        Err(bad) => (Vec::new(), 0, Err(bad)),
     };
     let latest = match state.app.latest_run_settings(&actor).await {
         Ok(r) => r,
         Err(e) => return app_error_page(user, &e),
     };
     let mut page = Page::for_user(user, "planning.title", "/planning");
-    if let Some(e) = error {
-        page = page.with_error(e);
+    let bad_query = filters.is_err();
+    match (&filters, error) {
+        (Err(bad), _) => page = page.with_error(&AppError::Invalid(bad.clone())),
+        (Ok(_), Some(e)) => page = page.with_error(e),
+        (Ok(_), None) => {}
     }
-    if !q.notice.is_empty() {
-        page.notice = Some(format!("{}: {}", page.tr.t("planning.ran"), q.notice));
-    }
-    let latest_view = latest.as_ref().map(|r| LatestRun::new(&page.tr, r));
-    render(&ListTemplate {
+    page.notice = q.ran.notice(&page.tr);
+    let (showing, prev_href, next_href) = match &filters {
+        Ok(f) if !rows.is_empty() => {
+            let from = f.offset + 1;
+            let to = f.offset + rows.len();
+            let (key, total_text) = if total > COUNT_CAP {
+                ("planning.showing_over", COUNT_CAP.to_string())
+            } else {
+                ("planning.showing", total.to_string())
+            };
+            let showing = page
+                .tr
+                .t(key)
+                .replace("{from}", &from.to_string())
+                .replace("{to}", &to.to_string())
+                .replace("{total}", &total_text);
+            let href = |offset: usize| list_href(&q, offset, f.limit);
+            let prev = (f.offset > 0).then(|| href(f.offset.saturating_sub(f.limit)));
+            let next = (to < total).then(|| href(to));
+            (Some(showing), prev, next)
+        }
+        _ => (None, None, None),
+    };
+    let tr = page.tr;
+    let latest_view = latest.as_ref().map(|r| LatestRun::new(&tr, r));
+    let mut resp = render(&ListTemplate {
         page,
-        rows: rows
-            .into_iter()
-            .map(|p| Row {
-                kind_key: kind_key(p.kind),
-                status_key: status_key(&p.status),
-                value: money(p.value),
-                need_by: date(p.need_by.0),
-                p,
-            })
-            .collect(),
+        rows: rows.into_iter().map(|p| Row::new(&tr, p)).collect(),
         warehouses,
         q,
+        showing,
+        prev_href,
+        next_href,
         statuses: STATUSES.iter().map(|s| (*s, status_key(s))).collect(),
         kinds: KINDS
             .iter()
@@ -223,13 +457,44 @@ async fn list_page(
         // A refused form shows what the planner typed.
         run: typed.map_or_else(|| RunForm::as_latest(latest.as_ref()), RunForm::clone),
         latest: latest_view,
-    })
+    });
+    if bad_query {
+        *resp.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    resp
 }
 
-/// The run form.
+/// The list's address with its filters (as typed, already checked) and another page.
+fn list_href(q: &ListQuery, offset: usize, limit: usize) -> String {
+    let mut pairs: Vec<(&str, String)> = [
+        ("warehouse", &q.warehouse),
+        ("status", &q.status),
+        ("kind", &q.kind),
+        ("part", &q.part),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| (k, v.trim().to_string()))
+    .collect();
+    if limit != PAGE_SIZE {
+        pairs.push(("limit", limit.to_string()));
+    }
+    pairs.push(("offset", offset.to_string()));
+    format!(
+        "/planning?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
+}
+
+/// The run form. Every field may be blank or left out, as in the API's body: the run's
+/// default then.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RunForm {
+    /// `week` or `month`; blank: week.
+    #[serde(default)]
     bucket: String,
+    /// Blank: the default.
+    #[serde(default)]
     target_fill: String,
     /// Periods of history; blank: the bucket's default.
     #[serde(default)]
@@ -276,18 +541,18 @@ impl RunForm {
     /// The run options (checked further by the run itself).
     fn options(&self) -> Result<PlanOptions, AppError> {
         let defaults = PlanOptions::default();
-        let bucket = Bucket::parse(&self.bucket).ok_or_else(|| {
-            AppError::invalid(
-                "bucket",
-                format!("must be week or month, got {:?}", self.bucket),
-            )
-        })?;
-        let target_fill = self.target_fill.trim().parse::<f64>().map_err(|_| {
-            AppError::invalid(
-                "target_fill",
-                format!("{:?} is not a number", self.target_fill),
-            )
-        })?;
+        let bucket = match self.bucket.trim() {
+            "" => defaults.bucket,
+            b => Bucket::parse(b).ok_or_else(|| {
+                AppError::invalid("bucket", format!("must be week or month, got {b:?}"))
+            })?,
+        };
+        let target_fill = match self.target_fill.trim() {
+            "" => defaults.target_fill,
+            t => t
+                .parse::<f64>()
+                .map_err(|_| AppError::invalid("target_fill", format!("{t:?} is not a number")))?,
+        };
         let amount = |field: &str, text: &str, default: i64| -> Result<i64, AppError> {
             if text.trim().is_empty() {
                 return Ok(default);
@@ -322,8 +587,11 @@ impl RunForm {
         };
         let periods = match whole("periods", &self.periods)? {
             None => PlanOptions::default_periods(bucket),
-            // Out of range: the run names the field (4 to 520).
-            Some(p) => usize::try_from(p).unwrap_or(0),
+            // Out of range: the run names the field (4 to 520); a negative number is named
+            // as typed, in the run's words.
+            Some(p) => usize::try_from(p).map_err(|_| {
+                AppError::invalid("periods", format!("must be between 4 and 520, got {p}"))
+            })?,
         };
         Ok(PlanOptions {
             bucket,
@@ -355,11 +623,8 @@ pub async fn run(
     };
     match result {
         Ok(r) => Redirect::to(&format!(
-            "/planning?status=open&notice={}",
-            urlencode(&format!(
-                "{} items, {} new, {} updated, {} withdrawn, {} open",
-                r.items, r.created, r.updated, r.withdrawn, r.open
-            ))
+            "/planning?status=open&ran_items={}&ran_created={}&ran_updated={}&ran_withdrawn={}&ran_open={}",
+            r.items, r.created, r.updated, r.withdrawn, r.open
         ))
         .into_response(),
         Err(e @ AppError::Invalid(_)) => {
@@ -369,18 +634,10 @@ pub async fn run(
     }
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The reject form.
+/// The reject form (a reason left out is refused like a blank one, on the page).
 #[derive(Debug, Deserialize)]
 pub struct RejectForm {
+    #[serde(default)]
     reason: String,
 }
 
@@ -420,9 +677,11 @@ pub async fn approve(
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
 ) -> Response {
-    match state.app.approve_proposal(&user.actor(), id).await {
+    let actor = user.actor();
+    match state.app.approve_proposal(&actor, id).await {
         Ok(_) => Redirect::to("/planning?status=open").into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. })) => {
+            let e = with_codes(&state, &actor, e).await;
             list_page(
                 &state,
                 &user,
@@ -436,6 +695,53 @@ pub async fn approve(
             .await
         }
         Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// A ledger shortage names the warehouse and the part by their ids ("warehouse 1, good
+/// stock holds only 2 of part 97"); the page names them by the codes people use ("warehouse
+/// WH-C, ... of part PN-00097"). Anything else, or a code that cannot be looked up, stays.
+async fn with_codes(state: &AppState, actor: &aftercare_app::Actor, e: AppError) -> AppError {
+    let AppError::Refused {
+        code,
+        message,
+        details,
+    } = e
+    else {
+        return e;
+    };
+    let mut text = message;
+    if code == "stock.insufficient" {
+        // The location key is `stock:<warehouse>:<condition>:-` for a shelf.
+        let warehouse = details["location"]
+            .as_str()
+            .and_then(|k| k.strip_prefix("stock:"))
+            .and_then(|k| k.split(':').next())
+            .and_then(|w| w.parse::<i64>().ok());
+        if let Some(w) = warehouse
+            && let Ok(list) = state.app.list_warehouses(actor).await
+            && let Some(wh) = list.into_iter().find(|x| x.id == w)
+        {
+            text = text.replacen(
+                &format!("warehouse {w},"),
+                &format!("warehouse {},", wh.code),
+                1,
+            );
+        }
+        if let Some(p) = details["part_id"].as_i64()
+            && let Ok(part) = state.app.get_part(actor, PartId(p)).await
+        {
+            text = text.replacen(
+                &format!("of part {p}"),
+                &format!("of part {}", part.part_number),
+                1,
+            );
+        }
+    }
+    AppError::Refused {
+        code,
+        message: text,
+        details,
     }
 }
 
@@ -530,8 +836,20 @@ pub async fn item(
     PagePath((w, p)): PagePath<(i64, i64)>,
     PageQuery(q): PageQuery<ItemQuery>,
 ) -> Response {
+    let bucket = match q.bucket.trim() {
+        "" => None,
+        b => match Bucket::parse(b) {
+            Some(b) => Some(b),
+            None => {
+                return super::bad_input_page(
+                    &user,
+                    &AppError::invalid("bucket", format!("must be week or month, got {b:?}")),
+                );
+            }
+        },
+    };
     let overrides = PlanOverrides {
-        bucket: Bucket::parse(&q.bucket),
+        bucket,
         ..Default::default()
     };
     let v = match state
@@ -543,7 +861,15 @@ pub async fn item(
         Err(e) => return app_error_page(&user, &e),
     };
     let page = Page::for_user(&user, "planning.item_title", "/planning");
-    let chart = chart_svg(&v, page.tr.t("planning.chart"));
+    let chart = chart_svg(
+        &v,
+        page.tr.t("planning.chart"),
+        [
+            page.tr.t("planning.chart_min"),
+            page.tr.t("planning.chart_rop"),
+            page.tr.t("planning.chart_max"),
+        ],
+    );
     let best = v
         .errors
         .iter()
@@ -567,13 +893,7 @@ pub async fn item(
         .proposals
         .iter()
         .cloned()
-        .map(|p| Row {
-            kind_key: kind_key(p.kind),
-            status_key: status_key(&p.status),
-            value: money(p.value),
-            need_by: date(p.need_by.0),
-            p,
-        })
+        .map(|p| Row::new(&page.tr, p))
         .collect();
     let s = v.sizing;
     let eoq = if s.lot > 0 {
@@ -648,7 +968,7 @@ pub async fn item(
 
 /// History bars, the forecast, and the min / reorder point / max lines, as inline SVG
 /// (no script, prints and exports as it is).
-fn chart_svg(v: &PartPlanView, title: &str) -> String {
+fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3]) -> String {
     let (w, h, pad) = (720.0_f64, 240.0_f64, 28.0_f64);
     let n = v.history.len() + v.forecast.len();
     let top = v
@@ -693,19 +1013,106 @@ fn chart_svg(v: &PartPlanView, title: &str) -> String {
             pts.join(" ")
         ));
     }
-    for (class, q, label) in [
-        ("level-max", v.max, "max"),
-        ("level-rop", v.reorder_point, "ROP"),
-        ("level-min", v.min, "min"),
-    ] {
+    // The level lines, then their labels: levels of the same value share one label
+    // ("min = ROP 1"), and a label too close to the one above it moves down, so that none
+    // overlaps.
+    let levels = [
+        ("level-min", v.min, labels[0]),
+        ("level-rop", v.reorder_point, labels[1]),
+        ("level-max", v.max, labels[2]),
+    ];
+    for (class, q, _) in levels {
         s.push_str(&format!(
-            r#"<line class="{class}" x1="{pad}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}"/><text x="{tx}" y="{ty:.1}" class="label">{label} {q:.0}</text>"#,
+            r#"<line class="{class}" x1="{pad}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}"/>"#,
             yy = y(q),
             r = w - pad,
-            tx = w - pad - 60.0,
-            ty = y(q) - 3.0
+        ));
+    }
+    for (q, names, ty) in level_labels(&levels, y) {
+        s.push_str(&format!(
+            r#"<text x="{tx}" y="{ty:.1}" text-anchor="end" class="label">{} {q:.0}</text>"#,
+            xml_escape(&names.join(" = ")),
+            tx = w - pad - 2.0,
         ));
     }
     s.push_str("</svg>");
     s
+}
+
+/// Height of a level's label in the chart, in its units (11px type and a little air).
+const LABEL_HEIGHT: f64 = 12.0;
+
+/// The labels of the level lines, top down: (value, names, baseline y). Levels of equal
+/// value (min = reorder point without safety stock, max = reorder point without a lot)
+/// share one label; a label is put just above its line, or lower when the label above
+/// would overlap it.
+fn level_labels<'a>(
+    levels: &[(&str, f64, &'a str)],
+    y: impl Fn(f64) -> f64,
+) -> Vec<(f64, Vec<&'a str>, f64)> {
+    // Lowest first, so that a shared label reads "min = ROP".
+    let mut groups: Vec<(f64, Vec<&'a str>)> = Vec::new();
+    let mut sorted: Vec<(f64, &'a str)> = levels.iter().map(|(_, q, n)| (*q, *n)).collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (q, name) in sorted {
+        match groups.last_mut() {
+            Some((gq, names)) if (*gq - q).abs() < 1e-9 => names.push(name),
+            _ => groups.push((q, vec![name])),
+        }
+    }
+    let mut out = Vec::new();
+    let mut above: Option<f64> = None;
+    for (q, names) in groups.into_iter().rev() {
+        let mut ty = y(q) - 3.0;
+        if let Some(prev) = above
+            && ty < prev + LABEL_HEIGHT
+        {
+            ty = prev + LABEL_HEIGHT;
+        }
+        above = Some(ty);
+        out.push((q, names, ty));
+    }
+    out
+}
+
+/// Text for inside SVG markup.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Levels of one value share a label; levels close together get labels apart.
+    #[test]
+    fn level_labels_never_overlap() {
+        let y = |q: f64| 200.0 - q;
+        let same = level_labels(
+            &[
+                ("level-min", 1.0, "min"),
+                ("level-rop", 1.0, "ROP"),
+                ("level-max", 9.0, "max"),
+            ],
+            y,
+        );
+        assert_eq!(same.len(), 2);
+        assert_eq!(same[0].1, vec!["max"]);
+        assert_eq!(same[1].1, vec!["min", "ROP"]);
+        let close = level_labels(
+            &[
+                ("level-min", 1.0, "min"),
+                ("level-rop", 2.0, "ROP"),
+                ("level-max", 3.0, "max"),
+            ],
+            y,
+        );
+        assert_eq!(close.len(), 3);
+        for pair in close.windows(2) {
+            assert!(pair[1].2 - pair[0].2 >= LABEL_HEIGHT, "{close:?}");
+        }
+    }
 }
