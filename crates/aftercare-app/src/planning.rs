@@ -929,6 +929,16 @@ impl App {
         Ok(store::list_proposals(&self.db, &filter).await?)
     }
 
+    /// How many proposals match `filter` (its limit and offset aside), for paging.
+    pub async fn plan_proposal_count(
+        &self,
+        actor: &Actor,
+        filter: &ProposalFilter,
+    ) -> AppResult<i64> {
+        actor.require(PLANNERS, "see replenishment proposals")?;
+        Ok(store::count_proposals(&self.db, filter).await?)
+    }
+
     /// One proposal.
     pub async fn plan_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
         actor.require(PLANNERS, "see replenishment proposals")?;

@@ -1049,6 +1049,8 @@ pub struct ProposalFilter {
     pub part: Option<PartId>,
     /// At most this many rows.
     pub limit: i64,
+    /// Rows skipped first (paging).
+    pub offset: i64,
 }
 
 const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehouse_code, pp.part_id, p.part_number, \
@@ -1115,9 +1117,9 @@ fn proposal_of(r: ProposalTuple) -> ProposalRow {
     }
 }
 
-/// Proposals matching `f`, newest first.
-pub async fn list_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<Vec<ProposalRow>> {
-    let mut sql = format!("{PROPOSAL_SELECT} WHERE 1 = 1");
+/// The WHERE clause of the proposals matching `f` (its values bound by [`bind_filter`]).
+fn proposal_where(f: &ProposalFilter) -> String {
+    let mut sql = String::from(" WHERE 1 = 1");
     let mut n = 0;
     let mut arg = |sql: &mut String, clause: &str| {
         n += 1;
@@ -1144,27 +1146,57 @@ pub async fn list_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<Vec<Prop
         };
         sql.push_str(&format!(" AND pp.warehouse_id IN ({list})"));
     }
-    sql.push_str(&format!(
-        " ORDER BY pp.updated_at DESC, pp.id DESC LIMIT {}",
-        f.limit.clamp(1, 5000)
-    ));
-    let rows: Vec<ProposalTuple> = on_db!(db, |p| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-        if let Some(w) = f.warehouse {
+    sql
+}
+
+/// Bind the values of [`proposal_where`] in its order.
+macro_rules! bind_filter {
+    ($q:expr, $f:expr) => {{
+        let mut q = $q;
+        if let Some(w) = $f.warehouse {
             q = q.bind(w.0);
         }
-        if let Some(s) = &f.status {
+        if let Some(s) = &$f.status {
             q = q.bind(s.clone());
         }
-        if let Some(k) = f.kind {
+        if let Some(k) = $f.kind {
             q = q.bind(k.code());
         }
-        if let Some(part) = f.part {
+        if let Some(part) = $f.part {
             q = q.bind(part.0);
         }
-        q.fetch_all(p).await
+        q
+    }};
+}
+
+/// Proposals matching `f`, newest first, `f.offset` skipped, at most `f.limit` (1–5,000).
+pub async fn list_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<Vec<ProposalRow>> {
+    let sql = format!(
+        "{PROPOSAL_SELECT}{} ORDER BY pp.updated_at DESC, pp.id DESC LIMIT {} OFFSET {}",
+        proposal_where(f),
+        f.limit.clamp(1, 5000),
+        f.offset.max(0)
+    );
+    let rows: Vec<ProposalTuple> = on_db!(db, |p| {
+        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), f)
+            .fetch_all(p)
+            .await
     })?;
     Ok(rows.into_iter().map(proposal_of).collect())
+}
+
+/// How many proposals match `f` (its limit and offset aside).
+pub async fn count_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM plan_proposals pp{}",
+        proposal_where(f)
+    );
+    let n: i64 = on_db!(db, |p| {
+        bind_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), f)
+            .fetch_one(p)
+            .await
+    })?;
+    Ok(n)
 }
 
 /// One proposal.

@@ -1293,6 +1293,30 @@ async fn the_proposals_page_filters_by_part_pages_and_names_bad_input_in_its_lan
         let api = reqwest::Client::new();
         let open = open_proposals(&api, &s, &f.wh_token).await;
         assert_eq!(open.len(), 3, "{label}");
+        // The API pages the same list; a limit or offset out of range is named.
+        let mut paged = Vec::new();
+        for offset in 0..4 {
+            let path = format!("/api/v1/planning/proposals?status=open&limit=1&offset={offset}");
+            let (status, list) = get(&api, &s, &f.wh_token, &path).await;
+            assert_eq!(status, StatusCode::OK, "{label}: {list}");
+            paged.extend(list.as_array().unwrap().iter().map(|p| p["id"].clone()));
+        }
+        let ids: Vec<Value> = open.iter().map(|p| p["id"].clone()).collect();
+        assert_eq!(paged, ids, "{label}");
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("limit=5001", "limit"),
+            ("offset=-1", "offset"),
+        ] {
+            let path = format!("/api/v1/planning/proposals?{query}");
+            let (status, body) = get(&api, &s, &f.wh_token, &path).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label} {query}: {body}"
+            );
+            assert!(body.to_string().contains(field), "{label} {query}: {body}");
+        }
         let id = open[0]["id"].as_i64().unwrap();
         let html = c
             .post(format!("{}/planning/proposals/{id}/reject", s.base))

@@ -342,8 +342,10 @@ pub struct ProposalQuery {
     pub kind: Option<String>,
     /// Part id.
     pub part: Option<i64>,
-    /// At most this many (default 500).
+    /// At most this many, 1–5,000 (default 500).
     pub limit: Option<i64>,
+    /// Skip this many first (default 0), for paging.
+    pub offset: Option<i64>,
 }
 
 impl ProposalQuery {
@@ -366,13 +368,28 @@ impl ProposalQuery {
             })?),
             None => None,
         };
+        let limit = self.limit.unwrap_or(500);
+        if !(1..=5000).contains(&limit) {
+            return Err(AppError::invalid(
+                "limit",
+                format!("must be between 1 and 5000, got {limit}"),
+            ));
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(AppError::invalid(
+                "offset",
+                format!("must not be negative, got {offset}"),
+            ));
+        }
         Ok(ProposalFilter {
             warehouse: self.warehouse.map(WarehouseId),
             warehouses_in: None,
             status: self.status.clone(),
             kind,
             part: self.part.map(PartId),
-            limit: self.limit.unwrap_or(500),
+            limit,
+            offset,
         })
     }
 }

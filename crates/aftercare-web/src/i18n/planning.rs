@@ -155,11 +155,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "显示第 {from}–{to} 条，共 {total} 条",
         "Showing {from}–{to} of {total}",
     ),
-    (
-        "planning.showing_over",
-        "显示第 {from}–{to} 条，共超过 {total} 条",
-        "Showing {from}–{to} of more than {total}",
-    ),
     ("planning.prev", "上一页", "Previous"),
     ("planning.next", "下一页", "Next"),
     ("planning.part_number", "备件编号", "Part number"),

@@ -84,9 +84,8 @@ impl RanCounts {
 const PAGE_SIZE: usize = 500;
 /// The most rows one page shows.
 const MAX_PAGE_SIZE: usize = 5_000;
-/// The most proposals the list reads to count and page them; past it the page says "more
-/// than" this many.
-const COUNT_CAP: usize = 100_000;
+/// The largest offset the list accepts.
+const MAX_OFFSET: usize = 100_000_000;
 
 /// The list's filters, read and checked.
 struct Filters {
@@ -177,7 +176,7 @@ impl Filters {
                 }
             }
         };
-        let offset = count("offset", &q.offset, 0, COUNT_CAP);
+        let offset = count("offset", &q.offset, 0, MAX_OFFSET);
         let limit = count("limit", &q.limit, PAGE_SIZE, MAX_PAGE_SIZE).max(1);
         // As the stock pages filter: by part number.
         let part = match q.part.trim() {
@@ -392,15 +391,17 @@ async fn list_page(
                 status: f.status.clone(),
                 kind: f.kind,
                 part: f.part,
-                // One more than the cap tells that there are more.
-                limit: COUNT_CAP as i64 + 1,
+                limit: f.limit as i64,
+                offset: f.offset as i64,
             };
-            let all = match state.app.plan_proposals(&actor, filter).await {
+            let total = match state.app.plan_proposal_count(&actor, &filter).await {
+                Ok(n) => usize::try_from(n).unwrap_or(0),
+                Err(e) => return app_error_page(user, &e),
+            };
+            let rows = match state.app.plan_proposals(&actor, filter).await {
                 Ok(r) => r,
                 Err(e) => return app_error_page(user, &e),
             };
-            let total = all.len();
-            let rows: Vec<ProposalRow> = all.into_iter().skip(f.offset).take(f.limit).collect();
             (rows, total, Ok(f))
         }
         Err(bad) => (Vec::new(), 0, Err(bad)),
@@ -421,17 +422,12 @@ async fn list_page(
         Ok(f) if !rows.is_empty() => {
             let from = f.offset + 1;
             let to = f.offset + rows.len();
-            let (key, total_text) = if total > COUNT_CAP {
-                ("planning.showing_over", COUNT_CAP.to_string())
-            } else {
-                ("planning.showing", total.to_string())
-            };
             let showing = page
                 .tr
-                .t(key)
+                .t("planning.showing")
                 .replace("{from}", &from.to_string())
                 .replace("{to}", &to.to_string())
-                .replace("{total}", &total_text);
+                .replace("{total}", &total.to_string());
             let href = |offset: usize| list_href(&q, offset, f.limit);
             let prev = (f.offset > 0).then(|| href(f.offset.saturating_sub(f.limit)));
             let next = (to < total).then(|| href(to));
