@@ -113,7 +113,7 @@ pub enum StockError {
 
 /// A location in words for messages people read: "warehouse 1, good stock", "ticket 7",
 /// "the transit to warehouse 2 under transfer 9 (good)" (never Rust's debug syntax).
-struct Place<'a>(&'a Location);
+pub(crate) struct Place<'a>(pub(crate) &'a Location);
 
 impl fmt::Display for Place<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -282,7 +282,7 @@ pub enum MovementError {
     #[error("a movement must go from one location to another")]
     SameLocation,
     /// The kind does not allow this (from, to) pair.
-    #[error("a {} movement cannot go from {from:?} to {to:?}", kind.code())]
+    #[error("a {} movement cannot go from {} to {}", kind.code(), super::error::Place(from), super::error::Place(to))]
     BadShape {
         /// The kind.
         kind: MovementKind,
@@ -499,7 +499,18 @@ mod tests {
     fn rejects_a_wrong_shape() {
         let mut m = issue(1, &[(1, 1)]);
         m.from = s(W1, StockCondition::Scrap);
-        assert!(matches!(m.validate(), Err(MovementError::BadShape { .. })));
+        let err = m.validate().unwrap_err();
+        assert!(matches!(err, MovementError::BadShape { .. }));
+        // Said in words, never Rust's debug syntax.
+        let text = err.to_string();
+        assert!(
+            text.starts_with("a issue movement cannot go from warehouse "),
+            "{text}"
+        );
+        assert!(
+            !text.contains('{') && !text.contains("WarehouseId"),
+            "{text}"
+        );
     }
 
     #[test]
