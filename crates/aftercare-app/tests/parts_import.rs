@@ -222,6 +222,30 @@ async fn the_parts_supplier_comes_in_with_the_part_master_and_goes_out_with_its_
         assert!(text.contains(",SUP-B"), "{text}");
         let r = import(&app, &csv, Kind::Parts).await;
         assert_eq!(r.counts[&Kind::Parts].unchanged, 3, "{}", t.label);
+        // A supplier no longer active is no part's supplier: not exported, so the export
+        // still re-imports.
+        let sql = "UPDATE suppliers SET active = FALSE WHERE code = 'SUP-B'";
+        match &app.db {
+            aftercare_store::Db::Sqlite(p) => {
+                sqlx::query(sql).execute(p).await.unwrap();
+            }
+            aftercare_store::Db::Postgres(p) => {
+                sqlx::query(sql).execute(p).await.unwrap();
+            }
+        }
+        assert!(supplier_of(&app).await.is_empty(), "{}", t.label);
+        let csv = app
+            .export_part_master(&Actor::Cli, FileFormat::Csv, &[Kind::Parts])
+            .await
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&csv).contains("SUP-B"),
+            "{}",
+            t.label
+        );
+        let r = import(&app, &csv, Kind::Parts).await;
+        assert!(r.applied, "{}: {:?}", t.label, r.issues);
+        assert_eq!(r.counts[&Kind::Parts].unchanged, 3, "{}", t.label);
     }
 }
 

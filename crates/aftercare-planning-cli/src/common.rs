@@ -389,13 +389,33 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
 /// with two outputs replaces the first before the second; this keeps the foreseeable
 /// failures of the second from leaving the first replaced.
 pub fn check_outputs(outputs: &[(&str, &Path)]) -> anyhow::Result<()> {
-    for (k, (flag, path)) in outputs.iter().enumerate() {
+    let mut seen: Vec<(&str, PathBuf)> = Vec::new();
+    for (flag, path) in outputs {
         check_output(flag, path)?;
-        if let Some((other, _)) = outputs[..k].iter().find(|(_, p)| p == path) {
+        let key = resolved(path);
+        if let Some((other, _)) = seen.iter().find(|(_, p)| *p == key) {
             anyhow::bail!("{other} and {flag} name the same file {}", path.display());
         }
+        seen.push((flag, key));
     }
     Ok(())
+}
+
+/// The file `path` names, resolved: its directory canonical (`./a.csv`, `d/../a.csv` and a
+/// symlinked directory all name one file), the file itself followed when it is a symlink.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    match path.file_name() {
+        Some(name) => dir.join(name),
+        None => dir,
+    }
 }
 
 fn check_output(flag: &str, path: &Path) -> anyhow::Result<()> {
@@ -443,9 +463,13 @@ impl AtomicFile {
             "{} is a directory; give a file path",
             target.display()
         );
+        // Unique per file of the process too: two outputs that name one file by different
+        // paths must not share (and then rename away) each other's temporary file.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
-        temp_name.push(format!(".tmp{}", std::process::id()));
+        temp_name.push(format!(".tmp{}-{n}", std::process::id()));
         let temp = target.with_file_name(temp_name);
         let file =
             File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
@@ -568,6 +592,23 @@ mod tests {
         assert!(e.to_string().contains("is a directory"), "{e}");
         let e = check_outputs(&[("--out", &file), ("--metrics-out", &file)]).unwrap_err();
         assert!(e.to_string().contains("name the same file"), "{e}");
+        // The same file by another path, existing or not yet.
+        for other in [sub.join("../a.csv"), dir.path().join("./a.csv")] {
+            let e = check_outputs(&[("--out", &file), ("--metrics-out", &other)]).unwrap_err();
+            assert!(e.to_string().contains("name the same file"), "{e}");
+        }
+        std::fs::write(&file, "x").unwrap();
+        let e = check_outputs(&[("--out", &file), ("--metrics-out", &sub.join("../a.csv"))])
+            .unwrap_err();
+        assert!(e.to_string().contains("name the same file"), "{e}");
+        std::fs::remove_file(&file).unwrap();
+        // Two temporary files for one target never collide.
+        let (a, b) = (
+            AtomicFile::create(&file).unwrap(),
+            AtomicFile::create(&file).unwrap(),
+        );
+        assert_ne!(a.temp, b.temp);
+        drop((a, b));
         let e = check_outputs(&[("--out", &dir.path().join("no/such.csv"))]).unwrap_err();
         assert!(e.to_string().contains("does not exist"), "{e}");
         assert!(AtomicFile::create(&sub).is_err());

@@ -621,16 +621,24 @@ pub fn one_more_unit(inputs: &LevelInputs<'_>, s: f64, unit: f64) -> (f64, f64) 
     let mu = p.mean();
     let (a, b) = (s, s + unit);
     if let (true, Some(l)) = (inputs.lot > 0.0, inputs.lead) {
+        let held = expected_on_hand(inputs, b) - expected_on_hand(inputs, a);
+        let grid = if inputs.unit > 0.0 { inputs.unit } else { 1.0 };
+        if (unit - grid).abs() > 1e-12 * grid {
+            // A step other than the positions' grid: the two sums in full.
+            return (
+                shortage_per_period(inputs, a) - shortage_per_period(inputs, b),
+                held,
+            );
+        }
         // The positions after a review at `b` are those at `a` moved up one unit: of the
         // lot's grid sum only its two ends differ (for a lot longer than LOT_POSITIONS this
         // is the exact grid's step, which the sampled mean approximates).
-        let unit = if inputs.unit > 0.0 { inputs.unit } else { 1.0 };
-        let points = (inputs.lot / unit).round().max(1.0);
+        let points = (inputs.lot / grid).round().max(1.0);
         let f = |y: f64| (p.loss(y) - l.loss(y)).max(0.0);
         let review = inputs.review_periods.max(1) as f64;
         return (
-            (f(a + unit) - f(a + (points + 1.0) * unit)) / points / review,
-            expected_on_hand(inputs, b) - expected_on_hand(inputs, a),
+            (f(a + grid) - f(a + (points + 1.0) * grid)) / points / review,
+            held,
         );
     }
     if inputs.lot > 0.0 {
@@ -1145,6 +1153,10 @@ mod tests {
                 1e-12
             };
             for s in [0.0, 1.0, 3.0, 6.5, 20.0] {
+                // A step of two units off the lot's grid agrees exactly.
+                let (saved2, _) = one_more_unit(&inputs, s, 2.0);
+                let want2 = shortage_per_period(&inputs, s) - shortage_per_period(&inputs, s + 2.0);
+                assert!((saved2 - want2).abs() < 1e-12, "{s} {lot}: step 2");
                 let (saved, held) = one_more_unit(&inputs, s, 1.0);
                 let want_saved =
                     shortage_per_period(&inputs, s) - shortage_per_period(&inputs, s + 1.0);

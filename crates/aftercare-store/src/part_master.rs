@@ -502,11 +502,14 @@ pub async fn purchase_suppliers(src: impl Into<Src<'_>>) -> StoreResult<Vec<(i64
 }
 
 /// Each part's supplier for purchases, as (part id, supplier code): of several, the one
-/// planning proposes (the lowest id).
+/// planning proposes (the lowest id of the active suppliers of kind `supplier` or `both`,
+/// the ones an import accepts, so an export re-imports).
 pub async fn part_suppliers(src: impl Into<Src<'_>>) -> StoreResult<Vec<(i64, String)>> {
     let sql = "SELECT v.part_id, s.code FROM part_vendors v JOIN suppliers s ON s.id = v.supplier_id \
                WHERE v.role = 'supplier' AND v.supplier_id = \
-               (SELECT MIN(w.supplier_id) FROM part_vendors w WHERE w.part_id = v.part_id AND w.role = 'supplier') \
+               (SELECT MIN(w.supplier_id) FROM part_vendors w JOIN suppliers t ON t.id = w.supplier_id \
+                WHERE w.part_id = v.part_id AND w.role = 'supplier' AND t.active \
+                AND t.kind IN ('supplier', 'both')) \
                ORDER BY v.part_id";
     Ok(on_src!(src.into(), |c| sqlx::query_as(sql)
         .fetch_all(c)

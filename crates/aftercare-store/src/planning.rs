@@ -257,7 +257,9 @@ macro_rules! plan_part_query {
         concat!(
             "SELECT p.id, p.part_number, p.standard_cost, p.lead_time_days, \
                     p.end_of_production_on, p.end_of_service_on, \
-                    (SELECT MIN(v.supplier_id) FROM part_vendors v WHERE v.part_id = p.id AND v.role = 'supplier') \
+                    (SELECT MIN(v.supplier_id) FROM part_vendors v JOIN suppliers s ON s.id = v.supplier_id \
+                     WHERE v.part_id = p.id AND v.role = 'supplier' AND s.active \
+                     AND s.kind IN ('supplier', 'both')) \
              FROM parts p ",
             $rest
         )
