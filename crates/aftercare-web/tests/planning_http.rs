@@ -1303,6 +1303,20 @@ async fn the_proposals_page_filters_by_part_pages_and_names_bad_input_in_its_lan
         }
         let ids: Vec<Value> = open.iter().map(|p| p["id"].clone()).collect();
         assert_eq!(paged, ids, "{label}");
+        let r = api
+            .get(format!(
+                "{}/api/v1/planning/proposals?status=open&limit=1&offset=1",
+                s.base
+            ))
+            .bearer_auth(&f.wh_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.headers()["x-total-count"],
+            "3",
+            "{label}: the total of all pages"
+        );
         for (query, field) in [
             ("limit=0", "limit"),
             ("limit=5001", "limit"),
@@ -1360,6 +1374,16 @@ async fn the_proposals_page_filters_by_part_pages_and_names_bad_input_in_its_lan
         assert!(
             !html.contains("id=\"proposals-next\""),
             "{label}: no next page"
+        );
+        // Past the end: said, with the way back to the last page.
+        let html = page_in(&c, &format!("{}/planning?limit=2&offset=9", s.base), "en").await;
+        assert!(
+            html.contains("No proposals this far (there are 3)"),
+            "{label}: {html}"
+        );
+        assert!(
+            html.contains("href=\"/planning?limit=2&#38;offset=2\""),
+            "{label}: {html}"
         );
 
         // The part filter, by part number as the stock pages filter.

@@ -396,14 +396,21 @@ impl ProposalQuery {
 
 /// Proposals, newest first (planners).
 #[utoipa::path(get, path = "/api/v1/planning/proposals", tag = "planning", params(ProposalQuery),
-    responses((status = 200, body = [ProposalDto]), (status = 403, body = super::ErrorBody)))]
+    responses((status = 200, body = [ProposalDto],
+        headers(("x-total-count" = i64, description = "Proposals matching the filters, all pages"))),
+        (status = 403, body = super::ErrorBody)))]
 pub async fn proposals(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     ApiQuery(q): ApiQuery<ProposalQuery>,
-) -> Result<Json<Vec<ProposalDto>>, ApiError> {
-    let rows = s.app.plan_proposals(&user.actor(), q.filter()?).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+) -> Result<([(&'static str, String); 1], Json<Vec<ProposalDto>>), ApiError> {
+    let filter = q.filter()?;
+    let total = s.app.plan_proposal_count(&user.actor(), &filter).await?;
+    let rows = s.app.plan_proposals(&user.actor(), filter).await?;
+    Ok((
+        [("x-total-count", total.to_string())],
+        Json(rows.into_iter().map(Into::into).collect()),
+    ))
 }
 
 /// One proposal.

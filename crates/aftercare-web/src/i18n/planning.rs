@@ -155,6 +155,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "显示第 {from}–{to} 条，共 {total} 条",
         "Showing {from}–{to} of {total}",
     ),
+    (
+        "planning.past_end",
+        "此页之后没有建议（共 {total} 条）",
+        "No proposals this far (there are {total})",
+    ),
     ("planning.prev", "上一页", "Previous"),
     ("planning.next", "下一页", "Next"),
     ("planning.part_number", "备件编号", "Part number"),

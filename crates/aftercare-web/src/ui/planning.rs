@@ -433,6 +433,16 @@ async fn list_page(
             let next = (to < total).then(|| href(to));
             (Some(showing), prev, next)
         }
+        // Past the last page (an edited address, or rows gone since): say so, and lead
+        // back to the last page.
+        Ok(f) if f.offset > 0 && total > 0 => {
+            let last = (total - 1) / f.limit * f.limit;
+            let showing = page
+                .tr
+                .t("planning.past_end")
+                .replace("{total}", &total.to_string());
+            (Some(showing), Some(list_href(&q, last, f.limit)), None)
+        }
         _ => (None, None, None),
     };
     let tr = page.tr;
