@@ -10,7 +10,7 @@ use aftercare_app::planning::{
     WarehouseFill,
 };
 use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
-use aftercare_domain::{PartId, WarehouseId};
+use aftercare_domain::{PartId, ValidationError, WarehouseId};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
@@ -348,31 +348,51 @@ pub struct ProposalQuery {
     pub offset: Option<i64>,
 }
 
+/// Proposal statuses a list is filtered by.
+pub(crate) const PROPOSAL_STATUSES: [&str; 4] = ["open", "approved", "rejected", "withdrawn"];
+/// Proposals a list gives unless asked for another number.
+pub(crate) const PROPOSAL_PAGE: usize = 500;
+/// The most proposals one list gives (the store's limit).
+pub(crate) const PROPOSAL_PAGE_MAX: usize = 5_000;
+
+/// A status filter, checked (the API and the page name a bad one alike).
+pub(crate) fn proposal_status(s: &str) -> Result<String, ValidationError> {
+    if PROPOSAL_STATUSES.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(ValidationError::new(
+            "status",
+            format!("must be open, approved, rejected or withdrawn, got {s:?}"),
+        ))
+    }
+}
+
+/// A kind filter, checked.
+pub(crate) fn proposal_kind(k: &str) -> Result<ProposalKind, ValidationError> {
+    ProposalKind::from_code(k).ok_or_else(|| {
+        ValidationError::new(
+            "kind",
+            format!("must be purchase, transfer, last_time_buy or emergency, got {k:?}"),
+        )
+    })
+}
+
 impl ProposalQuery {
     /// The store filter, or a clear error for a bad value.
     pub fn filter(&self) -> Result<ProposalFilter, AppError> {
-        if let Some(s) = &self.status
-            && !["open", "approved", "rejected", "withdrawn"].contains(&s.as_str())
-        {
-            return Err(AppError::invalid(
-                "status",
-                format!("must be open, approved, rejected or withdrawn, got {s:?}"),
-            ));
+        let invalid = |e: ValidationError| AppError::Invalid(vec![e]);
+        if let Some(s) = &self.status {
+            proposal_status(s).map_err(invalid)?;
         }
         let kind = match &self.kind {
-            Some(k) => Some(ProposalKind::from_code(k).ok_or_else(|| {
-                AppError::invalid(
-                    "kind",
-                    format!("must be purchase, transfer, last_time_buy or emergency, got {k:?}"),
-                )
-            })?),
+            Some(k) => Some(proposal_kind(k).map_err(invalid)?),
             None => None,
         };
-        let limit = self.limit.unwrap_or(500);
-        if !(1..=5000).contains(&limit) {
+        let limit = self.limit.unwrap_or(PROPOSAL_PAGE as i64);
+        if !(1..=PROPOSAL_PAGE_MAX as i64).contains(&limit) {
             return Err(AppError::invalid(
                 "limit",
-                format!("must be between 1 and 5000, got {limit}"),
+                format!("must be between 1 and {PROPOSAL_PAGE_MAX}, got {limit}"),
             ));
         }
         let offset = self.offset.unwrap_or(0);

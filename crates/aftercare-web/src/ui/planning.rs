@@ -3,6 +3,7 @@
 
 use super::{Page, app_error_page, render};
 use super::{PagePath, PageQuery};
+use crate::api::planning as api;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -81,9 +82,9 @@ impl RanCounts {
 }
 
 /// Rows a page of proposals shows unless the address asks for another number.
-const PAGE_SIZE: usize = 500;
+const PAGE_SIZE: usize = api::PROPOSAL_PAGE;
 /// The most rows one page shows.
-const MAX_PAGE_SIZE: usize = 5_000;
+const MAX_PAGE_SIZE: usize = api::PROPOSAL_PAGE_MAX;
 /// The largest offset the list accepts.
 const MAX_OFFSET: usize = 100_000_000;
 
@@ -129,29 +130,11 @@ impl Filters {
         };
         let status = match q.status.trim() {
             "" => None,
-            st if STATUSES.contains(&st) => Some(st.to_string()),
-            st => {
-                bad.push(ValidationError::new(
-                    "status",
-                    format!("must be open, approved, rejected or withdrawn, got {st:?}"),
-                ));
-                None
-            }
+            st => api::proposal_status(st).map_err(|e| bad.push(e)).ok(),
         };
         let kind = match q.kind.trim() {
             "" => None,
-            k => match ProposalKind::from_code(k) {
-                Some(k) => Some(k),
-                None => {
-                    bad.push(ValidationError::new(
-                        "kind",
-                        format!(
-                            "must be purchase, transfer, last_time_buy or emergency, got {k:?}"
-                        ),
-                    ));
-                    None
-                }
-            },
+            k => api::proposal_kind(k).map_err(|e| bad.push(e)).ok(),
         };
         let mut count = |field: &str, text: &str, default: usize, max: usize| -> usize {
             let t = text.trim();
@@ -313,7 +296,7 @@ impl LatestRun {
     }
 }
 
-const STATUSES: [&str; 4] = ["open", "approved", "rejected", "withdrawn"];
+const STATUSES: [&str; 4] = api::PROPOSAL_STATUSES;
 const KINDS: [&str; 4] = ["purchase", "transfer", "last_time_buy", "emergency"];
 
 fn status_key(s: &str) -> &'static str {
