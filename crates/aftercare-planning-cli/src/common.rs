@@ -103,7 +103,7 @@ impl MethodArgs {
             "--auto-origins must be at least 1 (the latest periods `auto` backtests on, and \
              over which a fixed method's one-step error is measured)"
         );
-        // `!(t >= 0)` also refuses NaN; an infinite margin makes every error "within" it.
+        // NaN fails the comparison; an infinite margin would make every error "within" it.
         anyhow::ensure!(
             self.auto_tolerance >= 0.0 && self.auto_tolerance.is_finite(),
             "--auto-tolerance must be a finite number ≥ 0 (a relative margin such as 0.05), got {}",
@@ -407,14 +407,19 @@ fn resolved(path: &Path) -> PathBuf {
     if let Ok(p) = path.canonicalize() {
         return p;
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = dir_of(path);
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     match path.file_name() {
         Some(name) => dir.join(name),
         None => dir,
+    }
+}
+
+/// The directory a file path is in (`.` for a bare file name).
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     }
 }
 
@@ -429,10 +434,7 @@ fn check_output(flag: &str, path: &Path) -> anyhow::Result<()> {
         "{flag} {} is a directory; give a file path",
         path.display()
     );
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = dir_of(path);
     anyhow::ensure!(
         dir.is_dir(),
         "{flag} {}: the directory {} does not exist",

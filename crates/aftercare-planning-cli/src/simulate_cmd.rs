@@ -319,11 +319,7 @@ fn write_items_csv(
             num(o.avg_on_hand() * o.unit_cost),
             o.orders.to_string(),
             o.demand_periods.to_string(),
-            if o.demand_periods > 0 {
-                num(o.filled_periods as f64 / o.demand_periods as f64)
-            } else {
-                String::new()
-            },
+            o.cycle_service_level().map_or_else(String::new, num),
         ];
         for c in cells {
             row.push(b',');

@@ -124,6 +124,11 @@ impl ItemOutcome {
         (self.demand > 0.0).then(|| self.filled / self.demand)
     }
 
+    /// Share of the periods with demand that were filled completely, `None` without any.
+    pub fn cycle_service_level(&self) -> Option<f64> {
+        (self.demand_periods > 0).then(|| self.filled_periods as f64 / self.demand_periods as f64)
+    }
+
     /// Mean stock on hand per measured period.
     pub fn avg_on_hand(&self) -> f64 {
         if self.periods == 0 {

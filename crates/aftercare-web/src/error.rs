@@ -130,14 +130,9 @@ pub fn body_error(path: &str, reason: &str) -> AppError {
         .and_then(|rest| rest.split_once('`'))
         .map(|(key, _)| key);
     let field = match (key, path) {
+        (Some(key), "") => key.to_string(),
         // serde_path_to_error may already have stepped into the key.
-        (Some(key), p) if p.is_empty() || p == key || p.ends_with(&format!(".{key}")) => {
-            if p.is_empty() {
-                key.to_string()
-            } else {
-                p.to_string()
-            }
-        }
+        (Some(key), p) if p == key || p.ends_with(&format!(".{key}")) => p.to_string(),
         (Some(key), p) => format!("{p}.{key}"),
         (None, "") => "body".to_string(),
         (None, p) => p.to_string(),
