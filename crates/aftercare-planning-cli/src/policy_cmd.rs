@@ -350,7 +350,7 @@ impl Job<'_> {
             push_num(&mut bytes, policy.ltd_sd);
             bytes.push(b',');
             bytes.extend_from_slice(policy.distribution.as_bytes());
-            let eoq = round_order(policy.eoq, item.moq, unit_of(item));
+            let eoq = round_order(policy.eoq, item.moq, item.counting_unit());
             for v in [policy.min, policy.reorder_point, policy.max, eoq] {
                 bytes.push(b',');
                 push_num(&mut bytes, v);
@@ -359,9 +359,4 @@ impl Job<'_> {
         }
         bytes
     }
-}
-
-/// The item's counting unit (1 / pack size; 1 when unset), as the engine takes it.
-fn unit_of(item: &ItemParams) -> f64 {
-    if item.unit > 0.0 { item.unit } else { 1.0 }
 }

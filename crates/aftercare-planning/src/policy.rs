@@ -299,6 +299,13 @@ pub struct ItemParams {
     pub unit: f64,
 }
 
+impl ItemParams {
+    /// The counting unit levels and orders are rounded to (1 when unset).
+    pub fn counting_unit(&self) -> f64 {
+        if self.unit > 0.0 { self.unit } else { 1.0 }
+    }
+}
+
 impl Default for ItemParams {
     fn default() -> Self {
         Self {
@@ -387,7 +394,7 @@ impl PolicyModel {
         history: &[f64],
         seed: u64,
     ) -> Self {
-        let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
+        let unit = item.counting_unit();
         let h_p = spec.review.protection(item.lead_time);
         let est = spec.effective_estimate(est, history, h_p);
         let protection = interval_distribution(est, h_p, unit, spec, history, seed);
@@ -557,6 +564,13 @@ pub struct LevelInputs<'a> {
     pub unit_cost: f64,
 }
 
+impl LevelInputs<'_> {
+    /// Grid spacing of levels and positions (1 when unset).
+    fn grid(&self) -> f64 {
+        if self.unit > 0.0 { self.unit } else { 1.0 }
+    }
+}
+
 /// Expected fill rate at reorder level `s` (see the module doc), in `[0, 1]`.
 pub fn fill_rate_at(inputs: &LevelInputs<'_>, s: f64) -> f64 {
     if inputs.period_demand <= 0.0 {
@@ -586,7 +600,7 @@ const LOT_POSITIONS: usize = 32;
 /// [`LOT_POSITIONS`] equal slices of the range they cover (each loss evaluation costs,
 /// and the level search probes many levels).
 fn mean_over_lot(inputs: &LevelInputs<'_>, s: f64, f: impl Fn(f64) -> f64) -> f64 {
-    let unit = if inputs.unit > 0.0 { inputs.unit } else { 1.0 };
+    let unit = inputs.grid();
     let points = (inputs.lot / unit).round().max(1.0) as usize;
     if points <= LOT_POSITIONS {
         return (1..=points).map(|j| f(s + j as f64 * unit)).sum::<f64>() / points as f64;
@@ -622,7 +636,7 @@ pub fn one_more_unit(inputs: &LevelInputs<'_>, s: f64, unit: f64) -> (f64, f64) 
     let (a, b) = (s, s + unit);
     if let (true, Some(l)) = (inputs.lot > 0.0, inputs.lead) {
         let held = expected_on_hand(inputs, b) - expected_on_hand(inputs, a);
-        let grid = if inputs.unit > 0.0 { inputs.unit } else { 1.0 };
+        let grid = inputs.grid();
         if (unit - grid).abs() > 1e-12 * grid {
             // A step other than the positions' grid: the two sums in full.
             return (

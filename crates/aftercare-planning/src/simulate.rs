@@ -365,7 +365,7 @@ pub fn simulate_with_estimates(
     let t_len = y.len();
     let holdout = cfg.holdout.min(t_len);
     let t0 = t_len - holdout;
-    let unit = if item.unit > 0.0 { item.unit } else { 1.0 };
+    let unit = item.counting_unit();
     let count = |q: f64| (q / unit).round() as i64;
     let lead = item.lead_time;
     let measured_range = measured_periods(t_len, holdout, lead);
