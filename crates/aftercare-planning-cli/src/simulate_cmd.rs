@@ -14,8 +14,11 @@
 //! that worth (what the product's `warehouse_history` allocation does, on the last half
 //! of a run's history). With `--allocation expected` the worth is instead the one at which the
 //! items' expected fill, from the estimates made on the history before the holdout, is `F`
-//! (what the product's warehouse allocation does). `--baseline` runs the data README's
-//! baseline instead.
+//! (what the product's warehouse allocation does). With `--recalibrate-every N` either
+//! worth is calibrated again at the start of every N-th period of the holdout, from the
+//! history up to it (the calibration window slides along), and every period is planned
+//! with the latest worth: the product calibrates at every planning run, so a weekly run
+//! is `--recalibrate-every 1`. `--baseline` runs the data README's baseline instead.
 //!
 //! Successor parts in the items file replay their inherited history (see
 //! `crate::lifecycle`). There is no `--events`: a replay of history has no announced events.
@@ -36,7 +39,9 @@ use std::path::PathBuf;
 
 use aftercare_planning::policy::DemandEstimate;
 use aftercare_planning::policy::ServiceTarget;
-use aftercare_planning::simulate::{ItemOutcome, simulate_with_estimates, summarize};
+use aftercare_planning::simulate::{
+    ItemOutcome, simulate_with_estimates, simulate_with_targets, summarize,
+};
 use anyhow::Context;
 use rayon::prelude::*;
 
@@ -70,6 +75,12 @@ pub struct SimulateArgs {
     /// leaves no history before the window).
     #[arg(long = "calibration-window")]
     pub calibration_window: Option<usize>,
+    /// Periods between calibrations of the shortage worth of an aggregate or expected
+    /// fill target (`--allocation aggregate|expected`): 0 calibrates once, before the
+    /// holdout; N calibrates again at the start of every N-th period of the holdout from
+    /// the history up to it, as the product does at every planning run.
+    #[arg(long = "recalibrate-every", default_value_t = 0)]
+    pub recalibrate_every: usize,
     /// Per-item results CSV.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -95,6 +106,12 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         args.demand.display()
     );
     let t0 = t - args.holdout;
+    anyhow::ensure!(
+        args.recalibrate_every == 0
+            || settings.calibrates()
+            || settings.expected_fill_target().is_some(),
+        "--recalibrate-every needs a worth to recalibrate: --target-fill with --allocation aggregate or expected (not --baseline)"
+    );
     let window = if settings.calibrates() {
         let (window, note) = calibration_window(
             args.calibration_window,
@@ -129,51 +146,84 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 "{w} at the start of the holdout; they are planned with no stock until it has one"
             );
         }
-        let mut calibrated_on = 0;
-        let calibration = match (window, settings.target) {
-            (Some(window), ServiceTarget::FillRate(f)) => {
-                let volume = measured_volume(&panel, &params, t0, window);
-                let sample = calibration_sample(&volume, args.plan.calibration_sample);
-                let sampled: Vec<Vec<DemandEstimate>> =
-                    sample.ids.iter().map(|&i| estimates[i].clone()).collect();
-                let set = ReplaySet {
-                    panel: &panel,
-                    ids: &sample.ids,
-                    weights: &sample.weights,
-                    estimates: &sampled,
-                    items: &params,
-                };
-                let c = set.calibrate(&cfg, t0, window, f);
-                calibrated_on = sample.ids.len();
-                cfg.spec.target = ServiceTarget::ShortageWorth(c.worth);
-                Some(c)
-            }
-            _ => None,
+        let starts = calibration_starts(t0, t, args.recalibrate_every);
+        let calibrations: Vec<WorthCalibration> = match (window, settings.target) {
+            (Some(window), ServiceTarget::FillRate(f)) => starts
+                .iter()
+                .map(|&start| {
+                    let volume = measured_volume(&panel, &params, start, window);
+                    let sample = calibration_sample(&volume, args.plan.calibration_sample);
+                    let sampled: Vec<Vec<DemandEstimate>> =
+                        sample.ids.iter().map(|&i| estimates[i].clone()).collect();
+                    let set = ReplaySet {
+                        panel: &panel,
+                        ids: &sample.ids,
+                        weights: &sample.weights,
+                        estimates: &sampled,
+                        items: &params,
+                    };
+                    let c = set.calibrate(&cfg, start, window, f);
+                    WorthCalibration {
+                        start,
+                        worth: c.worth,
+                        json: serde_json::json!({
+                            "period": start,
+                            "window": window,
+                            "series": sample.ids.len(),
+                            "worth": c.worth,
+                            "backtest_fill": c.achieved,
+                            "reachable": c.reachable,
+                        }),
+                    }
+                })
+                .collect(),
+            _ => match settings.expected_fill_target() {
+                Some(f) => starts
+                    .iter()
+                    .map(|&start| {
+                        let a = expected_worth(
+                            &panel,
+                            &params,
+                            |i| estimates[i][start],
+                            start,
+                            &cfg.spec,
+                            cfg.seed,
+                            f,
+                        );
+                        WorthCalibration {
+                            start,
+                            worth: a.worth,
+                            json: serde_json::json!({
+                                "period": start,
+                                "worth": a.worth,
+                                "expected_fill": a.expected_fill,
+                                "expected_stock_value": a.stock_value,
+                                "reached": a.reached,
+                            }),
+                        }
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
         };
-        let expected = settings.expected_fill_target().map(|f| {
-            let a = expected_worth(
-                &panel,
-                &params,
-                |i| estimates[i][t0],
-                t0,
-                &cfg.spec,
-                cfg.seed,
-                f,
-            );
-            cfg.spec.target = ServiceTarget::ShortageWorth(a.worth);
-            a
-        });
+        if let Some(first) = calibrations.first() {
+            cfg.spec.target = ServiceTarget::ShortageWorth(first.worth);
+        }
+        let worth_at = |t_end: usize| {
+            let k = calibrations.partition_point(|c| c.start <= t_end);
+            ServiceTarget::ShortageWorth(calibrations[k.max(1) - 1].worth)
+        };
         let outcomes: Vec<ItemOutcome> = (0..panel.len())
             .into_par_iter()
             .map(|i| {
                 let item_cfg = per_item_target(&cfg, &params[i], settings.target);
-                simulate_with_estimates(
-                    panel.series(i),
-                    &estimates[i],
-                    &params[i],
-                    &item_cfg,
-                    i as u64,
-                )
+                let (y, e, item) = (panel.series(i), &estimates[i], &params[i]);
+                match item_cfg.spec.target {
+                    ServiceTarget::ShortageWorth(_) => {
+                        simulate_with_targets(y, e, item, &item_cfg, i as u64, worth_at)
+                    }
+                    _ => simulate_with_estimates(y, e, item, &item_cfg, i as u64),
+                }
             })
             .collect();
         let summary = summarize(&outcomes);
@@ -199,19 +249,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             "method": args.plan.method.method,
             "baseline": args.plan.baseline,
             "settings": format!("{:?}", cfg),
-            "calibration": calibration.map(|c| serde_json::json!({
-                "window": window,
-                "series": calibrated_on,
-                "worth": c.worth,
-                "backtest_fill": c.achieved,
-                "reachable": c.reachable,
-            })),
-            "expected_calibration": expected.map(|a| serde_json::json!({
-                "worth": a.worth,
-                "expected_fill": a.expected_fill,
-                "expected_stock_value": a.stock_value,
-                "reached": a.reached,
-            })),
+            "calibration": settings.calibrates().then(|| calibrations.first().map(|c| &c.json)).flatten(),
+            "expected_calibration": settings.expected_fill_target().and(calibrations.first().map(|c| &c.json)),
+            "recalibrate_every": args.recalibrate_every,
+            "recalibrations": (args.recalibrate_every > 0)
+                .then(|| calibrations.iter().map(|c| &c.json).collect::<Vec<_>>()),
             "seconds": started.elapsed().as_secs_f64(),
         });
         let item_file = match &args.out {
@@ -226,6 +268,24 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             .commit()
             .with_context(|| format!("writing {}", args.summary_out.display()))
     })
+}
+
+/// One calibration of the shortage worth, in force for the policies computed from the
+/// history up to `start` and after (until the next one).
+struct WorthCalibration {
+    start: usize,
+    worth: f64,
+    json: serde_json::Value,
+}
+
+/// The periods of a series of `len` periods whose holdout starts at `t0` at which the
+/// worth is calibrated: `t0` only, or every `every`-th period from it.
+fn calibration_starts(t0: usize, len: usize, every: usize) -> Vec<usize> {
+    if every == 0 {
+        vec![t0]
+    } else {
+        (t0..len).step_by(every).collect()
+    }
 }
 
 fn target_json(t: ServiceTarget) -> serde_json::Value {

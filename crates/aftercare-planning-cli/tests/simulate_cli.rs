@@ -429,3 +429,123 @@ fn a_summary_path_that_is_a_directory_fails_before_the_item_file_is_replaced() {
         "no temporary file left"
     );
 }
+
+/// Steady demand for `old` skus over all periods, and `new` skus whose demand starts
+/// `launch` periods into the holdout of the last `holdout` periods (a launch the history
+/// before the holdout does not announce).
+fn write_launch(
+    path: &Path,
+    old: usize,
+    new: usize,
+    periods: usize,
+    holdout: usize,
+    launch: usize,
+) {
+    let mut text = String::from("sku,period,qty\n");
+    for s in 0..old + new {
+        for p in 0..periods {
+            let live = s < old || p >= periods - holdout + launch;
+            let q = if live && (p * 7 + s * 3) % 4 != 0 {
+                1 + (p * 5 + s) % 4
+            } else {
+                0
+            };
+            text.push_str(&format!("S{s},{p},{q}\n"));
+        }
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn recalibrating_during_the_holdout_plans_with_the_latest_worth() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, i) = (dir.path().join("d.csv"), dir.path().join("i.csv"));
+    write_launch(&d, 12, 6, 120, 40, 5);
+    write_items(&i, 18);
+    let simulate = |allocation: &str, every: &str| {
+        let s = dir.path().join(format!("{allocation}-{every}.json"));
+        plan(&[
+            "simulate",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--holdout",
+            "40",
+            "--target-fill",
+            "0.9",
+            "--method",
+            "sba",
+            "--allocation",
+            allocation,
+            "--calibration-window",
+            "20",
+            "--recalibrate-every",
+            every,
+            "--summary-out",
+            s.to_str().unwrap(),
+        ])
+        .unwrap();
+        summary(&s)
+    };
+    let once = simulate("aggregate", "0");
+    assert!(once["recalibrations"].is_null(), "{once}");
+    let every = simulate("aggregate", "10");
+    let r = every["recalibrations"].as_array().unwrap();
+    let periods: Vec<i64> = r.iter().map(|c| c["period"].as_i64().unwrap()).collect();
+    assert_eq!(periods, [80, 90, 100, 110]);
+    // The first calibration is the one-off one, and the summary names it.
+    assert_eq!(r[0]["worth"], once["calibration"]["worth"]);
+    assert_eq!(every["calibration"], r[0]);
+    // Once the launch is in the window, the new parts' first demands go short, so the
+    // later calibrations value a shortage more, and the replay plans with them.
+    let worth = |c: &serde_json::Value| c["worth"].as_f64().unwrap();
+    assert!(worth(&r[2]) > worth(&r[0]), "{r:?}");
+    let value = |j: &serde_json::Value| j["avg_on_hand_value"].as_f64().unwrap();
+    assert!(value(&every) > value(&once), "{every} vs {once}");
+    assert!(
+        every["fill_rate"].as_f64().unwrap() > once["fill_rate"].as_f64().unwrap(),
+        "{every} vs {once}"
+    );
+
+    // The expected allocation recalibrates on the estimates of the moment.
+    let expected = simulate("expected", "20");
+    let r = expected["recalibrations"].as_array().unwrap();
+    let periods: Vec<i64> = r.iter().map(|c| c["period"].as_i64().unwrap()).collect();
+    assert_eq!(periods, [80, 100]);
+    assert_eq!(expected["expected_calibration"], r[0]);
+    assert!(
+        r.iter()
+            .all(|c| c["expected_fill"].as_f64().unwrap() >= 0.9),
+        "{r:?}"
+    );
+
+    // Nothing to recalibrate per item, for a cycle service level or for the baseline.
+    for extra in [
+        &["--allocation", "item", "--target-fill", "0.9"][..],
+        &["--target-csl", "0.9"],
+        &["--target-fill", "0.9", "--baseline"],
+    ] {
+        let mut args = vec![
+            "simulate",
+            "--demand",
+            d.to_str().unwrap(),
+            "--items",
+            i.to_str().unwrap(),
+            "--holdout",
+            "40",
+            "--recalibrate-every",
+            "10",
+            "--summary-out",
+        ];
+        let s = dir.path().join("refused.json");
+        args.push(s.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let e = plan(&args).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--recalibrate-every needs a worth"),
+            "{extra:?}: {e}"
+        );
+        assert!(!s.exists());
+    }
+}

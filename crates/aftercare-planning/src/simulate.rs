@@ -51,7 +51,8 @@
 
 use crate::distribution::DistributionChoice;
 use crate::policy::{
-    DemandEstimate, ItemParams, LotSizing, PolicySpec, Review, StockPolicy, compute_policy,
+    DemandEstimate, ItemParams, LotSizing, PolicySpec, Review, ServiceTarget, StockPolicy,
+    compute_policy,
 };
 
 /// Windows needed before lead-time errors replace scaled one-step errors.
@@ -362,6 +363,21 @@ pub fn simulate_with_estimates(
     cfg: &SimConfig,
     index: u64,
 ) -> ItemOutcome {
+    simulate_with_targets(y, estimates, item, cfg, index, |_| cfg.spec.target)
+}
+
+/// [`simulate_with_estimates`] with the service target in force when the policy is
+/// computed from `y[..t_end]` given by `target_at(t_end)` (`cfg.spec.target` is not
+/// used): a planner that recalibrates its shortage worth as time advances, as the product
+/// does at every planning run, replays with the worth of the latest calibration.
+pub fn simulate_with_targets(
+    y: &[f64],
+    estimates: &[DemandEstimate],
+    item: &ItemParams,
+    cfg: &SimConfig,
+    index: u64,
+    target_at: impl Fn(usize) -> ServiceTarget,
+) -> ItemOutcome {
     let t_len = y.len();
     let holdout = cfg.holdout.min(t_len);
     let t0 = t_len - holdout;
@@ -372,7 +388,11 @@ pub fn simulate_with_estimates(
     let review = cfg.spec.review.period();
     let policy_after = |t_end: usize| -> StockPolicy {
         let seed = cfg.seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ t_end as u64;
-        compute_policy(estimates[t_end], item, &cfg.spec, &y[..t_end], seed)
+        let spec = PolicySpec {
+            target: target_at(t_end),
+            ..cfg.spec
+        };
+        compute_policy(estimates[t_end], item, &spec, &y[..t_end], seed)
     };
 
     let mut out = ItemOutcome {
@@ -562,7 +582,7 @@ pub fn baseline_config(holdout: usize, target: f64) -> SimConfig {
         spec: PolicySpec {
             review: Review::Periodic(1),
             lot_sizing: LotSizing::OrderUpTo,
-            target: crate::policy::ServiceTarget::FillRate(target),
+            target: ServiceTarget::FillRate(target),
             shortage: crate::policy::ShortageFormula::Approximate,
             distribution: DistributionChoice::Normal,
             bootstrap_samples: 0,
@@ -579,7 +599,7 @@ pub fn baseline_config(holdout: usize, target: f64) -> SimConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{Nanos, ServiceTarget};
+    use crate::policy::Nanos;
 
     fn mean_forecaster(y: &[f64]) -> f64 {
         y.iter().sum::<f64>() / y.len() as f64
@@ -888,5 +908,40 @@ mod tests {
             let fill = o.fill_rate().unwrap();
             assert!(fill >= target - 0.01, "target {target}: fill {fill}");
         }
+    }
+
+    #[test]
+    fn a_replay_plans_each_period_with_the_target_then_in_force() {
+        let y = poisson_series(2.0, 400, 3);
+        let known = DemandEstimate {
+            mean_per_period: 2.0,
+            variance_per_period: 2.0,
+        };
+        let estimates = vec![known; y.len() + 1];
+        let it = item(2);
+        let c = cfg(200, 0.5);
+        let (low, high) = (
+            ServiceTarget::ShortageWorth(0.5),
+            ServiceTarget::ShortageWorth(50.0),
+        );
+        let run = |at: &dyn Fn(usize) -> ServiceTarget| {
+            simulate_with_targets(&y, &estimates, &it, &c, 0, at)
+        };
+        // A target that never changes is the plain replay.
+        let plain = simulate_with_estimates(&y, &estimates, &it, &c, 0);
+        assert_eq!(run(&|_| c.spec.target), plain);
+        // Raising the worth half-way raises the stock, less than raising it from the start.
+        let always_low = run(&|_| low);
+        let raised = run(&|t| if t >= 300 { high } else { low });
+        let always_high = run(&|_| high);
+        assert!(
+            always_low.on_hand_sum < raised.on_hand_sum,
+            "{always_low:?} {raised:?}"
+        );
+        assert!(
+            raised.on_hand_sum < always_high.on_hand_sum,
+            "{raised:?} {always_high:?}"
+        );
+        assert!(always_low.filled <= raised.filled && raised.filled <= always_high.filled);
     }
 }
