@@ -9,6 +9,7 @@ pub mod conflicts;
 mod core;
 mod hooks;
 mod parts;
+pub mod plan_reasons;
 mod planning;
 pub mod reasons;
 mod stock;

@@ -4,6 +4,7 @@
 use super::{Page, app_error_page, render};
 use super::{PagePath, PageQuery};
 use crate::api::planning as api;
+use crate::i18n::plan_reasons::{class_text, plan_text};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -199,6 +200,8 @@ pub struct Row {
     need_by: String,
     /// The document its approval created, in words ("采购订单 #12").
     document: Option<String>,
+    /// Why it was proposed, in the page's language.
+    reason: String,
 }
 
 impl Row {
@@ -215,6 +218,7 @@ impl Row {
             }
         });
         Row {
+            reason: plan_text(tr.lang, &p.reason),
             kind_key: kind_key(p.kind),
             status_key: status_key(&p.status),
             value: money(p.value),
@@ -739,6 +743,10 @@ async fn with_codes(state: &AppState, actor: &aftercare_app::Actor, e: AppError)
 struct ItemTemplate {
     page: Page,
     v: PartPlanView,
+    /// The demand class, why the method, and the position now, in the page's language.
+    class: String,
+    why: String,
+    netting: String,
     /// The EOQ and the lot, in words.
     eoq: String,
     /// The order cost and what it is the cost of.
@@ -941,8 +949,12 @@ pub async fn item(
                 )
                 .replace("{worth}", &f.worth_money().to_string())
     });
+    let lang = page.tr.lang;
     render(&ItemTemplate {
         page,
+        class: class_text(lang, &v.class),
+        why: plan_text(lang, &v.why),
+        netting: plan_text(lang, &v.reason),
         v,
         eoq,
         order_cost,
