@@ -342,11 +342,13 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
     }
 }
 
-/// The id in a "created {...}" notice of the operation page.
+/// The id in a notice of the operation page ("已创建采购订单 #12", "created purchase order #12").
 fn created_id(html: &str) -> i64 {
     let rest = html
-        .split("&#34;id&#34;:")
+        .split("role=\"status\">")
         .nth(1)
+        .and_then(|notice| notice.split_once(['#']))
+        .map(|(_, id)| id)
         .unwrap_or_else(|| panic!("no created id in {html}"));
     rest.chars()
         .take_while(char::is_ascii_digit)
@@ -437,7 +439,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             ],
         )
         .await;
-        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        assert!(html.contains("完成：1 条库存移动"), "{label}: {html}");
         // The station issues from its own warehouse; more than there is is refused with
         // the available quantity; another station's warehouse is not found.
         let issue = |wh: i64, qty: &str| {
@@ -453,7 +455,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         };
         let (st, html) = op(&sta, issue(a, "2")).await;
         assert_eq!(st, StatusCode::OK);
-        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        assert!(html.contains("完成：1 条库存移动"), "{label}: {html}");
         let (st, html) = op(&sta, issue(a, "9")).await;
         assert_eq!(st, StatusCode::OK);
         assert!(html.contains("role=\"alert\""), "{label}: {html}");
@@ -497,7 +499,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         assert!(html.contains("line 2, column counted"), "{label}: {html}");
         assert!(html.contains("unknown part"), "{label}: {html}");
         let html = upload("part_number,condition,counted\nOP-1,good,2\n").await;
-        assert!(html.contains("1 count(s) entered"), "{label}: {html}");
+        assert!(html.contains("已录入 1 条盘点数"), "{label}: {html}");
         // Approving a stocktake is a manager's decision.
         let manager = s.token("boss", Role::Manager, None).await;
         let (_, html) = op(
@@ -517,7 +519,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             ],
         )
         .await;
-        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        assert!(html.contains("完成：1 条库存移动"), "{label}: {html}");
         let stock: Value = c
             .get(s.url(&format!("/api/v1/stock?warehouse={a}")))
             .bearer_auth(&keeper)
@@ -659,7 +661,7 @@ async fn the_operation_page_offers_pick_lists_of_the_users_open_documents() {
             ],
         )
         .await;
-        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        assert!(html.contains("完成：1 条库存移动"), "{label}: {html}");
         assert!(!html.contains(&pick_a) && html.contains(&pick_b), "{label}");
         // Choosing another station's lot is "not found" for a station user.
         let (st, _) = op(
@@ -685,7 +687,7 @@ async fn the_operation_page_offers_pick_lists_of_the_users_open_documents() {
             ],
         )
         .await;
-        assert!(html.contains("OK: 1 movement"), "{label}: {html}");
+        assert!(html.contains("完成：1 条库存移动"), "{label}: {html}");
         // A stocktake of A is offered to A (count by choosing it), not to B.
         let (_, html) = op(
             &sta,
@@ -710,7 +712,7 @@ async fn the_operation_page_offers_pick_lists_of_the_users_open_documents() {
             ],
         )
         .await;
-        assert!(html.contains("OK: 0 movement"), "{label}: {html}");
+        assert!(html.contains("完成：0 条库存移动"), "{label}: {html}");
         assert!(html.contains("1/1"), "{label}: {html}");
         // The part number lookup behind the datalists.
         let parts: Value = c

@@ -1621,7 +1621,7 @@ async fn station_a_changes_none_of_station_bs_data_through_the_api_or_the_forms(
         )
         .await;
         assert_eq!(st, StatusCode::OK, "{}", w.label);
-        assert!(html.contains("OK: 1 movement"), "{}: {html}", w.label);
+        assert!(html.contains("完成：1 条库存移动"), "{}: {html}", w.label);
         // The application's own ledger keys are not the user's: station A may not take the
         // key of B's next step (the return of the unused board on completion, the defective
         // part's receipt) and so make B's ticket flow fail on "key reused".

@@ -196,7 +196,7 @@ async fn flow(c: &Client, base: &str, w: &World) -> R<()> {
     choose(c, "pick-inspect", &["WH-C", "TV-RC-01"]).await?;
     type_in(c, "inspect", "accept", "10").await?;
     let n = submit(c, "inspect").await?;
-    expect(&n, "OK: 1 movement", "inspect")?;
+    expect(&n, "完成：1 条库存移动", "inspect")?;
 
     // Issue two to requisition 501.
     select(c, "issue", "warehouse", &central).await?;
@@ -205,7 +205,7 @@ async fn flow(c: &Client, base: &str, w: &World) -> R<()> {
     select(c, "issue", "consumer", "requisition").await?;
     type_in(c, "issue", "consumer_id", "501").await?;
     let n = submit(c, "issue").await?;
-    expect(&n, "OK: 1 movement", "issue")?;
+    expect(&n, "完成：1 条库存移动", "issue")?;
 
     // Ship five to station A.
     select(c, "ship", "warehouse", &central).await?;
@@ -244,7 +244,7 @@ async fn flow(c: &Client, base: &str, w: &World) -> R<()> {
     select(c, "count", "condition", "good").await?;
     type_in(c, "count", "counted", "2").await?;
     let n = submit(c, "count").await?;
-    expect(&n, "OK: 0 movement", "count")?;
+    expect(&n, "完成：0 条库存移动", "count")?;
     log_out(c).await?;
 
     // The manager approves the stocktake chosen from the list.
@@ -254,7 +254,7 @@ async fn flow(c: &Client, base: &str, w: &World) -> R<()> {
         .map_err(err("ops as manager"))?;
     choose(c, "pick-stocktake-approve", &["WH-C", "1/1"]).await?;
     let n = submit(c, "stocktake_approve").await?;
-    expect(&n, "OK: 1 movement", "approve stocktake")?;
+    expect(&n, "完成：1 条库存移动", "approve stocktake")?;
     let left = options(c, "select[data-testid=pick-stocktake-approve]").await?;
     if left.len() != 1 {
         return Err(format!("the approved stocktake is still offered: {left:?}"));

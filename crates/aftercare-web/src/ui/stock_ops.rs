@@ -10,18 +10,19 @@
 
 use super::PageQuery;
 use super::{Page, app_error_page, render};
+use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_app::stock_approvals::Submitted;
 use aftercare_app::stock_picks::PickLists;
 use aftercare_domain::stock::{
-    Command, Consumer, CountEntry, Qty, Resolution, ScrapReason, StockCondition, StocktakeScope,
-    TransferQty,
+    Command, Consumer, CountEntry, Created, Qty, Resolution, ScrapReason, StockCondition,
+    StocktakeScope, TransferQty,
 };
 use aftercare_domain::{
-    Instant, LotId, PartId, PurchaseOrderId, RepairOrderId, RequisitionId, ScrapRequestId,
-    StocktakeId, SupplierId, TicketId, TransferId, WarehouseId,
+    Instant, LotId, PartId, PurchaseOrderId, RepairOrderId, RequisitionId, ReservationId,
+    ScrapRequestId, StocktakeId, SupplierId, TicketId, TransferId, WarehouseId,
 };
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -474,25 +475,45 @@ async fn command_of(
     })
 }
 
-fn done_notice(receipt: &aftercare_app::stock::StockReceipt) -> String {
+/// What an operation did, in words of the user's language: movements, the document it
+/// created, transfer discrepancies and an emergency requisition it raised.
+fn done_notice(tr: Tr, receipt: &aftercare_app::stock::StockReceipt) -> String {
     let o = &receipt.outcome;
-    let mut s = format!("OK: {} movement(s)", o.movements.len());
+    let mut parts = vec![
+        tr.t("ops.done")
+            .replace("{n}", &o.movements.len().to_string()),
+    ];
     if let Some(c) = &o.created {
-        s.push_str(&format!(
-            ", created {}",
-            serde_json::to_string(c).unwrap_or_default()
-        ));
+        let (key, id) = match c {
+            Created::Lot(LotId(id)) => ("ops.created.lot", id),
+            Created::PurchaseOrder(PurchaseOrderId(id)) => ("ops.created.purchase_order", id),
+            Created::Reservation(ReservationId(id)) => ("ops.created.reservation", id),
+            Created::Transfer(TransferId(id)) => ("ops.created.transfer", id),
+            Created::RepairOrder(RepairOrderId(id)) => ("ops.created.repair_order", id),
+            Created::ScrapRequest(ScrapRequestId(id)) => ("ops.created.scrap_request", id),
+            Created::Stocktake(StocktakeId(id)) => ("ops.created.stocktake", id),
+        };
+        parts.push(
+            tr.t("ops.done.created")
+                .replace("{what}", tr.t(key))
+                .replace("{id}", &id.to_string()),
+        );
     }
     if !o.discrepancies.is_empty() {
-        s.push_str(&format!(", {} discrepancy line(s)", o.discrepancies.len()));
+        parts.push(
+            tr.t("ops.done.discrepancies")
+                .replace("{n}", &o.discrepancies.len().to_string()),
+        );
     }
     if let Some(e) = &o.emergency {
-        s.push_str(&format!(
-            ", emergency requisition: {}",
-            serde_json::to_string(e).unwrap_or_default()
-        ));
+        parts.push(
+            tr.t("ops.done.emergency")
+                .replace("{available}", &e.available.to_string())
+                .replace("{min}", &e.min.to_string())
+                .replace("{qty}", &e.qty.to_string()),
+        );
     }
-    s
+    parts.join(tr.t("ops.done.separator"))
 }
 
 /// `POST /stock/ops`: run one operation form.
@@ -509,7 +530,10 @@ pub async fn submit(
     }
     .await;
     match result {
-        Ok(Submitted::Done(r)) => ops_page(&state, &user, Some(done_notice(&r)), None).await,
+        Ok(Submitted::Done(r)) => {
+            let notice = done_notice(Tr::new(user.lang), &r);
+            ops_page(&state, &user, Some(notice), None).await
+        }
         Ok(Submitted::Pending { approval, .. }) => {
             let notice = format!(
                 "{} #{}",
@@ -572,7 +596,13 @@ pub async fn upload_counts(
                 },
             )
             .await?;
-        Ok::<_, AppError>(format!("{n} count(s) entered; {}", done_notice(&r)))
+        let tr = Tr::new(user.lang);
+        let counted = tr.t("ops.done.counts").replace("{n}", &n.to_string());
+        Ok::<_, AppError>(format!(
+            "{counted}{}{}",
+            tr.t("ops.done.separator"),
+            done_notice(tr, &r)
+        ))
     }
     .await;
     match result {
@@ -581,5 +611,56 @@ pub async fn upload_counts(
             app_error_page(&user, &e)
         }
         Err(e) => ops_page(&state, &user, None, Some(&e)).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aftercare_app::stock::StockReceipt;
+    use aftercare_domain::MovementId;
+    use aftercare_domain::settings::Lang;
+    use aftercare_domain::stock::{EmergencyRequisition, Outcome};
+
+    fn receipt() -> StockReceipt {
+        let q = |n| Qty::new(n).unwrap();
+        StockReceipt {
+            outcome: Outcome {
+                movements: vec![MovementId(1), MovementId(2)],
+                created: Some(Created::PurchaseOrder(PurchaseOrderId(12))),
+                discrepancies: vec![TransferQty {
+                    part: PartId(3),
+                    condition: StockCondition::Good,
+                    qty: q(1),
+                }],
+                emergency: Some(EmergencyRequisition {
+                    available: q(2),
+                    min: q(5),
+                    qty: q(8),
+                }),
+                ..Outcome::default()
+            },
+            replayed: false,
+        }
+    }
+
+    #[test]
+    fn an_operations_notice_says_what_happened_in_words_of_the_users_language() {
+        assert_eq!(
+            done_notice(Tr::new(Lang::En), &receipt()),
+            "OK: 2 movement(s); created purchase order #12; 1 discrepancy line(s); emergency requisition raised: available 2 below the minimum 5, request 8 (see Replenishment)"
+        );
+        assert_eq!(
+            done_notice(Tr::new(Lang::ZhCn), &receipt()),
+            "完成：2 条库存移动；已创建采购订单 #12；1 行调拨差异；已发起急件请购：可用 2 低于最低库存 5，请购 8（见补货建议）"
+        );
+        let plain = StockReceipt {
+            outcome: Outcome {
+                movements: vec![MovementId(1)],
+                ..Outcome::default()
+            },
+            replayed: false,
+        };
+        assert_eq!(done_notice(Tr::new(Lang::En), &plain), "OK: 1 movement(s)");
     }
 }
