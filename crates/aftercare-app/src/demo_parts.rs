@@ -259,8 +259,58 @@ impl App {
         if let Some(opts) = history {
             self.write_demo_history(seed, &data, &master, &ids, now, opts, &mut summary)
                 .await?;
+            self.write_demo_manual_levels(&master, &ids, now).await?;
         }
         Ok(summary)
+    }
+
+    /// Manual levels at the central warehouse for one in ten key parts, those still in
+    /// production that it shipped in the last 26 weeks, set as a planner would from that
+    /// outflow: the
+    /// minimum covers one and a half lead times of it, the maximum two more months.
+    /// (Levels from the parts' nominal demand instead ignored what the network really
+    /// drew from the central warehouse: a panel used 0.26 a week got a maximum of 59.)
+    async fn write_demo_manual_levels(
+        &self,
+        d: &DemoParts,
+        ids: &MasterIds,
+        now: Instant,
+    ) -> AppResult<()> {
+        const WEEKS: i64 = 26;
+        let mut tx = self.db.begin_write().await?;
+        let central = pm::warehouses(&mut tx)
+            .await?
+            .into_iter()
+            .find(|w| w.kind == WarehouseKind::Central.code())
+            .map(|w| WarehouseId(w.id));
+        let Some(central) = central else {
+            return Ok(());
+        };
+        let start = Instant(now.0 - WEEKS * 7 * 86_400_000);
+        let mut shipped: HashMap<PartId, i64> = HashMap::new();
+        for row in aftercare_store::planning::outflow_by_day(&self.db, start, now).await? {
+            if row.warehouse == central {
+                *shipped.entry(row.part).or_default() += row.qty;
+            }
+        }
+        let today = now.to_utc().date_naive();
+        // One key part in ten: manual levels are a planner's exceptions, not the rule.
+        for p in d.parts.iter().filter(|p| p.key).step_by(10) {
+            let Some(&id) = ids.parts.get(&p.number) else {
+                continue;
+            };
+            let weekly = shipped.get(&id).copied().unwrap_or(0) as f64 / WEEKS as f64;
+            let in_production = p.end_of_production.is_none_or(|eop| eop > today);
+            if weekly <= 0.0 || !in_production {
+                continue;
+            }
+            let lead_weeks = p.lead_time_days as f64 / 7.0;
+            let min = ((1.5 * weekly * lead_weeks).ceil() as i64).max(1);
+            let max = min + ((weekly * 8.7).ceil() as i64).max(1);
+            pm::upsert_level(&mut tx, central, id, min, Some(max)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn write_demo_master(&self, d: &DemoParts, now: Instant) -> AppResult<MasterIds> {
@@ -349,18 +399,6 @@ impl App {
                 &s.instruction,
             )
             .await?;
-        }
-        let central = pm::warehouses(&mut tx)
-            .await?
-            .into_iter()
-            .find(|w| w.kind == WarehouseKind::Central.code())
-            .map(|w| WarehouseId(w.id));
-        if let Some(c) = central {
-            // Manual levels for the key parts at the central warehouse.
-            for p in d.parts.iter().filter(|p| p.key) {
-                let min = (p.monthly_demand * 2.0).ceil() as i64;
-                pm::upsert_level(&mut tx, c, part(&p.number)?, min, Some(min * 4 + 4)).await?;
-            }
         }
         tx.commit().await?;
         Ok(MasterIds {

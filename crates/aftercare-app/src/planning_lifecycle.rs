@@ -361,19 +361,31 @@ impl App {
                 .find(|p| p.id == id)
                 .map(|p| p.part_number.clone())
         };
-        let fresh = parts.iter().find(|p| !used.contains(&p.id));
-        let (Some(old), Some(new)) = (number(part), fresh) else {
+        let Some(old) = number(part) else {
             return Ok(());
         };
-        self.set_succession(
-            &Actor::Cli,
-            SetSuccession {
-                predecessor: old.clone(),
-                successor: new.part_number.clone(),
-                share_pct: Some(60),
-            },
-        )
-        .await?;
+        // The successor is a part of the same line and component (`TV-PB-…`, a power
+        // board of a TV), one not drawn on yet if there is one: a remote control does not
+        // replace a power board.
+        let family = |n: &str| n.rsplit_once('-').map(|(f, _)| f.to_string());
+        let kin =
+            |p: &&plan_store::PlanPart| p.id != part && family(&p.part_number) == family(&old);
+        let fresh = parts
+            .iter()
+            .filter(kin)
+            .find(|p| !used.contains(&p.id))
+            .or_else(|| parts.iter().find(kin));
+        if let Some(new) = fresh {
+            self.set_succession(
+                &Actor::Cli,
+                SetSuccession {
+                    predecessor: old.clone(),
+                    successor: new.part_number.clone(),
+                    share_pct: Some(60),
+                },
+            )
+            .await?;
+        }
         let day = |ms: i64| {
             (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
                 + chrono::Duration::days(ms.div_euclid(86_400_000)))

@@ -372,3 +372,81 @@ async fn a_bulk_load_refuses_a_ledger_that_already_has_history() {
         assert!(app.stock_verify(&Actor::Cli).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn the_demos_manual_levels_follow_the_central_outflow_and_its_successor_is_the_same_component()
+ {
+    for t in aftercare_store::testing::each_backend().await.unwrap() {
+        let app = App::new(t.db.clone(), AppConfig::default());
+        app.load_demo_with(DEFAULT_SEED, Scale::Small, true)
+            .await
+            .unwrap();
+        let since = app_now(&app) - 26 * 7 * 86_400_000;
+        // Each manual level at the central warehouse, with what it shipped in 26 weeks.
+        let levels = texts(
+            &t.db,
+            &format!(
+                "SELECT CAST(l.part_id AS TEXT) || '|' || CAST(l.min_qty AS TEXT) || '|' || \
+                 CAST(l.max_qty AS TEXT) || '|' || CAST((SELECT COALESCE(SUM(m.qty), 0) \
+                 FROM stock_movements m WHERE m.from_warehouse_id = l.warehouse_id \
+                 AND m.part_id = l.part_id AND m.at >= {since} \
+                 AND m.kind IN ('issue', 'transfer_ship')) AS TEXT) \
+                 FROM part_stock_levels l JOIN warehouses w ON w.id = l.warehouse_id \
+                 WHERE w.kind = 'central'"
+            ),
+        )
+        .await;
+        let key_parts = scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM parts WHERE criticality = 'key'",
+        )
+        .await;
+        assert!(
+            !levels.is_empty() && levels.len() as i64 <= key_parts / 10 + 1,
+            "{}: {} manual levels for {key_parts} key parts",
+            t.label,
+            levels.len()
+        );
+        for l in &levels {
+            let v: Vec<i64> = l.split('|').map(|x| x.parse().unwrap()).collect();
+            let (min, max, shipped) = (v[1], v[2], v[3]);
+            // At most half a year of what the network drew (1.5 lead times of at most 60
+            // days, two months more), never levels for a part it did not ship.
+            assert!(
+                shipped > 0 && min >= 1 && max > min && max <= shipped + 2,
+                "{}: part {l}",
+                t.label
+            );
+        }
+        let succession = rows(
+            &t.db,
+            "part_successions s JOIN parts a ON a.id = s.predecessor_id \
+             JOIN parts b ON b.id = s.successor_id",
+            "a.part_number, b.part_number",
+            "",
+        )
+        .await;
+        assert_eq!(succession.len(), 1, "{}: {succession:?}", t.label);
+        let (old, new) = succession[0].split_once('|').unwrap();
+        let family = |n: &str| n.rsplit_once('-').unwrap().0.to_string();
+        assert_eq!(family(old), family(new), "{}: {old} → {new}", t.label);
+    }
+}
+
+/// The text column of every row of `sql`.
+async fn texts(db: &Db, sql: &str) -> Vec<String> {
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(p)
+            .await
+            .unwrap(),
+    }
+}
+
+fn app_now(app: &App) -> i64 {
+    app.now().0
+}
