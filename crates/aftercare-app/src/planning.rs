@@ -318,8 +318,9 @@ impl PlanOptions {
                 errors.push(aftercare_domain::ValidationError::new(
                     field,
                     format!(
-                        "must be between 0 and {MAX_ORDER_COST} minor units ({}), got {cost}",
-                        aftercare_domain::Money::from_minor(MAX_ORDER_COST)
+                        "must be between 0 and {MAX_ORDER_COST} minor units ({}), got {cost} ({})",
+                        aftercare_domain::Money::from_minor(MAX_ORDER_COST),
+                        aftercare_domain::Money::from_minor(cost)
                     ),
                 ));
             }

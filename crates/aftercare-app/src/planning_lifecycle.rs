@@ -220,7 +220,8 @@ impl App {
     }
 
     /// Record a demand event (e.g. a recall). Refused with the field and reason: unknown
-    /// part or warehouse, bad dates or a window longer than three years, no name, units
+    /// part or warehouse, bad dates, a window over before today or longer than three
+    /// years, no name, units
     /// not above 0 or above 100 million, a rate that is not a decimal above 0 and at most
     /// 100 parts per unit.
     pub async fn add_demand_event(
@@ -243,6 +244,15 @@ impl App {
             return Err(AppError::invalid(
                 "ends_on",
                 "the event ends before it starts",
+            ));
+        }
+        let today = self.now().to_utc().date_naive();
+        if ends < today {
+            return Err(AppError::invalid(
+                "ends_on",
+                format!(
+                    "the event ended on {ends}, before today ({today}): it would add no demand"
+                ),
             ));
         }
         if days >= MAX_EVENT_DAYS {

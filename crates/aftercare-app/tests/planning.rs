@@ -767,13 +767,11 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
             .unwrap_err();
         assert!(matches!(err, AppError::Conflict { .. }), "{err:?}");
 
-        // An event that is over adds nothing.
-        app.add_demand_event(
-            &Actor::Cli,
-            recall("PN-1", w.station, "2026-07-01", "2026-08-02"),
-        )
-        .await
-        .unwrap();
+        // An event that is over adds nothing: one recorded until today, a week later.
+        app.add_demand_event(&Actor::Cli, recall("PN-1", w.station, "2026-07-01", today))
+            .await
+            .unwrap();
+        w.clock.advance_minutes(7 * 24 * 60);
         app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         let past = plan_store::item(&app.db, w.station, w.p1)
             .await
@@ -784,7 +782,7 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
         // Bad input names the field and records nothing.
         let events_before = app.demand_events(&Actor::Cli, false).await.unwrap();
         let mut cases: Vec<(AddDemandEvent, &str)> = Vec::new();
-        let good = recall("PN-1", w.station, today, "2026-08-09");
+        let good = recall("PN-1", w.station, today, "2026-08-30");
         cases.push((
             AddDemandEvent {
                 name: " ".into(),
@@ -802,6 +800,15 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
         cases.push((
             AddDemandEvent {
                 ends_on: "2026-08-01".into(),
+                ..good.clone()
+            },
+            "ends_on",
+        ));
+        // Over before today: it would add no demand to any run.
+        cases.push((
+            AddDemandEvent {
+                starts_on: "2020-01-01".into(),
+                ends_on: "2020-02-01".into(),
                 ..good.clone()
             },
             "ends_on",

@@ -346,7 +346,8 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
         for (body, shown) in [
             (
                 form("-1", "30", "20"),
-                "purchase_order_cost: must be between 0",
+                // The amount as typed next to the minor units the API counts in.
+                "purchase_order_cost: must be between 0 and 10000000000 minor units (100000000.00), got -100 (-1.00)",
             ),
             (
                 form("200", "3.005", "20"),

@@ -58,8 +58,16 @@ const REASONS: &[(&str, &str)] = &[
     ),
     ("'{}' is too large", "“{0}”太大"),
     (
-        "must be between 0 and {} minor units ({}), got {}",
-        "必须在 0 到 {1} 之间（{0} 分），实际为 {2} 分",
+        "the event ends before it starts",
+        "事件的结束日期早于开始日期",
+    ),
+    (
+        "the event ended on {}, before today ({}): it would add no demand",
+        "事件已于 {0} 结束，早于今天（{1}）：不会增加任何需求",
+    ),
+    (
+        "must be between 0 and {} minor units ({}), got {} ({})",
+        "必须在 0 到 {1} 之间（{0} 分），实际为 {3}（{2} 分）",
     ),
     (
         "must be between 1 and 100 (percent of standard cost per year), got {}",
