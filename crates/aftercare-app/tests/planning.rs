@@ -2447,3 +2447,58 @@ async fn a_warehouse_fill_target_calibrated_on_history_fills_the_target_on_the_r
         assert_eq!(central_fill(&expected_short), on_history, "{label}");
     }
 }
+
+#[tokio::test]
+async fn a_run_updating_an_open_emergency_keeps_it_an_emergency_with_its_need_by() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-1 at the station: nothing left, below a manual minimum of 3: an emergency.
+        set_levels(app, w.station, w.p1, 3, 9).await;
+        let e = app
+            .raise_emergency_if_short(w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((e.kind, e.qty), (ProposalKind::Emergency, 9), "{label}");
+        // A later run plans the pair with a higher maximum: the quantity and the reason
+        // are refreshed, but it stays an emergency, needed as early as it was.
+        w.clock.advance_minutes(60);
+        set_levels(app, w.station, w.p1, 3, 11).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let after = proposal(app, e.id).await;
+        assert_eq!(
+            (after.status.as_str(), after.kind, after.qty, after.need_by),
+            ("open", ProposalKind::Emergency, 11, e.need_by),
+            "{label}: {after:#?}"
+        );
+        assert!(
+            after
+                .reason
+                .starts_with("emergency requisition: manual levels; "),
+            "{label}: {}",
+            after.reason
+        );
+        let listed = app
+            .plan_proposals(
+                &Actor::Cli,
+                ProposalFilter {
+                    kind: Some(ProposalKind::Emergency),
+                    status: Some("open".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(listed.iter().any(|p| p.id == e.id), "{label}: {listed:#?}");
+        // Once approved, it is no longer being approved.
+        let approved = app.approve_proposal(&Actor::Cli, e.id).await.unwrap();
+        assert_eq!(
+            (approved.status.as_str(), approved.approving_since),
+            ("approved", None),
+            "{label}: {approved:#?}"
+        );
+    }
+}
+
