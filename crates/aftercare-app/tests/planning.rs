@@ -2502,3 +2502,128 @@ async fn a_run_updating_an_open_emergency_keeps_it_an_emergency_with_its_need_by
     }
 }
 
+async fn ship(app: &App, from: WarehouseId, to: WarehouseId, part: PartId, n: i64, eta: Instant) {
+    let out = q(
+        app,
+        Command::ShipTransfer {
+            from,
+            to,
+            eta,
+            lines: vec![TransferQty {
+                part,
+                condition: StockCondition::Good,
+                qty: Qty::new(n).unwrap(),
+            }],
+        },
+    )
+    .await;
+    assert!(matches!(out.created, Some(Created::Transfer(_))), "{out:?}");
+}
+
+async fn receive_all(app: &App, from: WarehouseId, to: WarehouseId, part: PartId, n: i64) {
+    let Some(Created::Transfer(t)) = q(
+        app,
+        Command::ShipTransfer {
+            from,
+            to,
+            eta: Instant(app.now().0 + 86_400_000),
+            lines: vec![TransferQty {
+                part,
+                condition: StockCondition::Good,
+                qty: Qty::new(n).unwrap(),
+            }],
+        },
+    )
+    .await
+    .created
+    else {
+        panic!("no transfer")
+    };
+    q(
+        app,
+        Command::ReceiveTransfer {
+            transfer: t,
+            lines: vec![TransferQty {
+                part,
+                condition: StockCondition::Good,
+                qty: Qty::new(n).unwrap(),
+            }],
+            close: true,
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn event_demand_already_positioned_below_a_warehouse_is_not_bought_again_there() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A chain central → WH-R1 → WH-R2, and a recall of 100 units of PN-1 at WH-R2.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let mut parent = w.central;
+        let mut chain = Vec::new();
+        for code in ["WH-R1", "WH-R2"] {
+            parent = org::insert_warehouse(
+                &mut tx,
+                &NewWarehouse {
+                    code: code.into(),
+                    name: code.into(),
+                    kind: WarehouseKind::Regional,
+                    parent_id: Some(parent),
+                    region_id: None,
+                    station_id: None,
+                    address: "x".into(),
+                    after_sales: true,
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+            chain.push(parent);
+        }
+        tx.commit().await.unwrap();
+        let (r1, r2) = (chain[0], chain[1]);
+        app.add_demand_event(
+            &Actor::Cli,
+            AddDemandEvent {
+                affected_units: 5000,
+                ..recall("PN-1", r2, "2026-08-03", "2026-08-09")
+            },
+        )
+        .await
+        .unwrap();
+        let event_at = async |wh: WarehouseId| {
+            app.part_plan(&Actor::Cli, wh, w.p1, weekly())
+                .await
+                .unwrap()
+                .event_demand
+        };
+        for wh in [r2, r1, w.central] {
+            assert_eq!(event_at(wh).await, 100.0, "{label}: nothing positioned yet");
+        }
+        // 60 units reach WH-R1, which sends 25 of them on to WH-R2 (on the road).
+        receive_all(app, w.central, r1, w.p1, 60).await;
+        let eta = Instant(app.now().0 + 3 * 86_400_000);
+        ship(app, r1, r2, w.p1, 25, eta).await;
+        assert_eq!(event_at(r2).await, 100.0, "{label}");
+        assert_eq!(event_at(r1).await, 75.0, "{label}: 25 on their way below");
+        assert_eq!(event_at(w.central).await, 40.0, "{label}: 25 + 35 below");
+        let report = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let c = find(&open(app).await, w.central, w.p1).cloned();
+        if let Some(c) = c {
+            assert!(
+                c.reason.starts_with("event demand 40 in the next"),
+                "{label}: {}",
+                c.reason
+            );
+        }
+        assert!(report.items > 0);
+        // More below than the event needs: nothing of it is held above (never below 0).
+        ship(app, w.central, r1, w.p1, 80, eta).await;
+        assert_eq!(event_at(r1).await, 75.0, "{label}");
+        assert_eq!(event_at(w.central).await, 0.0, "{label}");
+    }
+}
+
