@@ -261,6 +261,17 @@ impl PlanOptions {
         }
     }
 
+    /// Periods of history a last-time buy fits its declining demand on: the same two years
+    /// by week or by month (104 weeks, 24 months; the engine takes at most the history a
+    /// run reads). A window of a fixed number of periods fitted a weekly run on 24 weeks
+    /// only, where one quiet quarter of a lumpy part looked like the end of its demand.
+    pub fn ltb_window(bucket: Bucket) -> usize {
+        match bucket {
+            Bucket::Week => 104,
+            Bucket::Month => 24,
+        }
+    }
+
     /// These options with periods of `bucket`: the same number of periods when it is
     /// their bucket already, the bucket's default periods otherwise.
     pub fn with_bucket(self, bucket: Bucket) -> Self {
@@ -351,6 +362,7 @@ impl PlanOptions {
     fn settings(&self) -> PlanSettings {
         let mut settings = PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1);
         settings.spec.lot_sizing = LotSizing::UpToMax;
+        settings.ltb_window = Self::ltb_window(self.bucket);
         settings
     }
 

@@ -2627,3 +2627,84 @@ async fn event_demand_already_positioned_below_a_warehouse_is_not_bought_again_t
     }
 }
 
+#[tokio::test]
+async fn a_last_time_buy_fits_the_same_stretch_of_history_by_week_or_by_month() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let mut tx = app.db.begin_write().await.unwrap();
+        let p = master::insert_part(
+            &mut tx,
+            &NewPart {
+                part_number: "PN-LUMPY".into(),
+                name_zh: "遥控板".into(),
+                standard_cost: Money::from_minor(5_000),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+        plan_store::link_supplier(&mut tx, p, w.supplier, 14)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        stock_in(app, w.supplier, w.central, p, 75).await;
+        // Two years of lumpy demand, steady on the whole (about 20 units a year) but with a
+        // quiet quarter near the end, as spare parts have.
+        let weeks = 104;
+        let mut total = 0;
+        for week in 0..weeks {
+            w.clock.advance_minutes(7 * 24 * 60);
+            let quiet = (weeks - 16..weeks - 3).contains(&week);
+            let n = match (week * 7 + 3) % 10 {
+                0 | 4 => 1,
+                7 => 2,
+                _ => 0,
+            };
+            if n > 0 && !quiet {
+                total += n;
+                q(
+                    app,
+                    Command::Issue {
+                        warehouse: w.central,
+                        part: p,
+                        qty: Qty::new(n).unwrap(),
+                        consumer: Consumer::Requisition(RequisitionId(20_000 + week)),
+                        reservation: None,
+                        approved_by: None,
+                    },
+                )
+                .await;
+            }
+        }
+        assert!((30..=50).contains(&total), "{total}");
+        // Out of production since last month, serviced five more years.
+        let mut tx = app.db.begin_write().await.unwrap();
+        plan_store::set_part_planning(&mut tx, p, 14, Some("2028-07-01"), Some("2033-07-01"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let ltb = async |opts: PlanOptions| {
+            app.plan_run(&Actor::Cli, opts).await.unwrap();
+            let rows = open(app).await;
+            let row = find(&rows, w.central, p).cloned();
+            let item = item_at(app, w.central, p).await;
+            let says = row.as_ref().map_or(item.why, |r| r.reason.clone());
+            (row.map_or(0, |r| r.qty), says)
+        };
+        let weekly_run = PlanOptions {
+            bucket: Bucket::Week,
+            periods: 104,
+            ..Default::default()
+        };
+        let (by_week, why) = ltb(weekly_run).await;
+        let (by_month, monthly) = ltb(PlanOptions::default().with_bucket(Bucket::Month)).await;
+        assert!(by_week > 0, "{label}: weekly last-time buy 0: {why}");
+        let (lo, hi) = (by_week.min(by_month), by_week.max(by_month));
+        assert!(
+            hi as f64 <= lo as f64 * 1.25 + 5.0,
+            "{label}: weekly {by_week} ({why}) vs monthly {by_month} ({monthly})"
+        );
+    }
+}
