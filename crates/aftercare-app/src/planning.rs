@@ -2005,6 +2005,11 @@ fn pair_input<'a>(
     }
 }
 
+/// What a part's `why` says when it is past end of production at a top warehouse, its
+/// stock position is below the reorder point, and the last-time buy's declining-demand
+/// fit still asks for nothing (followed by the last-time buy's own reason).
+pub const PAST_PRODUCTION_SHORT: &str = "past end of production and below the reorder point, yet the declining-demand fit asks for no last-time buy: check it by hand";
+
 fn to_rows(
     w: &PlanWarehouse,
     part: &PlanPart,
@@ -2030,6 +2035,15 @@ fn to_rows(
                  service is set"
             }
         });
+    }
+    // Past end of production, short of the reorder point, and yet the decline fit buys
+    // nothing: the planner decides, with the fit's numbers in front of them.
+    if let Some(ltb) = plan
+        .last_time_buy
+        .as_ref()
+        .filter(|l| l.quantity < 1.0 && plan.netting.quantity >= 1.0)
+    {
+        why.push_str(&format!("; {PAST_PRODUCTION_SHORT}; {}", ltb.reason));
     }
     let item = PlanItemRow {
         warehouse: w.id,

@@ -2708,3 +2708,49 @@ async fn a_last_time_buy_fits_the_same_stretch_of_history_by_week_or_by_month() 
         );
     }
 }
+
+#[tokio::test]
+async fn a_part_past_end_of_production_short_of_its_level_without_a_last_time_buy_says_so() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A part whose demand died out: three a week for six weeks, then nothing; six left
+        // at central, below a manual minimum of 10, and out of production.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let p = master::insert_part(
+            &mut tx,
+            &NewPart {
+                part_number: "PN-FADE".into(),
+                name_zh: "旧型号板".into(),
+                standard_cost: Money::from_minor(5_000),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+        plan_store::link_supplier(&mut tx, p, w.supplier, 14)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        stock_in(app, w.supplier, w.central, p, 24).await;
+        issue_weekly(&w, &[p], |_, week| if week < 6 { 3 } else { 0 }).await;
+        let mut tx = app.db.begin_write().await.unwrap();
+        plan_store::set_part_planning(&mut tx, p, 14, Some("2026-06-01"), Some("2029-01-01"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        set_levels(app, w.central, p, 10, 20).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        assert!(find(&rows, w.central, p).is_none(), "{label}: {rows:#?}");
+        let item = item_at(app, w.central, p).await;
+        assert!(
+            item.why.contains(
+                "; past end of production and below the reorder point, yet the declining-demand fit asks for no last-time buy: check it by hand; "
+            ) && item.why.ends_with("available 6: buy 0"),
+            "{label}: {}",
+            item.why
+        );
+    }
+}
