@@ -261,6 +261,17 @@ impl PlanOptions {
         }
     }
 
+    /// Periods of history a last-time buy fits its declining demand on: the same two years
+    /// by week or by month (104 weeks, 24 months; the engine takes at most the history a
+    /// run reads). A window of a fixed number of periods fitted a weekly run on 24 weeks
+    /// only, where one quiet quarter of a lumpy part looked like the end of its demand.
+    pub fn ltb_window(bucket: Bucket) -> usize {
+        match bucket {
+            Bucket::Week => 104,
+            Bucket::Month => 24,
+        }
+    }
+
     /// These options with periods of `bucket`: the same number of periods when it is
     /// their bucket already, the bucket's default periods otherwise.
     pub fn with_bucket(self, bucket: Bucket) -> Self {
@@ -352,6 +363,7 @@ impl PlanOptions {
     fn settings(&self) -> PlanSettings {
         let mut settings = PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1);
         settings.spec.lot_sizing = LotSizing::UpToMax;
+        settings.ltb_window = Self::ltb_window(self.bucket);
         settings
     }
 
@@ -684,6 +696,104 @@ fn parse_date(s: &Option<String>) -> Option<i64> {
         .map(date_to_day)
 }
 
+/// Event demand each warehouse plans for: the events at the warehouse itself, plus what
+/// each warehouse it replenishes plans for and does not hold yet. A warehouse holds its
+/// issuable stock on hand less reservations, plus the issuable stock on its way to it;
+/// that covers the earliest periods of the demand first, and only the rest is passed up
+/// to its parent (never less than nothing). So an ancestor of a recall's warehouse counts
+/// only what is not positioned below it on the path to the recall yet, and a transfer
+/// that moved the recall's units down is not bought again above.
+fn events_by_warehouse(
+    direct: Vec<(WarehouseId, PartId, EventDemand)>,
+    warehouses: &HashMap<WarehouseId, PlanWarehouse>,
+    positions: &HashMap<(WarehouseId, PartId), Position>,
+) -> HashMap<(WarehouseId, PartId), Vec<EventDemand>> {
+    let parent = |w: WarehouseId| {
+        warehouses
+            .get(&w)
+            .and_then(|w| w.parent)
+            .filter(|p| warehouses.contains_key(p))
+    };
+    // Levels above the warehouse (bounded: a corrupt loop of parents cannot hang a run).
+    let depth = |w: WarehouseId| {
+        let mut d = 0;
+        let mut at = parent(w);
+        while let Some(p) = at {
+            if d > warehouses.len() {
+                break;
+            }
+            d += 1;
+            at = parent(p);
+        }
+        d
+    };
+    let mut counted: HashMap<(WarehouseId, PartId), Vec<EventDemand>> = HashMap::new();
+    for (w, p, e) in direct {
+        if warehouses.contains_key(&w) {
+            counted.entry((w, p)).or_default().push(e);
+        }
+    }
+    // Deepest first: a warehouse passes its remainder up once everything below it has.
+    let mut pending: BTreeSet<(std::cmp::Reverse<usize>, WarehouseId, PartId)> = counted
+        .keys()
+        .map(|&(w, p)| (std::cmp::Reverse(depth(w)), w, p))
+        .collect();
+    let mut done: HashSet<(WarehouseId, PartId)> = HashSet::new();
+    while let Some((_, w, p)) = pending.pop_first() {
+        done.insert((w, p));
+        let Some(up) = parent(w).filter(|&up| !done.contains(&(up, p))) else {
+            continue;
+        };
+        let held = positions.get(&(w, p)).map_or(0, |x| {
+            (x.on_hand - x.reserved)
+                .max(0)
+                .saturating_add(x.in_transit.max(0))
+        });
+        let rest = event_remainder(&counted[&(w, p)], held as f64);
+        if rest.is_empty() {
+            continue;
+        }
+        counted.entry((up, p)).or_default().extend(rest);
+        pending.insert((std::cmp::Reverse(depth(up)), up, p));
+    }
+    counted
+}
+
+/// What is left of `events` once `held` units cover their earliest periods: one event of
+/// one period per period with demand left.
+fn event_remainder(events: &[EventDemand], held: f64) -> Vec<EventDemand> {
+    let len = events
+        .iter()
+        .filter(|e| e.periods > 0)
+        .map(|e| e.start + e.periods)
+        .max()
+        .unwrap_or(0);
+    let mut per_period = vec![0.0; len];
+    for e in events.iter().filter(|e| e.periods > 0) {
+        let each = e.total() / e.periods as f64;
+        for slot in &mut per_period[e.start..e.start + e.periods] {
+            *slot += each;
+        }
+    }
+    let mut held = held.max(0.0);
+    per_period
+        .into_iter()
+        .enumerate()
+        .filter_map(|(start, q)| {
+            let taken = q.min(held);
+            held -= taken;
+            // Rounded to millionths of a unit, so that whole units stay whole.
+            let left = ((q - taken) * 1e6).round() / 1e6;
+            (left > 0.0).then_some(EventDemand {
+                start,
+                periods: 1,
+                affected_units: left,
+                replacement_rate: 1.0,
+            })
+        })
+        .collect()
+}
+
 /// Everything a run reads before computing.
 struct Inputs {
     parts: HashMap<PartId, PlanPart>,
@@ -693,8 +803,9 @@ struct Inputs {
     /// counts at: its proposal's, else the first one without a parent).
     positions: HashMap<(WarehouseId, PartId), Position>,
     manual: HashMap<(WarehouseId, PartId), (i64, Option<i64>)>,
-    /// Known extra demand per pair: events at the warehouse and at every warehouse it
-    /// replenishes (directly or further down).
+    /// Known extra demand per pair: events at the warehouse, and what the warehouses it
+    /// replenishes (directly or further down) plan for and do not hold yet
+    /// ([`events_by_warehouse`]).
     events: HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
     /// What the lifecycle inputs did to each pair, for the part's page.
     notes: HashMap<(WarehouseId, PartId), LifecycleNote>,
@@ -866,7 +977,12 @@ impl App {
         let mut notes: HashMap<(WarehouseId, PartId), LifecycleNote> = HashMap::new();
         let successions = lifecycle_store::successions(&self.db).await?;
         inherit_all(&mut history, &successions, grid.periods, &mut notes);
-        let mut events: HashMap<(WarehouseId, PartId), Vec<EventDemand>> = HashMap::new();
+        let positions: HashMap<(WarehouseId, PartId), Position> = store::positions(&self.db)
+            .await?
+            .into_iter()
+            .map(|(w, p, pos)| ((w, p), pos))
+            .collect();
+        let mut direct = Vec::new();
         let today = self.now().0.div_euclid(DAY_MS);
         let forecast_start = grid.end.0.div_euclid(DAY_MS);
         for e in lifecycle_store::demand_events(&self.db, true).await? {
@@ -881,13 +997,12 @@ impl App {
                 e.starts_on,
                 e.ends_on
             );
-            // The warehouse and every one that replenishes it must hold the demand.
+            // The warehouse and every one that replenishes it plan for the demand.
             let mut at = Some(e.warehouse);
             for _ in 0..=warehouses.len() {
                 let Some(w) = at.and_then(|w| warehouses.get(&w)) else {
                     break;
                 };
-                events.entry((w.id, e.part)).or_default().push(demand);
                 notes
                     .entry((w.id, e.part))
                     .or_default()
@@ -895,12 +1010,9 @@ impl App {
                     .push(label.clone());
                 at = w.parent;
             }
+            direct.push((e.warehouse, e.part, demand));
         }
-        let positions = store::positions(&self.db)
-            .await?
-            .into_iter()
-            .map(|(w, p, pos)| ((w, p), pos))
-            .collect();
+        let events = events_by_warehouse(direct, &warehouses, &positions);
         let manual = store::manual_levels(&self.db)
             .await?
             .into_iter()
@@ -1894,6 +2006,11 @@ fn pair_input<'a>(
     }
 }
 
+/// What a part's `why` says when it is past end of production at a top warehouse, its
+/// stock position is below the reorder point, and the last-time buy's declining-demand
+/// fit still asks for nothing (followed by the last-time buy's own reason).
+pub const PAST_PRODUCTION_SHORT: &str = "past end of production and below the reorder point, yet the declining-demand fit asks for no last-time buy: check it by hand";
+
 fn to_rows(
     w: &PlanWarehouse,
     part: &PlanPart,
@@ -1919,6 +2036,15 @@ fn to_rows(
                  service is set"
             }
         });
+    }
+    // Past end of production, short of the reorder point, and yet the decline fit buys
+    // nothing: the planner decides, with the fit's numbers in front of them.
+    if let Some(ltb) = plan
+        .last_time_buy
+        .as_ref()
+        .filter(|l| l.quantity < 1.0 && plan.netting.quantity >= 1.0)
+    {
+        why.push_str(&format!("; {PAST_PRODUCTION_SHORT}; {}", ltb.reason));
     }
     let item = PlanItemRow {
         warehouse: w.id,

@@ -896,8 +896,14 @@ async fn upsert(
     Ok(count)
 }
 
+/// Prefix of the reason of an open emergency that a run (or any other draft that is not
+/// an emergency) updates.
+pub const EMERGENCY_PREFIX: &str = "emergency requisition: ";
+
 /// Update the open proposal of the draft's warehouse × part, unless it is being approved
-/// or is an emergency written at or after `keep_emergencies_since`.
+/// or is an emergency written at or after `keep_emergencies_since`. An open emergency
+/// stays one until decided: a draft of another kind refreshes its quantity and reason
+/// (after [`EMERGENCY_PREFIX`]) but keeps its kind and its need-by date when earlier.
 async fn update_open(
     tx: &mut Tx,
     d: &ProposalDraft,
@@ -905,10 +911,19 @@ async fn update_open(
     keep_emergencies_since: Option<Instant>,
 ) -> StoreResult<OpenWrite> {
     let keep_since = keep_emergencies_since.map_or(i64::MAX, |t| t.0);
+    let as_emergency = if d.reason.starts_with(EMERGENCY_PREFIX) {
+        d.reason.clone()
+    } else {
+        format!("{EMERGENCY_PREFIX}{}", d.reason)
+    };
+    // Every expression of SET reads the row as it was before the update.
     let n = on_tx!(tx, |c| {
         sqlx::query(
-            "UPDATE plan_proposals SET kind = $3, source_warehouse_id = $4, supplier_id = $5, qty = $6, \
-             need_by = $7, reason = $8, overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11, \
+            "UPDATE plan_proposals SET kind = CASE WHEN kind = 'emergency' THEN kind ELSE $3 END, \
+             source_warehouse_id = $4, supplier_id = $5, qty = $6, \
+             need_by = CASE WHEN kind = 'emergency' AND need_by < $7 THEN need_by ELSE $7 END, \
+             reason = CASE WHEN kind = 'emergency' AND $3 <> 'emergency' THEN $14 ELSE $8 END, \
+             overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11, \
              transfer_days = COALESCE($12, transfer_days) \
              WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open' AND approving_since IS NULL \
                AND NOT (kind = 'emergency' AND updated_at >= $13)",
@@ -926,6 +941,7 @@ async fn update_open(
         .bind(now.0)
         .bind(d.transfer_days)
         .bind(keep_since)
+        .bind(&as_emergency)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -1298,8 +1314,10 @@ pub async fn release_claim(
     Ok(n == 1)
 }
 
-/// Decide a claimed proposal approved with the document its frozen command created. False
-/// when it is not open and claimed (another approval finished it).
+/// Decide a claimed proposal approved with the document its frozen command created; it is
+/// no longer being approved (`approving_since` cleared; the frozen command stays as the
+/// record of what was run). False when it is not open and claimed (another approval
+/// finished it).
 pub async fn finish_approval(
     tx: &mut Tx,
     id: i64,
@@ -1310,7 +1328,8 @@ pub async fn finish_approval(
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE plan_proposals SET status = 'approved', decided_by = $2, decided_at = $3, \
-             document_kind = $4, document_id = $5, approval_error = NULL, updated_at = $3 \
+             document_kind = $4, document_id = $5, approval_error = NULL, approving_since = NULL, \
+             updated_at = $3 \
              WHERE id = $1 AND status = 'open' AND approving_since IS NOT NULL",
         )
         .bind(id)

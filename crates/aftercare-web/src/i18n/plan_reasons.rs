@@ -189,6 +189,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "past end of production: no purchase, and no last-time buy until an end of service is set",
         "已过停产日期：不再常规采购；设定停止服务日期之前也不做末次采购",
     ),
+    (
+        "past end of production and below the reorder point, yet the declining-demand fit asks for no last-time buy: check it by hand",
+        "已过停产日期且低于再订货点，但需求递减拟合得出无需末次采购：请人工核对",
+    ),
 ];
 
 /// What a replay of the history filled, inside the warehouse fill segment.
@@ -732,6 +736,25 @@ mod tests {
             "; not stocked: no demand in the last 60 periods",
         ] {
             zh(&format!("{base}{suffix}"));
+        }
+        // Short past end of production with no last-time buy: the app's words, then the
+        // last-time buy's own reason.
+        for ltb in [
+            "expected demand 0.8 over 120 periods (rate falling 9.5 % per period); cover 2 for the target, available 6: buy 0",
+            "no demand in the fitted history, available 3: buy 0",
+        ] {
+            let why = format!(
+                "{base}; {}; {ltb}",
+                aftercare_app::planning::PAST_PRODUCTION_SHORT
+            );
+            assert!(zh(&why).contains("请人工核对"), "{why}");
+        }
+        // An open emergency a run updated: the run's reason after the emergency prefix.
+        for reason in [
+            "emergency requisition: manual levels; available 0 < reorder point 3; order up to 11: 11 (sba)",
+            "emergency requisition: event demand 20 in the next 2 periods; available 1 < reorder point 25; order up to 30: 29 (combo(ses+sba))",
+        ] {
+            assert!(zh(reason).starts_with("急件请购："), "{reason}");
         }
     }
 }
