@@ -189,6 +189,11 @@ const SEGMENTS: &[(&str, &str)] = &[
         "past end of production: no purchase, and no last-time buy until an end of service is set",
         "已过停产日期：不再常规采购；设定停止服务日期之前也不做末次采购",
     ),
+    // The part's page, where netting would order but a run proposes nothing.
+    (
+        "not ordered: past end of production",
+        "不订货：已过停产日期",
+    ),
 ];
 
 /// What a replay of the history filled, inside the warehouse fill segment.
