@@ -1273,6 +1273,22 @@ impl App {
         .await
         .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
         let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
+        // What a run would decide from this plan: its why with the end-of-production notes
+        // it adds, and the proposal it would write (or none).
+        let decided = to_rows(w, p, &plan, &opts, now);
+        let today = now.0.div_euclid(DAY_MS);
+        let past_end_of_production =
+            parse_date(&p.end_of_production_on).is_some_and(|eop| eop <= today);
+        let last_time_buy = plan.last_time_buy.as_ref().map(|l| LastTimeBuyView {
+            quantity: l.quantity.max(0.0).ceil() as i64,
+            reason: format!("last-time buy before end of service: {}", l.reason),
+        });
+        let decision = decided.proposal.as_ref().map(|d| PlanDecision {
+            kind: d.kind,
+            qty: d.qty,
+            reason: d.reason.clone(),
+        });
+        let reason = position_text(&plan, last_time_buy.as_ref(), decision.is_some());
         let stored = store::item(&self.db, warehouse, part).await?;
         let proposals = store::list_proposals(
             &self.db,
@@ -1292,7 +1308,7 @@ impl App {
             forecast: plan.selection.forecast.clone(),
             method: plan.selection.method.clone(),
             class: plan.class.code().to_string(),
-            why: plan.why.clone(),
+            why: decided.item.why.clone(),
             errors: plan
                 .selection
                 .errors
@@ -1320,7 +1336,12 @@ impl App {
                 .get(&(warehouse, part))
                 .cloned()
                 .unwrap_or_default(),
-            reason: plan.netting.reason.clone(),
+            reason,
+            end_of_production_on: p.end_of_production_on.clone(),
+            end_of_service_on: p.end_of_service_on.clone(),
+            past_end_of_production,
+            last_time_buy,
+            decision,
             stored,
             proposals,
             options: opts,
@@ -1471,8 +1492,22 @@ pub struct PartPlanView {
     pub event_demand: f64,
     /// Successions and events the plan used.
     pub lifecycle: LifecycleNote,
-    /// Netting now, in words.
+    /// The position now and what it leads to, in words, as a run would decide it: the
+    /// netting (`available 1 < reorder point 3; order up to 12: 11`), the last-time buy's
+    /// reason in its place when there is one, and the netting with "not ordered: past end
+    /// of production" when the part can no longer be bought as usual here.
     pub reason: String,
+    /// End of production of the part (`YYYY-MM-DD`), if set.
+    pub end_of_production_on: Option<String>,
+    /// End of service of the part, if set.
+    pub end_of_service_on: Option<String>,
+    /// The end of production is today or before.
+    pub past_end_of_production: bool,
+    /// The last-time buy a run would propose here now (a top warehouse, past end of
+    /// production, before end of service); its quantity may be 0 (nothing to buy).
+    pub last_time_buy: Option<LastTimeBuyView>,
+    /// The proposal a run would write for the pair now (`None`: none).
+    pub decision: Option<PlanDecision>,
     /// The plan stored by the latest run.
     pub stored: Option<PlanItemRow>,
     /// Recent proposals of this pair.
@@ -1485,6 +1520,46 @@ pub struct PartPlanView {
     /// The run whose options were the base ([`App::part_plan_as_run`]; `None` there
     /// before the first run, and always from [`App::part_plan`]).
     pub run: Option<RunSettings>,
+}
+
+/// A last-time buy on a part's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastTimeBuyView {
+    /// Units to buy now (0: the stock available covers the remaining service).
+    pub quantity: i64,
+    /// Why, in words, as its proposal says it (`last-time buy before end of service: …`).
+    pub reason: String,
+}
+
+/// The proposal a run would write for a pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanDecision {
+    /// What kind.
+    pub kind: ProposalKind,
+    /// Units.
+    pub qty: i64,
+    /// Why, as the proposal says it.
+    pub reason: String,
+}
+
+/// The part page's position-now text, consistent with what a run decides ([`to_rows`]):
+/// the last-time buy's reason when there is one (a run proposes nothing else there); the
+/// netting's order left out, with the reason why, when the netting orders but past end of
+/// production nothing is proposed; else the netting's reason.
+fn position_text(plan: &ItemPlan, ltb: Option<&LastTimeBuyView>, proposed: bool) -> String {
+    if let Some(l) = ltb {
+        return l.reason.clone();
+    }
+    let netting = &plan.netting.reason;
+    if proposed || plan.netting.quantity < 1.0 {
+        return netting.clone();
+    }
+    let mut kept: Vec<&str> = netting
+        .split("; ")
+        .filter(|seg| !seg.starts_with("order "))
+        .collect();
+    kept.push("not ordered: past end of production");
+    kept.join("; ")
 }
 
 /// One candidate's backtest error.

@@ -17,6 +17,7 @@ pub mod group;
 pub mod message_templates;
 pub mod org;
 pub mod part_master;
+pub mod plan_views;
 pub mod planning;
 pub mod planning_lifecycle;
 pub mod schema;

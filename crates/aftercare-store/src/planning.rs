@@ -1065,6 +1065,9 @@ pub struct ProposalFilter {
     pub kind: Option<ProposalKind>,
     /// Only this part.
     pub part: Option<PartId>,
+    /// Only open proposals with a source warehouse whose source can ship the quantity now
+    /// (`Some(true)`) or cannot (`Some(false)`; see `plan_views::shippable_good`).
+    pub source_can_fill: Option<bool>,
     /// At most this many rows.
     pub limit: i64,
     /// Rows skipped first (paging).
@@ -1154,6 +1157,13 @@ fn proposal_where(f: &ProposalFilter) -> String {
     }
     if f.part.is_some() {
         arg(&mut sql, " AND pp.part_id = ?");
+    }
+    if let Some(fills) = f.source_can_fill {
+        sql.push_str(&format!(
+            " AND pp.status = 'open' AND pp.source_warehouse_id IS NOT NULL AND {} {} pp.qty",
+            crate::plan_views::PROPOSAL_SOURCE_SHIPPABLE,
+            if fills { ">=" } else { "<" }
+        ));
     }
     if let Some(ws) = &f.warehouses_in {
         let list: Vec<String> = ws.iter().map(|w| w.0.to_string()).collect();

@@ -369,7 +369,11 @@ async fn run_costs_are_checked_reach_the_run_and_show_on_the_part_plan() {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(r.status(), StatusCode::OK, "{label}: {body:?}");
+            assert_eq!(
+                r.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label}: {body:?}"
+            );
             let html = r.text().await.unwrap();
             assert!(html.contains(shown), "{label}: {shown}: {html}");
         }
@@ -846,7 +850,7 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{label}");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         let html = r.text().await.unwrap();
         assert!(
             html.contains("allocation: must be item, warehouse or warehouse_history"),
@@ -1480,5 +1484,442 @@ async fn the_proposals_page_filters_by_part_pages_and_names_bad_input_in_its_lan
             !html.contains(">ROP ") && !html.contains(">min "),
             "{label}"
         );
+    }
+}
+
+/// The `<tr>` of proposal `id` on a proposals page.
+fn proposal_row(html: &str, id: i64) -> &str {
+    let start = html
+        .find(&format!("data-proposal=\"{id}\""))
+        .unwrap_or_else(|| panic!("no row of proposal {id}: {html}"));
+    let end = html[start..].find("</tr>").unwrap() + start;
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn transfer_proposals_show_what_their_source_can_ship_and_the_last_refusal() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 3).await;
+        // A regional warehouse replenished from the central one, which holds 2 of part 0,
+        // 20 of part 1 (5 of them reserved for a ticket) and 8 of part 2.
+        let mut tx = s.app.db.begin_write().await.unwrap();
+        let regional = aftercare_store::org::insert_warehouse(
+            &mut tx,
+            &aftercare_store::org::NewWarehouse {
+                code: "WH-R".into(),
+                name: "分库".into(),
+                kind: aftercare_domain::org::WarehouseKind::Regional,
+                parent_id: Some(f.central),
+                region_id: None,
+                station_id: None,
+                address: "x".into(),
+                after_sales: true,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        stock_in(&s.app, &f, f.central, &f.parts[..1], 2).await;
+        stock_in(&s.app, &f, f.central, &f.parts[1..2], 20).await;
+        stock_in(&s.app, &f, f.central, &f.parts[2..], 8).await;
+        s.app
+            .stock_execute(
+                &Actor::Cli,
+                None,
+                Command::Reserve {
+                    warehouse: f.central,
+                    part: f.parts[1],
+                    qty: Qty::new(5).unwrap(),
+                    consumer: Consumer::Ticket(TicketId(7)),
+                    expires_at: Instant(4_000_000_000_000),
+                },
+            )
+            .await
+            .unwrap();
+        manual_levels(&s, regional, &f.parts, 5, 10).await;
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let open = open_proposals(&api, &s, &f.wh_token).await;
+        let transfer_of = |part: aftercare_domain::PartId| -> Value {
+            open.iter()
+                .find(|p| p["kind"] == "transfer" && p["part_id"] == part.0)
+                .unwrap_or_else(|| panic!("{label}: no transfer of {part:?}: {open:?}"))
+                .clone()
+        };
+        let (t0, t1, t2) = (
+            transfer_of(f.parts[0]),
+            transfer_of(f.parts[1]),
+            transfer_of(f.parts[2]),
+        );
+        for t in [&t0, &t1, &t2] {
+            assert_eq!(t["qty"], 10, "{label}: {t}");
+        }
+        // The API says what the source can ship now, as an approval would take it.
+        assert_eq!(t0["source_available"], 2, "{label}: {t0}");
+        assert_eq!(t0["source_short"], true, "{label}: {t0}");
+        assert_eq!(t1["source_available"], 15, "{label}: {t1}");
+        assert_eq!(t1["source_short"], false, "{label}: {t1}");
+        assert_eq!(t2["source_available"], 8, "{label}: {t2}");
+        assert_eq!(t2["source_short"], true, "{label}: {t2}");
+        let (ids0, ids1) = (t0["id"].as_i64().unwrap(), t1["id"].as_i64().unwrap());
+        let (_, one) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{ids0}"),
+        )
+        .await;
+        assert_eq!(one["source_available"], 2, "{label}: {one}");
+        // Filters: the source can fill, or cannot.
+        let ids = |v: &Value| -> Vec<i64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_i64().unwrap())
+                .collect()
+        };
+        let (status, list) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?source=can_fill",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{label}: {list}");
+        assert_eq!(ids(&list), vec![ids1], "{label}: {list}");
+        let (_, list) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?source=short&kind=transfer",
+        )
+        .await;
+        let mut short = ids(&list);
+        short.sort();
+        let mut want = vec![ids0, t2["id"].as_i64().unwrap()];
+        want.sort();
+        assert_eq!(short, want, "{label}: {list}");
+        let (status, body) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?source=maybe",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {body}");
+
+        // The page: the source and what it holds, short rows flagged, in both languages.
+        let (c, csrf) = login(&s, "wh").await;
+        let html = page_in(&c, &format!("{}/planning?status=open", s.base), "en").await;
+        let row0 = proposal_row(&html, ids0);
+        assert!(row0.contains("from WH-C: 2 available"), "{label}: {row0}");
+        assert!(row0.contains("source short"), "{label}: {row0}");
+        let row1 = proposal_row(&html, ids1);
+        assert!(row1.contains("from WH-C: 15 available"), "{label}: {row1}");
+        assert!(!row1.contains("source short"), "{label}: {row1}");
+        let html = page_in(&c, &format!("{}/planning?status=open", s.base), "zh-CN").await;
+        let row0 = proposal_row(&html, ids0);
+        assert!(
+            row0.contains("调出仓 WH-C 可调 2") && row0.contains("货源不足"),
+            "{label}: {row0}"
+        );
+        let html = page_in(&c, &format!("{}/planning?source=can_fill", s.base), "en").await;
+        assert!(html.contains("Showing 1–1 of 1"), "{label}: {html}");
+        assert!(
+            html.contains(&format!("data-proposal=\"{ids1}\"")),
+            "{label}"
+        );
+        let r = c
+            .get(format!("{}/planning?source=maybe", s.base))
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("货源：必须是 can_fill（货源充足）"),
+            "{label}: {html}"
+        );
+
+        // A refused approval from the page: 409, and the row says so afterwards.
+        let r = c
+            .post(format!("{}/planning/proposals/{ids0}/approve", s.base))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
+        for (lang, needle) in [
+            (
+                "en",
+                "Last approval refused: warehouse WH-C, good stock holds only 2 of part PN-00000",
+            ),
+            (
+                "zh-CN",
+                "上次批准被拒绝：warehouse WH-C, good stock holds only 2 of part PN-00000",
+            ),
+        ] {
+            let html = page_in(
+                &c,
+                &format!("{}/planning?warehouse={}&part=PN-00000", s.base, regional.0),
+                lang,
+            )
+            .await;
+            let row = proposal_row(&html, ids0);
+            assert!(row.contains(needle), "{label} {lang}: {row}");
+        }
+        // The source that can fill it is approved.
+        let r = c
+            .post(format!("{}/planning/proposals/{ids1}/approve", s.base))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn refused_planning_forms_answer_with_a_client_error_status() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 1).await;
+        manual_levels(&s, f.central, &f.parts, 5, 10).await;
+        let (c, csrf) = login(&s, "wh").await;
+        for (field, value) in [
+            ("target_fill", "95"),
+            ("periods", "abc"),
+            ("holding_rate_pct", "20.5"),
+            ("bucket", "day"),
+        ] {
+            let r = c
+                .post(format!("{}/planning/run", s.base))
+                .header("accept-language", "en")
+                .form(&[("_csrf", csrf.as_str()), (field, value)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label} {field}={value}"
+            );
+            let html = r.text().await.unwrap();
+            assert!(html.contains(&format!("{field}: ")), "{label}: {html}");
+        }
+        let api = reqwest::Client::new();
+        let (status, _) = get(&api, &s, &f.wh_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{label}: a run happened");
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let open = open_proposals(&api, &s, &f.wh_token).await;
+        let id = open[0]["id"].as_i64().unwrap();
+        // A rejection without a reason: 422; a purchase without a supplier: 409.
+        let r = c
+            .post(format!("{}/planning/proposals/{id}/reject", s.base))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let r = c
+            .post(format!("{}/planning/proposals/{id}/approve", s.base))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
+        assert!(
+            r.text().await.unwrap().contains("no supplier on record"),
+            "{label}"
+        );
+        // Rejected twice: 409.
+        let r = c
+            .post(format!("{}/planning/proposals/{id}/reject", s.base))
+            .form(&[("_csrf", csrf.as_str()), ("reason", "no")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let r = c
+            .post(format!("{}/planning/proposals/{id}/reject", s.base))
+            .form(&[("_csrf", csrf.as_str()), ("reason", "no")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
+        // limit=0 is refused like 5001, as the API refuses both.
+        for (limit, lang, needle) in [
+            ("0", "en", "limit: must be between 1 and 5000, got 0"),
+            ("5001", "en", "limit: must be between 1 and 5000, got 5001"),
+            ("0", "zh-CN", "每页行数：必须在 1 到 5000 之间，实际为 0"),
+        ] {
+            let r = c
+                .get(format!("{}/planning?limit={limit}", s.base))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label} {limit}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains(needle), "{label} {limit} {lang}: {html}");
+            assert!(!html.contains("id=\"proposals\""), "{label} {limit}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_part_plan_shows_what_the_run_decided_past_end_of_production() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        // Monday 2026-01-05 02:00 UTC; ten weeks of issues follow.
+        let clock = Arc::new(FixedClock::new(Instant(1_767_578_400_000)));
+        let s = start_clocked(db, clock.clone()).await;
+        let f = seed(&s.app, 3).await;
+        let p = f.parts.clone();
+        let w = f.central;
+        stock_in(&s.app, &f, w, &p, 10).await;
+        // PN-00000 out of production with service to come (a last-time buy), PN-00001 out
+        // of production without an end of service (nothing can be bought), PN-00002 in
+        // production.
+        let mut tx = s.app.db.begin_write().await.unwrap();
+        for (part, eop, eos) in [
+            (p[0], Some("2025-01-01"), Some("2030-12-31")),
+            (p[1], Some("2025-01-01"), None),
+            (p[2], None, None),
+        ] {
+            aftercare_store::planning::link_supplier(&mut tx, part, f.supplier, 14)
+                .await
+                .unwrap();
+            aftercare_store::planning::set_part_planning(&mut tx, part, 14, eop, eos)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        for week in 0..10 {
+            clock.advance_minutes(7 * 24 * 60);
+            for (i, &part) in p.iter().enumerate() {
+                s.app
+                    .stock_execute(
+                        &Actor::Cli,
+                        None,
+                        Command::Issue {
+                            warehouse: w,
+                            part,
+                            qty: Qty::new(1).unwrap(),
+                            consumer: Consumer::Ticket(TicketId(100 * i as i64 + week)),
+                            reservation: None,
+                            approved_by: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 26})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let open = open_proposals(&api, &s, &f.wh_token).await;
+        let of = |part: aftercare_domain::PartId| -> Vec<Value> {
+            open.iter()
+                .filter(|r| r["part_id"] == part.0)
+                .cloned()
+                .collect()
+        };
+        let ltb = of(p[0]);
+        assert_eq!(ltb.len(), 1, "{label}: {open:?}");
+        assert_eq!(ltb[0]["kind"], "last_time_buy", "{label}");
+        assert!(of(p[1]).is_empty(), "{label}: {open:?}");
+        let plan_of = |part: aftercare_domain::PartId| {
+            let api = api.clone();
+            let token = f.wh_token.clone();
+            let s = &s;
+            async move {
+                let (status, plan) = get(
+                    &api,
+                    s,
+                    &token,
+                    &format!("/api/v1/planning/items/{}/{}", w.0, part.0),
+                )
+                .await;
+                assert_eq!(status, StatusCode::OK, "{plan}");
+                plan
+            }
+        };
+        // The last-time buy: its quantity and reason, the position now says the same.
+        let plan = plan_of(p[0]).await;
+        assert_eq!(plan["past_end_of_production"], true, "{label}: {plan}");
+        assert_eq!(plan["end_of_service_on"], "2030-12-31", "{label}: {plan}");
+        assert_eq!(
+            plan["last_time_buy"]["quantity"], ltb[0]["qty"],
+            "{label}: {plan}"
+        );
+        assert_eq!(
+            plan["last_time_buy"]["reason"], ltb[0]["reason"],
+            "{label}: {plan}"
+        );
+        assert_eq!(plan["reason"], ltb[0]["reason"], "{label}: {plan}");
+        assert_eq!(plan["decision"]["kind"], "last_time_buy", "{label}: {plan}");
+        // Past end of production without an end of service: no order, and why.
+        let plan = plan_of(p[1]).await;
+        let reason = plan["reason"].as_str().unwrap();
+        assert!(
+            !reason.contains("order up to")
+                && reason.ends_with("not ordered: past end of production"),
+            "{label}: {plan}"
+        );
+        assert!(
+            plan["why"]
+                .as_str()
+                .unwrap()
+                .ends_with("; past end of production: no purchase, and no last-time buy until an end of service is set"),
+            "{label}: {plan}"
+        );
+        assert_eq!(plan["last_time_buy"], Value::Null, "{label}: {plan}");
+        assert_eq!(plan["decision"], Value::Null, "{label}: {plan}");
+        let stored = aftercare_store::planning::item(&s.app.db, w, p[1])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan["why"], stored.why, "{label}: the run's why");
+        // In production: the netting, as before.
+        let plan = plan_of(p[2]).await;
+        assert_eq!(plan["past_end_of_production"], false, "{label}: {plan}");
+        assert_eq!(plan["last_time_buy"], Value::Null, "{label}: {plan}");
+
+        // The page, in both languages.
+        let (c, _) = login(&s, "wh").await;
+        let url = format!("{}/planning/items/{}/{}", s.base, w.0, p[0].0);
+        let html = page_in(&c, &url, "en").await;
+        assert!(
+            html.contains("end of production 2025-01-01 (past) · end of service 2030-12-31"),
+            "{label}: {html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "id=\"plan-last-time-buy\">{} units — last-time buy before end of service: ",
+                ltb[0]["qty"]
+            )),
+            "{label}: {html}"
+        );
+        let html = page_in(&c, &url, "zh-CN").await;
+        assert!(
+            html.contains("停产日期 2025-01-01（已过）"),
+            "{label}: {html}"
+        );
+        assert!(
+            html.contains("id=\"plan-netting\">停止服务前的末次采购："),
+            "{label}: {html}"
+        );
+        let url = format!("{}/planning/items/{}/{}", s.base, w.0, p[1].0);
+        let html = page_in(&c, &url, "zh-CN").await;
+        assert!(html.contains("不订货：已过停产日期"), "{label}: {html}");
+        assert!(!html.contains("id=\"plan-last-time-buy\""), "{label}");
     }
 }

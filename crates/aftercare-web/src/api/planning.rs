@@ -5,6 +5,7 @@ use crate::error::{ApiError, rejection};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
+use aftercare_app::plan_views::SourceStock;
 use aftercare_app::planning::{
     Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, PlanRunReport, RunWarehouseFill,
     WarehouseFill,
@@ -16,6 +17,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 /// Settings of a run; every field is optional.
@@ -301,6 +303,50 @@ pub struct ProposalDto {
     pub approving_since: Option<i64>,
     /// Why the ledger refused the last approval attempt (the proposal stayed open).
     pub approval_error: Option<String>,
+    /// For an open proposal with a source warehouse (a transfer, an emergency at a
+    /// warehouse with a parent): the units the source can ship of the part now, as the
+    /// approval would take them (good units on its shelf, at most its issuable units less
+    /// those reserved). Null otherwise.
+    pub source_available: Option<i64>,
+    /// `source_available` is below the quantity: approving now would be refused (null
+    /// where `source_available` is).
+    pub source_short: Option<bool>,
+}
+
+impl ProposalDto {
+    /// The row with what its source can ship now (see [`App::proposal_sources`]).
+    ///
+    /// [`App::proposal_sources`]: aftercare_app::App::proposal_sources
+    fn with_source(r: ProposalRow, sources: &HashMap<i64, SourceStock>) -> Self {
+        let source = sources.get(&r.id).copied();
+        let mut dto = ProposalDto::from(r);
+        dto.source_available = source.map(|s| s.available);
+        dto.source_short = source.map(|s| s.short);
+        dto
+    }
+}
+
+/// The rows as the API gives them, each with what its source can ship now (one query).
+pub(crate) async fn proposal_dtos(
+    s: &AppState,
+    actor: &aftercare_app::Actor,
+    rows: Vec<ProposalRow>,
+) -> Result<Vec<ProposalDto>, AppError> {
+    let sources = s.app.proposal_sources(actor, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ProposalDto::with_source(r, &sources))
+        .collect())
+}
+
+/// One row as the API gives it.
+async fn proposal_dto(
+    s: &AppState,
+    actor: &aftercare_app::Actor,
+    row: ProposalRow,
+) -> Result<ProposalDto, AppError> {
+    let mut dtos = proposal_dtos(s, actor, vec![row]).await?;
+    Ok(dtos.remove(0))
 }
 
 impl From<ProposalRow> for ProposalDto {
@@ -326,6 +372,8 @@ impl From<ProposalRow> for ProposalDto {
             document_id: r.document_id,
             approving_since: r.approving_since.map(|t| t.0),
             approval_error: r.approval_error,
+            source_available: None,
+            source_short: None,
         }
     }
 }
@@ -342,6 +390,9 @@ pub struct ProposalQuery {
     pub kind: Option<String>,
     /// Part id.
     pub part: Option<i64>,
+    /// `can_fill`: only open proposals whose source warehouse can ship the quantity now
+    /// (`source_available` ≥ `qty`); `short`: only those whose source cannot.
+    pub source: Option<String>,
     /// At most this many, 1–5,000 (default 500).
     pub limit: Option<i64>,
     /// Skip this many first (default 0), for paging.
@@ -367,6 +418,19 @@ pub(crate) fn proposal_status(s: &str) -> Result<String, ValidationError> {
     }
 }
 
+/// A source filter (`can_fill` or `short`), checked: whether the source must be able to
+/// fill the proposal now.
+pub(crate) fn source_filter(s: &str) -> Result<bool, ValidationError> {
+    match s {
+        "can_fill" => Ok(true),
+        "short" => Ok(false),
+        _ => Err(ValidationError::new(
+            "source",
+            format!("must be can_fill or short, got {s:?}"),
+        )),
+    }
+}
+
 /// A kind filter, checked.
 pub(crate) fn proposal_kind(k: &str) -> Result<ProposalKind, ValidationError> {
     ProposalKind::from_code(k).ok_or_else(|| {
@@ -386,6 +450,10 @@ impl ProposalQuery {
         }
         let kind = match &self.kind {
             Some(k) => Some(proposal_kind(k).map_err(invalid)?),
+            None => None,
+        };
+        let source_can_fill = match &self.source {
+            Some(s) => Some(source_filter(s).map_err(invalid)?),
             None => None,
         };
         let limit = self.limit.unwrap_or(PROPOSAL_PAGE as i64);
@@ -408,6 +476,7 @@ impl ProposalQuery {
             status: self.status.clone(),
             kind,
             part: self.part.map(PartId),
+            source_can_fill,
             limit,
             offset,
         })
@@ -425,11 +494,12 @@ pub async fn proposals(
     ApiQuery(q): ApiQuery<ProposalQuery>,
 ) -> Result<([(&'static str, String); 1], Json<Vec<ProposalDto>>), ApiError> {
     let filter = q.filter()?;
-    let total = s.app.plan_proposal_count(&user.actor(), &filter).await?;
-    let rows = s.app.plan_proposals(&user.actor(), filter).await?;
+    let actor = user.actor();
+    let total = s.app.plan_proposal_count(&actor, &filter).await?;
+    let rows = s.app.plan_proposals(&actor, filter).await?;
     Ok((
         [("x-total-count", total.to_string())],
-        Json(rows.into_iter().map(Into::into).collect()),
+        Json(proposal_dtos(&s, &actor, rows).await?),
     ))
 }
 
@@ -442,7 +512,9 @@ pub async fn proposal(
     Extension(user): Extension<CurrentUser>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ProposalDto>, ApiError> {
-    Ok(Json(s.app.plan_proposal(&user.actor(), id).await?.into()))
+    let actor = user.actor();
+    let row = s.app.plan_proposal(&actor, id).await?;
+    Ok(Json(proposal_dto(&s, &actor, row).await?))
 }
 
 /// Approve an open proposal: creates the purchase order or transfer through the ledger.
@@ -580,10 +652,45 @@ pub struct PartPlanDto {
     pub inherits: Vec<String>,
     /// Demand events counted here, in words.
     pub events: Vec<String>,
-    /// Netting now, in words.
+    /// The position now and what it leads to, in words, as a run decides it: the
+    /// netting; the last-time buy's reason instead when there is one; the netting with
+    /// "not ordered: past end of production" when past end of production nothing is
+    /// proposed.
     pub reason: String,
+    /// End of production of the part (`YYYY-MM-DD`), if set.
+    pub end_of_production_on: Option<String>,
+    /// End of service of the part (`YYYY-MM-DD`), if set.
+    pub end_of_service_on: Option<String>,
+    /// The end of production is today or before.
+    pub past_end_of_production: bool,
+    /// The last-time buy a run proposes here (a warehouse without a parent, past end of
+    /// production, before end of service): the units (0: nothing to buy) and why; null
+    /// otherwise.
+    pub last_time_buy: Option<LastTimeBuyDto>,
+    /// The proposal a run would write for the pair now (null: none).
+    pub decision: Option<DecisionDto>,
     /// Recent proposals of this pair.
     pub proposals: Vec<ProposalDto>,
+}
+
+/// A last-time buy on a part's plan.
+#[derive(Serialize, ToSchema)]
+pub struct LastTimeBuyDto {
+    /// Units to buy now.
+    pub quantity: i64,
+    /// Why, as its proposal says it.
+    pub reason: String,
+}
+
+/// The proposal a run would write for a pair now.
+#[derive(Serialize, ToSchema)]
+pub struct DecisionDto {
+    /// purchase, transfer or last_time_buy.
+    pub kind: String,
+    /// Units.
+    pub qty: i64,
+    /// Why, as the proposal says it.
+    pub reason: String,
 }
 
 /// One candidate's backtest error.
@@ -636,6 +743,18 @@ impl From<PartPlanView> for PartPlanDto {
             inherits: v.lifecycle.inherits,
             events: v.lifecycle.events,
             reason: v.reason,
+            end_of_production_on: v.end_of_production_on,
+            end_of_service_on: v.end_of_service_on,
+            past_end_of_production: v.past_end_of_production,
+            last_time_buy: v.last_time_buy.map(|l| LastTimeBuyDto {
+                quantity: l.quantity,
+                reason: l.reason,
+            }),
+            decision: v.decision.map(|d| DecisionDto {
+                kind: d.kind.code().to_string(),
+                qty: d.qty,
+                reason: d.reason,
+            }),
             proposals: v.proposals.into_iter().map(Into::into).collect(),
         }
     }

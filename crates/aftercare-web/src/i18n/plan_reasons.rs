@@ -193,6 +193,11 @@ const SEGMENTS: &[(&str, &str)] = &[
         "past end of production and below the reorder point, yet the declining-demand fit asks for no last-time buy: check it by hand",
         "已过停产日期且低于再订货点，但需求递减拟合得出无需末次采购：请人工核对",
     ),
+    // The part's page, where netting would order but a run proposes nothing.
+    (
+        "not ordered: past end of production",
+        "不订货：已过停产日期",
+    ),
 ];
 
 /// What a replay of the history filled, inside the warehouse fill segment.

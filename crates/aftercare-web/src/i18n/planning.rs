@@ -254,6 +254,36 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("planning.netting", "当前结论", "Position now"),
     (
+        "planning.source_available",
+        "调出仓 {code} 可调 {n}",
+        "from {code}: {n} available",
+    ),
+    ("planning.source_short", "货源不足", "source short"),
+    ("planning.source", "货源", "Source"),
+    ("planning.source_can_fill", "货源充足", "source can fill"),
+    (
+        "planning.lifecycle_dates",
+        "停产 / 停止服务",
+        "End of production / service",
+    ),
+    (
+        "planning.end_of_production",
+        "停产日期 {date}",
+        "end of production {date}",
+    ),
+    (
+        "planning.end_of_service",
+        "停止服务日期 {date}",
+        "end of service {date}",
+    ),
+    ("planning.date_past", "（已过）", " (past)"),
+    ("planning.ltb_units", "{n} 件", "{n} units"),
+    (
+        "planning.approval_refused",
+        "上次批准被拒绝：",
+        "Last approval refused: ",
+    ),
+    (
         "planning.chart",
         "出库历史、预测与库存水平",
         "Outflow history, forecast and stock levels",

@@ -94,6 +94,14 @@ const REASONS: &[(&str, &str)] = &[
         "must be purchase, transfer, last_time_buy or emergency, got \"{}\"",
         "必须是 purchase（采购）、transfer（调拨）、last_time_buy（停产前末次采购）或 emergency（急件请购），收到“{0}”",
     ),
+    (
+        "must be can_fill or short, got \"{}\"",
+        "必须是 can_fill（货源充足）或 short（货源不足），收到“{0}”",
+    ),
+    (
+        "must be between 1 and 5000, got {}",
+        "必须在 1 到 5000 之间，实际为 {0}",
+    ),
     ("no warehouse with id {}", "没有 ID 为 {0} 的仓库"),
     ("no part numbered '{}'", "没有编号为“{0}”的备件"),
     ("must be at most {}, got {}", "最多 {0}，实际为 {1}"),
@@ -151,6 +159,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("status", "状态"),
     ("kind", "类型"),
     ("part", "备件"),
+    ("source", "货源"),
     ("offset", "起始行"),
     ("limit", "每页行数"),
     ("url", "接收地址"),

@@ -8,6 +8,7 @@ use crate::i18n::plan_reasons::{class_text, plan_text};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
+use aftercare_app::plan_views::SourceStock;
 use aftercare_app::planning::{
     Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, RunSettings,
 };
@@ -19,6 +20,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// Filters from the query string, as typed (each is checked by [`Filters::read`], so a bad
 /// value is named on the page rather than ignored).
@@ -33,6 +35,9 @@ pub struct ListQuery {
     /// Part number.
     #[serde(default)]
     part: String,
+    /// `can_fill` or `short`: open proposals whose source can (cannot) ship them now.
+    #[serde(default)]
+    source: String,
     /// Rows to skip.
     #[serde(default)]
     offset: String,
@@ -95,6 +100,7 @@ struct Filters {
     status: Option<String>,
     kind: Option<ProposalKind>,
     part: Option<PartId>,
+    source_can_fill: Option<bool>,
     offset: usize,
     limit: usize,
 }
@@ -137,31 +143,44 @@ impl Filters {
             "" => None,
             k => api::proposal_kind(k).map_err(|e| bad.push(e)).ok(),
         };
-        let mut count = |field: &str, text: &str, default: usize, max: usize| -> usize {
-            let t = text.trim();
-            if t.is_empty() {
-                return default;
-            }
-            match t.parse::<usize>() {
-                Ok(n) if n <= max => n,
-                Ok(_) => {
-                    bad.push(ValidationError::new(
-                        field,
-                        format!("must be at most {max}, got {t}"),
-                    ));
-                    default
-                }
-                Err(_) => {
-                    bad.push(ValidationError::new(
-                        field,
-                        format!("'{t}' is not a whole number"),
-                    ));
-                    default
-                }
-            }
+        let source_can_fill = match q.source.trim() {
+            "" => None,
+            src => api::source_filter(src).map_err(|e| bad.push(e)).ok(),
         };
-        let offset = count("offset", &q.offset, 0, MAX_OFFSET);
-        let limit = count("limit", &q.limit, PAGE_SIZE, MAX_PAGE_SIZE).max(1);
+        let mut count =
+            |field: &str, text: &str, default: usize, min: usize, max: usize| -> usize {
+                let t = text.trim();
+                if t.is_empty() {
+                    return default;
+                }
+                match t.parse::<usize>() {
+                    Ok(n) if n <= max && n >= min => n,
+                    Ok(_) if min > 0 => {
+                        bad.push(ValidationError::new(
+                            field,
+                            format!("must be between {min} and {max}, got {t}"),
+                        ));
+                        default
+                    }
+                    Ok(_) => {
+                        bad.push(ValidationError::new(
+                            field,
+                            format!("must be at most {max}, got {t}"),
+                        ));
+                        default
+                    }
+                    Err(_) => {
+                        bad.push(ValidationError::new(
+                            field,
+                            format!("'{t}' is not a whole number"),
+                        ));
+                        default
+                    }
+                }
+            };
+        let offset = count("offset", &q.offset, 0, 0, MAX_OFFSET);
+        // As the API: 1 to 5,000 rows.
+        let limit = count("limit", &q.limit, PAGE_SIZE, 1, MAX_PAGE_SIZE);
         // As the stock pages filter: by part number.
         let part = match q.part.trim() {
             "" => None,
@@ -185,6 +204,7 @@ impl Filters {
             status,
             kind,
             part,
+            source_can_fill,
             offset,
             limit,
         }))
@@ -202,6 +222,11 @@ pub struct Row {
     document: Option<String>,
     /// Why it was proposed, in the page's language.
     reason: String,
+    /// An open proposal's source warehouse (code) and what it can ship of the part now.
+    source: Option<(String, SourceStock)>,
+    /// Why the ledger refused the last approval of an open proposal, warehouses and the
+    /// part named by their codes.
+    approval_error: Option<String>,
 }
 
 impl Row {
@@ -224,9 +249,56 @@ impl Row {
             value: money(p.value),
             need_by: date(p.need_by.0),
             document,
+            source: None,
+            approval_error: None,
             p,
         }
     }
+
+    /// The row with its source's stock, when `sources` has it.
+    fn with_source(
+        mut self,
+        sources: &HashMap<i64, SourceStock>,
+        warehouses: &[(i64, String)],
+    ) -> Row {
+        self.source = sources.get(&self.p.id).map(|s| {
+            let code = warehouses
+                .iter()
+                .find(|(id, _)| *id == s.warehouse.0)
+                .map_or_else(|| s.warehouse.0.to_string(), |(_, c)| c.clone());
+            (code, *s)
+        });
+        self.approval_error = self
+            .p
+            .approval_error
+            .as_deref()
+            .filter(|_| self.p.status == "open")
+            .map(|e| stored_refusal_text(e, &self.p, warehouses));
+        self
+    }
+}
+
+/// A refusal kept on a proposal ("warehouse 3, good stock holds only 0 of part 97") with
+/// its warehouses and part named by their codes, as a refusal on the spot is named
+/// ([`with_codes`]).
+fn stored_refusal_text(text: &str, p: &ProposalRow, warehouses: &[(i64, String)]) -> String {
+    let mut out = text.to_string();
+    for w in [p.source, Some(p.warehouse)].into_iter().flatten() {
+        if let Some((_, code)) = warehouses.iter().find(|(id, _)| *id == w.0) {
+            out = out.replacen(
+                &format!("warehouse {},", w.0),
+                &format!("warehouse {code},"),
+                1,
+            );
+        }
+    }
+    let part = format!("of part {}", p.part.0);
+    if let Some(at) = out.find(&part)
+        && !out[at + part.len()..].starts_with(|c: char| c.is_ascii_digit())
+    {
+        out.replace_range(at..at + part.len(), &format!("of part {}", p.part_number));
+    }
+    out
 }
 
 #[derive(Template)]
@@ -243,6 +315,8 @@ struct ListTemplate {
     next_href: Option<String>,
     statuses: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
+    /// The source filter's choices: (code, label key).
+    sources: Vec<(&'static str, &'static str)>,
     /// What the run form shows (see [`RunForm::as_latest`]).
     run: RunForm,
     /// The latest run, before the first none.
@@ -378,6 +452,7 @@ async fn list_page(
                 status: f.status.clone(),
                 kind: f.kind,
                 part: f.part,
+                source_can_fill: f.source_can_fill,
                 limit: f.limit as i64,
                 offset: f.offset as i64,
             };
@@ -432,11 +507,20 @@ async fn list_page(
         }
         _ => (None, None, None),
     };
+    // What each transfer's source can ship now, for all rows in one query.
+    let sources = match state.app.proposal_sources(&actor, &rows).await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(user, &e),
+    };
     let tr = page.tr;
     let latest_view = latest.as_ref().map(|r| LatestRun::new(&tr, r));
+    let rows = rows
+        .into_iter()
+        .map(|p| Row::new(&tr, p).with_source(&sources, &warehouses))
+        .collect();
     let mut resp = render(&ListTemplate {
         page,
-        rows: rows.into_iter().map(|p| Row::new(&tr, p)).collect(),
+        rows,
         warehouses,
         q,
         showing,
@@ -447,6 +531,10 @@ async fn list_page(
             .iter()
             .filter_map(|k| ProposalKind::from_code(k).map(|pk| (*k, kind_key(pk))))
             .collect(),
+        sources: vec![
+            ("can_fill", "planning.source_can_fill"),
+            ("short", "planning.source_short"),
+        ],
         // A refused form shows what the planner typed.
         run: typed.map_or_else(|| RunForm::as_latest(latest.as_ref()), RunForm::clone),
         latest: latest_view,
@@ -464,6 +552,7 @@ fn list_href(q: &ListQuery, offset: usize, limit: usize) -> String {
         ("status", &q.status),
         ("kind", &q.kind),
         ("part", &q.part),
+        ("source", &q.source),
     ]
     .into_iter()
     .filter(|(_, v)| !v.trim().is_empty())
@@ -620,11 +709,22 @@ pub async fn run(
             r.items, r.created, r.updated, r.withdrawn, r.open
         ))
         .into_response(),
-        Err(e @ AppError::Invalid(_)) => {
-            list_page(&state, &user, ListQuery::default(), Some(&e), Some(&f)).await
-        }
+        Err(e @ AppError::Invalid(_)) => refused(
+            list_page(&state, &user, ListQuery::default(), Some(&e), Some(&f)).await,
+            &e,
+        ),
         Err(e) => app_error_page(&user, &e),
     }
+}
+
+/// A refused form's page with the status the API gives the same refusal (422 for bad
+/// input, 409 for a conflict such as a refused approval), as the other pages answer a
+/// refused form; a page that failed on its own keeps its status.
+fn refused(mut resp: Response, e: &AppError) -> Response {
+    if resp.status().is_success() {
+        *resp.status_mut() = crate::error::status_of(e);
+    }
+    resp
 }
 
 /// The reject form (a reason left out is refused like a blank one, on the page).
@@ -647,7 +747,7 @@ pub async fn reject(
         .await
     {
         Ok(_) => Redirect::to("/planning?status=open").into_response(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => refused(
             list_page(
                 &state,
                 &user,
@@ -658,8 +758,9 @@ pub async fn reject(
                 Some(&e),
                 None,
             )
-            .await
-        }
+            .await,
+            &e,
+        ),
         Err(e) => app_error_page(&user, &e),
     }
 }
@@ -675,17 +776,20 @@ pub async fn approve(
         Ok(_) => Redirect::to("/planning?status=open").into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. })) => {
             let e = with_codes(&state, &actor, e).await;
-            list_page(
-                &state,
-                &user,
-                ListQuery {
-                    status: "open".into(),
-                    ..Default::default()
-                },
-                Some(&e),
-                None,
+            refused(
+                list_page(
+                    &state,
+                    &user,
+                    ListQuery {
+                        status: "open".into(),
+                        ..Default::default()
+                    },
+                    Some(&e),
+                    None,
+                )
+                .await,
+                &e,
             )
-            .await
         }
         Err(e) => app_error_page(&user, &e),
     }
@@ -757,6 +861,10 @@ struct ItemTemplate {
     settings: String,
     /// The warehouse's fill target met as a whole, in words, when it set the levels.
     warehouse_fill: Option<String>,
+    /// The part's end of production and of service, when either is set.
+    lifecycle_dates: Option<String>,
+    /// The last-time buy a run proposes here: units and why, in the page's language.
+    last_time_buy: Option<String>,
     chart: String,
     errors: Vec<(String, String, bool)>,
     proposals: Vec<Row>,
@@ -950,6 +1058,36 @@ pub async fn item(
                 .replace("{worth}", &f.worth_money().to_string())
     });
     let lang = page.tr.lang;
+    // As the run counts days: whole UTC days.
+    let today = chrono::DateTime::from_timestamp_millis(state.app.now().0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let dates: Vec<String> = [
+        ("planning.end_of_production", &v.end_of_production_on),
+        ("planning.end_of_service", &v.end_of_service_on),
+    ]
+    .into_iter()
+    .filter_map(|(key, d)| {
+        d.as_ref().map(|d| {
+            let past = if *d <= today {
+                page.tr.t("planning.date_past")
+            } else {
+                ""
+            };
+            format!("{}{past}", page.tr.t(key).replace("{date}", d))
+        })
+    })
+    .collect();
+    let lifecycle_dates = (!dates.is_empty()).then(|| dates.join(" · "));
+    let last_time_buy = v.last_time_buy.as_ref().map(|l| {
+        format!(
+            "{} — {}",
+            page.tr
+                .t("planning.ltb_units")
+                .replace("{n}", &l.quantity.to_string()),
+            plan_text(lang, &l.reason)
+        )
+    });
     render(&ItemTemplate {
         page,
         class: class_text(lang, &v.class),
@@ -961,6 +1099,8 @@ pub async fn item(
         holding_cost,
         settings,
         warehouse_fill,
+        lifecycle_dates,
+        last_time_buy,
         chart,
         errors,
         proposals,
