@@ -277,6 +277,9 @@ impl App {
         now: Instant,
     ) -> AppResult<()> {
         const WEEKS: i64 = 26;
+        // Read before the write transaction: an in-memory database has one connection.
+        let start = Instant(now.0 - WEEKS * 7 * 86_400_000);
+        let outflow = aftercare_store::planning::outflow_by_day(&self.db, start, now).await?;
         let mut tx = self.db.begin_write().await?;
         let central = pm::warehouses(&mut tx)
             .await?
@@ -286,9 +289,8 @@ impl App {
         let Some(central) = central else {
             return Ok(());
         };
-        let start = Instant(now.0 - WEEKS * 7 * 86_400_000);
         let mut shipped: HashMap<PartId, i64> = HashMap::new();
-        for row in aftercare_store::planning::outflow_by_day(&self.db, start, now).await? {
+        for row in outflow {
             if row.warehouse == central {
                 *shipped.entry(row.part).or_default() += row.qty;
             }

@@ -1013,6 +1013,13 @@ impl App {
             direct.push((e.warehouse, e.part, demand));
         }
         let events = events_by_warehouse(direct, &warehouses, &positions);
+        // A warehouse above the event's whose stock below covers it plans for none of it:
+        // its page does not name the event.
+        for (key, note) in notes.iter_mut() {
+            if !events.contains_key(key) {
+                note.events.clear();
+            }
+        }
         let manual = store::manual_levels(&self.db)
             .await?
             .into_iter()

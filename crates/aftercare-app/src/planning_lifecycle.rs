@@ -339,8 +339,9 @@ impl App {
 
 impl App {
     /// Demo lifecycle inputs, so the lifecycle page and a run show them: the part issued
-    /// most at a station warehouse over the last 26 weeks is succeeded (60 %) by the first
-    /// active part never issued anywhere, and a recall at that station needs 5,000 × 0.01
+    /// most at a station warehouse over the last 26 weeks is succeeded (60 %) by a part of
+    /// the same line and component (its number up to the last `-`), one not issued
+    /// anywhere in those weeks if there is one, and a recall at that station needs 5,000 × 0.01
     /// of it over the next four weeks. Nothing when the history has no station issues.
     pub async fn seed_demo_lifecycle(&self) -> AppResult<()> {
         let now = self.now();
@@ -378,8 +379,9 @@ impl App {
         // board of a TV), one not drawn on yet if there is one: a remote control does not
         // replace a power board.
         let family = |n: &str| n.rsplit_once('-').map(|(f, _)| f.to_string());
-        let kin =
-            |p: &&plan_store::PlanPart| p.id != part && family(&p.part_number) == family(&old);
+        let kin = |p: &&plan_store::PlanPart| {
+            p.id != part && family(&p.part_number).is_some_and(|f| Some(f) == family(&old))
+        };
         let fresh = parts
             .iter()
             .filter(kin)

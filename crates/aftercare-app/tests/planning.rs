@@ -2509,6 +2509,111 @@ async fn a_run_updating_an_open_emergency_keeps_it_an_emergency_with_its_need_by
     }
 }
 
+#[tokio::test]
+async fn a_last_time_buy_replaces_an_open_emergency_at_the_top_warehouse() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let planning = |eop: &'static str| async move {
+            let mut tx = app.db.begin_write().await.unwrap();
+            plan_store::set_part_planning(&mut tx, w.p3, 14, Some(eop), Some("2028-12-31"))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        };
+        // PN-3 still in production, central below a manual minimum: an emergency purchase.
+        planning("2027-01-01").await;
+        set_levels(app, w.central, w.p3, 30, 40).await;
+        let e = app
+            .raise_emergency_if_short(w.central, w.p3)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{label}: no emergency at central"));
+        assert_eq!(e.kind, ProposalKind::Emergency, "{label}");
+        // Then it is out of production: the run's last-time buy is what is proposed, under
+        // its own kind and reason, not an emergency of a lifetime's quantity.
+        w.clock.advance_minutes(60);
+        planning("2025-01-01").await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let after = proposal(app, e.id).await;
+        assert_eq!(
+            (after.status.as_str(), after.kind),
+            ("open", ProposalKind::LastTimeBuy),
+            "{label}: {after:#?}"
+        );
+        assert!(
+            after
+                .reason
+                .starts_with("last-time buy before end of service: "),
+            "{label}: {}",
+            after.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_emergency_a_run_took_over_is_withdrawn_when_a_later_run_needs_nothing() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        set_levels(app, w.station, w.p1, 3, 9).await;
+        let e = app
+            .raise_emergency_if_short(w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        // Raised by an issue: a run that needs nothing for the pair leaves it to a planner.
+        w.clock.advance_minutes(60);
+        set_levels(app, w.station, w.p1, 0, 0).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(proposal(app, e.id).await.status, "open", "{label}");
+        // A run that updates it takes it over (its reason is the run's now) ...
+        w.clock.advance_minutes(60);
+        set_levels(app, w.station, w.p1, 3, 11).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let taken = proposal(app, e.id).await;
+        assert_eq!(
+            (taken.kind, taken.qty),
+            (ProposalKind::Emergency, 11),
+            "{label}"
+        );
+        // ... so a later run that needs nothing withdraws it, as any run's proposal.
+        w.clock.advance_minutes(60);
+        set_levels(app, w.station, w.p1, 0, 0).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(proposal(app, e.id).await.status, "withdrawn", "{label}");
+        // An issue raising it again makes it the issue's once more.
+        w.clock.advance_minutes(60);
+        set_levels(app, w.station, w.p1, 3, 9).await;
+        let again = app
+            .raise_emergency_if_short(w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        w.clock.advance_minutes(60);
+        set_levels(app, w.station, w.p1, 3, 11).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let before = proposal(app, again.id).await;
+        assert_eq!(
+            (before.status.as_str(), before.qty),
+            ("open", 11),
+            "{label}"
+        );
+        let e2 = app
+            .raise_emergency_if_short(w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(e2.id, again.id, "{label}");
+        w.clock.advance_minutes(60);
+        set_levels(app, w.station, w.p1, 0, 0).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert_eq!(proposal(app, again.id).await.status, "open", "{label}");
+    }
+}
+
 async fn ship(app: &App, from: WarehouseId, to: WarehouseId, part: PartId, n: i64, eta: Instant) {
     let out = q(
         app,
@@ -2631,6 +2736,16 @@ async fn event_demand_already_positioned_below_a_warehouse_is_not_bought_again_t
         ship(app, w.central, r1, w.p1, 80, eta).await;
         assert_eq!(event_at(r1).await, 75.0, "{label}");
         assert_eq!(event_at(w.central).await, 0.0, "{label}");
+        // ... and its page does not name the recall it plans nothing for.
+        let named = async |wh: WarehouseId| {
+            app.part_plan(&Actor::Cli, wh, w.p1, weekly())
+                .await
+                .unwrap()
+                .lifecycle
+                .events
+        };
+        assert!(named(w.central).await.is_empty(), "{label}");
+        assert_eq!(named(r1).await.len(), 1, "{label}");
     }
 }
 

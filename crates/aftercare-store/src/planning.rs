@@ -902,8 +902,12 @@ pub const EMERGENCY_PREFIX: &str = "emergency requisition: ";
 
 /// Update the open proposal of the draft's warehouse × part, unless it is being approved
 /// or is an emergency written at or after `keep_emergencies_since`. An open emergency
-/// stays one until decided: a draft of another kind refreshes its quantity and reason
-/// (after [`EMERGENCY_PREFIX`]) but keeps its kind and its need-by date when earlier.
+/// stays one until decided: a run's draft refreshes its quantity and reason (after
+/// [`EMERGENCY_PREFIX`]) but keeps its kind and its need-by date when earlier, except a
+/// last-time buy, which replaces it (a lifetime's buy is no emergency). An emergency draft
+/// (an issue's) leaves the proposal without a run, a run's draft gives it the run: a run
+/// withdraws the emergencies earlier runs took over and it no longer proposes
+/// ([`withdraw_stale`]), never one an issue raised.
 async fn update_open(
     tx: &mut Tx,
     d: &ProposalDraft,
@@ -919,11 +923,16 @@ async fn update_open(
     // Every expression of SET reads the row as it was before the update.
     let n = on_tx!(tx, |c| {
         sqlx::query(
-            "UPDATE plan_proposals SET kind = CASE WHEN kind = 'emergency' THEN kind ELSE $3 END, \
+            "UPDATE plan_proposals SET \
+             kind = CASE WHEN kind = 'emergency' AND $3 <> 'last_time_buy' THEN kind ELSE $3 END, \
              source_warehouse_id = $4, supplier_id = $5, qty = $6, \
-             need_by = CASE WHEN kind = 'emergency' AND need_by < $7 THEN need_by ELSE $7 END, \
-             reason = CASE WHEN kind = 'emergency' AND $3 <> 'emergency' THEN $14 ELSE $8 END, \
-             overridden = $9, run_id = COALESCE($10, run_id), updated_at = $11, \
+             need_by = CASE WHEN kind = 'emergency' AND $3 <> 'last_time_buy' AND need_by < $7 \
+                 THEN need_by ELSE $7 END, \
+             reason = CASE WHEN kind = 'emergency' AND $3 NOT IN ('emergency', 'last_time_buy') \
+                 THEN $14 ELSE $8 END, \
+             overridden = $9, \
+             run_id = CASE WHEN $3 = 'emergency' THEN $10 ELSE COALESCE($10, run_id) END, \
+             updated_at = $11, \
              transfer_days = COALESCE($12, transfer_days) \
              WHERE warehouse_id = $1 AND part_id = $2 AND status = 'open' AND approving_since IS NULL \
                AND NOT (kind = 'emergency' AND updated_at >= $13)",
@@ -966,14 +975,15 @@ async fn update_open(
 }
 
 /// Withdraw open proposals raised by earlier runs for warehouse × part pairs the run
-/// `run_id` no longer proposes anything for; emergencies and proposals being approved stay
-/// until decided.
+/// `run_id` no longer proposes anything for; proposals being approved and emergencies an
+/// issue raised (no run took them over since) stay until decided.
 pub async fn withdraw_stale(tx: &mut Tx, run_id: i64, now: Instant) -> StoreResult<u64> {
     Ok(on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 \
-             WHERE status = 'open' AND kind <> 'emergency' AND approving_since IS NULL \
-               AND (run_id IS NULL OR run_id <> $1)",
+             WHERE status = 'open' AND approving_since IS NULL \
+               AND (run_id IS NULL OR run_id <> $1) \
+               AND (kind <> 'emergency' OR run_id IS NOT NULL)",
         )
         .bind(run_id)
         .bind(now.0)

@@ -196,7 +196,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("planning.kind.transfer", "调拨", "Transfer"),
     (
         "planning.kind.last_time_buy",
-        "停产前末次采购",
+        "末次采购（停止服务前）",
         "Last-time buy",
     ),
     ("planning.kind.emergency", "急件请购", "Emergency"),

@@ -92,7 +92,7 @@ const REASONS: &[(&str, &str)] = &[
     ),
     (
         "must be purchase, transfer, last_time_buy or emergency, got \"{}\"",
-        "必须是 purchase（采购）、transfer（调拨）、last_time_buy（停产前末次采购）或 emergency（急件请购），收到“{0}”",
+        "必须是 purchase（采购）、transfer（调拨）、last_time_buy（停产后、停止服务前的末次采购）或 emergency（急件请购），收到“{0}”",
     ),
     (
         "must be can_fill or short, got \"{}\"",
