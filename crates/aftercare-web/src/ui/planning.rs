@@ -747,22 +747,20 @@ pub async fn reject(
         .await
     {
         Ok(_) => Redirect::to("/planning?status=open").into_response(),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => refused(
-            list_page(
-                &state,
-                &user,
-                ListQuery {
-                    status: "open".into(),
-                    ..Default::default()
-                },
-                Some(&e),
-                None,
-            )
-            .await,
-            &e,
-        ),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            refused_on_open_list(&state, &user, &e).await
+        }
         Err(e) => app_error_page(&user, &e),
     }
+}
+
+/// The open proposals with a refused decision on top, under the refusal's status.
+async fn refused_on_open_list(state: &AppState, user: &CurrentUser, e: &AppError) -> Response {
+    let query = ListQuery {
+        status: "open".into(),
+        ..Default::default()
+    };
+    refused(list_page(state, user, query, Some(e), None).await, e)
 }
 
 /// `POST /planning/proposals/{id}/approve`.
@@ -776,20 +774,7 @@ pub async fn approve(
         Ok(_) => Redirect::to("/planning?status=open").into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. })) => {
             let e = with_codes(&state, &actor, e).await;
-            refused(
-                list_page(
-                    &state,
-                    &user,
-                    ListQuery {
-                        status: "open".into(),
-                        ..Default::default()
-                    },
-                    Some(&e),
-                    None,
-                )
-                .await,
-                &e,
-            )
+            refused_on_open_list(&state, &user, &e).await
         }
         Err(e) => app_error_page(&user, &e),
     }
