@@ -698,15 +698,17 @@ fn parse_date(s: &Option<String>) -> Option<i64> {
 
 /// Event demand each warehouse plans for: the events at the warehouse itself, plus what
 /// each warehouse it replenishes plans for and does not hold yet. A warehouse holds its
-/// issuable stock on hand less reservations, plus the issuable stock on its way to it;
-/// that covers the earliest periods of the demand first, and only the rest is passed up
-/// to its parent (never less than nothing). So an ancestor of a recall's warehouse counts
-/// only what is not positioned below it on the path to the recall yet, and a transfer
-/// that moved the recall's units down is not bought again above.
+/// issuable stock on hand less reservations, plus the issuable stock on its way to it,
+/// beyond its `regular` reorder point (the latest plan's, without event demand: that much
+/// serves its regular demand); that covers the earliest periods of the demand first, and
+/// only the rest is passed up to its parent (never less than nothing). So an ancestor of
+/// a recall's warehouse counts only what is not positioned below it on the path to the
+/// recall yet, and a transfer that moved the recall's units down is not bought again above.
 fn events_by_warehouse(
     direct: Vec<(WarehouseId, PartId, EventDemand)>,
     warehouses: &HashMap<WarehouseId, PlanWarehouse>,
     positions: &HashMap<(WarehouseId, PartId), Position>,
+    regular: &HashMap<(WarehouseId, PartId), i64>,
 ) -> HashMap<(WarehouseId, PartId), Vec<EventDemand>> {
     let parent = |w: WarehouseId| {
         warehouses
@@ -749,6 +751,7 @@ fn events_by_warehouse(
                 .max(0)
                 .saturating_add(x.in_transit.max(0))
         });
+        let held = (held - regular.get(&(w, p)).copied().unwrap_or(0)).max(0);
         let rest = event_remainder(&counted[&(w, p)], held as f64);
         if rest.is_empty() {
             continue;
@@ -1012,7 +1015,12 @@ impl App {
             }
             direct.push((e.warehouse, e.part, demand));
         }
-        let events = events_by_warehouse(direct, &warehouses, &positions);
+        let regular = if direct.is_empty() {
+            HashMap::new()
+        } else {
+            store::regular_reorder_points(&self.db).await?
+        };
+        let events = events_by_warehouse(direct, &warehouses, &positions, &regular);
         // A warehouse above the event's whose stock below covers it plans for none of it:
         // its page does not name the event.
         for (key, note) in notes.iter_mut() {
@@ -2015,6 +2023,7 @@ fn item_detail(
         lot: plan.computed.lot.max(0.0).ceil() as i64,
         order_cost,
         holding_cost_nanos: holding.0,
+        event_milli: (plan.event_demand.max(0.0) * 1000.0).round() as i64,
     }
 }
 

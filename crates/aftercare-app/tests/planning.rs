@@ -2750,6 +2750,65 @@ async fn event_demand_already_positioned_below_a_warehouse_is_not_bought_again_t
 }
 
 #[tokio::test]
+async fn stock_a_warehouse_holds_for_its_regular_demand_does_not_cover_a_recall_above_it() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A run without events sets the station's regular reorder point for PN-1 ...
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let regular = item_at(app, w.station, w.p1).await.reorder_point;
+        assert!(regular > 0, "{label}");
+        // ... and the station holds exactly that much.
+        let have = plan_store::available(&app.db, w.station, w.p1)
+            .await
+            .unwrap();
+        if have < regular {
+            receive_all(app, w.central, w.station, w.p1, regular - have).await;
+        } else if have > regular {
+            issue(app, w.station, w.p1, have - regular, 77).await;
+        }
+        assert_eq!(
+            plan_store::available(&app.db, w.station, w.p1)
+                .await
+                .unwrap(),
+            regular,
+            "{label}"
+        );
+        // A recall of 100 at the station: the station's own stock serves its regular
+        // demand, so its parent plans for the whole recall (not 100 less that stock).
+        app.add_demand_event(
+            &Actor::Cli,
+            AddDemandEvent {
+                affected_units: 5000,
+                ..recall("PN-1", w.station, "2026-08-03", "2026-08-09")
+            },
+        )
+        .await
+        .unwrap();
+        let event_at = async |wh: WarehouseId| {
+            app.part_plan(&Actor::Cli, wh, w.p1, weekly())
+                .await
+                .unwrap()
+                .event_demand
+        };
+        assert_eq!(event_at(w.station).await, 100.0, "{label}");
+        assert_eq!(
+            event_at(w.central).await,
+            100.0,
+            "{label}: regular stock below"
+        );
+        // What the station holds beyond it does cover the recall.
+        receive_all(app, w.central, w.station, w.p1, 30).await;
+        assert_eq!(
+            event_at(w.central).await,
+            70.0,
+            "{label}: 30 above the regular"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_last_time_buy_fits_the_same_stretch_of_history_by_week_or_by_month() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

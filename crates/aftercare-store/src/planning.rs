@@ -3,6 +3,7 @@
 
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
 use aftercare_domain::{Instant, PartId, SupplierId, UserId, WarehouseId};
+use std::collections::HashMap;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -598,6 +599,26 @@ pub struct ItemDetail {
     pub order_cost: i64,
     /// Holding cost `h` of one unit for one period, billionths of the currency unit.
     pub holding_cost_nanos: i64,
+    /// Event demand added to the reorder point and the maximum, thousandths of a unit.
+    pub event_milli: i64,
+}
+
+/// Each stored plan's reorder point without the event demand its run added: what the
+/// warehouse holds for its regular demand (0 at the least).
+pub async fn regular_reorder_points(db: &Db) -> StoreResult<HashMap<(WarehouseId, PartId), i64>> {
+    let rows: Vec<(i64, i64, i64, String)> = on_db!(db, |p| {
+        sqlx::query_as("SELECT warehouse_id, part_id, reorder_point, detail FROM plan_items")
+            .fetch_all(p)
+            .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p, rop, detail)| {
+            let event = serde_json::from_str::<ItemDetail>(&detail)
+                .map_or(0, |d| (d.event_milli.max(0) + 999) / 1000);
+            ((WarehouseId(w), PartId(p)), (rop - event).max(0))
+        })
+        .collect())
 }
 
 /// Replace the plans of the given items (rows for the same warehouse × part are updated).
