@@ -2808,29 +2808,37 @@ async fn stock_a_warehouse_holds_for_its_regular_demand_does_not_cover_a_recall_
     }
 }
 
+/// A new part at 50.00 from the world's supplier (14 days), `stock` of it received at
+/// the central warehouse.
+async fn new_part_in_stock(w: &World, number: &str, name_zh: &str, stock: i64) -> PartId {
+    let app = &w.app;
+    let mut tx = app.db.begin_write().await.unwrap();
+    let p = master::insert_part(
+        &mut tx,
+        &NewPart {
+            part_number: number.into(),
+            name_zh: name_zh.into(),
+            standard_cost: Money::from_minor(5_000),
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    plan_store::link_supplier(&mut tx, p, w.supplier, 14)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    stock_in(app, w.supplier, w.central, p, stock).await;
+    p
+}
+
 #[tokio::test]
 async fn a_last_time_buy_fits_the_same_stretch_of_history_by_week_or_by_month() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
         let w = world(db).await;
         let app = &w.app;
-        let mut tx = app.db.begin_write().await.unwrap();
-        let p = master::insert_part(
-            &mut tx,
-            &NewPart {
-                part_number: "PN-LUMPY".into(),
-                name_zh: "遥控板".into(),
-                standard_cost: Money::from_minor(5_000),
-            },
-            T0,
-        )
-        .await
-        .unwrap();
-        plan_store::link_supplier(&mut tx, p, w.supplier, 14)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        stock_in(app, w.supplier, w.central, p, 75).await;
+        let p = new_part_in_stock(&w, "PN-LUMPY", "遥控板", 75).await;
         // Two years of lumpy demand, steady on the whole (about 20 units a year) but with a
         // quiet quarter near the end, as spare parts have.
         let weeks = 104;
@@ -2898,23 +2906,7 @@ async fn a_part_past_end_of_production_short_of_its_level_without_a_last_time_bu
         let app = &w.app;
         // A part whose demand died out: three a week for six weeks, then nothing; six left
         // at central, below a manual minimum of 10, and out of production.
-        let mut tx = app.db.begin_write().await.unwrap();
-        let p = master::insert_part(
-            &mut tx,
-            &NewPart {
-                part_number: "PN-FADE".into(),
-                name_zh: "旧型号板".into(),
-                standard_cost: Money::from_minor(5_000),
-            },
-            T0,
-        )
-        .await
-        .unwrap();
-        plan_store::link_supplier(&mut tx, p, w.supplier, 14)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        stock_in(app, w.supplier, w.central, p, 24).await;
+        let p = new_part_in_stock(&w, "PN-FADE", "旧型号板", 24).await;
         issue_weekly(&w, &[p], |_, week| if week < 6 { 3 } else { 0 }).await;
         let mut tx = app.db.begin_write().await.unwrap();
         plan_store::set_part_planning(&mut tx, p, 14, Some("2026-06-01"), Some("2029-01-01"))
