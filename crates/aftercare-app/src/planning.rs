@@ -1319,6 +1319,12 @@ impl App {
             warehouse_code: w.code.clone(),
             part_number: p.part_number.clone(),
             bucket: opts.bucket,
+            period_starts: period_starts(
+                &grid,
+                opts.bucket,
+                history.len(),
+                plan.selection.forecast.len(),
+            ),
             history,
             forecast: plan.selection.forecast.clone(),
             method: plan.selection.method.clone(),
@@ -1476,6 +1482,9 @@ pub struct PartPlanView {
     pub history: Vec<f64>,
     /// Forecast per period over the protection interval.
     pub forecast: Vec<f64>,
+    /// First day (`YYYY-MM-DD`, UTC) of every period: the history's, then the
+    /// forecast's (from today's week, or this month, on).
+    pub period_starts: Vec<String>,
     /// Method chosen.
     pub method: String,
     /// Demand class.
@@ -1535,6 +1544,26 @@ pub struct PartPlanView {
     /// The run whose options were the base ([`App::part_plan_as_run`]; `None` there
     /// before the first run, and always from [`App::part_plan`]).
     pub run: Option<RunSettings>,
+}
+
+/// First day (`YYYY-MM-DD`) of `history` periods of `grid` from its start, then of
+/// `forecast` periods from its end, where the forecast starts: weeks of 7 days, or
+/// calendar months.
+fn period_starts(grid: &Grid, bucket: Bucket, history: usize, forecast: usize) -> Vec<String> {
+    let nth = |from: Instant, k: usize| {
+        let first = day_to_date(from.0.div_euclid(DAY_MS));
+        match bucket {
+            Bucket::Week => first.checked_add_days(chrono::Days::new(7 * k as u64)),
+            Bucket::Month => first.checked_add_months(chrono::Months::new(k as u32)),
+        }
+        .unwrap_or(first)
+        .format("%Y-%m-%d")
+        .to_string()
+    };
+    (0..history)
+        .map(|k| nth(grid.start, k))
+        .chain((0..forecast).map(|k| nth(grid.end, k)))
+        .collect()
 }
 
 /// A last-time buy on a part's page.
@@ -2230,6 +2259,36 @@ mod tests {
         assert_eq!(m.period_of(31), Some(1));
         assert_eq!(m.period_of(31 + 31 + 28 - 1), Some(2));
         assert_eq!(m.period_of(31 + 31 + 28), None);
+    }
+
+    #[test]
+    fn period_starts_date_the_history_then_the_forecast() {
+        // Sunday 2026-03-15 12:00 UTC.
+        let now = Instant(
+            date_to_day(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()) * DAY_MS + 12 * 3_600_000,
+        );
+        let g = Grid::new(now, Bucket::Week, 3);
+        assert_eq!(
+            period_starts(&g, Bucket::Week, 3, 2),
+            [
+                "2026-02-22",
+                "2026-03-01",
+                "2026-03-08",
+                "2026-03-15",
+                "2026-03-22"
+            ]
+        );
+        let m = Grid::new(now, Bucket::Month, 3);
+        assert_eq!(
+            period_starts(&m, Bucket::Month, 3, 2),
+            [
+                "2025-12-01",
+                "2026-01-01",
+                "2026-02-01",
+                "2026-03-01",
+                "2026-04-01"
+            ]
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use aftercare_domain::stock::{Command, Consumer};
 use aftercare_domain::{Instant, TicketId};
 use aftercare_store::stock::master;
 use aftercare_store::testing::each_backend;
+use chrono::Datelike;
 use common::server::{get, login, start, start_clocked};
 use common::stock_fixture::{seed, stock_in};
 use reqwest::StatusCode;
@@ -1646,6 +1647,44 @@ async fn transfer_proposals_show_what_their_source_can_ship_and_the_last_refusal
             "{label}: {html}"
         );
 
+        // The part's plan at the regional warehouse lists the same proposals with what
+        // their source can ship now, by API and on its page.
+        let item = format!("/api/v1/planning/items/{}/{}", regional.0, f.parts[0].0);
+        let (status, plan) = get(&api, &s, &f.wh_token, &item).await;
+        assert_eq!(status, StatusCode::OK, "{label}: {plan}");
+        let listed = plan["proposals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == ids0)
+            .unwrap_or_else(|| panic!("{label}: {plan}"));
+        assert_eq!(listed["source_available"], 2, "{label}: {listed}");
+        assert_eq!(listed["source_short"], true, "{label}: {listed}");
+        let item = format!("/api/v1/planning/items/{}/{}", regional.0, f.parts[1].0);
+        let (_, plan) = get(&api, &s, &f.wh_token, &item).await;
+        assert_eq!(plan["proposals"][0]["id"], ids1, "{label}: {plan}");
+        assert_eq!(plan["proposals"][0]["source_available"], 15, "{label}");
+        assert_eq!(plan["proposals"][0]["source_short"], false, "{label}");
+        let page = |part: aftercare_domain::PartId| {
+            format!("{}/planning/items/{}/{}", s.base, regional.0, part.0)
+        };
+        let html = page_in(&c, &page(f.parts[0]), "en").await;
+        let row0 = proposal_row(&html, ids0);
+        assert!(
+            row0.contains("from WH-C: 2 available") && row0.contains("source short"),
+            "{label}: {row0}"
+        );
+        let html = page_in(&c, &page(f.parts[0]), "zh-CN").await;
+        let row0 = proposal_row(&html, ids0);
+        assert!(
+            row0.contains("调出仓 WH-C 可调 2") && row0.contains("货源不足"),
+            "{label}: {row0}"
+        );
+        let html = page_in(&c, &page(f.parts[1]), "en").await;
+        let row1 = proposal_row(&html, ids1);
+        assert!(row1.contains("from WH-C: 15 available"), "{label}: {row1}");
+        assert!(!row1.contains("source short"), "{label}: {row1}");
+
         // A refused approval from the page: 409, and the row says so afterwards.
         let r = c
             .post(format!("{}/planning/proposals/{ids0}/approve", s.base))
@@ -1921,5 +1960,155 @@ async fn the_part_plan_shows_what_the_run_decided_past_end_of_production() {
         let html = page_in(&c, &url, "zh-CN").await;
         assert!(html.contains("不订货：已过停产日期"), "{label}: {html}");
         assert!(!html.contains("id=\"plan-last-time-buy\""), "{label}");
+    }
+}
+
+/// The start of each period, as a planner counts them from `today`: `history` weeks (of 7
+/// days, the last ending yesterday) or calendar months (the last complete month last),
+/// then `forecast` periods from today's week or this month on.
+fn expected_starts(
+    today: chrono::NaiveDate,
+    month: bool,
+    history: usize,
+    forecast: usize,
+) -> Vec<String> {
+    let step = |from: chrono::NaiveDate, k: i64| -> chrono::NaiveDate {
+        if month {
+            let months = from.year() as i64 * 12 + from.month0() as i64 + k;
+            chrono::NaiveDate::from_ymd_opt(
+                months.div_euclid(12) as i32,
+                months.rem_euclid(12) as u32 + 1,
+                1,
+            )
+            .unwrap()
+        } else {
+            from + chrono::Duration::days(7 * k)
+        }
+    };
+    let this = if month {
+        today.with_day(1).unwrap()
+    } else {
+        today
+    };
+    (-(history as i64)..forecast as i64)
+        .map(|k| step(this, k).format("%Y-%m-%d").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_part_plan_dates_its_periods_and_marks_today() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        // Monday 2026-01-05 02:00 UTC; 3 units issued on 2026-02-10, 2 on 2026-03-04,
+        // and the plan asked for on Wednesday 2026-03-18.
+        let clock = Arc::new(FixedClock::new(Instant(1_767_578_400_000)));
+        let s = start_clocked(db, clock.clone()).await;
+        let f = seed(&s.app, 1).await;
+        stock_in(&s.app, &f, f.central, &f.parts, 50).await;
+        let part = f.parts[0];
+        for (days, qty) in [(36, 3), (22, 2)] {
+            clock.advance_minutes(days * 24 * 60);
+            s.app
+                .stock_execute(
+                    &Actor::Cli,
+                    None,
+                    Command::Issue {
+                        warehouse: f.central,
+                        part,
+                        qty: Qty::new(qty).unwrap(),
+                        consumer: Consumer::Ticket(TicketId(100 + days)),
+                        reservation: None,
+                        approved_by: None,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        clock.advance_minutes(14 * 24 * 60);
+        let today =
+            chrono::DateTime::from_timestamp_millis(aftercare_app::Clock::now(clock.as_ref()).0)
+                .unwrap()
+                .date_naive();
+        assert_eq!(today.to_string(), "2026-03-18", "{label}");
+        let api = reqwest::Client::new();
+        let item = format!("/api/v1/planning/items/{}/{}", f.central.0, part.0);
+        let (c, _) = login(&s, "wh").await;
+        let page_url = format!("{}/planning/items/{}/{}", s.base, f.central.0, part.0);
+
+        for (bucket, month) in [("week", false), ("month", true)] {
+            // The API: a start for every period, history then forecast.
+            let (status, plan) = get(
+                &api,
+                &s,
+                &f.wh_token,
+                &format!("{item}?bucket={bucket}&periods=8"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{label}: {plan}");
+            let history = plan["history"].as_array().unwrap().len();
+            let forecast = plan["forecast"].as_array().unwrap().len();
+            assert_eq!(history, 8, "{label} {bucket}");
+            assert!(forecast > 0, "{label} {bucket}: {plan}");
+            let starts: Vec<String> = plan["period_starts"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{label} {bucket}: no period_starts: {plan}"))
+                .iter()
+                .map(|d| d.as_str().unwrap().to_string())
+                .collect();
+            let want = expected_starts(today, month, history, forecast);
+            assert_eq!(starts, want, "{label} {bucket}");
+            // Where the issues fell: the week of 2026-02-04 and the one of 2026-03-04, or
+            // February (March is this month, not history yet).
+            let at = |date: &str| starts.iter().position(|d| d == date).unwrap();
+            let qty = |i: usize| plan["history"][i].as_f64().unwrap();
+            if month {
+                assert_eq!(starts[0], "2025-07-01", "{label}");
+                assert_eq!(starts[history], "2026-03-01", "{label}");
+                assert_eq!(qty(at("2026-02-01")), 3.0, "{label}: {plan}");
+            } else {
+                assert_eq!(starts[0], "2026-01-21", "{label}");
+                assert_eq!(starts[history], "2026-03-18", "{label}");
+                assert_eq!(qty(at("2026-02-04")), 3.0, "{label}: {plan}");
+                assert_eq!(qty(at("2026-03-04")), 2.0, "{label}: {plan}");
+            }
+
+            // The page (the default periods): the same dates, under the axis and on the bars.
+            let (_, plan) = get(&api, &s, &f.wh_token, &format!("{item}?bucket={bucket}")).await;
+            let starts: Vec<&str> = plan["period_starts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap())
+                .collect();
+            for (lang, today_label) in [("en", "today"), ("zh-CN", "今天")] {
+                let html = page_in(&c, &format!("{page_url}?bucket={bucket}"), lang).await;
+                let svg = &html[html.find("<svg class=\"chart\"").unwrap()..];
+                let svg = &svg[..svg.find("</svg>").unwrap()];
+                assert!(!svg.contains("<script"), "{label}");
+                let ticks = svg.matches("class=\"tick\"").count();
+                assert!(
+                    (2..=8).contains(&ticks),
+                    "{label} {bucket}: {ticks} ticks: {svg}"
+                );
+                let first = if month { &starts[0][..7] } else { starts[0] };
+                assert!(
+                    svg.contains(&format!("class=\"tick\">{first}</text>")),
+                    "{label} {bucket}: {svg}"
+                );
+                let feb = if month { "2026-02-01" } else { "2026-02-04" };
+                assert!(
+                    svg.contains(&format!("<title>{feb}: 3</title>")),
+                    "{label} {bucket}: {svg}"
+                );
+                assert!(
+                    svg.contains("class=\"today\"") && svg.contains("stroke-dasharray"),
+                    "{label} {bucket}: {svg}"
+                );
+                assert!(
+                    svg.contains(&format!("class=\"today-label\">{today_label}</text>")),
+                    "{label} {bucket} {lang}: {svg}"
+                );
+            }
+        }
     }
 }

@@ -613,6 +613,10 @@ pub struct PartPlanDto {
     pub history: Vec<f64>,
     /// Forecast per period.
     pub forecast: Vec<f64>,
+    /// First day (`YYYY-MM-DD`, UTC) of every period: one per `history` period, then one
+    /// per `forecast` period (weeks of 7 days, the history's ending yesterday and the
+    /// forecast's from today; or calendar months, the forecast's from this month).
+    pub period_starts: Vec<String>,
     /// Method chosen.
     pub method: String,
     /// Demand class.
@@ -669,7 +673,8 @@ pub struct PartPlanDto {
     pub last_time_buy: Option<LastTimeBuyDto>,
     /// The proposal a run would write for the pair now (null: none).
     pub decision: Option<DecisionDto>,
-    /// Recent proposals of this pair.
+    /// Recent proposals of this pair, each with `source_available` and `source_short`
+    /// as the proposal list gives them.
     pub proposals: Vec<ProposalDto>,
 }
 
@@ -702,8 +707,10 @@ pub struct MethodErrorDto {
     pub error: Option<f64>,
 }
 
-impl From<PartPlanView> for PartPlanDto {
-    fn from(v: PartPlanView) -> Self {
+impl PartPlanDto {
+    /// The view as the API gives it, its recent proposals as `proposals` (with what their
+    /// source can ship now, [`proposal_dtos`]).
+    fn new(v: PartPlanView, proposals: Vec<ProposalDto>) -> Self {
         PartPlanDto {
             run_id: v.run.as_ref().map(|r| r.run_id),
             periods: v.options.periods,
@@ -718,6 +725,7 @@ impl From<PartPlanView> for PartPlanDto {
             bucket: v.bucket.code().to_string(),
             history: v.history,
             forecast: v.forecast,
+            period_starts: v.period_starts,
             method: v.method,
             class: v.class,
             why: v.why,
@@ -755,7 +763,7 @@ impl From<PartPlanView> for PartPlanDto {
                 qty: d.qty,
                 reason: d.reason,
             }),
-            proposals: v.proposals.into_iter().map(Into::into).collect(),
+            proposals,
         }
     }
 }
@@ -782,14 +790,16 @@ pub async fn item(
         allocation: q.allocation,
     }
     .overrides()?;
-    let view = s
+    let actor = user.actor();
+    let mut view = s
         .app
         .part_plan_as_run(
-            &user.actor(),
+            &actor,
             WarehouseId(warehouse_id),
             PartId(part_id),
             overrides,
         )
         .await?;
-    Ok(Json(view.into()))
+    let proposals = proposal_dtos(&s, &actor, std::mem::take(&mut view.proposals)).await?;
+    Ok(Json(PartPlanDto::new(view, proposals)))
 }

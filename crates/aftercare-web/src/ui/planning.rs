@@ -942,12 +942,22 @@ pub async fn item(
         bucket,
         ..Default::default()
     };
+    let actor = user.actor();
     let v = match state
         .app
-        .part_plan_as_run(&user.actor(), WarehouseId(w), PartId(p), overrides)
+        .part_plan_as_run(&actor, WarehouseId(w), PartId(p), overrides)
         .await
     {
         Ok(v) => v,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    // What each open transfer's source can ship now, as the proposals page says it.
+    let sources = match state.app.proposal_sources(&actor, &v.proposals).await {
+        Ok(s) => s,
+        Err(e) => return app_error_page(&user, &e),
+    };
+    let warehouses: Vec<(i64, String)> = match state.app.list_warehouses(&actor).await {
+        Ok(w) => w.into_iter().map(|w| (w.id, w.code)).collect(),
         Err(e) => return app_error_page(&user, &e),
     };
     let page = Page::for_user(&user, "planning.item_title", "/planning");
@@ -959,6 +969,7 @@ pub async fn item(
             page.tr.t("planning.chart_rop"),
             page.tr.t("planning.chart_max"),
         ],
+        page.tr.t("planning.chart_today"),
     );
     let best = v
         .errors
@@ -983,7 +994,7 @@ pub async fn item(
         .proposals
         .iter()
         .cloned()
-        .map(|p| Row::new(&page.tr, p))
+        .map(|p| Row::new(&page.tr, p).with_source(&sources, &warehouses))
         .collect();
     let s = v.sizing;
     let eoq = if s.lot > 0 {
@@ -1092,10 +1103,25 @@ pub async fn item(
     })
 }
 
-/// History bars, the forecast, and the min / reorder point / max lines, as inline SVG
-/// (no script, prints and exports as it is).
-fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3]) -> String {
-    let (w, h, pad) = (720.0_f64, 240.0_f64, 28.0_f64);
+/// Width of the chart in its own units.
+const CHART_W: f64 = 720.0;
+/// Height of the chart in its own units.
+const CHART_H: f64 = 240.0;
+/// Margin around the plot, room for the date and level labels.
+const CHART_PAD: f64 = 28.0;
+/// The most date labels under the chart's axis.
+const MAX_TICKS: usize = 8;
+/// Width of one character of a date label (11px digits, a little generous).
+const TICK_CHAR_WIDTH: f64 = 6.6;
+/// Least space between two date labels.
+const TICK_GAP: f64 = 8.0;
+
+/// History bars (each titled with its period's start and quantity), the forecast, the
+/// min / reorder point / max lines, the start dates of some periods under the axis and a
+/// dashed line where today ends the history, as inline SVG (no script, prints and
+/// exports as it is).
+fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3], today: &str) -> String {
+    let (w, h, pad) = (CHART_W, CHART_H, CHART_PAD);
     let n = v.history.len() + v.forecast.len();
     let top = v
         .history
@@ -1105,9 +1131,10 @@ fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3]) -> String {
         .chain([v.max, v.reorder_point, 1.0])
         .fold(0.0_f64, f64::max)
         * 1.1;
-    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / n.max(1) as f64;
+    let slot = (w - 2.0 * pad) / n.max(1) as f64;
+    let x = |i: usize| pad + slot * i as f64;
     let y = |q: f64| h - pad - (h - 2.0 * pad) * q / top;
-    let bw = ((w - 2.0 * pad) / n.max(1) as f64 * 0.8).max(1.0);
+    let bw = (slot * 0.8).max(1.0);
     let mut s = format!(
         r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>"#
     );
@@ -1118,11 +1145,17 @@ fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3]) -> String {
     ));
     for (i, q) in v.history.iter().enumerate() {
         if *q > 0.0 {
+            // The period's start date and its outflow, e.g. "2026-11-02: 3".
+            let tip = match v.period_starts.get(i) {
+                Some(d) => format!("{d}: {q}"),
+                None => q.to_string(),
+            };
             s.push_str(&format!(
-                r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{bw:.1}" height="{:.1}"><title>{q}</title></rect>"#,
+                r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{bw:.1}" height="{:.1}"><title>{}</title></rect>"#,
                 x(i),
                 y(*q),
-                h - pad - y(*q)
+                h - pad - y(*q),
+                xml_escape(&tip)
             ));
         }
     }
@@ -1137,6 +1170,18 @@ fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3]) -> String {
         s.push_str(&format!(
             r#"<polyline class="forecast" points="{}" fill="none"/>"#,
             pts.join(" ")
+        ));
+    }
+    s.push_str(&date_ticks(v, |i| x(i) + bw / 2.0, h - pad));
+    if n > 0 {
+        // Today: in the gap between the last history bar and the forecast's first period.
+        let tx = x(f0) - (slot - bw) / 2.0;
+        s.push_str(&format!(
+            r#"<line class="today" x1="{tx:.1}" y1="{t}" x2="{tx:.1}" y2="{b}" stroke-dasharray="4 3"/><text x="{tx:.1}" y="{ly}" text-anchor="middle" class="today-label">{}</text>"#,
+            xml_escape(today),
+            t = pad - 2.0,
+            b = h - pad,
+            ly = pad - 6.0,
         ));
     }
     // The level lines, then their labels: levels of the same value share one label
@@ -1163,6 +1208,55 @@ fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3]) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+/// Start dates of some periods under the axis at `axis_y`, centred on `center(i)`: a month
+/// as `YYYY-MM`, a week as its first day (`YYYY-MM-DD`: two years of weeks span new
+/// years).
+fn date_ticks(v: &PartPlanView, center: impl Fn(usize) -> f64, axis_y: f64) -> String {
+    let text = |d: &str| -> String {
+        match v.bucket {
+            Bucket::Month => d.get(..7).unwrap_or(d).to_string(),
+            Bucket::Week => d.to_string(),
+        }
+    };
+    let widest = v
+        .period_starts
+        .iter()
+        .map(|d| text(d).chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = widest as f64 * TICK_CHAR_WIDTH;
+    let mut s = String::new();
+    for i in tick_periods(v.period_starts.len(), width) {
+        let cx = center(i);
+        // A label at either end moves inside the chart rather than being cut off: by at
+        // most its half width less the margin, less than the gap between labels.
+        let tx = cx.clamp(
+            width / 2.0 + 1.0,
+            (CHART_W - width / 2.0 - 1.0).max(width / 2.0 + 1.0),
+        );
+        s.push_str(&format!(
+            r#"<line class="axis" x1="{cx:.1}" y1="{axis_y}" x2="{cx:.1}" y2="{t}"/><text x="{tx:.1}" y="{ty}" text-anchor="middle" class="tick">{}</text>"#,
+            xml_escape(&text(&v.period_starts[i])),
+            t = axis_y + 3.0,
+            ty = axis_y + 14.0,
+        ));
+    }
+    s
+}
+
+/// Periods of a chart of `n` whose start date is written under the axis: every k-th from
+/// the first, k the least step that writes at most [`MAX_TICKS`] labels `label_width`
+/// wide with [`TICK_GAP`] between neighbours.
+fn tick_periods(n: usize, label_width: f64) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let slot = (CHART_W - 2.0 * CHART_PAD) / n as f64;
+    let by_count = n.div_ceil(MAX_TICKS);
+    let by_width = ((label_width + TICK_GAP) / slot).ceil() as usize;
+    (0..n).step_by(by_count.max(by_width).max(1)).collect()
 }
 
 /// Height of a level's label in the chart, in its units (11px type and a little air).
@@ -1212,6 +1306,32 @@ fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// At most eight date labels, each a label's width and a gap from the next, on
+    /// charts of any number of periods (weeks are dated in full, months as `YYYY-MM`).
+    #[test]
+    fn date_ticks_are_few_and_never_overlap() {
+        for chars in [7.0, 10.0] {
+            let width = chars * TICK_CHAR_WIDTH;
+            for n in 1..=400 {
+                let ticks = tick_periods(n, width);
+                assert!(
+                    !ticks.is_empty() && ticks.len() <= MAX_TICKS,
+                    "{n}: {ticks:?}"
+                );
+                assert_eq!(ticks[0], 0, "{n}");
+                assert!(ticks.iter().all(|&i| i < n), "{n}: {ticks:?}");
+                let slot = (CHART_W - 2.0 * CHART_PAD) / n as f64;
+                for pair in ticks.windows(2) {
+                    let apart = (pair[1] - pair[0]) as f64 * slot;
+                    assert!(apart >= width + TICK_GAP, "{n}: {ticks:?}");
+                }
+            }
+        }
+        // 104 weeks and a 13-week forecast: every 15th week.
+        assert_eq!(tick_periods(117, 10.0 * TICK_CHAR_WIDTH).len(), 8);
+        assert!(tick_periods(0, 10.0).is_empty());
+    }
 
     /// Levels of one value share a label; levels close together get labels apart.
     #[test]
