@@ -449,6 +449,39 @@ async fn runs_recorded_before_migration_16_read_as_run_with_the_default_options(
 }
 
 #[tokio::test]
+async fn migration_21_clears_the_claims_of_decided_proposals_only() {
+    for t in each_backend_at(20).await.unwrap() {
+        let label = t.label;
+        seed_station(&t.db).await;
+        // Rows as the code before migration 21 left them: an approval kept its claim.
+        let rows = [
+            "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
+             VALUES (1, 'P-1', '主板', 'Main board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
+            "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approving_since) \
+             SELECT 1, id, 1, 'purchase', 2, 1, 'r', FALSE, 'approved', 1, 1, 5 FROM warehouses WHERE code = 'WH-C'",
+            "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approving_since) \
+             SELECT 2, id, 1, 'purchase', 3, 1, 'r', FALSE, 'open', 1, 1, 6 FROM warehouses WHERE code = 'WH-C'",
+        ];
+        for sql in rows {
+            match &t.db {
+                Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+                Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            }
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        }
+        t.db.migrate().await.unwrap();
+        let q = "SELECT id, approving_since FROM plan_proposals ORDER BY id";
+        let claims: Vec<(i64, Option<i64>)> = match &t.db {
+            Db::Sqlite(p) => sqlx::query_as(q).fetch_all(p).await,
+            Db::Postgres(p) => sqlx::query_as(q).fetch_all(p).await,
+        }
+        .unwrap();
+        // The approved one loses its claim; an open one being approved keeps it.
+        assert_eq!(claims, vec![(1, None), (2, Some(6))], "{label}");
+    }
+}
+
+#[tokio::test]
 async fn a_run_keeps_every_option_and_the_latest_is_found() {
     for t in each_backend().await.unwrap() {
         let label = t.label;
