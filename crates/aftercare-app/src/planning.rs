@@ -441,6 +441,9 @@ pub struct RunSettings {
     pub started_at: Instant,
     /// Who ran it.
     pub actor_login: String,
+    /// Proposals open right after it (0 for runs recorded before 2026-12-07, which did not
+    /// keep the count).
+    pub open_proposals: i64,
     /// Every option it ran with.
     pub options: PlanOptions,
     /// Under a warehouse allocation, each warehouse's calibration as the run recorded it
@@ -466,6 +469,7 @@ impl RunSettings {
             run_id: r.id,
             started_at: r.started_at,
             actor_login: r.actor_login,
+            open_proposals: r.proposals,
             options: PlanOptions {
                 bucket,
                 periods,
@@ -936,6 +940,7 @@ impl App {
         skipped += count.kept;
         let withdrawn = store::withdraw_stale(&mut tx, run_id, finished).await?;
         let open = store::open_count(&mut tx).await?;
+        store::set_run_proposals(&mut tx, run_id, open).await?;
         let report = PlanRunReport {
             run_id,
             items: items.len(),

@@ -1868,6 +1868,8 @@ async fn a_parts_plan_is_recomputed_with_every_option_of_the_latest_run() {
             (report.run_id, Instant(T0.0 + WEEKS * 7 * 86_400_000), opts),
             "{label}"
         );
+        assert!(report.open > 0, "{label}: {report:?}");
+        assert_eq!(run.open_proposals, report.open, "{label}");
         // Both kinds of pair: a transfer to the station (transfer cost and days) and a
         // purchase at the central warehouse (holding rate, target fill).
         for (wh, part) in [(w.station, w.p1), (w.central, w.p3)] {

@@ -7,7 +7,11 @@
 //! in run-out declines, so the rate is fitted as `μ_t = exp(a + b·t)` to the last `window`
 //! periods of history by Poisson maximum likelihood (Newton's method; zeros are fine,
 //! unlike a log-linear least-squares fit). A rising fit is not extrapolated: `b` is capped
-//! at 0 (flat), since growth after end of production would be a guess. The total over the
+//! at 0 (flat), since growth after end of production would be a guess, and the flat rate is
+//! the mean of the fitted window's latest half (at least the whole window's): the window's
+//! mean would buy for the level of a year ago while the demand still climbs, and the fitted
+//! curve's last point would make one late demand after a quiet window look like a rate of
+//! one per period. The total over the
 //! remaining periods has mean `M = Σ μ_t` and variance `φ·M`, with `φ ≥ 1` the Pearson
 //! dispersion of the fit (lumpy demand is over-dispersed); it is modelled with the
 //! distribution rule of [`crate::distribution`]. The quantity to buy is the level meeting
@@ -126,14 +130,10 @@ pub fn fit_decay(y: &[f64]) -> Option<DecayFit> {
         b = 0.0;
         a = (total / n).ln();
     }
-    let pearson: f64 = y
-        .iter()
-        .enumerate()
-        .map(|(t, &v)| {
-            let mu = (a + b * t as f64).exp();
-            (v - mu) * (v - mu) / mu
-        })
-        .sum();
+    let pearson = pearson_chi2(y, a, b);
+    if b == 0.0 {
+        a = a.max(latest_half_mean(y).ln());
+    }
     let dof = (n - 2.0).max(1.0);
     Some(DecayFit {
         a,
@@ -141,6 +141,23 @@ pub fn fit_decay(y: &[f64]) -> Option<DecayFit> {
         dispersion: (pearson / dof).max(1.0),
         periods: y.len(),
     })
+}
+
+/// Pearson's χ² of `y` against the rate `exp(a + b·t)`.
+fn pearson_chi2(y: &[f64], a: f64, b: f64) -> f64 {
+    y.iter()
+        .enumerate()
+        .map(|(t, &v)| {
+            let mu = (a + b * t as f64).exp();
+            (v - mu) * (v - mu) / mu
+        })
+        .sum()
+}
+
+/// Mean of the latest half of `y` (the latest period alone for one or two).
+fn latest_half_mean(y: &[f64]) -> f64 {
+    let half = &y[y.len() / 2..];
+    half.iter().sum::<f64>() / half.len().max(1) as f64
 }
 
 /// Last-time-buy quantity (see the module doc).
@@ -183,8 +200,8 @@ pub fn last_time_buy(input: &LastTimeBuyInput<'_>) -> LastTimeBuy {
     );
     let cover = match input.target {
         ServiceTarget::CycleServiceLevel(c) => dist.quantity_for_csl(c),
-        ServiceTarget::FillRate(f) => dist.quantity_for_fill(f, unit),
-        ServiceTarget::ShortageWorth(_) => dist.quantity_for_fill(0.95, unit),
+        ServiceTarget::FillRate(f) => one_shot_fill_cover(&dist, f, unit),
+        ServiceTarget::ShortageWorth(_) => one_shot_fill_cover(&dist, 0.95, unit),
     };
     let need = cover + input.event_demand - input.available;
     let quantity = round_order(need, input.moq, unit);
@@ -205,6 +222,22 @@ pub fn last_time_buy(input: &LastTimeBuyInput<'_>) -> LastTimeBuy {
         quantity,
         reason,
     }
+}
+
+/// Cover of a one-shot buy for fill rate `f`: the fill-rate quantity, but never more than
+/// the quantity that meets the whole remaining demand with probability `f`. On a total
+/// that is most likely zero (expected 0.01 units over the rest of the service life), the
+/// fill rate asks for a unit whatever the odds that it is ever used, because the rare
+/// demand is all the demand there is; once every demand is met with probability `f`, more
+/// stock serves no target a planner sets.
+fn one_shot_fill_cover(dist: &crate::distribution::DemandDistribution, f: f64, unit: f64) -> f64 {
+    dist.quantity_for_fill(f, unit)
+        .min(round_up_to(dist.quantity_for_csl(f), unit))
+}
+
+/// `q` rounded up to a multiple of `unit`.
+fn round_up_to(q: f64, unit: f64) -> f64 {
+    (q / unit - 1e-9).ceil().max(0.0) * unit
 }
 
 trait OneShot {
@@ -296,7 +329,8 @@ pub fn event_demand_within(events: &[EventDemand], periods: usize) -> f64 {
             let steps = (e.start + e.periods).min(periods) - e.start;
             e.total() * steps as f64 / e.periods as f64
         })
-        .sum()
+        // Not `sum()`: an empty float sum is −0.0, which the API printed as `-0.0`.
+        .fold(0.0, |a, b| a + b)
 }
 
 /// The policy with `extra` units of known event demand in its protection interval: the
@@ -331,6 +365,11 @@ pub fn fmt_qty(q: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_event_demand_is_a_positive_zero() {
+        assert!(event_demand_within(&[], 4).is_sign_positive());
+    }
 
     #[test]
     fn event_demand_counts_only_the_steps_inside_the_interval() {
@@ -379,11 +418,32 @@ mod tests {
     }
 
     #[test]
-    fn rising_demand_is_not_extrapolated() {
+    fn rising_demand_is_held_at_its_latest_half_not_extrapolated() {
+        // 0, 1, …, 23: the window's mean is 11.5, its latest half's 17.5.
         let y: Vec<f64> = (0..24).map(|t| t as f64).collect();
         let f = fit_decay(&y).unwrap();
         assert_eq!(f.b, 0.0);
-        assert!((f.rate(100.0) - 11.5).abs() < 1e-9);
+        assert!((f.rate(100.0) - 17.5).abs() < 1e-9, "{}", f.rate(100.0));
+        // One demand at the very end of a quiet window: its half's mean, not 1 a period.
+        let mut late = vec![0.0; 24];
+        late[23] = 1.0;
+        let f = fit_decay(&late).unwrap();
+        assert_eq!(f.b, 0.0);
+        assert!(
+            (f.rate(30.0) - 1.0 / 12.0).abs() < 1e-12,
+            "{}",
+            f.rate(30.0)
+        );
+        // The fit rises on one late burst though the latest half holds less than the
+        // first: the window's mean stays the floor.
+        let y = [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 17.0];
+        let f = fit_decay(&y).unwrap();
+        assert_eq!(f.b, 0.0);
+        assert!(
+            (f.rate(20.0) - 35.0 / 12.0).abs() < 1e-12,
+            "{}",
+            f.rate(20.0)
+        );
     }
 
     #[test]
@@ -419,6 +479,38 @@ mod tests {
             "{}",
             with_recall.reason
         );
+    }
+
+    #[test]
+    fn a_last_time_buy_for_demand_that_will_most_likely_never_come_buys_nothing() {
+        // One unit in two years, three years of service left: about 1.5 expected, a real
+        // chance of demand, so the fill target buys.
+        let mut y = vec![0.0; 104];
+        y[60] = 1.0;
+        let mut input = LastTimeBuyInput {
+            history: &y,
+            window: 104,
+            remaining_periods: 156,
+            target: ServiceTarget::FillRate(0.95),
+            available: 0.0,
+            event_demand: 0.0,
+            unit: 1.0,
+            moq: 0.0,
+        };
+        let some = last_time_buy(&input);
+        assert!(some.quantity >= 1.0, "{some:?}");
+        // Two periods left: 0.02 expected, no demand with probability 98 % ≥ 95 %; the
+        // fill rate alone asked for a unit.
+        input.remaining_periods = 2;
+        let none = last_time_buy(&input);
+        assert!(
+            none.expected_demand > 0.0 && none.expected_demand < 0.05,
+            "{none:?}"
+        );
+        assert_eq!((none.cover, none.quantity), (0.0, 0.0), "{none:?}");
+        // A cycle-service target is untouched by the rule.
+        input.target = ServiceTarget::CycleServiceLevel(0.99);
+        assert_eq!(last_time_buy(&input).quantity, 1.0);
     }
 
     #[test]

@@ -503,6 +503,8 @@ pub struct RunRow {
     pub calibration: String,
     /// Items planned.
     pub items: i64,
+    /// Open proposals after the run.
+    pub proposals: i64,
     /// Who ran it.
     pub actor_login: String,
 }
@@ -521,6 +523,7 @@ type RunTuple = (
     String,
     String,
     i64,
+    i64,
     String,
 );
 
@@ -529,8 +532,8 @@ pub async fn latest_run(db: &Db) -> StoreResult<Option<RunRow>> {
     let row: Option<RunTuple> = on_db!(db, |p| {
         sqlx::query_as(
             "SELECT id, started_at, finished_at, bucket, periods, target_fill_permille, transfer_days, \
-             purchase_order_cost, transfer_cost, holding_rate_pct, allocation, calibration, items, actor_login \
-             FROM plan_runs ORDER BY id DESC LIMIT 1",
+             purchase_order_cost, transfer_cost, holding_rate_pct, allocation, calibration, items, proposals, \
+             actor_login FROM plan_runs ORDER BY id DESC LIMIT 1",
         )
         .fetch_optional(p)
         .await
@@ -549,8 +552,23 @@ pub async fn latest_run(db: &Db) -> StoreResult<Option<RunRow>> {
         allocation: r.10,
         calibration: r.11,
         items: r.12,
-        actor_login: r.13,
+        proposals: r.13,
+        actor_login: r.14,
     }))
+}
+
+/// Record how many proposals are open after run `run_id` (known only once its proposals
+/// are written, after the run's row).
+pub async fn set_run_proposals(tx: &mut Tx, run_id: i64, open: i64) -> StoreResult<()> {
+    on_tx!(tx, |c| {
+        sqlx::query("UPDATE plan_runs SET proposals = $2 WHERE id = $1")
+            .bind(run_id)
+            .bind(open)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
 }
 
 /// The plan of one part at one warehouse.
