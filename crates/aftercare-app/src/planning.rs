@@ -41,8 +41,8 @@ use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
 use aftercare_planning::allocate::{
-    GroupOutcome, HistoryItem, calibrate_on_history, calibrate_worth_by, group_outcome,
-    replay_outcome,
+    GroupOutcome, HistoryItem, PreparedReplay, calibrate_on_history, calibrate_worth_by,
+    group_outcome,
 };
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
@@ -1937,11 +1937,16 @@ fn warehouse_fills(
             // worth: the warehouse is then calibrated on the expected fill.
             let on_replay = on_history
                 .then(|| {
+                    // The replay's distributions are fitted once per chunk, not at every
+                    // worth tried (~20): only the levels depend on it.
+                    let prepared: Vec<PreparedReplay<'_>> = g
+                        .replays
+                        .par_chunks(CALIBRATION_CHUNK)
+                        .map(|c| PreparedReplay::new(c, &settings.spec, window))
+                        .collect();
                     calibrate_on_history(opts.target_fill, |worth| {
                         let target = ServiceTarget::ShortageWorth(worth);
-                        sum_in_chunks(&g.replays, |c| {
-                            replay_outcome(c, &settings.spec, window, target)
-                        })
+                        sum_in_order(&prepared, |p| p.outcome(target))
                     })
                 })
                 .flatten();
@@ -1978,6 +1983,20 @@ fn sum_in_chunks<T: Sync, O: Send + std::iter::Sum>(
 ) -> O {
     items
         .par_chunks(CALIBRATION_CHUNK)
+        .map(outcome)
+        .collect::<Vec<O>>()
+        .into_iter()
+        .sum()
+}
+
+/// `outcome` of each of `parts` in parallel, summed in their order (the replay prepared in
+/// chunks of [`CALIBRATION_CHUNK`] sums as [`sum_in_chunks`] does).
+fn sum_in_order<T: Sync, O: Send + std::iter::Sum>(
+    parts: &[T],
+    outcome: impl Fn(&T) -> O + Sync + Send,
+) -> O {
+    parts
+        .par_iter()
         .map(outcome)
         .collect::<Vec<O>>()
         .into_iter()

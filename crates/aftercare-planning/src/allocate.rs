@@ -14,10 +14,13 @@
 //! The expected fill trusts the forecasts; on real demand it promises more than it gives
 //! (new parts, bias). [`calibrate_on_history`] calibrates the worth instead on what the
 //! levels would have filled over the end of the group's own history, replaying it period
-//! by period as the planner would have planned it then ([`replay_outcome`]).
+//! by period as the planner would have planned it then ([`replay_outcome`]; prepared once
+//! for all the worths a calibration tries by [`PreparedReplay`]).
 
 use crate::policy::{DemandEstimate, ItemParams, PolicyModel, PolicySpec, ServiceTarget};
-use crate::simulate::{ErrorWindow, SimConfig, VarianceModel, simulate_with_estimates};
+use crate::simulate::{
+    ErrorWindow, ItemOutcome, PreparedItem, SimConfig, VarianceModel, simulate_with_estimates,
+};
 
 /// Smallest and largest worth searched, in currency units of average stock per unit short
 /// per period: from "a unit short costs nothing" to beyond any part's price.
@@ -201,13 +204,65 @@ impl std::iter::Sum for ReplayOutcome {
 /// `target` after each period from that period's estimate (the replay of
 /// [`crate::simulate`]: start at the level, orders arrive after the lead time and one
 /// period, unmet demand backordered, each item's first lead time not measured).
+///
+/// Every call fits the items' distributions afresh: for several targets prepare the
+/// replay once ([`PreparedReplay`]), which gives the same outcomes.
 pub fn replay_outcome(
     items: &[HistoryItem<'_>],
     spec: &PolicySpec,
     window: usize,
     target: ServiceTarget,
 ) -> ReplayOutcome {
-    let cfg = SimConfig {
+    let cfg = replay_config(spec, window, target);
+    items
+        .iter()
+        .map(|h| {
+            replay_measure(&simulate_with_estimates(
+                h.history,
+                &h.estimates,
+                &h.item,
+                &cfg,
+                h.seed,
+            ))
+        })
+        .sum()
+}
+
+/// A group's replay ([`replay_outcome`]) prepared once for the many targets a
+/// calibration tries: every item's demand distributions after each replayed period are
+/// fitted here, and only the levels are solved per target. It holds one
+/// [`PolicyModel`] per item and reviewed period (~53 for a weekly window of 52).
+#[derive(Debug, Clone)]
+pub struct PreparedReplay<'a> {
+    items: Vec<PreparedItem<'a>>,
+}
+
+impl<'a> PreparedReplay<'a> {
+    /// Prepare the replay of `items` with `spec` (its target is not read) over the last
+    /// `window` periods.
+    pub fn new(items: &[HistoryItem<'a>], spec: &PolicySpec, window: usize) -> Self {
+        let cfg = replay_config(spec, window, spec.target);
+        PreparedReplay {
+            items: items
+                .iter()
+                .map(|h| PreparedItem::new(h.history, &h.estimates, &h.item, &cfg, h.seed))
+                .collect(),
+        }
+    }
+
+    /// What [`replay_outcome`] gives at `target`, exactly (same levels, same sums in the
+    /// same order).
+    pub fn outcome(&self, target: ServiceTarget) -> ReplayOutcome {
+        self.items
+            .iter()
+            .map(|p| replay_measure(&p.simulate(target)))
+            .sum()
+    }
+}
+
+/// The replay settings of [`replay_outcome`].
+fn replay_config(spec: &PolicySpec, window: usize, target: ServiceTarget) -> SimConfig {
+    SimConfig {
         holdout: window,
         spec: PolicySpec { target, ..*spec },
         // The estimates are given: the variance settings are not read.
@@ -215,18 +270,16 @@ pub fn replay_outcome(
         errors: ErrorWindow::AfterFirstDemand,
         apply_moq: true,
         seed: 0,
-    };
-    items
-        .iter()
-        .map(|h| {
-            let o = simulate_with_estimates(h.history, &h.estimates, &h.item, &cfg, h.seed);
-            ReplayOutcome {
-                demand: o.demand,
-                filled: o.filled,
-                on_hand_value: o.on_hand_sum * o.unit_cost,
-            }
-        })
-        .sum()
+    }
+}
+
+/// What a calibration reads of one item's replay.
+fn replay_measure(o: &ItemOutcome) -> ReplayOutcome {
+    ReplayOutcome {
+        demand: o.demand,
+        filled: o.filled,
+        on_hand_value: o.on_hand_sum * o.unit_cost,
+    }
 }
 
 /// Decades of worth a calibration on history searches: 0.01 to 10⁸ currency units of
@@ -248,7 +301,7 @@ pub struct HistoryFill {
 }
 
 /// The smallest shortage worth whose replay of the group's history (`outcome(worth)`, e.g.
-/// [`replay_outcome`] summed over parts of the group in parallel) fills `target_fill` of
+/// [`PreparedReplay::outcome`] summed over parts of the group in parallel) fills `target_fill` of
 /// the units, by bisection on its logarithm until the bracket is 2 % wide (no early stop
 /// near the target: a replay of one warehouse is cheap, and a small group often fills
 /// everything from a modest worth on, where any larger worth would only add stock).
@@ -517,6 +570,207 @@ mod tests {
         let h = calibrate_on_history(0.9, fill).expect("demand replayed");
         assert!(h.reached && h.replayed_fill >= 0.9, "{h:?}");
         assert!(h.worth > expected.worth, "{h:?} vs {expected:?}");
+    }
+
+    /// Deterministic histories of every kind a warehouse holds: fast movers, lumpy and
+    /// slow parts, a part without any demand, one whose demand stopped before the window
+    /// and a new one whose demand starts inside it; lead times 0–4, some with MOQs, order
+    /// costs (lots) and a counting unit of 2.
+    fn generated_histories() -> Vec<(Vec<f64>, ItemParams)> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        let n = 70;
+        let mut draw = |share: f64, size: f64| -> Vec<f64> {
+            (0..n)
+                .map(|_| {
+                    if rng.random::<f64>() < share {
+                        (1.0 + rng.random::<f64>() * size).floor()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        };
+        let mut kinds = vec![
+            draw(0.9, 8.0),
+            draw(0.3, 3.0),
+            draw(0.08, 1.0),
+            draw(0.5, 30.0),
+            draw(0.15, 12.0),
+            vec![0.0; n],
+        ];
+        let mut stopped = draw(0.4, 4.0);
+        stopped[n - 45..].fill(0.0);
+        let mut new = draw(0.5, 5.0);
+        new[..n - 20].fill(0.0);
+        kinds.extend([stopped, new]);
+        kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, y)| {
+                let cost = [3, 40, 700, 12, 95, 20, 8, 150][i];
+                let item = ItemParams {
+                    lead_time: i % 5,
+                    unit_cost: Nanos(cost * Nanos::PER_UNIT),
+                    order_cost: Nanos((i as i64 % 3) * 25 * Nanos::PER_UNIT),
+                    holding_cost: Some(Nanos(cost * Nanos::PER_UNIT / 50)),
+                    moq: if i % 4 == 1 { 6.0 } else { 0.0 },
+                    unit: if i == 3 { 2.0 } else { 1.0 },
+                };
+                (y, item)
+            })
+            .collect()
+    }
+
+    fn history_items(histories: &[(Vec<f64>, ItemParams)]) -> Vec<HistoryItem<'_>> {
+        histories
+            .iter()
+            .enumerate()
+            .map(|(i, (y, item))| HistoryItem {
+                history: y,
+                item: *item,
+                estimates: estimates(y),
+                seed: 11 * i as u64,
+            })
+            .collect()
+    }
+
+    /// The policies a group may be replayed with: the product's order-up-to and lot
+    /// sizes, fixed lots reviewed every other period, continuous review with the
+    /// approximate formula, the bootstrap, the idle rule.
+    fn replay_specs() -> Vec<PolicySpec> {
+        use crate::distribution::DistributionChoice;
+        use crate::policy::{Review, ShortageFormula};
+        let base = spec();
+        vec![
+            base,
+            PolicySpec {
+                lot_sizing: LotSizing::UpToMax,
+                ..base
+            },
+            PolicySpec {
+                lot_sizing: LotSizing::FixedQuantity,
+                review: Review::Periodic(2),
+                ..base
+            },
+            PolicySpec {
+                lot_sizing: LotSizing::UpToMax,
+                review: Review::Continuous,
+                shortage: ShortageFormula::Approximate,
+                ..base
+            },
+            PolicySpec {
+                distribution: DistributionChoice::Bootstrap,
+                bootstrap_samples: 200,
+                ..base
+            },
+            PolicySpec {
+                idle_limit: Some(12),
+                lot_sizing: LotSizing::UpToMax,
+                ..base
+            },
+        ]
+    }
+
+    fn replay_targets() -> [ServiceTarget; 6] {
+        [
+            ServiceTarget::ShortageWorth(0.02),
+            ServiceTarget::ShortageWorth(3.0),
+            ServiceTarget::ShortageWorth(400.0),
+            ServiceTarget::ShortageWorth(2.5e6),
+            ServiceTarget::FillRate(0.93),
+            ServiceTarget::CycleServiceLevel(0.8),
+        ]
+    }
+
+    fn bits(o: ReplayOutcome) -> [u64; 3] {
+        [o.demand, o.filled, o.on_hand_value].map(f64::to_bits)
+    }
+
+    #[test]
+    fn a_prepared_replay_gives_exactly_the_replay_of_every_target() {
+        let histories = generated_histories();
+        let items = history_items(&histories);
+        for spec in replay_specs() {
+            // Within the history, and longer than it (the whole history replayed).
+            for window in [30, 90] {
+                let prepared = PreparedReplay::new(&items, &spec, window);
+                let targets = replay_targets();
+                let once = targets.map(|t| replay_outcome(&items, &spec, window, t));
+                assert!(once.iter().all(|o| o.demand > 0.0));
+                // Twice over, in another order: nothing of one target stays for the next.
+                for i in (0..targets.len()).chain((0..targets.len()).rev()) {
+                    let case = format!("{spec:?} window {window} {:?}", targets[i]);
+                    assert_eq!(bits(prepared.outcome(targets[i])), bits(once[i]), "{case}");
+                }
+            }
+            // Item by item too (the lot-sized, bootstrap and zero-demand ones alike).
+            for (i, h) in items.iter().enumerate() {
+                let one = std::slice::from_ref(h);
+                let target = ServiceTarget::ShortageWorth(50.0);
+                assert_eq!(
+                    bits(PreparedReplay::new(one, &spec, 30).outcome(target)),
+                    bits(replay_outcome(one, &spec, 30, target)),
+                    "{spec:?} item {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_generated_histories_replay_lots_and_the_bootstrap() {
+        // What the test above relies on to cover lot-sized and bootstrap items.
+        use crate::policy::compute_policy;
+        let histories = generated_histories();
+        let items = history_items(&histories);
+        let specs = replay_specs();
+        let policies = |spec: &PolicySpec| -> Vec<_> {
+            items
+                .iter()
+                .map(|h| {
+                    let e = h.estimates[h.history.len() - 10];
+                    let y = &h.history[..h.history.len() - 10];
+                    compute_policy(e, &h.item, spec, y, h.seed)
+                })
+                .collect()
+        };
+        assert!(policies(&specs[1]).iter().filter(|p| p.lot > 0.0).count() >= 2);
+        assert!(policies(&specs[2]).iter().any(|p| p.lot > 0.0));
+        let boot = policies(&specs[4]);
+        assert!(
+            boot.iter()
+                .filter(|p| p.distribution == "bootstrap")
+                .count()
+                >= 4
+        );
+        assert!(histories.iter().any(|(y, _)| y.iter().all(|&d| d == 0.0)));
+    }
+
+    #[test]
+    fn a_calibration_on_a_prepared_replay_builds_each_period_model_once() {
+        use crate::policy::built;
+        let histories = generated_histories();
+        let items = history_items(&histories);
+        for spec in replay_specs() {
+            let window = 30;
+            let before = built::count();
+            let prepared = PreparedReplay::new(&items, &spec, window);
+            // A model at the window's start and after every review in it.
+            let periods = window / spec.review.period() + 1;
+            assert_eq!(built::count() - before, items.len() * periods, "{spec:?}");
+            let before = built::count();
+            for target in replay_targets() {
+                prepared.outcome(target);
+            }
+            let h =
+                calibrate_on_history(0.9, |w| prepared.outcome(ServiceTarget::ShortageWorth(w)));
+            assert!(h.is_some());
+            assert_eq!(
+                built::count(),
+                before,
+                "{spec:?}: models rebuilt per target"
+            );
+        }
     }
 
     #[test]

@@ -385,8 +385,30 @@ pub struct PolicyModel {
     unit_cost: f64,
 }
 
+/// Policy models built on this thread so far: lets tests check that a computation
+/// meant to reuse its models does not build them again.
+#[cfg(test)]
+pub(crate) mod built {
+    use std::cell::Cell;
+
+    thread_local! {
+        static COUNT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Count one model.
+    pub(crate) fn add() {
+        COUNT.with(|c| c.set(c.get() + 1));
+    }
+
+    /// Models built on this thread.
+    pub(crate) fn count() -> usize {
+        COUNT.with(Cell::get)
+    }
+}
+
 impl PolicyModel {
-    /// The model of one item (see [`compute_policy`] for `history` and `seed`).
+    /// The model of one item (see [`compute_policy`] for `history` and `seed`);
+    /// `spec.target` is not read.
     pub fn new(
         est: DemandEstimate,
         item: &ItemParams,
@@ -394,6 +416,8 @@ impl PolicyModel {
         history: &[f64],
         seed: u64,
     ) -> Self {
+        #[cfg(test)]
+        built::add();
         let unit = item.counting_unit();
         let h_p = spec.review.protection(item.lead_time);
         let est = spec.effective_estimate(est, history, h_p);

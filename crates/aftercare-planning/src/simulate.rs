@@ -51,8 +51,8 @@
 
 use crate::distribution::DistributionChoice;
 use crate::policy::{
-    DemandEstimate, ItemParams, LotSizing, PolicySpec, Review, ServiceTarget, StockPolicy,
-    compute_policy,
+    DemandEstimate, ItemParams, LotSizing, PolicyModel, PolicySpec, Review, ServiceTarget,
+    StockPolicy, compute_policy,
 };
 
 /// Windows needed before lead-time errors replace scaled one-step errors.
@@ -378,6 +378,84 @@ pub fn simulate_with_targets(
     index: u64,
     target_at: impl Fn(usize) -> ServiceTarget,
 ) -> ItemOutcome {
+    replay_policies(y, item, cfg, |t_end| {
+        let spec = PolicySpec {
+            target: target_at(t_end),
+            ..cfg.spec
+        };
+        let seed = policy_seed(cfg, index, t_end);
+        compute_policy(estimates[t_end], item, &spec, &y[..t_end], seed)
+    })
+}
+
+/// Bootstrap seed of the policy computed from `y[..t_end]` of item `index`.
+fn policy_seed(cfg: &SimConfig, index: u64, t_end: usize) -> u64 {
+    cfg.seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ t_end as u64
+}
+
+/// The prefix ends `t_end` a replay computes its policy from, in order: the holdout's
+/// start `t0` and every review's end after it (`t0 + k·R`, up to the series' end).
+fn review_ends(len: usize, cfg: &SimConfig) -> impl Iterator<Item = usize> {
+    let t0 = len - cfg.holdout.min(len);
+    (t0..=len).step_by(cfg.spec.review.period())
+}
+
+/// One item's replay, everything of its policies but the target prepared (the demand
+/// distributions, lot and EOQ after every prefix it reads, see
+/// [`crate::policy::PolicyModel`]): replays at several targets (a calibration tries
+/// ~20 worths) fit the distributions once. A replay from it is exactly
+/// [`simulate_with_estimates`]' at that target.
+#[derive(Debug, Clone)]
+pub struct PreparedItem<'a> {
+    y: &'a [f64],
+    item: ItemParams,
+    cfg: SimConfig,
+    /// `models[k]`: the model from `y[..review_ends[k]]`.
+    models: Vec<PolicyModel>,
+}
+
+impl<'a> PreparedItem<'a> {
+    /// Prepare the replay of `y` with `estimates` (as [`simulate_with_estimates`] takes
+    /// them) under `cfg`, whose target is not read.
+    pub fn new(
+        y: &'a [f64],
+        estimates: &[DemandEstimate],
+        item: &ItemParams,
+        cfg: &SimConfig,
+        index: u64,
+    ) -> Self {
+        let models = review_ends(y.len(), cfg)
+            .map(|t_end| {
+                let seed = policy_seed(cfg, index, t_end);
+                PolicyModel::new(estimates[t_end], item, &cfg.spec, &y[..t_end], seed)
+            })
+            .collect();
+        PreparedItem {
+            y,
+            item: *item,
+            cfg: *cfg,
+            models,
+        }
+    }
+
+    /// The replay with the policy set for `target` after every period.
+    pub fn simulate(&self, target: ServiceTarget) -> ItemOutcome {
+        let t0 = self.y.len() - self.cfg.holdout.min(self.y.len());
+        let review = self.cfg.spec.review.period();
+        replay_policies(self.y, &self.item, &self.cfg, |t_end| {
+            self.models[(t_end - t0) / review].policy(target)
+        })
+    }
+}
+
+/// The replay of the module doc with the policy computed from `y[..t_end]` given by
+/// `policy_after(t_end)`, called for each of [`review_ends`] in turn.
+fn replay_policies(
+    y: &[f64],
+    item: &ItemParams,
+    cfg: &SimConfig,
+    mut policy_after: impl FnMut(usize) -> StockPolicy,
+) -> ItemOutcome {
     let t_len = y.len();
     let holdout = cfg.holdout.min(t_len);
     let t0 = t_len - holdout;
@@ -386,14 +464,6 @@ pub fn simulate_with_targets(
     let lead = item.lead_time;
     let measured_range = measured_periods(t_len, holdout, lead);
     let review = cfg.spec.review.period();
-    let policy_after = |t_end: usize| -> StockPolicy {
-        let seed = cfg.seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ t_end as u64;
-        let spec = PolicySpec {
-            target: target_at(t_end),
-            ..cfg.spec
-        };
-        compute_policy(estimates[t_end], item, &spec, &y[..t_end], seed)
-    };
 
     let mut out = ItemOutcome {
         unit_cost: item.unit_cost.as_units_f64(),
