@@ -1,4 +1,6 @@
-//! The demo part master and 24 months of stock history. The part master goes through the
+//! The demo part master and 24 months of stock history up to now (after three months that
+//! stock the empty network, so its first fill lies before every planning window and is not
+//! read as demand). The part master goes through the
 //! store upserts; the history is a sequence of ledger commands (backdated) run through the
 //! ledger's own book, so balances equal the sum of the ledger by construction and
 //! `stock verify` holds. By default the commands are applied in memory and written in bulk
@@ -42,7 +44,12 @@ use std::collections::{BTreeMap, HashMap};
 /// Random stream of the stock history (the part master uses stream 6).
 const HISTORY_STREAM: u64 = 7;
 const DAY: i64 = 24 * 3600 * 1000;
+/// Months of history the demo shows: what the planning windows (104 weeks, 24 months) read.
 const MONTHS: i64 = 24;
+/// Months simulated before those: the empty network gets its first stock then (central
+/// ships a first fill to every warehouse), which would look like demand at central inside
+/// a planning window. Long enough for the fill to settle into monthly replenishment.
+const WARMUP_MONTHS: i64 = 3;
 /// Below this monthly rate a station does not stock a part: its demand there is served
 /// from the regional warehouse.
 const STATION_STOCKING_RATE: f64 = 0.2;
@@ -229,8 +236,8 @@ fn created_transfer(o: &Option<Outcome>) -> Option<TransferId> {
 
 impl App {
     /// Write the demo part master (suppliers, parts, where-used, substitutes, some manual
-    /// levels) and, with `history`, 24 months of stock movements ending now for every part
-    /// in service (bulk path).
+    /// levels) and, with `history`, 24 months of stock movements ending now (after three
+    /// months of first stocking before them) for every part in service (bulk path).
     pub async fn load_demo_parts(
         &self,
         seed: u64,
@@ -449,7 +456,12 @@ impl App {
         if stations.is_empty() || ids.suppliers.is_empty() || ids.vendors.is_empty() {
             return Ok(());
         }
-        let start = now.0 - MONTHS * 30 * DAY - 5 * DAY;
+        // The last simulated month starts 30 days ago, so that its replenishment and
+        // issues reach the last weeks before now (the last command lands about six hours
+        // before now); the months before it reach back past the planning windows.
+        let months = WARMUP_MONTHS + MONTHS;
+        let start = now.0 - months * 30 * DAY;
+        let history_start = start + WARMUP_MONTHS * 30 * DAY;
         let millis = |d: chrono::NaiveDate| {
             d.and_hms_opt(0, 0, 0)
                 .map_or(i64::MAX, |t| t.and_utc().timestamp_millis())
@@ -472,7 +484,7 @@ impl App {
                 break;
             }
             // Past end of service nothing is demanded or stocked any more.
-            if p.end_of_service.is_some_and(|d| millis(d) <= start) {
+            if p.end_of_service.is_some_and(|d| millis(d) <= history_start) {
                 continue;
             }
             // Heavy-tailed per-part rate, mean-preserving around the master's rate.
@@ -532,8 +544,8 @@ impl App {
         let mut scrap_pile: BTreeMap<(WarehouseId, PartId), i64> = BTreeMap::new();
         let mut repairs: Vec<(RepairOrderId, PartId, i64)> = Vec::new();
         let mut ticket = 0i64;
-        for month in 0..MONTHS {
-            let last = month == MONTHS - 1;
+        for month in 0..months {
+            let last = month == months - 1;
             let t0 = start + month * 30 * DAY;
             let at = |day: i64, hour: i64| Instant(t0 + day * DAY + hour * 3600 * 1000);
             // Demand halves every year after the end of production.

@@ -618,8 +618,10 @@ impl Grid {
     }
 }
 
-/// Add each predecessor's history (times its share) to its successor's at every
-/// warehouse, predecessors first so that a chain A → B → C hands A's demand on to C.
+/// Move each predecessor's history, times its share, to its successor's at every
+/// warehouse: the successor gains `share` of it per period and the predecessor keeps
+/// `1 − share` (nothing at 100 %), so the moved demand is planned once, not on both
+/// parts. Predecessors first, so that a chain A → B → C hands A's demand on to C.
 fn inherit_all(
     history: &mut HashMap<(WarehouseId, PartId), Vec<f64>>,
     successions: &[Succession],
@@ -669,11 +671,15 @@ fn inherit_all(
             .filter(|(_, p)| *p == s.predecessor)
             .map(|(w, _)| *w)
             .collect();
+        let share = share_of(s);
         for w in at {
             let pred = history[&(w, s.predecessor)].clone();
             let own = history.get(&(w, s.successor)).unwrap_or(&zeros);
-            let merged = inherit_history(&pred, own, share_of(s));
+            let merged = inherit_history(&pred, own, share);
             history.insert((w, s.successor), merged);
+            // The share moved over: the predecessor's uses shrink by as much.
+            let kept = pred.iter().map(|v| v * (1.0 - share)).collect();
+            history.insert((w, s.predecessor), kept);
             notes
                 .entry((w, s.successor))
                 .or_default()
@@ -2365,13 +2371,19 @@ mod lifecycle_tests {
         ];
         let mut notes = HashMap::new();
         inherit_all(&mut history, &successions, 2, &mut notes);
-        assert_eq!(history[&(w, PartId(2))], [1.0, 1.0]);
-        assert_eq!(history[&(w, PartId(4))], [0.5, 10.5]);
+        assert_eq!(history[&(w, PartId(2))], [0.5, 0.5], "2 keeps half");
+        assert_eq!(history[&(w, PartId(4))], [0.0, 0.0], "4 handed all on");
         assert_eq!(history[&(w, PartId(5))], [0.5, 10.5]);
         assert_eq!(
             history[&(w, PartId(1))],
-            [1.0, 1.0],
-            "predecessors keep their own"
+            [0.0, 0.0],
+            "a predecessor keeps what it did not hand on"
+        );
+        assert_eq!(history[&(w, PartId(3))], [0.0, 0.0]);
+        let total: f64 = history.values().flatten().sum();
+        assert_eq!(
+            total, 12.0,
+            "moved, not copied: the network's demand is unchanged"
         );
         assert_eq!(notes[&(w, PartId(5))].inherits, ["P4 (100 %)"]);
     }

@@ -123,7 +123,8 @@ impl App {
 
     /// Record that `successor` takes over `predecessor`'s uses (replacing an earlier
     /// successor of the same part). Refused: unknown parts, a part succeeding itself, a
-    /// share outside 1–100 %, a loop of successions.
+    /// successor out of use or past its end of production, a share outside 1–100 %, a
+    /// loop of successions.
     pub async fn set_succession(&self, actor: &Actor, s: SetSuccession) -> AppResult<Succession> {
         actor.require(PLANNERS, "change part successions")?;
         let share = s.share_pct.unwrap_or(100);
@@ -148,6 +149,8 @@ impl App {
             ));
         }
         let now = self.now();
+        self.check_buyable_successor(successor, s.successor.trim(), now)
+            .await?;
         let mut tx = self.db.begin_write().await?;
         // Checked inside the write transaction with the other succession writers held off:
         // two changes at once (A → B and B → A) could each pass a check made before either
@@ -185,6 +188,34 @@ impl App {
         store::succession_of_part(&self.db, predecessor)
             .await?
             .ok_or_else(|| AppError::Unexpected("succession vanished after commit".into()))
+    }
+
+    /// Refuse a successor that can no longer be bought: a part phased in takes over
+    /// demand its stock must be bought for, so one out of use or whose end of production
+    /// is today or earlier would inherit demand only a last-time buy could meet.
+    async fn check_buyable_successor(
+        &self,
+        successor: PartId,
+        number: &str,
+        now: aftercare_domain::Instant,
+    ) -> AppResult<()> {
+        let Some(part) = plan_store::plan_part(&self.db, successor).await? else {
+            return Err(AppError::invalid(
+                "successor",
+                format!("{number} is out of use: it cannot take over another part's uses"),
+            ));
+        };
+        let today = now.to_utc().date_naive();
+        if let Some(eop) = past_end_of_production(&part, today) {
+            return Err(AppError::invalid(
+                "successor",
+                format!(
+                    "{number} reached its end of production on {eop}: it can no longer be \
+                     bought, so it cannot take over another part's uses"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Remove the succession of the part numbered `predecessor`.
@@ -340,9 +371,10 @@ impl App {
 impl App {
     /// Demo lifecycle inputs, so the lifecycle page and a run show them: the part issued
     /// most at a station warehouse over the last 26 weeks is succeeded (60 %) by a part of
-    /// the same line and component (its number up to the last `-`), one not issued
-    /// anywhere in those weeks if there is one, and a recall at that station needs 5,000 × 0.01
-    /// of it over the next four weeks. Nothing when the history has no station issues.
+    /// the same line and component (its number up to the last `-`) still in production,
+    /// one not issued anywhere in those weeks if there is one (no succession when no such
+    /// part is in production), and a recall at that station needs 5,000 × 0.01 of it over
+    /// the next four weeks. Nothing when the history has no station issues.
     pub async fn seed_demo_lifecycle(&self) -> AppResult<()> {
         let now = self.now();
         let start = aftercare_domain::Instant(now.0 - 26 * 7 * 86_400_000);
@@ -377,10 +409,14 @@ impl App {
         };
         // The successor is a part of the same line and component (`TV-PB-…`, a power
         // board of a TV), one not drawn on yet if there is one: a remote control does not
-        // replace a power board.
+        // replace a power board. It must still be produced: a part that can no longer be
+        // bought is not phased in (`plan_parts` lists active parts only).
         let family = |n: &str| n.rsplit_once('-').map(|(f, _)| f.to_string());
+        let today = now.to_utc().date_naive();
         let kin = |p: &&plan_store::PlanPart| {
-            p.id != part && family(&p.part_number).is_some_and(|f| Some(f) == family(&old))
+            p.id != part
+                && family(&p.part_number).is_some_and(|f| Some(f) == family(&old))
+                && past_end_of_production(p, today).is_none()
         };
         let fresh = parts
             .iter()
@@ -419,6 +455,15 @@ impl App {
         .await?;
         Ok(())
     }
+}
+
+/// The part's end of production when it is `today` or earlier (it can no longer be
+/// bought), `None` while it is still produced.
+fn past_end_of_production(part: &plan_store::PlanPart, today: NaiveDate) -> Option<NaiveDate> {
+    part.end_of_production_on
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .filter(|eop| *eop <= today)
 }
 
 fn rename_field(e: AppError, field: &str) -> AppError {

@@ -430,6 +430,65 @@ async fn the_demos_manual_levels_follow_the_central_outflow_and_its_successor_is
         let (old, new) = succession[0].split_once('|').unwrap();
         let family = |n: &str| n.rsplit_once('-').unwrap().0.to_string();
         assert_eq!(family(old), family(new), "{}: {old} → {new}", t.label);
+        // The successor can still be bought: active, not past its end of production.
+        let today = chrono::DateTime::from_timestamp_millis(app_now(&app))
+            .unwrap()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string();
+        let dead = scalar(
+            &t.db,
+            &format!(
+                "SELECT COUNT(*) FROM parts WHERE part_number = '{new}' \
+                 AND (NOT active OR end_of_production_on <= '{today}')"
+            ),
+        )
+        .await;
+        assert_eq!(dead, 0, "{}: successor {new} is out of production", t.label);
+    }
+}
+
+/// The central warehouse's weekly outflow over the 104 weeks a default run reads: the
+/// first fill of the empty network lies before them (no spike in the first weeks), and
+/// the history runs up to now (the last four weeks shipped something, as the rest do).
+#[tokio::test]
+async fn the_demos_central_outflow_has_no_initial_fill_in_the_window_and_runs_up_to_now() {
+    const DAY: i64 = 86_400_000;
+    const WEEKS: usize = 104;
+    for t in aftercare_store::testing::each_backend().await.unwrap() {
+        let app = App::new(t.db.clone(), AppConfig::default());
+        app.load_demo_with(DEFAULT_SEED, Scale::Small, true)
+            .await
+            .unwrap();
+        let today = app_now(&app).div_euclid(DAY);
+        let start = today - 7 * WEEKS as i64;
+        let central = scalar(&t.db, "SELECT id FROM warehouses WHERE kind = 'central'").await;
+        let mut weeks = [0i64; WEEKS];
+        let outflow = aftercare_store::planning::outflow_by_day(
+            &t.db,
+            Instant(start * DAY),
+            Instant(today * DAY),
+        )
+        .await
+        .unwrap();
+        for row in outflow.iter().filter(|r| r.warehouse.0 == central) {
+            weeks[(row.day / 7) as usize] += row.qty;
+        }
+        // Central ships monthly: compare the first weeks with the typical shipping week.
+        let mut shipping: Vec<i64> = weeks.iter().copied().filter(|&q| q > 0).collect();
+        shipping.sort_unstable();
+        let median = shipping[shipping.len() / 2];
+        let first = weeks[..5].iter().copied().max().unwrap();
+        assert!(
+            first <= 3 * median,
+            "{}: first weeks ship up to {first}, a typical shipping week {median}: {weeks:?}",
+            t.label
+        );
+        assert!(
+            weeks[WEEKS - 4..].iter().any(|&q| q > 0),
+            "{}: nothing shipped in the last four weeks: {weeks:?}",
+            t.label
+        );
     }
 }
 

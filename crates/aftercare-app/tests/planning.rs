@@ -589,14 +589,16 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
         let w = world(db).await;
         let app = &w.app;
         let p4 = add_part(&w, "PN-4").await;
-        app.set_succession(&Actor::Cli, succession("PN-1", "PN-4", None))
-            .await
-            .unwrap();
+        // PN-1's plan on its own history, before any succession.
         app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         let old = plan_store::item(&app.db, w.station, w.p1)
             .await
             .unwrap()
             .unwrap();
+        app.set_succession(&Actor::Cli, succession("PN-1", "PN-4", None))
+            .await
+            .unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         let new = plan_store::item(&app.db, w.station, p4)
             .await
             .unwrap()
@@ -604,6 +606,9 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
         assert!(old.mean_milli > 0, "{label}");
         assert_eq!(new.mean_milli, old.mean_milli, "{label}");
         assert_eq!(new.reorder_point, old.reorder_point, "{label}");
+        // All of PN-1's uses moved: it plans nothing more from its history.
+        let gone = plan_store::item(&app.db, w.station, w.p1).await.unwrap();
+        assert_eq!(gone.map_or(0, |i| i.mean_milli), 0, "{label}");
         let rows = open(app).await;
         let proposal = find(&rows, w.station, p4).expect("a transfer of the successor");
         assert_eq!(proposal.kind, ProposalKind::Transfer, "{label}");
@@ -629,6 +634,22 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
             half.mean_milli,
             old.mean_milli
         );
+        // The share moves rather than being planned twice: PN-1 keeps the other half.
+        let kept = plan_store::item(&app.db, w.station, w.p1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            (kept.mean_milli - old.mean_milli / 2).abs() <= 1,
+            "{label}: PN-1 keeps {} of {}",
+            kept.mean_milli,
+            old.mean_milli
+        );
+        let view = app
+            .part_plan(&Actor::Cli, w.station, w.p1, weekly())
+            .await
+            .unwrap();
+        assert_eq!(view.history.iter().sum::<f64>(), 6.5, "{label}");
 
         // A chain hands the demand on: PN-4 → PN-5 gets PN-1's half through PN-4.
         let p5 = add_part(&w, "PN-5").await;
@@ -640,6 +661,15 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
             .await
             .unwrap();
         assert_eq!(view.history.iter().sum::<f64>(), 6.5, "{label}");
+        let view = app
+            .part_plan(&Actor::Cli, w.station, p4, weekly())
+            .await
+            .unwrap();
+        assert_eq!(
+            view.history.iter().sum::<f64>(),
+            0.0,
+            "{label}: PN-4 handed all on"
+        );
 
         // Refused, and nothing changes: loops, itself, unknown parts, bad shares.
         let before = app.successions(&Actor::Cli).await.unwrap();
@@ -661,6 +691,7 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
         assert_eq!(app.successions(&Actor::Cli).await.unwrap(), before);
 
         // Removing it ends the inheritance.
+        app.remove_succession(&Actor::Cli, "PN-4").await.unwrap();
         app.remove_succession(&Actor::Cli, "PN-1").await.unwrap();
         let view = app
             .part_plan(&Actor::Cli, w.station, p4, weekly())
@@ -668,11 +699,113 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
             .unwrap();
         assert_eq!(view.history.iter().sum::<f64>(), 0.0, "{label}");
         assert!(view.lifecycle.inherits.is_empty());
+        let view = app
+            .part_plan(&Actor::Cli, w.station, w.p1, weekly())
+            .await
+            .unwrap();
+        assert_eq!(
+            view.history.iter().sum::<f64>(),
+            13.0,
+            "{label}: PN-1 whole again"
+        );
         let err = app
             .remove_succession(&Actor::Cli, "PN-1")
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::NotFound { .. }), "{err:?}");
+    }
+}
+
+async fn run_sql(app: &App, sql: &str, part: PartId) {
+    match &app.db {
+        aftercare_store::Db::Sqlite(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .bind(part.0)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        aftercare_store::Db::Postgres(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .bind(part.0)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_successor_past_end_of_production_or_out_of_use_is_refused_and_nothing_is_written() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-3 went out of production on 2025-01-01: it can no longer be bought, so it
+        // cannot take over PN-1's uses.
+        let err = app
+            .set_succession(&Actor::Cli, succession("PN-1", "PN-3", None))
+            .await
+            .unwrap_err();
+        let AppError::Invalid(fields) = &err else {
+            panic!("{label}: not invalid: {err:?}");
+        };
+        assert_eq!(fields[0].field, "successor", "{label}");
+        assert!(
+            fields[0].reason.contains("end of production"),
+            "{label}: {}",
+            fields[0].reason
+        );
+        // A part taken out of use is refused too.
+        run_sql(app, "UPDATE parts SET active = FALSE WHERE id = $1", w.p2).await;
+        let err = app
+            .set_succession(&Actor::Cli, succession("PN-1", "PN-2", None))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(err), "successor", "{label}");
+        assert!(
+            app.successions(&Actor::Cli).await.unwrap().is_empty(),
+            "{label}"
+        );
+        // An end of production still to come is fine: the part can be bought until then.
+        run_sql(
+            app,
+            "UPDATE parts SET end_of_production_on = '2026-12-31' WHERE id = $1",
+            w.p3,
+        )
+        .await;
+        app.set_succession(&Actor::Cli, succession("PN-1", "PN-3", Some(60)))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_demo_succession_picks_a_successor_still_in_production() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-1 is the busiest station part; of its kin (PN-…), PN-2 is drawn on now, PN-4
+        // is not but went out of production last year, PN-5 is neither.
+        issue(app, w.central, w.p2, 1, 900).await;
+        w.clock.advance_minutes(60);
+        let p4 = add_part(&w, "PN-4").await;
+        run_sql(
+            app,
+            "UPDATE parts SET end_of_production_on = '2025-06-30' WHERE id = $1",
+            p4,
+        )
+        .await;
+        let p5 = add_part(&w, "PN-5").await;
+        app.seed_demo_lifecycle().await.unwrap();
+        let s = app.successions(&Actor::Cli).await.unwrap();
+        assert_eq!(s.len(), 1, "{label}: {s:?}");
+        assert_eq!(
+            (s[0].predecessor, s[0].successor),
+            (w.p1, p5),
+            "{label}: {s:?}"
+        );
     }
 }
 

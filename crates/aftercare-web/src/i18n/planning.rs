@@ -20,8 +20,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "lifecycle.successions_help",
-        "新件接替旧件的用途：计划运行时，旧件在每个仓库的出库历史按比例计入新件的历史，新件在自己有历史之前就能备货。",
-        "A successor takes over a part's uses: planning runs add the old part's outflow history, times the share, to the successor's at every warehouse, so the successor is stocked before its own history shows the demand.",
+        "新件接替旧件的用途：计划运行时，旧件在每个仓库的出库历史按比例转入新件的历史（旧件只保留其余部分），新件在自己有历史之前就能备货。已停产或停用的件不能作为新件。",
+        "A successor takes over a part's uses: planning runs move the old part's outflow history, times the share, to the successor's at every warehouse (the old part keeps the rest), so the successor is stocked before its own history shows the demand. A part out of use or past its end of production cannot be a successor.",
     ),
     (
         "lifecycle.no_successions",
