@@ -1055,34 +1055,48 @@ impl App {
         })
     }
 
-    /// Proposals matching the filter (planners only).
+    /// Proposals matching the filter: every warehouse's for planners, a station user's own
+    /// warehouses' whatever the filter names ([`crate::plan_views::PlanScope::narrow`]).
     pub async fn plan_proposals(
         &self,
         actor: &Actor,
-        mut filter: ProposalFilter,
+        filter: ProposalFilter,
     ) -> AppResult<Vec<ProposalRow>> {
-        actor.require(PLANNERS, "see replenishment proposals")?;
+        let scope = self
+            .plan_scope(actor, "see replenishment proposals")
+            .await?;
+        let mut filter = scope.narrow(filter)?;
         if filter.limit == 0 {
             filter.limit = 500;
         }
-        Ok(store::list_proposals(&self.db, &filter).await?)
+        let rows = store::list_proposals(&self.db, &filter).await?;
+        Ok(rows.into_iter().map(|p| scope.shown(p)).collect())
     }
 
-    /// How many proposals match `filter` (its limit and offset aside), for paging.
+    /// How many proposals match `filter` (its limit and offset aside), for paging; in the
+    /// actor's scope as [`App::plan_proposals`].
     pub async fn plan_proposal_count(
         &self,
         actor: &Actor,
         filter: &ProposalFilter,
     ) -> AppResult<i64> {
-        actor.require(PLANNERS, "see replenishment proposals")?;
-        Ok(store::count_proposals(&self.db, filter).await?)
+        let scope = self
+            .plan_scope(actor, "see replenishment proposals")
+            .await?;
+        let filter = scope.narrow(filter.clone())?;
+        Ok(store::count_proposals(&self.db, &filter).await?)
     }
 
-    /// One proposal.
+    /// One proposal. Another warehouse's than a station user's own is not found, as a
+    /// missing id is, so that ids do not tell what other stations are proposed.
     pub async fn plan_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
-        actor.require(PLANNERS, "see replenishment proposals")?;
+        let scope = self
+            .plan_scope(actor, "see replenishment proposals")
+            .await?;
         store::proposal(&self.db, id)
             .await?
+            .filter(|p| scope.sees(p.warehouse))
+            .map(|p| scope.shown(p))
             .ok_or_else(|| AppError::not_found(format!("proposal {id}")))
     }
 
@@ -1238,13 +1252,15 @@ impl App {
         })
     }
 
-    /// The latest run and every option it planned with; `None` before the first run.
+    /// The latest run and every option it planned with; `None` before the first run. A
+    /// station user gets the calibrations of its own warehouses only.
     pub async fn latest_run_settings(&self, actor: &Actor) -> AppResult<Option<RunSettings>> {
-        actor.require(PLANNERS, "see planning")?;
+        let scope = self.plan_scope(actor, "see planning").await?;
         let Some(run) = store::latest_run(&self.db).await? else {
             return Ok(None);
         };
-        let fills = store::run_fills(&self.db, run.id).await?;
+        let mut fills = store::run_fills(&self.db, run.id).await?;
+        fills.retain(|f| scope.sees(f.warehouse));
         RunSettings::from_row(run, fills).map(Some)
     }
 
@@ -1271,6 +1287,8 @@ impl App {
 
     /// The plan of one part at one warehouse, recomputed from the ledger now with `opts`:
     /// history, forecast, levels, the method and why, and every candidate's backtest error.
+    /// A warehouse outside a station user's own is not found, as a missing one is (as on
+    /// the stock pages).
     pub async fn part_plan(
         &self,
         actor: &Actor,
@@ -1278,7 +1296,10 @@ impl App {
         part: PartId,
         opts: PlanOptions,
     ) -> AppResult<PartPlanView> {
-        actor.require(PLANNERS, "see planning")?;
+        let scope = self.plan_scope(actor, "see planning").await?;
+        if !scope.sees(warehouse) {
+            return Err(AppError::not_found(format!("warehouse {}", warehouse.0)));
+        }
         let opts = opts.checked()?;
         let now = self.now();
         let grid = Grid::new(now, opts.bucket, opts.periods);
@@ -1325,7 +1346,10 @@ impl App {
                 ..Default::default()
             },
         )
-        .await?;
+        .await?
+        .into_iter()
+        .map(|p| scope.shown(p))
+        .collect();
         Ok(PartPlanView {
             warehouse_code: w.code.clone(),
             part_number: p.part_number.clone(),

@@ -3062,3 +3062,292 @@ async fn a_part_past_end_of_production_short_of_its_level_without_a_last_time_bu
         );
     }
 }
+
+/// An actor of `role` confined to `scope`, as a signed-in user of it would be.
+fn scoped_actor(role: Role, scope: aftercare_domain::Scope) -> Actor {
+    Actor::user(
+        aftercare_domain::Principal {
+            user_id: aftercare_domain::UserId(9_000),
+            login: format!("{role:?}"),
+            role,
+            scope,
+        },
+        None,
+    )
+}
+
+/// A second station, GZ-02, with its own warehouse replenished from the central one and
+/// manual levels for PN-1 and PN-2 there (so a run proposes transfers to it); its id and
+/// its warehouse.
+async fn second_station(w: &World) -> (aftercare_domain::StationId, WarehouseId) {
+    let region = org::id_by_code(&w.app.db, org::Coded::Region, "440100")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = w.app.db.begin_write().await.unwrap();
+    let st = org::insert_station(
+        &mut tx,
+        &NewStation {
+            code: "GZ-02".into(),
+            name: "广州番禺站".into(),
+            region_id: aftercare_domain::RegionId(region),
+            address: "番禺路 2 号".into(),
+            phone: "020-2".into(),
+            contact: "陈".into(),
+            capacity: 10,
+            score: 80,
+            active: true,
+            coverage: vec![aftercare_domain::RegionId(region)],
+            product_lines: vec![],
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    let wh = org::insert_warehouse(
+        &mut tx,
+        &NewWarehouse {
+            code: "WH-GZ02".into(),
+            name: "番禺站库".into(),
+            kind: WarehouseKind::Station,
+            parent_id: Some(w.central),
+            region_id: Some(aftercare_domain::RegionId(region)),
+            station_id: Some(st),
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    for p in [w.p1, w.p2] {
+        master::set_levels(
+            &mut tx,
+            wh,
+            p,
+            StockLevels::new(Qty::new(4).unwrap(), Some(Qty::new(9).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    (st, wh)
+}
+
+#[tokio::test]
+async fn a_station_user_sees_only_its_own_warehouses_planning_and_decides_nothing() {
+    use aftercare_domain::Scope;
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let (st2, wh2) = second_station(&w).await;
+        let st1 = aftercare_domain::StationId(
+            org::id_by_code(&app.db, org::Coded::Station, "GZ-01")
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let all = app
+            .plan_proposals(
+                &Actor::Cli,
+                ProposalFilter {
+                    limit: 5_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let ids_at = |wh: WarehouseId| -> Vec<i64> {
+            all.iter()
+                .filter(|p| p.warehouse == wh)
+                .map(|p| p.id)
+                .collect()
+        };
+        let (own, theirs) = (ids_at(w.station), ids_at(wh2));
+        // The run proposes transfers to both stations' warehouses (and buys for the
+        // central one).
+        assert!(!own.is_empty() && !theirs.is_empty(), "{label}: {all:?}");
+        assert!(
+            all.iter()
+                .filter(|p| p.warehouse == w.station || p.warehouse == wh2)
+                .all(|p| p.kind == ProposalKind::Transfer),
+            "{label}: {all:?}"
+        );
+        assert!(ids_at(w.central).len() + own.len() + theirs.len() == all.len());
+
+        let station = scoped_actor(Role::Station, Scope::Station(st1));
+        let ids = |rows: &[ProposalRow]| -> Vec<i64> { rows.iter().map(|p| p.id).collect() };
+        // The list and its count: exactly its own warehouse's proposals, whatever it asks.
+        let everything = ProposalFilter::default();
+        let seen = app
+            .plan_proposals(&station, everything.clone())
+            .await
+            .unwrap();
+        assert_eq!(ids(&seen), own, "{label}");
+        assert_eq!(
+            app.plan_proposal_count(&station, &everything)
+                .await
+                .unwrap(),
+            own.len() as i64,
+            "{label}"
+        );
+        let mine = ProposalFilter {
+            warehouse: Some(w.station),
+            ..Default::default()
+        };
+        assert_eq!(ids(&app.plan_proposals(&station, mine).await.unwrap()), own);
+        // Another station's warehouse, or the central one, does not exist for it (as on
+        // the stock pages), in the list and in the count alike.
+        for other in [wh2, w.central] {
+            let f = ProposalFilter {
+                warehouse: Some(other),
+                ..Default::default()
+            };
+            let err = app.plan_proposals(&station, f.clone()).await.unwrap_err();
+            assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
+            let err = app.plan_proposal_count(&station, &f).await.unwrap_err();
+            assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
+        }
+        // A set of warehouses is narrowed to its own.
+        let set = ProposalFilter {
+            warehouses_in: Some(vec![wh2, w.central]),
+            ..Default::default()
+        };
+        assert!(
+            app.plan_proposals(&station, set.clone())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(app.plan_proposal_count(&station, &set).await.unwrap(), 0);
+        // Whether a source can fill counts only sources it sees (not the central one).
+        for fills in [true, false] {
+            let f = ProposalFilter {
+                source_can_fill: Some(fills),
+                ..Default::default()
+            };
+            assert!(
+                app.plan_proposals(&station, f.clone())
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(app.plan_proposal_count(&station, &f).await.unwrap(), 0);
+        }
+        // One proposal: its own, yes; another warehouse's is as missing as no proposal.
+        let one = app.plan_proposal(&station, own[0]).await.unwrap();
+        assert_eq!(one.warehouse, w.station);
+        let missing = all.iter().map(|p| p.id).max().unwrap() + 1_000;
+        for id in [theirs[0], missing] {
+            let err = app.plan_proposal(&station, id).await.unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("proposal {id} not found"),
+                "{label}: {err:?}"
+            );
+        }
+        // The part's plan: at its own warehouse, with its proposals; elsewhere not found.
+        let plan = app
+            .part_plan_as_run(&station, w.station, w.p1, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert!(!plan.proposals.is_empty(), "{label}");
+        assert!(plan.proposals.iter().all(|p| p.warehouse == w.station));
+        for (wh, part) in [(wh2, w.p1), (w.central, w.p3)] {
+            let err = app
+                .part_plan_as_run(&station, wh, part, PlanOverrides::default())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
+            let err = app
+                .part_plan(&station, wh, part, weekly())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
+        }
+        // The latest run is named to it.
+        assert!(app.latest_run_settings(&station).await.unwrap().is_some());
+        // What a source can ship: only of its own warehouses (the central one is not).
+        let sources = app.proposal_sources(&station, &seen).await.unwrap();
+        assert!(sources.is_empty(), "{label}: {sources:?}");
+
+        // It decides nothing and runs nothing: forbidden, and nothing changes.
+        let forbidden = |r: Result<_, AppError>| match r {
+            Err(AppError::Forbidden { .. }) => {}
+            other => panic!("{label}: {other:?}"),
+        };
+        forbidden(app.approve_proposal(&station, own[0]).await.map(|_| ()));
+        forbidden(
+            app.reject_proposal(&station, own[0], "not needed")
+                .await
+                .map(|_| ()),
+        );
+        forbidden(app.approve_proposal(&station, theirs[0]).await.map(|_| ()));
+        forbidden(app.plan_run(&station, weekly()).await.map(|_| ()));
+        // Nor does it see the lifecycle (successions, demand events).
+        forbidden(app.successions(&station).await.map(|_| ()));
+        forbidden(app.demand_events(&station, false).await.map(|_| ()));
+        let after = app
+            .plan_proposals(
+                &Actor::Cli,
+                ProposalFilter {
+                    limit: 5_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(after, all, "{label}");
+
+        // The other station sees its own and not the first's.
+        let other = scoped_actor(Role::Station, Scope::Station(st2));
+        let seen2 = app
+            .plan_proposals(&other, ProposalFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(ids(&seen2), theirs, "{label}");
+        let err = app.plan_proposal(&other, own[0]).await.unwrap_err();
+        assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
+
+        // Technicians (of the same station), brands and agents see no planning.
+        for actor in [
+            scoped_actor(Role::Technician, Scope::Station(st1)),
+            scoped_actor(Role::Brand, Scope::Brand(aftercare_domain::BrandId(1))),
+            scoped_actor(Role::Agent, Scope::All),
+        ] {
+            forbidden(
+                app.plan_proposals(&actor, ProposalFilter::default())
+                    .await
+                    .map(|_| ()),
+            );
+            forbidden(app.plan_proposal(&actor, own[0]).await.map(|_| ()));
+            forbidden(
+                app.part_plan_as_run(&actor, w.station, w.p1, PlanOverrides::default())
+                    .await
+                    .map(|_| ()),
+            );
+        }
+        // Planners still see every warehouse's proposals.
+        let planner = scoped_actor(Role::Warehouse, Scope::All);
+        let seen = app
+            .plan_proposals(
+                &planner,
+                ProposalFilter {
+                    limit: 5_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(seen, all, "{label}");
+        assert_eq!(
+            app.plan_proposal(&planner, theirs[0])
+                .await
+                .unwrap()
+                .warehouse,
+            wh2
+        );
+    }
+}

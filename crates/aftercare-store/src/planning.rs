@@ -1108,6 +1108,9 @@ pub struct ProposalFilter {
     pub warehouse: Option<WarehouseId>,
     /// Only these warehouses (a station user's own).
     pub warehouses_in: Option<Vec<WarehouseId>>,
+    /// Only proposals whose source warehouse is one of these (a station user's own, under
+    /// `source_can_fill`: it sees no other source's stock).
+    pub sources_in: Option<Vec<WarehouseId>>,
     /// Only this status.
     pub status: Option<String>,
     /// Only this kind.
@@ -1215,15 +1218,24 @@ fn proposal_where(f: &ProposalFilter) -> String {
         ));
     }
     if let Some(ws) = &f.warehouses_in {
-        let list: Vec<String> = ws.iter().map(|w| w.0.to_string()).collect();
-        let list = if list.is_empty() {
-            "NULL".to_string()
-        } else {
-            list.join(",")
-        };
-        sql.push_str(&format!(" AND pp.warehouse_id IN ({list})"));
+        sql.push_str(&format!(" AND pp.warehouse_id IN ({})", id_list(ws)));
+    }
+    if let Some(ws) = &f.sources_in {
+        sql.push_str(&format!(" AND pp.source_warehouse_id IN ({})", id_list(ws)));
     }
     sql
+}
+
+/// Warehouse ids for an `IN (...)` of the SQL (`NULL` for none: nothing matches). Ids are
+/// integers, so writing them into the text is safe.
+fn id_list(ws: &[WarehouseId]) -> String {
+    if ws.is_empty() {
+        return "NULL".to_string();
+    }
+    ws.iter()
+        .map(|w| w.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Bind the values of [`proposal_where`] in its order.

@@ -239,10 +239,13 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
         assert_eq!(plan["history"].as_array().unwrap().len(), 8);
         assert_eq!(plan["overridden"], true);
 
-        // A station user does not see the planning pages.
+        // A station user reads the page of its own warehouses: the central warehouse's
+        // proposals are not among them.
         let (sc, _) = login(&s, "sta").await;
         let r = sc.get(format!("{}/planning", s.base)).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("PN-00000"), "{label}: {html}");
     }
 }
 
@@ -776,10 +779,14 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             .await
             .unwrap();
         assert!(planned.is_none(), "{label}: a run happened: {planned:?}");
-        // No run yet: the latest is not found; a station may not read it at all.
+        // No run yet: the latest is not found (for a station user too, who reads it); an
+        // agent may not read it at all.
         let (status, _) = get(&api, &s, &f.wh_token, "/api/v1/planning/runs/latest").await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{label}");
         let (status, _) = get(&api, &s, &f.sta_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{label}");
+        let (_, agent_token) = common::server::admin_and_agent(&s).await;
+        let (status, _) = get(&api, &s, &agent_token, "/api/v1/planning/runs/latest").await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{label}");
 
         // By API: the run reports the central warehouse's calibration.
@@ -804,6 +811,22 @@ async fn a_warehouse_fill_target_is_chosen_by_api_and_form_and_shown_on_the_part
             central["expected_fill"].as_f64().unwrap() >= 0.95,
             "{label}: {run}"
         );
+        // The latest run lists every warehouse's calibration to a planner, and none but
+        // its own warehouses' to a station user (it has none here).
+        let (_, latest) = get(&api, &s, &f.wh_token, "/api/v1/planning/runs/latest").await;
+        let codes = |v: &Value| -> Vec<Value> {
+            v["warehouse_fills"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["warehouse_code"].clone())
+                .collect()
+        };
+        assert_eq!(codes(&latest), codes(&run), "{label}: {latest}");
+        let (status, latest) = get(&api, &s, &f.sta_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(status, StatusCode::OK, "{label}: {latest}");
+        assert_eq!(latest["run_id"], run["run_id"], "{label}: {latest}");
+        assert_eq!(latest["warehouse_fills"], json!([]), "{label}: {latest}");
 
         // The part's plan recomputes with it.
         let items = format!("/api/v1/planning/items/{}/{}", f.central.0, f.parts[0].0);
@@ -2110,5 +2133,405 @@ async fn the_part_plan_dates_its_periods_and_marks_today() {
                 );
             }
         }
+    }
+}
+
+/// A station warehouse of the station `code`, replenished from `parent`.
+async fn station_child(
+    s: &common::server::Server,
+    station_code: &str,
+    code: &str,
+    parent: aftercare_domain::WarehouseId,
+) -> aftercare_domain::WarehouseId {
+    use aftercare_store::org;
+    let station = org::id_by_code(&s.app.db, org::Coded::Station, station_code)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = s.app.db.begin_write().await.unwrap();
+    let w = org::insert_warehouse(
+        &mut tx,
+        &org::NewWarehouse {
+            code: code.into(),
+            name: format!("{code} 库"),
+            kind: aftercare_domain::org::WarehouseKind::Station,
+            parent_id: Some(parent),
+            region_id: None,
+            station_id: Some(aftercare_domain::StationId(station)),
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    w
+}
+
+/// GET with a Bearer token: status, the `x-total-count` header and the JSON body.
+async fn get_counted(
+    c: &reqwest::Client,
+    s: &common::server::Server,
+    token: &str,
+    path: &str,
+) -> (StatusCode, Option<i64>, Value) {
+    let r = c
+        .get(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let total = r
+        .headers()
+        .get("x-total-count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (status, total, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The ids of a JSON list of proposals, in its order.
+fn json_ids(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_station_user_sees_its_own_warehouses_proposals_read_only_by_api_and_pages() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 3).await;
+        // Each station has a second warehouse replenished from the central one, with
+        // manual levels: a run proposes transfers to both.
+        let wa1 = station_child(&s, "ST-A", "WH-A1", f.central).await;
+        let wb1 = station_child(&s, "ST-B", "WH-B1", f.central).await;
+        manual_levels(&s, wa1, &f.parts, 5, 10).await;
+        manual_levels(&s, wb1, &f.parts, 5, 10).await;
+        stock_in(&s.app, &f, f.central, &f.parts, 4).await;
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let (_, total, all) =
+            get_counted(&api, &s, &f.wh_token, "/api/v1/planning/proposals").await;
+        let at = |w: aftercare_domain::WarehouseId| -> Vec<i64> {
+            all.as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["warehouse_id"] == w.0)
+                .map(|p| p["id"].as_i64().unwrap())
+                .collect()
+        };
+        let (own, theirs) = (at(wa1), at(wb1));
+        assert_eq!(own.len(), 3, "{label}: {all}");
+        assert_eq!(theirs.len(), 3, "{label}: {all}");
+        assert_eq!(total, Some(json_ids(&all).len() as i64), "{label}");
+
+        // The list: exactly A's proposals, counted as such, paged.
+        let (st, total, list) =
+            get_counted(&api, &s, &f.sta_token, "/api/v1/planning/proposals").await;
+        assert_eq!(st, StatusCode::OK, "{label}: {list}");
+        assert_eq!(json_ids(&list), own, "{label}: {list}");
+        assert_eq!(total, Some(3), "{label}");
+        let (st, total, list) = get_counted(
+            &api,
+            &s,
+            &f.sta_token,
+            "/api/v1/planning/proposals?limit=1&offset=1",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{label}");
+        assert_eq!(json_ids(&list), own[1..2], "{label}: {list}");
+        assert_eq!(total, Some(3), "{label}");
+        let (_, _, list) = get_counted(
+            &api,
+            &s,
+            &f.sta_token,
+            &format!("/api/v1/planning/proposals?warehouse={}", wa1.0),
+        )
+        .await;
+        assert_eq!(json_ids(&list), own, "{label}: {list}");
+        // The source filter counts only sources whose stock it sees: the central warehouse
+        // (4 units of each part, 10 proposed) is not one of them.
+        let (_, _, short) = get_counted(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?source=short",
+        )
+        .await;
+        assert!(
+            own.iter().all(|id| json_ids(&short).contains(id)),
+            "{label}: {short}"
+        );
+        for source in ["short", "can_fill"] {
+            let (st, total, list) = get_counted(
+                &api,
+                &s,
+                &f.sta_token,
+                &format!("/api/v1/planning/proposals?source={source}"),
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{label}");
+            assert_eq!((total, list), (Some(0), json!([])), "{label}: {source}");
+        }
+        // B's warehouse (or the central one) does not exist for A, as on the stock pages.
+        for w in [wb1, f.wb, f.central] {
+            let (st, total, body) = get_counted(
+                &api,
+                &s,
+                &f.sta_token,
+                &format!("/api/v1/planning/proposals?warehouse={}", w.0),
+            )
+            .await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{label}: {body}");
+            assert_eq!(total, None, "{label}");
+            assert!(!body.to_string().contains("WH-B1"), "{label}: {body}");
+        }
+        // One proposal: its own; B's is not found, as a missing id is.
+        let (st, one) = get(
+            &api,
+            &s,
+            &f.sta_token,
+            &format!("/api/v1/planning/proposals/{}", own[0]),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {one}");
+        assert_eq!(one["warehouse_code"], "WH-A1", "{label}: {one}");
+        let missing = json_ids(&all).into_iter().max().unwrap() + 1_000;
+        let (_, gone) = get(
+            &api,
+            &s,
+            &f.sta_token,
+            &format!("/api/v1/planning/proposals/{missing}"),
+        )
+        .await;
+        let (st, body) = get(
+            &api,
+            &s,
+            &f.sta_token,
+            &format!("/api/v1/planning/proposals/{}", theirs[0]),
+        )
+        .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{label}: {body}");
+        assert_eq!(body["error"]["code"], gone["error"]["code"], "{label}");
+        assert!(!body.to_string().contains("WH-B1"), "{label}: {body}");
+        // The part's plan: at its own warehouse, with its proposals; B's not found.
+        let part = f.parts[0].0;
+        let (st, plan) = get(
+            &api,
+            &s,
+            &f.sta_token,
+            &format!("/api/v1/planning/items/{}/{part}", wa1.0),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {plan}");
+        let listed = json_ids(&plan["proposals"]);
+        assert!(
+            !listed.is_empty() && listed.iter().all(|id| own.contains(id)),
+            "{label}: {plan}"
+        );
+        for w in [wb1, f.central] {
+            let (st, body) = get(
+                &api,
+                &s,
+                &f.sta_token,
+                &format!("/api/v1/planning/items/{}/{part}", w.0),
+            )
+            .await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{label}: {body}");
+        }
+        // The latest run is named to it.
+        let (st, run) = get(&api, &s, &f.sta_token, "/api/v1/planning/runs/latest").await;
+        assert_eq!(st, StatusCode::OK, "{label}: {run}");
+
+        // It cannot decide or run: 403, and nothing changes.
+        for id in [own[0], theirs[0]] {
+            let r = api
+                .post(format!("{}/api/v1/planning/proposals/{id}/approve", s.base))
+                .bearer_auth(&f.sta_token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
+            let r = api
+                .post(format!("{}/api/v1/planning/proposals/{id}/reject", s.base))
+                .bearer_auth(&f.sta_token)
+                .json(&json!({"reason": "不需要"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
+        }
+        let r = post_run(&api, &s, &f.sta_token, &json!({})).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
+        for path in ["/api/v1/planning/successions", "/api/v1/planning/events"] {
+            let (st, _) = get(&api, &s, &f.sta_token, path).await;
+            assert_eq!(st, StatusCode::FORBIDDEN, "{label}: {path}");
+        }
+        // Station B sees its own, and A's id is not found for it.
+        let (_, total, list) =
+            get_counted(&api, &s, &f.stb_token, "/api/v1/planning/proposals").await;
+        assert_eq!(json_ids(&list), theirs, "{label}: {list}");
+        assert_eq!(total, Some(3), "{label}");
+        let (st, _) = get(
+            &api,
+            &s,
+            &f.stb_token,
+            &format!("/api/v1/planning/proposals/{}", own[0]),
+        )
+        .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{label}");
+
+        // The pages: A's proposals only, read-only, its warehouses in the filter.
+        let (c, csrf) = login(&s, "sta").await;
+        for (lang, nav) in [("zh-CN", "补货计划"), ("en", "Replenishment")] {
+            let r = c
+                .get(format!("{}/planning", s.base))
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{label} {lang}");
+            let html = r.text().await.unwrap();
+            assert!(
+                html.contains("data-nav=\"nav.planning\"") && html.contains(nav),
+                "{label} {lang}: the nav lacks {nav}: {html}"
+            );
+            for id in &own {
+                assert!(html.contains(&format!("data-proposal=\"{id}\"")), "{label}");
+            }
+            for id in &theirs {
+                assert!(
+                    !html.contains(&format!("data-proposal=\"{id}\"")),
+                    "{label}"
+                );
+            }
+            assert!(html.contains("1–3"), "{label} {lang}: {html}");
+            for absent in [
+                "/planning/run",
+                "/approve\"",
+                "/reject\"",
+                "/planning/lifecycle",
+                "WH-B1",
+                "WH-B<",
+                "WH-C<",
+            ] {
+                assert!(!html.contains(absent), "{label} {lang}: {absent} in {html}");
+            }
+            assert!(
+                html.contains(&format!("value=\"{}\"", wa1.0)) && html.contains(">WH-A1<"),
+                "{label} {lang}: {html}"
+            );
+            // A read-only note says why there are no buttons.
+            assert!(html.contains("id=\"read-only\""), "{label} {lang}: {html}");
+            assert!(!html.contains("id=\"f-source\""), "{label} {lang}");
+        }
+        let r = c
+            .get(format!("{}/planning?warehouse={}", s.base, wb1.0))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{label}: {}", r.status());
+        let html = r.text().await.unwrap();
+        for id in &theirs {
+            assert!(
+                !html.contains(&format!("data-proposal=\"{id}\"")),
+                "{label}"
+            );
+        }
+        // The part's page at its own warehouse, without decide buttons; B's not found.
+        let r = c
+            .get(format!("{}/planning/items/{}/{part}", s.base, wa1.0))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<svg class=\"chart\""), "{label}");
+        assert!(html.contains(&format!("data-proposal=\"{}\"", listed[0])));
+        assert!(!html.contains("/approve\"") && !html.contains("/reject\""));
+        let r = c
+            .get(format!("{}/planning/items/{}/{part}", s.base, wb1.0))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{label}");
+        // Its forms are refused.
+        for path in [
+            format!("/planning/proposals/{}/approve", own[0]),
+            format!("/planning/proposals/{}/reject", own[0]),
+            "/planning/run".to_string(),
+        ] {
+            let r = c
+                .post(format!("{}{path}", s.base))
+                .form(&[("_csrf", csrf.as_str()), ("reason", "不需要")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}: {path}");
+        }
+        let r = c
+            .get(format!("{}/planning/lifecycle", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
+        // Nothing changed.
+        let (_, _, after) = get_counted(&api, &s, &f.wh_token, "/api/v1/planning/proposals").await;
+        assert_eq!(after, all, "{label}");
+        assert!(
+            after
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["status"] == "open"),
+            "{label}: {after}"
+        );
+
+        // Planners still see everything, with the run form and the decide buttons.
+        let (wc, _) = login(&s, "wh").await;
+        let html = page_in(&wc, &format!("{}/planning", s.base), "en").await;
+        for id in own.iter().chain(&theirs) {
+            assert!(html.contains(&format!("data-proposal=\"{id}\"")), "{label}");
+        }
+        assert!(html.contains("action=\"/planning/run\""), "{label}");
+        assert!(
+            html.contains(&format!("/planning/proposals/{}/approve\"", theirs[0])),
+            "{label}"
+        );
+        assert!(html.contains("id=\"lifecycle-link\""), "{label}");
+        assert!(!html.contains("id=\"read-only\""), "{label}");
+
+        // A refused approval (the central warehouse holds 4 of the 10 units) is noted for
+        // the planner; the station, which does not see the central warehouse's stock, is
+        // not told what it holds.
+        let r = api
+            .post(format!(
+                "{}/api/v1/planning/proposals/{}/approve",
+                s.base, own[0]
+            ))
+            .bearer_auth(&f.wh_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
+        let path = format!("/api/v1/planning/proposals/{}", own[0]);
+        let (_, seen) = get(&api, &s, &f.wh_token, &path).await;
+        assert!(
+            seen["approval_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("holds only 4")),
+            "{label}: {seen}"
+        );
+        let (_, seen) = get(&api, &s, &f.sta_token, &path).await;
+        assert_eq!(seen["approval_error"], Value::Null, "{label}: {seen}");
+        assert_eq!(seen["source_available"], Value::Null, "{label}: {seen}");
+        let html = page_in(&c, &format!("{}/planning", s.base), "en").await;
+        assert!(!html.contains("holds only"), "{label}: {html}");
     }
 }

@@ -958,6 +958,13 @@ async fn station_a_reads_lists_filters_and_exports_none_of_station_bs_data() {
         for (who, t) in [("station-a", &sta), ("tech-a", &tech), ("brand-x", &brand)] {
             for path in &by_id {
                 let (st, v) = get(s, t, path).await;
+                // A station user reads the replenishment proposed for its own warehouses
+                // (none of B's); technicians and brands see no planning.
+                if who == "station-a" && path == "/api/v1/planning/proposals" {
+                    assert_eq!(st, StatusCode::OK, "{}: {who} {path}: {v}", w.label);
+                    w.assert_no_b(who, path, &v.to_string());
+                    continue;
+                }
                 assert_api_refused(&w, who, path, st, &v);
             }
         }

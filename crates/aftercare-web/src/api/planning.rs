@@ -1,4 +1,8 @@
 //! Planning: runs, replenishment proposals and a part's plan at a warehouse.
+//!
+//! Planners (admin, manager, warehouse) see every warehouse, run and decide. A station
+//! user reads the planning of its own station's warehouses (the GET routes, scoped by the
+//! app: another warehouse or its proposal is not found) and may not run or decide (403).
 
 use super::{ApiPath, ApiQuery};
 use crate::error::{ApiError, rejection};
@@ -226,7 +230,8 @@ pub struct LatestRunDto {
     pub warehouse_fills: Vec<WarehouseFillDto>,
 }
 
-/// The latest planning run (planners); 404 before the first.
+/// The latest planning run (planners; a station user gets only its own warehouses'
+/// calibrations); 404 before the first.
 #[utoipa::path(get, path = "/api/v1/planning/runs/latest", tag = "planning",
     responses((status = 200, body = LatestRunDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn latest_run(
@@ -382,7 +387,7 @@ impl From<ProposalRow> for ProposalDto {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
-    /// Warehouse id.
+    /// Warehouse id (for a station user, one of its own: another is 404).
     pub warehouse: Option<i64>,
     /// open, approved, rejected or withdrawn.
     pub status: Option<String>,
@@ -473,6 +478,7 @@ impl ProposalQuery {
         Ok(ProposalFilter {
             warehouse: self.warehouse.map(WarehouseId),
             warehouses_in: None,
+            sources_in: None,
             status: self.status.clone(),
             kind,
             part: self.part.map(PartId),
@@ -483,11 +489,12 @@ impl ProposalQuery {
     }
 }
 
-/// Proposals, newest first (planners).
+/// Proposals, newest first: every warehouse's for planners, a station user's own
+/// warehouses' only (a `warehouse` outside them is 404, as on the stock API).
 #[utoipa::path(get, path = "/api/v1/planning/proposals", tag = "planning", params(ProposalQuery),
     responses((status = 200, body = [ProposalDto],
         headers(("x-total-count" = i64, description = "Proposals matching the filters, all pages"))),
-        (status = 403, body = super::ErrorBody)))]
+        (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn proposals(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -503,10 +510,11 @@ pub async fn proposals(
     ))
 }
 
-/// One proposal.
+/// One proposal (for a station user, only one of its own warehouses': another is 404, as
+/// a missing id is).
 #[utoipa::path(get, path = "/api/v1/planning/proposals/{id}", tag = "planning",
     params(("id" = i64, Path, description = "Proposal id")),
-    responses((status = 200, body = ProposalDto), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = ProposalDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn proposal(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -517,10 +525,11 @@ pub async fn proposal(
     Ok(Json(proposal_dto(&s, &actor, row).await?))
 }
 
-/// Approve an open proposal: creates the purchase order or transfer through the ledger.
+/// Approve an open proposal: creates the purchase order or transfer through the ledger
+/// (planners).
 #[utoipa::path(post, path = "/api/v1/planning/proposals/{id}/approve", tag = "planning",
     params(("id" = i64, Path, description = "Proposal id")),
-    responses((status = 200, body = ProposalDto), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 200, body = ProposalDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
 pub async fn approve(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -539,10 +548,10 @@ pub struct RejectBody {
     pub reason: String,
 }
 
-/// Reject an open proposal.
+/// Reject an open proposal (planners).
 #[utoipa::path(post, path = "/api/v1/planning/proposals/{id}/reject", tag = "planning",
     params(("id" = i64, Path, description = "Proposal id")), request_body = RejectBody,
-    responses((status = 200, body = ProposalDto), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 200, body = ProposalDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
 pub async fn reject(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -769,10 +778,11 @@ impl PartPlanDto {
 }
 
 /// A part's plan at a warehouse: history, forecast, levels, method, backtest errors;
-/// recomputed with the latest run's options unless the query sets them.
+/// recomputed with the latest run's options unless the query sets them. A station user
+/// reads its own warehouses' only (another is 404).
 #[utoipa::path(get, path = "/api/v1/planning/items/{warehouse_id}/{part_id}", tag = "planning",
     params(("warehouse_id" = i64, Path, description = "Warehouse id"), ("part_id" = i64, Path, description = "Part id"), PlanQuery),
-    responses((status = 200, body = PartPlanDto), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, body = PartPlanDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn item(
     State(s): State<AppState>,
     Extension(user): Extension<CurrentUser>,

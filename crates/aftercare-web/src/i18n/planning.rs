@@ -184,6 +184,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("planning.reason", "原因", "Reason"),
     ("planning.status", "状态", "Status"),
     ("planning.actions", "操作", "Actions"),
+    (
+        "planning.read_only",
+        "以下是为本站仓库建议的补货及其原因，仅供查看：由总部计划员运行计划并批准或驳回。",
+        "The replenishment proposed for your station's warehouses and why, to read: head office planners run planning and approve or reject the proposals.",
+    ),
     ("planning.approve", "批准", "Approve"),
     ("planning.reject", "驳回", "Reject"),
     ("planning.reject_reason", "驳回原因", "Reason for rejecting"),

@@ -288,7 +288,8 @@ const NAV: &[(&str, &str, &[Role])] = &[
     (
         "nav.planning",
         "/planning",
-        &[Role::Admin, Role::Manager, Role::Warehouse],
+        // A station reads the replenishment proposed for its own warehouses.
+        &[Role::Admin, Role::Manager, Role::Warehouse, Role::Station],
     ),
     (
         "nav.intake",

@@ -1,5 +1,7 @@
 //! Replenishment planning pages: proposals by warehouse with filters, run, approve and
-//! reject; a part's plan at a warehouse with its chart.
+//! reject; a part's plan at a warehouse with its chart. A station user reads the pages of
+//! its own warehouses without the run form, the decide buttons and the lifecycle link (the
+//! app scopes what it sees and refuses what it may not do).
 
 use super::{Page, app_error_page, render};
 use super::{PagePath, PageQuery};
@@ -8,7 +10,7 @@ use crate::i18n::plan_reasons::{class_text, plan_text};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
-use aftercare_app::plan_views::SourceStock;
+use aftercare_app::plan_views::{SourceStock, may_decide};
 use aftercare_app::planning::{
     Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, RunSettings,
 };
@@ -305,7 +307,11 @@ fn stored_refusal_text(text: &str, p: &ProposalRow, warehouses: &[(i64, String)]
 #[template(path = "planning.html")]
 struct ListTemplate {
     page: Page,
+    /// The user may run planning and decide proposals (planners): the run form, the decide
+    /// buttons and the lifecycle link are shown; otherwise the page is read-only.
+    decides: bool,
     rows: Vec<Row>,
+    /// The warehouses the filter offers: the user's own for a station user.
     warehouses: Vec<(i64, String)>,
     q: ListQuery,
     /// "Showing 1–500 of 4,716", when there are rows.
@@ -449,6 +455,7 @@ async fn list_page(
             let filter = ProposalFilter {
                 warehouse: f.warehouse,
                 warehouses_in: None,
+                sources_in: None,
                 status: f.status.clone(),
                 kind: f.kind,
                 part: f.part,
@@ -520,6 +527,7 @@ async fn list_page(
         .collect();
     let mut resp = render(&ListTemplate {
         page,
+        decides: may_decide(&actor),
         rows,
         warehouses,
         q,
