@@ -195,6 +195,23 @@ impl DemandDistribution {
             Self::Empirical(e) => e.samples.last().copied().unwrap_or(0.0),
         }
     }
+
+    /// Give back the room a table was built with beyond its length (up to twice it, since
+    /// a table's length is only known once built): a distribution kept for long, as a
+    /// prepared replay keeps one per item and period, then holds only what it reads.
+    pub fn shrink_to_fit(&mut self) {
+        match self {
+            Self::Discrete(t) => {
+                t.cdf.shrink_to_fit();
+                t.loss.shrink_to_fit();
+            }
+            Self::Empirical(e) => {
+                e.samples.shrink_to_fit();
+                e.suffix.shrink_to_fit();
+            }
+            Self::Zero | Self::Normal { .. } | Self::Gamma(_) => {}
+        }
+    }
 }
 
 fn step(cond: bool) -> f64 {
@@ -766,6 +783,26 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn a_shrunk_table_is_the_same_distribution_at_its_length() {
+        // Over-dispersed: the table runs past the room reserved for it and grows.
+        for (mean, var) in [(1.5, 40.0), (3.0, 3.0), (0.2, 0.5)] {
+            let mut d = fit(mean, var, 1.0, DistributionChoice::Auto);
+            let before = d.clone();
+            d.shrink_to_fit();
+            assert_eq!(d, before);
+            let DemandDistribution::Discrete(t) = &d else {
+                panic!("{d:?}");
+            };
+            assert_eq!(t.loss.capacity(), t.loss.len());
+            assert_eq!(t.cdf.capacity(), t.cdf.len());
+        }
+        let mut e = DemandDistribution::Empirical(EmpiricalSamples::new(vec![2.0, 0.0]).unwrap());
+        let before = e.clone();
+        e.shrink_to_fit();
+        assert_eq!(e, before);
     }
 
     #[test]

@@ -467,6 +467,16 @@ impl PolicyModel {
         }
     }
 
+    /// Hold the distributions' tables at their length: for a model kept for long (a
+    /// prepared replay keeps one per item and period, see
+    /// [`crate::simulate::PreparedItem`]); the levels stay the same.
+    pub fn shrink_to_fit(&mut self) {
+        self.protection.shrink_to_fit();
+        if let Some(l) = &mut self.lead {
+            l.shrink_to_fit();
+        }
+    }
+
     /// What the reorder-level search reads.
     pub fn level_inputs(&self) -> LevelInputs<'_> {
         LevelInputs {

@@ -427,7 +427,11 @@ impl<'a> PreparedItem<'a> {
         let models = review_ends(y.len(), cfg)
             .map(|t_end| {
                 let seed = policy_seed(cfg, index, t_end);
-                PolicyModel::new(estimates[t_end], item, &cfg.spec, &y[..t_end], seed)
+                let mut m = PolicyModel::new(estimates[t_end], item, &cfg.spec, &y[..t_end], seed);
+                // Kept for every target tried: without the tables' spare room (on the
+                // standard demo a third of what the models hold).
+                m.shrink_to_fit();
+                m
             })
             .collect();
         PreparedItem {
