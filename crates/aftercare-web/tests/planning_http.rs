@@ -1157,24 +1157,7 @@ async fn a_refused_approval_names_the_warehouse_and_part_in_words() {
         let s = start(db).await;
         let f = seed(&s.app, 1).await;
         // A regional warehouse replenished from the central one, which holds 2.
-        let mut tx = s.app.db.begin_write().await.unwrap();
-        let regional = aftercare_store::org::insert_warehouse(
-            &mut tx,
-            &aftercare_store::org::NewWarehouse {
-                code: "WH-R".into(),
-                name: "分库".into(),
-                kind: aftercare_domain::org::WarehouseKind::Regional,
-                parent_id: Some(f.central),
-                region_id: None,
-                station_id: None,
-                address: "x".into(),
-                after_sales: true,
-                active: true,
-            },
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let regional = regional_child(&s, f.central).await;
         stock_in(&s.app, &f, f.central, &f.parts, 2).await;
         manual_levels(&s, regional, &f.parts, 5, 10).await;
         let api = reqwest::Client::new();
@@ -1528,24 +1511,7 @@ async fn transfer_proposals_show_what_their_source_can_ship_and_the_last_refusal
         let f = seed(&s.app, 3).await;
         // A regional warehouse replenished from the central one, which holds 2 of part 0,
         // 20 of part 1 (5 of them reserved for a ticket) and 8 of part 2.
-        let mut tx = s.app.db.begin_write().await.unwrap();
-        let regional = aftercare_store::org::insert_warehouse(
-            &mut tx,
-            &aftercare_store::org::NewWarehouse {
-                code: "WH-R".into(),
-                name: "分库".into(),
-                kind: aftercare_domain::org::WarehouseKind::Regional,
-                parent_id: Some(f.central),
-                region_id: None,
-                station_id: None,
-                address: "x".into(),
-                after_sales: true,
-                active: true,
-            },
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let regional = regional_child(&s, f.central).await;
         stock_in(&s.app, &f, f.central, &f.parts[..1], 2).await;
         stock_in(&s.app, &f, f.central, &f.parts[1..2], 20).await;
         stock_in(&s.app, &f, f.central, &f.parts[2..], 8).await;
@@ -2134,6 +2100,32 @@ async fn the_part_plan_dates_its_periods_and_marks_today() {
             }
         }
     }
+}
+
+/// A regional warehouse `WH-R` replenished from `parent`.
+async fn regional_child(
+    s: &common::server::Server,
+    parent: aftercare_domain::WarehouseId,
+) -> aftercare_domain::WarehouseId {
+    let mut tx = s.app.db.begin_write().await.unwrap();
+    let w = aftercare_store::org::insert_warehouse(
+        &mut tx,
+        &aftercare_store::org::NewWarehouse {
+            code: "WH-R".into(),
+            name: "分库".into(),
+            kind: aftercare_domain::org::WarehouseKind::Regional,
+            parent_id: Some(parent),
+            region_id: None,
+            station_id: None,
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    w
 }
 
 /// A station warehouse of the station `code`, replenished from `parent`.
