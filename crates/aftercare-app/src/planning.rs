@@ -822,6 +822,8 @@ struct Inputs {
     events: HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
     /// What the lifecycle inputs did to each pair, for the part's page.
     notes: HashMap<(WarehouseId, PartId), LifecycleNote>,
+    /// Open proposals asking a parent for stock, by the asking pair.
+    requests: HashMap<(WarehouseId, PartId), store::OpenRequest>,
 }
 
 /// A run planned from the ledger but not yet written (`App::plan_compute`).
@@ -1044,6 +1046,11 @@ impl App {
             .into_iter()
             .map(|(w, p, min, max)| ((w, p), (min, max)))
             .collect();
+        let requests = store::open_requests(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| ((r.warehouse, r.part), r))
+            .collect();
         Ok(Inputs {
             parts,
             warehouses,
@@ -1052,6 +1059,7 @@ impl App {
             manual,
             events,
             notes,
+            requests,
         })
     }
 
@@ -1322,7 +1330,8 @@ impl App {
         let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
         // What a run would decide from this plan: its why with the end-of-production notes
         // it adds, and the proposal it would write (or none).
-        let decided = to_rows(w, p, &plan, &opts, now);
+        let owed = owed_now(&inputs, warehouse, part);
+        let decided = to_rows(w, p, &plan, owed.as_ref(), &opts, now);
         let today = now.0.div_euclid(DAY_MS);
         let past_end_of_production =
             parse_date(&p.end_of_production_on).is_some_and(|eop| eop <= today);
@@ -1377,7 +1386,7 @@ impl App {
             min: plan.levels.min.max(0.0),
             reorder_point: plan.levels.reorder_point,
             max: plan.levels.max,
-            sizing: item_detail(&plan, &opts, w, p),
+            sizing: decided.item.detail,
             order_kind: if w.parent.is_none() {
                 ProposalKind::Purchase
             } else {
@@ -1732,14 +1741,7 @@ fn compute(
     let pairs = pairs_to_plan(inputs, None);
     let forecasts = forecast_pairs(inputs, opts, &pairs, &zeros, now);
     let fills = warehouse_fills(inputs, opts, &forecasts, now);
-    let planned = forecasts
-        .into_par_iter()
-        .map(|f| {
-            let (wh, part) = (f.warehouse, f.part);
-            let plan = plan_forecasted(inputs, opts, &fills, f, now);
-            to_rows(wh, part, &plan, opts, now)
-        })
-        .collect();
+    let planned = plan_bottom_up(inputs, opts, &fills, forecasts, &zeros, now);
     let mut by_code: Vec<RunWarehouseFill> = fills
         .iter()
         .filter_map(|(w, fill)| {
@@ -1752,6 +1754,162 @@ fn compute(
         .collect();
     by_code.sort_by(|a, b| a.warehouse_code.cmp(&b.warehouse_code));
     (planned, by_code)
+}
+
+/// What the warehouses a warehouse replenishes ask of it for one part: their open
+/// requests, netted there as backorders.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Owed {
+    /// Units asked.
+    units: i64,
+    /// Who asks how many, in the order they were added.
+    by: Vec<(WarehouseId, i64)>,
+}
+
+impl Owed {
+    fn add(&mut self, warehouse: WarehouseId, qty: i64) {
+        self.units += qty;
+        self.by.push((warehouse, qty));
+    }
+
+    /// Who asks, for the plan's why: the largest requests first, five at most named.
+    fn text(&self, warehouses: &HashMap<WarehouseId, PlanWarehouse>) -> String {
+        const NAMED: usize = 5;
+        let mut by = self.by.clone();
+        by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.0.cmp(&b.0.0)));
+        let mut named: Vec<String> = by
+            .iter()
+            .take(NAMED)
+            .map(|(w, q)| {
+                let code = warehouses.get(w).map_or("?", |w| w.code.as_str());
+                format!("{code} {q}")
+            })
+            .collect();
+        if by.len() > NAMED {
+            named.push(format!("{} more", by.len() - NAMED));
+        }
+        format!(
+            "; backorders {}: open transfer requests of the warehouses it replenishes: {}",
+            self.units,
+            named.join(", ")
+        )
+    }
+}
+
+/// Whether a pair still asks its parent for stock after this run, and how much: a request
+/// being approved stands as it is (the run leaves it), else the run's own proposal, else
+/// an emergency an issue raised (a run does not withdraw it).
+fn still_asked(
+    drafted: Option<(WarehouseId, i64)>,
+    stored: Option<&store::OpenRequest>,
+) -> Option<(WarehouseId, i64)> {
+    match (stored, drafted) {
+        (Some(s), _) if s.approving => Some((s.source, s.qty)),
+        (_, Some(d)) => Some(d),
+        (Some(s), None) if !s.run_owned => Some((s.source, s.qty)),
+        _ => None,
+    }
+}
+
+/// Steps from each warehouse up to the top of its tree (0 at a warehouse without a known
+/// parent). The bound keeps a corrupt parent loop from hanging a run.
+fn warehouse_depths(
+    warehouses: &HashMap<WarehouseId, PlanWarehouse>,
+) -> HashMap<WarehouseId, usize> {
+    warehouses
+        .values()
+        .map(|w| {
+            let mut depth = 0;
+            let mut at = w.parent.and_then(|p| warehouses.get(&p));
+            while let Some(parent) = at.filter(|_| depth < warehouses.len()) {
+                depth += 1;
+                at = parent.parent.and_then(|p| warehouses.get(&p));
+            }
+            (w.id, depth)
+        })
+        .collect()
+}
+
+/// Plan the pairs deepest warehouse first, so that each warehouse nets what the ones it
+/// replenishes ask of it in this run ([`still_asked`]) as backorders: a regional warehouse
+/// whose stations ask more than it holds orders from its own parent now, not a run later.
+/// A part asked of a warehouse that neither holds nor used it is planned there too, from
+/// no history.
+fn plan_bottom_up<'a>(
+    inputs: &'a Inputs,
+    opts: &PlanOptions,
+    fills: &HashMap<WarehouseId, WarehouseFill>,
+    forecasts: Vec<Forecasted<'a>>,
+    zeros: &'a [f64],
+    now: Instant,
+) -> Vec<Planned> {
+    let depths = warehouse_depths(&inputs.warehouses);
+    let levels = depths.values().copied().max().map_or(0, |d| d + 1);
+    let mut by_depth: Vec<Vec<Forecasted<'a>>> = (0..levels).map(|_| Vec::new()).collect();
+    for f in forecasts {
+        by_depth[depths[&f.warehouse.id]].push(f);
+    }
+    let mut owed: HashMap<(WarehouseId, PartId), Owed> = HashMap::new();
+    let mut planned = Vec::new();
+    for (depth, mut level) in by_depth.into_iter().enumerate().rev() {
+        let have: HashSet<(WarehouseId, PartId)> =
+            level.iter().map(|f| (f.warehouse.id, f.part.id)).collect();
+        let mut missing: Vec<(WarehouseId, PartId)> = owed
+            .keys()
+            .filter(|k| depths.get(&k.0) == Some(&depth) && !have.contains(k))
+            .copied()
+            .collect();
+        missing.sort();
+        level.extend(forecast_pairs(inputs, opts, &missing, zeros, now));
+        let out: Vec<Planned> = level
+            .into_par_iter()
+            .map(|f| {
+                let (wh, part) = (f.warehouse, f.part);
+                let asked = owed.get(&(wh.id, part.id));
+                let plan = plan_forecasted(inputs, opts, fills, f, asked, now);
+                to_rows(wh, part, &plan, asked, opts, now)
+            })
+            .collect();
+        let drafted: HashMap<(WarehouseId, PartId), (WarehouseId, i64)> = out
+            .iter()
+            .filter_map(|p| {
+                let d = p.proposal.as_ref()?;
+                Some(((d.warehouse, d.part), (d.source?, d.qty)))
+            })
+            .collect();
+        let mut asking: BTreeSet<(WarehouseId, PartId)> = drafted.keys().copied().collect();
+        asking.extend(
+            inputs
+                .requests
+                .keys()
+                .filter(|k| depths.get(&k.0) == Some(&depth)),
+        );
+        for key in asking {
+            let stored = inputs.requests.get(&key);
+            if let Some((source, qty)) = still_asked(drafted.get(&key).copied(), stored) {
+                owed.entry((source, key.1)).or_default().add(key.0, qty);
+            }
+        }
+        planned.extend(out);
+    }
+    planned
+}
+
+/// What the warehouses `warehouse` replenishes ask of it for `part` now: their open
+/// proposals (the part's page, between runs).
+fn owed_now(inputs: &Inputs, warehouse: WarehouseId, part: PartId) -> Option<Owed> {
+    let mut asking: Vec<&store::OpenRequest> = inputs
+        .requests
+        .values()
+        .filter(|r| r.source == warehouse && r.part == part)
+        .collect();
+    asking.sort_by_key(|r| r.warehouse);
+    (!asking.is_empty()).then(|| {
+        asking.iter().fold(Owed::default(), |mut o, r| {
+            o.add(r.warehouse, r.qty);
+            o
+        })
+    })
 }
 
 /// One pair's plan now, with its warehouse's calibration when it set the pair's level
@@ -1788,8 +1946,9 @@ fn plan_one(
         },
     };
     let fill = fills.get(&warehouse).copied();
+    let owed = owed_now(inputs, warehouse, part);
     (
-        plan_forecasted(inputs, opts, &fills, f, now),
+        plan_forecasted(inputs, opts, &fills, f, owed.as_ref(), now),
         fill,
         history.to_vec(),
     )
@@ -2050,9 +2209,11 @@ fn plan_forecasted(
     opts: &PlanOptions,
     fills: &HashMap<WarehouseId, WarehouseFill>,
     f: Forecasted<'_>,
+    owed: Option<&Owed>,
     now: Instant,
 ) -> ItemPlan {
-    let input = pair_input(inputs, opts, f.warehouse, f.part, f.history, now);
+    let mut input = pair_input(inputs, opts, f.warehouse, f.part, f.history, now);
+    input.position.backorders = owed.map_or(0.0, |o| o.units as f64);
     let mut settings = opts.settings();
     let fill = fills
         .get(&f.warehouse.id)
@@ -2080,6 +2241,9 @@ fn plan_forecasted(
             fill.worth_money()
         ));
     }
+    if let Some(owed) = owed {
+        plan.why.push_str(&owed.text(&inputs.warehouses));
+    }
     plan
 }
 
@@ -2096,6 +2260,7 @@ fn pair_costs(opts: &PlanOptions, w: &PlanWarehouse, part: &PlanPart) -> (i64, N
 /// How the plan sized its order, for the plan item and the part's page.
 fn item_detail(
     plan: &ItemPlan,
+    owed: Option<&Owed>,
     opts: &PlanOptions,
     w: &PlanWarehouse,
     part: &PlanPart,
@@ -2107,6 +2272,7 @@ fn item_detail(
         order_cost,
         holding_cost_nanos: holding.0,
         event_milli: (plan.event_demand.max(0.0) * 1000.0).round() as i64,
+        backorders: owed.map_or(0, |o| o.units),
     }
 }
 
@@ -2189,6 +2355,7 @@ fn to_rows(
     w: &PlanWarehouse,
     part: &PlanPart,
     plan: &ItemPlan,
+    owed: Option<&Owed>,
     opts: &PlanOptions,
     now: Instant,
 ) -> Planned {
@@ -2232,7 +2399,7 @@ fn to_rows(
         max_qty: max,
         overridden: plan.overridden,
         mean_milli: (plan.estimate.mean_per_period.max(0.0) * 1000.0).round() as i64,
-        detail: item_detail(plan, opts, w, part),
+        detail: item_detail(plan, owed, opts, w, part),
         planned_at: now,
     };
     let lead_days = if is_root {
@@ -2365,6 +2532,84 @@ mod tests {
 #[cfg(test)]
 mod lifecycle_tests {
     use super::*;
+
+    fn wh(id: i64, parent: Option<i64>) -> (WarehouseId, PlanWarehouse) {
+        let w = PlanWarehouse {
+            id: WarehouseId(id),
+            code: format!("W{id}"),
+            parent: parent.map(WarehouseId),
+        };
+        (w.id, w)
+    }
+
+    #[test]
+    fn depth_counts_the_steps_to_the_top_even_through_a_corrupt_loop() {
+        let tree: HashMap<_, _> = [
+            wh(1, None),
+            wh(2, Some(1)),
+            wh(3, Some(2)),
+            wh(4, Some(99)), // its parent is not planned: a top of its own
+            wh(5, Some(6)),
+            wh(6, Some(5)),
+        ]
+        .into_iter()
+        .collect();
+        let d = warehouse_depths(&tree);
+        assert_eq!(
+            [1, 2, 3, 4].map(|w| d[&WarehouseId(w)]),
+            [0, 1, 2, 0],
+            "{d:?}"
+        );
+        // A loop ends at the bound instead of hanging.
+        assert!(d[&WarehouseId(5)] <= tree.len());
+    }
+
+    #[test]
+    fn a_request_stands_being_approved_or_raised_by_an_issue_else_the_run_decides() {
+        let stored = |run_owned, approving| store::OpenRequest {
+            warehouse: WarehouseId(2),
+            part: PartId(7),
+            source: WarehouseId(1),
+            qty: 5,
+            run_owned,
+            approving,
+        };
+        let run = Some((WarehouseId(1), 9));
+        // Being approved: frozen, whatever the run drafts.
+        assert_eq!(
+            still_asked(run, Some(&stored(true, true))),
+            Some((WarehouseId(1), 5))
+        );
+        assert_eq!(
+            still_asked(None, Some(&stored(true, true))),
+            Some((WarehouseId(1), 5))
+        );
+        // Else the run's draft updates it.
+        assert_eq!(still_asked(run, Some(&stored(true, false))), run);
+        assert_eq!(still_asked(run, Some(&stored(false, false))), run);
+        assert_eq!(still_asked(run, None), run);
+        // No draft: a run's own is withdrawn, an issue's emergency stays.
+        assert_eq!(still_asked(None, Some(&stored(true, false))), None);
+        assert_eq!(
+            still_asked(None, Some(&stored(false, false))),
+            Some((WarehouseId(1), 5))
+        );
+        assert_eq!(still_asked(None, None), None);
+    }
+
+    #[test]
+    fn who_owes_names_the_largest_requests_first_and_counts_the_rest() {
+        let tree: HashMap<_, _> = (1..=8).map(|i| wh(i, None)).collect();
+        let mut owed = Owed::default();
+        for (w, q) in [(1, 1), (2, 5), (3, 2), (4, 2), (5, 9), (6, 1), (7, 3)] {
+            owed.add(WarehouseId(w), q);
+        }
+        assert_eq!(owed.units, 23);
+        assert_eq!(
+            owed.text(&tree),
+            "; backorders 23: open transfer requests of the warehouses it replenishes: W5 9, W2 5, W7 3, W3 2, W4 2, 2 more"
+        );
+    }
 
     fn succ(a: i64, b: i64, pct: i64) -> Succession {
         Succession {

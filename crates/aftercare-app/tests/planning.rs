@@ -1299,7 +1299,9 @@ async fn a_purchase_approval_that_stopped_half_way_keeps_its_quantity_when_a_run
         let label = db.label;
         let w = world(db).await;
         let app = &w.app;
-        // PN-2 at central: manual min 55 / max 70 against 50 on hand → a purchase of 20.
+        // PN-2 at central: manual min 55 / max 70 against 50 on hand → a purchase of 20
+        // (the station asks nothing: its request would be central's backorder).
+        set_levels(app, w.station, w.p2, 0, 0).await;
         set_levels(app, w.central, w.p2, 55, 70).await;
         app.plan_run(&Actor::Cli, weekly()).await.unwrap();
         let po = find(&open(app).await, w.central, w.p2).unwrap().clone();
@@ -1398,6 +1400,69 @@ async fn a_transfer_the_parent_cannot_cover_stays_open_and_is_approved_once_stoc
 }
 
 #[tokio::test]
+async fn a_parent_nets_what_its_children_ask_of_it_in_the_same_run() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2: the station asks 80 (manual min/max 80), central holds 50 and never issued
+        // it, so its own levels are 0: without the station's request it would buy nothing.
+        set_levels(app, w.station, w.p2, 80, 80).await;
+        // PN-9: asked at the station, never seen at central (no stock, no history).
+        let p9 = add_part(&w, "PN-9").await;
+        set_levels(app, w.station, p9, 3, 7).await;
+        let report = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let t = find(&rows, w.station, w.p2).unwrap();
+        assert_eq!((t.kind, t.qty), (ProposalKind::Transfer, 80), "{label}");
+        let buy = find(&rows, w.central, w.p2).expect("central buys what it owes");
+        assert_eq!((buy.kind, buy.qty), (ProposalKind::Purchase, 30), "{label}");
+        assert!(
+            buy.reason
+                .starts_with("available -30 (after backorders 80) < reorder point 0"),
+            "{label}: {}",
+            buy.reason
+        );
+        let item = item_at(app, w.central, w.p2).await;
+        assert_eq!(item.detail.backorders, 80, "{label}");
+        assert!(
+            item.why.ends_with(
+                "; backorders 80: open transfer requests of the warehouses it replenishes: WH-GZ01 80"
+            ),
+            "{label}: {}",
+            item.why
+        );
+        let new = find(&rows, w.central, p9).expect("a part asked of central is planned there");
+        assert_eq!((new.kind, new.qty), (ProposalKind::Purchase, 7), "{label}");
+        assert_eq!(item_at(app, w.central, p9).await.detail.backorders, 7);
+        // The station's own plan owes nothing to anyone.
+        assert_eq!(item_at(app, w.station, w.p2).await.detail.backorders, 0);
+        // The part's page between runs: the open requests stand as the run left them.
+        let page = app
+            .part_plan_as_run(&Actor::Cli, w.central, w.p2, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert_eq!(page.sizing.backorders, 80, "{label}");
+        let decision = page.decision.expect("the page decides as the run did");
+        assert_eq!(decision.qty, 30, "{label}");
+        assert!(
+            page.reason.contains("after backorders 80"),
+            "{label}: {}",
+            page.reason
+        );
+        // Once the transfer is rejected nothing is owed: the next run withdraws the buy.
+        app.reject_proposal(&Actor::Cli, t.id, "不需要")
+            .await
+            .unwrap();
+        set_levels(app, w.station, w.p2, 0, 0).await;
+        let again = app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        assert!(again.withdrawn >= 1, "{label}: {again:?} after {report:?}");
+        assert!(find(&open(app).await, w.central, w.p2).is_none(), "{label}");
+        assert_eq!(item_at(app, w.central, w.p2).await.detail.backorders, 0);
+    }
+}
+
+#[tokio::test]
 async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
@@ -1450,7 +1515,16 @@ async fn an_order_approved_at_a_second_top_warehouse_counts_there_and_is_not_pro
         )
         .await
         .unwrap();
-        // Central (the first top warehouse): 50 on hand below a minimum of 55 → 20 to 70.
+        // Central (the first top warehouse): 50 on hand below a minimum of 55 → 20 to 70;
+        // the station asks nothing of it (its request would be central's backorder).
+        master::set_levels(
+            &mut tx,
+            w.station,
+            w.p2,
+            StockLevels::new(Qty::ZERO, Some(Qty::ZERO)).unwrap(),
+        )
+        .await
+        .unwrap();
         master::set_levels(
             &mut tx,
             w.central,

@@ -71,7 +71,7 @@ pub fn net(
     let available = position.available();
     let rop = policy.reorder_point;
     if available >= rop {
-        return no_order(available, policy, today);
+        return no_order(position, policy, today);
     }
     let (need, how) = match item.lot_sizing {
         LotSizing::OrderUpTo | LotSizing::UpToMax => (
@@ -90,7 +90,7 @@ pub fn net(
     let quantity = round_order(need, item.moq, item.unit);
     let mut reason = format!(
         "available {} < reorder point {}; {how}",
-        fmt_qty(available),
+        available_text(position),
         fmt_qty(rop)
     );
     if item.moq > 0.0 && need < item.moq {
@@ -110,7 +110,22 @@ pub fn net(
 /// nothing and the date would mean nothing).
 pub const FORESEEN_PERIODS: usize = 10_000;
 
-fn no_order(available: f64, policy: &StockPolicy, today: usize) -> Netting {
+/// The available stock in words, naming the backorders it is net of (they are what makes
+/// a position negative, and a reader would otherwise look for them on the shelf).
+fn available_text(position: &StockPosition) -> String {
+    let available = fmt_qty(position.available());
+    if position.backorders > 0.0 {
+        format!(
+            "{available} (after backorders {})",
+            fmt_qty(position.backorders)
+        )
+    } else {
+        available
+    }
+}
+
+fn no_order(position: &StockPosition, policy: &StockPolicy, today: usize) -> Netting {
+    let available = position.available();
     let rop = policy.reorder_point;
     let rate = policy.mean_per_period;
     // Periods until available − k·rate < rop.
@@ -137,7 +152,7 @@ fn no_order(available: f64, policy: &StockPolicy, today: usize) -> Netting {
         arrival_period: None,
         reason: format!(
             "available {} ≥ reorder point {}: no order{when}",
-            fmt_qty(available),
+            available_text(position),
             fmt_qty(rop)
         ),
     }
@@ -181,6 +196,43 @@ mod tests {
             backorders: 5.0,
         };
         assert_eq!(p.available(), 3.0);
+    }
+
+    #[test]
+    fn backorders_are_named_in_the_reason() {
+        let owed = StockPosition {
+            on_hand: 2.0,
+            backorders: 5.0,
+            ..Default::default()
+        };
+        let n = net(
+            &owed,
+            &policy(1.0, 4.0, 3.0),
+            &item(LotSizing::OrderUpTo),
+            10,
+        );
+        assert_eq!(n.quantity, 7.0);
+        assert_eq!(
+            n.reason,
+            "available -3 (after backorders 5) < reorder point 1; order up to 4: 7"
+        );
+        let covered = StockPosition {
+            on_hand: 9.0,
+            backorders: 5.0,
+            ..Default::default()
+        };
+        let n = net(
+            &covered,
+            &policy(1.0, 4.0, 3.0),
+            &item(LotSizing::OrderUpTo),
+            10,
+        );
+        assert!(
+            n.reason
+                .starts_with("available 4 (after backorders 5) ≥ reorder point 1: no order"),
+            "{}",
+            n.reason
+        );
     }
 
     #[test]

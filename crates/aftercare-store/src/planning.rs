@@ -619,6 +619,9 @@ pub struct ItemDetail {
     pub holding_cost_nanos: i64,
     /// Event demand added to the reorder point and the maximum, thousandths of a unit.
     pub event_milli: i64,
+    /// Units the warehouses it replenishes ask of it (their open transfer requests),
+    /// netted as backorders.
+    pub backorders: i64,
 }
 
 /// Each stored plan's reorder point without the event demand its run added: what the
@@ -1422,6 +1425,48 @@ pub async fn open_count(tx: &mut Tx) -> StoreResult<i64> {
             .fetch_one(c)
             .await
     })?)
+}
+
+/// An open proposal asking a warehouse's parent for stock: what the parent owes the
+/// warehouse until the proposal is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenRequest {
+    /// The warehouse asking.
+    pub warehouse: WarehouseId,
+    /// The part.
+    pub part: PartId,
+    /// The warehouse asked (the transfer's source).
+    pub source: WarehouseId,
+    /// Units asked.
+    pub qty: i64,
+    /// Raised by a run (else by an issue, as an emergency).
+    pub run_owned: bool,
+    /// Being approved: its transfer is frozen, a run leaves it as it is.
+    pub approving: bool,
+}
+
+/// Every open proposal with a source warehouse (transfers and emergencies below the top).
+pub async fn open_requests(db: &Db) -> StoreResult<Vec<OpenRequest>> {
+    let rows: Vec<(i64, i64, i64, i64, bool, bool)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT warehouse_id, part_id, source_warehouse_id, qty, run_id IS NOT NULL, \
+                    approving_since IS NOT NULL \
+             FROM plan_proposals WHERE status = 'open' AND source_warehouse_id IS NOT NULL",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p, s, qty, run_owned, approving)| OpenRequest {
+            warehouse: WarehouseId(w),
+            part: PartId(p),
+            source: WarehouseId(s),
+            qty,
+            run_owned,
+            approving,
+        })
+        .collect())
 }
 
 /// Set what planning reads of a part besides its cost: procurement lead time and

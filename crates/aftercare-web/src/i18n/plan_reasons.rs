@@ -29,6 +29,9 @@ enum Slot {
     Replayed,
     /// `{s}`: why a warehouse's fill target is not met, or nothing ([`SHORTFALLS`]).
     Shortfall,
+    /// `{w}`: who asks how many (`WH-ST-001 5, WH-ST-002 2, 3 more`), codes and numbers
+    /// kept ([`requests_zh`]).
+    Requests,
 }
 
 impl Slot {
@@ -40,6 +43,7 @@ impl Slot {
             'b' => Slot::Bucket,
             'r' => Slot::Replayed,
             's' => Slot::Shortfall,
+            'w' => Slot::Requests,
             other => panic!("unknown placeholder {{{other}}}"),
         }
     }
@@ -59,8 +63,24 @@ impl Slot {
             Slot::Replayed => translate(REPLAYED, text),
             Slot::Shortfall if text.is_empty() => Some(String::new()),
             Slot::Shortfall => translate(SHORTFALLS, text),
+            Slot::Requests => requests_zh(text),
         }
     }
+}
+
+/// A list of requests (`CODE qty`, comma-separated, maybe ending in `N more`) in Chinese.
+fn requests_zh(text: &str) -> Option<String> {
+    text.split(", ")
+        .map(|item| {
+            if let Some(n) = item.strip_suffix(" more").filter(|n| is_number(n)) {
+                return Some(format!("另 {n} 个仓库"));
+            }
+            let (code, qty) = item.rsplit_once(' ')?;
+            let code_ok = !code.is_empty() && !code.contains(char::is_whitespace);
+            (code_ok && is_number(qty)).then(|| item.to_string())
+        })
+        .collect::<Option<Vec<String>>>()
+        .map(|items| items.join("，"))
 }
 
 /// Demand classes (`aftercare_planning::classify::DemandClass::code`) in Chinese.
@@ -116,6 +136,14 @@ const SEGMENTS: &[(&str, &str)] = &[
     (
         "available {n} ≥ reorder point {n}: no order",
         "可用库存 {0} 不低于再订货点 {1}：无需订货",
+    ),
+    (
+        "available {n} (after backorders {n}) < reorder point {n}",
+        "扣除欠交 {1} 后可用库存 {0} 低于再订货点 {2}",
+    ),
+    (
+        "available {n} (after backorders {n}) ≥ reorder point {n}: no order",
+        "扣除欠交 {1} 后可用库存 {0} 不低于再订货点 {2}：无需订货",
     ),
     ("no demand expected", "预计没有需求"),
     (
@@ -177,6 +205,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "不备库存：最近 {0} 个周期没有需求",
     ),
     // What the app adds to the method choice.
+    (
+        "backorders {n}: open transfer requests of the warehouses it replenishes: {w}",
+        "欠交 {0}：下级仓库未处理的调拨请求：{1}",
+    ),
     (
         "level from the warehouse's fill target {n} % over {n} parts ({r}expected {n} %{s}): a unit short for a {b} is valued at {n} of stock",
         "库存水平由本仓库 {1} 个备件的整体目标满足率 {0} % 决定（{2}预期 {3} %{4}）：每{5}缺 1 件按 {6} 库存金额计",
@@ -460,6 +492,9 @@ mod tests {
             "smooth demand: sba has the lowest backtest error x (next: tsb 0.4); chosen sba at 0.4",
             "available 3 < reorder point 5;order up to 12: 9",
             "order up to 12: 9 (sba) ",
+            "backorders 7: open transfer requests of the warehouses it replenishes: WH-1 five",
+            "backorders 7: open transfer requests of the warehouses it replenishes: WH 1 2",
+            "backorders 7: open transfer requests of the warehouses it replenishes: ",
         ] {
             assert_eq!(plan_text_zh(text), None, "{text}");
             assert_eq!(plan_text(Lang::ZhCn, text), text);
@@ -505,6 +540,13 @@ mod tests {
                         net(&on_hand(available), &policy(5.0, 12.0, 4.0, 0.5), &item, 10).reason,
                     );
                 }
+                for backorders in [4.0, 0.5] {
+                    let owed = StockPosition {
+                        backorders,
+                        ..on_hand(7.0)
+                    };
+                    reasons.push(net(&owed, &policy(5.0, 12.0, 4.0, 0.5), &item, 10).reason);
+                }
                 for rate in [0.0, 0.5, 1e-30] {
                     reasons
                         .push(net(&on_hand(7.0), &policy(5.0, 12.0, 4.0, rate), &item, 10).reason);
@@ -519,6 +561,8 @@ mod tests {
             "no demand expected",
             "expected to fall below it in",
             "not expected to fall below it within",
+            "(after backorders 4) <",
+            "(after backorders 0.5) ≥",
         ] {
             assert!(joined.contains(family), "no {family} among {joined}");
         }
@@ -528,6 +572,19 @@ mod tests {
             zh(&format!("{r} (sba)"));
             zh(&format!("{r} (combo(historic_average+ses+sba+tsb))"));
         }
+        assert_eq!(
+            plan_text_zh(
+                "intermittent demand: sba (backtest error 0.4); backorders 12: open transfer requests of the warehouses it replenishes: WH-ST-0001 5, WH-ST-0002 2, 3 more"
+            )
+            .as_deref(),
+            Some(
+                "间歇需求：sba（回测误差 0.4）；欠交 12：下级仓库未处理的调拨请求：WH-ST-0001 5，WH-ST-0002 2，另 3 个仓库"
+            )
+        );
+        assert_eq!(
+            zh("available 3 (after backorders 4) < reorder point 5; order up to 12: 9 (sba)"),
+            "扣除欠交 4 后可用库存 3 低于再订货点 5；补货至 12，建议数量 9（预测方法：sba）"
+        );
         assert_eq!(
             zh("available 3 < reorder point 5; order 1 lot(s) of 4 (raised to MOQ 30): 30"),
             "可用库存 3 低于再订货点 5；订 1 批、每批 4（已提高到最小起订量 30），建议数量 30"
