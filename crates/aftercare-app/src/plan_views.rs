@@ -93,8 +93,8 @@ impl PlanScope {
 pub struct SourceStock {
     /// The source warehouse.
     pub warehouse: WarehouseId,
-    /// Units a transfer could take from it now, as its approval would: good units on the
-    /// shelf, at most the issuable units less those reserved.
+    /// Units a transfer could take from it now, as its approval would: the issuable
+    /// units (good and repaired) less those reserved.
     pub available: i64,
     /// The source cannot fill the proposal now (`available < qty`): approving it would be
     /// refused by the ledger.
@@ -140,7 +140,7 @@ impl App {
             .iter()
             .filter_map(|r| r.source.map(|s| (s, r.part)))
             .collect();
-        let stock = store::shippable_good(&self.db, &pairs).await?;
+        let stock = store::shippable(&self.db, &pairs).await?;
         Ok(wanted
             .into_iter()
             .filter_map(|r| {

@@ -53,6 +53,7 @@ use aftercare_planning::plan::{
 use aftercare_planning::policy::{ItemParams, LotSizing, Nanos, PolicyModel, ServiceTarget};
 use aftercare_planning::simulate::measured_periods;
 use aftercare_store::audit;
+use aftercare_store::plan_views as plan_views_store;
 use aftercare_store::planning::{
     self as store, ItemDetail, NewRun, PlanItemRow, PlanPart, PlanWarehouse, Position,
     ProposalDraft, ProposalFilter, ProposalKind, ProposalRow,
@@ -1242,7 +1243,13 @@ impl App {
                 return Ok((p, command, since));
             }
             let now = self.now();
-            let command = approval_command(&p, now)?;
+            let repaired = match p.source {
+                Some(source) => {
+                    plan_views_store::repaired_on_shelf(&self.db, source, p.part).await?
+                }
+                None => 0,
+            };
+            let command = approval_command(&p, now, repaired)?;
             let json = serde_json::to_string(&command)
                 .map_err(|e| AppError::Unexpected(format!("proposal {id}: command: {e}")))?;
             let mut tx = self.db.begin_write().await?;
@@ -1675,23 +1682,36 @@ fn proposal_key(id: i64) -> String {
     format!("plan-proposal-{id}")
 }
 
-/// The ledger command approving `p` creates, its transfer ETA counted from `now`.
-fn approval_command(p: &ProposalRow, now: Instant) -> AppResult<Command> {
+/// The ledger command approving `p` creates, its transfer ETA counted from `now`. A
+/// transfer ships the source's `repaired` units on the shelf first (repaired parts are
+/// issued before new ones), the rest good.
+fn approval_command(p: &ProposalRow, now: Instant, repaired: i64) -> AppResult<Command> {
     let qty = Qty::new(p.qty).map_err(|e| AppError::invalid("qty", e.to_string()))?;
     Ok(match p.source {
         Some(source) => {
             let days = p
                 .transfer_days
                 .unwrap_or(PlanOptions::default().transfer_days);
+            let first = repaired.clamp(0, p.qty);
+            let lines = [
+                (StockCondition::Repaired, first),
+                (StockCondition::Good, p.qty - first),
+            ]
+            .into_iter()
+            .filter(|&(_, n)| n > 0)
+            .map(|(condition, n)| {
+                Ok(TransferQty {
+                    part: p.part,
+                    condition,
+                    qty: Qty::new(n).map_err(|e| AppError::invalid("qty", e.to_string()))?,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
             Command::ShipTransfer {
                 from: source,
                 to: p.warehouse,
                 eta: Instant(now.0 + days * DAY_MS),
-                lines: vec![TransferQty {
-                    part: p.part,
-                    condition: StockCondition::Good,
-                    qty,
-                }],
+                lines,
             }
         }
         None => {
@@ -2331,7 +2351,8 @@ fn pair_input<'a>(
         item,
         position: StockPosition {
             on_hand: pos.on_hand as f64,
-            in_transit: pos.in_transit as f64,
+            // Received and awaiting inspection: on its way to the shelf like a transfer.
+            in_transit: (pos.in_transit + pos.in_inspection) as f64,
             on_order: pos.on_order as f64,
             reserved: pos.reserved as f64,
             backorders: 0.0,

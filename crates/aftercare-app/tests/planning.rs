@@ -1462,6 +1462,123 @@ async fn a_parent_nets_what_its_children_ask_of_it_in_the_same_run() {
     }
 }
 
+/// Units of `part` on `w`'s shelf in `condition`.
+async fn shelf(app: &App, w: WarehouseId, part: PartId, condition: &str) -> i64 {
+    aftercare_store::stock::query::stock(
+        &app.db,
+        &aftercare_store::stock::query::StockFilter {
+            warehouse: Some(w),
+            part: Some(part.0),
+            condition: Some(condition.into()),
+            station: None,
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.qty)
+    .sum()
+}
+
+#[tokio::test]
+async fn units_awaiting_inspection_count_and_a_transfer_ships_repaired_units_first() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Four defective PN-2 at central go to repair and come back, awaiting inspection.
+        q(
+            app,
+            Command::DefectiveReturn {
+                consumer: Consumer::Requisition(RequisitionId(900)),
+                warehouse: w.central,
+                part: w.p2,
+                qty: Qty::new(4).unwrap(),
+            },
+        )
+        .await;
+        let Some(Created::RepairOrder(order)) = q(
+            app,
+            Command::SendToRepair {
+                warehouse: w.central,
+                vendor: w.supplier,
+                part: w.p2,
+                qty: Qty::new(4).unwrap(),
+                due: Instant(T0.0 + 400 * 86_400_000),
+            },
+        )
+        .await
+        .created
+        else {
+            panic!("no repair order")
+        };
+        let Some(Created::Lot(lot)) = q(
+            app,
+            Command::ReceiveFromRepair {
+                order,
+                warehouse: w.central,
+                qty: Qty::new(4).unwrap(),
+            },
+        )
+        .await
+        .created
+        else {
+            panic!("no lot")
+        };
+        // Central: 50 good + 4 in inspection − the station's request of 12 (manual 5/12).
+        let page = app
+            .part_plan_as_run(&Actor::Cli, w.central, w.p2, PlanOverrides::default())
+            .await
+            .unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let page_after = app
+            .part_plan_as_run(&Actor::Cli, w.central, w.p2, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert!(
+            page.reason.starts_with("available 54 ≥"),
+            "{label}: {}",
+            page.reason
+        );
+        assert!(
+            page_after
+                .reason
+                .starts_with("available 42 (after backorders 12) ≥"),
+            "{label}: {}",
+            page_after.reason
+        );
+        q(
+            app,
+            Command::Inspect {
+                warehouse: w.central,
+                lot,
+                accept: Qty::new(4).unwrap(),
+                reject: Qty::ZERO,
+            },
+        )
+        .await;
+        assert_eq!(shelf(app, w.central, w.p2, "repaired").await, 4, "{label}");
+        let t = find(&open(app).await, w.station, w.p2).unwrap().clone();
+        assert_eq!(t.qty, 12, "{label}");
+        let sources = app
+            .proposal_sources(&Actor::Cli, &[t.clone()])
+            .await
+            .unwrap();
+        assert_eq!(sources[&t.id].available, 54, "{label}: good and repaired");
+        app.approve_proposal(&Actor::Cli, t.id).await.unwrap();
+        // The four repaired units went first, then eight good ones.
+        assert_eq!(shelf(app, w.central, w.p2, "repaired").await, 0, "{label}");
+        assert_eq!(shelf(app, w.central, w.p2, "good").await, 42, "{label}");
+        let transit = transit_of(app, w.station, w.p2).await;
+        assert_eq!(
+            transit.iter().map(|r| r.1).sum::<i64>(),
+            12,
+            "{label}: {transit:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
     for db in each_backend().await.unwrap() {

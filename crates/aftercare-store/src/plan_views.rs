@@ -6,20 +6,18 @@ use aftercare_domain::{PartId, WarehouseId};
 use std::collections::{BTreeSet, HashMap};
 
 /// SQL of what the source warehouse of the proposal `pp` can ship of its part now, as
-/// [`shippable_good`] counts it (0 without stock; NULL-free).
+/// [`shippable`] counts it (0 without stock; NULL-free).
 pub(crate) const PROPOSAL_SOURCE_SHIPPABLE: &str = "COALESCE((SELECT \
-     CASE WHEN a.issuable - a.reserved < COALESCE(b.qty, 0) THEN a.issuable - a.reserved \
-          ELSE COALESCE(b.qty, 0) END \
-     FROM stock_availability a LEFT JOIN stock_balances b \
-       ON b.kind = 'stock' AND b.condition = 'good' \
-      AND b.warehouse_id = a.warehouse_id AND b.part_id = a.part_id \
+     CASE WHEN a.issuable > a.reserved THEN a.issuable - a.reserved ELSE 0 END \
+     FROM stock_availability a \
      WHERE a.warehouse_id = pp.source_warehouse_id AND a.part_id = pp.part_id), 0)";
 
-/// Units of each `(warehouse, part)` of `pairs` that a transfer of good stock could ship
-/// from the warehouse now, as the ledger checks a shipment: the good units on its shelf,
-/// and no more than its issuable units less those reserved. A pair without stock is 0.
-/// One query for all pairs.
-pub async fn shippable_good(
+/// Units of each `(warehouse, part)` of `pairs` that a transfer could ship from the
+/// warehouse now, as the ledger checks a shipment: its issuable units (good and repaired
+/// on the shelf; an approval ships the repaired first) less those reserved. A pair
+/// without stock is 0. One query for all pairs; [`PROPOSAL_SOURCE_SHIPPABLE`] is the same
+/// rule as a filter.
+pub async fn shippable(
     db: &Db,
     pairs: &[(WarehouseId, PartId)],
 ) -> StoreResult<HashMap<(WarehouseId, PartId), i64>> {
@@ -39,21 +37,33 @@ pub async fn shippable_good(
     let warehouses = list(pairs.iter().map(|(w, _)| w.0).collect());
     let parts = list(pairs.iter().map(|(_, p)| p.0).collect());
     let sql = format!(
-        "SELECT a.warehouse_id, a.part_id, a.issuable - a.reserved, COALESCE(b.qty, 0) \
-         FROM stock_availability a LEFT JOIN stock_balances b \
-           ON b.kind = 'stock' AND b.condition = 'good' \
-          AND b.warehouse_id = a.warehouse_id AND b.part_id = a.part_id \
+        "SELECT a.warehouse_id, a.part_id, a.issuable - a.reserved FROM stock_availability a \
          WHERE a.warehouse_id IN ({warehouses}) AND a.part_id IN ({parts})"
     );
-    let rows: Vec<(i64, i64, i64, i64)> = on_db!(db, |p| {
+    let rows: Vec<(i64, i64, i64)> = on_db!(db, |p| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .fetch_all(p)
             .await
     })?;
-    for (w, p, available, good) in rows {
+    for (w, p, available) in rows {
         if let Some(v) = out.get_mut(&(WarehouseId(w), PartId(p))) {
-            *v = available.min(good).max(0);
+            *v = available.max(0);
         }
     }
     Ok(out)
+}
+
+/// Repaired units of a part on a warehouse's shelf (what a transfer ships first).
+pub async fn repaired_on_shelf(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<i64> {
+    let qty: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT qty FROM stock_balances WHERE kind = 'stock' AND condition = 'repaired' \
+             AND warehouse_id = $1 AND part_id = $2",
+        )
+        .bind(warehouse.0)
+        .bind(part.0)
+        .fetch_optional(p)
+        .await
+    })?;
+    Ok(qty.unwrap_or(0).max(0))
 }

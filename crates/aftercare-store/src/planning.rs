@@ -99,6 +99,9 @@ pub struct Position {
     pub reserved: i64,
     /// Issuable units shipped to the warehouse and not yet received.
     pub in_transit: i64,
+    /// Units received (from a supplier or a repair vendor) and awaiting inspection: no
+    /// longer on order, not yet on the shelf.
+    pub in_inspection: i64,
     /// Units on open purchase orders that count at the warehouse (see [`positions`]).
     pub on_order: i64,
 }
@@ -113,8 +116,13 @@ const ORDER_WAREHOUSE: &str = "COALESCE(\
         AND pw.active AND pw.after_sales AND pw.parent_id IS NULL), \
      (SELECT MIN(r.id) FROM warehouses r WHERE r.active AND r.after_sales AND r.parent_id IS NULL))";
 
-/// Stock positions of every warehouse × part with anything on hand, reserved, in transit
-/// or on order (open purchase-order quantity, at the warehouse each order counts at).
+/// Units awaiting inspection per warehouse and part (quarantine shelves).
+const INSPECTING: &str = "SELECT warehouse_id, part_id, CAST(SUM(qty) AS BIGINT) FROM stock_balances \
+     WHERE kind = 'stock' AND condition = 'quarantine' AND qty > 0 GROUP BY warehouse_id, part_id";
+
+/// Stock positions of every warehouse × part with anything on hand, reserved, in transit,
+/// in inspection or on order (open purchase-order quantity, at the warehouse each order
+/// counts at).
 pub async fn positions(db: &Db) -> StoreResult<Vec<(WarehouseId, PartId, Position)>> {
     let on_hand: Vec<(i64, i64, i64)> = on_db!(db, |p| {
         sqlx::query_as(
@@ -142,6 +150,8 @@ pub async fn positions(db: &Db) -> StoreResult<Vec<(WarehouseId, PartId, Positio
         .fetch_all(p)
         .await
     })?;
+    let in_inspection: Vec<(i64, i64, i64)> =
+        on_db!(db, |p| { sqlx::query_as(INSPECTING).fetch_all(p).await })?;
     let sql = format!(
         "SELECT w, part_id, CAST(SUM(open_qty) AS BIGINT) FROM \
          (SELECT {ORDER_WAREHOUSE} AS w, l.part_id, l.ordered - l.received AS open_qty \
@@ -170,6 +180,9 @@ pub async fn positions(db: &Db) -> StoreResult<Vec<(WarehouseId, PartId, Positio
             map.entry((w, p)).or_default().on_order += q;
         }
     }
+    for (w, p, q) in in_inspection {
+        map.entry((w, p)).or_default().in_inspection += q;
+    }
     Ok(map
         .into_iter()
         .map(|((w, p), pos)| (WarehouseId(w), PartId(p), pos))
@@ -191,7 +204,8 @@ pub async fn available(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreRe
 }
 
 /// Units of a part already on their way to a warehouse, counted as a run counts them:
-/// issuable units in transit to it, plus the open purchase-order quantity of the part on
+/// issuable units in transit to it, units there awaiting inspection, plus the open
+/// purchase-order quantity of the part on
 /// the orders that count at the warehouse (those approved from its proposals; at the first
 /// active after-sales warehouse without a parent also the orders placed by hand).
 pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResult<i64> {
@@ -219,7 +233,18 @@ pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResu
             .fetch_one(p)
             .await
     })?;
-    Ok(in_transit.max(0) + on_order.max(0))
+    let in_inspection: i64 = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) FROM stock_balances \
+             WHERE kind = 'stock' AND condition = 'quarantine' AND qty > 0 \
+               AND warehouse_id = $1 AND part_id = $2",
+        )
+        .bind(warehouse.0)
+        .bind(part.0)
+        .fetch_one(p)
+        .await
+    })?;
+    Ok(in_transit.max(0) + on_order.max(0) + in_inspection)
 }
 
 /// What a run needs of a part.
@@ -1121,7 +1146,7 @@ pub struct ProposalFilter {
     /// Only this part.
     pub part: Option<PartId>,
     /// Only open proposals with a source warehouse whose source can ship the quantity now
-    /// (`Some(true)`) or cannot (`Some(false)`; see `plan_views::shippable_good`).
+    /// (`Some(true)`) or cannot (`Some(false)`; see `plan_views::shippable`).
     pub source_can_fill: Option<bool>,
     /// At most this many rows.
     pub limit: i64,
