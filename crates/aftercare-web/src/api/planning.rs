@@ -310,8 +310,8 @@ pub struct ProposalDto {
     pub approval_error: Option<String>,
     /// For an open proposal with a source warehouse (a transfer, an emergency at a
     /// warehouse with a parent): the units the source can ship of the part now, as the
-    /// approval would take them (good units on its shelf, at most its issuable units less
-    /// those reserved). Null otherwise.
+    /// approval would take them (its issuable units, good and repaired, less those
+    /// reserved). Null otherwise.
     pub source_available: Option<i64>,
     /// `source_available` is below the quantity: approving now would be refused (null
     /// where `source_available` is).
