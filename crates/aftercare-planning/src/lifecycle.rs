@@ -171,11 +171,9 @@ pub fn last_time_buy(input: &LastTimeBuyInput<'_>) -> LastTimeBuy {
         String::new()
     };
     let Some(fit_) = fit_decay(recent) else {
-        let quantity = if input.event_demand > 0.0 {
-            round_order(input.event_demand - input.available, input.moq, unit)
-        } else {
-            0.0
-        };
+        // No demand to fit, yet what is owed already (a negative available: backorders)
+        // and the event demand must still be bought before production ends for good.
+        let quantity = round_order(input.event_demand - input.available, input.moq, unit);
         return LastTimeBuy {
             fit: None,
             expected_demand: 0.0,
@@ -444,6 +442,30 @@ mod tests {
             "{}",
             f.rate(20.0)
         );
+    }
+
+    #[test]
+    fn without_demand_to_fit_the_last_time_buy_still_covers_what_is_owed() {
+        let none = vec![0.0; 24];
+        let input = |available: f64, event_demand: f64| LastTimeBuyInput {
+            history: &none,
+            window: 24,
+            remaining_periods: 40,
+            target: ServiceTarget::FillRate(0.95),
+            available,
+            event_demand,
+            unit: 1.0,
+            moq: 0.0,
+        };
+        let owed = last_time_buy(&input(-3.0, 0.0));
+        assert_eq!(owed.quantity, 3.0);
+        assert_eq!(
+            owed.reason,
+            "no demand in the fitted history, available -3: buy 3"
+        );
+        assert_eq!(last_time_buy(&input(2.0, 0.0)).quantity, 0.0);
+        assert_eq!(last_time_buy(&input(-3.0, 4.0)).quantity, 7.0);
+        assert_eq!(last_time_buy(&input(5.0, 4.0)).quantity, 0.0);
     }
 
     #[test]
