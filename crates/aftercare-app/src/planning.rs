@@ -254,6 +254,15 @@ impl Default for PlanOptions {
 }
 
 impl PlanOptions {
+    /// Periods in a year: 52 weeks, 12 months (the longest lot a run orders, in mean
+    /// demand).
+    pub fn periods_per_year(bucket: Bucket) -> usize {
+        match bucket {
+            Bucket::Week => 52,
+            Bucket::Month => 12,
+        }
+    }
+
     /// Periods of history a bucket plans with unless told otherwise: 104 weeks, 24 months.
     pub fn default_periods(bucket: Bucket) -> usize {
         match bucket {
@@ -356,7 +365,8 @@ impl PlanOptions {
     /// Engine settings: review every period for the target fill rate, (R, s, S) lots of
     /// one EOQ.
     ///
-    /// The three-point rule: order a lot of one EOQ when the position falls below the
+    /// The three-point rule: order a lot of one EOQ (at most a year of mean demand) when
+    /// the position falls below the
     /// reorder point (the engine's (R, s, S), whose reorder point meets the fill rate with
     /// that lot). Without an order cost, a holding cost or any demand the EOQ is 0 and the
     /// lot one unit; the engine then plans order-up-to ((R, S)), as it does for a lot below
@@ -364,6 +374,8 @@ impl PlanOptions {
     fn settings(&self) -> PlanSettings {
         let mut settings = PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1);
         settings.spec.lot_sizing = LotSizing::UpToMax;
+        // The EOQ weighs holding cost, not obsolescence: no lot beyond a year of demand.
+        settings.spec.max_lot_periods = Some(Self::periods_per_year(self.bucket));
         settings.ltb_window = Self::ltb_window(self.bucket);
         settings
     }

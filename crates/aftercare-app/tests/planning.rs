@@ -1859,6 +1859,22 @@ fn eoq_by_hand(k_minor: i64, d: f64, rate_pct: i64) -> f64 {
     (2.0 * k * d / h).sqrt()
 }
 
+/// The lot a run orders, by hand: the whole number of units next to the EOQ that costs
+/// less (`K·D/q + h·q/2`, the larger on a tie), at most a year (52 weeks) of demand `d`.
+fn lot_by_hand(k_minor: i64, d: f64, rate_pct: i64) -> i64 {
+    let k = k_minor as f64 / 100.0;
+    let h = 100.0 * rate_pct as f64 / 100.0 * 7.0 / 365.25;
+    let eoq = eoq_by_hand(k_minor, d, rate_pct);
+    let cost = |q: f64| k * d / q + h * q / 2.0;
+    let (below, above) = (eoq.floor().max(1.0), eoq.ceil().max(1.0));
+    let whole = if cost(below) < cost(above) {
+        below
+    } else {
+        above
+    };
+    whole.min((d * 52.0).ceil()) as i64
+}
+
 async fn item_at(app: &App, w: WarehouseId, p: PartId) -> plan_store::PlanItemRow {
     plan_store::item(&app.db, w, p).await.unwrap().unwrap()
 }
@@ -1878,7 +1894,7 @@ async fn an_order_below_the_reorder_point_is_one_eoq_of_the_order_and_holding_co
             "{label}: one unit every other week: {d}"
         );
         let eoq = eoq_by_hand(3_000, d, 20);
-        let lot = eoq.ceil() as i64;
+        let lot = lot_by_hand(3_000, d, 20);
         assert!(lot >= 2, "{label}: {eoq}");
         assert!(
             (item.detail.eoq_milli as f64 / 1000.0 - eoq).abs() < 0.01,
@@ -1929,7 +1945,7 @@ async fn an_order_below_the_reorder_point_is_one_eoq_of_the_order_and_holding_co
         );
         assert_eq!(
             central.max_qty,
-            central.reorder_point - 1 + eoq3.ceil() as i64,
+            central.reorder_point - 1 + lot_by_hand(20_000, d3, 20),
             "{label}: {central:?}"
         );
 
@@ -1944,10 +1960,9 @@ async fn an_order_below_the_reorder_point_is_one_eoq_of_the_order_and_holding_co
         .await
         .unwrap();
         let dear = item_at(app, w.station, w.p1).await;
-        let eoq_dear = eoq_by_hand(12_000, d, 20);
         assert_eq!(
             dear.max_qty,
-            dear.reorder_point - 1 + eoq_dear.ceil() as i64,
+            dear.reorder_point - 1 + lot_by_hand(12_000, d, 20),
             "{label}: {dear:?}"
         );
         assert!(dear.max_qty > item.max_qty, "{label}: {dear:?} vs {item:?}");
@@ -1963,13 +1978,28 @@ async fn an_order_below_the_reorder_point_is_one_eoq_of_the_order_and_holding_co
         .await
         .unwrap();
         let held = item_at(app, w.station, w.p1).await;
-        let eoq_held = eoq_by_hand(3_000, d, 80);
         assert_eq!(
             held.max_qty,
-            held.reorder_point - 1 + eoq_held.ceil() as i64,
+            held.reorder_point - 1 + lot_by_hand(3_000, d, 80),
             "{label}: {held:?}"
         );
         assert!(held.max_qty < item.max_qty, "{label}: {held:?} vs {item:?}");
+
+        // A transfer dear enough for an EOQ beyond a year of demand: the lot is a year's.
+        app.plan_run(
+            &Actor::Cli,
+            PlanOptions {
+                transfer_cost: 100_000,
+                ..weekly()
+            },
+        )
+        .await
+        .unwrap();
+        let capped = item_at(app, w.station, w.p1).await;
+        let year = (d * 52.0).ceil() as i64;
+        assert!(capped.detail.eoq_milli > year * 1000, "{label}: {capped:?}");
+        assert_eq!(capped.detail.lot, year, "{label}: {capped:?}");
+        assert_eq!(capped.max_qty, capped.reorder_point - 1 + year, "{label}");
 
         // Transfers that cost nothing: no EOQ, the maximum is the reorder point.
         app.plan_run(

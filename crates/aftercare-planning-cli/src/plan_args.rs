@@ -191,6 +191,7 @@ impl PlanArgs {
                     bootstrap_samples: self.bootstrap_samples.max(1),
                     variance_bound,
                     idle_limit: self.skip_inactive.then_some(self.class.inactive_periods),
+                    max_lot_periods: None,
                 },
                 variance,
                 errors,

@@ -666,6 +666,7 @@ mod tests {
             },
             PolicySpec {
                 idle_limit: Some(12),
+                max_lot_periods: None,
                 lot_sizing: LotSizing::UpToMax,
                 ..base
             },

@@ -20,8 +20,12 @@
 //! - `eoq = √(2·K·D / h)` with order cost `K`, demand per period `D` and holding cost per
 //!   unit per period `h`; 0 (order what is needed) when `K`, `D` or `h` is missing or 0.
 //! - `max`: the order-up-to level of inventory position. Order-up-to policies (`R, S`)
-//!   have `max = s`; lot-sized ones (`s, S` and `s, Q`) order `Q = max(EOQ, MOQ)` rounded
-//!   up to the counting unit, and `max = s + Q` (= reorder point − 1 unit + Q). Under
+//!   have `max = s`; lot-sized ones (`s, S` and `s, Q`) order `Q = max(EOQ, MOQ)` in
+//!   counting units: the EOQ becomes whichever whole number of units next to it costs less
+//!   (`K·D/Q + h·Q/2` is convex, so one of the two is the best whole lot; rounding up made
+//!   an EOQ of 1.03 a lot of 2, 23 % above the least cost), at most `max_lot_periods` of
+//!   mean demand when set (the EOQ weighs no obsolescence: a cheap slow part's lot ran to
+//!   years of demand), then raised to the MOQ; `max = s + Q` (= reorder point − 1 unit + Q). Under
 //!   periodic review a lot of one unit, or below one review's demand, is order-up-to (each
 //!   review orders at least that anyway), and so is an item without demand (`max = 0`).
 //!   The product's "maximum = minimum + EOQ"
@@ -238,6 +242,9 @@ pub struct PolicySpec {
     /// An item whose history ends with at least this many periods without demand (the
     /// `inactive` class) is not stocked: its levels are 0 (`None`: stocked like any other).
     pub idle_limit: Option<usize>,
+    /// A lot covers at most this many periods of mean demand (at least one unit, and the
+    /// MOQ when there is one; `None`: the EOQ as it is).
+    pub max_lot_periods: Option<usize>,
 }
 
 impl PolicySpec {
@@ -255,6 +262,7 @@ impl PolicySpec {
             bootstrap_samples: 1000,
             variance_bound: VarianceBound::HistoryRange,
             idle_limit: None,
+            max_lot_periods: None,
         }
     }
 
@@ -430,7 +438,18 @@ impl PolicyModel {
         let lot = match spec.lot_sizing {
             LotSizing::OrderUpTo => 0.0,
             LotSizing::UpToMax | LotSizing::FixedQuantity => {
-                round_up(eoq_value.max(item.moq).max(unit), unit)
+                let whole = cheaper_whole_lot(
+                    eoq_value,
+                    item.order_cost.as_units_f64(),
+                    item.holding_cost.map_or(0.0, Nanos::as_units_f64),
+                    est.mean_per_period,
+                    unit,
+                );
+                let capped = match spec.max_lot_periods {
+                    Some(n) => whole.min(round_up(est.mean_per_period * n as f64, unit)),
+                    None => whole,
+                };
+                round_up(capped.max(item.moq).max(unit), unit)
             }
         };
         // Under periodic review a lot below one review's demand is exceeded at every review,
@@ -899,6 +918,30 @@ pub fn eoq(order_cost: f64, holding_cost: f64, demand_per_period: f64) -> f64 {
     }
 }
 
+/// The whole number of counting units next to `eoq` (below or above) with the lower
+/// [`eoq_cost`] (the larger on a tie); one unit at the least, and the EOQ itself when it
+/// is whole.
+pub fn cheaper_whole_lot(
+    eoq: f64,
+    order_cost: f64,
+    holding_cost: f64,
+    demand: f64,
+    unit: f64,
+) -> f64 {
+    let above = round_up(eoq.max(unit), unit);
+    let below = above - unit;
+    if below < unit || eoq <= 0.0 {
+        return above;
+    }
+    let cost = |q: f64| eoq_cost(order_cost, holding_cost, demand, q);
+    // On a tie the larger: the same cost in fewer orders.
+    if cost(below) < cost(above) {
+        below
+    } else {
+        above
+    }
+}
+
 /// Cost per period of ordering `q` at a time: `K·D/q + h·q/2`.
 pub fn eoq_cost(order_cost: f64, holding_cost: f64, demand_per_period: f64, q: f64) -> f64 {
     order_cost * demand_per_period / q + holding_cost * q / 2.0
@@ -1161,6 +1204,58 @@ mod tests {
     }
 
     #[test]
+    fn a_lot_is_the_cheaper_whole_number_next_to_the_eoq() {
+        // K = 10, h = 1, D = 0.05: EOQ = 1, cost 1 at one unit, 1.25 at two.
+        assert_eq!(
+            cheaper_whole_lot(eoq(10.0, 1.0, 0.05), 10.0, 1.0, 0.05, 1.0),
+            1.0
+        );
+        // EOQ √2.12 = 1.456: 1 costs 1.56, 2 costs 1.53.
+        let q = eoq(10.0, 1.0, 0.106);
+        assert!((q - 1.456).abs() < 1e-3, "{q}");
+        assert_eq!(cheaper_whole_lot(q, 10.0, 1.0, 0.106, 1.0), 2.0);
+        // EOQ 1.03 → 1, not 2.
+        let q = eoq(10.0, 1.0, 0.053);
+        assert_eq!(cheaper_whole_lot(q, 10.0, 1.0, 0.053, 1.0), 1.0);
+        // Below one unit: one unit. Whole already: itself. Packs of 0.5: 2.6 → 2.5.
+        assert_eq!(cheaper_whole_lot(0.3, 10.0, 1.0, 0.01, 1.0), 1.0);
+        assert_eq!(cheaper_whole_lot(4.0, 10.0, 1.0, 0.8, 1.0), 4.0);
+        assert_eq!(cheaper_whole_lot(2.6, 10.0, 1.0, 0.338, 0.5), 2.5);
+        assert_eq!(cheaper_whole_lot(0.0, 0.0, 0.0, 0.0, 1.0), 1.0);
+    }
+
+    #[test]
+    fn a_lot_covers_at_most_max_lot_periods_of_demand_but_the_moq_still_wins() {
+        // A cheap slow part: EOQ √(2·200·0.2/0.04) = 44.7 units, over four years of 0.2 a week.
+        let item = |moq: f64| ItemParams {
+            lead_time: 2,
+            unit_cost: Nanos(10 * Nanos::PER_UNIT),
+            order_cost: Nanos(200 * Nanos::PER_UNIT),
+            holding_cost: Some(Nanos(Nanos::PER_UNIT / 25)),
+            moq,
+            unit: 1.0,
+        };
+        let est = DemandEstimate {
+            mean_per_period: 0.2,
+            variance_per_period: 0.3,
+        };
+        let history = vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let mut spec = PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95));
+        spec.lot_sizing = LotSizing::UpToMax;
+        let free = compute_policy(est, &item(0.0), &spec, &history, 1);
+        assert_eq!(free.lot, 45.0);
+        spec.max_lot_periods = Some(52);
+        let capped = compute_policy(est, &item(0.0), &spec, &history, 1);
+        // 52 × 0.2 = 10.4 → 11 units.
+        assert_eq!(capped.lot, 11.0);
+        assert_eq!(capped.max, capped.reorder_point - 1.0 + 11.0);
+        assert_eq!(
+            compute_policy(est, &item(30.0), &spec, &history, 1).lot,
+            30.0
+        );
+    }
+
+    #[test]
     fn round_up_ignores_float_noise_but_rounds_real_fractions_up() {
         assert_eq!(round_up(0.06000000000000001, 0.02), 0.06);
         assert!((round_up(0.061, 0.02) - 0.08).abs() < 1e-12);
@@ -1329,6 +1424,7 @@ mod tests {
     fn an_idle_history_gets_no_stock_and_a_recent_demand_ends_the_idleness() {
         let spec = PolicySpec {
             idle_limit: Some(3),
+            max_lot_periods: None,
             ..PolicySpec::periodic_order_up_to(ServiceTarget::FillRate(0.95))
         };
         let est = DemandEstimate {

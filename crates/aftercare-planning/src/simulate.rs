@@ -662,6 +662,7 @@ pub fn baseline_config(holdout: usize, target: f64) -> SimConfig {
             bootstrap_samples: 0,
             variance_bound: crate::policy::VarianceBound::None,
             idle_limit: None,
+            max_lot_periods: None,
         },
         variance: VarianceModel::ScaledOneStep,
         errors: ErrorWindow::FromStart,

@@ -233,6 +233,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("planning.lot", "批量", "lot"),
     (
+        "planning.lot_year_cap",
+        "以一年需求为上限",
+        "at most a year of demand",
+    ),
+    (
+        "planning.eoq_one_unit",
+        "批量为 1 件：每周期补到再订货点",
+        "a lot of one unit: every period orders up to the reorder point",
+    ),
+    (
         "planning.eoq_below_demand",
         "小于一个周期的需求：每周期补到再订货点",
         "below one period's demand: every period orders up to the reorder point",

@@ -872,6 +872,36 @@ pub struct ItemQuery {
 }
 
 /// Thousandths as a percentage: 900 → "90", 955 → "95.5".
+/// The EOQ and the lot a run orders, in words: the lot (and when it is cut to a year of
+/// demand), or why there is none.
+fn eoq_text(tr: &crate::i18n::Tr, s: &aftercare_app::planning_store::ItemDetail) -> String {
+    let eoq_units = s.eoq_milli as f64 / 1000.0;
+    if s.lot > 0 {
+        // A lot more than a unit below the EOQ was cut to a year of demand.
+        let capped = if (s.lot as f64) < eoq_units - 1.0 {
+            format!(" ({})", tr.t("planning.lot_year_cap"))
+        } else {
+            String::new()
+        };
+        format!(
+            "{eoq_units:.1} — {} {}{capped}",
+            tr.t("planning.lot"),
+            s.lot
+        )
+    } else if s.eoq_milli > 0 && eoq_units < std::f64::consts::SQRT_2 {
+        // Below √2 one unit costs less than two: a lot of one unit, order-up-to.
+        format!("{eoq_units:.1} — {}", tr.t("planning.eoq_one_unit"))
+    } else if s.eoq_milli > 0 {
+        format!(
+            "{:.1} — {}",
+            s.eoq_milli as f64 / 1000.0,
+            tr.t("planning.eoq_below_demand")
+        )
+    } else {
+        tr.t("planning.no_eoq").to_string()
+    }
+}
+
 fn permille_pct(permille: i64) -> String {
     if permille % 10 == 0 {
         format!("{}", permille / 10)
@@ -1005,22 +1035,7 @@ pub async fn item(
         .map(|p| Row::new(&page.tr, p).with_source(&sources, &warehouses))
         .collect();
     let s = v.sizing;
-    let eoq = if s.lot > 0 {
-        format!(
-            "{:.1} — {} {}",
-            s.eoq_milli as f64 / 1000.0,
-            page.tr.t("planning.lot"),
-            s.lot
-        )
-    } else if s.eoq_milli > 0 {
-        format!(
-            "{:.1} — {}",
-            s.eoq_milli as f64 / 1000.0,
-            page.tr.t("planning.eoq_below_demand")
-        )
-    } else {
-        page.tr.t("planning.no_eoq").to_string()
-    };
+    let eoq = eoq_text(&page.tr, &s);
     let order_cost = format!(
         "{} ({})",
         money(s.order_cost),
@@ -1314,6 +1329,33 @@ fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_eoq_says_what_lot_it_orders_and_why() {
+        let tr = crate::i18n::Tr::new(aftercare_domain::settings::Lang::En);
+        let sized = |eoq_milli, lot| aftercare_app::planning_store::ItemDetail {
+            eoq_milli,
+            lot,
+            ..Default::default()
+        };
+        assert_eq!(eoq_text(&tr, &sized(4_470, 4)), "4.5 — lot 4");
+        assert_eq!(
+            eoq_text(&tr, &sized(49_800, 25)),
+            "49.8 — lot 25 (at most a year of demand)"
+        );
+        assert_eq!(
+            eoq_text(&tr, &sized(1_030, 0)),
+            "1.0 — a lot of one unit: every period orders up to the reorder point"
+        );
+        assert_eq!(
+            eoq_text(&tr, &sized(3_000, 0)),
+            "3.0 — below one period's demand: every period orders up to the reorder point"
+        );
+        assert_eq!(
+            eoq_text(&tr, &sized(0, 0)),
+            "none (no order cost, holding cost or demand): orders up to the reorder point"
+        );
+    }
 
     /// At most eight date labels, each a label's width and a gap from the next, on
     /// charts of any number of periods (weeks are dated in full, months as `YYYY-MM`).
