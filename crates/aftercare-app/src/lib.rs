@@ -19,6 +19,7 @@ pub mod parts_io;
 pub mod plan_views;
 pub mod planning;
 pub mod planning_lifecycle;
+pub mod planning_repairs;
 /// Store types the planning API and pages show.
 pub use aftercare_store::planning as planning_store;
 pub mod message_templates;

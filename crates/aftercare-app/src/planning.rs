@@ -37,6 +37,7 @@ use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use crate::planning_lifecycle::{LifecycleNote, event_for_run, share_of};
+use crate::planning_repairs::{RepairPipeline, RepairReturns};
 use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
@@ -837,6 +838,8 @@ struct Inputs {
     notes: HashMap<(WarehouseId, PartId), LifecycleNote>,
     /// Open proposals asking a parent for stock, by the asking pair.
     requests: HashMap<(WarehouseId, PartId), store::OpenRequest>,
+    /// Defective units at repair vendors, and the repair yields they count at.
+    repairs: RepairPipeline,
 }
 
 /// A run planned from the ledger but not yet written (`App::plan_compute`).
@@ -1064,6 +1067,7 @@ impl App {
             .into_iter()
             .map(|r| ((r.warehouse, r.part), r))
             .collect();
+        let repairs = RepairPipeline::new(&store::repair_lines(&self.db).await?);
         Ok(Inputs {
             parts,
             warehouses,
@@ -1073,6 +1077,7 @@ impl App {
             events,
             notes,
             requests,
+            repairs,
         })
     }
 
@@ -2276,6 +2281,14 @@ fn plan_forecasted(
     if let Some(owed) = owed {
         plan.why.push_str(&owed.text(&inputs.warehouses));
     }
+    if let Some(r) = repair_returns(inputs, opts, f.warehouse, f.part, now) {
+        plan.why.push_str(&format!(
+            "; repair returns {} on order: {} units at repair vendors due within the lead time, {:.0} % of repairs come back usable",
+            aftercare_planning::lifecycle::fmt_qty((r.expected * 1000.0).round() / 1000.0),
+            r.at_vendor,
+            r.yield_share * 100.0
+        ));
+    }
     plan
 }
 
@@ -2308,6 +2321,31 @@ fn item_detail(
     }
 }
 
+/// Days for an order of the pair to arrive: the part's procurement lead time at a
+/// warehouse without a parent, the run's transfer days elsewhere.
+fn lead_days_of(opts: &PlanOptions, w: &PlanWarehouse, part: &PlanPart) -> i64 {
+    if w.parent.is_none() {
+        part.lead_time_days
+    } else {
+        opts.transfer_days
+    }
+}
+
+/// What the pair expects back from repair vendors within its lead time (overdue repairs
+/// included), at the part's repair yield.
+fn repair_returns(
+    inputs: &Inputs,
+    opts: &PlanOptions,
+    w: &PlanWarehouse,
+    part: &PlanPart,
+    now: Instant,
+) -> Option<RepairReturns> {
+    let today = now.0.div_euclid(DAY_MS);
+    inputs
+        .repairs
+        .due_by(w.id, part.id, today + lead_days_of(opts, w, part))
+}
+
 /// What the engine plans a pair from.
 fn pair_input<'a>(
     inputs: &'a Inputs,
@@ -2323,13 +2361,10 @@ fn pair_input<'a>(
         .copied()
         .unwrap_or_default();
     let is_root = w.parent.is_none();
-    let lead_days = if is_root {
-        part.lead_time_days
-    } else {
-        opts.transfer_days
-    };
+    let lead_days = lead_days_of(opts, w, part);
     let lead_time = (lead_days as f64 / opts.bucket.days()).ceil() as usize;
     let (order_cost, holding) = pair_costs(opts, w, part);
+    let repaired = repair_returns(inputs, opts, w, part, now).map_or(0.0, |r| r.expected);
     // Money is in minor units (cents): 1 cent = 10^7 nanos.
     let item = ItemParams {
         lead_time,
@@ -2365,7 +2400,8 @@ fn pair_input<'a>(
             on_hand: pos.on_hand as f64,
             // Received and awaiting inspection: on its way to the shelf like a transfer.
             in_transit: (pos.in_transit + pos.in_inspection) as f64,
-            on_order: pos.on_order as f64,
+            // Repaired units due back within the lead time come like an order.
+            on_order: pos.on_order as f64 + repaired,
             reserved: pos.reserved as f64,
             backorders: 0.0,
         },
@@ -2435,12 +2471,7 @@ fn to_rows(
         detail: item_detail(plan, owed, opts, w, part),
         planned_at: now,
     };
-    let lead_days = if is_root {
-        part.lead_time_days
-    } else {
-        opts.transfer_days
-    };
-    let need_by = Instant(now.0 + lead_days * DAY_MS);
+    let need_by = Instant(now.0 + lead_days_of(opts, w, part) * DAY_MS);
     let ltb = plan.last_time_buy.as_ref().filter(|l| l.quantity >= 1.0);
     let proposal = if plan.last_time_buy.is_some() {
         // Past end of production nothing can be bought as usual: a last-time buy or nothing.

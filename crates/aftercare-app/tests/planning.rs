@@ -1579,6 +1579,88 @@ async fn units_awaiting_inspection_count_and_a_transfer_ships_repaired_units_fir
     }
 }
 
+/// Send `n` defective units of `part` from `w` to repair, due `days` from now; the order.
+async fn to_repair(w: &World, at: WarehouseId, part: PartId, n: i64, days: i64) -> i64 {
+    q(
+        &w.app,
+        Command::DefectiveReturn {
+            consumer: Consumer::Requisition(RequisitionId(800 + n)),
+            warehouse: at,
+            part,
+            qty: Qty::new(n).unwrap(),
+        },
+    )
+    .await;
+    let now = w.app.now();
+    let Some(Created::RepairOrder(order)) = q(
+        &w.app,
+        Command::SendToRepair {
+            warehouse: at,
+            vendor: w.supplier,
+            part,
+            qty: Qty::new(n).unwrap(),
+            due: Instant(now.0 + days * 86_400_000),
+        },
+    )
+    .await
+    .created
+    else {
+        panic!("no repair order")
+    };
+    order.0
+}
+
+#[tokio::test]
+async fn repaired_units_due_back_within_the_lead_time_count_at_the_repair_yield() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2's repair history: 9 of 10 came back usable (one unrepairable).
+        let done = to_repair(&w, w.central, w.p2, 10, 5).await;
+        let order = aftercare_domain::RepairOrderId(done);
+        q(
+            app,
+            Command::ReceiveFromRepair {
+                order,
+                warehouse: w.central,
+                qty: Qty::new(9).unwrap(),
+            },
+        )
+        .await;
+        q(
+            app,
+            Command::DeclareUnrepairable {
+                order,
+                qty: Qty::new(1).unwrap(),
+                returned_to: None,
+            },
+        )
+        .await;
+        // The station (manual 5 / 12, nothing on hand): 4 units due back in 2 days (within
+        // the 3 transfer days) and 6 due in 30 (not).
+        to_repair(&w, w.station, w.p2, 4, 2).await;
+        to_repair(&w, w.station, w.p2, 6, 30).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let t = find(&open(app).await, w.station, w.p2).unwrap().clone();
+        assert_eq!(t.qty, 9, "{label}: {}", t.reason);
+        assert!(
+            t.reason
+                .starts_with("manual levels; available 3.6 < reorder point 5; order up to 12: 9"),
+            "{label}: {}",
+            t.reason
+        );
+        let item = item_at(app, w.station, w.p2).await;
+        assert!(
+            item.why.ends_with(
+                "; repair returns 3.6 on order: 4 units at repair vendors due within the lead time, 90 % of repairs come back usable"
+            ),
+            "{label}: {}",
+            item.why
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
     for db in each_backend().await.unwrap() {

@@ -1452,6 +1452,50 @@ pub async fn open_count(tx: &mut Tx) -> StoreResult<i64> {
     })?)
 }
 
+/// One repair order as planning reads it: what its vendor still holds and when it is
+/// due, and what came back of it so far (for the part's repair yield).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepairLine {
+    /// The warehouse that sent the parts (where the repaired ones come back).
+    pub warehouse: WarehouseId,
+    /// The part.
+    pub part: PartId,
+    /// Units at the vendor: sent + rejected − received − unrepairable.
+    pub at_vendor: i64,
+    /// When the vendor is due to return them.
+    pub due: Instant,
+    /// Units returned and kept (received − rejected at inspection).
+    pub repaired: i64,
+    /// Units declared unrepairable.
+    pub unrepairable: i64,
+}
+
+/// Every repair order (open and closed: the closed ones give the repair yields).
+pub async fn repair_lines(db: &Db) -> StoreResult<Vec<RepairLine>> {
+    let rows: Vec<(i64, i64, i64, i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT warehouse_id, part_id, sent + rejected - received - unrepairable, due_at, \
+                    received - rejected, unrepairable \
+             FROM repair_orders",
+        )
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(w, p, at_vendor, due, repaired, unrepairable)| RepairLine {
+                warehouse: WarehouseId(w),
+                part: PartId(p),
+                at_vendor,
+                due: Instant(due),
+                repaired,
+                unrepairable,
+            },
+        )
+        .collect())
+}
+
 /// An open proposal asking a warehouse's parent for stock: what the parent owes the
 /// warehouse until the proposal is decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

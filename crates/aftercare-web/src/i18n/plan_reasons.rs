@@ -210,6 +210,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "欠交 {0}：下级仓库未处理的调拨请求：{1}",
     ),
     (
+        "repair returns {n} on order: {n} units at repair vendors due within the lead time, {n} % of repairs come back usable",
+        "维修返回 {0} 计入在订：维修商处 {1} 件在提前期内到期，维修后可用率 {2} %",
+    ),
+    (
         "level from the warehouse's fill target {n} % over {n} parts ({r}expected {n} %{s}): a unit short for a {b} is valued at {n} of stock",
         "库存水平由本仓库 {1} 个备件的整体目标满足率 {0} % 决定（{2}预期 {3} %{4}）：每{5}缺 1 件按 {6} 库存金额计",
     ),
@@ -580,6 +584,12 @@ mod tests {
             Some(
                 "间歇需求：sba（回测误差 0.4）；欠交 12：下级仓库未处理的调拨请求：WH-ST-0001 5，WH-ST-0002 2，另 3 个仓库"
             )
+        );
+        assert_eq!(
+            zh(
+                "smooth demand: ses (backtest error 0.2); repair returns 3.6 on order: 4 units at repair vendors due within the lead time, 90 % of repairs come back usable"
+            ),
+            "平稳需求：ses（回测误差 0.2）；维修返回 3.6 计入在订：维修商处 4 件在提前期内到期，维修后可用率 90 %"
         );
         assert_eq!(
             zh("available 3 (after backorders 4) < reorder point 5; order up to 12: 9 (sba)"),
