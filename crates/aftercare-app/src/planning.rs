@@ -699,6 +699,11 @@ fn inherit_all(
                 .or_default()
                 .inherits
                 .push(format!("{} ({} %)", s.predecessor_number, s.share_pct));
+            notes
+                .entry((w, s.predecessor))
+                .or_default()
+                .hands_on
+                .push(format!("{} ({} %)", s.successor_number, s.share_pct));
         }
     }
 }

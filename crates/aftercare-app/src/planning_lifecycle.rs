@@ -527,6 +527,9 @@ pub fn share_of(s: &Succession) -> f64 {
 pub struct LifecycleNote {
     /// Predecessors whose history was added, e.g. `PN-1 (50 %)`.
     pub inherits: Vec<String>,
+    /// Successors this part's history moved on to, e.g. `PN-4 (50 %)` (the part keeps
+    /// the rest).
+    pub hands_on: Vec<String>,
     /// Events counted at this warehouse (here or at a warehouse it replenishes).
     pub events: Vec<String>,
 }

@@ -650,6 +650,7 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
             .await
             .unwrap();
         assert_eq!(view.history.iter().sum::<f64>(), 6.5, "{label}");
+        assert_eq!(view.lifecycle.hands_on, ["PN-4 (50 %)"], "{label}");
 
         // A chain hands the demand on: PN-4 → PN-5 gets PN-1's half through PN-4.
         let p5 = add_part(&w, "PN-5").await;

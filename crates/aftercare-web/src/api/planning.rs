@@ -663,6 +663,8 @@ pub struct PartPlanDto {
     pub event_demand: f64,
     /// Predecessors whose history was added, e.g. "PN-1 (100 %)".
     pub inherits: Vec<String>,
+    /// Successors this part's history moved on to, e.g. "PN-4 (50 %)" (it keeps the rest).
+    pub hands_on: Vec<String>,
     /// Demand events counted here, in words.
     pub events: Vec<String>,
     /// The position now and what it leads to, in words, as a run decides it: the
@@ -758,6 +760,7 @@ impl PartPlanDto {
             overridden: v.overridden,
             event_demand: v.event_demand,
             inherits: v.lifecycle.inherits,
+            hands_on: v.lifecycle.hands_on,
             events: v.lifecycle.events,
             reason: v.reason,
             end_of_production_on: v.end_of_production_on,

@@ -66,6 +66,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("lifecycle.add_event", "登记事件", "Record event"),
     ("lifecycle.inherits", "继承历史", "Inherits history of"),
     (
+        "lifecycle.hands_on",
+        "历史已转给（本件保留其余）",
+        "History handed on to (this part keeps the rest)",
+    ),
+    (
         "lifecycle.event_demand",
         "事件需求（保护期内）",
         "Event demand (protection interval)",
