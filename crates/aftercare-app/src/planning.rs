@@ -42,8 +42,7 @@ use crate::stock::{StockReceipt, refusal};
 use aftercare_domain::stock::{Command, Created, Qty, StockCondition, TransferQty};
 use aftercare_domain::{Instant, PartId, Role, WarehouseId};
 use aftercare_planning::allocate::{
-    GroupOutcome, HistoryItem, PreparedReplay, calibrate_on_history, calibrate_worth_by,
-    group_outcome,
+    GroupOutcome, HistoryItem, ReplayChunk, calibrate_on_history, calibrate_worth_by, group_outcome,
 };
 use aftercare_planning::lifecycle::{EventDemand, inherit_history};
 use aftercare_planning::netting::StockPosition;
@@ -2096,6 +2095,11 @@ impl WarehouseFill {
 /// chunk, then over the chunks in order, so a run gives the same worth every time.
 const CALIBRATION_CHUNK: usize = 256;
 
+/// Replayed pairs of one warehouse whose replay is prepared once per calibration (about
+/// 75 KB each for a weekly run: some 450 MB at most per warehouse, two warehouses at a
+/// time on two threads); the rest are replayed afresh at every worth tried.
+const PREPARED_PAIRS: usize = 6_144;
+
 /// Whether a pair's level comes from its warehouse's worth under a warehouse allocation:
 /// not with manual levels (they win anyway), not past end of production (a last-time buy
 /// is sized on its own), and not without a standard cost (no price to weigh a shortage
@@ -2169,11 +2173,17 @@ fn warehouse_fills(
             let on_replay = on_history
                 .then(|| {
                     // The replay's distributions are fitted once per chunk, not at every
-                    // worth tried (~20): only the levels depend on it.
-                    let prepared: Vec<PreparedReplay<'_>> = g
+                    // worth tried (~20): only the levels depend on it. What that holds
+                    // (~75 KB a pair) is bounded: beyond PREPARED_PAIRS a warehouse's
+                    // chunks are fitted afresh at every worth (slower, the same result).
+                    let prepared: Vec<ReplayChunk<'_>> = g
                         .replays
                         .par_chunks(CALIBRATION_CHUNK)
-                        .map(|c| PreparedReplay::new(c, &settings.spec, window))
+                        .enumerate()
+                        .map(|(i, c)| {
+                            let prepare = (i + 1) * CALIBRATION_CHUNK <= PREPARED_PAIRS;
+                            ReplayChunk::new(c, &settings.spec, window, prepare)
+                        })
                         .collect();
                     calibrate_on_history(opts.target_fill, |worth| {
                         let target = ServiceTarget::ShortageWorth(worth);
