@@ -840,7 +840,8 @@ struct Inputs {
     events: HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
     /// What the lifecycle inputs did to each pair, for the part's page.
     notes: HashMap<(WarehouseId, PartId), LifecycleNote>,
-    /// Open proposals asking a parent for stock, by the asking pair.
+    /// Open proposals asking a parent for stock, by the asking pair (only those of a
+    /// planned warehouse asking its current parent).
     requests: HashMap<(WarehouseId, PartId), store::OpenRequest>,
     /// Defective units at repair vendors, and the repair yields they count at.
     repairs: RepairPipeline,
@@ -1066,9 +1067,17 @@ impl App {
             .into_iter()
             .map(|(w, p, min, max)| ((w, p), (min, max)))
             .collect();
+        // A request counts at its source only while the asking warehouse is planned and the
+        // source is still its parent (a warehouse moved under another keeps its old
+        // requests' sources): the run and the part's page count the same ones.
         let requests = store::open_requests(&self.db)
             .await?
             .into_iter()
+            .filter(|r| {
+                warehouses
+                    .get(&r.warehouse)
+                    .is_some_and(|w| w.parent == Some(r.source))
+            })
             .map(|r| ((r.warehouse, r.part), r))
             .collect();
         let repairs = RepairPipeline::new(&store::repair_lines(&self.db).await?);
@@ -1838,13 +1847,15 @@ impl Owed {
 }
 
 /// Whether a pair still asks its parent for stock after this run, and how much: a request
-/// being approved stands as it is (the run leaves it), else the run's own proposal, else
-/// an emergency an issue raised (a run does not withdraw it).
+/// being approved stands as it is (the run leaves it) until its transfer has shipped
+/// (then the units have left the parent: nothing is owed), else the run's own proposal,
+/// else an emergency an issue raised (a run does not withdraw it).
 fn still_asked(
     drafted: Option<(WarehouseId, i64)>,
     stored: Option<&store::OpenRequest>,
 ) -> Option<(WarehouseId, i64)> {
     match (stored, drafted) {
+        (Some(s), _) if s.approving && s.shipped => None,
         (Some(s), _) if s.approving => Some((s.source, s.qty)),
         (_, Some(d)) => Some(d),
         (Some(s), None) if !s.run_owned => Some((s.source, s.qty)),
@@ -1937,12 +1948,12 @@ fn plan_bottom_up<'a>(
 }
 
 /// What the warehouses `warehouse` replenishes ask of it for `part` now: their open
-/// proposals (the part's page, between runs).
+/// proposals, but for one whose transfer shipped already (the part's page, between runs).
 fn owed_now(inputs: &Inputs, warehouse: WarehouseId, part: PartId) -> Option<Owed> {
     let mut asking: Vec<&store::OpenRequest> = inputs
         .requests
         .values()
-        .filter(|r| r.source == warehouse && r.part == part)
+        .filter(|r| r.source == warehouse && r.part == part && !r.shipped)
         .collect();
     asking.sort_by_key(|r| r.warehouse);
     (!asking.is_empty()).then(|| {
@@ -2652,8 +2663,16 @@ mod lifecycle_tests {
             qty: 5,
             run_owned,
             approving,
+            shipped: false,
         };
         let run = Some((WarehouseId(1), 9));
+        // Being approved and shipped already: the units have left, nothing is owed.
+        let shipped = store::OpenRequest {
+            shipped: true,
+            ..stored(true, true)
+        };
+        assert_eq!(still_asked(run, Some(&shipped)), None);
+        assert_eq!(still_asked(None, Some(&shipped)), None);
         // Being approved: frozen, whatever the run drafts.
         assert_eq!(
             still_asked(run, Some(&stored(true, true))),

@@ -717,6 +717,24 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
     }
 }
 
+/// Run `sql` (no parameters) on the app's database.
+async fn exec(app: &App, sql: &str) {
+    match &app.db {
+        aftercare_store::Db::Sqlite(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        aftercare_store::Db::Postgres(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+}
+
 async fn run_sql(app: &App, sql: &str, part: PartId) {
     match &app.db {
         aftercare_store::Db::Sqlite(p) => {
@@ -1267,6 +1285,18 @@ async fn an_approval_that_stopped_after_the_ledger_is_finished_by_approving_agai
             ("open", p1.qty, half.approving_since),
             "{label}: the run changed a proposal being approved"
         );
+        // Its units left central with the transfer: central owes the station nothing more,
+        // in the run and on the part's page.
+        assert_eq!(
+            item_at(app, w.central, w.p1).await.detail.backorders,
+            0,
+            "{label}"
+        );
+        let page = app
+            .part_plan_as_run(&Actor::Cli, w.central, w.p1, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert_eq!(page.sizing.backorders, 0, "{label}");
         // It cannot be rejected now: the transfer exists.
         let err = app
             .reject_proposal(&Actor::Cli, p1.id, "zu viel")
@@ -1451,6 +1481,23 @@ async fn a_parent_nets_what_its_children_ask_of_it_in_the_same_run() {
             "{label}: {}",
             page.reason
         );
+        // A request counts only at the asking warehouse's parent: while the station hangs
+        // under another warehouse, central owes it nothing (the run and the page alike).
+        let moved = format!(
+            "UPDATE warehouses SET parent_id = NULL WHERE id = {}",
+            w.station.0
+        );
+        exec(app, &moved).await;
+        let page = app
+            .part_plan_as_run(&Actor::Cli, w.central, w.p2, PlanOverrides::default())
+            .await
+            .unwrap();
+        assert_eq!(page.sizing.backorders, 0, "{label}");
+        let back = format!(
+            "UPDATE warehouses SET parent_id = {} WHERE id = {}",
+            w.central.0, w.station.0
+        );
+        exec(app, &back).await;
         // Once the transfer is rejected nothing is owed: the next run withdraws the buy.
         app.reject_proposal(&Actor::Cli, t.id, "不需要")
             .await

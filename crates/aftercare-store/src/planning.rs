@@ -1512,29 +1512,41 @@ pub struct OpenRequest {
     pub run_owned: bool,
     /// Being approved: its transfer is frozen, a run leaves it as it is.
     pub approving: bool,
+    /// Being approved and its transfer shipped already (the ledger applied the approval's
+    /// key; only the decision is left): the units have left the source, nothing is owed.
+    pub shipped: bool,
 }
 
 /// Every open proposal with a source warehouse (transfers and emergencies below the top).
 pub async fn open_requests(db: &Db) -> StoreResult<Vec<OpenRequest>> {
-    let rows: Vec<(i64, i64, i64, i64, bool, bool)> = on_db!(db, |p| {
+    // The approval's Idempotency-Key is `plan-proposal-<id>` (App::approve_until_ledger);
+    // a fence under it records a refusal, not a shipment.
+    let rows: Vec<(i64, i64, i64, i64, bool, bool, bool)> = on_db!(db, |p| {
         sqlx::query_as(
-            "SELECT warehouse_id, part_id, source_warehouse_id, qty, run_id IS NOT NULL, \
-                    approving_since IS NOT NULL \
-             FROM plan_proposals WHERE status = 'open' AND source_warehouse_id IS NOT NULL",
+            "SELECT pp.warehouse_id, pp.part_id, pp.source_warehouse_id, pp.qty, \
+                    pp.run_id IS NOT NULL, pp.approving_since IS NOT NULL, \
+                    pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
+                       WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
+                         AND k.command_json NOT LIKE $1) \
+             FROM plan_proposals pp WHERE pp.status = 'open' AND pp.source_warehouse_id IS NOT NULL",
         )
+        .bind(crate::stock::fence::FENCED_LIKE)
         .fetch_all(p)
         .await
     })?;
     Ok(rows
         .into_iter()
-        .map(|(w, p, s, qty, run_owned, approving)| OpenRequest {
-            warehouse: WarehouseId(w),
-            part: PartId(p),
-            source: WarehouseId(s),
-            qty,
-            run_owned,
-            approving,
-        })
+        .map(
+            |(w, p, s, qty, run_owned, approving, shipped)| OpenRequest {
+                warehouse: WarehouseId(w),
+                part: PartId(p),
+                source: WarehouseId(s),
+                qty,
+                run_owned,
+                approving,
+                shipped,
+            },
+        )
         .collect())
 }
 

@@ -23,7 +23,7 @@
 pub mod aging;
 pub mod approvals;
 pub mod bulk;
-mod fence;
+pub(crate) mod fence;
 mod keys;
 mod load;
 pub mod master;
