@@ -50,7 +50,9 @@ use aftercare_planning::plan::{
     ItemForecast, ItemPlan, ManualLevels, PlanInput, PlanSettings, forecast_item,
     plan_forecast_item, policy_model, prefix_estimates,
 };
-use aftercare_planning::policy::{ItemParams, LotSizing, Nanos, PolicyModel, ServiceTarget};
+use aftercare_planning::policy::{
+    ItemParams, LotSizing, Nanos, PolicyModel, ServiceTarget, sized_lot,
+};
 use aftercare_planning::simulate::measured_periods;
 use aftercare_store::audit;
 use aftercare_store::plan_views as plan_views_store;
@@ -2337,6 +2339,14 @@ fn item_detail(
     part: &PlanPart,
 ) -> ItemDetail {
     let (order_cost, holding) = pair_costs(opts, w, part);
+    let (_, lot_capped) = sized_lot(
+        plan.computed.eoq,
+        order_cost as f64 / 100.0,
+        holding.as_units_f64(),
+        plan.estimate.mean_per_period,
+        &ItemParams::default(),
+        opts.settings().spec.max_lot_periods,
+    );
     ItemDetail {
         eoq_milli: (plan.computed.eoq.max(0.0) * 1000.0).round() as i64,
         lot: plan.computed.lot.max(0.0).ceil() as i64,
@@ -2344,6 +2354,7 @@ fn item_detail(
         holding_cost_nanos: holding.0,
         event_milli: (plan.event_demand.max(0.0) * 1000.0).round() as i64,
         backorders: owed.map_or(0, |o| o.units),
+        lot_capped: lot_capped && !plan.overridden,
     }
 }
 

@@ -2002,7 +2002,7 @@ fn lot_by_hand(k_minor: i64, d: f64, rate_pct: i64) -> i64 {
     } else {
         above
     };
-    whole.min((d * 52.0).ceil()) as i64
+    whole.min((d * 52.0).floor().max(1.0)) as i64
 }
 
 async fn item_at(app: &App, w: WarehouseId, p: PartId) -> plan_store::PlanItemRow {
@@ -2126,9 +2126,11 @@ async fn an_order_below_the_reorder_point_is_one_eoq_of_the_order_and_holding_co
         .await
         .unwrap();
         let capped = item_at(app, w.station, w.p1).await;
-        let year = (d * 52.0).ceil() as i64;
+        let year = (d * 52.0).floor() as i64;
         assert!(capped.detail.eoq_milli > year * 1000, "{label}: {capped:?}");
         assert_eq!(capped.detail.lot, year, "{label}: {capped:?}");
+        assert!(capped.detail.lot_capped, "{label}");
+        assert!(!item.detail.lot_capped, "{label}: {item:?}");
         assert_eq!(capped.max_qty, capped.reorder_point - 1 + year, "{label}");
 
         // Transfers that cost nothing: no EOQ, the maximum is the reorder point.

@@ -24,7 +24,7 @@
 //!   counting units: the EOQ becomes whichever whole number of units next to it costs less
 //!   (`K·D/Q + h·Q/2` is convex, so one of the two is the best whole lot; rounding up made
 //!   an EOQ of 1.03 a lot of 2, 23 % above the least cost), at most `max_lot_periods` of
-//!   mean demand when set (the EOQ weighs no obsolescence: a cheap slow part's lot ran to
+//!   mean demand rounded down (one unit at least) when set (the EOQ weighs no obsolescence: a cheap slow part's lot ran to
 //!   years of demand), then raised to the MOQ; `max = s + Q` (= reorder point − 1 unit + Q). Under
 //!   periodic review a lot of one unit, or below one review's demand, is order-up-to (each
 //!   review orders at least that anyway), and so is an item without demand (`max = 0`).
@@ -438,18 +438,15 @@ impl PolicyModel {
         let lot = match spec.lot_sizing {
             LotSizing::OrderUpTo => 0.0,
             LotSizing::UpToMax | LotSizing::FixedQuantity => {
-                let whole = cheaper_whole_lot(
+                sized_lot(
                     eoq_value,
                     item.order_cost.as_units_f64(),
                     item.holding_cost.map_or(0.0, Nanos::as_units_f64),
                     est.mean_per_period,
-                    unit,
-                );
-                let capped = match spec.max_lot_periods {
-                    Some(n) => whole.min(round_up(est.mean_per_period * n as f64, unit)),
-                    None => whole,
-                };
-                round_up(capped.max(item.moq).max(unit), unit)
+                    item,
+                    spec.max_lot_periods,
+                )
+                .0
             }
         };
         // Under periodic review a lot below one review's demand is exceeded at every review,
@@ -918,6 +915,42 @@ pub fn eoq(order_cost: f64, holding_cost: f64, demand_per_period: f64) -> f64 {
     }
 }
 
+/// The lot a lot-sized policy orders (before the periodic-review rule that may make it
+/// order-up-to): the cheaper whole lot next to the EOQ, at most `max_lot_periods` of
+/// `mean` demand rounded down (one unit at least), raised to the MOQ, in counting units.
+/// Also whether the cap cut it.
+pub fn sized_lot(
+    eoq: f64,
+    order_cost: f64,
+    holding_cost: f64,
+    mean: f64,
+    item: &ItemParams,
+    max_lot_periods: Option<usize>,
+) -> (f64, bool) {
+    let unit = item.counting_unit();
+    let whole = cheaper_whole_lot(eoq, order_cost, holding_cost, mean, unit);
+    let cap = max_lot_periods.map(|n| round_down(mean * n as f64, unit).max(unit));
+    let capped = cap.is_some_and(|c| c < whole);
+    let lot = cap.map_or(whole, |c| whole.min(c));
+    (round_up(lot.max(item.moq).max(unit), unit), capped)
+}
+
+/// `q` rounded down to a multiple of `unit` (float noise just below a multiple counts as
+/// the multiple).
+pub fn round_down(q: f64, unit: f64) -> f64 {
+    if unit.is_nan() || unit <= 0.0 {
+        return q;
+    }
+    let n = q / unit;
+    let nearest = n.round();
+    let count = if (n - nearest).abs() <= 1e-9 * nearest.abs().max(1.0) {
+        nearest
+    } else {
+        n.floor()
+    };
+    count * unit
+}
+
 /// The whole number of counting units next to `eoq` (below or above) with the lower
 /// [`eoq_cost`] (the larger on a tie); one unit at the least, and the EOQ itself when it
 /// is whole.
@@ -1246,9 +1279,12 @@ mod tests {
         assert_eq!(free.lot, 45.0);
         spec.max_lot_periods = Some(52);
         let capped = compute_policy(est, &item(0.0), &spec, &history, 1);
-        // 52 × 0.2 = 10.4 → 11 units.
-        assert_eq!(capped.lot, 11.0);
-        assert_eq!(capped.max, capped.reorder_point - 1.0 + 11.0);
+        // 52 × 0.2 = 10.4 → 10 units: never more than a year's demand.
+        assert_eq!(capped.lot, 10.0);
+        assert_eq!(capped.max, capped.reorder_point - 1.0 + 10.0);
+        assert_eq!(round_down(10.4, 1.0), 10.0);
+        assert_eq!(round_down(2.9999999999999996, 1.0), 3.0);
+        assert_eq!(round_down(2.6, 0.5), 2.5);
         assert_eq!(
             compute_policy(est, &item(30.0), &spec, &history, 1).lot,
             30.0

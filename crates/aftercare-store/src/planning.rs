@@ -647,6 +647,8 @@ pub struct ItemDetail {
     /// Units the warehouses it replenishes ask of it (their open transfer requests),
     /// netted as backorders.
     pub backorders: i64,
+    /// The lot was cut to a year of mean demand (the EOQ was more).
+    pub lot_capped: bool,
 }
 
 /// Each stored plan's reorder point without the event demand its run added: what the

@@ -243,6 +243,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "at most a year of demand",
     ),
     (
+        "planning.eoq_year_one_unit",
+        "一年需求至多 1 件：每周期补到再订货点",
+        "a year's demand is one unit at most: every period orders up to the reorder point",
+    ),
+    (
         "planning.eoq_one_unit",
         "批量为 1 件：每周期补到再订货点",
         "a lot of one unit: every period orders up to the reorder point",

@@ -871,14 +871,12 @@ pub struct ItemQuery {
     bucket: String,
 }
 
-/// Thousandths as a percentage: 900 → "90", 955 → "95.5".
 /// The EOQ and the lot a run orders, in words: the lot (and when it is cut to a year of
 /// demand), or why there is none.
 fn eoq_text(tr: &crate::i18n::Tr, s: &aftercare_app::planning_store::ItemDetail) -> String {
     let eoq_units = s.eoq_milli as f64 / 1000.0;
     if s.lot > 0 {
-        // A lot more than a unit below the EOQ was cut to a year of demand.
-        let capped = if (s.lot as f64) < eoq_units - 1.0 {
+        let capped = if s.lot_capped {
             format!(" ({})", tr.t("planning.lot_year_cap"))
         } else {
             String::new()
@@ -888,6 +886,9 @@ fn eoq_text(tr: &crate::i18n::Tr, s: &aftercare_app::planning_store::ItemDetail)
             tr.t("planning.lot"),
             s.lot
         )
+    } else if s.eoq_milli > 0 && s.lot_capped {
+        // Cut to a year of demand, one unit or less: order-up-to.
+        format!("{eoq_units:.1} — {}", tr.t("planning.eoq_year_one_unit"))
     } else if s.eoq_milli > 0 && eoq_units < std::f64::consts::SQRT_2 {
         // Below √2 one unit costs less than two: a lot of one unit, order-up-to.
         format!("{eoq_units:.1} — {}", tr.t("planning.eoq_one_unit"))
@@ -902,6 +903,7 @@ fn eoq_text(tr: &crate::i18n::Tr, s: &aftercare_app::planning_store::ItemDetail)
     }
 }
 
+/// Thousandths as a percentage: 900 → "90", 955 → "95.5".
 fn permille_pct(permille: i64) -> String {
     if permille % 10 == 0 {
         format!("{}", permille / 10)
@@ -1338,10 +1340,19 @@ mod tests {
             lot,
             ..Default::default()
         };
+        let capped = |eoq_milli, lot| aftercare_app::planning_store::ItemDetail {
+            lot_capped: true,
+            ..sized(eoq_milli, lot)
+        };
         assert_eq!(eoq_text(&tr, &sized(4_470, 4)), "4.5 — lot 4");
         assert_eq!(
-            eoq_text(&tr, &sized(49_800, 25)),
+            eoq_text(&tr, &capped(49_800, 25)),
             "49.8 — lot 25 (at most a year of demand)"
+        );
+        // Cut to a year's demand of one unit: order-up-to, and said so.
+        assert_eq!(
+            eoq_text(&tr, &capped(1_978, 0)),
+            "2.0 — a year's demand is one unit at most: every period orders up to the reorder point"
         );
         assert_eq!(
             eoq_text(&tr, &sized(1_030, 0)),
