@@ -1949,6 +1949,36 @@ fn plan_bottom_up<'a>(
     planned
 }
 
+/// Units of `part` held by every warehouse below `top` (replenished from it directly or
+/// further down): on hand, in transit to them and awaiting inspection, less reserved.
+fn stock_below(inputs: &Inputs, top: WarehouseId, part: PartId) -> i64 {
+    inputs
+        .warehouses
+        .values()
+        .filter(|w| is_below(&inputs.warehouses, w.id, top))
+        .filter_map(|w| inputs.positions.get(&(w.id, part)))
+        .map(|p| (p.on_hand + p.in_transit + p.in_inspection - p.reserved).max(0))
+        .sum()
+}
+
+/// Whether `top` replenishes `w`, directly or further down (the bound keeps a corrupt
+/// parent loop from hanging).
+fn is_below(
+    warehouses: &HashMap<WarehouseId, PlanWarehouse>,
+    w: WarehouseId,
+    top: WarehouseId,
+) -> bool {
+    let mut at = warehouses.get(&w).and_then(|w| w.parent);
+    for _ in 0..warehouses.len() {
+        match at {
+            Some(p) if p == top => return true,
+            Some(p) => at = warehouses.get(&p).and_then(|w| w.parent),
+            None => return false,
+        }
+    }
+    false
+}
+
 /// What the warehouses `warehouse` replenishes ask of it for `part` now: their open
 /// proposals, but for one whose transfer shipped already (the part's page, between runs).
 fn owed_now(inputs: &Inputs, warehouse: WarehouseId, part: PartId) -> Option<Owed> {
@@ -2278,7 +2308,17 @@ fn plan_forecasted(
     now: Instant,
 ) -> ItemPlan {
     let mut input = pair_input(inputs, opts, f.warehouse, f.part, f.history, now);
-    input.position.backorders = owed.map_or(0.0, |o| o.units as f64);
+    // A last-time buy covers the whole network's remaining demand (the top warehouse's
+    // history is what the network drew from it), so it nets the stock held below instead
+    // of the children's requests: those only move units within the network.
+    let below = if input.remaining_service_periods.is_some() {
+        let below = stock_below(inputs, f.warehouse.id, f.part.id);
+        input.position.on_hand += below as f64;
+        Some(below)
+    } else {
+        input.position.backorders = owed.map_or(0.0, |o| o.units as f64);
+        None
+    };
     let mut settings = opts.settings();
     let fill = fills
         .get(&f.warehouse.id)
@@ -2306,8 +2346,16 @@ fn plan_forecasted(
             fill.worth_money()
         ));
     }
-    if let Some(owed) = owed {
-        plan.why.push_str(&owed.text(&inputs.warehouses));
+    match below {
+        Some(below) if below > 0 => plan.why.push_str(&format!(
+            "; the last-time buy counts {below} units held by the warehouses it replenishes"
+        )),
+        Some(_) => {}
+        None => {
+            if let Some(owed) = owed {
+                plan.why.push_str(&owed.text(&inputs.warehouses));
+            }
+        }
     }
     if let Some(r) = repair_returns(inputs, opts, f.warehouse, f.part, now) {
         plan.why.push_str(&format!(
@@ -2465,6 +2513,8 @@ fn to_rows(
     opts: &PlanOptions,
     now: Instant,
 ) -> Planned {
+    // A last-time buy nets the stock below, not the children's requests.
+    let owed = owed.filter(|_| plan.last_time_buy.is_none());
     let rop = plan.levels.reorder_point.max(0.0).ceil() as i64;
     let max = (plan.levels.max.max(0.0).ceil() as i64).max(rop);
     let is_root = w.parent.is_none();

@@ -1710,6 +1710,61 @@ async fn repaired_units_due_back_within_the_lead_time_count_at_the_repair_yield(
 }
 
 #[tokio::test]
+async fn a_last_time_buy_nets_the_stock_held_below_not_the_childrens_requests() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-3 is past end of production: central's last-time buy covers the network.
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let before = find(&open(app).await, w.central, w.p3).unwrap().clone();
+        assert_eq!(before.kind, ProposalKind::LastTimeBuy, "{label}");
+        // Ten units move down to the station, which also asks for more (manual 12 / 20):
+        // the network holds as much as before, so the buy is the same.
+        let Some(Created::Transfer(_)) = q(
+            app,
+            Command::ShipTransfer {
+                from: w.central,
+                to: w.station,
+                eta: Instant(app.now().0 + 86_400_000),
+                lines: vec![TransferQty {
+                    part: w.p3,
+                    condition: StockCondition::Good,
+                    qty: Qty::new(10).unwrap(),
+                }],
+            },
+        )
+        .await
+        .created
+        else {
+            panic!("no transfer")
+        };
+        set_levels(app, w.station, w.p3, 12, 20).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let station = find(&rows, w.station, w.p3).expect("the station asks");
+        assert_eq!(station.qty, 10, "{label}: {}", station.reason);
+        let after = find(&rows, w.central, w.p3).unwrap().clone();
+        assert_eq!(
+            (after.kind, after.qty),
+            (ProposalKind::LastTimeBuy, before.qty),
+            "{label}: {} / {}",
+            before.reason,
+            after.reason
+        );
+        let item = item_at(app, w.central, w.p3).await;
+        assert!(
+            item.why.contains(
+                "the last-time buy counts 10 units held by the warehouses it replenishes"
+            ),
+            "{label}: {}",
+            item.why
+        );
+        assert_eq!(item.detail.backorders, 0, "{label}");
+    }
+}
+
+#[tokio::test]
 async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

@@ -210,6 +210,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "欠交 {0}：下级仓库未处理的调拨请求：{1}",
     ),
     (
+        "the last-time buy counts {n} units held by the warehouses it replenishes",
+        "末次采购已计入下级仓库持有的 {0} 件",
+    ),
+    (
         "repair returns {n} on order: {n} units at repair vendors due within the lead time, {n} % of repairs come back usable",
         "维修返回 {0} 计入在订：维修商处 {1} 件在提前期内到期，维修后可用率 {2} %",
     ),
@@ -590,6 +594,12 @@ mod tests {
                 "smooth demand: ses (backtest error 0.2); repair returns 3.6 on order: 4 units at repair vendors due within the lead time, 90 % of repairs come back usable"
             ),
             "平稳需求：ses（回测误差 0.2）；维修返回 3.6 计入在订：维修商处 4 件在提前期内到期，维修后可用率 90 %"
+        );
+        assert_eq!(
+            zh(
+                "smooth demand: ses (backtest error 0.2); the last-time buy counts 10 units held by the warehouses it replenishes"
+            ),
+            "平稳需求：ses（回测误差 0.2）；末次采购已计入下级仓库持有的 10 件"
         );
         assert_eq!(
             zh("available 3 (after backorders 4) < reorder point 5; order up to 12: 9 (sba)"),
