@@ -738,7 +738,7 @@ fn events_by_warehouse(
     direct: Vec<(WarehouseId, PartId, EventDemand)>,
     warehouses: &HashMap<WarehouseId, PlanWarehouse>,
     positions: &HashMap<(WarehouseId, PartId), Position>,
-    regular: &HashMap<(WarehouseId, PartId), i64>,
+    regular: &HashMap<(WarehouseId, PartId), store::StoredEventLevels>,
 ) -> HashMap<(WarehouseId, PartId), Vec<EventDemand>> {
     let parent = |w: WarehouseId| {
         warehouses
@@ -781,7 +781,7 @@ fn events_by_warehouse(
                 .max(0)
                 .saturating_add(x.in_transit.max(0))
         });
-        let held = (held - regular.get(&(w, p)).copied().unwrap_or(0)).max(0);
+        let held = (held - regular.get(&(w, p)).map_or(0, |r| r.regular)).max(0);
         let rest = event_remainder(&counted[&(w, p)], held as f64);
         if rest.is_empty() {
             continue;
@@ -847,6 +847,9 @@ struct Inputs {
     requests: HashMap<(WarehouseId, PartId), store::OpenRequest>,
     /// Defective units at repair vendors, and the repair yields they count at.
     repairs: RepairPipeline,
+    /// Event demand inside each pair's stored request to its parent (only while events
+    /// are planned).
+    asked_events: HashMap<(WarehouseId, PartId), f64>,
 }
 
 /// A run planned from the ledger but not yet written (`App::plan_compute`).
@@ -1057,6 +1060,13 @@ impl App {
             store::regular_reorder_points(&self.db).await?
         };
         let events = events_by_warehouse(direct, &warehouses, &positions, &regular);
+        // Event units inside each pair's stored request (the part's page nets them at the
+        // parent as the run does).
+        let asked_events = regular
+            .into_iter()
+            .filter(|(_, r)| r.event_asked > 0.0)
+            .map(|(k, r)| (k, r.event_asked))
+            .collect();
         // A warehouse above the event's whose stock below covers it plans for none of it:
         // its page does not name the event.
         for (key, note) in notes.iter_mut() {
@@ -1093,6 +1103,7 @@ impl App {
             notes,
             requests,
             repairs,
+            asked_events,
         })
     }
 
@@ -1814,13 +1825,16 @@ fn compute(
 struct Owed {
     /// Units asked.
     units: i64,
+    /// Event demand inside them: the parent plans that much less of the event itself.
+    event_units: f64,
     /// Who asks how many, in the order they were added.
     by: Vec<(WarehouseId, i64)>,
 }
 
 impl Owed {
-    fn add(&mut self, warehouse: WarehouseId, qty: i64) {
+    fn add(&mut self, warehouse: WarehouseId, qty: i64, event_units: f64) {
         self.units += qty;
+        self.event_units += event_units.clamp(0.0, qty as f64);
         self.by.push((warehouse, qty));
     }
 
@@ -1915,7 +1929,7 @@ fn plan_bottom_up<'a>(
             .collect();
         missing.sort();
         level.extend(forecast_pairs(inputs, opts, &missing, zeros, now));
-        let out: Vec<Planned> = level
+        let mut out: Vec<Planned> = level
             .into_par_iter()
             .map(|f| {
                 let (wh, part) = (f.warehouse, f.part);
@@ -1924,6 +1938,19 @@ fn plan_bottom_up<'a>(
                 to_rows(wh, part, &plan, asked, opts, now)
             })
             .collect();
+        // The event demand a pair plans (its own, and what its children ask of it) goes up
+        // inside its request: record it, for its parent and its parent's page.
+        let mut event_in: HashMap<(WarehouseId, PartId), f64> = HashMap::new();
+        for p in &mut out {
+            let key = (p.item.warehouse, p.item.part);
+            let planned = p.item.detail.event_milli as f64 / 1000.0
+                + owed.get(&key).map_or(0.0, |o| o.event_units);
+            event_in.insert(key, planned);
+            if let Some(d) = p.proposal.as_ref().filter(|d| d.source.is_some()) {
+                let asked = planned.min(d.qty as f64);
+                p.item.detail.event_asked_milli = (asked * 1000.0).round() as i64;
+            }
+        }
         let drafted: HashMap<(WarehouseId, PartId), (WarehouseId, i64)> = out
             .iter()
             .filter_map(|p| {
@@ -1941,7 +1968,10 @@ fn plan_bottom_up<'a>(
         for key in asking {
             let stored = inputs.requests.get(&key);
             if let Some((source, qty)) = still_asked(drafted.get(&key).copied(), stored) {
-                owed.entry((source, key.1)).or_default().add(key.0, qty);
+                let event = event_in.get(&key).copied().unwrap_or(0.0);
+                owed.entry((source, key.1))
+                    .or_default()
+                    .add(key.0, qty, event);
             }
         }
         planned.extend(out);
@@ -1990,7 +2020,8 @@ fn owed_now(inputs: &Inputs, warehouse: WarehouseId, part: PartId) -> Option<Owe
     asking.sort_by_key(|r| r.warehouse);
     (!asking.is_empty()).then(|| {
         asking.iter().fold(Owed::default(), |mut o, r| {
-            o.add(r.warehouse, r.qty);
+            let event = inputs.asked_events.get(&(r.warehouse, r.part));
+            o.add(r.warehouse, r.qty, event.copied().unwrap_or(0.0));
             o
         })
     })
@@ -2319,6 +2350,13 @@ fn plan_forecasted(
         input.position.backorders = owed.map_or(0.0, |o| o.units as f64);
         None
     };
+    // The event units the children ask for are in the backorders: plan only the rest of
+    // the event here (the earliest periods are the ones asked for).
+    let reduced;
+    if let Some(o) = owed.filter(|o| o.event_units > 0.0 && below.is_none()) {
+        reduced = event_remainder(input.events, o.event_units);
+        input.events = &reduced;
+    }
     let mut settings = opts.settings();
     let fill = fills
         .get(&f.warehouse.id)
@@ -2403,6 +2441,8 @@ fn item_detail(
         event_milli: (plan.event_demand.max(0.0) * 1000.0).round() as i64,
         backorders: owed.map_or(0, |o| o.units),
         lot_capped: lot_capped && !plan.overridden,
+        // Set by the run once it knows the pair's request (plan_bottom_up).
+        event_asked_milli: 0,
     }
 }
 
@@ -2761,7 +2801,7 @@ mod lifecycle_tests {
         let tree: HashMap<_, _> = (1..=8).map(|i| wh(i, None)).collect();
         let mut owed = Owed::default();
         for (w, q) in [(1, 1), (2, 5), (3, 2), (4, 2), (5, 9), (6, 1), (7, 3)] {
-            owed.add(WarehouseId(w), q);
+            owed.add(WarehouseId(w), q, 0.0);
         }
         assert_eq!(owed.units, 23);
         assert_eq!(

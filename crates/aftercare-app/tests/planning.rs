@@ -880,11 +880,6 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
             "{label}"
         );
         assert_eq!(station.min_qty, base_station.min_qty, "{label}");
-        assert_eq!(
-            central.reorder_point,
-            base_central.reorder_point + 20,
-            "{label}"
-        );
         let p = find(&open(app).await, w.station, w.p1).unwrap().clone();
         assert_eq!(p.qty, base_qty + 20, "{label}: {}", p.reason);
         assert!(
@@ -893,11 +888,18 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
             "{label}: {}",
             p.reason
         );
+        // The station's request carries the recall's 20 units up: central owes them as a
+        // backorder and plans none of the recall again in its levels (it did both).
+        assert_eq!(station.detail.event_asked_milli, 20_000, "{label}");
+        assert_eq!(central.detail.backorders, p.qty, "{label}");
+        assert_eq!(central.detail.event_milli, 0, "{label}: {central:?}");
+        assert_eq!(central.reorder_point, base_central.reorder_point, "{label}");
         let view = app
             .part_plan(&Actor::Cli, w.central, w.p1, weekly())
             .await
             .unwrap();
-        assert_eq!(view.event_demand, 20.0);
+        assert_eq!(view.event_demand, 0.0, "{label}: the page nets as the run");
+        assert_eq!(view.sizing.backorders, p.qty, "{label}");
         assert_eq!(view.lifecycle.events.len(), 1, "{label}");
         assert!(
             view.lifecycle.events[0].contains("WH-GZ01"),
@@ -3275,9 +3277,17 @@ async fn event_demand_already_positioned_below_a_warehouse_is_not_bought_again_t
             );
         }
         assert!(report.items > 0);
+        // WH-R2's request now carries recall units up to WH-R1, which owes them as a
+        // backorder and plans only the rest of the recall in its levels.
+        let asked = item_at(app, r2, w.p1).await.detail.event_asked_milli as f64 / 1000.0;
+        assert!(asked > 0.0, "{label}");
+        assert_eq!(
+            event_at(r1).await,
+            (75.0 - asked).max(0.0),
+            "{label}: {asked} asked"
+        );
         // More below than the event needs: nothing of it is held above (never below 0).
         ship(app, w.central, r1, w.p1, 80, eta).await;
-        assert_eq!(event_at(r1).await, 75.0, "{label}");
         assert_eq!(event_at(w.central).await, 0.0, "{label}");
         // ... and its page does not name the recall it plans nothing for.
         let named = async |wh: WarehouseId| {

@@ -649,11 +649,16 @@ pub struct ItemDetail {
     pub backorders: i64,
     /// The lot was cut to a year of mean demand (the EOQ was more).
     pub lot_capped: bool,
+    /// Event demand inside this pair's own request to its parent, thousandths of a unit
+    /// (the parent counts it as a backorder, so it plans that much less of the event).
+    pub event_asked_milli: i64,
 }
 
 /// Each stored plan's reorder point without the event demand its run added: what the
 /// warehouse holds for its regular demand (0 at the least).
-pub async fn regular_reorder_points(db: &Db) -> StoreResult<HashMap<(WarehouseId, PartId), i64>> {
+pub async fn regular_reorder_points(
+    db: &Db,
+) -> StoreResult<HashMap<(WarehouseId, PartId), StoredEventLevels>> {
     let rows: Vec<(i64, i64, i64, String)> = on_db!(db, |p| {
         sqlx::query_as("SELECT warehouse_id, part_id, reorder_point, detail FROM plan_items")
             .fetch_all(p)
@@ -662,11 +667,26 @@ pub async fn regular_reorder_points(db: &Db) -> StoreResult<HashMap<(WarehouseId
     Ok(rows
         .into_iter()
         .map(|(w, p, rop, detail)| {
-            let event = serde_json::from_str::<ItemDetail>(&detail)
-                .map_or(0, |d| (d.event_milli.max(0) + 999) / 1000);
-            ((WarehouseId(w), PartId(p)), (rop - event).max(0))
+            let d = serde_json::from_str::<ItemDetail>(&detail).unwrap_or_default();
+            let event = (d.event_milli.max(0) + 999) / 1000;
+            (
+                (WarehouseId(w), PartId(p)),
+                StoredEventLevels {
+                    regular: (rop - event).max(0),
+                    event_asked: d.event_asked_milli.max(0) as f64 / 1000.0,
+                },
+            )
         })
         .collect())
+}
+
+/// What a stored plan says about event demand.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StoredEventLevels {
+    /// The reorder point without the event demand (0 at the least).
+    pub regular: i64,
+    /// Event demand inside the pair's request to its parent.
+    pub event_asked: f64,
 }
 
 /// Replace the plans of the given items (rows for the same warehouse × part are updated).
