@@ -746,19 +746,8 @@ fn events_by_warehouse(
             .and_then(|w| w.parent)
             .filter(|p| warehouses.contains_key(p))
     };
-    // Levels above the warehouse (bounded: a corrupt loop of parents cannot hang a run).
-    let depth = |w: WarehouseId| {
-        let mut d = 0;
-        let mut at = parent(w);
-        while let Some(p) = at {
-            if d > warehouses.len() {
-                break;
-            }
-            d += 1;
-            at = parent(p);
-        }
-        d
-    };
+    let depths = warehouse_depths(warehouses);
+    let depth = |w: WarehouseId| depths.get(&w).copied().unwrap_or(0);
     let mut counted: HashMap<(WarehouseId, PartId), Vec<EventDemand>> = HashMap::new();
     for (w, p, e) in direct {
         if warehouses.contains_key(&w) {
@@ -780,6 +769,7 @@ fn events_by_warehouse(
             (x.on_hand - x.reserved)
                 .max(0)
                 .saturating_add(x.in_transit.max(0))
+                .saturating_add(x.in_inspection.max(0))
         });
         let held = (held - regular.get(&(w, p)).map_or(0, |r| r.regular)).max(0);
         let rest = event_remainder(&counted[&(w, p)], held as f64);
@@ -2169,10 +2159,11 @@ impl WarehouseFill {
 /// chunk, then over the chunks in order, so a run gives the same worth every time.
 const CALIBRATION_CHUNK: usize = 256;
 
-/// Replayed pairs of one warehouse whose replay is prepared once per calibration (about
-/// 75 KB each for a weekly run: some 450 MB at most per warehouse, two warehouses at a
-/// time on two threads); the rest are replayed afresh at every worth tried.
-const PREPARED_PAIRS: usize = 6_144;
+/// Replayed pairs whose replay is prepared once per calibration, over all the warehouses
+/// calibrated at once (one per thread): about 75 KB each for a weekly run, some 900 MB in
+/// all; each warehouse gets its share by the threads, and the rest of its pairs are
+/// replayed afresh at every worth tried.
+const PREPARED_PAIRS: usize = 12_288;
 
 /// Whether a pair's level comes from its warehouse's worth under a warehouse allocation:
 /// not with manual levels (they win anyway), not past end of production (a last-time buy
@@ -2248,14 +2239,16 @@ fn warehouse_fills(
                 .then(|| {
                     // The replay's distributions are fitted once per chunk, not at every
                     // worth tried (~20): only the levels depend on it. What that holds
-                    // (~75 KB a pair) is bounded: beyond PREPARED_PAIRS a warehouse's
-                    // chunks are fitted afresh at every worth (slower, the same result).
+                    // (~75 KB a pair) is bounded: beyond its share of PREPARED_PAIRS a
+                    // warehouse's chunks are fitted afresh at every worth (slower, the
+                    // same result).
                     let prepared: Vec<ReplayChunk<'_>> = g
                         .replays
                         .par_chunks(CALIBRATION_CHUNK)
                         .enumerate()
                         .map(|(i, c)| {
-                            let prepare = (i + 1) * CALIBRATION_CHUNK <= PREPARED_PAIRS;
+                            let share = PREPARED_PAIRS / rayon::current_num_threads().max(1);
+                            let prepare = (i + 1) * CALIBRATION_CHUNK <= share;
                             ReplayChunk::new(c, &settings.spec, window, prepare)
                         })
                         .collect();
@@ -2468,7 +2461,7 @@ fn repair_returns(
     let today = now.0.div_euclid(DAY_MS);
     inputs
         .repairs
-        .due_by(w.id, part.id, today + lead_days_of(opts, w, part))
+        .due_by(w.id, part.id, today, today + lead_days_of(opts, w, part))
 }
 
 /// What the engine plans a pair from.

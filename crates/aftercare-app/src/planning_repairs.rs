@@ -1,6 +1,7 @@
 //! Repaired parts on their way back: defective units at repair vendors count in a
 //! warehouse's position as the share of them its part's repair history says will come
-//! back usable, when the vendor is due back within the pair's lead time (or overdue).
+//! back usable, when the vendor is due back within the pair's lead time (or overdue by
+//! at most [`OVERDUE_DAYS`]: later than that they are a matter to chase, not stock).
 
 use aftercare_domain::{PartId, WarehouseId};
 use aftercare_store::planning::RepairLine;
@@ -33,6 +34,9 @@ pub struct RepairPipeline {
 const PART_YIELD_MIN_UNITS: i64 = 10;
 
 const DAY_MS: i64 = 86_400_000;
+
+/// Days past its due date a repair order still counts as coming back.
+pub const OVERDUE_DAYS: i64 = 30;
 
 impl RepairPipeline {
     /// From every repair order, open and closed.
@@ -67,19 +71,21 @@ impl RepairPipeline {
         }
     }
 
-    /// What the pair expects back from repair by `until_day` (days since the epoch):
-    /// `None` when nothing is at a vendor by then or no yield is known.
+    /// What the pair expects back from repair by `until_day` (days since the epoch),
+    /// `today` being the day it is: orders overdue by more than [`OVERDUE_DAYS`] are not
+    /// counted. `None` when nothing is at a vendor in time or no yield is known.
     pub fn due_by(
         &self,
         warehouse: WarehouseId,
         part: PartId,
+        today: i64,
         until_day: i64,
     ) -> Option<RepairReturns> {
         let at_vendor: i64 = self
             .open
             .get(&(warehouse, part))?
             .iter()
-            .filter(|(due, _)| *due <= until_day)
+            .filter(|(due, _)| *due <= until_day && *due >= today - OVERDUE_DAYS)
             .map(|(_, n)| n)
             .sum();
         let yield_share = self.yield_of(part)?;
@@ -120,26 +126,28 @@ mod tests {
         assert_eq!(p.yield_of(PartId(1)), Some(0.9));
         assert_eq!(p.yield_of(PartId(2)), Some(19.0 / 22.0));
         // Only the order due by day 120 counts; an overdue one counts too.
-        let r = p.due_by(WarehouseId(1), PartId(1), 120).unwrap();
+        let r = p.due_by(WarehouseId(1), PartId(1), 90, 120).unwrap();
         assert_eq!(r.at_vendor, 4);
         assert!((r.expected - 3.6).abs() < 1e-12);
-        assert_eq!(
-            p.due_by(WarehouseId(1), PartId(1), 200).unwrap().at_vendor,
-            10
-        );
-        assert_eq!(p.due_by(WarehouseId(1), PartId(1), 99), None);
-        assert_eq!(
-            p.due_by(WarehouseId(2), PartId(2), 400).unwrap().at_vendor,
-            5
-        );
+        let at = |w: i64, part: i64, today: i64, until: i64| {
+            p.due_by(WarehouseId(w), PartId(part), today, until)
+                .map(|r| r.at_vendor)
+        };
+        assert_eq!(at(1, 1, 90, 200), Some(10));
+        assert_eq!(at(1, 1, 90, 99), None);
+        assert_eq!(at(2, 2, 110, 400), Some(5));
+        // Overdue by 30 days still counts; by 31, no longer (chase it instead).
+        assert_eq!(at(1, 1, 130, 140), Some(10));
+        assert_eq!(at(1, 1, 131, 140), Some(6));
+        assert_eq!(at(1, 1, 161, 170), None);
         // Another warehouse's repairs are not this one's.
-        assert_eq!(p.due_by(WarehouseId(2), PartId(1), 400), None);
+        assert_eq!(p.due_by(WarehouseId(2), PartId(1), 90, 400), None);
     }
 
     #[test]
     fn nothing_counts_before_anything_came_back_from_repair() {
         let p = RepairPipeline::new(&[line(1, 1, 4, 10, 0, 0)]);
         assert_eq!(p.yield_of(PartId(1)), None);
-        assert_eq!(p.due_by(WarehouseId(1), PartId(1), 400), None);
+        assert_eq!(p.due_by(WarehouseId(1), PartId(1), 5, 400), None);
     }
 }

@@ -116,9 +116,20 @@ const ORDER_WAREHOUSE: &str = "COALESCE(\
         AND pw.active AND pw.after_sales AND pw.parent_id IS NULL), \
      (SELECT MIN(r.id) FROM warehouses r WHERE r.active AND r.after_sales AND r.parent_id IS NULL))";
 
-/// Units awaiting inspection per warehouse and part (quarantine shelves).
-const INSPECTING: &str = "SELECT warehouse_id, part_id, CAST(SUM(qty) AS BIGINT) FROM stock_balances \
-     WHERE kind = 'stock' AND condition = 'quarantine' AND qty > 0 GROUP BY warehouse_id, part_id";
+/// Units awaiting inspection (quarantine shelves), as SQL over `stock_balances`: the
+/// condition [`positions`] and [`inbound`] both count.
+macro_rules! inspecting {
+    () => {
+        "kind = 'stock' AND condition = 'quarantine' AND qty > 0"
+    };
+}
+
+/// Units awaiting inspection per warehouse and part.
+const INSPECTING: &str = concat!(
+    "SELECT warehouse_id, part_id, CAST(SUM(qty) AS BIGINT) FROM stock_balances WHERE ",
+    inspecting!(),
+    " GROUP BY warehouse_id, part_id"
+);
 
 /// Stock positions of every warehouse × part with anything on hand, reserved, in transit,
 /// in inspection or on order (open purchase-order quantity, at the warehouse each order
@@ -234,11 +245,11 @@ pub async fn inbound(db: &Db, warehouse: WarehouseId, part: PartId) -> StoreResu
             .await
     })?;
     let in_inspection: i64 = on_db!(db, |p| {
-        sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) FROM stock_balances \
-             WHERE kind = 'stock' AND condition = 'quarantine' AND qty > 0 \
-               AND warehouse_id = $1 AND part_id = $2",
-        )
+        sqlx::query_scalar(concat!(
+            "SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) FROM stock_balances WHERE ",
+            inspecting!(),
+            " AND warehouse_id = $1 AND part_id = $2"
+        ))
         .bind(warehouse.0)
         .bind(part.0)
         .fetch_one(p)
