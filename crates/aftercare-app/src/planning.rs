@@ -382,6 +382,19 @@ impl PlanOptions {
         settings
     }
 
+    /// Engine settings for the pairs of `w`: as [`PlanOptions::settings`], and at a
+    /// warehouse with a parent a part without demand there for a year (or the whole
+    /// history, when shorter) is not stocked: what its children ask of it still comes
+    /// through it as backorders, and its parent holds the stock.
+    fn settings_at(&self, w: &PlanWarehouse) -> PlanSettings {
+        let mut settings = self.settings();
+        if w.parent.is_some() {
+            settings.spec.idle_limit =
+                Some(Self::periods_per_year(self.bucket).min(self.periods.max(1)));
+        }
+        settings
+    }
+
     /// Order cost of a pair: a purchase order at a warehouse without a parent, a transfer
     /// elsewhere (minor units).
     fn order_cost(&self, is_root: bool) -> i64 {
@@ -2198,7 +2211,6 @@ fn warehouse_fills(
     if !opts.allocation.by_warehouse() {
         return HashMap::new();
     }
-    let settings = opts.settings();
     let window = replay_window(opts);
     let on_history = opts.allocation == Allocation::WarehouseHistory;
     let pairs: Vec<(WarehouseId, PolicyModel, Option<HistoryItem<'_>>)> = forecasts
@@ -2208,6 +2220,7 @@ fn warehouse_fills(
             if !allocated(&input, f.part) {
                 return None;
             }
+            let settings = opts.settings_at(f.warehouse);
             let model = policy_model(&input, &settings, &f.forecast);
             let replay = (on_history && demand_replayed(&input, window)).then(|| HistoryItem {
                 history: f.history,
@@ -2235,6 +2248,11 @@ fn warehouse_fills(
             // A replay without any demand (no pair had demand after its first lead time in
             // the window, e.g. a short history and long lead times) says nothing about the
             // worth: the warehouse is then calibrated on the expected fill.
+            let spec = inputs
+                .warehouses
+                .get(&w)
+                .map_or_else(|| opts.settings(), |wh| opts.settings_at(wh))
+                .spec;
             let on_replay = on_history
                 .then(|| {
                     // The replay's distributions are fitted once per chunk, not at every
@@ -2249,7 +2267,7 @@ fn warehouse_fills(
                         .map(|(i, c)| {
                             let share = PREPARED_PAIRS / rayon::current_num_threads().max(1);
                             let prepare = (i + 1) * CALIBRATION_CHUNK <= share;
-                            ReplayChunk::new(c, &settings.spec, window, prepare)
+                            ReplayChunk::new(c, &spec, window, prepare)
                         })
                         .collect();
                     calibrate_on_history(opts.target_fill, |worth| {
@@ -2350,7 +2368,7 @@ fn plan_forecasted(
         reduced = event_remainder(input.events, o.event_units);
         input.events = &reduced;
     }
-    let mut settings = opts.settings();
+    let mut settings = opts.settings_at(f.warehouse);
     let fill = fills
         .get(&f.warehouse.id)
         .filter(|_| allocated(&input, f.part));

@@ -1767,6 +1767,37 @@ async fn a_last_time_buy_nets_the_stock_held_below_not_the_childrens_requests() 
 }
 
 #[tokio::test]
+async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Sixty quiet weeks later: PN-1 last left the station 61 weeks ago, central 90.
+        w.clock.advance_minutes(60 * 7 * 24 * 60);
+        let opts = PlanOptions {
+            bucket: Bucket::Week,
+            periods: 104,
+            ..Default::default()
+        };
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let station = item_at(app, w.station, w.p1).await;
+        assert_eq!(station.reorder_point, 0, "{label}: {station:?}");
+        assert!(
+            station.why.contains("not stocked: no demand in the last"),
+            "{label}: {}",
+            station.why
+        );
+        // The top warehouse stocks what it holds for its network, idle or not.
+        let central = item_at(app, w.central, w.p1).await;
+        assert!(
+            !central.why.contains("not stocked"),
+            "{label}: {}",
+            central.why
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
