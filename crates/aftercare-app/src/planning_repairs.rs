@@ -89,7 +89,7 @@ impl RepairPipeline {
             .map(|(_, n)| n)
             .sum();
         let yield_share = self.yield_of(part)?;
-        (at_vendor > 0).then(|| RepairReturns {
+        (at_vendor > 0).then_some(RepairReturns {
             at_vendor,
             yield_share,
             expected: at_vendor as f64 * yield_share,

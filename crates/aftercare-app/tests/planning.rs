@@ -1612,7 +1612,7 @@ async fn units_awaiting_inspection_count_and_a_transfer_ships_repaired_units_fir
         let t = find(&open(app).await, w.station, w.p2).unwrap().clone();
         assert_eq!(t.qty, 12, "{label}");
         let sources = app
-            .proposal_sources(&Actor::Cli, &[t.clone()])
+            .proposal_sources(&Actor::Cli, std::slice::from_ref(&t))
             .await
             .unwrap();
         assert_eq!(sources[&t.id].available, 54, "{label}: good and repaired");
