@@ -877,6 +877,8 @@ impl std::fmt::Debug for PlannedRun {
 struct Planned {
     item: PlanItemRow,
     proposal: Option<ProposalDraft>,
+    /// The warehouses whose requests it netted as backorders.
+    asked_by: Vec<WarehouseId>,
 }
 
 impl App {
@@ -912,7 +914,8 @@ impl App {
     /// run computed it without the purchase order or transfer that approval created, and
     /// would propose the same units again. So is a pair whose open proposal is being
     /// approved (its ledger command is frozen) or is an emergency raised or updated after
-    /// the run started (it saw the later issue).
+    /// the run started (it saw the later issue), and a parent that netted a request a
+    /// planner decided meanwhile (a rejected request is owed no more).
     pub async fn plan_commit(
         &self,
         actor: &Actor,
@@ -956,9 +959,17 @@ impl App {
         let mut items = Vec::with_capacity(planned.len());
         let mut drafts = Vec::new();
         let mut skipped = 0;
+        // Open proposals this run leaves as they are although it drafted nothing over them.
+        let mut kept_open: Vec<(WarehouseId, PartId)> = Vec::new();
         for p in planned {
             if let Some(d) = p.proposal {
-                if decided.contains(&(d.warehouse, d.part)) {
+                // A request it netted that a planner decided meanwhile (a rejected one
+                // is owed no more) leaves it as it is too, for the next run.
+                let child_decided = p.asked_by.iter().any(|c| decided.contains(&(*c, d.part)));
+                if child_decided {
+                    kept_open.push((d.warehouse, d.part));
+                }
+                if decided.contains(&(d.warehouse, d.part)) || child_decided {
                     skipped += 1;
                 } else {
                     drafts.push(ProposalDraft {
@@ -975,7 +986,7 @@ impl App {
         // are newer than the run's view of their pair: kept as they are.
         let count = store::upsert_run_proposals(&mut tx, &drafts, finished, started).await?;
         skipped += count.kept;
-        let withdrawn = store::withdraw_stale(&mut tx, run_id, finished).await?;
+        let withdrawn = store::withdraw_stale(&mut tx, run_id, finished, &kept_open).await?;
         let open = store::open_count(&mut tx).await?;
         store::set_run_proposals(&mut tx, run_id, open).await?;
         let report = PlanRunReport {
@@ -2647,7 +2658,11 @@ fn to_rows(
     } else {
         None
     };
-    Planned { item, proposal }
+    Planned {
+        item,
+        proposal,
+        asked_by: owed.map_or_else(Vec::new, |o| o.by.iter().map(|(w, _)| *w).collect()),
+    }
 }
 
 #[cfg(test)]

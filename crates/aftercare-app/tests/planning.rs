@@ -1195,6 +1195,41 @@ async fn a_run_that_read_the_ledger_before_an_approval_does_not_propose_the_same
 }
 
 #[tokio::test]
+async fn a_parent_that_netted_a_request_decided_meanwhile_is_left_for_the_next_run() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // The station asks 80 of PN-2; central (50 on hand) buys 30 for it.
+        set_levels(app, w.station, w.p2, 80, 80).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let t = find(&open(app).await, w.station, w.p2).unwrap().clone();
+        let buy = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(buy.qty, 30, "{label}");
+        // A run computes with the request counted at central; the request is rejected
+        // meanwhile; the run's central purchase is not written over the open one.
+        w.clock.advance_minutes(1);
+        let computed = app.plan_compute(&Actor::Cli, weekly()).await.unwrap();
+        w.clock.advance_minutes(1);
+        app.reject_proposal(&Actor::Cli, t.id, "不需要")
+            .await
+            .unwrap();
+        w.clock.advance_minutes(1);
+        let report = app.plan_commit(&Actor::Cli, computed).await.unwrap();
+        assert_eq!(
+            report.skipped, 2,
+            "{label}: the station's and central's: {report:?}"
+        );
+        let kept = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(
+            (kept.id, kept.qty, kept.updated_at),
+            (buy.id, buy.qty, buy.updated_at),
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn two_writers_raising_a_proposal_for_the_same_pair_at_once_leave_one_open_and_both_succeed()
 {
     for db in each_backend().await.unwrap() {

@@ -1076,20 +1076,32 @@ async fn update_open(
 
 /// Withdraw open proposals raised by earlier runs for warehouse × part pairs the run
 /// `run_id` no longer proposes anything for; proposals being approved and emergencies an
-/// issue raised (no run took them over since) stay until decided.
-pub async fn withdraw_stale(tx: &mut Tx, run_id: i64, now: Instant) -> StoreResult<u64> {
+/// issue raised (no run took them over since) stay until decided, and so do the open
+/// proposals of the `keep` pairs (the run left them as they are).
+pub async fn withdraw_stale(
+    tx: &mut Tx,
+    run_id: i64,
+    now: Instant,
+    keep: &[(WarehouseId, PartId)],
+) -> StoreResult<u64> {
+    // Ids are integers: written into the statement.
+    let kept: String = keep
+        .iter()
+        .map(|(w, p)| format!(" AND NOT (warehouse_id = {} AND part_id = {})", w.0, p.0))
+        .collect();
+    let sql = format!(
+        "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 \
+         WHERE status = 'open' AND approving_since IS NULL \
+           AND (run_id IS NULL OR run_id <> $1) \
+           AND (kind <> 'emergency' OR run_id IS NOT NULL){kept}"
+    );
     Ok(on_tx!(tx, |c| {
-        sqlx::query(
-            "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 \
-             WHERE status = 'open' AND approving_since IS NULL \
-               AND (run_id IS NULL OR run_id <> $1) \
-               AND (kind <> 'emergency' OR run_id IS NOT NULL)",
-        )
-        .bind(run_id)
-        .bind(now.0)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(run_id)
+            .bind(now.0)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
     })?)
 }
 
