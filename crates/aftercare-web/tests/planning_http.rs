@@ -2069,7 +2069,13 @@ async fn the_part_plan_dates_its_periods_and_marks_today() {
                 .iter()
                 .map(|d| d.as_str().unwrap())
                 .collect();
-            for (lang, today_label) in [("en", "today"), ("zh-CN", "今天")] {
+            // The forecast starts today by week, at the start of this month by month.
+            let labels = if month {
+                [("en", "this month"), ("zh-CN", "本月")]
+            } else {
+                [("en", "today"), ("zh-CN", "今天")]
+            };
+            for (lang, today_label) in labels {
                 let html = page_in(&c, &format!("{page_url}?bucket={bucket}"), lang).await;
                 let svg = &html[html.find("<svg class=\"chart\"").unwrap()..];
                 let svg = &svg[..svg.find("</svg>").unwrap()];

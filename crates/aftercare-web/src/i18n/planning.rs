@@ -178,6 +178,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("planning.chart_rop", "再订货点", "ROP"),
     ("planning.chart_max", "最高库存", "max"),
     ("planning.chart_today", "今天", "today"),
+    ("planning.chart_this_month", "本月", "this month"),
     ("planning.filter", "筛选", "Filter"),
     ("planning.all", "全部", "All"),
     ("planning.warehouse", "仓库", "Warehouse"),

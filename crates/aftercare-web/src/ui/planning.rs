@@ -1009,7 +1009,12 @@ pub async fn item(
             page.tr.t("planning.chart_rop"),
             page.tr.t("planning.chart_max"),
         ],
-        page.tr.t("planning.chart_today"),
+        // The forecast starts today by week, at the start of this month by month.
+        page.tr.t(if v.bucket == Bucket::Month {
+            "planning.chart_this_month"
+        } else {
+            "planning.chart_today"
+        }),
     );
     let best = v
         .errors
