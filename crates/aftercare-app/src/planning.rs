@@ -1957,7 +1957,15 @@ fn plan_bottom_up<'a>(
         let mut event_in: HashMap<(WarehouseId, PartId), f64> = HashMap::new();
         for p in &mut out {
             let key = (p.item.warehouse, p.item.part);
-            let planned = p.item.detail.event_milli as f64 / 1000.0
+            // What it holds beyond its regular reorder point already covers the event
+            // (and was taken off what went up to its parent): not in its request.
+            let event_units = p.item.detail.event_milli as f64 / 1000.0;
+            let held = inputs.positions.get(&key).map_or(0.0, |x| {
+                ((x.on_hand - x.reserved).max(0) + x.in_transit.max(0) + x.in_inspection.max(0))
+                    as f64
+            });
+            let regular = p.item.reorder_point as f64 - event_units.ceil();
+            let planned = (event_units - (held - regular).max(0.0)).max(0.0)
                 + owed.get(&key).map_or(0.0, |o| o.event_units);
             event_in.insert(key, planned);
             if let Some(d) = p.proposal.as_ref().filter(|d| d.source.is_some()) {
@@ -2387,6 +2395,22 @@ fn plan_forecasted(
         settings.spec.target = ServiceTarget::ShortageWorth(fill.worth);
     }
     let mut plan = plan_forecast_item(&input, &settings, f.forecast);
+    if let (Some(below), Some(owed), Some(ltb)) = (below, owed, plan.last_time_buy.as_mut()) {
+        // The stock below is spread over the network; what the children ask now is owed
+        // here, and a last-time buy is the last chance to have it: at least that much
+        // beyond what this warehouse holds itself.
+        let own = input.position.available() - below as f64;
+        let now_owed = (owed.units as f64 - own.max(0.0)).ceil();
+        if now_owed > ltb.quantity {
+            ltb.quantity = now_owed;
+            ltb.reason.push_str(&format!(
+                "; raised to {}: the warehouses it replenishes ask {} now against {} here",
+                aftercare_planning::lifecycle::fmt_qty(now_owed),
+                owed.units,
+                aftercare_planning::lifecycle::fmt_qty(own.max(0.0))
+            ));
+        }
+    }
     if let Some(fill) = fill {
         let replayed = fill.replayed_fill.map_or(String::new(), |r| {
             format!(
@@ -2575,8 +2599,9 @@ fn to_rows(
     opts: &PlanOptions,
     now: Instant,
 ) -> Planned {
-    // A last-time buy nets the stock below, not the children's requests.
-    let owed = owed.filter(|_| plan.last_time_buy.is_none());
+    // A last-time buy nets the stock below, not the children's requests (it is only
+    // raised to them: plan_forecasted).
+    let netted = owed.filter(|_| plan.last_time_buy.is_none());
     let rop = plan.levels.reorder_point.max(0.0).ceil() as i64;
     let max = (plan.levels.max.max(0.0).ceil() as i64).max(rop);
     let is_root = w.parent.is_none();
@@ -2617,7 +2642,7 @@ fn to_rows(
         max_qty: max,
         overridden: plan.overridden,
         mean_milli: (plan.estimate.mean_per_period.max(0.0) * 1000.0).round() as i64,
-        detail: item_detail(plan, owed, opts, w, part),
+        detail: item_detail(plan, netted, opts, w, part),
         planned_at: now,
     };
     let need_by = Instant(now.0 + lead_days_of(opts, w, part) * DAY_MS);

@@ -1833,6 +1833,65 @@ async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year()
 }
 
 #[tokio::test]
+async fn a_last_time_buy_buys_at_least_what_the_children_ask_beyond_its_own_stock() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2 goes out of production; central (50 on hand) never issued it, the station
+        // asks 80 (manual 80): the fit finds no demand, yet 30 are owed beyond the shelf.
+        let mut tx = app.db.begin_write().await.unwrap();
+        plan_store::set_part_planning(&mut tx, w.p2, 14, Some("2026-01-01"), Some("2029-12-31"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        set_levels(app, w.station, w.p2, 80, 80).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let ltb = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(
+            (ltb.kind, ltb.qty),
+            (ProposalKind::LastTimeBuy, 30),
+            "{label}"
+        );
+        assert!(
+            ltb.reason.ends_with(
+                "; raised to 30: the warehouses it replenishes ask 80 now against 50 here"
+            ),
+            "{label}: {}",
+            ltb.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_childs_stock_beyond_its_regular_level_is_not_in_the_recall_units_it_asks_for() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let regular = item_at(app, w.station, w.p1).await.reorder_point;
+        // The station holds 3 units beyond its regular reorder point, then a recall of 20
+        // units this week: 3 of them are on its shelf, 17 are asked of central.
+        receive_all(app, w.central, w.station, w.p1, regular + 3).await;
+        app.add_demand_event(
+            &Actor::Cli,
+            recall("PN-1", w.station, "2026-08-03", "2026-08-09"),
+        )
+        .await
+        .unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let station = item_at(app, w.station, w.p1).await;
+        assert_eq!(station.detail.event_milli, 20_000, "{label}");
+        assert_eq!(station.reorder_point, regular + 20, "{label}");
+        assert_eq!(
+            station.detail.event_asked_milli, 17_000,
+            "{label}: {station:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_approved_transfer_arrives_after_the_runs_transfer_days() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

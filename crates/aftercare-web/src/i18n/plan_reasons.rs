@@ -175,6 +175,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "no demand in the fitted history plus event demand {n}, available {n}: buy {n}",
         "用于拟合的历史中没有需求，另有事件需求 {0}，可用库存 {1}：采购 {2}",
     ),
+    (
+        "raised to {n}: the warehouses it replenishes ask {n} now against {n} here",
+        "提高到 {0}：下级仓库现要 {1}，本仓可用 {2}",
+    ),
     // Emergency requisition (App::raise_emergency_if_short), after its prefix.
     (
         "available {n} < minimum {n} after an issue, {n} on the way",
@@ -600,6 +604,12 @@ mod tests {
                 "smooth demand: ses (backtest error 0.2); the last-time buy counts 10 units held by the warehouses it replenishes"
             ),
             "平稳需求：ses（回测误差 0.2）；末次采购已计入下级仓库持有的 10 件"
+        );
+        assert_eq!(
+            zh(
+                "last-time buy before end of service: no demand in the fitted history, available 11: buy 0; raised to 9: the warehouses it replenishes ask 13 now against 4 here"
+            ),
+            "停止服务前的末次采购：用于拟合的历史中没有需求，可用库存 11：采购 0；提高到 9：下级仓库现要 13，本仓可用 4"
         );
         assert_eq!(
             zh("available 3 (after backorders 4) < reorder point 5; order up to 12: 9 (sba)"),
