@@ -1734,9 +1734,13 @@ fn user_of(actor: &Actor) -> Option<aftercare_domain::UserId> {
     actor.principal().map(|p| p.user_id)
 }
 
+/// What the ledger's Idempotency-Key of a proposal's approval starts with (reserved: no
+/// client may send it; `store::open_requests` reads it).
+pub const PROPOSAL_KEY_PREFIX: &str = "plan-proposal-";
+
 /// The ledger's Idempotency-Key of a proposal's approval.
 fn proposal_key(id: i64) -> String {
-    format!("plan-proposal-{id}")
+    format!("{PROPOSAL_KEY_PREFIX}{id}")
 }
 
 /// The ledger command approving `p` creates, its transfer ETA counted from `now`. A

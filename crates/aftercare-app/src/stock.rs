@@ -32,6 +32,18 @@ pub const SYSTEM_KEY_PREFIX: &str = "aftercare:";
 /// full rights, may replay them). Approval keys are refused by [`App::stock_submit`], the
 /// entry point of the API and the pages.
 pub(crate) fn refuse_system_key(actor: &Actor, key: Option<&str>) -> AppResult<()> {
+    // A replenishment proposal's approval runs under `plan-proposal-<id>`: taken first by
+    // a client, it would make the approval replay another command (or, unapproved, look
+    // shipped to planning).
+    if let Some(k) = key.filter(|k| k.starts_with(crate::planning::PROPOSAL_KEY_PREFIX)) {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            format!(
+                "keys starting with '{}' are reserved for approving replenishment proposals ({k})",
+                crate::planning::PROPOSAL_KEY_PREFIX
+            ),
+        ));
+    }
     match key {
         Some(k) if actor.principal().is_some() && k.starts_with(SYSTEM_KEY_PREFIX) => {
             Err(AppError::invalid(

@@ -327,6 +327,20 @@ async fn a_large_issue_is_queued_and_a_manager_approves_it_once() {
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Invalid(_)), "{label}: {err:?}");
+        // Nor are the keys of replenishment proposals' approvals, by either path.
+        for submit in [true, false] {
+            let cmd = issue(w.central, w.cheap, 1, 5);
+            let err = if submit {
+                app.stock_submit(&w.wh, Some("plan-proposal-1"), cmd)
+                    .await
+                    .unwrap_err()
+            } else {
+                app.stock_execute(&w.wh, Some("plan-proposal-1"), cmd)
+                    .await
+                    .unwrap_err()
+            };
+            assert!(matches!(err, AppError::Invalid(_)), "{label}: {err:?}");
+        }
 
         // Only a manager decides.
         for who in [&w.wh, &w.sta] {
