@@ -961,16 +961,24 @@ impl App {
         let mut skipped = 0;
         // Open proposals this run leaves as they are although it drafted nothing over them.
         let mut kept_open: Vec<(WarehouseId, PartId)> = Vec::new();
+        // Pairs whose draft is not written; the planned pairs come deepest warehouse first,
+        // so a skip carries up the tree.
+        let mut not_written: HashSet<(WarehouseId, PartId)> = decided.clone();
         for p in planned {
             if let Some(d) = p.proposal {
                 // A request it netted that a planner decided meanwhile (a rejected one
-                // is owed no more) leaves it as it is too, for the next run.
-                let child_decided = p.asked_by.iter().any(|c| decided.contains(&(*c, d.part)));
+                // is owed no more), or that is itself left unwritten, leaves it as it is
+                // too, for the next run.
+                let child_decided = p
+                    .asked_by
+                    .iter()
+                    .any(|c| not_written.contains(&(*c, d.part)));
                 if child_decided {
                     kept_open.push((d.warehouse, d.part));
                 }
                 if decided.contains(&(d.warehouse, d.part)) || child_decided {
                     skipped += 1;
+                    not_written.insert((d.warehouse, d.part));
                 } else {
                     drafts.push(ProposalDraft {
                         run_id: Some(run_id),

@@ -1230,6 +1230,64 @@ async fn a_parent_that_netted_a_request_decided_meanwhile_is_left_for_the_next_r
 }
 
 #[tokio::test]
+async fn a_skip_for_a_request_decided_meanwhile_carries_up_the_tree() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // central → WH-R → the station: the station asks 80 of PN-2, WH-R passes it on,
+        // central (50 on hand) buys 30.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let regional = org::insert_warehouse(
+            &mut tx,
+            &NewWarehouse {
+                code: "WH-R".into(),
+                name: "分库".into(),
+                kind: WarehouseKind::Regional,
+                parent_id: Some(w.central),
+                region_id: None,
+                station_id: None,
+                address: "x".into(),
+                after_sales: true,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let moved = format!(
+            "UPDATE warehouses SET parent_id = {} WHERE id = {}",
+            regional.0, w.station.0
+        );
+        exec(app, &moved).await;
+        set_levels(app, w.station, w.p2, 80, 80).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let t = find(&rows, w.station, w.p2).unwrap().clone();
+        assert_eq!(find(&rows, regional, w.p2).unwrap().qty, 80, "{label}");
+        let buy = find(&rows, w.central, w.p2).unwrap().clone();
+        assert_eq!(buy.qty, 30, "{label}");
+        // The station's request is rejected while a run computes: neither WH-R's transfer
+        // nor central's purchase is written from it, and both stay as they were.
+        w.clock.advance_minutes(1);
+        let computed = app.plan_compute(&Actor::Cli, weekly()).await.unwrap();
+        w.clock.advance_minutes(1);
+        app.reject_proposal(&Actor::Cli, t.id, "不需要")
+            .await
+            .unwrap();
+        w.clock.advance_minutes(1);
+        let report = app.plan_commit(&Actor::Cli, computed).await.unwrap();
+        assert_eq!(report.skipped, 3, "{label}: {report:?}");
+        let kept = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(
+            (kept.id, kept.updated_at),
+            (buy.id, buy.updated_at),
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn two_writers_raising_a_proposal_for_the_same_pair_at_once_leave_one_open_and_both_succeed()
 {
     for db in each_backend().await.unwrap() {

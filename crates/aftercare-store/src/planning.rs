@@ -4,6 +4,7 @@
 use crate::{Db, StoreResult, Tx, on_db, on_tx};
 use aftercare_domain::{Instant, PartId, SupplierId, UserId, WarehouseId};
 use std::collections::HashMap;
+use std::collections::HashSet;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -1084,25 +1085,58 @@ pub async fn withdraw_stale(
     now: Instant,
     keep: &[(WarehouseId, PartId)],
 ) -> StoreResult<u64> {
-    // Ids are integers: written into the statement.
-    let kept: String = keep
-        .iter()
-        .map(|(w, p)| format!(" AND NOT (warehouse_id = {} AND part_id = {})", w.0, p.0))
-        .collect();
-    let sql = format!(
-        "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 \
-         WHERE status = 'open' AND approving_since IS NULL \
-           AND (run_id IS NULL OR run_id <> $1) \
-           AND (kind <> 'emergency' OR run_id IS NOT NULL){kept}"
-    );
-    Ok(on_tx!(tx, |c| {
-        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+    const STALE: &str = "status = 'open' AND approving_since IS NULL \
+         AND (run_id IS NULL OR run_id <> $1) \
+         AND (kind <> 'emergency' OR run_id IS NOT NULL)";
+    if keep.is_empty() {
+        let sql = format!(
+            "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 WHERE {STALE}"
+        );
+        return Ok(on_tx!(tx, |c| {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(run_id)
+                .bind(now.0)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())
+        })?);
+    }
+    // With pairs to keep: the stale ones are read, the kept left out here, and the rest
+    // withdrawn by id in chunks (a condition per kept pair would grow past what SQLite
+    // parses).
+    let sql = format!("SELECT id, warehouse_id, part_id FROM plan_proposals WHERE {STALE}");
+    let stale: Vec<(i64, i64, i64)> = on_tx!(tx, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(run_id)
-            .bind(now.0)
-            .execute(c)
+            .fetch_all(c)
             .await
-            .map(|r| r.rows_affected())
-    })?)
+    })?;
+    let keep: HashSet<(i64, i64)> = keep.iter().map(|(w, p)| (w.0, p.0)).collect();
+    let ids: Vec<i64> = stale
+        .into_iter()
+        .filter(|(_, w, p)| !keep.contains(&(*w, *p)))
+        .map(|(id, _, _)| id)
+        .collect();
+    let mut withdrawn = 0;
+    for chunk in ids.chunks(500) {
+        // Ids are integers: written into the statement.
+        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        // Still stale when written (a claim may have come in between on PostgreSQL).
+        let sql = format!(
+            "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 \
+             WHERE id IN ({}) AND {STALE}",
+            list.join(",")
+        );
+        withdrawn += on_tx!(tx, |c| {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(run_id)
+                .bind(now.0)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(withdrawn)
 }
 
 /// Warehouse × part pairs with a proposal approved or rejected at or after `since`.
