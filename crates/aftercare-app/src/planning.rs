@@ -752,7 +752,10 @@ fn events_by_warehouse(
     warehouses: &HashMap<WarehouseId, PlanWarehouse>,
     positions: &HashMap<(WarehouseId, PartId), Position>,
     regular: &HashMap<(WarehouseId, PartId), store::StoredEventLevels>,
-) -> HashMap<(WarehouseId, PartId), Vec<EventDemand>> {
+) -> (
+    HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
+    HashMap<(WarehouseId, PartId), f64>,
+) {
     let parent = |w: WarehouseId| {
         warehouses
             .get(&w)
@@ -773,6 +776,8 @@ fn events_by_warehouse(
         .map(|&(w, p)| (std::cmp::Reverse(depth(w)), w, p))
         .collect();
     let mut done: HashSet<(WarehouseId, PartId)> = HashSet::new();
+    // Event units each warehouse's stock covered (not passed up).
+    let mut covered: HashMap<(WarehouseId, PartId), f64> = HashMap::new();
     while let Some((_, w, p)) = pending.pop_first() {
         done.insert((w, p));
         let Some(up) = parent(w).filter(|&up| !done.contains(&(up, p))) else {
@@ -786,13 +791,15 @@ fn events_by_warehouse(
         });
         let held = (held - regular.get(&(w, p)).map_or(0, |r| r.regular)).max(0);
         let rest = event_remainder(&counted[&(w, p)], held as f64);
+        let total = |es: &[EventDemand]| es.iter().map(EventDemand::total).sum::<f64>();
+        covered.insert((w, p), total(&counted[&(w, p)]) - total(&rest));
         if rest.is_empty() {
             continue;
         }
         counted.entry((up, p)).or_default().extend(rest);
         pending.insert((std::cmp::Reverse(depth(up)), up, p));
     }
-    counted
+    (counted, covered)
 }
 
 /// What is left of `events` once `held` units cover their earliest periods: one event of
@@ -853,6 +860,9 @@ struct Inputs {
     /// Event demand inside each pair's stored request to its parent (only while events
     /// are planned).
     asked_events: HashMap<(WarehouseId, PartId), f64>,
+    /// Event units each pair's stock covered, not passed up to its parent
+    /// ([`events_by_warehouse`]).
+    event_covered: HashMap<(WarehouseId, PartId), f64>,
 }
 
 /// A run planned from the ledger but not yet written (`App::plan_compute`).
@@ -1081,7 +1091,8 @@ impl App {
         } else {
             store::regular_reorder_points(&self.db).await?
         };
-        let events = events_by_warehouse(direct, &warehouses, &positions, &regular);
+        let (events, event_covered) =
+            events_by_warehouse(direct, &warehouses, &positions, &regular);
         // Event units inside each pair's stored request (the part's page nets them at the
         // parent as the run does).
         let asked_events = regular
@@ -1126,6 +1137,7 @@ impl App {
             requests,
             repairs,
             asked_events,
+            event_covered,
         })
     }
 
@@ -2015,14 +2027,23 @@ fn plan_bottom_up<'a>(
 
 /// Units of `part` held by every warehouse below `top` (replenished from it directly or
 /// further down): on hand, in transit to them and awaiting inspection, less reserved.
+///
+/// Less what of it already covered event demand before the event went up to `top`
+/// ([`events_by_warehouse`]): that much is off `top`'s event demand already.
 fn stock_below(inputs: &Inputs, top: WarehouseId, part: PartId) -> i64 {
-    inputs
+    let below = inputs
         .warehouses
         .values()
-        .filter(|w| is_below(&inputs.warehouses, w.id, top))
-        .filter_map(|w| inputs.positions.get(&(w.id, part)))
-        .map(|p| (p.on_hand + p.in_transit + p.in_inspection - p.reserved).max(0))
-        .sum()
+        .filter(|w| is_below(&inputs.warehouses, w.id, top));
+    let (held, covered) = below.fold((0, 0.0), |(held, covered), w| {
+        let key = (w.id, part);
+        let h = inputs.positions.get(&key).map_or(0, |p| {
+            (p.on_hand + p.in_transit + p.in_inspection - p.reserved).max(0)
+        });
+        let c = inputs.event_covered.get(&key).copied().unwrap_or(0.0);
+        (held + h, covered + c)
+    });
+    (held - covered.ceil() as i64).max(0)
 }
 
 /// Whether `top` replenishes `w`, directly or further down (the bound keeps a corrupt
@@ -2514,8 +2535,8 @@ fn lead_days_of(opts: &PlanOptions, w: &PlanWarehouse, part: &PlanPart) -> i64 {
     }
 }
 
-/// What the pair expects back from repair vendors within its lead time (overdue repairs
-/// included), at the part's repair yield.
+/// What the pair expects back from repair vendors within its lead time (repairs overdue
+/// by at most `planning_repairs::OVERDUE_DAYS` included), at the part's repair yield.
 fn repair_returns(
     inputs: &Inputs,
     opts: &PlanOptions,

@@ -1922,6 +1922,42 @@ async fn a_last_time_buy_buys_at_least_what_the_children_ask_beyond_its_own_stoc
 }
 
 #[tokio::test]
+async fn a_last_time_buy_does_not_count_stock_below_that_already_covers_a_recall() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Thirty units of PN-3 (past end of production) lie at the station, which has no
+        // demand for it: network stock the last-time buy counts.
+        stock_in(app, w.supplier, w.central, w.p3, 30).await;
+        receive_all(app, w.central, w.station, w.p3, 30).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let before = find(&open(app).await, w.central, w.p3).unwrap().clone();
+        // A recall of 100 at the station this week: its 30 units go to the recall (70 go
+        // up to central as event demand), so the buy rises by all 100, not by 70.
+        app.add_demand_event(
+            &Actor::Cli,
+            AddDemandEvent {
+                affected_units: 5000,
+                ..recall("PN-3", w.station, "2026-08-03", "2026-08-09")
+            },
+        )
+        .await
+        .unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let after = find(&open(app).await, w.central, w.p3).unwrap().clone();
+        assert_eq!(after.kind, ProposalKind::LastTimeBuy, "{label}");
+        assert_eq!(
+            after.qty,
+            before.qty + 100,
+            "{label}: {} / {}",
+            before.reason,
+            after.reason
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_childs_stock_beyond_its_regular_level_is_not_in_the_recall_units_it_asks_for() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

@@ -647,8 +647,9 @@ pub struct PlanItemRow {
 pub struct ItemDetail {
     /// Economic order quantity `√(2·K·D / h)`, thousandths of a unit (0: none).
     pub eoq_milli: i64,
-    /// Units ordered on top of the reorder point: the EOQ rounded up to a whole unit, at
-    /// least one (0 when the levels order up to the reorder point).
+    /// Units ordered on top of the reorder point: the cheaper whole lot next to the EOQ,
+    /// at most a year of mean demand (`lot_capped`), at least one (0 when the levels
+    /// order up to the reorder point).
     pub lot: i64,
     /// Fixed cost per order `K` (purchase order or transfer), minor units.
     pub order_cost: i64,
