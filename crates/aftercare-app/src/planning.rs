@@ -739,6 +739,9 @@ fn parse_date(s: &Option<String>) -> Option<i64> {
         .map(date_to_day)
 }
 
+/// Event demand per warehouse × part.
+type PairEvents = HashMap<(WarehouseId, PartId), Vec<EventDemand>>;
+
 /// Event demand each warehouse plans for: the events at the warehouse itself, plus what
 /// each warehouse it replenishes plans for and does not hold yet. A warehouse holds its
 /// issuable stock on hand less reservations, plus the issuable stock on its way to it,
@@ -747,15 +750,14 @@ fn parse_date(s: &Option<String>) -> Option<i64> {
 /// only the rest is passed up to its parent (never less than nothing). So an ancestor of
 /// a recall's warehouse counts only what is not positioned below it on the path to the
 /// recall yet, and a transfer that moved the recall's units down is not bought again above.
+/// Also returns the event units each pair's stock covered (a last-time buy above does not
+/// count that stock again: `stock_below`).
 fn events_by_warehouse(
     direct: Vec<(WarehouseId, PartId, EventDemand)>,
     warehouses: &HashMap<WarehouseId, PlanWarehouse>,
     positions: &HashMap<(WarehouseId, PartId), Position>,
     regular: &HashMap<(WarehouseId, PartId), store::StoredEventLevels>,
-) -> (
-    HashMap<(WarehouseId, PartId), Vec<EventDemand>>,
-    HashMap<(WarehouseId, PartId), f64>,
-) {
+) -> (PairEvents, HashMap<(WarehouseId, PartId), f64>) {
     let parent = |w: WarehouseId| {
         warehouses
             .get(&w)
