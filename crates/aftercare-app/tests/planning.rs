@@ -717,6 +717,30 @@ async fn a_successor_part_is_planned_on_the_history_it_inherits() {
     }
 }
 
+/// A regional warehouse `code` replenished from `parent`.
+async fn regional_under(
+    tx: &mut aftercare_store::Tx,
+    code: &str,
+    parent: WarehouseId,
+) -> WarehouseId {
+    org::insert_warehouse(
+        tx,
+        &NewWarehouse {
+            code: code.into(),
+            name: code.into(),
+            kind: WarehouseKind::Regional,
+            parent_id: Some(parent),
+            region_id: None,
+            station_id: None,
+            address: "x".into(),
+            after_sales: true,
+            active: true,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// Run `sql` (no parameters) on the app's database.
 async fn exec(app: &App, sql: &str) {
     match &app.db {
@@ -1238,22 +1262,7 @@ async fn a_skip_for_a_request_decided_meanwhile_carries_up_the_tree() {
         // central → WH-R → the station: the station asks 80 of PN-2, WH-R passes it on,
         // central (50 on hand) buys 30.
         let mut tx = app.db.begin_write().await.unwrap();
-        let regional = org::insert_warehouse(
-            &mut tx,
-            &NewWarehouse {
-                code: "WH-R".into(),
-                name: "分库".into(),
-                kind: WarehouseKind::Regional,
-                parent_id: Some(w.central),
-                region_id: None,
-                station_id: None,
-                address: "x".into(),
-                after_sales: true,
-                active: true,
-            },
-        )
-        .await
-        .unwrap();
+        let regional = regional_under(&mut tx, "WH-R", w.central).await;
         tx.commit().await.unwrap();
         let moved = format!(
             "UPDATE warehouses SET parent_id = {} WHERE id = {}",
@@ -3441,22 +3450,7 @@ async fn event_demand_already_positioned_below_a_warehouse_is_not_bought_again_t
         let mut parent = w.central;
         let mut chain = Vec::new();
         for code in ["WH-R1", "WH-R2"] {
-            parent = org::insert_warehouse(
-                &mut tx,
-                &NewWarehouse {
-                    code: code.into(),
-                    name: code.into(),
-                    kind: WarehouseKind::Regional,
-                    parent_id: Some(parent),
-                    region_id: None,
-                    station_id: None,
-                    address: "x".into(),
-                    after_sales: true,
-                    active: true,
-                },
-            )
-            .await
-            .unwrap();
+            parent = regional_under(&mut tx, code, parent).await;
             chain.push(parent);
         }
         tx.commit().await.unwrap();

@@ -885,6 +885,12 @@ impl GridSearch {
 
 /// Round `q` up to a multiple of `unit`, tolerating float noise just above a multiple.
 pub fn round_up(q: f64, unit: f64) -> f64 {
+    round_to_unit(q, unit, f64::ceil)
+}
+
+/// `q` as a multiple of `unit` by `direction` (ceil or floor), float noise next to a
+/// multiple counting as the multiple; `q` itself without a counting unit.
+fn round_to_unit(q: f64, unit: f64, direction: fn(f64) -> f64) -> f64 {
     if unit.is_nan() || unit <= 0.0 {
         return q;
     }
@@ -893,7 +899,7 @@ pub fn round_up(q: f64, unit: f64) -> f64 {
     let count = if (n - nearest).abs() <= 1e-9 * nearest.abs().max(1.0) {
         nearest
     } else {
-        n.ceil()
+        direction(n)
     };
     count * unit
 }
@@ -938,17 +944,7 @@ pub fn sized_lot(
 /// `q` rounded down to a multiple of `unit` (float noise just below a multiple counts as
 /// the multiple).
 pub fn round_down(q: f64, unit: f64) -> f64 {
-    if unit.is_nan() || unit <= 0.0 {
-        return q;
-    }
-    let n = q / unit;
-    let nearest = n.round();
-    let count = if (n - nearest).abs() <= 1e-9 * nearest.abs().max(1.0) {
-        nearest
-    } else {
-        n.floor()
-    };
-    count * unit
+    round_to_unit(q, unit, f64::floor)
 }
 
 /// The whole number of counting units next to `eoq` (below or above) with the lower

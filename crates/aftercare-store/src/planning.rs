@@ -1089,22 +1089,8 @@ pub async fn withdraw_stale(
     const STALE: &str = "status = 'open' AND approving_since IS NULL \
          AND (run_id IS NULL OR run_id <> $1) \
          AND (kind <> 'emergency' OR run_id IS NOT NULL)";
-    if keep.is_empty() {
-        let sql = format!(
-            "UPDATE plan_proposals SET status = 'withdrawn', updated_at = $2 WHERE {STALE}"
-        );
-        return Ok(on_tx!(tx, |c| {
-            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(run_id)
-                .bind(now.0)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected())
-        })?);
-    }
-    // With pairs to keep: the stale ones are read, the kept left out here, and the rest
-    // withdrawn by id in chunks (a condition per kept pair would grow past what SQLite
-    // parses).
+    // The stale ones are read, the kept left out here, and the rest withdrawn by id in
+    // chunks (a condition per kept pair would grow past what SQLite parses).
     let sql = format!("SELECT id, warehouse_id, part_id FROM plan_proposals WHERE {STALE}");
     let stale: Vec<(i64, i64, i64)> = on_tx!(tx, |c| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
