@@ -2430,6 +2430,22 @@ fn plan_forecasted(
         settings.spec.target = ServiceTarget::ShortageWorth(fill.worth);
     }
     let mut plan = plan_forecast_item(&input, &settings, f.forecast);
+    // Stock a warehouse no longer keeps serves nobody there: say so, for the planner to
+    // send it back up (no run proposes returns).
+    let spare = input.position.on_hand - input.position.reserved;
+    if let (Some(parent), true) = (f.warehouse.parent, spare >= 1.0)
+        && input.manual.is_none()
+        && settings.spec.not_stocked(f.history)
+    {
+        let code = inputs
+            .warehouses
+            .get(&parent)
+            .map_or("?", |w| w.code.as_str());
+        plan.why.push_str(&format!(
+            "; holds {} units it no longer stocks: they could go back to {code}",
+            aftercare_planning::lifecycle::fmt_qty(spare)
+        ));
+    }
     if let (Some(below), Some(owed), Some(ltb)) = (below, owed, plan.last_time_buy.as_mut()) {
         // The stock below is spread over the network; what the children ask now is owed
         // here, and a last-time buy is the last chance to have it: at least that much

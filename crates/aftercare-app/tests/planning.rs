@@ -1874,7 +1874,9 @@ async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year()
         let label = db.label;
         let w = world(db).await;
         let app = &w.app;
-        // Sixty quiet weeks later: PN-1 last left the station 61 weeks ago, central 90.
+        // Three units of PN-1 reach the station; sixty quiet weeks later PN-1 last left
+        // the station 61 weeks ago, central 60.
+        receive_all(app, w.central, w.station, w.p1, 3).await;
         w.clock.advance_minutes(60 * 7 * 24 * 60);
         let opts = PlanOptions {
             bucket: Bucket::Week,
@@ -1886,6 +1888,14 @@ async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year()
         assert_eq!(station.reorder_point, 0, "{label}: {station:?}");
         assert!(
             station.why.contains("not stocked: no demand in the last"),
+            "{label}: {}",
+            station.why
+        );
+        // What it still holds could go back up: the plan says so.
+        assert!(
+            station
+                .why
+                .ends_with("; holds 3 units it no longer stocks: they could go back to WH-C"),
             "{label}: {}",
             station.why
         );

@@ -32,6 +32,8 @@ enum Slot {
     /// `{w}`: who asks how many (`WH-ST-001 5, WH-ST-002 2, 3 more`), codes and numbers
     /// kept ([`requests_zh`]).
     Requests,
+    /// `{k}`: a warehouse code (no spaces or commas), kept.
+    Code,
 }
 
 impl Slot {
@@ -44,6 +46,7 @@ impl Slot {
             'r' => Slot::Replayed,
             's' => Slot::Shortfall,
             'w' => Slot::Requests,
+            'k' => Slot::Code,
             other => panic!("unknown placeholder {{{other}}}"),
         }
     }
@@ -64,6 +67,9 @@ impl Slot {
             Slot::Shortfall if text.is_empty() => Some(String::new()),
             Slot::Shortfall => translate(SHORTFALLS, text),
             Slot::Requests => requests_zh(text),
+            Slot::Code => {
+                (!text.is_empty() && !text.contains([' ', ',', ';'])).then(|| text.to_string())
+            }
         }
     }
 }
@@ -216,6 +222,10 @@ const SEGMENTS: &[(&str, &str)] = &[
     (
         "the last-time buy counts {n} units held by the warehouses it replenishes",
         "末次采购已计入下级仓库持有的 {0} 件",
+    ),
+    (
+        "holds {n} units it no longer stocks: they could go back to {k}",
+        "持有 {0} 件已不再备库的库存：可退回 {1}",
     ),
     (
         "repair returns {n} on order: {n} units at repair vendors due within the lead time, {n} % of repairs come back usable",
@@ -610,6 +620,15 @@ mod tests {
                 "last-time buy before end of service: no demand in the fitted history, available 11: buy 0; raised to 9: the warehouses it replenishes ask 13 now against 4 here"
             ),
             "停止服务前的末次采购：用于拟合的历史中没有需求，可用库存 11：采购 0；提高到 9：下级仓库现要 13，本仓可用 4"
+        );
+        assert_eq!(
+            plan_text_zh(
+                "inactive demand: tsb (backtest error 0.1); not stocked: no demand in the last 60 periods; holds 3 units it no longer stocks: they could go back to WH-EAST"
+            )
+            .as_deref(),
+            Some(
+                "不活跃需求：tsb（回测误差 0.1）；不备库存：最近 60 个周期没有需求；持有 3 件已不再备库的库存：可退回 WH-EAST"
+            )
         );
         assert_eq!(
             zh("available 3 (after backorders 4) < reorder point 5; order up to 12: 9 (sba)"),
