@@ -256,6 +256,11 @@ impl Default for PlanOptions {
 }
 
 impl PlanOptions {
+    /// The longest lot a run orders, in periods of mean demand: a year.
+    fn max_lot_periods(&self) -> Option<usize> {
+        Some(Self::periods_per_year(self.bucket))
+    }
+
     /// Periods in a year: 52 weeks, 12 months (the longest lot a run orders, in mean
     /// demand).
     pub fn periods_per_year(bucket: Bucket) -> usize {
@@ -377,7 +382,7 @@ impl PlanOptions {
         let mut settings = PlanSettings::for_target(ServiceTarget::FillRate(self.target_fill), 1);
         settings.spec.lot_sizing = LotSizing::UpToMax;
         // The EOQ weighs holding cost, not obsolescence: no lot beyond a year of demand.
-        settings.spec.max_lot_periods = Some(Self::periods_per_year(self.bucket));
+        settings.spec.max_lot_periods = self.max_lot_periods();
         settings.ltb_window = Self::ltb_window(self.bucket);
         settings
     }
@@ -739,6 +744,15 @@ fn parse_date(s: &Option<String>) -> Option<i64> {
         .map(date_to_day)
 }
 
+/// Issuable units a warehouse holds of a part: on hand less reserved, in transit to it and
+/// awaiting inspection there.
+fn held_issuable(x: &Position) -> i64 {
+    (x.on_hand - x.reserved)
+        .max(0)
+        .saturating_add(x.in_transit.max(0))
+        .saturating_add(x.in_inspection.max(0))
+}
+
 /// Event demand per warehouse × part.
 type PairEvents = HashMap<(WarehouseId, PartId), Vec<EventDemand>>;
 
@@ -785,12 +799,7 @@ fn events_by_warehouse(
         let Some(up) = parent(w).filter(|&up| !done.contains(&(up, p))) else {
             continue;
         };
-        let held = positions.get(&(w, p)).map_or(0, |x| {
-            (x.on_hand - x.reserved)
-                .max(0)
-                .saturating_add(x.in_transit.max(0))
-                .saturating_add(x.in_inspection.max(0))
-        });
+        let held = positions.get(&(w, p)).map_or(0, held_issuable);
         let held = (held - regular.get(&(w, p)).map_or(0, |r| r.regular)).max(0);
         let rest = event_remainder(&counted[&(w, p)], held as f64);
         let total = |es: &[EventDemand]| es.iter().map(EventDemand::total).sum::<f64>();
@@ -1407,8 +1416,12 @@ impl App {
         // Under warehouse allocation the pair's level depends on every part there: the
         // warehouse is forecast and calibrated again, as a run would now, which is a run's
         // worth of work for a large warehouse: off the request threads.
+        // What the warehouses it replenishes ask of it now, for the plan and the decision.
+        let owed = owed_now(&inputs, warehouse, part);
+        let asked = owed.clone();
         let (inputs, history, plan, warehouse_fill) = tokio::task::spawn_blocking(move || {
-            let (plan, fill, history) = plan_one(&inputs, &opts, warehouse, part, now);
+            let (plan, fill, history) =
+                plan_one(&inputs, &opts, warehouse, part, asked.as_ref(), now);
             (inputs, history, plan, fill)
         })
         .await
@@ -1416,7 +1429,6 @@ impl App {
         let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
         // What a run would decide from this plan: its why with the end-of-production notes
         // it adds, and the proposal it would write (or none).
-        let owed = owed_now(&inputs, warehouse, part);
         let decided = to_rows(w, p, &plan, owed.as_ref(), &opts, now);
         let today = now.0.div_euclid(DAY_MS);
         let past_end_of_production =
@@ -1986,13 +1998,13 @@ fn plan_bottom_up<'a>(
             // What it holds beyond its regular reorder point already covers the event
             // (and was taken off what went up to its parent): not in its request.
             let event_units = p.item.detail.event_milli as f64 / 1000.0;
-            let held = inputs.positions.get(&key).map_or(0.0, |x| {
-                ((x.on_hand - x.reserved).max(0) + x.in_transit.max(0) + x.in_inspection.max(0))
-                    as f64
-            });
+            let from_below = owed.get(&key).map_or(0.0, |o| o.event_units);
+            if event_units <= 0.0 && from_below <= 0.0 {
+                continue;
+            }
+            let held = inputs.positions.get(&key).map_or(0, held_issuable) as f64;
             let regular = p.item.reorder_point as f64 - event_units.ceil();
-            let planned = (event_units - (held - regular).max(0.0)).max(0.0)
-                + owed.get(&key).map_or(0.0, |o| o.event_units);
+            let planned = (event_units - (held - regular).max(0.0)).max(0.0) + from_below;
             event_in.insert(key, planned);
             if let Some(d) = p.proposal.as_ref().filter(|d| d.source.is_some()) {
                 let asked = planned.min(d.qty as f64);
@@ -2039,9 +2051,7 @@ fn stock_below(inputs: &Inputs, top: WarehouseId, part: PartId) -> i64 {
         .filter(|w| is_below(&inputs.warehouses, w.id, top));
     let (held, covered) = below.fold((0, 0.0), |(held, covered), w| {
         let key = (w.id, part);
-        let h = inputs.positions.get(&key).map_or(0, |p| {
-            (p.on_hand + p.in_transit + p.in_inspection - p.reserved).max(0)
-        });
+        let h = inputs.positions.get(&key).map_or(0, held_issuable);
         let c = inputs.event_covered.get(&key).copied().unwrap_or(0.0);
         (held + h, covered + c)
     });
@@ -2085,12 +2095,14 @@ fn owed_now(inputs: &Inputs, warehouse: WarehouseId, part: PartId) -> Option<Owe
 }
 
 /// One pair's plan now, with its warehouse's calibration when it set the pair's level
-/// (pure; the part's page runs it on a blocking thread). Returns the pair's history too.
+/// (pure; the part's page runs it on a blocking thread), `owed` what the warehouses it
+/// replenishes ask of it ([`owed_now`]). Returns the pair's history too.
 fn plan_one(
     inputs: &Inputs,
     opts: &PlanOptions,
     warehouse: WarehouseId,
     part: PartId,
+    owed: Option<&Owed>,
     now: Instant,
 ) -> (ItemPlan, Option<WarehouseFill>, Vec<f64>) {
     let zeros = vec![0.0; history_periods(inputs, opts)];
@@ -2118,9 +2130,8 @@ fn plan_one(
         },
     };
     let fill = fills.get(&warehouse).copied();
-    let owed = owed_now(inputs, warehouse, part);
     (
-        plan_forecasted(inputs, opts, &fills, f, owed.as_ref(), now),
+        plan_forecasted(inputs, opts, &fills, f, owed, now),
         fill,
         history.to_vec(),
     )
@@ -2528,7 +2539,7 @@ fn item_detail(
         holding.as_units_f64(),
         plan.estimate.mean_per_period,
         &ItemParams::default(),
-        opts.settings().spec.max_lot_periods,
+        opts.max_lot_periods(),
     );
     ItemDetail {
         eoq_milli: (plan.computed.eoq.max(0.0) * 1000.0).round() as i64,

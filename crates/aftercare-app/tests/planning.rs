@@ -760,22 +760,7 @@ async fn exec(app: &App, sql: &str) {
 }
 
 async fn run_sql(app: &App, sql: &str, part: PartId) {
-    match &app.db {
-        aftercare_store::Db::Sqlite(p) => {
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .bind(part.0)
-                .execute(p)
-                .await
-                .unwrap();
-        }
-        aftercare_store::Db::Postgres(p) => {
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .bind(part.0)
-                .execute(p)
-                .await
-                .unwrap();
-        }
-    }
+    exec(app, &sql.replace("$1", &part.0.to_string())).await;
 }
 
 #[tokio::test]

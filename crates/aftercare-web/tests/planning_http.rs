@@ -2113,25 +2113,7 @@ async fn regional_child(
     s: &common::server::Server,
     parent: aftercare_domain::WarehouseId,
 ) -> aftercare_domain::WarehouseId {
-    let mut tx = s.app.db.begin_write().await.unwrap();
-    let w = aftercare_store::org::insert_warehouse(
-        &mut tx,
-        &aftercare_store::org::NewWarehouse {
-            code: "WH-R".into(),
-            name: "分库".into(),
-            kind: aftercare_domain::org::WarehouseKind::Regional,
-            parent_id: Some(parent),
-            region_id: None,
-            station_id: None,
-            address: "x".into(),
-            after_sales: true,
-            active: true,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    w
+    child_warehouse(s, "WH-R", "分库", None, parent).await
 }
 
 /// A station warehouse of the station `code`, replenished from `parent`.
@@ -2146,16 +2128,34 @@ async fn station_child(
         .await
         .unwrap()
         .unwrap();
+    let station = aftercare_domain::StationId(station);
+    child_warehouse(s, code, &format!("{code} 库"), Some(station), parent).await
+}
+
+/// A warehouse replenished from `parent`: a station's when `station` is set, else a
+/// regional one.
+async fn child_warehouse(
+    s: &common::server::Server,
+    code: &str,
+    name: &str,
+    station: Option<aftercare_domain::StationId>,
+    parent: aftercare_domain::WarehouseId,
+) -> aftercare_domain::WarehouseId {
+    use aftercare_domain::org::WarehouseKind;
     let mut tx = s.app.db.begin_write().await.unwrap();
-    let w = org::insert_warehouse(
+    let w = aftercare_store::org::insert_warehouse(
         &mut tx,
-        &org::NewWarehouse {
+        &aftercare_store::org::NewWarehouse {
             code: code.into(),
-            name: format!("{code} 库"),
-            kind: aftercare_domain::org::WarehouseKind::Station,
+            name: name.into(),
+            kind: if station.is_some() {
+                WarehouseKind::Station
+            } else {
+                WarehouseKind::Regional
+            },
             parent_id: Some(parent),
             region_id: None,
-            station_id: Some(aftercare_domain::StationId(station)),
+            station_id: station,
             address: "x".into(),
             after_sales: true,
             active: true,
