@@ -874,6 +874,9 @@ struct Inputs {
     /// Event units each pair's stock covered, not passed up to its parent
     /// ([`events_by_warehouse`]).
     event_covered: HashMap<(WarehouseId, PartId), f64>,
+    /// Whole periods since each pair last received stock (0: in the latest period or
+    /// since), for pairs that received any within the history.
+    received_ago: HashMap<(WarehouseId, PartId), usize>,
 }
 
 /// A run planned from the ledger but not yet written (`App::plan_compute`).
@@ -1137,6 +1140,12 @@ impl App {
             .map(|r| ((r.warehouse, r.part), r))
             .collect();
         let repairs = RepairPipeline::new(&store::repair_lines(&self.db).await?);
+        let mut received_ago = HashMap::new();
+        for (w, p, at) in store::last_receipts(&self.db, grid.start).await? {
+            let day = (at.0 - grid.start.0).div_euclid(DAY_MS);
+            let ago = grid.period_of(day).map_or(0, |p| grid.periods - 1 - p);
+            received_ago.insert((w, p), ago);
+        }
         Ok(Inputs {
             parts,
             warehouses,
@@ -1149,6 +1158,7 @@ impl App {
             repairs,
             asked_events,
             event_covered,
+            received_ago,
         })
     }
 
@@ -1237,8 +1247,9 @@ impl App {
     }
 
     /// Approve an open proposal: the purchase order (purchases, last-time buys, emergencies
-    /// at a warehouse without a parent) or the transfer from the parent (transfers,
-    /// emergencies elsewhere) is created through the ledger. The proposal is claimed first
+    /// at a warehouse without a parent), the transfer from the parent (transfers,
+    /// emergencies elsewhere) or the transfer back to it (returns) is created through the
+    /// ledger. The proposal is claimed first
     /// with the ledger command frozen on it, the command runs under the Idempotency-Key
     /// `plan-proposal-{id}`, then the proposal is approved with the document. Approving a
     /// claimed proposal (one whose approval stopped half-way, or is running right now) runs
@@ -1331,9 +1342,9 @@ impl App {
                 return Ok((p, command, since));
             }
             let now = self.now();
-            let repaired = match p.source {
-                Some(source) => {
-                    plan_views_store::repaired_on_shelf(&self.db, source, p.part).await?
+            let repaired = match p.route() {
+                Some((from, _)) => {
+                    plan_views_store::repaired_on_shelf(&self.db, from, p.part).await?
                 }
                 None => 0,
             };
@@ -1419,17 +1430,18 @@ impl App {
         // What the warehouses it replenishes ask of it now, for the plan and the decision.
         let owed = owed_now(&inputs, warehouse, part);
         let asked = owed.clone();
-        let (inputs, history, plan, warehouse_fill) = tokio::task::spawn_blocking(move || {
-            let (plan, fill, history) =
-                plan_one(&inputs, &opts, warehouse, part, asked.as_ref(), now);
-            (inputs, history, plan, fill)
-        })
-        .await
-        .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
+        let (inputs, history, (plan, back), warehouse_fill) =
+            tokio::task::spawn_blocking(move || {
+                let ((plan, back), fill, history) =
+                    plan_one(&inputs, &opts, warehouse, part, asked.as_ref(), now);
+                (inputs, history, (plan, back), fill)
+            })
+            .await
+            .map_err(|e| AppError::Unexpected(format!("planning task failed: {e}")))?;
         let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
         // What a run would decide from this plan: its why with the end-of-production notes
         // it adds, and the proposal it would write (or none).
-        let decided = to_rows(w, p, &plan, owed.as_ref(), &opts, now);
+        let decided = to_rows(w, p, &plan, owed.as_ref(), back, &opts, now);
         let today = now.0.div_euclid(DAY_MS);
         let past_end_of_production =
             parse_date(&p.end_of_production_on).is_some_and(|eop| eop <= today);
@@ -1442,7 +1454,11 @@ impl App {
             qty: d.qty,
             reason: d.reason.clone(),
         });
-        let reason = position_text(&plan, last_time_buy.as_ref(), decision.is_some());
+        let reason = match &decision {
+            // Nothing to order: what it decides is the way back.
+            Some(d) if d.kind == ProposalKind::Return => d.reason.clone(),
+            _ => position_text(&plan, last_time_buy.as_ref(), decision.is_some()),
+        };
         let stored = store::item(&self.db, warehouse, part).await?;
         let proposals = store::list_proposals(
             &self.db,
@@ -1571,6 +1587,7 @@ impl App {
             part,
             kind: ProposalKind::Emergency,
             source: w.parent,
+            destination: None,
             supplier: if w.parent.is_none() { supplier } else { None },
             qty,
             need_by: now,
@@ -1778,12 +1795,12 @@ fn proposal_key(id: i64) -> String {
 }
 
 /// The ledger command approving `p` creates, its transfer ETA counted from `now`. A
-/// transfer ships the source's `repaired` units on the shelf first (repaired parts are
-/// issued before new ones), the rest good.
+/// transfer (or a return) ships the sending warehouse's `repaired` units on the shelf
+/// first (repaired parts are issued before new ones), the rest good.
 fn approval_command(p: &ProposalRow, now: Instant, repaired: i64) -> AppResult<Command> {
     let qty = Qty::new(p.qty).map_err(|e| AppError::invalid("qty", e.to_string()))?;
-    Ok(match p.source {
-        Some(source) => {
+    Ok(match p.route() {
+        Some((from, to)) => {
             let days = p
                 .transfer_days
                 .unwrap_or(PlanOptions::default().transfer_days);
@@ -1803,8 +1820,8 @@ fn approval_command(p: &ProposalRow, now: Instant, repaired: i64) -> AppResult<C
             })
             .collect::<AppResult<Vec<_>>>()?;
             Command::ShipTransfer {
-                from: source,
-                to: p.warehouse,
+                from,
+                to,
                 eta: Instant(now.0 + days * DAY_MS),
                 lines,
             }
@@ -1881,6 +1898,11 @@ struct Owed {
     event_units: f64,
     /// Who asks how many, in the order they were added.
     by: Vec<(WarehouseId, i64)>,
+    /// Units its children send back (their returns, proposed or being approved): coming
+    /// here like a transfer.
+    returning: i64,
+    /// Who sends how many back.
+    returned_by: Vec<(WarehouseId, i64)>,
 }
 
 impl Owed {
@@ -1890,43 +1912,71 @@ impl Owed {
         self.by.push((warehouse, qty));
     }
 
-    /// Who asks, for the plan's why: the largest requests first, five at most named.
-    fn text(&self, warehouses: &HashMap<WarehouseId, PlanWarehouse>) -> String {
-        const NAMED: usize = 5;
-        let mut by = self.by.clone();
-        by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.0.cmp(&b.0.0)));
-        let mut named: Vec<String> = by
-            .iter()
-            .take(NAMED)
-            .map(|(w, q)| {
-                let code = warehouses.get(w).map_or("?", |w| w.code.as_str());
-                format!("{code} {q}")
-            })
-            .collect();
-        if by.len() > NAMED {
-            named.push(format!("{} more", by.len() - NAMED));
-        }
-        format!(
-            "; backorders {}: open transfer requests of the warehouses it replenishes: {}",
-            self.units,
-            named.join(", ")
-        )
+    fn add_return(&mut self, warehouse: WarehouseId, qty: i64) {
+        self.returning += qty;
+        self.returned_by.push((warehouse, qty));
     }
+
+    /// Every warehouse that asks or sends back.
+    fn children(&self) -> impl Iterator<Item = WarehouseId> + '_ {
+        self.by.iter().chain(&self.returned_by).map(|(w, _)| *w)
+    }
+
+    /// Who asks and who sends back, for the plan's why.
+    fn text(&self, warehouses: &HashMap<WarehouseId, PlanWarehouse>) -> String {
+        let mut text = String::new();
+        if !self.by.is_empty() {
+            text.push_str(&format!(
+                "; backorders {}: open transfer requests of the warehouses it replenishes: {}",
+                self.units,
+                who(&self.by, warehouses)
+            ));
+        }
+        if !self.returned_by.is_empty() {
+            text.push_str(&format!(
+                "; returns {} coming: stock the warehouses it replenishes no longer keep: {}",
+                self.returning,
+                who(&self.returned_by, warehouses)
+            ));
+        }
+        text
+    }
+}
+
+/// Warehouses and their quantities: the largest first, five at most named.
+fn who(by: &[(WarehouseId, i64)], warehouses: &HashMap<WarehouseId, PlanWarehouse>) -> String {
+    const NAMED: usize = 5;
+    let mut by = by.to_vec();
+    by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.0.cmp(&b.0.0)));
+    let mut named: Vec<String> = by
+        .iter()
+        .take(NAMED)
+        .map(|(w, q)| {
+            let code = warehouses.get(w).map_or("?", |w| w.code.as_str());
+            format!("{code} {q}")
+        })
+        .collect();
+    if by.len() > NAMED {
+        named.push(format!("{} more", by.len() - NAMED));
+    }
+    named.join(", ")
 }
 
 /// Whether a pair still asks its parent for stock after this run, and how much: a request
 /// being approved stands as it is (the run leaves it) until its transfer has shipped
 /// (then the units have left the parent: nothing is owed), else the run's own proposal,
 /// else an emergency an issue raised (a run does not withdraw it).
+/// A return proposed or being approved counts at its destination the same way
+/// (`bool`: the units come back instead of being asked for).
 fn still_asked(
-    drafted: Option<(WarehouseId, i64)>,
+    drafted: Option<(WarehouseId, i64, bool)>,
     stored: Option<&store::OpenRequest>,
-) -> Option<(WarehouseId, i64)> {
+) -> Option<(WarehouseId, i64, bool)> {
     match (stored, drafted) {
         (Some(s), _) if s.approving && s.shipped => None,
-        (Some(s), _) if s.approving => Some((s.source, s.qty)),
+        (Some(s), _) if s.approving => Some((s.source, s.qty, s.returning)),
         (_, Some(d)) => Some(d),
-        (Some(s), None) if !s.run_owned => Some((s.source, s.qty)),
+        (Some(s), None) if !s.run_owned => Some((s.source, s.qty, s.returning)),
         _ => None,
     }
 }
@@ -1986,8 +2036,8 @@ fn plan_bottom_up<'a>(
             .map(|f| {
                 let (wh, part) = (f.warehouse, f.part);
                 let asked = owed.get(&(wh.id, part.id));
-                let plan = plan_forecasted(inputs, opts, fills, f, asked, now);
-                to_rows(wh, part, &plan, asked, opts, now)
+                let (plan, back) = plan_forecasted(inputs, opts, fills, f, asked, now);
+                to_rows(wh, part, &plan, asked, back, opts, now)
             })
             .collect();
         // The event demand a pair plans (its own, and what its children ask of it) goes up
@@ -2011,11 +2061,13 @@ fn plan_bottom_up<'a>(
                 p.item.detail.event_asked_milli = (asked * 1000.0).round() as i64;
             }
         }
-        let drafted: HashMap<(WarehouseId, PartId), (WarehouseId, i64)> = out
+        let drafted: HashMap<(WarehouseId, PartId), (WarehouseId, i64, bool)> = out
             .iter()
             .filter_map(|p| {
                 let d = p.proposal.as_ref()?;
-                Some(((d.warehouse, d.part), (d.source?, d.qty)))
+                let returning = d.kind == ProposalKind::Return;
+                let to = if returning { d.destination } else { d.source };
+                Some(((d.warehouse, d.part), (to?, d.qty, returning)))
             })
             .collect();
         let mut asking: BTreeSet<(WarehouseId, PartId)> = drafted.keys().copied().collect();
@@ -2027,11 +2079,17 @@ fn plan_bottom_up<'a>(
         );
         for key in asking {
             let stored = inputs.requests.get(&key);
-            if let Some((source, qty)) = still_asked(drafted.get(&key).copied(), stored) {
-                let event = event_in.get(&key).copied().unwrap_or(0.0);
-                owed.entry((source, key.1))
-                    .or_default()
-                    .add(key.0, qty, event);
+            match still_asked(drafted.get(&key).copied(), stored) {
+                Some((to, qty, true)) => {
+                    owed.entry((to, key.1)).or_default().add_return(key.0, qty)
+                }
+                Some((source, qty, false)) => {
+                    let event = event_in.get(&key).copied().unwrap_or(0.0);
+                    owed.entry((source, key.1))
+                        .or_default()
+                        .add(key.0, qty, event);
+                }
+                None => {}
             }
         }
         planned.extend(out);
@@ -2087,8 +2145,12 @@ fn owed_now(inputs: &Inputs, warehouse: WarehouseId, part: PartId) -> Option<Owe
     asking.sort_by_key(|r| r.warehouse);
     (!asking.is_empty()).then(|| {
         asking.iter().fold(Owed::default(), |mut o, r| {
-            let event = inputs.asked_events.get(&(r.warehouse, r.part));
-            o.add(r.warehouse, r.qty, event.copied().unwrap_or(0.0));
+            if r.returning {
+                o.add_return(r.warehouse, r.qty);
+            } else {
+                let event = inputs.asked_events.get(&(r.warehouse, r.part));
+                o.add(r.warehouse, r.qty, event.copied().unwrap_or(0.0));
+            }
             o
         })
     })
@@ -2104,7 +2166,11 @@ fn plan_one(
     part: PartId,
     owed: Option<&Owed>,
     now: Instant,
-) -> (ItemPlan, Option<WarehouseFill>, Vec<f64>) {
+) -> (
+    (ItemPlan, Option<Returnable>),
+    Option<WarehouseFill>,
+    Vec<f64>,
+) {
     let zeros = vec![0.0; history_periods(inputs, opts)];
     let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
     let history = inputs
@@ -2413,7 +2479,7 @@ fn plan_forecasted(
     f: Forecasted<'_>,
     owed: Option<&Owed>,
     now: Instant,
-) -> ItemPlan {
+) -> (ItemPlan, Option<Returnable>) {
     let mut input = pair_input(inputs, opts, f.warehouse, f.part, f.history, now);
     // A last-time buy covers the whole network's remaining demand (the top warehouse's
     // history is what the network drew from it), so it nets the stock held below instead
@@ -2424,6 +2490,9 @@ fn plan_forecasted(
         Some(below)
     } else {
         input.position.backorders = owed.map_or(0.0, |o| o.units as f64);
+        // What its children send back comes like a transfer (their stock below counts
+        // in a last-time buy instead).
+        input.position.in_transit += owed.map_or(0.0, |o| o.returning as f64);
         None
     };
     // The event units the children ask for are in the backorders: plan only the rest of
@@ -2441,21 +2510,20 @@ fn plan_forecasted(
         settings.spec.target = ServiceTarget::ShortageWorth(fill.worth);
     }
     let mut plan = plan_forecast_item(&input, &settings, f.forecast);
-    // Stock a warehouse no longer keeps serves nobody there: say so, for the planner to
-    // send it back up (no run proposes returns).
-    let spare = input.position.on_hand - input.position.reserved;
-    if let (Some(parent), true) = (f.warehouse.parent, spare >= 1.0)
-        && input.manual.is_none()
-        && settings.spec.not_stocked(f.history)
-    {
-        let code = inputs
-            .warehouses
-            .get(&parent)
-            .map_or("?", |w| w.code.as_str());
-        plan.why.push_str(&format!(
-            "; holds {} units it no longer stocks: they could go back to {code}",
-            aftercare_planning::lifecycle::fmt_qty(spare)
-        ));
+    let received_ago = inputs
+        .received_ago
+        .get(&(f.warehouse.id, f.part.id))
+        .copied();
+    let back = returnable(
+        &input,
+        &settings,
+        f.warehouse,
+        f.history,
+        received_ago,
+        &plan,
+    );
+    if let Some(r) = &back {
+        plan.why.push_str(&r.text(&inputs.warehouses));
     }
     if let (Some(below), Some(owed), Some(ltb)) = (below, owed, plan.last_time_buy.as_mut()) {
         // The stock below is spread over the network; what the children ask now is owed
@@ -2511,7 +2579,66 @@ fn plan_forecasted(
             r.yield_share * 100.0
         ));
     }
-    plan
+    (plan, back)
+}
+
+/// What a warehouse sends back to its parent of a part it no longer stocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Returnable {
+    /// The parent it goes back to.
+    to: WarehouseId,
+    /// Units held here, on hand less reserved.
+    held: i64,
+    /// Units to send back: those held less what the warehouses it replenishes ask of it.
+    qty: i64,
+}
+
+impl Returnable {
+    /// The segment of the pair's why.
+    fn text(&self, warehouses: &HashMap<WarehouseId, PlanWarehouse>) -> String {
+        let code = warehouses.get(&self.to).map_or("?", |w| w.code.as_str());
+        format!(
+            "; holds {} units it no longer stocks: return {} to {code}",
+            self.held, self.qty
+        )
+    }
+}
+
+/// Stock a warehouse no longer keeps serves nobody there: its parent holds the part for
+/// the network. What it holds on the shelf beyond its reservations and what the
+/// warehouses it replenishes ask of it (`input`'s backorders) goes back, when the
+/// warehouse has a parent, no manual levels keep the part there, it has been idle there
+/// for the idle limit, received none for as long (`received_ago` periods since the last
+/// receipt: stock placed there lately, a new warehouse's first fill say, was placed on
+/// purpose) and the plan (recall demand included) holds nothing there. Units still in
+/// transit to it or awaiting inspection are returned by a later run.
+fn returnable(
+    input: &PlanInput<'_>,
+    settings: &PlanSettings,
+    w: &PlanWarehouse,
+    history: &[f64],
+    received_ago: Option<usize>,
+    plan: &ItemPlan,
+) -> Option<Returnable> {
+    let to = w.parent?;
+    let received_lately = received_ago
+        .zip(settings.spec.idle_limit)
+        .is_some_and(|(ago, limit)| ago < limit);
+    if input.manual.is_some()
+        || received_lately
+        || !settings.spec.not_stocked(history)
+        || plan.levels.max > 0.0
+        || plan.last_time_buy.is_some()
+    {
+        return None;
+    }
+    let held = (input.position.on_hand - input.position.reserved).floor();
+    let qty = (held - input.position.backorders).floor();
+    (qty >= 1.0).then_some(Returnable {
+        to,
+        held: held as i64,
+        qty: qty as i64,
+    })
 }
 
 /// The EOQ's costs for a pair: the fixed cost of one order (a purchase order at a
@@ -2648,6 +2775,14 @@ fn pair_input<'a>(
     }
 }
 
+/// The segments of a `why` (joined by `"; "`) that start with one of `prefixes`, in order.
+fn why_segments(why: &str, prefixes: &[&str]) -> String {
+    why.split("; ")
+        .filter(|seg| prefixes.iter().any(|p| seg.starts_with(p)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// What a part's `why` says when it is past end of production at a top warehouse, its
 /// stock position is below the reorder point, and the last-time buy's declining-demand
 /// fit still asks for nothing (followed by the last-time buy's own reason).
@@ -2658,6 +2793,7 @@ fn to_rows(
     part: &PlanPart,
     plan: &ItemPlan,
     owed: Option<&Owed>,
+    back: Option<Returnable>,
     opts: &PlanOptions,
     now: Instant,
 ) -> Planned {
@@ -2716,6 +2852,7 @@ fn to_rows(
             part: part.id,
             kind: ProposalKind::LastTimeBuy,
             source: None,
+            destination: None,
             supplier: part.supplier,
             qty: ltb.quantity.ceil() as i64,
             need_by,
@@ -2734,6 +2871,7 @@ fn to_rows(
                 ProposalKind::Transfer
             },
             source: w.parent,
+            destination: None,
             supplier: if is_root { part.supplier } else { None },
             qty: plan.netting.quantity.ceil() as i64,
             need_by,
@@ -2743,12 +2881,26 @@ fn to_rows(
             transfer_days: None,
         })
     } else {
-        None
+        back.map(|r| ProposalDraft {
+            warehouse: w.id,
+            part: part.id,
+            kind: ProposalKind::Return,
+            source: None,
+            destination: Some(r.to),
+            supplier: None,
+            qty: r.qty,
+            // When it is back at the parent, shipped today.
+            need_by: Instant(now.0 + opts.transfer_days * DAY_MS),
+            reason: why_segments(&item.why, &["not stocked: ", "holds "]),
+            overridden: false,
+            run_id: None,
+            transfer_days: None,
+        })
     };
     Planned {
         item,
         proposal,
-        asked_by: owed.map_or_else(Vec::new, |o| o.by.iter().map(|(w, _)| *w).collect()),
+        asked_by: owed.map_or_else(Vec::new, |o| o.children().collect()),
     }
 }
 
@@ -2874,12 +3026,13 @@ mod lifecycle_tests {
             warehouse: WarehouseId(2),
             part: PartId(7),
             source: WarehouseId(1),
+            returning: false,
             qty: 5,
             run_owned,
             approving,
             shipped: false,
         };
-        let run = Some((WarehouseId(1), 9));
+        let run = Some((WarehouseId(1), 9, false));
         // Being approved and shipped already: the units have left, nothing is owed.
         let shipped = store::OpenRequest {
             shipped: true,
@@ -2890,11 +3043,11 @@ mod lifecycle_tests {
         // Being approved: frozen, whatever the run drafts.
         assert_eq!(
             still_asked(run, Some(&stored(true, true))),
-            Some((WarehouseId(1), 5))
+            Some((WarehouseId(1), 5, false))
         );
         assert_eq!(
             still_asked(None, Some(&stored(true, true))),
-            Some((WarehouseId(1), 5))
+            Some((WarehouseId(1), 5, false))
         );
         // Else the run's draft updates it.
         assert_eq!(still_asked(run, Some(&stored(true, false))), run);
@@ -2904,9 +3057,18 @@ mod lifecycle_tests {
         assert_eq!(still_asked(None, Some(&stored(true, false))), None);
         assert_eq!(
             still_asked(None, Some(&stored(false, false))),
-            Some((WarehouseId(1), 5))
+            Some((WarehouseId(1), 5, false))
         );
         assert_eq!(still_asked(None, None), None);
+        // A return being approved comes back to its destination as it was frozen.
+        let back = store::OpenRequest {
+            returning: true,
+            ..stored(true, true)
+        };
+        assert_eq!(
+            still_asked(run, Some(&back)),
+            Some((WarehouseId(1), 5, true))
+        );
     }
 
     #[test]

@@ -1293,6 +1293,7 @@ async fn two_writers_raising_a_proposal_for_the_same_pair_at_once_leave_one_open
             part: w.p1,
             kind: ProposalKind::Emergency,
             source: Some(w.central),
+            destination: None,
             supplier: None,
             qty,
             need_by: T0,
@@ -1876,11 +1877,11 @@ async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year()
             "{label}: {}",
             station.why
         );
-        // What it still holds could go back up: the plan says so.
+        // What it still holds goes back up: the plan says so.
         assert!(
             station
                 .why
-                .ends_with("; holds 3 units it no longer stocks: they could go back to WH-C"),
+                .ends_with("; holds 3 units it no longer stocks: return 3 to WH-C"),
             "{label}: {}",
             station.why
         );
@@ -1890,6 +1891,132 @@ async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year()
             !central.why.contains("not stocked"),
             "{label}: {}",
             central.why
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_warehouse_sends_back_what_it_no_longer_stocks_and_its_parent_counts_it_coming() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Four units of PN-1 reach the station, one is reserved for a ticket; sixty quiet
+        // weeks later the station no longer stocks PN-1.
+        receive_all(app, w.central, w.station, w.p1, 4).await;
+        let Some(Created::Reservation(_)) = q(
+            app,
+            Command::Reserve {
+                warehouse: w.station,
+                part: w.p1,
+                qty: Qty::new(1).unwrap(),
+                consumer: Consumer::Ticket(TicketId(77)),
+                expires_at: Instant(app.now().0 + 800 * 86_400_000),
+            },
+        )
+        .await
+        .created
+        else {
+            panic!("no reservation")
+        };
+        let opts = PlanOptions {
+            bucket: Bucket::Week,
+            periods: 104,
+            ..Default::default()
+        };
+        w.clock.advance_minutes(60 * 7 * 24 * 60);
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        // The three unreserved units go back to central, a transfer's days from now.
+        let rows = open(app).await;
+        let back = find(&rows, w.station, w.p1).expect("a return").clone();
+        assert_eq!(
+            (back.kind, back.qty, back.source, back.destination),
+            (ProposalKind::Return, 3, None, Some(w.central)),
+            "{label}: {}",
+            back.reason
+        );
+        assert!(
+            back.reason
+                .starts_with("not stocked: no demand in the last ")
+                && back
+                    .reason
+                    .ends_with("; holds 3 units it no longer stocks: return 3 to WH-C"),
+            "{label}: {}",
+            back.reason
+        );
+        assert_eq!(
+            back.need_by.0,
+            app.now().0 + opts.transfer_days * 86_400_000,
+            "{label}"
+        );
+        // Central counts them coming, like a transfer.
+        let central = item_at(app, w.central, w.p1).await;
+        assert!(
+            central.why.contains(
+                "; returns 3 coming: stock the warehouses it replenishes no longer keep: WH-GZ01 3"
+            ),
+            "{label}: {}",
+            central.why
+        );
+        // The part's page decides the same, and says so where a run would order.
+        let page = app
+            .part_plan(&Actor::Cli, w.station, w.p1, opts)
+            .await
+            .unwrap();
+        let decided = page.decision.expect("the page's decision");
+        assert_eq!(
+            (decided.kind, decided.qty),
+            (ProposalKind::Return, 3),
+            "{label}"
+        );
+        assert_eq!(page.reason, back.reason, "{label}");
+        let central_page = app
+            .part_plan(&Actor::Cli, w.central, w.p1, opts)
+            .await
+            .unwrap();
+        assert!(
+            central_page.why.contains("; returns 3 coming"),
+            "{label}: {}",
+            central_page.why
+        );
+        // A second run updates the same proposal instead of adding one.
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let rows = open(app).await;
+        assert_eq!(
+            find(&rows, w.station, w.p1).map(|r| r.id),
+            Some(back.id),
+            "{label}"
+        );
+        // Approving ships the units from the station back to central through the ledger.
+        let approved = app.approve_proposal(&Actor::Cli, back.id).await.unwrap();
+        assert_eq!(
+            approved.document_kind.as_deref(),
+            Some("transfer"),
+            "{label}"
+        );
+        assert_eq!(shelf(app, w.station, w.p1, "good").await, 1, "{label}");
+        let coming: i64 = transit_of(app, w.central, w.p1)
+            .await
+            .iter()
+            .map(|t| t.1)
+            .sum();
+        assert_eq!(coming, 3, "{label}");
+        // Next run: nothing left to send back, and central counts the units in transit
+        // once (from the ledger), not as a return as well.
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        assert!(find(&open(app).await, w.station, w.p1).is_none(), "{label}");
+        let central = item_at(app, w.central, w.p1).await;
+        assert!(!central.why.contains("returns"), "{label}: {}", central.why);
+        // Stock received there lately was placed on purpose (a first fill, say): it stays,
+        // though the station still does not stock the part.
+        receive_all(app, w.central, w.station, w.p1, 2).await;
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        assert!(find(&open(app).await, w.station, w.p1).is_none(), "{label}");
+        let station = item_at(app, w.station, w.p1).await;
+        assert!(
+            station.why.contains("not stocked") && !station.why.contains("return"),
+            "{label}: {}",
+            station.why
         );
     }
 }

@@ -64,6 +64,29 @@ pub async fn outflow_by_day(db: &Db, start: Instant, end: Instant) -> StoreResul
         .collect())
 }
 
+/// When each warehouse last received each part at or after `since` (from a supplier, a
+/// transfer or a repair vendor): stock placed there on purpose.
+pub async fn last_receipts(
+    db: &Db,
+    since: Instant,
+) -> StoreResult<Vec<(WarehouseId, PartId, Instant)>> {
+    let rows: Vec<(i64, i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT m.to_warehouse_id, m.part_id, MAX(m.at) FROM stock_movements m \
+             WHERE m.to_warehouse_id IS NOT NULL AND m.at >= $1 \
+               AND m.kind IN ('receipt', 'transfer_receive', 'repair_receive') \
+             GROUP BY m.to_warehouse_id, m.part_id",
+        )
+        .bind(since.0)
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p, at)| (WarehouseId(w), PartId(p), Instant(at)))
+        .collect())
+}
+
 /// Outflow of one part at one warehouse, per day, in `[start, end)` (demand, see
 /// `demand_movement`).
 pub async fn outflow_of(
@@ -839,6 +862,9 @@ pub enum ProposalKind {
     LastTimeBuy,
     /// Raised at once when an issue took available stock below the minimum.
     Emergency,
+    /// Send back to the parent warehouse what a warehouse holds of a part it no longer
+    /// stocks.
+    Return,
 }
 
 impl ProposalKind {
@@ -849,6 +875,7 @@ impl ProposalKind {
             Self::Transfer => "transfer",
             Self::LastTimeBuy => "last_time_buy",
             Self::Emergency => "emergency",
+            Self::Return => "return",
         }
     }
 
@@ -859,6 +886,7 @@ impl ProposalKind {
             "transfer" => Self::Transfer,
             "last_time_buy" => Self::LastTimeBuy,
             "emergency" => Self::Emergency,
+            "return" => Self::Return,
             _ => return None,
         })
     }
@@ -875,6 +903,8 @@ pub struct ProposalDraft {
     pub kind: ProposalKind,
     /// Source warehouse of a transfer (or of an emergency at a child warehouse).
     pub source: Option<WarehouseId>,
+    /// Where a return goes (the warehouse's parent); `None` for every other kind.
+    pub destination: Option<WarehouseId>,
     /// Supplier of a purchase.
     pub supplier: Option<SupplierId>,
     /// Units.
@@ -957,8 +987,9 @@ async fn upsert(
         let inserted = on_tx!(tx, |c| {
             sqlx::query(
                 "INSERT INTO plan_proposals (warehouse_id, part_id, kind, source_warehouse_id, supplier_id, qty, need_by, \
-                 reason, overridden, status, run_id, created_at, updated_at, transfer_days) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11, $12) \
+                 reason, overridden, status, run_id, created_at, updated_at, transfer_days, \
+                 destination_warehouse_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11, $12, $13) \
                  ON CONFLICT (warehouse_id, part_id) WHERE status = 'open' DO NOTHING",
             )
             .bind(d.warehouse.0)
@@ -973,6 +1004,7 @@ async fn upsert(
             .bind(d.run_id)
             .bind(now.0)
             .bind(d.transfer_days)
+            .bind(d.destination.map(|w| w.0))
             .execute(c)
             .await
             .map(|r| r.rows_affected())
@@ -1006,7 +1038,8 @@ pub const EMERGENCY_PREFIX: &str = "emergency requisition: ";
 /// or is an emergency written at or after `keep_emergencies_since`. An open emergency
 /// stays one until decided: a run's draft refreshes its quantity and reason (after
 /// [`EMERGENCY_PREFIX`]) but keeps its kind and its need-by date when earlier, except a
-/// last-time buy, which replaces it (a lifetime's buy is no emergency). An emergency draft
+/// last-time buy or a return, which replace it (a lifetime's buy is no emergency, and a
+/// warehouse sending a part back does not need it). An emergency draft
 /// (an issue's) leaves the proposal without a run, a run's draft gives it the run: a run
 /// withdraws the emergencies earlier runs took over and it no longer proposes
 /// ([`withdraw_stale`]), never one an issue raised.
@@ -1026,11 +1059,12 @@ async fn update_open(
     let n = on_tx!(tx, |c| {
         sqlx::query(
             "UPDATE plan_proposals SET \
-             kind = CASE WHEN kind = 'emergency' AND $3 <> 'last_time_buy' THEN kind ELSE $3 END, \
-             source_warehouse_id = $4, supplier_id = $5, qty = $6, \
-             need_by = CASE WHEN kind = 'emergency' AND $3 <> 'last_time_buy' AND need_by < $7 \
-                 THEN need_by ELSE $7 END, \
-             reason = CASE WHEN kind = 'emergency' AND $3 NOT IN ('emergency', 'last_time_buy') \
+             kind = CASE WHEN kind = 'emergency' AND $3 NOT IN ('last_time_buy', 'return') \
+                 THEN kind ELSE $3 END, \
+             source_warehouse_id = $4, destination_warehouse_id = $15, supplier_id = $5, qty = $6, \
+             need_by = CASE WHEN kind = 'emergency' AND $3 NOT IN ('last_time_buy', 'return') \
+                 AND need_by < $7 THEN need_by ELSE $7 END, \
+             reason = CASE WHEN kind = 'emergency' AND $3 NOT IN ('emergency', 'last_time_buy', 'return') \
                  THEN $14 ELSE $8 END, \
              overridden = $9, \
              run_id = CASE WHEN $3 = 'emergency' THEN $10 ELSE COALESCE($10, run_id) END, \
@@ -1053,6 +1087,7 @@ async fn update_open(
         .bind(d.transfer_days)
         .bind(keep_since)
         .bind(&as_emergency)
+        .bind(d.destination.map(|w| w.0))
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -1160,8 +1195,10 @@ pub struct ProposalRow {
     pub part_name: String,
     /// What to do.
     pub kind: ProposalKind,
-    /// Source warehouse.
+    /// Source warehouse (a transfer's or an emergency's below the top).
     pub source: Option<WarehouseId>,
+    /// Where a return goes (the warehouse's parent).
+    pub destination: Option<WarehouseId>,
     /// Supplier.
     pub supplier: Option<SupplierId>,
     /// Units.
@@ -1195,6 +1232,20 @@ pub struct ProposalRow {
     pub approval_error: Option<String>,
 }
 
+impl ProposalRow {
+    /// The transfer that approving it ships, as (from, to): from the source of a transfer
+    /// (or of an emergency below the top), back to the destination of a return; `None`
+    /// for purchases and last-time buys.
+    pub fn route(&self) -> Option<(WarehouseId, WarehouseId)> {
+        match (self.kind, self.source, self.destination) {
+            (ProposalKind::Return, _, Some(to)) => Some((self.warehouse, to)),
+            (ProposalKind::Return, _, None) => None,
+            (_, Some(from), _) => Some((from, self.warehouse)),
+            _ => None,
+        }
+    }
+}
+
 /// Filters of the proposal list.
 #[derive(Debug, Clone, Default)]
 pub struct ProposalFilter {
@@ -1224,7 +1275,8 @@ const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehous
      p.name_zh AS part_name, pp.kind, pp.source_warehouse_id, pp.supplier_id, pp.qty, \
      p.standard_cost, pp.need_by, pp.reason, pp.overridden, \
      pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id, \
-     pp.transfer_days, pp.approving_since, pp.approval_command, pp.approval_error \
+     pp.transfer_days, pp.approving_since, pp.approval_command, pp.approval_error, \
+     pp.destination_warehouse_id \
      FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id";
 
 #[derive(sqlx::FromRow)]
@@ -1252,6 +1304,7 @@ struct ProposalTuple {
     approving_since: Option<i64>,
     approval_command: Option<String>,
     approval_error: Option<String>,
+    destination_warehouse_id: Option<i64>,
 }
 
 fn proposal_of(r: ProposalTuple) -> ProposalRow {
@@ -1264,6 +1317,7 @@ fn proposal_of(r: ProposalTuple) -> ProposalRow {
         part_name: r.part_name,
         kind: ProposalKind::from_code(&r.kind).unwrap_or(ProposalKind::Purchase),
         source: r.source_warehouse_id.map(WarehouseId),
+        destination: r.destination_warehouse_id.map(WarehouseId),
         supplier: r.supplier_id.map(SupplierId),
         qty: r.qty,
         // In Rust, saturating: a product past the integer range would fail the whole list
@@ -1562,16 +1616,19 @@ pub async fn repair_lines(db: &Db) -> StoreResult<Vec<RepairLine>> {
         .collect())
 }
 
-/// An open proposal asking a warehouse's parent for stock: what the parent owes the
-/// warehouse until the proposal is decided.
+/// An open proposal asking a warehouse's parent for stock (what the parent owes the
+/// warehouse until the proposal is decided), or sending stock back to it (what the parent
+/// has coming).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenRequest {
-    /// The warehouse asking.
+    /// The warehouse asking (or returning).
     pub warehouse: WarehouseId,
     /// The part.
     pub part: PartId,
-    /// The warehouse asked (the transfer's source).
+    /// The warehouse asked (the transfer's source), or a return's destination.
     pub source: WarehouseId,
+    /// A return: the units go from `warehouse` back to `source`.
+    pub returning: bool,
     /// Units asked.
     pub qty: i64,
     /// Raised by a run (else by an issue, as an emergency).
@@ -1583,18 +1640,35 @@ pub struct OpenRequest {
     pub shipped: bool,
 }
 
-/// Every open proposal with a source warehouse (transfers and emergencies below the top).
+/// One row of [`open_requests`].
+#[derive(sqlx::FromRow)]
+struct RequestTuple {
+    warehouse_id: i64,
+    part_id: i64,
+    other_id: i64,
+    returning: bool,
+    qty: i64,
+    run_owned: bool,
+    approving: bool,
+    shipped: bool,
+}
+
+/// Every open proposal with a source warehouse (transfers and emergencies below the top),
+/// and every open return.
 pub async fn open_requests(db: &Db) -> StoreResult<Vec<OpenRequest>> {
     // The approval's Idempotency-Key is `plan-proposal-<id>` (App::approve_until_ledger);
     // a fence under it records a refusal, not a shipment.
-    let rows: Vec<(i64, i64, i64, i64, bool, bool, bool)> = on_db!(db, |p| {
+    let rows: Vec<RequestTuple> = on_db!(db, |p| {
         sqlx::query_as(
-            "SELECT pp.warehouse_id, pp.part_id, pp.source_warehouse_id, pp.qty, \
-                    pp.run_id IS NOT NULL, pp.approving_since IS NOT NULL, \
+            "SELECT pp.warehouse_id, pp.part_id, \
+                    COALESCE(pp.source_warehouse_id, pp.destination_warehouse_id) AS other_id, \
+                    pp.kind = 'return' AS returning, pp.qty, \
+                    pp.run_id IS NOT NULL AS run_owned, pp.approving_since IS NOT NULL AS approving, \
                     pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
                        WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
-                         AND k.command_json NOT LIKE $1) \
-             FROM plan_proposals pp WHERE pp.status = 'open' AND pp.source_warehouse_id IS NOT NULL",
+                         AND k.command_json NOT LIKE $1) AS shipped \
+             FROM plan_proposals pp WHERE pp.status = 'open' \
+               AND (pp.source_warehouse_id IS NOT NULL OR pp.destination_warehouse_id IS NOT NULL)",
         )
         .bind(crate::stock::fence::FENCED_LIKE)
         .fetch_all(p)
@@ -1602,17 +1676,16 @@ pub async fn open_requests(db: &Db) -> StoreResult<Vec<OpenRequest>> {
     })?;
     Ok(rows
         .into_iter()
-        .map(
-            |(w, p, s, qty, run_owned, approving, shipped)| OpenRequest {
-                warehouse: WarehouseId(w),
-                part: PartId(p),
-                source: WarehouseId(s),
-                qty,
-                run_owned,
-                approving,
-                shipped,
-            },
-        )
+        .map(|r| OpenRequest {
+            warehouse: WarehouseId(r.warehouse_id),
+            part: PartId(r.part_id),
+            source: WarehouseId(r.other_id),
+            returning: r.returning,
+            qty: r.qty,
+            run_owned: r.run_owned,
+            approving: r.approving,
+            shipped: r.shipped,
+        })
         .collect())
 }
 

@@ -482,6 +482,88 @@ async fn migration_21_clears_the_claims_of_decided_proposals_only() {
 }
 
 #[tokio::test]
+async fn migration_22_keeps_every_proposal_and_admits_returns_only_with_a_destination() {
+    for t in each_backend_at(21).await.unwrap() {
+        let label = t.label;
+        seed_station(&t.db).await;
+        let exec = |sql: &'static str| {
+            let db = t.db.clone();
+            async move {
+                match &db {
+                    Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+                    Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+                }
+            }
+        };
+        for sql in [
+            "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
+             VALUES (1, 'P-1', '主板', 'Main board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
+            "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approving_since, approval_command, transfer_days) \
+             SELECT 7, id, 1, 'purchase', 2, 1, 'r', FALSE, 'open', 1, 1, 5, '{}', 3 FROM warehouses WHERE code = 'WH-C'",
+        ] {
+            exec(sql).await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        }
+        // Before 22 no proposal may be a return.
+        let return_row = "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, destination_warehouse_id) \
+             SELECT 8, s.id, 1, 'return', 2, 1, 'r', FALSE, 'open', 1, 1, c.id FROM warehouses s, warehouses c WHERE s.code = 'WH-ST-1' AND c.code = 'WH-C'";
+        assert!(exec(return_row).await.is_err(), "{label}");
+        t.db.migrate().await.unwrap();
+        let q = "SELECT id, kind, qty, approving_since, approval_command, transfer_days, destination_warehouse_id FROM plan_proposals ORDER BY id";
+        type Row = (
+            i64,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let read = || {
+            let db = t.db.clone();
+            async move {
+                match &db {
+                    Db::Sqlite(p) => sqlx::query_as::<_, Row>(q).fetch_all(p).await,
+                    Db::Postgres(p) => sqlx::query_as::<_, Row>(q).fetch_all(p).await,
+                }
+                .unwrap()
+            }
+        };
+        assert_eq!(
+            read().await,
+            vec![(
+                7,
+                "purchase".into(),
+                2,
+                Some(5),
+                Some("{}".into()),
+                Some(3),
+                None
+            )],
+            "{label}"
+        );
+        // A return names where it goes; no other kind may, and a return has no source.
+        exec(return_row)
+            .await
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        for bad in [
+            "INSERT INTO plan_proposals (warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at) \
+             SELECT id, 1, 'return', 2, 1, 'r', FALSE, 'rejected', 1, 1 FROM warehouses WHERE code = 'WH-ST-1'",
+            "INSERT INTO plan_proposals (warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, destination_warehouse_id) \
+             SELECT id, 1, 'purchase', 2, 1, 'r', FALSE, 'rejected', 1, 1, id FROM warehouses WHERE code = 'WH-C'",
+            "INSERT INTO plan_proposals (warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, source_warehouse_id, destination_warehouse_id) \
+             SELECT s.id, 1, 'return', 2, 1, 'r', FALSE, 'rejected', 1, 1, c.id, c.id FROM warehouses s, warehouses c WHERE s.code = 'WH-ST-1' AND c.code = 'WH-C'",
+        ] {
+            assert!(exec(bad).await.is_err(), "{label}: {bad}");
+        }
+        assert_eq!(read().await.len(), 2, "{label}");
+        // The indexes came back: one open proposal per warehouse and part.
+        let twin = "INSERT INTO plan_proposals (warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at) \
+             SELECT id, 1, 'purchase', 2, 1, 'r', FALSE, 'open', 1, 1 FROM warehouses WHERE code = 'WH-C'";
+        assert!(exec(twin).await.is_err(), "{label}");
+    }
+}
+
+#[tokio::test]
 async fn a_run_keeps_every_option_and_the_latest_is_found() {
     for t in each_backend().await.unwrap() {
         let label = t.label;

@@ -1423,7 +1423,7 @@ async fn the_proposals_page_filters_by_part_pages_and_names_bad_input_in_its_lan
             (
                 "kind=bogus",
                 "en",
-                "kind: must be purchase, transfer, last_time_buy or emergency, got &#34;bogus&#34;",
+                "kind: must be purchase, transfer, last_time_buy, emergency or return, got &#34;bogus&#34;",
             ),
             ("kind=bogus", "zh-CN", "类型：必须是 purchase（采购）"),
             (
@@ -2531,5 +2531,112 @@ async fn a_station_user_sees_its_own_warehouses_proposals_read_only_by_api_and_p
         assert_eq!(seen["source_available"], Value::Null, "{label}: {seen}");
         let html = page_in(&c, &format!("{}/planning", s.base), "en").await;
         assert!(!html.contains("holds only"), "{label}: {html}");
+    }
+}
+
+#[tokio::test]
+async fn a_return_says_where_it_goes_by_api_and_pages_and_approving_ships_it_back() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let clock = Arc::new(FixedClock::new(Instant(1_767_578_400_000)));
+        let s = start_clocked(db, clock.clone()).await;
+        let f = seed(&s.app, 1).await;
+        // A regional warehouse received six units of a part it then never used.
+        let regional = regional_child(&s, f.central).await;
+        stock_in(&s.app, &f, regional, &f.parts, 6).await;
+        clock.advance_minutes(60 * 7 * 24 * 60);
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 104})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let (status, list) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?kind=return&status=open",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{label}: {list}");
+        let rows = list.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{label}: {list}");
+        let back = &rows[0];
+        assert_eq!(
+            (
+                back["warehouse_id"].as_i64(),
+                back["qty"].as_i64(),
+                back["destination_warehouse_id"].as_i64(),
+                back["source_warehouse_id"].as_i64(),
+            ),
+            (Some(regional.0), Some(6), Some(f.central.0), None),
+            "{label}: {back}"
+        );
+        let id = back["id"].as_i64().unwrap();
+        // The pages name the kind and where it goes, in both languages.
+        let (c, csrf) = login(&s, "wh").await;
+        for (lang, kind, to, why) in [
+            ("en", "Return", "back to WH-C", "return 6 to WH-C"),
+            ("zh-CN", "退回上级仓", "退回 WH-C", "退回 WH-C 6 件"),
+        ] {
+            let html = page_in(&c, &format!("{}/planning?kind=return", s.base), lang).await;
+            let row = proposal_row(&html, id);
+            assert!(
+                row.contains(kind) && row.contains(to) && row.contains(why),
+                "{label} {lang}: {row}"
+            );
+        }
+        // An unknown kind is still refused, naming the kinds there are.
+        let (status, body) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?kind=refund",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {body}");
+        assert!(
+            body.to_string().contains("emergency or return"),
+            "{label}: {body}"
+        );
+        // Approving by the page ships the six units back up through the ledger.
+        let r = c
+            .post(format!("{}/planning/proposals/{id}/approve", s.base))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let (_, one) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{id}"),
+        )
+        .await;
+        assert_eq!(
+            (one["status"].as_str(), one["document_kind"].as_str()),
+            (Some("approved"), Some("transfer")),
+            "{label}: {one}"
+        );
+        let transfer = one["document_id"].as_i64().unwrap();
+        let (status, road) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/stock/in-transit?to_warehouse_id={}", f.central.0),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{label}: {road}");
+        let road: Vec<(i64, i64, i64)> = road
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["transfer_id"].as_i64().unwrap(),
+                    t["from_warehouse_id"].as_i64().unwrap(),
+                    t["qty"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(road, vec![(transfer, regional.0, 6)], "{label}");
     }
 }

@@ -279,10 +279,12 @@ pub struct ProposalDto {
     pub part_number: String,
     /// Part name.
     pub part_name: String,
-    /// purchase, transfer, last_time_buy or emergency.
+    /// purchase, transfer, last_time_buy, emergency or return.
     pub kind: String,
     /// Source warehouse of a transfer.
     pub source_warehouse_id: Option<i64>,
+    /// Where a return goes (the warehouse's parent).
+    pub destination_warehouse_id: Option<i64>,
     /// Supplier of a purchase.
     pub supplier_id: Option<i64>,
     /// Units.
@@ -365,6 +367,7 @@ impl From<ProposalRow> for ProposalDto {
             part_name: r.part_name,
             kind: r.kind.code().to_string(),
             source_warehouse_id: r.source.map(|w| w.0),
+            destination_warehouse_id: r.destination.map(|w| w.0),
             supplier_id: r.supplier.map(|s| s.0),
             qty: r.qty,
             value: r.value,
@@ -391,7 +394,7 @@ pub struct ProposalQuery {
     pub warehouse: Option<i64>,
     /// open, approved, rejected or withdrawn.
     pub status: Option<String>,
-    /// purchase, transfer, last_time_buy or emergency.
+    /// purchase, transfer, last_time_buy, emergency or return.
     pub kind: Option<String>,
     /// Part id.
     pub part: Option<i64>,
@@ -441,7 +444,7 @@ pub(crate) fn proposal_kind(k: &str) -> Result<ProposalKind, ValidationError> {
     ProposalKind::from_code(k).ok_or_else(|| {
         ValidationError::new(
             "kind",
-            format!("must be purchase, transfer, last_time_buy or emergency, got {k:?}"),
+            format!("must be purchase, transfer, last_time_buy, emergency or return, got {k:?}"),
         )
     })
 }
@@ -701,7 +704,7 @@ pub struct LastTimeBuyDto {
 /// The proposal a run would write for a pair now.
 #[derive(Serialize, ToSchema)]
 pub struct DecisionDto {
-    /// purchase, transfer or last_time_buy.
+    /// purchase, transfer, last_time_buy or return.
     pub kind: String,
     /// Units.
     pub qty: i64,

@@ -224,8 +224,8 @@ const SEGMENTS: &[(&str, &str)] = &[
         "末次采购已计入下级仓库持有的 {0} 件",
     ),
     (
-        "holds {n} units it no longer stocks: they could go back to {k}",
-        "持有 {0} 件已不再备库的库存：可退回 {1}",
+        "holds {n} units it no longer stocks: return {n} to {k}",
+        "持有 {0} 件已不再备库的库存：退回 {2} {1} 件",
     ),
     (
         "repair returns {n} on order: {n} units at repair vendors due within the lead time, {n} % of repairs come back usable",
@@ -623,11 +623,11 @@ mod tests {
         );
         assert_eq!(
             plan_text_zh(
-                "inactive demand: tsb (backtest error 0.1); not stocked: no demand in the last 60 periods; holds 3 units it no longer stocks: they could go back to WH-EAST"
+                "inactive demand: tsb (backtest error 0.1); not stocked: no demand in the last 60 periods; holds 3 units it no longer stocks: return 2 to WH-EAST"
             )
             .as_deref(),
             Some(
-                "不活跃需求：tsb（回测误差 0.1）；不备库存：最近 60 个周期没有需求；持有 3 件已不再备库的库存：可退回 WH-EAST"
+                "不活跃需求：tsb（回测误差 0.1）；不备库存：最近 60 个周期没有需求；持有 3 件已不再备库的库存：退回 WH-EAST 2 件"
             )
         );
         assert_eq!(

@@ -212,6 +212,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Last-time buy",
     ),
     ("planning.kind.emergency", "急件请购", "Emergency"),
+    ("planning.kind.return", "退回上级仓", "Return"),
+    ("planning.return_to", "退回 {code}", "back to {code}"),
     ("planning.status.open", "待审批", "Open"),
     ("planning.status.approved", "已批准", "Approved"),
     ("planning.status.rejected", "已驳回", "Rejected"),

@@ -91,8 +91,8 @@ const REASONS: &[(&str, &str)] = &[
         "必须是 open（待审批）、approved（已批准）、rejected（已驳回）或 withdrawn（已撤回），收到“{0}”",
     ),
     (
-        "must be purchase, transfer, last_time_buy or emergency, got \"{}\"",
-        "必须是 purchase（采购）、transfer（调拨）、last_time_buy（停产后、停止服务前的末次采购）或 emergency（急件请购），收到“{0}”",
+        "must be purchase, transfer, last_time_buy, emergency or return, got \"{}\"",
+        "必须是 purchase（采购）、transfer（调拨）、last_time_buy（停产后、停止服务前的末次采购）、emergency（急件请购）或 return（退回上级仓），收到“{0}”",
     ),
     (
         "must be can_fill or short, got \"{}\"",

@@ -226,6 +226,8 @@ pub struct Row {
     reason: String,
     /// An open proposal's source warehouse (code) and what it can ship of the part now.
     source: Option<(String, SourceStock)>,
+    /// Where a return goes (code).
+    destination: Option<String>,
     /// Why the ledger refused the last approval of an open proposal, warehouses and the
     /// part named by their codes.
     approval_error: Option<String>,
@@ -252,6 +254,7 @@ impl Row {
             need_by: date(p.need_by.0),
             document,
             source: None,
+            destination: None,
             approval_error: None,
             p,
         }
@@ -270,6 +273,12 @@ impl Row {
                 .map_or_else(|| s.warehouse.0.to_string(), |(_, c)| c.clone());
             (code, *s)
         });
+        self.destination = self.p.destination.map(|d| {
+            warehouses
+                .iter()
+                .find(|(id, _)| *id == d.0)
+                .map_or_else(|| d.0.to_string(), |(_, c)| c.clone())
+        });
         self.approval_error = self
             .p
             .approval_error
@@ -285,7 +294,10 @@ impl Row {
 /// ([`with_codes`]).
 fn stored_refusal_text(text: &str, p: &ProposalRow, warehouses: &[(i64, String)]) -> String {
     let mut out = text.to_string();
-    for w in [p.source, Some(p.warehouse)].into_iter().flatten() {
+    for w in [p.source, p.destination, Some(p.warehouse)]
+        .into_iter()
+        .flatten()
+    {
         if let Some((_, code)) = warehouses.iter().find(|(id, _)| *id == w.0) {
             out = out.replacen(
                 &format!("warehouse {},", w.0),
@@ -381,7 +393,13 @@ impl LatestRun {
 }
 
 const STATUSES: [&str; 4] = api::PROPOSAL_STATUSES;
-const KINDS: [&str; 4] = ["purchase", "transfer", "last_time_buy", "emergency"];
+const KINDS: [&str; 5] = [
+    "purchase",
+    "transfer",
+    "last_time_buy",
+    "emergency",
+    "return",
+];
 
 fn status_key(s: &str) -> &'static str {
     match s {
@@ -398,6 +416,7 @@ fn kind_key(k: ProposalKind) -> &'static str {
         ProposalKind::Transfer => "planning.kind.transfer",
         ProposalKind::LastTimeBuy => "planning.kind.last_time_buy",
         ProposalKind::Emergency => "planning.kind.emergency",
+        ProposalKind::Return => "planning.kind.return",
     }
 }
 
