@@ -1646,7 +1646,7 @@ struct RequestTuple {
     warehouse_id: i64,
     part_id: i64,
     other_id: i64,
-    returning: bool,
+    is_return: bool,
     qty: i64,
     run_owned: bool,
     approving: bool,
@@ -1662,7 +1662,7 @@ pub async fn open_requests(db: &Db) -> StoreResult<Vec<OpenRequest>> {
         sqlx::query_as(
             "SELECT pp.warehouse_id, pp.part_id, \
                     COALESCE(pp.source_warehouse_id, pp.destination_warehouse_id) AS other_id, \
-                    pp.kind = 'return' AS returning, pp.qty, \
+                    pp.kind = 'return' AS is_return, pp.qty, \
                     pp.run_id IS NOT NULL AS run_owned, pp.approving_since IS NOT NULL AS approving, \
                     pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
                        WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
@@ -1680,7 +1680,7 @@ pub async fn open_requests(db: &Db) -> StoreResult<Vec<OpenRequest>> {
             warehouse: WarehouseId(r.warehouse_id),
             part: PartId(r.part_id),
             source: WarehouseId(r.other_id),
-            returning: r.returning,
+            returning: r.is_return,
             qty: r.qty,
             run_owned: r.run_owned,
             approving: r.approving,
