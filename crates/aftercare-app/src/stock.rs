@@ -11,9 +11,11 @@ use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use aftercare_domain::stock::{
-    Command, Consumer, IdempotencyKey, Outcome, Resolution, StockError, may_approve,
+    Command, Consumer, EmergencyRequisition, IdempotencyKey, Outcome, Qty, Resolution, StockError,
+    may_approve,
 };
 use aftercare_domain::{Instant, Role, StationId, WarehouseId};
+use aftercare_store::planning::ProposalKind;
 pub use aftercare_store::stock::aging::{AgingRow, BUCKET_DAYS};
 use aftercare_store::stock::query::{self, DocRef};
 pub use aftercare_store::stock::query::{
@@ -404,15 +406,26 @@ impl App {
                 })
                 .await?;
             // The book checks the issue against the manual or planned minimum it holds in
-            // memory; only a shortfall costs reads and a write here.
-            if let (Ok(e), Some((warehouse, part))) = (&done, issued)
+            // memory; only a shortfall costs reads and a write here. The receipt then says
+            // what planning raised: nothing when the units on their way cover the minimum
+            // (a keeper told "request 17" would order units already coming), else the
+            // proposal's quantity.
+            let mut done = done;
+            if let (Ok(e), Some((warehouse, part))) = (&mut done, issued)
                 && !e.replayed
-                && e.outcome.emergency.is_some()
+                && let Some(due) = e.outcome.emergency
             {
                 // The issue is committed; a failure to raise the emergency must not undo it.
-                if let Err(err) = self.raise_emergency_if_short(warehouse, part).await {
-                    tracing::error!(error = %err, "emergency requisition check failed");
-                }
+                e.outcome.emergency = match self.raise_emergency_if_short(warehouse, part).await {
+                    Ok(raised) => raised
+                        .filter(|p| p.kind == ProposalKind::Emergency)
+                        .and_then(|p| Qty::new(p.qty).ok())
+                        .map(|qty| EmergencyRequisition { qty, ..due }),
+                    Err(err) => {
+                        tracing::error!(error = %err, "emergency requisition check failed");
+                        None
+                    }
+                };
             }
             if let Ok(e) = &done
                 && !e.replayed

@@ -1026,7 +1026,14 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
     }
 }
 
-async fn issue(app: &App, warehouse: WarehouseId, part: PartId, n: i64, ticket: i64) {
+/// Issue `n` units; returns the emergency requisition the receipt reports raised (units).
+async fn issue(
+    app: &App,
+    warehouse: WarehouseId,
+    part: PartId,
+    n: i64,
+    ticket: i64,
+) -> Option<i64> {
     app.stock_execute(
         &Actor::Cli,
         None,
@@ -1040,7 +1047,10 @@ async fn issue(app: &App, warehouse: WarehouseId, part: PartId, n: i64, ticket: 
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .outcome
+    .emergency
+    .map(|e| e.qty.get())
 }
 
 #[tokio::test]
@@ -1082,27 +1092,32 @@ async fn an_emergency_already_on_its_way_is_not_requested_again_by_the_next_issu
         )
         .await;
         // 8 − 4 = 4 < 5: an emergency transfer of 8 (up to 12), approved and on the road.
-        issue(app, w.station, w.p2, 4, 1).await;
+        assert_eq!(issue(app, w.station, w.p2, 4, 1).await, Some(8), "{label}");
         let e = find(&open(app).await, w.station, w.p2).unwrap().clone();
         assert_eq!((e.kind, e.qty), (ProposalKind::Emergency, 8), "{label}");
         app.approve_proposal(&Actor::Cli, e.id).await.unwrap();
-        // 3 on the shelf + 8 on the road covers the minimum: nothing more to request.
-        issue(app, w.station, w.p2, 1, 2).await;
+        // 3 on the shelf + 8 on the road covers the minimum: nothing more to request, and
+        // the issue's receipt says so (the book alone would report 9 due up to 12).
+        assert_eq!(issue(app, w.station, w.p2, 1, 2).await, None, "{label}");
         let again = find(&open(app).await, w.station, w.p2).cloned();
         assert!(again.is_none(), "{label}: requested twice: {again:#?}");
         // Central (no parent): PN-2 min 45 / max 60; the approved purchase order counts.
         set_levels(app, w.central, w.p2, 45, 60).await;
         // Central holds 50 − 8 − 8 = 34; one issued → 33 < 45: a purchase of 27 (up to 60).
-        issue(app, w.central, w.p2, 1, 4).await;
+        assert_eq!(issue(app, w.central, w.p2, 1, 4).await, Some(27), "{label}");
         let po = find(&open(app).await, w.central, w.p2).unwrap().clone();
         assert_eq!((po.kind, po.qty), (ProposalKind::Emergency, 27), "{label}");
         let po = app.approve_proposal(&Actor::Cli, po.id).await.unwrap();
         assert_eq!(po.document_kind.as_deref(), Some("purchase_order"));
-        issue(app, w.central, w.p2, 1, 5).await;
+        assert_eq!(issue(app, w.central, w.p2, 1, 5).await, None, "{label}");
         let again = find(&open(app).await, w.central, w.p2).cloned();
         assert!(again.is_none(), "{label}: ordered twice: {again:#?}");
         // 17 on the shelf + 27 on order = 44 < 45: only the gap up to 60 is requested.
-        issue(app, w.central, w.p2, 15, 6).await;
+        assert_eq!(
+            issue(app, w.central, w.p2, 15, 6).await,
+            Some(16),
+            "{label}"
+        );
         let gap = find(&open(app).await, w.central, w.p2).unwrap().clone();
         assert_eq!(
             (gap.kind, gap.qty),
