@@ -1562,7 +1562,12 @@ impl App {
         // transfer or order) cover the shortfall as far as they go: requesting them again
         // would order the same units twice.
         let inbound = store::inbound(&self.db, warehouse, part).await?;
-        let position = available.saturating_add(inbound);
+        // What the warehouses it replenishes ask of it is owed from the same stock, as a
+        // run nets it (backorders): an emergency that ignored it would be raised again by
+        // the next run for the rest.
+        let asked = store::requests_of(&self.db, warehouse, part).await?;
+        let owed: i64 = asked.iter().map(|(_, q)| q).sum();
+        let position = available.saturating_add(inbound).saturating_sub(owed);
         if position >= min {
             return Ok(None);
         }
@@ -1592,7 +1597,24 @@ impl App {
             qty,
             need_by: now,
             reason: format!(
-                "emergency requisition: available {available} < minimum {min} after an issue, {inbound} on the way; request {qty} up to {}",
+                "emergency requisition: available {available} < minimum {min} after an issue, {inbound} on the way{}; request {qty} up to {}",
+                if asked.is_empty() {
+                    String::new()
+                } else {
+                    // Largest first, five named, as a run's why names them.
+                    let mut by: Vec<String> = asked
+                        .iter()
+                        .take(5)
+                        .map(|(c, q)| format!("{c} {q}"))
+                        .collect();
+                    if asked.len() > 5 {
+                        by.push(format!("{} more", asked.len() - 5));
+                    }
+                    format!(
+                        "; backorders {owed}: open transfer requests of the warehouses it replenishes: {}",
+                        by.join(", ")
+                    )
+                },
                 max.max(min)
             ),
             overridden: levels.is_some(),

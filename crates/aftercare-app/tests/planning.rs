@@ -1054,6 +1054,40 @@ async fn issue(
 }
 
 #[tokio::test]
+async fn an_emergency_at_a_parent_counts_what_its_children_ask_of_it() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // The station asks central for PN-2 (a run's transfer); central: min 45 / max 60.
+        set_levels(app, w.station, w.p2, 10, 10).await;
+        set_levels(app, w.central, w.p2, 45, 60).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let asked = find(&open(app).await, w.station, w.p2)
+            .expect("the station's transfer")
+            .qty;
+        assert!(asked > 0, "{label}");
+        // 50 − 6 = 44 < 45 at central: the emergency nets the station's request too.
+        assert!(issue(app, w.central, w.p2, 6, 9).await.is_some(), "{label}");
+        let inbound = plan_store::inbound(&app.db, w.central, w.p2).await.unwrap();
+        let e = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert_eq!(
+            (e.kind, e.qty),
+            (ProposalKind::Emergency, 60 - (44 + inbound - asked)),
+            "{label}: {}",
+            e.reason
+        );
+        assert!(
+            e.reason.contains(&format!(
+                "; backorders {asked}: open transfer requests of the warehouses it replenishes: WH-GZ01 {asked}; request"
+            )),
+            "{label}: {}",
+            e.reason
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_emergency_already_on_its_way_is_not_requested_again_by_the_next_issue() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

@@ -1640,6 +1640,33 @@ pub struct OpenRequest {
     pub shipped: bool,
 }
 
+/// What the warehouses `source` replenishes ask of it for `part` now, by warehouse code:
+/// their open proposals with `source` as their current parent, but for one whose
+/// transfer has shipped ([`open_requests`] for one pair).
+pub async fn requests_of(
+    db: &Db,
+    source: WarehouseId,
+    part: PartId,
+) -> StoreResult<Vec<(String, i64)>> {
+    let rows = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT w.code, pp.qty FROM plan_proposals pp \
+             JOIN warehouses w ON w.id = pp.warehouse_id AND w.parent_id = pp.source_warehouse_id \
+             WHERE pp.status = 'open' AND pp.source_warehouse_id = $1 AND pp.part_id = $2 \
+               AND NOT (pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
+                   WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
+                     AND k.command_json NOT LIKE $3)) \
+             ORDER BY pp.qty DESC, w.code",
+        )
+        .bind(source.0)
+        .bind(part.0)
+        .bind(crate::stock::fence::FENCED_LIKE)
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows)
+}
+
 /// One row of [`open_requests`].
 #[derive(sqlx::FromRow)]
 struct RequestTuple {

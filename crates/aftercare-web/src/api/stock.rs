@@ -28,7 +28,8 @@ pub struct CommandResult {
     /// What was created: `{"kind": "lot" | "purchase_order" | "reservation" | "transfer" |
     /// "repair_order" | "scrap_request" | "stocktake", "id": n}`, or null.
     pub created: Option<serde_json::Value>,
-    /// An emergency requisition due (available fell below the minimum), or null.
+    /// The emergency requisition the issue raised (available fell below the minimum and
+    /// the units on their way do not cover it), with the units requested, or null.
     pub emergency: Option<serde_json::Value>,
     /// Units that became transfer discrepancies.
     pub discrepancies: Vec<serde_json::Value>,

@@ -492,6 +492,15 @@ mod tests {
             ),
             "急件请购：出库后可用库存 44 低于最低库存 45，在途 0；请购 16，补到 60"
         );
+        assert_eq!(
+            plan_text_zh(
+                "emergency requisition: available 1 < minimum 2 after an issue, 0 on the way; backorders 13: open transfer requests of the warehouses it replenishes: WH-R 8, WH-S 5; request 24 up to 12"
+            )
+            .as_deref(),
+            Some(
+                "急件请购：出库后可用库存 1 低于最低库存 2，在途 0；欠交 13：下级仓库未处理的调拨请求：WH-R 8，WH-S 5；请购 24，补到 12"
+            )
+        );
         assert_eq!(class_text(Lang::ZhCn, "lumpy"), "块状");
         assert_eq!(class_text(Lang::En, "lumpy"), "lumpy");
         assert_eq!(
