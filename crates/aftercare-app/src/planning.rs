@@ -44,7 +44,9 @@ use aftercare_domain::{Instant, PartId, Role, WarehouseId};
 use aftercare_planning::allocate::{
     GroupOutcome, HistoryItem, ReplayChunk, calibrate_on_history, calibrate_worth_by, group_outcome,
 };
-use aftercare_planning::lifecycle::{EventDemand, inherit_history};
+use aftercare_planning::lifecycle::{
+    EventDemand, LastTimeBuyInput, event_demand_within, inherit_history, last_time_buy,
+};
 use aftercare_planning::netting::StockPosition;
 use aftercare_planning::plan::{
     ItemForecast, ItemPlan, ManualLevels, PlanInput, PlanSettings, forecast_item,
@@ -877,6 +879,9 @@ struct Inputs {
     /// Whole periods since each pair last received stock (0: in the latest period or
     /// since), for pairs that received any within the history.
     received_ago: HashMap<(WarehouseId, PartId), usize>,
+    /// Units each pair issued to tickets and requisitions per period (its history less
+    /// what it shipped to the warehouses it replenishes), successions applied.
+    issued: HashMap<(WarehouseId, PartId), Vec<f64>>,
 }
 
 /// A run planned from the ledger but not yet written (`App::plan_compute`).
@@ -1055,16 +1060,24 @@ impl App {
             .map(|w| (w.id, w))
             .collect();
         let mut history: HashMap<(WarehouseId, PartId), Vec<f64>> = HashMap::new();
+        let mut issued: HashMap<(WarehouseId, PartId), Vec<f64>> = HashMap::new();
         for row in store::outflow_by_day(&self.db, grid.start, grid.end).await? {
             if let Some(p) = grid.period_of(row.day) {
                 history
                     .entry((row.warehouse, row.part))
                     .or_insert_with(|| vec![0.0; grid.periods])[p] += row.qty as f64;
+                if row.issued > 0 {
+                    issued
+                        .entry((row.warehouse, row.part))
+                        .or_insert_with(|| vec![0.0; grid.periods])[p] += row.issued as f64;
+                }
             }
         }
         let mut notes: HashMap<(WarehouseId, PartId), LifecycleNote> = HashMap::new();
         let successions = lifecycle_store::successions(&self.db).await?;
         inherit_all(&mut history, &successions, grid.periods, &mut notes);
+        // What the lifecycle notes say of the histories holds for the issues alike.
+        inherit_all(&mut issued, &successions, grid.periods, &mut HashMap::new());
         let positions: HashMap<(WarehouseId, PartId), Position> = store::positions(&self.db)
             .await?
             .into_iter()
@@ -1159,6 +1172,7 @@ impl App {
             asked_events,
             event_covered,
             received_ago,
+            issued,
         })
     }
 
@@ -2138,6 +2152,24 @@ fn stock_below(inputs: &Inputs, top: WarehouseId, part: PartId) -> i64 {
     (held - covered.ceil() as i64).max(0)
 }
 
+/// Units of `part` issued per period at `top` and every warehouse below it: the demand of
+/// the network `top` supplies (`periods` long).
+fn network_issues(inputs: &Inputs, top: WarehouseId, part: PartId, periods: usize) -> Vec<f64> {
+    let mut total = vec![0.0; periods];
+    let network = inputs
+        .warehouses
+        .keys()
+        .filter(|&&w| w == top || is_below(&inputs.warehouses, w, top));
+    for w in network {
+        if let Some(issued) = inputs.issued.get(&(*w, part)) {
+            for (t, q) in total.iter_mut().zip(issued) {
+                *t += q;
+            }
+        }
+    }
+    total
+}
+
 /// Whether `top` replenishes `w`, directly or further down (the bound keeps a corrupt
 /// parent loop from hanging).
 fn is_below(
@@ -2532,6 +2564,28 @@ fn plan_forecasted(
         settings.spec.target = ServiceTarget::ShortageWorth(fill.worth);
     }
     let mut plan = plan_forecast_item(&input, &settings, f.forecast);
+    if let (Some(_), Some(ltb)) = (below, plan.last_time_buy.as_mut()) {
+        // The network's remaining demand is what it issues: the top warehouse's shipments
+        // down are moves, and what they left below is netted already (`below`).
+        let network = network_issues(inputs, f.warehouse.id, f.part.id, f.history.len());
+        *ltb = last_time_buy(&LastTimeBuyInput {
+            history: &network,
+            window: settings.ltb_window.min(network.len()).max(1),
+            remaining_periods: input.remaining_service_periods.unwrap_or(0),
+            target: settings.spec.target,
+            available: input.position.available(),
+            event_demand: event_demand_within(
+                input.events,
+                input.remaining_service_periods.unwrap_or(0),
+            ),
+            unit: if input.item.unit > 0.0 {
+                input.item.unit
+            } else {
+                1.0
+            },
+            moq: input.item.moq,
+        });
+    }
     let received_ago = inputs
         .received_ago
         .get(&(f.warehouse.id, f.part.id))
@@ -2583,10 +2637,15 @@ fn plan_forecasted(
         ));
     }
     match below {
-        Some(below) if below > 0 => plan.why.push_str(&format!(
-            "; the last-time buy counts {below} units held by the warehouses it replenishes"
-        )),
-        Some(_) => {}
+        Some(below) => {
+            plan.why
+                .push_str("; the last-time buy fits the units issued across its network");
+            if below > 0 {
+                plan.why.push_str(&format!(
+                    "; the last-time buy counts {below} units held by the warehouses it replenishes"
+                ));
+            }
+        }
         None => {
             if let Some(owed) = owed {
                 plan.why.push_str(&owed.text(&inputs.warehouses));

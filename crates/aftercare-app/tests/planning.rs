@@ -1904,6 +1904,41 @@ async fn a_last_time_buy_nets_the_stock_held_below_not_the_childrens_requests() 
 }
 
 #[tokio::test]
+async fn a_last_time_buy_fits_what_the_network_issues_not_the_top_warehouses_shipments() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-3 is past end of production: central's last-time buy.
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let before = find(&open(app).await, w.central, w.p3).unwrap().clone();
+        assert_eq!(before.kind, ProposalKind::LastTimeBuy, "{label}");
+        // Twenty units move down to the station, which issues none of them; a week later
+        // the move is in central's history. It is no demand of the network: the buy stays
+        // as it was (a week less to cover), it does not fit a jump in demand and net the
+        // same units as stock below.
+        receive_all(app, w.central, w.station, w.p3, 20).await;
+        w.clock.advance_minutes(7 * 24 * 60);
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let after = find(&open(app).await, w.central, w.p3).unwrap().clone();
+        assert_eq!(after.kind, ProposalKind::LastTimeBuy, "{label}");
+        assert!(
+            after.qty <= before.qty,
+            "{label}: {} / {}",
+            before.reason,
+            after.reason
+        );
+        let item = item_at(app, w.central, w.p3).await;
+        assert!(
+            item.why
+                .contains("the last-time buy fits the units issued across its network"),
+            "{label}: {}",
+            item.why
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

@@ -20,6 +20,9 @@ pub struct OutflowDay {
     pub day: i64,
     /// Units.
     pub qty: i64,
+    /// Of them, units issued to tickets and requisitions (consumed, not moved within the
+    /// network).
+    pub issued: i64,
 }
 
 /// The movements that are demand on the warehouse they leave (`m`): issues to tickets and
@@ -38,10 +41,11 @@ macro_rules! demand_movement {
 
 /// Daily outflow per warehouse and part in `[start, end)` (demand, see `demand_movement`).
 pub async fn outflow_by_day(db: &Db, start: Instant, end: Instant) -> StoreResult<Vec<OutflowDay>> {
-    let rows: Vec<(i64, i64, i64, i64)> = on_db!(db, |p| {
+    let rows: Vec<(i64, i64, i64, i64, i64)> = on_db!(db, |p| {
         sqlx::query_as(concat!(
             "SELECT m.from_warehouse_id, m.part_id, (m.at - $1) / $3 AS day, \
-                    CAST(SUM(m.qty) AS BIGINT) \
+                    CAST(SUM(m.qty) AS BIGINT), \
+                    CAST(SUM(CASE WHEN m.kind = 'issue' THEN m.qty ELSE 0 END) AS BIGINT) \
              FROM stock_movements m \
              WHERE m.from_warehouse_id IS NOT NULL AND m.at >= $1 AND m.at < $2 AND ",
             demand_movement!(),
@@ -55,11 +59,12 @@ pub async fn outflow_by_day(db: &Db, start: Instant, end: Instant) -> StoreResul
     })?;
     Ok(rows
         .into_iter()
-        .map(|(w, p, day, qty)| OutflowDay {
+        .map(|(w, p, day, qty, issued)| OutflowDay {
             warehouse: WarehouseId(w),
             part: PartId(p),
             day,
             qty,
+            issued,
         })
         .collect())
 }

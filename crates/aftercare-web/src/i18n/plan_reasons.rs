@@ -220,6 +220,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "欠交 {0}：下级仓库未处理的调拨请求：{1}",
     ),
     (
+        "the last-time buy fits the units issued across its network",
+        "末次采购按整个网络（本仓及下级仓库）的领用出库拟合",
+    ),
+    (
         "the last-time buy counts {n} units held by the warehouses it replenishes",
         "末次采购已计入下级仓库持有的 {0} 件",
     ),
