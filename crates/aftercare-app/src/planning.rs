@@ -2688,8 +2688,9 @@ impl Returnable {
 /// Stock a warehouse no longer keeps serves nobody there: its parent holds the part for
 /// the network. What it holds on the shelf beyond its reservations and what the
 /// warehouses it replenishes ask of it (`input`'s backorders) goes back, when the
-/// warehouse has a parent, no manual levels keep the part there, it has been idle there
-/// for the idle limit, received none for as long (`received_ago` periods since the last
+/// warehouse has a parent, no manual levels keep the part there, no event demand (a
+/// recall) is planned there, it has been idle there for the idle limit, received none
+/// for as long (`received_ago` periods since the last
 /// receipt: stock placed there lately, a new warehouse's first fill say, was placed on
 /// purpose) and the plan (recall demand included) holds nothing there. Units still in
 /// transit to it or awaiting inspection are returned by a later run.
@@ -2705,8 +2706,12 @@ fn returnable(
     let received_lately = received_ago
         .zip(settings.spec.idle_limit)
         .is_some_and(|(ago, limit)| ago < limit);
+    // Known event demand (a recall) may lie beyond the plan's protection interval, and
+    // what the warehouse holds covers it rather than its parent (`events_by_warehouse`):
+    // sent up now, the same units would come down again for the recall.
     if input.manual.is_some()
         || received_lately
+        || !input.events.is_empty()
         || !settings.spec.not_stocked(history)
         || plan.levels.max > 0.0
         || plan.last_time_buy.is_some()

@@ -422,8 +422,9 @@ impl App {
                         .and_then(|p| Qty::new(p.qty).ok())
                         .map(|qty| EmergencyRequisition { qty, ..due }),
                     Err(err) => {
+                        // Nothing known raised: the shortfall the ledger saw still stands.
                         tracing::error!(error = %err, "emergency requisition check failed");
-                        None
+                        Some(due)
                     }
                 };
             }

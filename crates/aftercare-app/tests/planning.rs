@@ -1904,6 +1904,80 @@ async fn a_last_time_buy_nets_the_stock_held_below_not_the_childrens_requests() 
 }
 
 #[tokio::test]
+async fn a_recall_keeps_stock_where_it_is_and_returned_stock_goes_on_up() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A chain central → WH-R1 → WH-R2; five units of PN-1 reach WH-R2 through WH-R1,
+        // and sixty quiet weeks later neither stocks PN-1 any more.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let r1 = regional_under(&mut tx, "WH-R1", w.central).await;
+        let r2 = regional_under(&mut tx, "WH-R2", r1).await;
+        tx.commit().await.unwrap();
+        receive_all(app, w.central, r1, w.p1, 5).await;
+        receive_all(app, r1, r2, w.p1, 5).await;
+        w.clock.advance_minutes(60 * 7 * 24 * 60);
+        let opts = PlanOptions {
+            bucket: Bucket::Week,
+            periods: 104,
+            ..Default::default()
+        };
+        // A recall at WH-R2 fifteen months out: its units are the recall's, they stay.
+        let event = app
+            .add_demand_event(
+                &Actor::Cli,
+                AddDemandEvent {
+                    affected_units: 100,
+                    ..recall("PN-1", r2, "2028-06-01", "2028-06-30")
+                },
+            )
+            .await
+            .unwrap();
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        assert!(find(&open(app).await, r2, w.p1).is_none(), "{label}");
+        // Without it they go back to WH-R1.
+        app.cancel_demand_event(&Actor::Cli, event.id)
+            .await
+            .unwrap();
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let back = find(&open(app).await, r2, w.p1).expect("a return").clone();
+        assert_eq!(
+            (back.kind, back.qty, back.destination),
+            (ProposalKind::Return, 5, Some(r1)),
+            "{label}"
+        );
+        let approved = app.approve_proposal(&Actor::Cli, back.id).await.unwrap();
+        let transfer = aftercare_domain::TransferId(approved.document_id.unwrap());
+        q(
+            app,
+            Command::ReceiveTransfer {
+                transfer,
+                lines: vec![TransferQty {
+                    part: w.p1,
+                    condition: StockCondition::Good,
+                    qty: Qty::new(5).unwrap(),
+                }],
+                close: true,
+            },
+        )
+        .await;
+        // WH-R1 does not stock PN-1 either: what came back from below is not stock placed
+        // there on purpose, it goes on up to central with the next run.
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let up = find(&open(app).await, r1, w.p1)
+            .expect("a return from WH-R1")
+            .clone();
+        assert_eq!(
+            (up.kind, up.qty, up.destination),
+            (ProposalKind::Return, 5, Some(w.central)),
+            "{label}: {}",
+            up.reason
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_last_time_buy_fits_what_the_network_issues_not_the_top_warehouses_shipments() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

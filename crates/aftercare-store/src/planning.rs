@@ -69,8 +69,9 @@ pub async fn outflow_by_day(db: &Db, start: Instant, end: Instant) -> StoreResul
         .collect())
 }
 
-/// When each warehouse last received each part at or after `since` (from a supplier, a
-/// transfer or a repair vendor): stock placed there on purpose.
+/// When each warehouse last received each part at or after `since` from a supplier, a
+/// repair vendor or its parent (a transfer down): stock placed there on purpose. Units
+/// coming back from the warehouses it replenishes are not: they were sent up to go on.
 pub async fn last_receipts(
     db: &Db,
     since: Instant,
@@ -79,7 +80,10 @@ pub async fn last_receipts(
         sqlx::query_as(
             "SELECT m.to_warehouse_id, m.part_id, MAX(m.at) FROM stock_movements m \
              WHERE m.to_warehouse_id IS NOT NULL AND m.at >= $1 \
-               AND m.kind IN ('receipt', 'transfer_receive', 'repair_receive') \
+               AND (m.kind IN ('receipt', 'repair_receive') \
+                    OR (m.kind = 'transfer_receive' AND m.document_kind = 'transfer' \
+                        AND EXISTS (SELECT 1 FROM transfers t JOIN warehouses c ON c.id = t.to_warehouse_id \
+                                    WHERE t.id = m.document_id AND c.parent_id = t.from_warehouse_id))) \
              GROUP BY m.to_warehouse_id, m.part_id",
         )
         .bind(since.0)
@@ -1235,6 +1239,10 @@ pub struct ProposalRow {
     pub approval_command: Option<String>,
     /// Why the ledger refused the last approval attempt (the proposal stayed open).
     pub approval_error: Option<String>,
+    /// For an open proposal: when the pair's latest rejected proposal was rejected.
+    pub last_rejected_at: Option<Instant>,
+    /// Its reason.
+    pub last_rejection_note: Option<String>,
 }
 
 impl ProposalRow {
@@ -1281,7 +1289,13 @@ const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehous
      p.standard_cost, pp.need_by, pp.reason, pp.overridden, \
      pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id, \
      pp.transfer_days, pp.approving_since, pp.approval_command, pp.approval_error, \
-     pp.destination_warehouse_id \
+     pp.destination_warehouse_id, \
+     CASE WHEN pp.status = 'open' THEN (SELECT r.decided_at FROM plan_proposals r \
+        WHERE r.status = 'rejected' AND r.warehouse_id = pp.warehouse_id AND r.part_id = pp.part_id \
+        ORDER BY r.decided_at DESC, r.id DESC LIMIT 1) END AS last_rejected_at, \
+     CASE WHEN pp.status = 'open' THEN (SELECT r.decision_note FROM plan_proposals r \
+        WHERE r.status = 'rejected' AND r.warehouse_id = pp.warehouse_id AND r.part_id = pp.part_id \
+        ORDER BY r.decided_at DESC, r.id DESC LIMIT 1) END AS last_rejection_note \
      FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id";
 
 #[derive(sqlx::FromRow)]
@@ -1310,6 +1324,8 @@ struct ProposalTuple {
     approval_command: Option<String>,
     approval_error: Option<String>,
     destination_warehouse_id: Option<i64>,
+    last_rejected_at: Option<i64>,
+    last_rejection_note: Option<String>,
 }
 
 fn proposal_of(r: ProposalTuple) -> ProposalRow {
@@ -1340,6 +1356,8 @@ fn proposal_of(r: ProposalTuple) -> ProposalRow {
         approving_since: r.approving_since.map(Instant),
         approval_command: r.approval_command,
         approval_error: r.approval_error,
+        last_rejected_at: r.last_rejected_at.map(Instant),
+        last_rejection_note: r.last_rejection_note,
     }
 }
 
@@ -1483,7 +1501,7 @@ pub async fn decide(
 
 /// Claim an open proposal for approval with its ledger command frozen on it
 /// (`command_json`), if it is still open, unclaimed and as `seen` (kind, quantity, source,
-/// supplier: the command was built from those). False otherwise.
+/// supplier, destination: the command was built from those). False otherwise.
 pub async fn claim(
     tx: &mut Tx,
     seen: &ProposalRow,
@@ -1494,7 +1512,8 @@ pub async fn claim(
         sqlx::query(
             "UPDATE plan_proposals SET approving_since = $2, approval_command = $3, approval_error = NULL \
              WHERE id = $1 AND status = 'open' AND approving_since IS NULL AND kind = $4 AND qty = $5 \
-               AND COALESCE(source_warehouse_id, 0) = $6 AND COALESCE(supplier_id, 0) = $7",
+               AND COALESCE(source_warehouse_id, 0) = $6 AND COALESCE(supplier_id, 0) = $7 \
+               AND COALESCE(destination_warehouse_id, 0) = $8",
         )
         .bind(seen.id)
         .bind(now.0)
@@ -1503,6 +1522,7 @@ pub async fn claim(
         .bind(seen.qty)
         .bind(seen.source.map_or(0, |w| w.0))
         .bind(seen.supplier.map_or(0, |s| s.0))
+        .bind(seen.destination.map_or(0, |w| w.0))
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -1657,6 +1677,7 @@ pub async fn requests_of(
         sqlx::query_as(
             "SELECT w.code, pp.qty FROM plan_proposals pp \
              JOIN warehouses w ON w.id = pp.warehouse_id AND w.parent_id = pp.source_warehouse_id \
+               AND w.active AND w.after_sales \
              WHERE pp.status = 'open' AND pp.source_warehouse_id = $1 AND pp.part_id = $2 \
                AND NOT (pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
                    WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \

@@ -210,6 +210,46 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
             assert!(html.contains(needle), "{label} {lang}: {html}");
             assert!(html.contains("is rejected, not open"), "{label} {lang}");
         }
+        // The next run proposes the pair again, and says it was rejected before and why.
+        assert_eq!(one["last_rejected_at"], Value::Null, "{label}: {one}");
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let again = open_proposals(&api, &s, &f.wh_token)
+            .await
+            .into_iter()
+            .find(|p| p["part_id"] == two["part_id"] && p["warehouse_id"] == two["warehouse_id"])
+            .unwrap_or_else(|| panic!("{label}: not proposed again"));
+        assert_ne!(again["id"], two["id"], "{label}");
+        assert_eq!(
+            again["last_rejection_note"], "等下月集中采购",
+            "{label}: {again}"
+        );
+        assert!(
+            again["last_rejected_at"].as_i64().is_some(),
+            "{label}: {again}"
+        );
+        let again_id = again["id"].as_i64().unwrap();
+        for (lang, needle) in [
+            ("zh-CN", "驳回：等下月集中采购"),
+            ("en", "Rejected before on "),
+        ] {
+            let html = page_in(&c, &format!("{}/planning?status=open", s.base), lang).await;
+            let row = proposal_row(&html, again_id);
+            assert!(row.contains(needle), "{label} {lang}: {row}");
+        }
+        // A decided proposal does not carry it.
+        let (_, two_now) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{second}"),
+        )
+        .await;
+        assert_eq!(
+            two_now["last_rejected_at"],
+            Value::Null,
+            "{label}: {two_now}"
+        );
 
         // The part plan page draws the chart and lists every method's backtest error.
         let part = f.parts[0].0;

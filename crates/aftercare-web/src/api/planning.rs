@@ -318,6 +318,11 @@ pub struct ProposalDto {
     /// `source_available` is below the quantity: approving now would be refused (null
     /// where `source_available` is).
     pub source_short: Option<bool>,
+    /// For an open proposal whose warehouse and part had a proposal rejected before: when
+    /// the latest was rejected (UTC ms), else null.
+    pub last_rejected_at: Option<i64>,
+    /// That rejection's reason.
+    pub last_rejection_note: Option<String>,
 }
 
 impl ProposalDto {
@@ -382,6 +387,8 @@ impl From<ProposalRow> for ProposalDto {
             approval_error: r.approval_error,
             source_available: None,
             source_short: None,
+            last_rejected_at: r.last_rejected_at.map(|t| t.0),
+            last_rejection_note: r.last_rejection_note,
         }
     }
 }

@@ -220,6 +220,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "欠交 {0}：下级仓库未处理的调拨请求：{1}",
     ),
     (
+        "returns {n} coming: stock the warehouses it replenishes no longer keep: {w}",
+        "退回在途 {0}：下级仓库不再备库的库存：{1}",
+    ),
+    (
         "the last-time buy fits the units issued across its network",
         "末次采购按整个网络（本仓及下级仓库）的领用出库拟合",
     ),
@@ -495,6 +499,15 @@ mod tests {
                 "emergency requisition: available 44 < minimum 45 after an issue, 0 on the way; request 16 up to 60"
             ),
             "急件请购：出库后可用库存 44 低于最低库存 45，在途 0；请购 16，补到 60"
+        );
+        assert_eq!(
+            plan_text_zh(
+                "intermittent demand: sba (backtest error 0.2); backorders 4: open transfer requests of the warehouses it replenishes: WH-R 4; returns 3 coming: stock the warehouses it replenishes no longer keep: WH-GZ01 2, WH-GZ02 1"
+            )
+            .as_deref(),
+            Some(
+                "间歇需求：sba（回测误差 0.2）；欠交 4：下级仓库未处理的调拨请求：WH-R 4；退回在途 3：下级仓库不再备库的库存：WH-GZ01 2，WH-GZ02 1"
+            )
         );
         assert_eq!(
             plan_text_zh(

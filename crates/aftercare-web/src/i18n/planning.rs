@@ -214,6 +214,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("planning.kind.emergency", "急件请购", "Emergency"),
     ("planning.kind.return", "退回上级仓", "Return"),
     ("planning.return_to", "退回 {code}", "back to {code}"),
+    (
+        "planning.rejected_before",
+        "此前于 {date} 驳回：",
+        "Rejected before on {date}: ",
+    ),
     ("planning.status.open", "待审批", "Open"),
     ("planning.status.approved", "已批准", "Approved"),
     ("planning.status.rejected", "已驳回", "Rejected"),

@@ -228,6 +228,8 @@ pub struct Row {
     source: Option<(String, SourceStock)>,
     /// Where a return goes (code).
     destination: Option<String>,
+    /// The pair's latest rejection before this open proposal: date and reason.
+    rejected_before: Option<(String, String)>,
     /// Why the ledger refused the last approval of an open proposal, warehouses and the
     /// part named by their codes.
     approval_error: Option<String>,
@@ -255,6 +257,12 @@ impl Row {
             document,
             source: None,
             destination: None,
+            rejected_before: p.last_rejected_at.map(|at| {
+                (
+                    date(at.0),
+                    p.last_rejection_note.clone().unwrap_or_default(),
+                )
+            }),
             approval_error: None,
             p,
         }
