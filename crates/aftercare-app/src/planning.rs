@@ -882,6 +882,9 @@ struct Inputs {
     /// Units each pair issued to tickets and requisitions per period (its history less
     /// what it shipped to the warehouses it replenishes), successions applied.
     issued: HashMap<(WarehouseId, PartId), Vec<f64>>,
+    /// Pairs whose return a planner rejected within the last year (or the history, when
+    /// shorter: the idle limit's reach): the stock is kept there.
+    kept_here: HashSet<(WarehouseId, PartId)>,
 }
 
 /// A run planned from the ledger but not yet written (`App::plan_compute`).
@@ -1159,6 +1162,11 @@ impl App {
             let ago = grid.period_of(day).map_or(0, |p| grid.periods - 1 - p);
             received_ago.insert((w, p), ago);
         }
+        let kept_since = Instant(grid.start.0.max(grid.end.0 - 365 * DAY_MS));
+        let kept_here = store::rejected_returns(&self.db, kept_since)
+            .await?
+            .into_iter()
+            .collect();
         Ok(Inputs {
             parts,
             warehouses,
@@ -1173,6 +1181,7 @@ impl App {
             event_covered,
             received_ago,
             issued,
+            kept_here,
         })
     }
 
@@ -1575,7 +1584,10 @@ impl App {
         // Units already on their way (an emergency approved after an earlier issue, a run's
         // transfer or order) cover the shortfall as far as they go: requesting them again
         // would order the same units twice.
-        let inbound = store::inbound(&self.db, warehouse, part).await?;
+        // Units its children send back by returns not shipped yet come as well, as a run
+        // counts them.
+        let inbound = store::inbound(&self.db, warehouse, part).await?
+            + store::returns_to(&self.db, warehouse, part).await?;
         // What the warehouses it replenishes ask of it is owed from the same stock, as a
         // run nets it (backorders): an emergency that ignored it would be raised again by
         // the next run for the rest.
@@ -2590,7 +2602,7 @@ fn plan_forecasted(
         .received_ago
         .get(&(f.warehouse.id, f.part.id))
         .copied();
-    let back = returnable(
+    let mut back = returnable(
         &input,
         &settings,
         f.warehouse,
@@ -2599,13 +2611,33 @@ fn plan_forecasted(
         &plan,
     );
     if let Some(r) = &back {
-        plan.why.push_str(&r.text(&inputs.warehouses));
+        // A planner who rejected its return keeps the stock there; units worth less than
+        // the transfer that would carry them are not worth sending.
+        let kept = if inputs.kept_here.contains(&(f.warehouse.id, f.part.id)) {
+            Some("kept here, a planner rejected its return")
+        } else if input.item.unit_cost.0.saturating_mul(r.qty) < input.item.order_cost.0 {
+            Some("worth less than a transfer, kept here")
+        } else {
+            None
+        };
+        match kept {
+            Some(why) => {
+                plan.why.push_str(&format!(
+                    "; holds {} {} it no longer stocks: {why}",
+                    r.held,
+                    if r.held == 1 { "unit" } else { "units" }
+                ));
+                back = None;
+            }
+            None => plan.why.push_str(&r.text(&inputs.warehouses)),
+        }
     }
     if let (Some(below), Some(owed), Some(ltb)) = (below, owed, plan.last_time_buy.as_mut()) {
         // The stock below is spread over the network; what the children ask now is owed
         // here, and a last-time buy is the last chance to have it: at least that much
         // beyond what this warehouse holds itself.
-        let own = input.position.available() - below as f64;
+        // What its children send back is its own once it arrives: not bought again.
+        let own = input.position.available() - below as f64 + owed.returning as f64;
         let now_owed = (owed.units as f64 - own.max(0.0)).ceil();
         if now_owed > ltb.quantity {
             ltb.quantity = now_owed;
@@ -2679,8 +2711,10 @@ impl Returnable {
     fn text(&self, warehouses: &HashMap<WarehouseId, PlanWarehouse>) -> String {
         let code = warehouses.get(&self.to).map_or("?", |w| w.code.as_str());
         format!(
-            "; holds {} units it no longer stocks: return {} to {code}",
-            self.held, self.qty
+            "; holds {} {} it no longer stocks: return {} to {code}",
+            self.held,
+            if self.held == 1 { "unit" } else { "units" },
+            self.qty
         )
     }
 }

@@ -1904,6 +1904,109 @@ async fn a_last_time_buy_nets_the_stock_held_below_not_the_childrens_requests() 
 }
 
 #[tokio::test]
+async fn a_rejected_return_or_one_worth_less_than_a_transfer_keeps_the_stock_there() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        receive_all(app, w.central, w.station, w.p1, 3).await;
+        w.clock.advance_minutes(60 * 7 * 24 * 60);
+        let opts = PlanOptions {
+            bucket: Bucket::Week,
+            periods: 104,
+            ..Default::default()
+        };
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let back = find(&open(app).await, w.station, w.p1)
+            .expect("a return")
+            .clone();
+        assert_eq!(back.kind, ProposalKind::Return, "{label}");
+        // The planner keeps the units where they are: the next runs do not ask again.
+        app.reject_proposal(&Actor::Cli, back.id, "站点下月有召回，先留着")
+            .await
+            .unwrap();
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        assert!(find(&open(app).await, w.station, w.p1).is_none(), "{label}");
+        let item = item_at(app, w.station, w.p1).await;
+        assert!(
+            item.why.ends_with(
+                "; holds 3 units it no longer stocks: kept here, a planner rejected its return"
+            ),
+            "{label}: {}",
+            item.why
+        );
+        // Units worth less than the transfer that would carry them stay too (3 × ¥5 <
+        // ¥30): PN-2 at a regional warehouse that never used it.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let regional = regional_under(&mut tx, "WH-R", w.central).await;
+        tx.commit().await.unwrap();
+        run_sql(
+            app,
+            "UPDATE parts SET standard_cost = 500 WHERE id = $1",
+            w.p2,
+        )
+        .await;
+        receive_all(app, w.central, regional, w.p2, 3).await;
+        w.clock.advance_minutes(60 * 7 * 24 * 60);
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let item = item_at(app, regional, w.p2).await;
+        assert!(
+            item.why.ends_with(
+                "; holds 3 units it no longer stocks: worth less than a transfer, kept here"
+            ),
+            "{label}: {}",
+            item.why
+        );
+        assert!(find(&open(app).await, regional, w.p2).is_none(), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn an_emergency_at_a_parent_counts_a_return_coming_to_it() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // A regional warehouse sends three idle units of PN-1 back to central.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let regional = regional_under(&mut tx, "WH-R", w.central).await;
+        tx.commit().await.unwrap();
+        receive_all(app, w.central, regional, w.p1, 3).await;
+        w.clock.advance_minutes(60 * 7 * 24 * 60);
+        let opts = PlanOptions {
+            bucket: Bucket::Week,
+            periods: 104,
+            ..Default::default()
+        };
+        app.plan_run(&Actor::Cli, opts).await.unwrap();
+        let back = find(&open(app).await, regional, w.p1)
+            .expect("a return")
+            .clone();
+        assert_eq!((back.kind, back.qty), (ProposalKind::Return, 3), "{label}");
+        // Central: minimum at what it holds, maximum ten more; five issued.
+        let held = plan_store::available(&app.db, w.central, w.p1)
+            .await
+            .unwrap();
+        let inbound = plan_store::inbound(&app.db, w.central, w.p1).await.unwrap();
+        assert_eq!(inbound, 0, "{label}");
+        set_levels(app, w.central, w.p1, held, held + 10).await;
+        assert!(
+            issue(app, w.central, w.p1, 5, 11).await.is_some(),
+            "{label}"
+        );
+        // Up to the maximum from what is left plus the three coming back: 12, not 15.
+        let e = find(&open(app).await, w.central, w.p1).unwrap().clone();
+        assert_eq!(
+            (e.kind, e.qty),
+            (ProposalKind::Emergency, 12),
+            "{label}: {}",
+            e.reason
+        );
+        assert!(e.reason.contains(", 3 on the way"), "{label}: {}", e.reason);
+    }
+}
+
+#[tokio::test]
 async fn a_recall_keeps_stock_where_it_is_and_returned_stock_goes_on_up() {
     for db in each_backend().await.unwrap() {
         let label = db.label;

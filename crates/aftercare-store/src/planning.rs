@@ -1693,6 +1693,47 @@ pub async fn requests_of(
     Ok(rows)
 }
 
+/// Units the warehouses `to` replenishes send back of `part` by open returns whose
+/// transfer has not shipped yet (once shipped, they are in transit to `to`).
+pub async fn returns_to(db: &Db, to: WarehouseId, part: PartId) -> StoreResult<i64> {
+    let n: Option<i64> = on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT CAST(SUM(pp.qty) AS BIGINT) FROM plan_proposals pp \
+             JOIN warehouses w ON w.id = pp.warehouse_id AND w.parent_id = pp.destination_warehouse_id \
+               AND w.active AND w.after_sales \
+             WHERE pp.status = 'open' AND pp.kind = 'return' AND pp.destination_warehouse_id = $1 \
+               AND pp.part_id = $2 \
+               AND NOT (pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
+                   WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
+                     AND k.command_json NOT LIKE $3))",
+        )
+        .bind(to.0)
+        .bind(part.0)
+        .bind(crate::stock::fence::FENCED_LIKE)
+        .fetch_one(p)
+        .await
+    })?;
+    Ok(n.unwrap_or(0))
+}
+
+/// Warehouse × part pairs whose return a planner rejected at or after `since`: the
+/// planner keeps the stock there.
+pub async fn rejected_returns(db: &Db, since: Instant) -> StoreResult<Vec<(WarehouseId, PartId)>> {
+    let rows: Vec<(i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT DISTINCT warehouse_id, part_id FROM plan_proposals \
+             WHERE kind = 'return' AND status = 'rejected' AND decided_at >= $1",
+        )
+        .bind(since.0)
+        .fetch_all(p)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(w, p)| (WarehouseId(w), PartId(p)))
+        .collect())
+}
+
 /// One row of [`open_requests`].
 #[derive(sqlx::FromRow)]
 struct RequestTuple {

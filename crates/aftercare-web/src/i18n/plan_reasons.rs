@@ -236,6 +236,26 @@ const SEGMENTS: &[(&str, &str)] = &[
         "持有 {0} 件已不再备库的库存：退回 {2} {1} 件",
     ),
     (
+        "holds {n} unit it no longer stocks: return {n} to {k}",
+        "持有 {0} 件已不再备库的库存：退回 {2} {1} 件",
+    ),
+    (
+        "holds {n} units it no longer stocks: worth less than a transfer, kept here",
+        "持有 {0} 件已不再备库的库存：价值低于一次调拨成本，留在本仓",
+    ),
+    (
+        "holds {n} unit it no longer stocks: worth less than a transfer, kept here",
+        "持有 {0} 件已不再备库的库存：价值低于一次调拨成本，留在本仓",
+    ),
+    (
+        "holds {n} units it no longer stocks: kept here, a planner rejected its return",
+        "持有 {0} 件已不再备库的库存：计划员驳回了退回，留在本仓",
+    ),
+    (
+        "holds {n} unit it no longer stocks: kept here, a planner rejected its return",
+        "持有 {0} 件已不再备库的库存：计划员驳回了退回，留在本仓",
+    ),
+    (
         "repair returns {n} on order: {n} units at repair vendors due within the lead time, {n} % of repairs come back usable",
         "维修返回 {0} 计入在订：维修商处 {1} 件在提前期内到期，维修后可用率 {2} %",
     ),
@@ -508,6 +528,22 @@ mod tests {
             Some(
                 "间歇需求：sba（回测误差 0.2）；欠交 4：下级仓库未处理的调拨请求：WH-R 4；退回在途 3：下级仓库不再备库的库存：WH-GZ01 2，WH-GZ02 1"
             )
+        );
+        assert_eq!(
+            plan_text_zh(
+                "inactive demand: tsb (backtest error 0.1); not stocked: no demand in the last 60 periods; holds 1 unit it no longer stocks: kept here, a planner rejected its return"
+            )
+            .as_deref(),
+            Some(
+                "不活跃需求：tsb（回测误差 0.1）；不备库存：最近 60 个周期没有需求；持有 1 件已不再备库的库存：计划员驳回了退回，留在本仓"
+            )
+        );
+        assert_eq!(
+            plan_text_zh(
+                "not stocked: no demand in the last 60 periods; holds 1 unit it no longer stocks: return 1 to WH-EAST"
+            )
+            .as_deref(),
+            Some("不备库存：最近 60 个周期没有需求；持有 1 件已不再备库的库存：退回 WH-EAST 1 件")
         );
         assert_eq!(
             plan_text_zh(
