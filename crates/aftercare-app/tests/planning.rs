@@ -2310,6 +2310,40 @@ async fn a_last_time_buy_buys_at_least_what_the_children_ask_beyond_its_own_stoc
             "{label}: {}",
             ltb.reason
         );
+        // Four units a regional warehouse sends back are central's own once they arrive:
+        // not bought again.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let regional = regional_under(&mut tx, "WH-R", w.central).await;
+        plan_store::upsert_proposals(
+            &mut tx,
+            &[plan_store::ProposalDraft {
+                warehouse: regional,
+                part: w.p2,
+                kind: ProposalKind::Return,
+                source: None,
+                destination: Some(w.central),
+                supplier: None,
+                qty: 4,
+                need_by: app.now(),
+                reason: "return".into(),
+                overridden: false,
+                run_id: None,
+                transfer_days: None,
+            }],
+            app.now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let ltb = find(&open(app).await, w.central, w.p2).unwrap().clone();
+        assert!(
+            ltb.reason.ends_with(
+                "; raised to 26: the warehouses it replenishes ask 80 now against 54 here"
+            ),
+            "{label}: {}",
+            ltb.reason
+        );
     }
 }
 
