@@ -1181,10 +1181,7 @@ pub async fn decided_since(tx: &mut Tx, since: Instant) -> StoreResult<Vec<(Ware
         .fetch_all(c)
         .await
     })?;
-    Ok(rows
-        .into_iter()
-        .map(|(w, p)| (WarehouseId(w), PartId(p)))
-        .collect())
+    Ok(pairs(rows))
 }
 
 /// A stored proposal.
@@ -1665,6 +1662,21 @@ pub struct OpenRequest {
     pub shipped: bool,
 }
 
+/// SQL: the proposal `pp` is being approved and its transfer has shipped (the ledger
+/// applied its approval's Idempotency-Key `plan-proposal-<id>`, App::approve_until_ledger;
+/// a fence under the key records a refusal, not a shipment: `$n` binds `FENCED_LIKE`).
+macro_rules! approval_shipped {
+    ($n:literal) => {
+        concat!(
+            "(pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
+               WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
+                 AND k.command_json NOT LIKE $",
+            $n,
+            "))"
+        )
+    };
+}
+
 /// What the warehouses `source` replenishes ask of it for `part` now, by warehouse code:
 /// their open proposals with `source` as their current parent, but for one whose
 /// transfer has shipped ([`open_requests`] for one pair).
@@ -1674,16 +1686,15 @@ pub async fn requests_of(
     part: PartId,
 ) -> StoreResult<Vec<(String, i64)>> {
     let rows = on_db!(db, |p| {
-        sqlx::query_as(
+        sqlx::query_as(concat!(
             "SELECT w.code, pp.qty FROM plan_proposals pp \
              JOIN warehouses w ON w.id = pp.warehouse_id AND w.parent_id = pp.source_warehouse_id \
                AND w.active AND w.after_sales \
              WHERE pp.status = 'open' AND pp.source_warehouse_id = $1 AND pp.part_id = $2 \
-               AND NOT (pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
-                   WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
-                     AND k.command_json NOT LIKE $3)) \
-             ORDER BY pp.qty DESC, w.code",
-        )
+               AND NOT ",
+            approval_shipped!(3),
+            " ORDER BY pp.qty DESC, w.code"
+        ))
         .bind(source.0)
         .bind(part.0)
         .bind(crate::stock::fence::FENCED_LIKE)
@@ -1697,16 +1708,14 @@ pub async fn requests_of(
 /// transfer has not shipped yet (once shipped, they are in transit to `to`).
 pub async fn returns_to(db: &Db, to: WarehouseId, part: PartId) -> StoreResult<i64> {
     let n: Option<i64> = on_db!(db, |p| {
-        sqlx::query_scalar(
+        sqlx::query_scalar(concat!(
             "SELECT CAST(SUM(pp.qty) AS BIGINT) FROM plan_proposals pp \
              JOIN warehouses w ON w.id = pp.warehouse_id AND w.parent_id = pp.destination_warehouse_id \
                AND w.active AND w.after_sales \
              WHERE pp.status = 'open' AND pp.kind = 'return' AND pp.destination_warehouse_id = $1 \
-               AND pp.part_id = $2 \
-               AND NOT (pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
-                   WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
-                     AND k.command_json NOT LIKE $3))",
-        )
+               AND pp.part_id = $2 AND NOT ",
+            approval_shipped!(3)
+        ))
         .bind(to.0)
         .bind(part.0)
         .bind(crate::stock::fence::FENCED_LIKE)
@@ -1728,10 +1737,14 @@ pub async fn rejected_returns(db: &Db, since: Instant) -> StoreResult<Vec<(Wareh
         .fetch_all(p)
         .await
     })?;
-    Ok(rows
-        .into_iter()
+    Ok(pairs(rows))
+}
+
+/// Warehouse × part pairs from their ids.
+fn pairs(rows: Vec<(i64, i64)>) -> Vec<(WarehouseId, PartId)> {
+    rows.into_iter()
         .map(|(w, p)| (WarehouseId(w), PartId(p)))
-        .collect())
+        .collect()
 }
 
 /// One row of [`open_requests`].
@@ -1750,20 +1763,17 @@ struct RequestTuple {
 /// Every open proposal with a source warehouse (transfers and emergencies below the top),
 /// and every open return.
 pub async fn open_requests(db: &Db) -> StoreResult<Vec<OpenRequest>> {
-    // The approval's Idempotency-Key is `plan-proposal-<id>` (App::approve_until_ledger);
-    // a fence under it records a refusal, not a shipment.
     let rows: Vec<RequestTuple> = on_db!(db, |p| {
-        sqlx::query_as(
+        sqlx::query_as(concat!(
             "SELECT pp.warehouse_id, pp.part_id, \
                     COALESCE(pp.source_warehouse_id, pp.destination_warehouse_id) AS other_id, \
                     pp.kind = 'return' AS is_return, pp.qty, \
-                    pp.run_id IS NOT NULL AS run_owned, pp.approving_since IS NOT NULL AS approving, \
-                    pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
-                       WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
-                         AND k.command_json NOT LIKE $1) AS shipped \
+                    pp.run_id IS NOT NULL AS run_owned, pp.approving_since IS NOT NULL AS approving, ",
+            approval_shipped!(1),
+            " AS shipped \
              FROM plan_proposals pp WHERE pp.status = 'open' \
-               AND (pp.source_warehouse_id IS NOT NULL OR pp.destination_warehouse_id IS NOT NULL)",
-        )
+               AND (pp.source_warehouse_id IS NOT NULL OR pp.destination_warehouse_id IS NOT NULL)"
+        ))
         .bind(crate::stock::fence::FENCED_LIKE)
         .fetch_all(p)
         .await
