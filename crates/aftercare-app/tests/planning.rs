@@ -301,6 +301,15 @@ async fn world(db: aftercare_store::testing::TestDb) -> World {
     }
 }
 
+/// Weekly runs over two years of history: a year's idle limit inside it.
+fn two_years_weekly() -> PlanOptions {
+    PlanOptions {
+        bucket: Bucket::Week,
+        periods: 104,
+        ..Default::default()
+    }
+}
+
 fn weekly() -> PlanOptions {
     PlanOptions {
         bucket: Bucket::Week,
@@ -1911,11 +1920,7 @@ async fn a_rejected_return_or_one_worth_less_than_a_transfer_keeps_the_stock_the
         let app = &w.app;
         receive_all(app, w.central, w.station, w.p1, 3).await;
         w.clock.advance_minutes(60 * 7 * 24 * 60);
-        let opts = PlanOptions {
-            bucket: Bucket::Week,
-            periods: 104,
-            ..Default::default()
-        };
+        let opts = two_years_weekly();
         app.plan_run(&Actor::Cli, opts).await.unwrap();
         let back = find(&open(app).await, w.station, w.p1)
             .expect("a return")
@@ -1973,11 +1978,7 @@ async fn an_emergency_at_a_parent_counts_a_return_coming_to_it() {
         tx.commit().await.unwrap();
         receive_all(app, w.central, regional, w.p1, 3).await;
         w.clock.advance_minutes(60 * 7 * 24 * 60);
-        let opts = PlanOptions {
-            bucket: Bucket::Week,
-            periods: 104,
-            ..Default::default()
-        };
+        let opts = two_years_weekly();
         app.plan_run(&Actor::Cli, opts).await.unwrap();
         let back = find(&open(app).await, regional, w.p1)
             .expect("a return")
@@ -2021,11 +2022,7 @@ async fn a_recall_keeps_stock_where_it_is_and_returned_stock_goes_on_up() {
         receive_all(app, w.central, r1, w.p1, 5).await;
         receive_all(app, r1, r2, w.p1, 5).await;
         w.clock.advance_minutes(60 * 7 * 24 * 60);
-        let opts = PlanOptions {
-            bucket: Bucket::Week,
-            periods: 104,
-            ..Default::default()
-        };
+        let opts = two_years_weekly();
         // A recall at WH-R2 fifteen months out: its units are the recall's, they stay.
         let event = app
             .add_demand_event(
@@ -2125,11 +2122,7 @@ async fn a_warehouse_with_a_parent_does_not_stock_a_part_idle_there_for_a_year()
         // the station 61 weeks ago, central 60.
         receive_all(app, w.central, w.station, w.p1, 3).await;
         w.clock.advance_minutes(60 * 7 * 24 * 60);
-        let opts = PlanOptions {
-            bucket: Bucket::Week,
-            periods: 104,
-            ..Default::default()
-        };
+        let opts = two_years_weekly();
         app.plan_run(&Actor::Cli, opts).await.unwrap();
         let station = item_at(app, w.station, w.p1).await;
         assert_eq!(station.reorder_point, 0, "{label}: {station:?}");
@@ -2180,11 +2173,7 @@ async fn a_warehouse_sends_back_what_it_no_longer_stocks_and_its_parent_counts_i
         else {
             panic!("no reservation")
         };
-        let opts = PlanOptions {
-            bucket: Bucket::Week,
-            periods: 104,
-            ..Default::default()
-        };
+        let opts = two_years_weekly();
         w.clock.advance_minutes(60 * 7 * 24 * 60);
         app.plan_run(&Actor::Cli, opts).await.unwrap();
         // The three unreserved units go back to central, a transfer's days from now.
