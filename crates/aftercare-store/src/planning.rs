@@ -1287,13 +1287,11 @@ const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehous
      pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id, \
      pp.transfer_days, pp.approving_since, pp.approval_command, pp.approval_error, \
      pp.destination_warehouse_id, \
-     CASE WHEN pp.status = 'open' THEN (SELECT r.decided_at FROM plan_proposals r \
+     lr.decided_at AS last_rejected_at, lr.decision_note AS last_rejection_note \
+     FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id \
+     LEFT JOIN plan_proposals lr ON pp.status = 'open' AND lr.id = (SELECT r.id FROM plan_proposals r \
         WHERE r.status = 'rejected' AND r.warehouse_id = pp.warehouse_id AND r.part_id = pp.part_id \
-        ORDER BY r.decided_at DESC, r.id DESC LIMIT 1) END AS last_rejected_at, \
-     CASE WHEN pp.status = 'open' THEN (SELECT r.decision_note FROM plan_proposals r \
-        WHERE r.status = 'rejected' AND r.warehouse_id = pp.warehouse_id AND r.part_id = pp.part_id \
-        ORDER BY r.decided_at DESC, r.id DESC LIMIT 1) END AS last_rejection_note \
-     FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id";
+        ORDER BY r.decided_at DESC, r.id DESC LIMIT 1)";
 
 #[derive(sqlx::FromRow)]
 struct ProposalTuple {
