@@ -2622,11 +2622,7 @@ fn plan_forecasted(
         };
         match kept {
             Some(why) => {
-                plan.why.push_str(&format!(
-                    "; holds {} {} it no longer stocks: {why}",
-                    r.held,
-                    if r.held == 1 { "unit" } else { "units" }
-                ));
+                plan.why.push_str(&r.text_with(why));
                 back = None;
             }
             None => plan.why.push_str(&r.text(&inputs.warehouses)),
@@ -2707,14 +2703,18 @@ struct Returnable {
 }
 
 impl Returnable {
-    /// The segment of the pair's why.
+    /// The segment of the pair's why when it goes back.
     fn text(&self, warehouses: &HashMap<WarehouseId, PlanWarehouse>) -> String {
         let code = warehouses.get(&self.to).map_or("?", |w| w.code.as_str());
+        self.text_with(&format!("return {} to {code}", self.qty))
+    }
+
+    /// The segment of the pair's why, ending in what becomes of the units.
+    fn text_with(&self, fate: &str) -> String {
         format!(
-            "; holds {} {} it no longer stocks: return {} to {code}",
+            "; holds {} {} it no longer stocks: {fate}",
             self.held,
-            if self.held == 1 { "unit" } else { "units" },
-            self.qty
+            if self.held == 1 { "unit" } else { "units" }
         )
     }
 }
