@@ -16,6 +16,7 @@ mod error;
 pub mod org;
 pub mod parts;
 pub mod parts_io;
+pub mod plan_batch;
 pub mod plan_views;
 pub mod planning;
 pub mod planning_lifecycle;

@@ -1280,15 +1280,7 @@ impl App {
     /// ledger refusal leaves the proposal open with the refusal noted.
     pub async fn approve_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
         let (p, receipt) = self.approve_until_ledger(actor, id).await?;
-        let document = match receipt.outcome.created {
-            Some(Created::PurchaseOrder(po)) => ("purchase_order", po.0),
-            Some(Created::Transfer(t)) => ("transfer", t.0),
-            other => {
-                return Err(AppError::Unexpected(format!(
-                    "approving proposal {id} created {other:?}"
-                )));
-            }
-        };
+        let document = document_of(&receipt, &[id])?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         if !store::finish_approval(&mut tx, id, user_of(actor), document, now).await? {
@@ -1318,8 +1310,7 @@ impl App {
         id: i64,
     ) -> AppResult<(ProposalRow, StockReceipt)> {
         actor.require(PLANNERS, "decide replenishment proposals")?;
-        let (p, command, claimed_at) = self.claim_proposal(actor, id).await?;
-        let key = proposal_key(id);
+        let (p, command, claimed_at, key) = self.claim_proposal(actor, id).await?;
         let (_, done) = self
             .stock_execute_checked(actor, Some(&key), command)
             .await?;
@@ -1344,13 +1335,14 @@ impl App {
         }
     }
 
-    /// The proposal claimed for approval with its frozen ledger command: claimed now, or
-    /// claimed before by an approval that has not finished (its command, unchanged).
+    /// The proposal claimed for approval with its frozen ledger command and the key it
+    /// runs under: claimed now, or claimed before by an approval that has not finished
+    /// (its command and key, unchanged: alone or with the proposals approved with it).
     async fn claim_proposal(
         &self,
         actor: &Actor,
         id: i64,
-    ) -> AppResult<(ProposalRow, Command, Instant)> {
+    ) -> AppResult<(ProposalRow, Command, Instant, String)> {
         // A run or an issue may change the proposal between the read and the claim; the
         // claim then fails its guard and is tried again on what is there now.
         for _ in 0..3 {
@@ -1362,7 +1354,8 @@ impl App {
                 let command: Command = serde_json::from_str(json).map_err(|e| {
                     AppError::Unexpected(format!("proposal {id}: stored ledger command: {e}"))
                 })?;
-                return Ok((p, command, since));
+                let key = p.approval_key.clone().unwrap_or_else(|| proposal_key(id));
+                return Ok((p, command, since, key));
             }
             let now = self.now();
             let repaired = match p.route() {
@@ -1374,11 +1367,12 @@ impl App {
             let command = approval_command(&p, now, repaired)?;
             let json = serde_json::to_string(&command)
                 .map_err(|e| AppError::Unexpected(format!("proposal {id}: command: {e}")))?;
+            let key = proposal_key(id);
             let mut tx = self.db.begin_write().await?;
-            let claimed = store::claim(&mut tx, &p, &json, now).await?;
+            let claimed = store::claim(&mut tx, &p, &json, &key, now).await?;
             tx.commit().await?;
             if claimed {
-                return Ok((p, command, now));
+                return Ok((p, command, now, key));
             }
         }
         Err(AppError::Conflict {
@@ -1829,7 +1823,7 @@ pub(crate) fn actor_login(actor: &Actor) -> String {
         .map_or_else(|| "cli".to_string(), |p| p.login.clone())
 }
 
-fn user_of(actor: &Actor) -> Option<aftercare_domain::UserId> {
+pub(crate) fn user_of(actor: &Actor) -> Option<aftercare_domain::UserId> {
     actor.principal().map(|p| p.user_id)
 }
 
@@ -1842,10 +1836,22 @@ fn proposal_key(id: i64) -> String {
     format!("{PROPOSAL_KEY_PREFIX}{id}")
 }
 
+/// The document (kind, id) an approval's ledger run created; `ids` are the proposals it
+/// approves (for the error).
+pub(crate) fn document_of(receipt: &StockReceipt, ids: &[i64]) -> AppResult<(&'static str, i64)> {
+    match receipt.outcome.created {
+        Some(Created::PurchaseOrder(po)) => Ok(("purchase_order", po.0)),
+        Some(Created::Transfer(t)) => Ok(("transfer", t.0)),
+        ref other => Err(AppError::Unexpected(format!(
+            "approving proposals {ids:?} created {other:?}"
+        ))),
+    }
+}
+
 /// The ledger command approving `p` creates, its transfer ETA counted from `now`. A
 /// transfer (or a return) ships the sending warehouse's `repaired` units on the shelf
 /// first (repaired parts are issued before new ones), the rest good.
-fn approval_command(p: &ProposalRow, now: Instant, repaired: i64) -> AppResult<Command> {
+pub(crate) fn approval_command(p: &ProposalRow, now: Instant, repaired: i64) -> AppResult<Command> {
     let qty = Qty::new(p.qty).map_err(|e| AppError::invalid("qty", e.to_string()))?;
     Ok(match p.route() {
         Some((from, to)) => {
@@ -1900,7 +1906,7 @@ fn being_approved(p: &ProposalRow) -> AppError {
     }
 }
 
-fn not_open(p: &ProposalRow) -> AppError {
+pub(crate) fn not_open(p: &ProposalRow) -> AppError {
     AppError::Conflict {
         code: "planning.proposal_not_open".into(),
         message: format!(

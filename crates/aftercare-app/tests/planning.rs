@@ -4388,3 +4388,273 @@ async fn a_station_user_sees_only_its_own_warehouses_planning_and_decides_nothin
         );
     }
 }
+
+/// The open proposals at the station and the central warehouse after a run with small
+/// manual levels for PN-2 at the station (a transfer central holds): two transfers on one
+/// route (PN-1, PN-2), and at central two purchases from the one supplier.
+async fn batch_world(db: aftercare_store::testing::TestDb) -> (World, Vec<ProposalRow>) {
+    let w = world(db).await;
+    set_levels(&w.app, w.station, w.p2, 5, 10).await;
+    // Central buys PN-2 as well as its last-time buy of PN-3: two lines for the supplier.
+    set_levels(&w.app, w.central, w.p2, 55, 70).await;
+    w.app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+    let rows = open(&w.app).await;
+    (w, rows)
+}
+
+#[tokio::test]
+async fn approving_together_makes_one_document_per_route_and_per_supplier() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, rows) = batch_world(db).await;
+        let app = &w.app;
+        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
+        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
+        assert_eq!(
+            (t1.route(), t2.route()),
+            (Some((w.central, w.station)), Some((w.central, w.station))),
+            "{label}"
+        );
+        let buys: Vec<&ProposalRow> = rows.iter().filter(|p| p.warehouse == w.central).collect();
+        assert!(
+            buys.len() >= 2 && buys.iter().all(|p| p.supplier == Some(w.supplier)),
+            "{label}: {buys:?}"
+        );
+        let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+        let done = app.approve_proposals(&Actor::Cli, &ids).await.unwrap();
+        assert!(done.refused.is_empty(), "{label}: {:?}", done.refused);
+        assert_eq!(done.approved(), ids.len(), "{label}");
+        // One transfer central → station with both lines, one purchase order for the rest.
+        assert_eq!(done.documents.len(), 2, "{label}: {:?}", done.documents);
+        let transfer = done
+            .documents
+            .iter()
+            .find(|d| d.kind == "transfer")
+            .unwrap();
+        let mut carried = transfer.proposals.clone();
+        carried.sort();
+        let mut expected = vec![t1.id, t2.id];
+        expected.sort();
+        assert_eq!(carried, expected, "{label}");
+        let order = done
+            .documents
+            .iter()
+            .find(|d| d.kind == "purchase_order")
+            .unwrap();
+        assert_eq!(order.proposals.len(), buys.len(), "{label}");
+        // Both parts are on the road in that one transfer, each in its proposal's quantity.
+        for t in [&t1, &t2] {
+            let transit = transit_of(app, w.station, t.part).await;
+            assert_eq!(transit.len(), 1, "{label}: {transit:?}");
+            assert_eq!(
+                (transit[0].0, transit[0].1),
+                (transfer.id, t.qty),
+                "{label}"
+            );
+        }
+        // Every proposal is approved with its document, under the batch's key.
+        for id in &ids {
+            let p = proposal(app, *id).await;
+            let doc = if p.warehouse == w.station {
+                transfer
+            } else {
+                order
+            };
+            assert_eq!(p.status, "approved", "{label}");
+            assert_eq!(p.document_id, Some(doc.id), "{label}");
+            assert!(
+                p.approval_key
+                    .as_deref()
+                    .is_some_and(|k| k.starts_with("plan-proposal-batch-")),
+                "{label}: {:?}",
+                p.approval_key
+            );
+        }
+        // The order has a line per proposal: the ledger shows them on one order.
+        let lines = aftercare_store::stock::picks::open_order_lines(&app.db, 1000)
+            .await
+            .unwrap();
+        let on_order: Vec<_> = lines.iter().filter(|l| l.order_id == order.id).collect();
+        assert_eq!(on_order.len(), buys.len(), "{label}: {lines:?}");
+        // Approving them again approves nothing and creates nothing.
+        let again = app.approve_proposals(&Actor::Cli, &ids).await.unwrap();
+        assert!(again.documents.is_empty(), "{label}");
+        assert_eq!(again.refused.len(), ids.len(), "{label}");
+        assert!(
+            again
+                .refused
+                .iter()
+                .all(|r| r.error.code() == "planning.proposal_not_open"),
+            "{label}"
+        );
+        // The next run sees the units on their way: nothing is proposed again at the station.
+        w.clock.advance_minutes(5);
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let after = open(app).await;
+        assert!(find(&after, w.station, w.p1).is_none(), "{label}");
+        assert!(find(&after, w.station, w.p2).is_none(), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_the_source_cannot_ship_whole_goes_one_by_one_and_names_the_short_proposal() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-2 at the station: 80 asked, central holds 50.
+        set_levels(app, w.station, w.p2, 80, 80).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
+        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
+        assert_eq!(t2.qty, 80, "{label}");
+        let done = app
+            .approve_proposals(&Actor::Cli, &[t2.id, t1.id])
+            .await
+            .unwrap();
+        assert_eq!(done.approved(), 1, "{label}: {done:?}");
+        assert_eq!(done.documents[0].proposals, vec![t1.id], "{label}");
+        assert_eq!(done.refused.len(), 1, "{label}");
+        assert_eq!(done.refused[0].proposal.id, t2.id, "{label}");
+        assert!(
+            matches!(done.refused[0].error, AppError::Refused { .. }),
+            "{label}: {:?}",
+            done.refused[0].error
+        );
+        // The short one is open, unclaimed, with the ledger's refusal noted; nothing of it
+        // left central.
+        let left = proposal(app, t2.id).await;
+        assert_eq!(left.status, "open", "{label}");
+        assert!(
+            left.approving_since.is_none() && left.approval_key.is_none(),
+            "{label}"
+        );
+        assert!(left.approval_error.is_some(), "{label}");
+        assert!(transit_of(app, w.station, w.p2).await.is_empty(), "{label}");
+        assert_eq!(transit_of(app, w.station, w.p1).await.len(), 1, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_that_stopped_after_the_ledger_is_finished_once_by_approving_its_proposals_again() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, rows) = batch_world(db).await;
+        let app = &w.app;
+        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
+        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
+        let done = app
+            .approve_proposals(&Actor::Cli, &[t1.id, t2.id])
+            .await
+            .unwrap();
+        let transfer = done.documents[0].id;
+        // As if the process died after the ledger shipped and before the decision: both
+        // open again, claimed with the group's command and key.
+        exec(
+            app,
+            &format!(
+                "UPDATE plan_proposals SET status = 'open', decided_at = NULL, decided_by = NULL, \
+                 document_kind = NULL, document_id = NULL, approving_since = {} WHERE id IN ({}, {})",
+                T0.0, t1.id, t2.id
+            ),
+        )
+        .await;
+        // A run leaves them as they are, and counts the units as shipped: central owes
+        // the station nothing.
+        w.clock.advance_minutes(5);
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        for t in [&t1, &t2] {
+            let p = proposal(app, t.id).await;
+            assert_eq!((p.status.as_str(), p.qty), ("open", t.qty), "{label}");
+        }
+        assert_eq!(
+            item_at(app, w.central, w.p1).await.detail.backorders,
+            0,
+            "{label}"
+        );
+        // Approving one alone finishes it with the group's transfer; approving the other in
+        // a batch finishes it with the same one. Nothing is shipped twice.
+        let one = app.approve_proposal(&Actor::Cli, t2.id).await.unwrap();
+        assert_eq!(one.document_id, Some(transfer), "{label}");
+        let rest = app.approve_proposals(&Actor::Cli, &[t1.id]).await.unwrap();
+        assert_eq!(rest.documents.len(), 1, "{label}");
+        assert_eq!(rest.documents[0].id, transfer, "{label}");
+        for t in [&t1, &t2] {
+            let transit = transit_of(app, w.station, t.part).await;
+            assert_eq!(transit.len(), 1, "{label}: {transit:?}");
+            assert_eq!((transit[0].0, transit[0].1), (transfer, t.qty), "{label}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batch_is_for_planners_and_a_bad_list_approves_nothing() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, rows) = batch_world(db).await;
+        let app = &w.app;
+        let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+        let session = app
+            .login("agent", "password123", "127.0.0.1")
+            .await
+            .unwrap();
+        let agent = Actor::user(session.principal, None);
+        let err = app.approve_proposals(&agent, &ids).await.unwrap_err();
+        assert!(
+            matches!(err, AppError::Forbidden { .. }),
+            "{label}: {err:?}"
+        );
+        let err = app.approve_proposals(&Actor::Cli, &[]).await.unwrap_err();
+        assert!(matches!(err, AppError::Invalid(_)), "{label}: {err:?}");
+        // An id that is no proposal: 404 and nothing approved, the others included.
+        let mut with_unknown = ids.clone();
+        with_unknown.push(999_999);
+        let err = app
+            .approve_proposals(&Actor::Cli, &with_unknown)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound { .. }), "{label}: {err:?}");
+        assert!(err.to_string().contains("999999"), "{label}: {err}");
+        assert_eq!(open(app).await.len(), rows.len(), "{label}");
+        for id in &ids {
+            assert!(
+                proposal(app, *id).await.approving_since.is_none(),
+                "{label}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_planners_approving_the_same_rows_at_once_make_one_document() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, rows) = batch_world(db).await;
+        let app = &w.app;
+        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
+        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
+        let (one_way, other_way) = ([t1.id, t2.id], [t2.id, t1.id]);
+        let (a, b) = tokio::join!(
+            app.approve_proposals(&Actor::Cli, &one_way),
+            app.approve_proposals(&Actor::Cli, &other_way),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        // Every proposal approved once, between the two; the other answer lists it as
+        // decided already (or as approved into the same transfer).
+        let mut docs: Vec<i64> = a
+            .documents
+            .iter()
+            .chain(&b.documents)
+            .map(|d| d.id)
+            .collect();
+        docs.dedup();
+        assert_eq!(docs.len(), 1, "{label}: {a:?} / {b:?}");
+        for t in [&t1, &t2] {
+            let transit = transit_of(app, w.station, t.part).await;
+            assert_eq!(transit.len(), 1, "{label}: {transit:?}");
+            assert_eq!((transit[0].0, transit[0].1), (docs[0], t.qty), "{label}");
+            assert_eq!(proposal(app, t.id).await.status, "approved", "{label}");
+        }
+    }
+}

@@ -1234,6 +1234,9 @@ pub struct ProposalRow {
     pub approving_since: Option<Instant>,
     /// The ledger command of the approval (JSON of `aftercare_domain::stock::Command`).
     pub approval_command: Option<String>,
+    /// The Idempotency-Key the approval runs `approval_command` under: `plan-proposal-<id>`
+    /// alone, or the key of the one document it was approved into with others.
+    pub approval_key: Option<String>,
     /// Why the ledger refused the last approval attempt (the proposal stayed open).
     pub approval_error: Option<String>,
     /// For an open proposal: when the pair's latest rejected proposal was rejected.
@@ -1285,7 +1288,7 @@ const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehous
      p.name_zh AS part_name, pp.kind, pp.source_warehouse_id, pp.supplier_id, pp.qty, \
      p.standard_cost, pp.need_by, pp.reason, pp.overridden, \
      pp.status, pp.updated_at, pp.decision_note, pp.document_kind, pp.document_id, \
-     pp.transfer_days, pp.approving_since, pp.approval_command, pp.approval_error, \
+     pp.transfer_days, pp.approving_since, pp.approval_command, pp.approval_key, pp.approval_error, \
      pp.destination_warehouse_id, \
      lr.decided_at AS last_rejected_at, lr.decision_note AS last_rejection_note \
      FROM plan_proposals pp JOIN warehouses w ON w.id = pp.warehouse_id JOIN parts p ON p.id = pp.part_id \
@@ -1317,6 +1320,7 @@ struct ProposalTuple {
     transfer_days: Option<i64>,
     approving_since: Option<i64>,
     approval_command: Option<String>,
+    approval_key: Option<String>,
     approval_error: Option<String>,
     destination_warehouse_id: Option<i64>,
     last_rejected_at: Option<i64>,
@@ -1350,6 +1354,7 @@ fn proposal_of(r: ProposalTuple) -> ProposalRow {
         transfer_days: r.transfer_days,
         approving_since: r.approving_since.map(Instant),
         approval_command: r.approval_command,
+        approval_key: r.approval_key,
         approval_error: r.approval_error,
         last_rejected_at: r.last_rejected_at.map(Instant),
         last_rejection_note: r.last_rejection_note,
@@ -1495,17 +1500,19 @@ pub async fn decide(
 }
 
 /// Claim an open proposal for approval with its ledger command frozen on it
-/// (`command_json`), if it is still open, unclaimed and as `seen` (kind, quantity, source,
+/// (`command_json`, to run under the Idempotency-Key `key`), if it is still open, unclaimed and as `seen` (kind, quantity, source,
 /// supplier, destination: the command was built from those). False otherwise.
 pub async fn claim(
     tx: &mut Tx,
     seen: &ProposalRow,
     command_json: &str,
+    key: &str,
     now: Instant,
 ) -> StoreResult<bool> {
     let n = on_tx!(tx, |c| {
         sqlx::query(
-            "UPDATE plan_proposals SET approving_since = $2, approval_command = $3, approval_error = NULL \
+            "UPDATE plan_proposals SET approving_since = $2, approval_command = $3, approval_error = NULL, \
+               approval_key = $9 \
              WHERE id = $1 AND status = 'open' AND approving_since IS NULL AND kind = $4 AND qty = $5 \
                AND COALESCE(source_warehouse_id, 0) = $6 AND COALESCE(supplier_id, 0) = $7 \
                AND COALESCE(destination_warehouse_id, 0) = $8",
@@ -1518,6 +1525,7 @@ pub async fn claim(
         .bind(seen.source.map_or(0, |w| w.0))
         .bind(seen.supplier.map_or(0, |s| s.0))
         .bind(seen.destination.map_or(0, |w| w.0))
+        .bind(key)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -1538,7 +1546,8 @@ pub async fn release_claim(
 ) -> StoreResult<bool> {
     let n = on_tx!(tx, |c| {
         sqlx::query(
-            "UPDATE plan_proposals SET approving_since = NULL, approval_command = NULL, approval_error = $4 \
+            "UPDATE plan_proposals SET approving_since = NULL, approval_command = NULL, approval_key = NULL, \
+               approval_error = $4 \
              WHERE id = $1 AND status = 'open' AND approving_since = $2 \
                AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $3)",
         )
@@ -1661,13 +1670,13 @@ pub struct OpenRequest {
 }
 
 /// SQL: the proposal `pp` is being approved and its transfer has shipped (the ledger
-/// applied its approval's Idempotency-Key `plan-proposal-<id>`, App::approve_until_ledger;
+/// applied its approval's Idempotency-Key `approval_key`, App::approve_until_ledger;
 /// a fence under the key records a refusal, not a shipment: `$n` binds `FENCED_LIKE`).
 macro_rules! approval_shipped {
     ($n:literal) => {
         concat!(
             "(pp.approving_since IS NOT NULL AND EXISTS (SELECT 1 FROM stock_idempotency k \
-               WHERE k.key = 'plan-proposal-' || CAST(pp.id AS TEXT) \
+               WHERE k.key = pp.approval_key \
                  AND k.command_json NOT LIKE $",
             $n,
             "))"

@@ -564,6 +564,54 @@ async fn migration_22_keeps_every_proposal_and_admits_returns_only_with_a_destin
 }
 
 #[tokio::test]
+async fn migration_23_gives_every_frozen_approval_the_key_it_ran_under() {
+    for t in each_backend_at(22).await.unwrap() {
+        let label = t.label;
+        seed_station(&t.db).await;
+        let exec = |sql: &'static str| {
+            let db = t.db.clone();
+            async move {
+                match &db {
+                    Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+                    Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+                }
+            }
+        };
+        for sql in [
+            "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
+             VALUES (1, 'P-1', '主板', 'Main board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
+            "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
+             VALUES (2, 'P-2', '电源', 'Power board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
+            // Claimed (being approved), approved, and open unclaimed.
+            "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approving_since, approval_command) \
+             SELECT 7, id, 1, 'purchase', 2, 1, 'r', FALSE, 'open', 1, 1, 5, '{}' FROM warehouses WHERE code = 'WH-C'",
+            "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approval_command, document_kind, document_id) \
+             SELECT 8, id, 2, 'purchase', 2, 1, 'r', FALSE, 'approved', 1, 1, '{}', 'purchase_order', 3 FROM warehouses WHERE code = 'WH-C'",
+            "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at) \
+             SELECT 9, id, 1, 'purchase', 2, 1, 'r', FALSE, 'open', 1, 1 FROM warehouses WHERE code = 'WH-ST-1'",
+        ] {
+            exec(sql).await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        }
+        t.db.migrate().await.unwrap();
+        let q = "SELECT id, approval_key FROM plan_proposals ORDER BY id";
+        let keys: Vec<(i64, Option<String>)> = match &t.db {
+            Db::Sqlite(p) => sqlx::query_as(q).fetch_all(p).await,
+            Db::Postgres(p) => sqlx::query_as(q).fetch_all(p).await,
+        }
+        .unwrap();
+        assert_eq!(
+            keys,
+            vec![
+                (7, Some("plan-proposal-7".into())),
+                (8, Some("plan-proposal-8".into())),
+                (9, None)
+            ],
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_run_keeps_every_option_and_the_latest_is_found() {
     for t in each_backend().await.unwrap() {
         let label = t.label;

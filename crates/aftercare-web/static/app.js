@@ -32,3 +32,12 @@ document.addEventListener("input", (e) => {
     } catch (_) { /* keep the current list */ }
   }, 200);
 });
+// A "select all" box (`data-check-all="<form id>"`) ticks every row box of that form.
+document.addEventListener("change", (e) => {
+  const el = e.target;
+  if (!(el instanceof HTMLInputElement) || !el.hasAttribute("data-check-all")) return;
+  const form = el.getAttribute("data-check-all");
+  document.querySelectorAll(`input[type=checkbox][form="${form}"]`).forEach((box) => {
+    box.checked = el.checked;
+  });
+});

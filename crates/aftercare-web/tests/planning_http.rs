@@ -2680,3 +2680,188 @@ async fn a_return_says_where_it_goes_by_api_and_pages_and_approving_ships_it_bac
         assert_eq!(road, vec![(transfer, regional.0, 6)], "{label}");
     }
 }
+
+#[tokio::test]
+async fn ticked_proposals_are_approved_together_by_api_and_page() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 4).await;
+        // Manual levels at central for every part, all from one supplier: four purchases.
+        let mut tx = s.app.db.begin_write().await.unwrap();
+        for &p in &f.parts {
+            master::set_levels(
+                &mut tx,
+                f.central,
+                p,
+                StockLevels::new(Qty::new(5).unwrap(), Some(Qty::new(10).unwrap())).unwrap(),
+            )
+            .await
+            .unwrap();
+            aftercare_store::planning::link_supplier(&mut tx, p, f.supplier, 10)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let (_, list) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?status=open",
+        )
+        .await;
+        let ids: Vec<i64> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 4, "{label}: {list}");
+        let approve = |token: &str, body: Value| {
+            api.post(format!("{}/api/v1/planning/proposals/approve", s.base))
+                .bearer_auth(token.to_string())
+                .json(&body)
+                .send()
+        };
+
+        // Refused without changing anything: a station user, no ids, an unknown id.
+        let r = approve(&f.sta_token, json!({"ids": ids})).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{label}");
+        let r = approve(&f.wh_token, json!({"ids": []})).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let r = approve(&f.wh_token, json!({"ids": [ids[0], 999_999]}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{label}");
+        let r = approve(&f.wh_token, json!({"ids": [ids[0]], "all": true}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let (_, one) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{}", ids[0]),
+        )
+        .await;
+        assert_eq!(one["status"], "open", "{label}");
+
+        // The page: every open row can be ticked; two ticked rows become one order.
+        let (c, csrf) = login(&s, "wh").await;
+        let html = page_in(&c, &format!("{}/planning?status=open", s.base), "en").await;
+        for id in &ids {
+            assert!(
+                html.contains(&format!(
+                    "name=\"id\" value=\"{id}\" form=\"approve-selected\""
+                )),
+                "{label}: no box for {id}"
+            );
+        }
+        assert!(
+            html.contains("data-check-all=\"approve-selected\""),
+            "{label}"
+        );
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("back", "/planning?status=open&kind=purchase&offset=0"),
+            ("id", &ids[0].to_string()),
+            ("id", &ids[1].to_string()),
+        ];
+        let r = c
+            .post(format!("{}/planning/proposals/approve", s.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert_eq!(
+            to, "/planning?status=open&kind=purchase&offset=0&approved=2&documents=1",
+            "{label}"
+        );
+        let html = page_in(&c, &format!("{}{to}", s.base), "zh-CN").await;
+        assert!(
+            html.contains("已批准 2 条建议，生成 1 张单据"),
+            "{label}: no notice"
+        );
+        let (_, v0) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{}", ids[0]),
+        )
+        .await;
+        let (_, v1) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals/{}", ids[1]),
+        )
+        .await;
+        assert_eq!(
+            (&v0["status"], &v1["status"]),
+            (&json!("approved"), &json!("approved"))
+        );
+        assert_eq!(
+            v0["document_id"], v1["document_id"],
+            "{label}: two documents"
+        );
+
+        // The API: one already approved is listed as refused, the other goes through.
+        let r = approve(&f.wh_token, json!({"ids": [ids[1], ids[2], ids[3]]}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{label}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["approved"], 2, "{label}: {body}");
+        assert_eq!(body["documents"].as_array().unwrap().len(), 1, "{label}");
+        assert_eq!(body["documents"][0]["document_kind"], "purchase_order");
+        assert_eq!(
+            body["documents"][0]["proposal_ids"],
+            json!([ids[2], ids[3]])
+        );
+        assert_eq!(body["refused"][0]["proposal_id"], ids[1], "{label}: {body}");
+        assert_eq!(
+            body["refused"][0]["error"]["error"]["code"], "planning.proposal_not_open",
+            "{label}: {body}"
+        );
+        assert!(
+            body["refused"][0]["part_number"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("PN-")),
+            "{label}: {body}"
+        );
+
+        // The page with nothing left to approve: 409, each proposal named with why.
+        let r = c
+            .post(format!("{}/planning/proposals/approve", s.base))
+            .header("accept-language", "en")
+            .form(&[("_csrf", csrf.as_str()), ("id", &ids[3].to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Not approved (1):"), "{label}");
+        assert!(
+            html.contains(" @ WH-C") && html.contains("not open"),
+            "{label}: no line naming the proposal"
+        );
+        // A tick that is not an id is named; a foreign `back` is not followed.
+        let r = c
+            .post(format!("{}/planning/proposals/approve", s.base))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("id", "x1"),
+                ("back", "//evil.example/planning?"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(r.text().await.unwrap().contains("x1"), "{label}");
+    }
+}

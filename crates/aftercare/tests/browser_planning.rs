@@ -205,6 +205,38 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
         "event demand 10",
         "part plan's netting counts the recall",
     )?;
+    // Tick a page of transfers their source can ship with "select all" (app.js) and
+    // approve them together.
+    c.goto(&format!(
+        "{base}/planning?status=open&kind=transfer&source=can_fill&limit=5"
+    ))
+    .await
+    .map_err(err("transfers"))?;
+    c.wait()
+        .for_element(Locator::Css("#select-all"))
+        .await
+        .map_err(err("select all"))?
+        .click()
+        .await
+        .map_err(err("select all"))?;
+    let ticked = c
+        .execute(
+            "return [...document.querySelectorAll('input.select-proposal')].map(b => b.checked);",
+            vec![],
+        )
+        .await
+        .map_err(err("ticked boxes"))?;
+    let ticked: Vec<bool> =
+        serde_json::from_value(ticked).map_err(|e| format!("ticked boxes: {e}"))?;
+    if ticked.len() != 5 || ticked.iter().any(|t| !t) {
+        return Err(format!("select all ticked {ticked:?}"));
+    }
+    let page = click_and_wait(c, "#approve-selected-button").await?;
+    expect_any(
+        &page,
+        &["已批准 5 条建议", "Approved: 5 proposals"],
+        "the ticked transfers approved together",
+    )?;
     Ok(())
 }
 

@@ -152,6 +152,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(planning::proposals))
         .routes(routes!(planning::proposal))
         .routes(routes!(planning::approve))
+        .routes(routes!(planning::approve_many))
         .routes(routes!(planning::reject))
         .routes(routes!(planning::item))
         .routes(routes!(

@@ -550,6 +550,97 @@ pub async fn approve(
     ))
 }
 
+/// Proposals to approve together.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveManyBody {
+    /// Proposal ids (at most 5000; each counted once).
+    pub ids: Vec<i64>,
+}
+
+/// A document a batch approval created, with the proposals it approved.
+#[derive(Serialize, ToSchema)]
+pub struct BatchDocumentDto {
+    /// `purchase_order` or `transfer`.
+    pub document_kind: String,
+    /// Its id.
+    pub document_id: i64,
+    /// The proposals approved into it.
+    pub proposal_ids: Vec<i64>,
+}
+
+/// A proposal a batch approval left as it was.
+#[derive(Serialize, ToSchema)]
+pub struct BatchRefusalDto {
+    /// The proposal.
+    pub proposal_id: i64,
+    /// Its warehouse's code.
+    pub warehouse_code: String,
+    /// Its part number.
+    pub part_number: String,
+    /// The error approving it alone gives: `{"error": {"code", "message", "details"}}`.
+    #[schema(value_type = Object)]
+    pub error: serde_json::Value,
+}
+
+/// What a batch approval did.
+#[derive(Serialize, ToSchema)]
+pub struct BatchApprovalDto {
+    /// Proposals approved.
+    pub approved: usize,
+    /// The documents created: one per route (transfers, returns) or per warehouse and
+    /// supplier (purchases, last-time buys).
+    pub documents: Vec<BatchDocumentDto>,
+    /// The proposals not approved, and why (not open any more, or refused by the ledger).
+    pub refused: Vec<BatchRefusalDto>,
+}
+
+impl From<aftercare_app::plan_batch::BatchApproval> for BatchApprovalDto {
+    fn from(b: aftercare_app::plan_batch::BatchApproval) -> Self {
+        BatchApprovalDto {
+            approved: b.approved(),
+            documents: b
+                .documents
+                .into_iter()
+                .map(|d| BatchDocumentDto {
+                    document_kind: d.kind.to_string(),
+                    document_id: d.id,
+                    proposal_ids: d.proposals,
+                })
+                .collect(),
+            refused: b
+                .refused
+                .into_iter()
+                .map(|r| BatchRefusalDto {
+                    proposal_id: r.proposal.id,
+                    warehouse_code: r.proposal.warehouse_code,
+                    part_number: r.proposal.part_number,
+                    error: crate::error::body_of(&r.error),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Approve several open proposals at once (planners): those going to the same place
+/// become one document with a line each, a transfer per route or a purchase order per
+/// warehouse and supplier. A proposal that is not open or that the ledger refuses is
+/// listed under `refused` and the others are approved; an id the caller cannot see is a
+/// 404 and nothing is approved.
+#[utoipa::path(post, path = "/api/v1/planning/proposals/approve", tag = "planning",
+    request_body = ApproveManyBody,
+    responses((status = 200, body = BatchApprovalDto), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn approve_many(
+    State(s): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    body: Result<Json<ApproveManyBody>, JsonRejection>,
+) -> Result<Json<BatchApprovalDto>, ApiError> {
+    let Json(b) = body.map_err(rejection)?;
+    Ok(Json(
+        s.app.approve_proposals(&user.actor(), &b.ids).await?.into(),
+    ))
+}
+
 /// Why a proposal is rejected.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -82,6 +82,11 @@ pub fn protected_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)>
         (Method::POST, "/planning/run", post(planning::run)),
         (
             Method::POST,
+            "/planning/proposals/approve",
+            post(planning::approve_selected),
+        ),
+        (
+            Method::POST,
             "/planning/proposals/{id}/approve",
             post(planning::approve),
         ),
@@ -411,7 +416,7 @@ pub fn role_key(role: Role) -> &'static str {
     }
 }
 
-fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
+pub(crate) fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
     match e {
         AppError::Invalid(fields) => {
             let mut lines = vec![tr.t("error.invalid").to_string()];

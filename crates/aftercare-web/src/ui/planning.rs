@@ -50,6 +50,34 @@ pub struct ListQuery {
     /// written from these numbers, never from text in the address.
     #[serde(flatten)]
     ran: RanCounts,
+    /// What approving the ticked rows did (that form redirects with the counts).
+    #[serde(flatten)]
+    approved: ApprovedCounts,
+}
+
+/// What approving ticked rows did, as its redirect carries it.
+#[derive(Debug, Default, Deserialize)]
+struct ApprovedCounts {
+    #[serde(default)]
+    approved: String,
+    #[serde(default)]
+    documents: String,
+}
+
+impl ApprovedCounts {
+    /// The notice in the page's language, when both counts are numbers.
+    fn notice(&self, tr: &crate::i18n::Tr) -> Option<String> {
+        let approved = self.approved.parse::<u64>().ok()?;
+        let documents = self.documents.parse::<u64>().ok()?;
+        Some(approved_text(tr, approved as usize, documents as usize))
+    }
+}
+
+/// "Approved 12 proposals into 2 documents", in the page's language.
+fn approved_text(tr: &crate::i18n::Tr, approved: usize, documents: usize) -> String {
+    tr.t("planning.approved_counts")
+        .replace("{approved}", &approved.to_string())
+        .replace("{documents}", &documents.to_string())
 }
 
 /// What a run did, as the run form's redirect carries it.
@@ -330,6 +358,10 @@ struct ListTemplate {
     /// The user may run planning and decide proposals (planners): the run form, the decide
     /// buttons and the lifecycle link are shown; otherwise the page is read-only.
     decides: bool,
+    /// This list's first page, filters kept: where approving ticked rows leads back to.
+    back: String,
+    /// Some row is open: the rows can be ticked and approved together.
+    has_open: bool,
     rows: Vec<Row>,
     /// The warehouses the filter offers: the user's own for a station user.
     warehouses: Vec<(i64, String)>,
@@ -458,7 +490,14 @@ pub async fn list(
     Extension(user): Extension<CurrentUser>,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Response {
-    list_page(&state, &user, q, None, None).await
+    list_page(&state, &user, q, None, None, None).await
+}
+
+/// What a batch approval that left some proposals open says on the list: the notice and
+/// a line per proposal left.
+struct BatchNotice {
+    notice: String,
+    refused: Vec<String>,
 }
 
 async fn list_page(
@@ -467,6 +506,7 @@ async fn list_page(
     q: ListQuery,
     error: Option<&AppError>,
     typed: Option<&RunForm>,
+    batch: Option<BatchNotice>,
 ) -> Response {
     let actor = user.actor();
     let warehouses: Vec<(i64, String)> = match state.app.list_warehouses(&actor).await {
@@ -513,7 +553,14 @@ async fn list_page(
         (Ok(_), Some(e)) => page = page.with_error(e),
         (Ok(_), None) => {}
     }
-    page.notice = q.ran.notice(&page.tr);
+    page.notice = q
+        .ran
+        .notice(&page.tr)
+        .or_else(|| q.approved.notice(&page.tr));
+    if let Some(b) = batch {
+        page.notice = Some(b.notice);
+        page.errors.extend(b.refused);
+    }
     let (showing, prev_href, next_href) = match &filters {
         Ok(f) if !rows.is_empty() => {
             let from = f.offset + 1;
@@ -548,13 +595,22 @@ async fn list_page(
     };
     let tr = page.tr;
     let latest_view = latest.as_ref().map(|r| LatestRun::new(&tr, r));
-    let rows = rows
+    let rows: Vec<Row> = rows
         .into_iter()
         .map(|p| Row::new(&tr, p).with_source(&sources, &warehouses))
         .collect();
+    let back = match &filters {
+        // The first page: approved rows leave an open list, so the page the planner was
+        // on may be past its end.
+        Ok(f) => list_href(&q, 0, f.limit),
+        Err(_) => "/planning?status=open".to_string(),
+    };
+    let has_open = rows.iter().any(|r| r.p.status == "open");
     let mut resp = render(&ListTemplate {
         page,
         decides: may_decide(&actor),
+        back,
+        has_open,
         rows,
         warehouses,
         q,
@@ -745,7 +801,7 @@ pub async fn run(
         ))
         .into_response(),
         Err(e @ AppError::Invalid(_)) => refused(
-            list_page(&state, &user, ListQuery::default(), Some(&e), Some(&f)).await,
+            list_page(&state, &user, ListQuery::default(), Some(&e), Some(&f), None).await,
             &e,
         ),
         Err(e) => app_error_page(&user, &e),
@@ -795,7 +851,7 @@ async fn refused_on_open_list(state: &AppState, user: &CurrentUser, e: &AppError
         status: "open".into(),
         ..Default::default()
     };
-    refused(list_page(state, user, query, Some(e), None).await, e)
+    refused(list_page(state, user, query, Some(e), None, None).await, e)
 }
 
 /// `POST /planning/proposals/{id}/approve`.
@@ -813,6 +869,92 @@ pub async fn approve(
         }
         Err(e) => app_error_page(&user, &e),
     }
+}
+
+/// `POST /planning/proposals/approve`: the ticked rows (`id`, once per row) approved
+/// together; back to the list the planner was on (`back`) with what was done, or that
+/// list with a line for each proposal left open.
+pub async fn approve_selected(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    body: axum::body::Bytes,
+) -> Response {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let mut ids = Vec::new();
+    let mut back = None;
+    let mut bad = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "id" => match v.trim().parse::<i64>() {
+                Ok(id) => ids.push(id),
+                Err(_) => bad.push(ValidationError::new(
+                    "ids",
+                    format!("'{v}' is not a proposal id"),
+                )),
+            },
+            "back" => back = Some(v),
+            _ => {}
+        }
+    }
+    let back = back
+        .filter(|b| b.starts_with("/planning?") && !b.contains("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/planning?status=open".to_string());
+    let query: ListQuery = back
+        .split_once('?')
+        .and_then(|(_, q)| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let actor = user.actor();
+    let result = if bad.is_empty() {
+        state.app.approve_proposals(&actor, &ids).await
+    } else {
+        Err(AppError::Invalid(bad))
+    };
+    match result {
+        Ok(b) if b.refused.is_empty() => Redirect::to(&format!(
+            "{back}&approved={}&documents={}",
+            b.approved(),
+            b.documents.len()
+        ))
+        .into_response(),
+        Ok(b) => {
+            let tr = crate::i18n::Tr::new(user.lang);
+            let notice = approved_text(&tr, b.approved(), b.documents.len());
+            let none_approved = b.documents.is_empty();
+            let mut refused = vec![
+                tr.t("planning.batch_refused")
+                    .replace("{n}", &b.refused.len().to_string()),
+            ];
+            for r in b.refused {
+                let e = with_codes(&state, &actor, r.error).await;
+                refused.push(format!(
+                    "{} @ {}: {}",
+                    r.proposal.part_number,
+                    r.proposal.warehouse_code,
+                    super::error_lines(tr, &e).join(" ")
+                ));
+            }
+            let notice = BatchNotice { notice, refused };
+            let resp = list_page(&state, &user, query, None, None, Some(notice)).await;
+            if none_approved {
+                refused_status(resp)
+            } else {
+                resp
+            }
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::NotFound { .. })) => refused(
+            list_page(&state, &user, query, Some(&e), None, None).await,
+            &e,
+        ),
+        Err(e) => app_error_page(&user, &e),
+    }
+}
+
+/// A page whose every proposal was refused answers 409, as one refused approval does.
+fn refused_status(mut resp: Response) -> Response {
+    if resp.status().is_success() {
+        *resp.status_mut() = axum::http::StatusCode::CONFLICT;
+    }
+    resp
 }
 
 /// A ledger shortage names the warehouse and the part by their ids ("warehouse 1, good
