@@ -393,6 +393,7 @@ impl App {
             };
             let freed = crate::tickets::Freed::by(&command);
             let ends = crate::tickets::ends_reservations(&command);
+            let keyed = key.clone();
             let done = self
                 .ledger()
                 .await?
@@ -427,6 +428,14 @@ impl App {
                         Some(due)
                     }
                 };
+                // A replay of the issue returns the stored outcome: make it this answer
+                // (a replay racing this write still gets the book's shortfall).
+                if let Some(k) = &keyed
+                    && e.outcome.emergency != Some(due)
+                    && let Err(err) = self.restate_emergency(k, e.outcome.emergency).await
+                {
+                    tracing::error!(error = %err, "storing the issue's emergency requisition failed");
+                }
             }
             if let Ok(e) = &done
                 && !e.replayed
@@ -440,6 +449,18 @@ impl App {
                 replayed: e.replayed,
             }))
         })
+    }
+
+    /// Keep `emergency` as the answer stored under the issue's key `k`.
+    async fn restate_emergency(
+        &self,
+        k: &IdempotencyKey,
+        emergency: Option<EmergencyRequisition>,
+    ) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        aftercare_store::stock::restate_emergency(&mut tx, k, emergency).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Stock on shelves with value; station users see only their own warehouses.

@@ -35,4 +35,4 @@ pub mod verify;
 mod writer;
 
 pub use keys::{location_key, parse_location_key};
-pub use writer::{Executed, Ledger, LedgerRequest, Stats};
+pub use writer::{Executed, Ledger, LedgerRequest, Stats, restate_emergency};

@@ -450,3 +450,39 @@ pub fn command_name(c: &Command) -> String {
         .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_string))
         .unwrap_or_else(|| "command".into())
 }
+
+/// Record in the outcome stored under `key` what planning raised for the issue it applied
+/// (the book's shortfall replaced by the emergency requisition raised, or none when the
+/// units on their way covered it), so that a replay of the issue answers as its first run
+/// did. Nothing when the key holds nothing (or a fence).
+pub async fn restate_emergency(
+    tx: &mut Tx,
+    key: &IdempotencyKey,
+    emergency: Option<aftercare_domain::stock::EmergencyRequisition>,
+) -> StoreResult<()> {
+    let stored: Option<(String, String)> = on_tx!(tx, |c| {
+        sqlx::query_as("SELECT command_json, outcome_json FROM stock_idempotency WHERE key = $1")
+            .bind(key.as_str())
+            .fetch_optional(c)
+            .await
+    })?;
+    let Some((command_json, outcome_json)) = stored else {
+        return Ok(());
+    };
+    let Stored::Applied(_, mut outcome) = stored_row(key.as_str(), command_json, &outcome_json)?
+    else {
+        return Ok(());
+    };
+    outcome.emergency = emergency;
+    let json = serde_json::to_string(&outcome)
+        .map_err(|e| StoreError::Database(format!("outcome of key '{}': {e}", key.as_str())))?;
+    on_tx!(tx, |c| {
+        sqlx::query("UPDATE stock_idempotency SET outcome_json = $2 WHERE key = $1")
+            .bind(key.as_str())
+            .bind(&json)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
