@@ -5,7 +5,7 @@ use aftercare_domain::ValidationError;
 use aftercare_store::StoreError;
 
 /// What a use case can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// No valid credentials.
     #[error("authentication required")]

@@ -1279,11 +1279,12 @@ impl App {
     /// the frozen command again: the ledger replays it, so one document is created. A
     /// ledger refusal leaves the proposal open with the refusal noted.
     pub async fn approve_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
-        let (p, receipt) = self.approve_until_ledger(actor, id).await?;
+        let (p, receipt, claim) = self.run_claim(actor, id).await?;
         let document = document_of(&receipt, &[id])?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        if !store::finish_approval(&mut tx, id, user_of(actor), document, now).await? {
+        let claim = (claim.0.as_str(), claim.1);
+        if !store::finish_approval(&mut tx, id, claim, user_of(actor), document, now).await? {
             // Another approval of the same claim finished first (with the same document).
             drop(tx);
             return Err(not_open(&self.plan_proposal(actor, id).await?));
@@ -1295,6 +1296,18 @@ impl App {
             "replayed": receipt.replayed,
         }));
         audit::record(&mut tx, &entry).await?;
+        // Approved together and stopped half-way: the document carries the others' lines
+        // as well, so they are approved with it (not left claimed for a planner to find).
+        for other in store::claimed_under(&mut tx, claim.0, claim.1).await? {
+            if store::finish_approval(&mut tx, other, claim, user_of(actor), document, now).await? {
+                let mut entry = actor.audit(now, "planning.approve", "plan_proposal", other);
+                entry.after = Some(serde_json::json!({
+                    "status": "approved", "document_kind": document.0, "document_id": document.1,
+                    "replayed": receipt.replayed, "approved_with": id,
+                }));
+                audit::record(&mut tx, &entry).await?;
+            }
+        }
         tx.commit().await?;
         self.plan_proposal(actor, id).await
     }
@@ -1309,30 +1322,54 @@ impl App {
         actor: &Actor,
         id: i64,
     ) -> AppResult<(ProposalRow, StockReceipt)> {
+        let (p, receipt, _) = self.run_claim(actor, id).await?;
+        Ok((p, receipt))
+    }
+
+    /// Claim the proposal (or find it claimed) and run its frozen command; with the claim
+    /// (key, claimed at) it ran under. A refusal gives the claim up (every proposal under
+    /// it: those approved together with this one too).
+    async fn run_claim(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<(ProposalRow, StockReceipt, (String, Instant))> {
         actor.require(PLANNERS, "decide replenishment proposals")?;
         let (p, command, claimed_at, key) = self.claim_proposal(actor, id).await?;
         let (_, done) = self
             .stock_execute_checked(actor, Some(&key), command)
             .await?;
         match done {
-            Ok(receipt) => Ok((p, receipt)),
+            Ok(receipt) => Ok((p, receipt, (key, claimed_at))),
             Err(e) => {
                 let err = refusal(e);
-                let now = self.now();
-                let mut tx = self.db.begin_write().await?;
-                if store::release_claim(&mut tx, id, claimed_at, &key, &err.to_string()).await? {
-                    let mut entry =
-                        actor.audit(now, "planning.approve_refused", "plan_proposal", id);
-                    entry.before = serde_json::to_value(&p).ok();
-                    entry.after = Some(serde_json::json!({
-                        "status": "open", "approval_error": err.to_string(),
-                    }));
-                    audit::record(&mut tx, &entry).await?;
-                }
-                tx.commit().await?;
+                self.release_refused(actor, (&key, claimed_at), &err)
+                    .await?;
                 Err(err)
             }
         }
+    }
+
+    /// Give up the claim `(key, claimed_at)` after the ledger refused its command `err`,
+    /// with an audit entry for each proposal released; the ids released.
+    pub(crate) async fn release_refused(
+        &self,
+        actor: &Actor,
+        (key, claimed_at): (&str, Instant),
+        err: &AppError,
+    ) -> AppResult<Vec<i64>> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let released = store::release_claim(&mut tx, key, claimed_at, &err.to_string()).await?;
+        for &id in &released {
+            let mut entry = actor.audit(now, "planning.approve_refused", "plan_proposal", id);
+            entry.after = Some(serde_json::json!({
+                "status": "open", "approval_error": err.to_string(), "approval_key": key,
+            }));
+            audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(released)
     }
 
     /// The proposal claimed for approval with its frozen ledger command and the key it

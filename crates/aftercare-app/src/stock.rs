@@ -153,7 +153,7 @@ impl App {
 
     /// Check role and scope for a command, and put the actor's own role where the command
     /// names an approver.
-    async fn authorize(&self, actor: &Actor, command: Command) -> AppResult<Command> {
+    pub(crate) async fn authorize(&self, actor: &Actor, command: Command) -> AppResult<Command> {
         actor.require(STOCK_WRITERS, "move stock")?;
         let role = match actor.principal() {
             Some(p) => p.role,

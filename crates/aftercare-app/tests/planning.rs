@@ -4391,11 +4391,14 @@ async fn a_station_user_sees_only_its_own_warehouses_planning_and_decides_nothin
 
 /// The open proposals at the station and the central warehouse after a run with small
 /// manual levels for PN-2 at the station (a transfer central holds): two transfers on one
-/// route (PN-1, PN-2), and at central two purchases from the one supplier.
+/// route (PN-1, PN-2), and at central two purchases and a last-time buy from the one
+/// supplier.
 async fn batch_world(db: aftercare_store::testing::TestDb) -> (World, Vec<ProposalRow>) {
     let w = world(db).await;
     set_levels(&w.app, w.station, w.p2, 5, 10).await;
-    // Central buys PN-2 as well as its last-time buy of PN-3: two lines for the supplier.
+    // Central buys PN-1 and PN-2 (two lines for the supplier) besides its last-time buy
+    // of PN-3 (an order of its own).
+    set_levels(&w.app, w.central, w.p1, 250, 300).await;
     set_levels(&w.app, w.central, w.p2, 55, 70).await;
     w.app.plan_run(&Actor::Cli, weekly()).await.unwrap();
     let rows = open(&w.app).await;
@@ -4417,15 +4420,16 @@ async fn approving_together_makes_one_document_per_route_and_per_supplier() {
         );
         let buys: Vec<&ProposalRow> = rows.iter().filter(|p| p.warehouse == w.central).collect();
         assert!(
-            buys.len() >= 2 && buys.iter().all(|p| p.supplier == Some(w.supplier)),
+            buys.len() == 3 && buys.iter().all(|p| p.supplier == Some(w.supplier)),
             "{label}: {buys:?}"
         );
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         let done = app.approve_proposals(&Actor::Cli, &ids).await.unwrap();
         assert!(done.refused.is_empty(), "{label}: {:?}", done.refused);
         assert_eq!(done.approved(), ids.len(), "{label}");
-        // One transfer central → station with both lines, one purchase order for the rest.
-        assert_eq!(done.documents.len(), 2, "{label}: {:?}", done.documents);
+        // One transfer central → station with both lines, one purchase order with both
+        // purchases, and the last-time buy on an order of its own.
+        assert_eq!(done.documents.len(), 3, "{label}: {:?}", done.documents);
         let transfer = done
             .documents
             .iter()
@@ -4436,12 +4440,28 @@ async fn approving_together_makes_one_document_per_route_and_per_supplier() {
         let mut expected = vec![t1.id, t2.id];
         expected.sort();
         assert_eq!(carried, expected, "{label}");
-        let order = done
-            .documents
+        let ltb = buys
             .iter()
-            .find(|d| d.kind == "purchase_order")
+            .find(|p| p.kind == ProposalKind::LastTimeBuy)
             .unwrap();
-        assert_eq!(order.proposals.len(), buys.len(), "{label}");
+        let order_of = |id: i64| {
+            done.documents
+                .iter()
+                .find(|d| d.kind == "purchase_order" && d.proposals.contains(&id))
+                .unwrap()
+        };
+        assert_eq!(order_of(ltb.id).proposals, vec![ltb.id], "{label}");
+        let mut purchases: Vec<i64> = buys
+            .iter()
+            .filter(|p| p.kind == ProposalKind::Purchase)
+            .map(|p| p.id)
+            .collect();
+        purchases.sort();
+        assert_eq!(purchases.len(), 2, "{label}: {buys:?}");
+        let order = order_of(purchases[0]);
+        let mut carried = order.proposals.clone();
+        carried.sort();
+        assert_eq!(carried, purchases, "{label}");
         // Both parts are on the road in that one transfer, each in its proposal's quantity.
         for t in [&t1, &t2] {
             let transit = transit_of(app, w.station, t.part).await;
@@ -4452,30 +4472,30 @@ async fn approving_together_makes_one_document_per_route_and_per_supplier() {
                 "{label}"
             );
         }
-        // Every proposal is approved with its document, under the batch's key.
+        // Every proposal is approved with its document; those approved together under
+        // their group's key.
         for id in &ids {
             let p = proposal(app, *id).await;
             let doc = if p.warehouse == w.station {
                 transfer
             } else {
-                order
+                order_of(*id)
             };
             assert_eq!(p.status, "approved", "{label}");
             assert_eq!(p.document_id, Some(doc.id), "{label}");
-            assert!(
-                p.approval_key
-                    .as_deref()
-                    .is_some_and(|k| k.starts_with("plan-proposal-batch-")),
-                "{label}: {:?}",
-                p.approval_key
-            );
+            let key = p.approval_key.clone().unwrap_or_default();
+            if *id == ltb.id {
+                assert_eq!(key, format!("plan-proposal-{id}"), "{label}");
+            } else {
+                assert!(key.starts_with("plan-proposal-batch-"), "{label}: {key}");
+            }
         }
         // The order has a line per proposal: the ledger shows them on one order.
         let lines = aftercare_store::stock::picks::open_order_lines(&app.db, 1000)
             .await
             .unwrap();
         let on_order: Vec<_> = lines.iter().filter(|l| l.order_id == order.id).collect();
-        assert_eq!(on_order.len(), buys.len(), "{label}: {lines:?}");
+        assert_eq!(on_order.len(), 2, "{label}: {lines:?}");
         // Approving them again approves nothing and creates nothing.
         let again = app.approve_proposals(&Actor::Cli, &ids).await.unwrap();
         assert!(again.documents.is_empty(), "{label}");
@@ -4496,31 +4516,45 @@ async fn approving_together_makes_one_document_per_route_and_per_supplier() {
     }
 }
 
+/// A run with three transfers central → station: PN-1, a new part PN-4 (20 at central,
+/// station manual 5), and PN-2 with station manual 80 against 50 at central (short).
+async fn short_line_world(db: aftercare_store::testing::TestDb) -> (World, [ProposalRow; 3]) {
+    let w = world(db).await;
+    let app = &w.app;
+    set_levels(app, w.station, w.p2, 80, 80).await;
+    let p4 = add_part(&w, "PN-4").await;
+    stock_in(app, w.supplier, w.central, p4, 20).await;
+    set_levels(app, w.station, p4, 5, 5).await;
+    app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+    let rows = open(app).await;
+    let t = |part| find(&rows, w.station, part).unwrap().clone();
+    let ts = [t(w.p1), t(w.p2), t(p4)];
+    assert_eq!(ts[1].qty, 80);
+    (w, ts)
+}
+
 #[tokio::test]
-async fn a_batch_the_source_cannot_ship_whole_goes_one_by_one_and_names_the_short_proposal() {
+async fn a_line_its_sender_cannot_ship_is_refused_alone_and_the_rest_ship_together() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
-        let w = world(db).await;
+        let (w, [t1, t2, t4]) = short_line_world(db).await;
         let app = &w.app;
-        // PN-2 at the station: 80 asked, central holds 50.
-        set_levels(app, w.station, w.p2, 80, 80).await;
-        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
-        let rows = open(app).await;
-        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
-        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
-        assert_eq!(t2.qty, 80, "{label}");
         let done = app
-            .approve_proposals(&Actor::Cli, &[t2.id, t1.id])
+            .approve_proposals(&Actor::Cli, &[t2.id, t1.id, t4.id])
             .await
             .unwrap();
-        assert_eq!(done.approved(), 1, "{label}: {done:?}");
-        assert_eq!(done.documents[0].proposals, vec![t1.id], "{label}");
+        assert_eq!(done.documents.len(), 1, "{label}: {done:?}");
+        let mut carried = done.documents[0].proposals.clone();
+        carried.sort();
+        let mut expected = vec![t1.id, t4.id];
+        expected.sort();
+        assert_eq!(carried, expected, "{label}");
         assert_eq!(done.refused.len(), 1, "{label}");
         assert_eq!(done.refused[0].proposal.id, t2.id, "{label}");
-        assert!(
-            matches!(done.refused[0].error, AppError::Refused { .. }),
-            "{label}: {:?}",
-            done.refused[0].error
+        assert_eq!(
+            done.refused[0].error.code(),
+            "stock.insufficient",
+            "{label}"
         );
         // The short one is open, unclaimed, with the ledger's refusal noted; nothing of it
         // left central.
@@ -4532,12 +4566,52 @@ async fn a_batch_the_source_cannot_ship_whole_goes_one_by_one_and_names_the_shor
         );
         assert!(left.approval_error.is_some(), "{label}");
         assert!(transit_of(app, w.station, w.p2).await.is_empty(), "{label}");
-        assert_eq!(transit_of(app, w.station, w.p1).await.len(), 1, "{label}");
     }
 }
 
 #[tokio::test]
-async fn a_batch_that_stopped_after_the_ledger_is_finished_once_by_approving_its_proposals_again() {
+async fn a_group_the_ledger_refuses_is_released_and_approved_one_by_one() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, [t1, t2, t4]) = short_line_world(db).await;
+        let app = &w.app;
+        // Sent whole (as when the stock left central after the batch looked), the route's
+        // transfer is refused for PN-2: the claims are released and each goes alone.
+        let done = app
+            .approve_proposals_unchecked(&Actor::Cli, &[t2.id, t1.id, t4.id])
+            .await
+            .unwrap();
+        assert_eq!(done.approved(), 2, "{label}: {done:?}");
+        assert_eq!(done.documents.len(), 2, "{label}: {done:?}");
+        assert_eq!(done.refused.len(), 1, "{label}");
+        assert_eq!(done.refused[0].proposal.id, t2.id, "{label}");
+        assert!(
+            matches!(done.refused[0].error, AppError::Refused { .. }),
+            "{label}: {:?}",
+            done.refused[0].error
+        );
+        let left = proposal(app, t2.id).await;
+        assert_eq!(left.status, "open", "{label}");
+        assert!(
+            left.approving_since.is_none() && left.approval_key.is_none(),
+            "{label}"
+        );
+        assert!(transit_of(app, w.station, w.p2).await.is_empty(), "{label}");
+        for t in [&t1, &t4] {
+            let p = proposal(app, t.id).await;
+            assert_eq!(p.status, "approved", "{label}");
+            assert_eq!(
+                p.approval_key,
+                Some(format!("plan-proposal-{}", t.id)),
+                "{label}"
+            );
+            assert_eq!(transit_of(app, w.station, t.part).await.len(), 1, "{label}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batch_that_stopped_after_the_ledger_is_finished_whole_by_approving_one_of_it_again() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
         let (w, rows) = batch_world(db).await;
@@ -4573,13 +4647,24 @@ async fn a_batch_that_stopped_after_the_ledger_is_finished_once_by_approving_its
             0,
             "{label}"
         );
-        // Approving one alone finishes it with the group's transfer; approving the other in
-        // a batch finishes it with the same one. Nothing is shipped twice.
+        // Approving one alone finishes the group with its transfer: the other as well.
+        // Nothing is shipped twice, and nothing is left to approve.
         let one = app.approve_proposal(&Actor::Cli, t2.id).await.unwrap();
         assert_eq!(one.document_id, Some(transfer), "{label}");
+        let other = proposal(app, t1.id).await;
+        assert_eq!(
+            (other.status.as_str(), other.document_id),
+            ("approved", Some(transfer)),
+            "{label}"
+        );
+        assert!(other.approving_since.is_none(), "{label}");
         let rest = app.approve_proposals(&Actor::Cli, &[t1.id]).await.unwrap();
-        assert_eq!(rest.documents.len(), 1, "{label}");
-        assert_eq!(rest.documents[0].id, transfer, "{label}");
+        assert!(rest.documents.is_empty(), "{label}");
+        assert_eq!(
+            rest.refused[0].error.code(),
+            "planning.proposal_not_open",
+            "{label}"
+        );
         for t in [&t1, &t2] {
             let transit = transit_of(app, w.station, t.part).await;
             assert_eq!(transit.len(), 1, "{label}: {transit:?}");
@@ -4709,5 +4794,152 @@ async fn an_issue_replayed_under_its_key_reports_the_emergency_planning_raised()
             "{label}"
         );
         assert!(find(&open(app).await, w.central, w.p2).is_none(), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn where_a_batch_competes_for_a_senders_stock_the_earliest_need_gets_it() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // Central holds 50 of PN-2; a regional warehouse asks 30 in ten days, the station
+        // 30 tomorrow.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let regional = regional_under(&mut tx, "WH-R", w.central).await;
+        let day = 86_400_000;
+        let draft = |warehouse, days: i64| plan_store::ProposalDraft {
+            warehouse,
+            part: w.p2,
+            kind: ProposalKind::Transfer,
+            source: Some(w.central),
+            destination: None,
+            supplier: None,
+            qty: 30,
+            need_by: Instant(app.now().0 + days * day),
+            reason: "transfer".into(),
+            overridden: false,
+            run_id: None,
+            transfer_days: Some(3),
+        };
+        plan_store::upsert_proposals(
+            &mut tx,
+            &[draft(regional, 10), draft(w.station, 1)],
+            app.now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let rows = open(app).await;
+        let later = find(&rows, regional, w.p2).unwrap().id;
+        let sooner = find(&rows, w.station, w.p2).unwrap().id;
+        let done = app
+            .approve_proposals(&Actor::Cli, &[later, sooner])
+            .await
+            .unwrap();
+        assert_eq!(done.documents.len(), 1, "{label}: {done:?}");
+        assert_eq!(done.documents[0].proposals, vec![sooner], "{label}");
+        assert_eq!(done.refused.len(), 1, "{label}");
+        assert_eq!(done.refused[0].proposal.id, later, "{label}");
+        assert_eq!(transit_of(app, w.station, w.p2).await.len(), 1, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_group_claim_refused_when_one_of_it_is_approved_alone_is_given_up_whole() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, [t1, t2, _]) = short_line_world(db).await;
+        let app = &w.app;
+        // As if a batch claimed PN-1 and PN-2 together and stopped before the ledger: both
+        // claimed under one key with the route's command (PN-2's 80 > central's 50).
+        let line = |part, qty| TransferQty {
+            part,
+            condition: StockCondition::Good,
+            qty: Qty::new(qty).unwrap(),
+        };
+        let command = Command::ShipTransfer {
+            from: w.central,
+            to: w.station,
+            eta: Instant(app.now().0 + 3 * 86_400_000),
+            lines: vec![line(w.p1, t1.qty), line(w.p2, t2.qty)],
+        };
+        let json = serde_json::to_string(&command).unwrap().replace('\'', "''");
+        exec(
+            app,
+            &format!(
+                "UPDATE plan_proposals SET approving_since = {}, approval_command = '{json}', \
+                 approval_key = 'plan-proposal-batch-{}-1' WHERE id IN ({}, {})",
+                app.now().0,
+                t1.id,
+                t1.id,
+                t2.id
+            ),
+        )
+        .await;
+        // Approving PN-1 alone runs the group's command: refused for PN-2. The whole claim
+        // is given up, PN-2's too: none is left claimed under a command carrying a line of
+        // a released one.
+        let err = app.approve_proposal(&Actor::Cli, t1.id).await.unwrap_err();
+        assert_eq!(err.code(), "stock.insufficient", "{label}: {err:?}");
+        for t in [&t1, &t2] {
+            let p = proposal(app, t.id).await;
+            assert_eq!(p.status, "open", "{label}");
+            assert!(
+                p.approving_since.is_none() && p.approval_key.is_none(),
+                "{label}: still claimed: {p:?}"
+            );
+        }
+        // Approved again, together: PN-1 ships once, PN-2 is refused alone.
+        let done = app
+            .approve_proposals(&Actor::Cli, &[t1.id, t2.id])
+            .await
+            .unwrap();
+        assert_eq!(done.approved(), 1, "{label}: {done:?}");
+        assert_eq!(done.refused[0].proposal.id, t2.id, "{label}");
+        assert_eq!(transit_of(app, w.station, w.p1).await.len(), 1, "{label}");
+        assert!(transit_of(app, w.station, w.p2).await.is_empty(), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_proposal_taken_by_another_approval_meanwhile_leaves_the_rest_of_its_group_together() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        set_levels(app, w.station, w.p2, 5, 10).await;
+        let p4 = add_part(&w, "PN-4").await;
+        stock_in(app, w.supplier, w.central, p4, 20).await;
+        set_levels(app, w.station, p4, 5, 5).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let rows = open(app).await;
+        let t = |part| find(&rows, w.station, part).unwrap().clone();
+        let (t1, t2, t4) = (t(w.p1), t(w.p2), t(p4));
+        // A planner approves PN-4 alone while another approves the route's three.
+        let ids = [t1.id, t2.id, t4.id];
+        let (alone, together) = tokio::join!(
+            app.approve_proposal(&Actor::Cli, t4.id),
+            app.approve_proposals(&Actor::Cli, &ids),
+        );
+        let together = together.unwrap();
+        // PN-1 and PN-2 ship together whichever came first; PN-4 once.
+        let doc_of = |id: i64| {
+            together
+                .documents
+                .iter()
+                .find(|d| d.proposals.contains(&id))
+                .map(|d| d.id)
+        };
+        assert!(doc_of(t1.id).is_some(), "{label}: {together:?}");
+        assert_eq!(doc_of(t1.id), doc_of(t2.id), "{label}: {together:?}");
+        assert!(
+            alone.is_ok() || doc_of(t4.id).is_some(),
+            "{label}: {alone:?} / {together:?}"
+        );
+        for t in [&t1, &t2, &t4] {
+            assert_eq!(proposal(app, t.id).await.status, "approved", "{label}");
+            assert_eq!(transit_of(app, w.station, t.part).await.len(), 1, "{label}");
+        }
     }
 }

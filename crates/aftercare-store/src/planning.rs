@@ -1471,6 +1471,20 @@ pub async fn proposal(db: &Db, id: i64) -> StoreResult<Option<ProposalRow>> {
     Ok(row.map(proposal_of))
 }
 
+/// The open proposals claimed under `key` at `claimed_at` (approved together), by id.
+pub async fn claimed_under(tx: &mut Tx, key: &str, claimed_at: Instant) -> StoreResult<Vec<i64>> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "SELECT id FROM plan_proposals WHERE approval_key = $1 AND approving_since = $2 \
+             AND status = 'open' ORDER BY id",
+        )
+        .bind(key)
+        .bind(claimed_at.0)
+        .fetch_all(c)
+        .await
+    })?)
+}
+
 /// Decide an open proposal that is not being approved (reject it). Returns false when it
 /// was no longer open (someone else decided it, or a run withdrew it) or is claimed by an
 /// approval: a proposal is decided once.
@@ -1533,42 +1547,43 @@ pub async fn claim(
     Ok(n == 1)
 }
 
-/// Give an approval's claim up after the ledger refused its command: the proposal is open
-/// and unclaimed again, with `error` noted. Only while it is still open under the same
-/// claim (`claimed_at`) and the ledger has applied nothing under `key` (a concurrent
-/// approval's run of the same command may have gone through). False otherwise.
+/// Give an approval's claim up after the ledger refused its command: every proposal
+/// claimed under `key` at `claimed_at` (one, or a group approved together: released
+/// together, so none stays claimed under a command that carries a released one's line) is
+/// open and unclaimed again, with `error` noted. Only while they are still open under that
+/// claim and the ledger has applied nothing under `key` (a concurrent approval's run of
+/// the same command may have gone through). The ids released.
 pub async fn release_claim(
     tx: &mut Tx,
-    id: i64,
-    claimed_at: Instant,
     key: &str,
+    claimed_at: Instant,
     error: &str,
-) -> StoreResult<bool> {
-    let n = on_tx!(tx, |c| {
-        sqlx::query(
+) -> StoreResult<Vec<i64>> {
+    let ids: Vec<i64> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
             "UPDATE plan_proposals SET approving_since = NULL, approval_command = NULL, approval_key = NULL, \
-               approval_error = $4 \
-             WHERE id = $1 AND status = 'open' AND approving_since = $2 \
-               AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $3)",
+               approval_error = $3 \
+             WHERE approval_key = $1 AND status = 'open' AND approving_since = $2 \
+               AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $1) \
+             RETURNING id",
         )
-        .bind(id)
-        .bind(claimed_at.0)
         .bind(key)
+        .bind(claimed_at.0)
         .bind(error)
-        .execute(c)
+        .fetch_all(c)
         .await
-        .map(|r| r.rows_affected())
     })?;
-    Ok(n == 1)
+    Ok(ids)
 }
 
-/// Decide a claimed proposal approved with the document its frozen command created; it is
-/// no longer being approved (`approving_since` cleared; the frozen command stays as the
-/// record of what was run). False when it is not open and claimed (another approval
-/// finished it).
+/// Decide a proposal claimed under `key` at `claimed_at` approved with the document its
+/// frozen command created; it is no longer being approved (`approving_since` cleared; the
+/// frozen command and its key stay as the record of what was run). False when it is not
+/// open under that claim (another approval finished it, or its claim was given up).
 pub async fn finish_approval(
     tx: &mut Tx,
     id: i64,
+    (key, claimed_at): (&str, Instant),
     by: Option<UserId>,
     document: (&str, i64),
     now: Instant,
@@ -1578,13 +1593,15 @@ pub async fn finish_approval(
             "UPDATE plan_proposals SET status = 'approved', decided_by = $2, decided_at = $3, \
              document_kind = $4, document_id = $5, approval_error = NULL, approving_since = NULL, \
              updated_at = $3 \
-             WHERE id = $1 AND status = 'open' AND approving_since IS NOT NULL",
+             WHERE id = $1 AND status = 'open' AND approval_key = $6 AND approving_since = $7",
         )
         .bind(id)
         .bind(by.map(|u| u.0))
         .bind(now.0)
         .bind(document.0)
         .bind(document.1)
+        .bind(key)
+        .bind(claimed_at.0)
         .execute(c)
         .await
         .map(|r| r.rows_affected())

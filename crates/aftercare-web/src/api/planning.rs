@@ -578,7 +578,7 @@ pub struct BatchRefusalDto {
     pub warehouse_code: String,
     /// Its part number.
     pub part_number: String,
-    /// The error approving it alone gives: `{"error": {"code", "message", "details"}}`.
+    /// Why, as approving it alone says it: `{"code", "message", "details"}`.
     #[schema(value_type = Object)]
     pub error: serde_json::Value,
 }
@@ -615,7 +615,7 @@ impl From<aftercare_app::plan_batch::BatchApproval> for BatchApprovalDto {
                     proposal_id: r.proposal.id,
                     warehouse_code: r.proposal.warehouse_code,
                     part_number: r.proposal.part_number,
-                    error: crate::error::body_of(&r.error),
+                    error: crate::error::body_of(&r.error)["error"].take(),
                 })
                 .collect(),
         }

@@ -103,6 +103,12 @@ const REASONS: &[(&str, &str)] = &[
         "必须在 1 到 5000 之间，实际为 {0}",
     ),
     ("no warehouse with id {}", "没有 ID 为 {0} 的仓库"),
+    ("select at least one proposal", "至少选择一条建议"),
+    (
+        "at most {} proposals at once ({} asked)",
+        "一次最多 {0} 条建议（所选 {1} 条）",
+    ),
+    ("'{}' is not a proposal id", "“{0}”不是建议 ID"),
     ("no part numbered '{}'", "没有编号为“{0}”的备件"),
     ("must be at most {}, got {}", "最多 {0}，实际为 {1}"),
     ("'{}' is not a number of hours", "“{0}”不是有效的小时数"),
@@ -155,6 +161,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("holding_rate_pct", "年持有成本率"),
     ("allocation", "目标满足率适用于"),
     ("reason", "原因"),
+    ("ids", "所选建议"),
     ("warehouse", "仓库"),
     ("status", "状态"),
     ("kind", "类型"),
@@ -229,6 +236,14 @@ mod tests {
     #[test]
     fn reasons_translate_with_their_values() {
         assert_eq!(reason_zh("must not be empty").unwrap(), "不能为空");
+        assert_eq!(
+            reason_zh("at most 5000 proposals at once (5001 asked)").unwrap(),
+            "一次最多 5000 条建议（所选 5001 条）"
+        );
+        assert_eq!(
+            reason_zh("'x1' is not a proposal id").unwrap(),
+            "“x1”不是建议 ID"
+        );
         assert_eq!(
             reason_zh("must be at most 64 characters").unwrap(),
             "最多 64 个字符"

@@ -496,7 +496,8 @@ pub async fn list(
 /// What a batch approval that left some proposals open says on the list: the notice and
 /// a line per proposal left.
 struct BatchNotice {
-    notice: String,
+    /// What was approved; none when nothing was.
+    notice: Option<String>,
     refused: Vec<String>,
 }
 
@@ -558,7 +559,7 @@ async fn list_page(
         .notice(&page.tr)
         .or_else(|| q.approved.notice(&page.tr));
     if let Some(b) = batch {
-        page.notice = Some(b.notice);
+        page.notice = b.notice;
         page.errors.extend(b.refused);
     }
     let (showing, prev_href, next_href) = match &filters {
@@ -896,13 +897,24 @@ pub async fn approve_selected(
             _ => {}
         }
     }
-    let back = back
-        .filter(|b| b.starts_with("/planning?") && !b.contains("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/planning?status=open".to_string());
+    // Only the list's filters are read from `back`, and the address is written anew from
+    // them: nothing else a form sends can end up in the redirect.
     let query: ListQuery = back
-        .split_once('?')
+        .as_deref()
+        .and_then(|b| b.split_once('?'))
         .and_then(|(_, q)| serde_urlencoded::from_str(q).ok())
-        .unwrap_or_default();
+        .unwrap_or_else(|| ListQuery {
+            status: "open".into(),
+            ..Default::default()
+        });
+    let limit = query
+        .limit
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|l| (1..=MAX_PAGE_SIZE).contains(l))
+        .unwrap_or(PAGE_SIZE);
+    let back = list_href(&query, 0, limit);
     let actor = user.actor();
     let result = if bad.is_empty() {
         state.app.approve_proposals(&actor, &ids).await
@@ -918,8 +930,9 @@ pub async fn approve_selected(
         .into_response(),
         Ok(b) => {
             let tr = crate::i18n::Tr::new(user.lang);
-            let notice = approved_text(&tr, b.approved(), b.documents.len());
             let none_approved = b.documents.is_empty();
+            let notice =
+                (!none_approved).then(|| approved_text(&tr, b.approved(), b.documents.len()));
             let mut refused = vec![
                 tr.t("planning.batch_refused")
                     .replace("{n}", &b.refused.len().to_string()),
