@@ -2227,6 +2227,19 @@ fn network_issues(inputs: &Inputs, top: WarehouseId, part: PartId, periods: usiz
 
 /// Whether `top` replenishes `w`, directly or further down (the bound keeps a corrupt
 /// parent loop from hanging).
+/// The warehouse without a parent at the top of `w`'s network (`w` itself at the top);
+/// `None` for a warehouse not planned or a loop of parents.
+fn top_of(warehouses: &HashMap<WarehouseId, PlanWarehouse>, w: WarehouseId) -> Option<WarehouseId> {
+    let mut at = warehouses.get(&w)?;
+    for _ in 0..=warehouses.len() {
+        match at.parent {
+            None => return Some(at.id),
+            Some(p) => at = warehouses.get(&p)?,
+        }
+    }
+    None
+}
+
 fn is_below(
     warehouses: &HashMap<WarehouseId, PlanWarehouse>,
     w: WarehouseId,
@@ -2328,6 +2341,20 @@ fn pairs_to_plan(inputs: &Inputs, only: Option<WarehouseId>) -> Vec<(WarehouseId
     pairs.extend(inputs.positions.keys().copied());
     pairs.extend(inputs.manual.keys().copied());
     pairs.extend(inputs.events.keys().copied());
+    // A part with an end of production is planned at the top of every network that holds
+    // or issues it: its last-time buy is made there, for the whole network, also once the
+    // top warehouse has shipped its last unit down and no warehouse asks it for more.
+    let tops: Vec<(WarehouseId, PartId)> = pairs
+        .iter()
+        .filter(|(_, p)| {
+            inputs
+                .parts
+                .get(p)
+                .is_some_and(|part| part.end_of_production_on.is_some())
+        })
+        .filter_map(|&(w, p)| top_of(&inputs.warehouses, w).map(|top| (top, p)))
+        .collect();
+    pairs.extend(tops);
     pairs
         .into_iter()
         .filter(|(w, _)| only.is_none_or(|o| o == *w))

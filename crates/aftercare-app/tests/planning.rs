@@ -4943,3 +4943,65 @@ async fn a_proposal_taken_by_another_approval_meanwhile_leaves_the_rest_of_its_g
         }
     }
 }
+
+#[tokio::test]
+async fn a_last_time_buy_stays_when_the_top_warehouse_has_shipped_its_last_unit_down() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // PN-1 goes out of production (service until 2029); the station issues it and
+        // asks nothing (manual 0), central ships all it holds down, the station uses most.
+        let mut tx = app.db.begin_write().await.unwrap();
+        plan_store::set_part_planning(&mut tx, w.p1, 14, Some("2026-01-01"), Some("2029-12-31"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        set_levels(app, w.station, w.p1, 0, 0).await;
+        let held = shelf(app, w.central, w.p1, "good").await;
+        assert!(held > 0, "{label}");
+        let line = vec![TransferQty {
+            part: w.p1,
+            condition: StockCondition::Good,
+            qty: Qty::new(held).unwrap(),
+        }];
+        let Some(Created::Transfer(t)) = q(
+            app,
+            Command::ShipTransfer {
+                from: w.central,
+                to: w.station,
+                eta: app.now(),
+                lines: line.clone(),
+            },
+        )
+        .await
+        .created
+        else {
+            panic!("no transfer")
+        };
+        q(
+            app,
+            Command::ReceiveTransfer {
+                transfer: t,
+                lines: line,
+                close: true,
+            },
+        )
+        .await;
+        let on_shelf = shelf(app, w.station, w.p1, "good").await;
+        issue(app, w.station, w.p1, on_shelf - 2, 77).await;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        // Central holds nothing and is asked for nothing, yet the network's last-time buy
+        // is made there.
+        let ltb = find(&open(app).await, w.central, w.p1)
+            .unwrap_or_else(|| panic!("{label}: no last-time buy at central"))
+            .clone();
+        assert_eq!(
+            ltb.kind,
+            ProposalKind::LastTimeBuy,
+            "{label}: {}",
+            ltb.reason
+        );
+        assert!(ltb.qty > 0, "{label}");
+    }
+}
