@@ -32,12 +32,20 @@ document.addEventListener("input", (e) => {
     } catch (_) { /* keep the current list */ }
   }, 200);
 });
-// A "select all" box (`data-check-all="<form id>"`) ticks every row box of that form.
+// A "select all" box (`data-check-all="<form id>"`) ticks every row box of that form, and
+// shows whether all, some or none of them are ticked.
 document.addEventListener("change", (e) => {
   const el = e.target;
-  if (!(el instanceof HTMLInputElement) || !el.hasAttribute("data-check-all")) return;
-  const form = el.getAttribute("data-check-all");
-  document.querySelectorAll(`input[type=checkbox][form="${form}"]`).forEach((box) => {
-    box.checked = el.checked;
-  });
+  if (!(el instanceof HTMLInputElement) || el.type !== "checkbox") return;
+  const form = el.getAttribute("data-check-all") || el.getAttribute("form");
+  if (!form) return;
+  const boxes = [...document.querySelectorAll(`input[type=checkbox][form="${form}"]`)];
+  const all = document.querySelector(`input[data-check-all="${form}"]`);
+  if (el === all) {
+    boxes.forEach((box) => { box.checked = el.checked; });
+  } else if (all) {
+    const ticked = boxes.filter((box) => box.checked).length;
+    all.checked = ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
 });

@@ -231,6 +231,26 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
     if ticked.len() != 5 || ticked.iter().any(|t| !t) {
         return Err(format!("select all ticked {ticked:?}"));
     }
+    // Unticking a row shows "some" on the select-all box; ticking it again, "all".
+    let first_row = c
+        .find(Locator::Css("input.select-proposal"))
+        .await
+        .map_err(err("a row's box"))?;
+    let mut states = Vec::new();
+    for _ in 0..2 {
+        first_row.click().await.map_err(err("a row's box"))?;
+        let state = c
+            .execute(
+                "const a = document.getElementById('select-all'); return [a.checked, a.indeterminate];",
+                vec![],
+            )
+            .await
+            .map_err(err("select-all state"))?;
+        states.push(state.to_string());
+    }
+    if states != ["[false,true]", "[true,false]"] {
+        return Err(format!("select-all box states {states:?}"));
+    }
     let page = click_and_wait(c, "#approve-selected-button").await?;
     expect_any(
         &page,
