@@ -7,7 +7,7 @@
 //!
 //! Before anything is claimed, each line is checked against what its sender can ship now,
 //! drawn down as the batch's lines take it (the earliest need first): a line that cannot
-//! ship is approved alone, so the ledger's refusal names it and the rest of its route goes
+//! ship is left open and named (`planning.source_short`), and the rest of its route goes
 //! as one transfer. A group is claimed in one write (every proposal with the same frozen
 //! command and the Idempotency-Key `plan-proposal-batch-<lowest id>-<claim time>`), run
 //! once through the ledger and decided approved in one write. A proposal claimed or
@@ -107,6 +107,18 @@ fn destination(p: &ProposalRow) -> Option<Destination> {
             .supplier
             .map(|s| Destination::Supplier(p.warehouse, s, p.kind == ProposalKind::LastTimeBuy)),
         None => None,
+    }
+}
+
+/// `p` cannot ship now: its sender `from` can ship `units` (the batch's earlier lines
+/// taken off).
+fn source_short(p: &ProposalRow, from: &str, units: i64) -> AppError {
+    AppError::Conflict {
+        code: "planning.source_short".into(),
+        message: format!(
+            "{from} can ship {units} of {} now and {} are asked: approve it once the stock is there",
+            p.part_number, p.qty
+        ),
     }
 }
 
@@ -232,6 +244,15 @@ impl App {
         } else {
             None
         };
+        let codes: HashMap<WarehouseId, String> = if check_stock {
+            store::plan_warehouses(&self.db)
+                .await?
+                .into_iter()
+                .map(|w| (w.id, w.code))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         for p in proposals {
             if p.status != "open" {
                 let error = not_open(&p);
@@ -244,11 +265,13 @@ impl App {
                 continue;
             }
             // A line its sender cannot ship now would make the ledger refuse the whole
-            // document: it is approved alone, so the refusal names it and the rest go.
+            // document: it is left open, named with what its sender holds, and the rest
+            // go (the ledger would refuse it alone as well).
             if let (Some((from, _)), Some(left)) = (p.route(), left.as_mut()) {
                 let units = left.entry((from, p.part)).or_default();
                 if *units < p.qty {
-                    one_by_one.push(p.id);
+                    let error = source_short(&p, codes.get(&from).map_or("?", |c| c), *units);
+                    done.refused.push(BatchRefusal { proposal: p, error });
                     continue;
                 }
                 *units -= p.qty;

@@ -4551,20 +4551,21 @@ async fn a_line_its_sender_cannot_ship_is_refused_alone_and_the_rest_ship_togeth
         assert_eq!(carried, expected, "{label}");
         assert_eq!(done.refused.len(), 1, "{label}");
         assert_eq!(done.refused[0].proposal.id, t2.id, "{label}");
+        let error = &done.refused[0].error;
+        assert_eq!(error.code(), "planning.source_short", "{label}");
         assert_eq!(
-            done.refused[0].error.code(),
-            "stock.insufficient",
+            error.to_string(),
+            "WH-C can ship 50 of PN-2 now and 80 are asked: approve it once the stock is there",
             "{label}"
         );
-        // The short one is open, unclaimed, with the ledger's refusal noted; nothing of it
-        // left central.
+        // The short one is left as it was: open, unclaimed; nothing of it left central.
         let left = proposal(app, t2.id).await;
         assert_eq!(left.status, "open", "{label}");
         assert!(
             left.approving_since.is_none() && left.approval_key.is_none(),
             "{label}"
         );
-        assert!(left.approval_error.is_some(), "{label}");
+        assert!(left.approval_error.is_none(), "{label}");
         assert!(transit_of(app, w.station, w.p2).await.is_empty(), "{label}");
     }
 }
