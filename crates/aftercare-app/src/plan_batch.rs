@@ -110,6 +110,15 @@ fn destination(p: &ProposalRow) -> Option<Destination> {
     }
 }
 
+/// The document an approved proposal was approved into.
+fn approved_into(p: &ProposalRow) -> Option<(&'static str, i64)> {
+    match (p.status.as_str(), p.document_kind.as_deref(), p.document_id) {
+        ("approved", Some("purchase_order"), Some(id)) => Some(("purchase_order", id)),
+        ("approved", Some("transfer"), Some(id)) => Some(("transfer", id)),
+        _ => None,
+    }
+}
+
 /// `p` cannot ship now: its sender `from` can ship `units` (the batch's earlier lines
 /// taken off).
 fn source_short(p: &ProposalRow, from: &str, units: i64) -> AppError {
@@ -234,6 +243,7 @@ impl App {
         // stock (a central warehouse shipping to sixty stations), emergencies and the
         // soonest needs get it.
         proposals.sort_by_key(|p| (p.need_by.0, p.id));
+        let read: HashMap<i64, ProposalRow> = proposals.iter().map(|p| (p.id, p.clone())).collect();
         let rank: HashMap<i64, usize> = proposals
             .iter()
             .enumerate()
@@ -318,8 +328,22 @@ impl App {
                     }),
                 },
                 Err(error) => {
-                    let proposal = self.plan_proposal(actor, id).await?;
-                    done.refused.push(BatchRefusal { proposal, error });
+                    // Finished meanwhile with another proposal under its claim (approving one
+                    // of a stopped group approves all of it): approved, not refused.
+                    let now = store::proposal(&self.db, id).await.ok().flatten();
+                    match now.as_ref().and_then(approved_into) {
+                        Some(document)
+                            if done.documents.iter().any(|d| (d.kind, d.id) == document) =>
+                        {
+                            done.add(document, id)
+                        }
+                        _ => {
+                            let proposal = now.or_else(|| read.get(&id).cloned());
+                            if let Some(proposal) = proposal {
+                                done.refused.push(BatchRefusal { proposal, error });
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -400,6 +424,9 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let mut approved = Vec::with_capacity(group.len());
         let mut unsure = Vec::new();
+        // In id order, as every approval finishes a claim's proposals: two finishing the
+        // same claim at once wait for each other rather than deadlock on PostgreSQL.
+        group.sort_by_key(|p| p.id);
         for p in &group {
             if store::finish_approval(
                 &mut tx,
@@ -479,13 +506,15 @@ impl App {
         let mut order: Vec<&ProposalRow> = group.iter().collect();
         order.sort_by_key(|p| p.id);
         let mut tx = self.db.begin_write().await?;
+        store::give_way_on_locks(&mut tx).await?;
         for p in order {
             match store::claim(&mut tx, p, &json, &key, now).await {
                 Ok(true) => {}
                 // Dropped uncommitted: no proposal of the group stays claimed.
                 Ok(false) => return Ok(None),
-                // A run writing the same rows at once (PostgreSQL may end either write as a
-                // deadlock): approved one by one instead, each claim a row of its own.
+                // A run writing the same rows at once (on PostgreSQL this write gives way
+                // after a short wait rather than deadlock): tried again without the rows
+                // taken meanwhile, at last one by one, each claim a row of its own.
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming proposals together failed; approving them one by one");
                     return Ok(None);

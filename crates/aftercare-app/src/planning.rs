@@ -1284,29 +1284,37 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         let claim = (claim.0.as_str(), claim.1);
-        if !store::finish_approval(&mut tx, id, claim, user_of(actor), document, now).await? {
+        // Approved together and stopped half-way: the document carries the others' lines
+        // as well, so they are approved with it (not left claimed for a planner to find).
+        // In id order, as a batch finishes them: two finishing one claim at once wait for
+        // each other rather than deadlock on PostgreSQL.
+        let mut under = store::claimed_under(&mut tx, claim.0, claim.1).await?;
+        if !under.contains(&id) {
             // Another approval of the same claim finished first (with the same document).
             drop(tx);
             return Err(not_open(&self.plan_proposal(actor, id).await?));
         }
-        let mut entry = actor.audit(now, "planning.approve", "plan_proposal", id);
-        entry.before = serde_json::to_value(&p).ok();
-        entry.after = Some(serde_json::json!({
-            "status": "approved", "document_kind": document.0, "document_id": document.1,
-            "replayed": receipt.replayed,
-        }));
-        audit::record(&mut tx, &entry).await?;
-        // Approved together and stopped half-way: the document carries the others' lines
-        // as well, so they are approved with it (not left claimed for a planner to find).
-        for other in store::claimed_under(&mut tx, claim.0, claim.1).await? {
-            if store::finish_approval(&mut tx, other, claim, user_of(actor), document, now).await? {
-                let mut entry = actor.audit(now, "planning.approve", "plan_proposal", other);
-                entry.after = Some(serde_json::json!({
-                    "status": "approved", "document_kind": document.0, "document_id": document.1,
-                    "replayed": receipt.replayed, "approved_with": id,
-                }));
-                audit::record(&mut tx, &entry).await?;
+        under.sort_unstable();
+        let mut mine = false;
+        for other in under {
+            if !store::finish_approval(&mut tx, other, claim, user_of(actor), document, now).await?
+            {
+                continue;
             }
+            mine |= other == id;
+            let mut entry = actor.audit(now, "planning.approve", "plan_proposal", other);
+            if other == id {
+                entry.before = serde_json::to_value(&p).ok();
+            }
+            entry.after = Some(serde_json::json!({
+                "status": "approved", "document_kind": document.0, "document_id": document.1,
+                "replayed": receipt.replayed, "approved_by_approving": id,
+            }));
+            audit::record(&mut tx, &entry).await?;
+        }
+        if !mine {
+            drop(tx);
+            return Err(not_open(&self.plan_proposal(actor, id).await?));
         }
         tx.commit().await?;
         self.plan_proposal(actor, id).await
@@ -1401,7 +1409,10 @@ impl App {
                 }
                 None => 0,
             };
-            let command = approval_command(&p, now, repaired)?;
+            // Refused after the claim it would stay claimed under a command nobody can run.
+            let command = self
+                .authorize(actor, approval_command(&p, now, repaired)?)
+                .await?;
             let json = serde_json::to_string(&command)
                 .map_err(|e| AppError::Unexpected(format!("proposal {id}: command: {e}")))?;
             let key = proposal_key(id);
@@ -2225,8 +2236,6 @@ fn network_issues(inputs: &Inputs, top: WarehouseId, part: PartId, periods: usiz
     total
 }
 
-/// Whether `top` replenishes `w`, directly or further down (the bound keeps a corrupt
-/// parent loop from hanging).
 /// The warehouse without a parent at the top of `w`'s network (`w` itself at the top);
 /// `None` for a warehouse not planned or a loop of parents.
 fn top_of(warehouses: &HashMap<WarehouseId, PlanWarehouse>, w: WarehouseId) -> Option<WarehouseId> {
@@ -2240,6 +2249,8 @@ fn top_of(warehouses: &HashMap<WarehouseId, PlanWarehouse>, w: WarehouseId) -> O
     None
 }
 
+/// Whether `top` replenishes `w`, directly or further down (the bound keeps a corrupt
+/// parent loop from hanging).
 fn is_below(
     warehouses: &HashMap<WarehouseId, PlanWarehouse>,
     w: WarehouseId,

@@ -5006,3 +5006,40 @@ async fn a_last_time_buy_stays_when_the_top_warehouse_has_shipped_its_last_unit_
         assert!(ltb.qty > 0, "{label}");
     }
 }
+
+#[tokio::test]
+async fn a_stopped_group_approved_again_together_is_reported_approved_whole() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, rows) = batch_world(db).await;
+        let app = &w.app;
+        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
+        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
+        let done = app
+            .approve_proposals(&Actor::Cli, &[t1.id, t2.id])
+            .await
+            .unwrap();
+        let transfer = done.documents[0].id;
+        // Stopped after the ledger: both open again under the group's claim.
+        exec(
+            app,
+            &format!(
+                "UPDATE plan_proposals SET status = 'open', decided_at = NULL, decided_by = NULL, \
+                 document_kind = NULL, document_id = NULL, approving_since = {} WHERE id IN ({}, {})",
+                T0.0, t1.id, t2.id
+            ),
+        )
+        .await;
+        // Both ticked again: the first one's approval finishes the other as well, and the
+        // answer counts both in the one transfer (none "not open").
+        let again = app
+            .approve_proposals(&Actor::Cli, &[t2.id, t1.id])
+            .await
+            .unwrap();
+        assert!(again.refused.is_empty(), "{label}: {again:?}");
+        assert_eq!(again.documents.len(), 1, "{label}: {again:?}");
+        assert_eq!(again.documents[0].id, transfer, "{label}");
+        assert_eq!(again.approved(), 2, "{label}");
+        assert_eq!(transit_of(app, w.station, w.p1).await.len(), 1, "{label}");
+    }
+}

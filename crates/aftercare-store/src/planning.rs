@@ -1547,6 +1547,19 @@ pub async fn claim(
     Ok(n == 1)
 }
 
+/// Make the rest of this write give way rather than wait for a row another write holds
+/// (PostgreSQL: a lock wait past 200 ms fails this write, so a planning run writing the
+/// same rows is never the one a deadlock aborts); nothing on SQLite, whose writes never
+/// wait on each other's rows.
+pub async fn give_way_on_locks(tx: &mut Tx) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SET LOCAL lock_timeout = '200ms'")
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Give an approval's claim up after the ledger refused its command: every proposal
 /// claimed under `key` at `claimed_at` (one, or a group approved together: released
 /// together, so none stays claimed under a command that carries a released one's line) is

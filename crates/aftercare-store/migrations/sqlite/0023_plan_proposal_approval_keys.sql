@@ -4,5 +4,3 @@
 ALTER TABLE plan_proposals ADD COLUMN approval_key TEXT;
 UPDATE plan_proposals SET approval_key = 'plan-proposal-' || CAST(id AS TEXT)
  WHERE approval_command IS NOT NULL;
--- Giving up or finishing a claim finds the proposals under its key.
-CREATE INDEX plan_proposals_approval_key ON plan_proposals (approval_key);
