@@ -25,12 +25,12 @@ const CONFLICTS: &[(&str, &str)] = &[
         "批准期间建议不断变化，请刷新后重新批准",
     ),
     (
-        "planning.source_short",
-        "发货仓库现有可发数量不足，暂不能批准",
-    ),
-    (
         "planning.proposal_not_open",
         "建议已不是待处理状态（已处理或已撤回）",
+    ),
+    (
+        "planning.source_short",
+        "发货仓库现有可发数量不足，暂不能批准",
     ),
     ("stock.already_counting", "其中有备件已在进行中的盘点里"),
     ("stock.approval_decided", "该审批已处理"),
