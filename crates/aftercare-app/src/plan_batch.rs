@@ -236,9 +236,6 @@ impl App {
         for &id in &ids {
             proposals.push(self.plan_proposal(actor, id).await?);
         }
-        let mut done = BatchApproval::default();
-        let mut one_by_one = Vec::new();
-        let mut groups: BTreeMap<Destination, Vec<ProposalRow>> = BTreeMap::new();
         // The earliest need first: where the batch's documents compete for a sender's
         // stock (a central warehouse shipping to sixty stations), emergencies and the
         // soonest needs get it.
@@ -249,48 +246,20 @@ impl App {
             .enumerate()
             .map(|(i, p)| (p.id, i))
             .collect();
-        let mut left = if check_stock {
-            Some(self.shippable_now(&proposals).await?)
+        let senders = if check_stock {
+            Some(self.senders_now(&proposals).await?)
         } else {
             None
         };
-        let codes: HashMap<WarehouseId, String> = if check_stock {
-            store::plan_warehouses(&self.db)
-                .await?
-                .into_iter()
-                .map(|w| (w.id, w.code))
-                .collect()
-        } else {
-            HashMap::new()
+        let Sorted {
+            groups,
+            mut one_by_one,
+            refused,
+        } = sort_out(proposals, senders);
+        let mut done = BatchApproval {
+            documents: Vec::new(),
+            refused,
         };
-        for p in proposals {
-            if p.status != "open" {
-                let error = not_open(&p);
-                done.refused.push(BatchRefusal { proposal: p, error });
-                continue;
-            }
-            if p.approving_since.is_some() {
-                // A claimed proposal finishes under the command frozen on it.
-                one_by_one.push(p.id);
-                continue;
-            }
-            // A line its sender cannot ship now would make the ledger refuse the whole
-            // document: it is left open, named with what its sender holds, and the rest
-            // go (the ledger would refuse it alone as well).
-            if let (Some((from, _)), Some(left)) = (p.route(), left.as_mut()) {
-                let units = left.entry((from, p.part)).or_default();
-                if *units < p.qty {
-                    let error = source_short(&p, codes.get(&from).map_or("?", |c| c), *units);
-                    done.refused.push(BatchRefusal { proposal: p, error });
-                    continue;
-                }
-                *units -= p.qty;
-            }
-            match destination(&p) {
-                Some(d) => groups.entry(d).or_default().push(p),
-                None => one_by_one.push(p.id),
-            }
-        }
         for group in groups.into_values() {
             if group.len() == 1 {
                 one_by_one.push(group[0].id);
@@ -317,12 +286,12 @@ impl App {
         one_by_one.sort_by_key(|id| rank.get(id).copied());
         for id in one_by_one {
             match self.approve_proposal(actor, id).await {
-                Ok(p) => match (p.document_kind.as_deref(), p.document_id) {
-                    (Some("purchase_order"), Some(doc)) => done.add(("purchase_order", doc), id),
-                    (Some("transfer"), Some(doc)) => done.add(("transfer", doc), id),
-                    other => done.refused.push(BatchRefusal {
+                Ok(p) => match approved_into(&p) {
+                    Some(document) => done.add(document, id),
+                    None => done.refused.push(BatchRefusal {
                         error: AppError::Unexpected(format!(
-                            "proposal {id} approved with document {other:?}"
+                            "proposal {id} approved without a document: {:?} {:?}",
+                            p.document_kind, p.document_id
                         )),
                         proposal: p,
                     }),
@@ -351,16 +320,21 @@ impl App {
     }
 
     /// What the sending warehouse of each of `proposals` that ships (transfers, returns)
-    /// can ship of its part now, as an approval takes it: issuable units less reserved.
-    async fn shippable_now(
-        &self,
-        proposals: &[ProposalRow],
-    ) -> AppResult<HashMap<(WarehouseId, PartId), i64>> {
+    /// can ship of its part now, as an approval takes it (issuable units less reserved),
+    /// and the warehouses' codes.
+    async fn senders_now(&self, proposals: &[ProposalRow]) -> AppResult<Senders> {
         let pairs: Vec<(WarehouseId, PartId)> = proposals
             .iter()
             .filter_map(|p| p.route().map(|(from, _)| (from, p.part)))
             .collect();
-        Ok(plan_views_store::shippable(&self.db, &pairs).await?)
+        Ok(Senders {
+            units: plan_views_store::shippable(&self.db, &pairs).await?,
+            codes: store::plan_warehouses(&self.db)
+                .await?
+                .into_iter()
+                .map(|w| (w.id, w.code))
+                .collect(),
+        })
     }
 
     /// Approve a group going to one place as one document. Nothing claimed (one of them
@@ -527,6 +501,60 @@ impl App {
         }
         Ok(Some((command, key, now)))
     }
+}
+
+/// What the senders of a batch's lines can ship now, by (warehouse, part), and their codes.
+struct Senders {
+    units: HashMap<(WarehouseId, PartId), i64>,
+    codes: HashMap<WarehouseId, String>,
+}
+
+/// A batch's proposals sorted out before anything is claimed.
+struct Sorted {
+    /// Those going to the same place, together.
+    groups: BTreeMap<Destination, Vec<ProposalRow>>,
+    /// Those approved alone: claimed before (they finish under their frozen command), or
+    /// with nowhere to group them.
+    one_by_one: Vec<i64>,
+    /// Those left as they are, and why.
+    refused: Vec<BatchRefusal>,
+}
+
+/// Sort `proposals` (earliest need first) out into groups, ones to approve alone and ones
+/// refused. With `senders`, a line its sender cannot ship now (the earlier lines taken off)
+/// is refused: it would make the ledger refuse its whole document (and alone as well).
+fn sort_out(proposals: Vec<ProposalRow>, mut senders: Option<Senders>) -> Sorted {
+    let mut sorted = Sorted {
+        groups: BTreeMap::new(),
+        one_by_one: Vec::new(),
+        refused: Vec::new(),
+    };
+    for p in proposals {
+        if p.status != "open" {
+            let error = not_open(&p);
+            sorted.refused.push(BatchRefusal { proposal: p, error });
+            continue;
+        }
+        if p.approving_since.is_some() {
+            sorted.one_by_one.push(p.id);
+            continue;
+        }
+        if let (Some((from, _)), Some(s)) = (p.route(), senders.as_mut()) {
+            let units = s.units.entry((from, p.part)).or_default();
+            if *units < p.qty {
+                let code = s.codes.get(&from).map_or("?", |c| c.as_str());
+                let error = source_short(&p, code, *units);
+                sorted.refused.push(BatchRefusal { proposal: p, error });
+                continue;
+            }
+            *units -= p.qty;
+        }
+        match destination(&p) {
+            Some(d) => sorted.groups.entry(d).or_default().push(p),
+            None => sorted.one_by_one.push(p.id),
+        }
+    }
+    sorted
 }
 
 /// What approving a group did.

@@ -4611,6 +4611,22 @@ async fn a_group_the_ledger_refuses_is_released_and_approved_one_by_one() {
     }
 }
 
+/// Make approved proposals look as if their approval stopped after the ledger: open again
+/// and still claimed (same key, claim time T0), without their document.
+async fn stopped_after_the_ledger(app: &App, ids: &[i64]) {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    exec(
+        app,
+        &format!(
+            "UPDATE plan_proposals SET status = 'open', decided_at = NULL, decided_by = NULL, \
+             document_kind = NULL, document_id = NULL, approving_since = {} WHERE id IN ({})",
+            T0.0,
+            ids.join(", ")
+        ),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_batch_that_stopped_after_the_ledger_is_finished_whole_by_approving_one_of_it_again() {
     for db in each_backend().await.unwrap() {
@@ -4626,15 +4642,7 @@ async fn a_batch_that_stopped_after_the_ledger_is_finished_whole_by_approving_on
         let transfer = done.documents[0].id;
         // As if the process died after the ledger shipped and before the decision: both
         // open again, claimed with the group's command and key.
-        exec(
-            app,
-            &format!(
-                "UPDATE plan_proposals SET status = 'open', decided_at = NULL, decided_by = NULL, \
-                 document_kind = NULL, document_id = NULL, approving_since = {} WHERE id IN ({}, {})",
-                T0.0, t1.id, t2.id
-            ),
-        )
-        .await;
+        stopped_after_the_ledger(app, &[t1.id, t2.id]).await;
         // A run leaves them as they are, and counts the units as shipped: central owes
         // the station nothing.
         w.clock.advance_minutes(5);
@@ -5021,15 +5029,7 @@ async fn a_stopped_group_approved_again_together_is_reported_approved_whole() {
             .unwrap();
         let transfer = done.documents[0].id;
         // Stopped after the ledger: both open again under the group's claim.
-        exec(
-            app,
-            &format!(
-                "UPDATE plan_proposals SET status = 'open', decided_at = NULL, decided_by = NULL, \
-                 document_kind = NULL, document_id = NULL, approving_since = {} WHERE id IN ({}, {})",
-                T0.0, t1.id, t2.id
-            ),
-        )
-        .await;
+        stopped_after_the_ledger(app, &[t1.id, t2.id]).await;
         // Both ticked again: the first one's approval finishes the other as well, and the
         // answer counts both in the one transfer (none "not open").
         let again = app
