@@ -9,7 +9,7 @@
 //! drawn down as the batch's lines take it (the earliest need first): a line that cannot
 //! ship is left open and named (`planning.source_short`), and the rest of its route goes
 //! as one transfer. A group is claimed in one write (every proposal with the same frozen
-//! command and the Idempotency-Key `plan-proposal-batch-<lowest id>-<claim time>`), run
+//! command and the Idempotency-Key `plan-proposal-batch-<lowest id>-<random>`), run
 //! once through the ledger and decided approved in one write. A proposal claimed or
 //! changed meanwhile leaves the group, and the rest is claimed together again. A group
 //! that stopped half-way is finished by approving any of its proposals again: its command
@@ -20,9 +20,7 @@
 use crate::App;
 use crate::access::Actor;
 use crate::error::{AppError, AppResult};
-use crate::planning::{
-    PLANNERS, PROPOSAL_KEY_PREFIX, approval_command, document_of, not_open, user_of,
-};
+use crate::planning::{PLANNERS, approval_command, claim_key, document_of, not_open, user_of};
 use crate::stock::refusal;
 use aftercare_domain::stock::Command;
 use aftercare_domain::{Instant, PartId, SupplierId, WarehouseId};
@@ -472,9 +470,8 @@ impl App {
         let json = serde_json::to_string(&command)
             .map_err(|e| AppError::Unexpected(format!("proposals' command: {e}")))?;
         let lowest = group.iter().map(|p| p.id).min().unwrap_or_default();
-        // The claim's time in the key: a claim given up (the ledger refused it) and a
-        // later one of the same lowest proposal never share a key.
-        let key = format!("{PROPOSAL_KEY_PREFIX}batch-{lowest}-{}", now.0);
+        // A key of this claim's own: a claim given up fences its key.
+        let key = claim_key(&format!("batch-{lowest}"));
         // In id order: two batches claiming the same rows at once wait for each other
         // rather than deadlock (PostgreSQL locks each row as it is claimed).
         let mut order: Vec<&ProposalRow> = group.iter().collect();

@@ -23,10 +23,10 @@
 //! freezes the exact ledger command on it (quantity, source or supplier, and a transfer's
 //! ETA computed once from the transfer days the proposal was planned with). Runs and
 //! emergency requisitions leave a claimed proposal as it is, and it cannot be rejected.
-//! The frozen command then runs through the ledger under the Idempotency-Key
-//! `plan-proposal-{id}`, and the proposal is decided approved with the document. A ledger
-//! refusal (e.g. the parent warehouse is short) releases the claim with the refusal noted:
-//! the proposal stays open. Approving a claimed proposal again runs the same frozen command
+//! The frozen command then runs through the ledger under the claim's own Idempotency-Key
+//! (`plan-proposal-{id}-…`, kept with it), and the proposal is decided approved with the
+//! document. A ledger refusal (e.g. the parent warehouse is short) releases the claim with
+//! the refusal noted and fences its key: the proposal stays open. Approving a claimed proposal again runs the same frozen command
 //! again, which the ledger replays if it had applied it — so an approval that stopped
 //! half-way (the process died between the ledger and the decision) is finished by simply
 //! approving again, and nothing is ordered or shipped twice. There is no sweep: a stalled
@@ -1272,12 +1272,12 @@ impl App {
     /// Approve an open proposal: the purchase order (purchases, last-time buys, emergencies
     /// at a warehouse without a parent), the transfer from the parent (transfers,
     /// emergencies elsewhere) or the transfer back to it (returns) is created through the
-    /// ledger. The proposal is claimed first
-    /// with the ledger command frozen on it, the command runs under the Idempotency-Key
-    /// `plan-proposal-{id}`, then the proposal is approved with the document. Approving a
-    /// claimed proposal (one whose approval stopped half-way, or is running right now) runs
-    /// the frozen command again: the ledger replays it, so one document is created. A
-    /// ledger refusal leaves the proposal open with the refusal noted.
+    /// ledger. The proposal is claimed first with the ledger command frozen on it, the
+    /// command runs under the claim's Idempotency-Key (`plan-proposal-{id}-…`), then the
+    /// proposal is approved with the document. Approving a claimed proposal (one whose
+    /// approval stopped half-way, or is running right now) runs the frozen command again:
+    /// the ledger replays it, so one document is created. A ledger refusal leaves the
+    /// proposal open with the refusal noted (and the claim's key fenced).
     pub async fn approve_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
         let (p, receipt, claim) = self.run_claim(actor, id).await?;
         let document = document_of(&receipt, &[id])?;
@@ -1368,7 +1368,8 @@ impl App {
     ) -> AppResult<Vec<i64>> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let released = store::release_claim(&mut tx, key, claimed_at, &err.to_string()).await?;
+        let released =
+            store::release_claim(&mut tx, key, claimed_at, &err.to_string(), now).await?;
         for &id in &released {
             let mut entry = actor.audit(now, "planning.approve_refused", "plan_proposal", id);
             entry.after = Some(serde_json::json!({
@@ -1415,7 +1416,7 @@ impl App {
                 .await?;
             let json = serde_json::to_string(&command)
                 .map_err(|e| AppError::Unexpected(format!("proposal {id}: command: {e}")))?;
-            let key = proposal_key(id);
+            let key = claim_key(&id.to_string());
             let mut tx = self.db.begin_write().await?;
             let claimed = store::claim(&mut tx, &p, &json, &key, now).await?;
             tx.commit().await?;
@@ -1879,9 +1880,21 @@ pub(crate) fn user_of(actor: &Actor) -> Option<aftercare_domain::UserId> {
 /// client may send it; `store::open_requests` reads it).
 pub const PROPOSAL_KEY_PREFIX: &str = "plan-proposal-";
 
-/// The ledger's Idempotency-Key of a proposal's approval.
+/// The ledger's Idempotency-Key of a proposal's approval before keys were kept on the
+/// claim (every claim made before 2026-12-07 has it stored as well).
 fn proposal_key(id: i64) -> String {
     format!("{PROPOSAL_KEY_PREFIX}{id}")
+}
+
+/// A fresh Idempotency-Key for a claim of `what` (a proposal's id, or `batch-<lowest id>`):
+/// a claim given up fences its key (see `store::release_claim`), so the next claim of the
+/// same proposals needs another.
+pub(crate) fn claim_key(what: &str) -> String {
+    let tag: String = crate::password::random_bytes::<6>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{PROPOSAL_KEY_PREFIX}{what}-{tag}")
 }
 
 /// The document (kind, id) an approval's ledger run created; `ids` are the proposals it

@@ -4485,7 +4485,10 @@ async fn approving_together_makes_one_document_per_route_and_per_supplier() {
             assert_eq!(p.document_id, Some(doc.id), "{label}");
             let key = p.approval_key.clone().unwrap_or_default();
             if *id == ltb.id {
-                assert_eq!(key, format!("plan-proposal-{id}"), "{label}");
+                assert!(
+                    key.starts_with(&format!("plan-proposal-{id}-")),
+                    "{label}: {key}"
+                );
             } else {
                 assert!(key.starts_with("plan-proposal-batch-"), "{label}: {key}");
             }
@@ -4601,10 +4604,10 @@ async fn a_group_the_ledger_refuses_is_released_and_approved_one_by_one() {
         for t in [&t1, &t4] {
             let p = proposal(app, t.id).await;
             assert_eq!(p.status, "approved", "{label}");
-            assert_eq!(
-                p.approval_key,
-                Some(format!("plan-proposal-{}", t.id)),
-                "{label}"
+            let key = p.approval_key.clone().unwrap_or_default();
+            assert!(
+                key.starts_with(&format!("plan-proposal-{}-", t.id)),
+                "{label}: {key}"
             );
             assert_eq!(transit_of(app, w.station, t.part).await.len(), 1, "{label}");
         }
@@ -5041,5 +5044,68 @@ async fn a_stopped_group_approved_again_together_is_reported_approved_whole() {
         assert_eq!(again.documents[0].id, transfer, "{label}");
         assert_eq!(again.approved(), 2, "{label}");
         assert_eq!(transit_of(app, w.station, w.p1).await.len(), 1, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_claim_given_up_fences_its_key_so_a_late_run_of_its_command_ships_nothing() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, [_, t2, _]) = short_line_world(db).await;
+        let app = &w.app;
+        // PN-2: 80 asked, central holds 50: the approval is refused and its claim given up.
+        let err = app.approve_proposal(&Actor::Cli, t2.id).await.unwrap_err();
+        assert_eq!(err.code(), "stock.insufficient", "{label}");
+        let key: String = match &app.db {
+            aftercare_store::Db::Sqlite(p) => {
+                sqlx::query_scalar("SELECT key FROM stock_idempotency WHERE key LIKE $1")
+                    .bind(format!("plan-proposal-{}-%", t2.id))
+                    .fetch_one(p)
+                    .await
+            }
+            aftercare_store::Db::Postgres(p) => {
+                sqlx::query_scalar("SELECT key FROM stock_idempotency WHERE key LIKE $1")
+                    .bind(format!("plan-proposal-{}-%", t2.id))
+                    .fetch_one(p)
+                    .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("{label}: no fence: {e}"));
+        // Stock arrives; a second approval of the same claim still on its way runs the
+        // command under the key: refused, nothing ships (the proposal was released).
+        stock_in(app, w.supplier, w.central, w.p2, 40).await;
+        let late = app
+            .ledger()
+            .await
+            .unwrap()
+            .execute(aftercare_store::stock::LedgerRequest {
+                command: Command::ShipTransfer {
+                    from: w.central,
+                    to: w.station,
+                    eta: app.now(),
+                    lines: vec![TransferQty {
+                        part: w.p2,
+                        condition: StockCondition::Good,
+                        qty: Qty::new(80).unwrap(),
+                    }],
+                },
+                key: Some(aftercare_domain::stock::IdempotencyKey::parse(&key).unwrap()),
+                actor_id: None,
+                actor_login: "test".into(),
+                request_id: None,
+                now: app.now(),
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(late, Err(aftercare_domain::stock::StockError::KeyFenced(_))),
+            "{label}: {late:?}"
+        );
+        assert!(transit_of(app, w.station, w.p2).await.is_empty(), "{label}");
+        // Approved again: a fresh claim and key, and it ships.
+        let done = app.approve_proposal(&Actor::Cli, t2.id).await.unwrap();
+        assert_eq!(done.status, "approved", "{label}");
+        assert_ne!(done.approval_key.as_deref(), Some(key.as_str()), "{label}");
+        assert_eq!(transit_of(app, w.station, w.p2).await.len(), 1, "{label}");
     }
 }

@@ -1234,8 +1234,9 @@ pub struct ProposalRow {
     pub approving_since: Option<Instant>,
     /// The ledger command of the approval (JSON of `aftercare_domain::stock::Command`).
     pub approval_command: Option<String>,
-    /// The Idempotency-Key the approval runs `approval_command` under: `plan-proposal-<id>`
-    /// alone, or the key of the one document it was approved into with others.
+    /// The Idempotency-Key the approval runs `approval_command` under, one per claim:
+    /// `plan-proposal-<id>-…` alone, or the key of the one document it was approved into
+    /// with others (`plan-proposal-<id>` for claims made before 2026-12-07).
     pub approval_key: Option<String>,
     /// Why the ledger refused the last approval attempt (the proposal stayed open).
     pub approval_error: Option<String>,
@@ -1563,21 +1564,26 @@ pub async fn give_way_on_locks(tx: &mut Tx) -> StoreResult<()> {
 /// Give an approval's claim up after the ledger refused its command: every proposal
 /// claimed under `key` at `claimed_at` (one, or a group approved together: released
 /// together, so none stays claimed under a command that carries a released one's line) is
-/// open and unclaimed again, with `error` noted. Only while they are still open under that
-/// claim and the ledger has applied nothing under `key` (a concurrent approval's run of
-/// the same command may have gone through). The ids released.
+/// open and unclaimed again, with `error` noted. The key is fenced in the same write, so a
+/// run of the same command still on its way (another approval of this claim) is refused
+/// by the ledger rather than shipping what is released here; nothing is released when the
+/// ledger has applied it already. The ids released.
 pub async fn release_claim(
     tx: &mut Tx,
     key: &str,
     claimed_at: Instant,
     error: &str,
+    now: Instant,
 ) -> StoreResult<Vec<i64>> {
+    let fenced_here = crate::stock::fence::fence(tx, key, error, now).await?;
+    if !fenced_here && !fenced(tx, key).await? {
+        return Ok(Vec::new());
+    }
     let ids: Vec<i64> = on_tx!(tx, |c| {
         sqlx::query_scalar(
             "UPDATE plan_proposals SET approving_since = NULL, approval_command = NULL, approval_key = NULL, \
                approval_error = $3 \
              WHERE approval_key = $1 AND status = 'open' AND approving_since = $2 \
-               AND NOT EXISTS (SELECT 1 FROM stock_idempotency k WHERE k.key = $1) \
              RETURNING id",
         )
         .bind(key)
@@ -1586,7 +1592,26 @@ pub async fn release_claim(
         .fetch_all(c)
         .await
     })?;
+    if ids.is_empty() && fenced_here {
+        // Not this claim's any more (given up or decided by another approval): the
+        // fence guards nothing.
+        crate::stock::fence::unfence(tx, key).await?;
+    }
     Ok(ids)
+}
+
+/// Whether `key` is fenced (a refusal stored, nothing applied).
+async fn fenced(tx: &mut Tx, key: &str) -> StoreResult<bool> {
+    let n: i64 = on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM stock_idempotency WHERE key = $1 AND command_json LIKE $2",
+        )
+        .bind(key)
+        .bind(crate::stock::fence::FENCED_LIKE)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(n > 0)
 }
 
 /// Decide a proposal claimed under `key` at `claimed_at` approved with the document its
