@@ -230,9 +230,18 @@ impl App {
     ) -> AppResult<BatchApproval> {
         actor.require(PLANNERS, "decide replenishment proposals")?;
         let ids = checked_ids(ids)?;
+        // The caller's scope once, not per proposal (planners see every warehouse).
+        let scope = self
+            .plan_scope(actor, "see replenishment proposals")
+            .await?;
         let mut proposals = Vec::with_capacity(ids.len());
         for &id in &ids {
-            proposals.push(self.plan_proposal(actor, id).await?);
+            let p = store::proposal(&self.db, id)
+                .await?
+                .filter(|p| scope.sees(p.warehouse))
+                .map(|p| scope.shown(p))
+                .ok_or_else(|| AppError::not_found(format!("proposal {id}")))?;
+            proposals.push(p);
         }
         // The earliest need first: where the batch's documents compete for a sender's
         // stock (a central warehouse shipping to sixty stations), emergencies and the

@@ -4630,22 +4630,29 @@ async fn stopped_after_the_ledger(app: &App, ids: &[i64]) {
     .await;
 }
 
+/// The station's two transfers (PN-1, PN-2) approved together into one transfer, then as
+/// if the process died after the ledger shipped and before the decision: both open again,
+/// claimed with the group's command and key. With that transfer's id.
+async fn stopped_group(db: aftercare_store::testing::TestDb) -> (World, [ProposalRow; 2], i64) {
+    let (w, rows) = batch_world(db).await;
+    let t1 = find(&rows, w.station, w.p1).unwrap().clone();
+    let t2 = find(&rows, w.station, w.p2).unwrap().clone();
+    let done = w
+        .app
+        .approve_proposals(&Actor::Cli, &[t1.id, t2.id])
+        .await
+        .unwrap();
+    let transfer = done.documents[0].id;
+    stopped_after_the_ledger(&w.app, &[t1.id, t2.id]).await;
+    (w, [t1, t2], transfer)
+}
+
 #[tokio::test]
 async fn a_batch_that_stopped_after_the_ledger_is_finished_whole_by_approving_one_of_it_again() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
-        let (w, rows) = batch_world(db).await;
+        let (w, [t1, t2], transfer) = stopped_group(db).await;
         let app = &w.app;
-        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
-        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
-        let done = app
-            .approve_proposals(&Actor::Cli, &[t1.id, t2.id])
-            .await
-            .unwrap();
-        let transfer = done.documents[0].id;
-        // As if the process died after the ledger shipped and before the decision: both
-        // open again, claimed with the group's command and key.
-        stopped_after_the_ledger(app, &[t1.id, t2.id]).await;
         // A run leaves them as they are, and counts the units as shipped: central owes
         // the station nothing.
         w.clock.advance_minutes(5);
@@ -5022,17 +5029,8 @@ async fn a_last_time_buy_stays_when_the_top_warehouse_has_shipped_its_last_unit_
 async fn a_stopped_group_approved_again_together_is_reported_approved_whole() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
-        let (w, rows) = batch_world(db).await;
+        let (w, [t1, t2], transfer) = stopped_group(db).await;
         let app = &w.app;
-        let t1 = find(&rows, w.station, w.p1).unwrap().clone();
-        let t2 = find(&rows, w.station, w.p2).unwrap().clone();
-        let done = app
-            .approve_proposals(&Actor::Cli, &[t1.id, t2.id])
-            .await
-            .unwrap();
-        let transfer = done.documents[0].id;
-        // Stopped after the ledger: both open again under the group's claim.
-        stopped_after_the_ledger(app, &[t1.id, t2.id]).await;
         // Both ticked again: the first one's approval finishes the other as well, and the
         // answer counts both in the one transfer (none "not open").
         let again = app

@@ -1576,7 +1576,7 @@ pub async fn release_claim(
     now: Instant,
 ) -> StoreResult<Vec<i64>> {
     let fenced_here = crate::stock::fence::fence(tx, key, error, now).await?;
-    if !fenced_here && !fenced(tx, key).await? {
+    if !fenced_here && !crate::stock::fence::is_fenced(tx, key).await? {
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = on_tx!(tx, |c| {
@@ -1598,20 +1598,6 @@ pub async fn release_claim(
         crate::stock::fence::unfence(tx, key).await?;
     }
     Ok(ids)
-}
-
-/// Whether `key` is fenced (a refusal stored, nothing applied).
-async fn fenced(tx: &mut Tx, key: &str) -> StoreResult<bool> {
-    let n: i64 = on_tx!(tx, |c| {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM stock_idempotency WHERE key = $1 AND command_json LIKE $2",
-        )
-        .bind(key)
-        .bind(crate::stock::fence::FENCED_LIKE)
-        .fetch_one(c)
-        .await
-    })?;
-    Ok(n > 0)
 }
 
 /// Decide a proposal claimed under `key` at `claimed_at` approved with the document its

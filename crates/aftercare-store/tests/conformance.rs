@@ -448,6 +448,19 @@ async fn runs_recorded_before_migration_16_read_as_run_with_the_default_options(
     }
 }
 
+/// Part 1 (P-1) as the migration tests insert it before their proposals.
+const PART_1: &str = "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
+     VALUES (1, 'P-1', '主板', 'Main board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)";
+
+/// Run `sql` (no parameters) on either engine.
+async fn exec(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match db {
+        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+}
+
 #[tokio::test]
 async fn migration_21_clears_the_claims_of_decided_proposals_only() {
     for t in each_backend_at(20).await.unwrap() {
@@ -455,19 +468,16 @@ async fn migration_21_clears_the_claims_of_decided_proposals_only() {
         seed_station(&t.db).await;
         // Rows as the code before migration 21 left them: an approval kept its claim.
         let rows = [
-            "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
-             VALUES (1, 'P-1', '主板', 'Main board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
+            PART_1,
             "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approving_since) \
              SELECT 1, id, 1, 'purchase', 2, 1, 'r', FALSE, 'approved', 1, 1, 5 FROM warehouses WHERE code = 'WH-C'",
             "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approving_since) \
              SELECT 2, id, 1, 'purchase', 3, 1, 'r', FALSE, 'open', 1, 1, 6 FROM warehouses WHERE code = 'WH-C'",
         ];
         for sql in rows {
-            match &t.db {
-                Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-                Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-            }
-            .unwrap_or_else(|e| panic!("{label}: {e}"));
+            exec(&t.db, sql)
+                .await
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
         }
         t.db.migrate().await.unwrap();
         let q = "SELECT id, approving_since FROM plan_proposals ORDER BY id";
@@ -486,18 +496,9 @@ async fn migration_22_keeps_every_proposal_and_admits_returns_only_with_a_destin
     for t in each_backend_at(21).await.unwrap() {
         let label = t.label;
         seed_station(&t.db).await;
-        let exec = |sql: &'static str| {
-            let db = t.db.clone();
-            async move {
-                match &db {
-                    Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-                    Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-                }
-            }
-        };
+        let exec = |sql: &'static str| exec(&t.db, sql);
         for sql in [
-            "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
-             VALUES (1, 'P-1', '主板', 'Main board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
+            PART_1,
             "INSERT INTO plan_proposals (id, warehouse_id, part_id, kind, qty, need_by, reason, overridden, status, created_at, updated_at, approving_since, approval_command, transfer_days) \
              SELECT 7, id, 1, 'purchase', 2, 1, 'r', FALSE, 'open', 1, 1, 5, '{}', 3 FROM warehouses WHERE code = 'WH-C'",
         ] {
@@ -568,18 +569,9 @@ async fn migration_23_gives_every_frozen_approval_the_key_it_ran_under() {
     for t in each_backend_at(22).await.unwrap() {
         let label = t.label;
         seed_station(&t.db).await;
-        let exec = |sql: &'static str| {
-            let db = t.db.clone();
-            async move {
-                match &db {
-                    Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-                    Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-                }
-            }
-        };
+        let exec = |sql: &'static str| exec(&t.db, sql);
         for sql in [
-            "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
-             VALUES (1, 'P-1', '主板', 'Main board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
+            PART_1,
             "INSERT INTO parts (id, part_number, name_zh, name_en, specification, category, unit, standard_cost, source, lead_time_days, criticality, notes, active, created_at, updated_at) \
              VALUES (2, 'P-2', '电源', 'Power board', '', 'board', 'pcs', 100, 'buy', 7, 'normal', '', TRUE, 1, 1)",
             // Claimed (being approved), approved, and open unclaimed.

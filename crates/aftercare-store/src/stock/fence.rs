@@ -62,6 +62,20 @@ pub(crate) async fn fence(tx: &mut Tx, key: &str, why: &str, now: Instant) -> St
     Ok(n == 1)
 }
 
+/// Whether `key` is fenced (a refusal stored, nothing applied), in the caller's transaction.
+pub(crate) async fn is_fenced(tx: &mut Tx, key: &str) -> StoreResult<bool> {
+    let n: i64 = on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM stock_idempotency WHERE key = $1 AND command_json LIKE $2",
+        )
+        .bind(key)
+        .bind(FENCED_LIKE)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(n > 0)
+}
+
 /// Take back a fence this transaction wrote (the update it guarded did not happen).
 pub(crate) async fn unfence(tx: &mut Tx, key: &str) -> StoreResult<()> {
     on_tx!(tx, |c| {
