@@ -189,18 +189,24 @@ pub async fn movements(db: &Db, f: &MovementFilter) -> StoreResult<Vec<MovementR
             lots: Vec::new(),
         })
         .collect();
-    if let (Some(min), Some(max)) = (out.last().map(|m| m.id), out.first().map(|m| m.id)) {
+    // The page's movements by id, not the id range between its first and last: filtered by
+    // a part, that range spans most of the ledger (300,000 lot rows for one page).
+    let index: std::collections::HashMap<i64, usize> =
+        out.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+    let ids: Vec<i64> = out.iter().map(|m| m.id).collect();
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT movement_id, lot_id, qty FROM stock_movement_lots WHERE movement_id IN ({}) ORDER BY movement_id, lot_id",
+            marks.join(", ")
+        );
         let lots: Vec<(i64, i64, i64)> = on_db!(db, |p| {
-            sqlx::query_as(
-                "SELECT movement_id, lot_id, qty FROM stock_movement_lots WHERE movement_id BETWEEN $1 AND $2 ORDER BY movement_id, lot_id",
-            )
-            .bind(min)
-            .bind(max)
-            .fetch_all(p)
-            .await
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
         })?;
-        let index: std::collections::HashMap<i64, usize> =
-            out.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
         for (m, lot, q) in lots {
             if let Some(&i) = index.get(&m) {
                 out[i].lots.push((lot, q));
