@@ -373,8 +373,9 @@ impl App {
     /// most at a station warehouse over the last 26 weeks is succeeded (60 %) by a part of
     /// the same line and component (its number up to the last `-`) still in production,
     /// one not issued anywhere in those weeks if there is one (no succession when no such
-    /// part is in production), and a recall at that station needs 5,000 × 0.01 of it over
-    /// the next four weeks. Nothing when the history has no station issues.
+    /// part is in production), and a recall at that warehouse needs 1 % of its affected
+    /// units over the next four weeks (at least 5,000 units, and 200 per unit the warehouse
+    /// holds: more than it holds). Nothing when the history has no station issues.
     pub async fn seed_demo_lifecycle(&self) -> AppResult<()> {
         let now = self.now();
         let start = aftercare_domain::Instant(now.0 - 26 * 7 * 86_400_000);
@@ -434,6 +435,17 @@ impl App {
             )
             .await?;
         }
+        // Enough to need more than the warehouse holds, whatever the history left on its
+        // shelf, so the demo's run proposes for the recall: at 1 % replaced, 200 affected
+        // units per unit held (and 25 more), in thousands, at least 5,000.
+        let held = aftercare_store::plan_views::shippable(&self.db, &[(station, part)])
+            .await?
+            .get(&(station, part))
+            .copied()
+            .unwrap_or(0)
+            .max(0);
+        let affected_units = ((held + 25) * 200 + 999) / 1000 * 1000;
+        let affected_units = affected_units.max(5000);
         let day = |ms: i64| {
             (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
                 + chrono::Duration::days(ms.div_euclid(86_400_000)))
@@ -448,7 +460,7 @@ impl App {
                 name: "召回 Recall R-2026-01".into(),
                 starts_on: day(now.0),
                 ends_on: day(now.0 + 27 * 86_400_000),
-                affected_units: 5000,
+                affected_units,
                 replacement_rate: "0.01".into(),
             },
         )
