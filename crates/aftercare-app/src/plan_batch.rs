@@ -11,7 +11,8 @@
 //! as one transfer. A group is claimed in one write (every proposal with the same frozen
 //! command and the Idempotency-Key `plan-proposal-batch-<lowest id>-<random>`), run
 //! once through the ledger and decided approved in one write. A proposal claimed or
-//! changed meanwhile leaves the group, and the rest is claimed together again. A group
+//! changed meanwhile leaves the group, and the rest is claimed together again (while each
+//! try finds what changed). A group
 //! that stopped half-way is finished by approving any of its proposals again: its command
 //! is replayed (one document) and every proposal under the claim is approved with it.
 //! When the ledger refuses a group, the whole claim is given up and its proposals are
@@ -32,6 +33,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The most proposals one batch approval takes.
 pub const MAX_BATCH: usize = 5_000;
+
+/// The most times a group is claimed before its proposals are approved one by one.
+const CLAIM_TRIES: usize = 12;
+/// Tries in a row that find nothing changed (the rows held by another writer) before the
+/// group's proposals are approved one by one.
+const FRUITLESS_TRIES: usize = 3;
 
 /// A document a batch approval created (or found created by an earlier, unfinished
 /// approval of the same proposals), with the proposals it approved.
@@ -123,7 +130,7 @@ fn source_short(p: &ProposalRow, from: &str, units: i64) -> AppError {
     AppError::Conflict {
         code: "planning.source_short".into(),
         message: format!(
-            "{from} can ship {units} of {} now and {} are asked: approve it once the stock is there",
+            "{from} can ship {units} of {} now, {} asked: approve it once the stock is there",
             p.part_number, p.qty
         ),
     }
@@ -220,6 +227,21 @@ impl App {
         ids: &[i64],
     ) -> AppResult<BatchApproval> {
         self.approve_batch(actor, ids, false).await
+    }
+
+    /// One group's approval as [`App::approve_proposals`] makes it, from `read`: the
+    /// group's proposals as read earlier (for tests of a proposal taken between a batch's
+    /// read and its claim). The document, the proposals approved into it and those left to
+    /// approve alone.
+    #[doc(hidden)]
+    pub async fn approve_group_as_read(
+        &self,
+        actor: &Actor,
+        read: &[ProposalRow],
+    ) -> AppResult<(Option<(&'static str, i64)>, Vec<i64>, Vec<i64>)> {
+        actor.require(PLANNERS, "decide replenishment proposals")?;
+        let g = self.approve_group(actor, read).await?;
+        Ok((g.document, g.approved, g.alone))
     }
 
     async fn approve_batch(
@@ -354,18 +376,22 @@ impl App {
             alone: ids,
         };
         // A proposal claimed or changed meanwhile (another planner's batch over some of the
-        // same rows, a run) leaves the group: the rest is claimed together again.
+        // same rows, single decisions, a run) leaves the group: the rest is claimed together
+        // again, as long as each try finds what changed (planners deciding rows of the
+        // group one by one meanwhile shrink it try by try), at most `CLAIM_TRIES` times.
         let mut group = group.to_vec();
         let mut left_out = Vec::new();
         let mut claimed = None;
-        for _ in 0..3 {
-            if group.len() < 2 {
+        let mut fruitless = 0;
+        for _ in 0..CLAIM_TRIES {
+            if group.len() < 2 || fruitless == FRUITLESS_TRIES {
                 break;
             }
             if let Some(c) = self.claim_group(actor, &group).await? {
                 claimed = Some(c);
                 break;
             }
+            let before = group.len();
             let mut still = Vec::with_capacity(group.len());
             for p in group {
                 match store::proposal(&self.db, p.id).await? {
@@ -381,6 +407,10 @@ impl App {
                 }
             }
             group = still;
+            // Nothing changed in the group: another writer held its rows (a run).
+            if group.len() == before {
+                fruitless += 1;
+            }
         }
         let Some((command, key, claimed_at)) = claimed else {
             left_out.extend(group.iter().map(|p| p.id));

@@ -1238,18 +1238,16 @@ impl App {
         reason: &str,
     ) -> AppResult<ProposalRow> {
         actor.require(PLANNERS, "decide replenishment proposals")?;
-        let reason = reason.trim();
-        if reason.is_empty() {
+        if reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "a rejection needs a reason"));
         }
-        // The same limit as a ticket action's reason: it is copied into the audit entry.
-        let max = aftercare_domain::ticket::action::MAX_REASON;
-        if reason.chars().count() > max {
-            return Err(AppError::invalid(
-                "reason",
-                format!("must be at most {max} characters"),
-            ));
-        }
+        // The same rules as a ticket action's reason: it is copied into the audit entry.
+        let reason = aftercare_domain::validate::text(
+            "reason",
+            reason,
+            aftercare_domain::ticket::action::MAX_REASON,
+        )?;
+        let reason = reason.as_str();
         let before = self.plan_proposal(actor, id).await?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -1481,6 +1479,21 @@ impl App {
             return Err(AppError::not_found(format!("warehouse {}", warehouse.0)));
         }
         let opts = opts.checked()?;
+        // A missing warehouse or part is answered at once, not after the network's history
+        // is read (seconds on the standard demo).
+        if !store::plan_warehouses(&self.db)
+            .await?
+            .iter()
+            .any(|w| w.id == warehouse)
+        {
+            return Err(AppError::not_found(format!("warehouse {}", warehouse.0)));
+        }
+        if aftercare_store::part_master::part(&self.db, part)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::not_found(format!("part {}", part.0)));
+        }
         let now = self.now();
         let grid = Grid::new(now, opts.bucket, opts.periods);
         let inputs = self.plan_inputs(&grid).await?;
@@ -1971,8 +1984,8 @@ pub(crate) fn not_open(p: &ProposalRow) -> AppError {
     AppError::Conflict {
         code: "planning.proposal_not_open".into(),
         message: format!(
-            "proposal {} is {}, not open: it was decided or withdrawn already",
-            p.id, p.status
+            "proposal {} ({} at {}) is {}, not open: it was decided or withdrawn already",
+            p.id, p.part_number, p.warehouse_code, p.status
         ),
     }
 }

@@ -433,6 +433,13 @@ async fn approving_creates_the_document_through_the_ledger_once_and_rejecting_ne
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Invalid(_)), "{err:?}");
+        // Control characters (but line breaks) in a reason are refused, naming the field.
+        let err = app
+            .reject_proposal(&Actor::Cli, ltb.id, "nein\u{7}\u{1b}[31m")
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(err), "reason", "{label}");
+        assert_eq!(proposal(app, ltb.id).await.status, "open", "{label}");
         let ltb_approved = app.approve_proposal(&Actor::Cli, ltb.id).await.unwrap();
         assert_eq!(
             ltb_approved.document_kind.as_deref(),
@@ -4558,7 +4565,7 @@ async fn a_line_its_sender_cannot_ship_is_refused_alone_and_the_rest_ship_togeth
         assert_eq!(error.code(), "planning.source_short", "{label}");
         assert_eq!(
             error.to_string(),
-            "WH-C can ship 50 of PN-2 now and 80 are asked: approve it once the stock is there",
+            "WH-C can ship 50 of PN-2 now, 80 asked: approve it once the stock is there",
             "{label}"
         );
         // The short one is left as it was: open, unclaimed; nothing of it left central.
@@ -4921,20 +4928,26 @@ async fn a_group_claim_refused_when_one_of_it_is_approved_alone_is_given_up_whol
     }
 }
 
+/// Three open transfers central → station after a run: PN-1, PN-2 and PN-4.
+async fn three_on_one_route(db: aftercare_store::testing::TestDb) -> (World, [ProposalRow; 3]) {
+    let w = world(db).await;
+    set_levels(&w.app, w.station, w.p2, 5, 10).await;
+    let p4 = add_part(&w, "PN-4").await;
+    stock_in(&w.app, w.supplier, w.central, p4, 20).await;
+    set_levels(&w.app, w.station, p4, 5, 5).await;
+    w.app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+    let rows = open(&w.app).await;
+    let t = |part| find(&rows, w.station, part).unwrap().clone();
+    let three = [t(w.p1), t(w.p2), t(p4)];
+    (w, three)
+}
+
 #[tokio::test]
 async fn a_proposal_taken_by_another_approval_meanwhile_leaves_the_rest_of_its_group_together() {
     for db in each_backend().await.unwrap() {
         let label = db.label;
-        let w = world(db).await;
+        let (w, [t1, t2, t4]) = three_on_one_route(db).await;
         let app = &w.app;
-        set_levels(app, w.station, w.p2, 5, 10).await;
-        let p4 = add_part(&w, "PN-4").await;
-        stock_in(app, w.supplier, w.central, p4, 20).await;
-        set_levels(app, w.station, p4, 5, 5).await;
-        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
-        let rows = open(app).await;
-        let t = |part| find(&rows, w.station, part).unwrap().clone();
-        let (t1, t2, t4) = (t(w.p1), t(w.p2), t(p4));
         // A planner approves PN-4 alone while another approves the route's three.
         let ids = [t1.id, t2.id, t4.id];
         let (alone, together) = tokio::join!(
@@ -5105,5 +5118,137 @@ async fn a_claim_given_up_fences_its_key_so_a_late_run_of_its_command_ships_noth
         assert_eq!(done.status, "approved", "{label}");
         assert_ne!(done.approval_key.as_deref(), Some(key.as_str()), "{label}");
         assert_eq!(transit_of(app, w.station, w.p2).await.len(), 1, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_group_read_before_one_of_it_was_approved_alone_is_claimed_again_without_it() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, [t1, t2, t4]) = three_on_one_route(db).await;
+        let app = &w.app;
+        // Read by a batch, then PN-4 approved alone before the batch claims the route.
+        let read = [t1.clone(), t2.clone(), t4.clone()];
+        let alone = app.approve_proposal(&Actor::Cli, t4.id).await.unwrap();
+        let (document, mut approved, left) =
+            app.approve_group_as_read(&Actor::Cli, &read).await.unwrap();
+        let document = document.expect("the rest of the route claimed again as one transfer");
+        approved.sort_unstable();
+        let mut together = vec![t1.id, t2.id];
+        together.sort_unstable();
+        assert_eq!(approved, together, "{label}");
+        assert_eq!(left, vec![t4.id], "{label}");
+        for t in [&t1, &t2] {
+            let p = proposal(app, t.id).await;
+            assert_eq!(
+                (p.status.as_str(), p.document_id),
+                ("approved", Some(document.1)),
+                "{label}"
+            );
+            assert_eq!(transit_of(app, w.station, t.part).await.len(), 1, "{label}");
+        }
+        assert_ne!(alone.document_id, Some(document.1), "{label}");
+        assert_eq!(
+            transit_of(app, w.station, t4.part).await.len(),
+            1,
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_approval_decides_only_proposals_under_its_own_claim() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (w, [t1, ..]) = three_on_one_route(db).await;
+        let app = &w.app;
+        let now = app.now();
+        let mut tx = app.db.begin_write().await.unwrap();
+        assert!(
+            plan_store::claim(&mut tx, &t1, "{}", "claim-a", now)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let document = ("transfer", 4_242);
+        let finish = |key: &'static str, at: Instant| async move {
+            let mut tx = app.db.begin_write().await.unwrap();
+            let done = plan_store::finish_approval(&mut tx, t1.id, (key, at), None, document, now)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            done
+        };
+        // Another claim's key, or this key claimed at another time (a claim given up and
+        // taken again), decides nothing.
+        assert!(!finish("claim-b", now).await, "{label}");
+        assert!(!finish("claim-a", Instant(now.0 + 1)).await, "{label}");
+        let p = proposal(app, t1.id).await;
+        assert_eq!(
+            (p.status.as_str(), p.approval_key.as_deref(), p.document_id),
+            ("open", Some("claim-a"), None),
+            "{label}"
+        );
+        assert!(finish("claim-a", now).await, "{label}");
+        // Once.
+        assert!(!finish("claim-a", now).await, "{label}");
+        let p = proposal(app, t1.id).await;
+        assert_eq!(
+            (p.status.as_str(), p.document_id),
+            ("approved", Some(document.1)),
+            "{label}"
+        );
+    }
+}
+
+/// Lock proposal `id`'s row in `tx` (PostgreSQL), as a planning run writing it holds it.
+async fn hold_row(tx: &mut aftercare_store::Tx, id: i64) {
+    let aftercare_store::Tx::Postgres(t) = tx else {
+        panic!("PostgreSQL only");
+    };
+    sqlx::query("SELECT id FROM plan_proposals WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut **t)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn on_postgres_a_group_claim_gives_way_to_a_row_another_writer_holds() {
+    for db in each_backend().await.unwrap() {
+        if db.label != "postgres" {
+            continue;
+        }
+        let (w, [t1, t2, t4]) = three_on_one_route(db).await;
+        let app = &w.app;
+        let mut holder = app.db.begin_write().await.unwrap();
+        hold_row(&mut holder, t2.id).await;
+        // A claim that gives way fails after a short wait instead of waiting (and, with the
+        // holder waiting on a row the claim took, deadlocking).
+        let mut tx = app.db.begin_write().await.unwrap();
+        plan_store::give_way_on_locks(&mut tx).await.unwrap();
+        let claimed = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            plan_store::claim(&mut tx, &t2, "{}", "claim-x", app.now()),
+        )
+        .await
+        .expect("the claim waited for the held row instead of giving way");
+        assert!(claimed.is_err(), "{claimed:?}");
+        drop(tx);
+        // A batch over the held row carries on: the group's claim gives way and its
+        // proposals are approved one by one, the held one once the holder is done.
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+            holder.commit().await.unwrap();
+        };
+        let ids = [t1.id, t2.id, t4.id];
+        let (done, ()) = tokio::join!(app.approve_proposals(&Actor::Cli, &ids), release);
+        let done = done.expect("a claim that gave way fails the batch");
+        assert!(done.refused.is_empty(), "{:?}", done.refused);
+        assert_eq!(done.approved(), 3, "{done:?}");
+        for t in [&t1, &t2, &t4] {
+            assert_eq!(proposal(app, t.id).await.status, "approved");
+            assert_eq!(transit_of(app, w.station, t.part).await.len(), 1);
+        }
     }
 }

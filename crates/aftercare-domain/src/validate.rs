@@ -59,9 +59,63 @@ pub fn name(field: &str, value: &str) -> Result<String, ValidationError> {
     Ok(v.to_string())
 }
 
+/// Check a required free text (a reason, a note): non-empty after trimming, at most `max`
+/// characters, no control characters but line breaks and tabs (they would travel into the
+/// audit log, exports and terminals as they are). The trimmed text.
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, ValidationError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ValidationError::new(field, "is required"));
+    }
+    if v.chars().count() > max {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if let Some((at, bad)) = v
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "must not contain control characters (U+{:04X} at character {})",
+                u32::from(bad),
+                at + 1
+            ),
+        ));
+    }
+    Ok(v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_trimmed_bounded_and_free_of_control_characters() {
+        assert_eq!(
+            text("reason", " 缺货\n改用代用料 ", 10).unwrap(),
+            "缺货\n改用代用料"
+        );
+        assert_eq!(
+            text("reason", " \t ", 10).unwrap_err().reason,
+            "is required"
+        );
+        assert!(
+            text("reason", "abcdef", 5)
+                .unwrap_err()
+                .reason
+                .contains("at most 5")
+        );
+        let e = text("reason", "ok\u{7}\u{1b}[31m", 50).unwrap_err();
+        assert_eq!(e.field, "reason");
+        assert!(e.reason.contains("U+0007 at character 3"), "{}", e.reason);
+        assert!(text("reason", "a\u{0}b", 50).is_err());
+        assert!(text("reason", "a\u{9f}b", 50).is_err());
+    }
 
     #[test]
     fn code_rejects_spaces_and_empty() {

@@ -230,19 +230,10 @@ impl TicketAction {
     }
 }
 
-/// A required free-text field: not blank, at most [`MAX_REASON`] characters.
+/// A required free-text field: not blank, at most [`MAX_REASON`] characters, no control
+/// characters but line breaks and tabs.
 fn required_text(field: &str, text: &str) -> Result<(), ValidationError> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(ValidationError::new(field, "is required"));
-    }
-    if t.chars().count() > MAX_REASON {
-        return Err(ValidationError::new(
-            field,
-            format!("must be at most {MAX_REASON} characters"),
-        ));
-    }
-    Ok(())
+    crate::validate::text(field, text, MAX_REASON).map(|_| ())
 }
 
 #[cfg(test)]
