@@ -51,7 +51,11 @@ pub fn body_of(e: &AppError) -> serde_json::Value {
 }
 
 /// The one error body shape, for application errors and for unreadable parameters alike.
-fn error_json(code: &str, message: &str, details: serde_json::Value) -> serde_json::Value {
+pub(crate) fn error_json(
+    code: &str,
+    message: &str,
+    details: serde_json::Value,
+) -> serde_json::Value {
     json!({ "error": { "code": code, "message": message, "details": details } })
 }
 

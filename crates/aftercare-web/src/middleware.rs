@@ -280,11 +280,15 @@ pub async fn csrf(req: Request, next: Next) -> Response {
 
 fn csrf_refusal(req: &Request) -> Response {
     tracing::warn!(path = %req.uri().path(), "CSRF check failed");
-    let err = AppError::forbidden(
-        "submit this form without a valid CSRF token (reload the page and try again)",
-    );
     if wants_json(req) {
-        ApiError(err).into_response()
+        // Not the role's refusal ("your role may not …"): anyone's request without the
+        // session's token is refused.
+        let body = crate::error::error_json(
+            "auth.csrf",
+            "missing or invalid CSRF token for this session: reload the page and try again",
+            serde_json::Value::Null,
+        );
+        (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
     } else {
         crate::ui::error_page(StatusCode::FORBIDDEN, Lang::ZhCn, "error.csrf")
     }

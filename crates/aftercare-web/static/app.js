@@ -49,3 +49,28 @@ document.addEventListener("change", (e) => {
     all.indeterminate = ticked > 0 && ticked < boxes.length;
   }
 });
+// A form approving ticked rows (`data-confirm-selected`, its boxes carrying their value in
+// minor units as `data-value`) asks before it sends: how many and what they are worth, as
+// one click may order a page of parts. With none ticked it says so instead of sending.
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm-selected")) return;
+  // getAttribute, not form.id: the row boxes are named "id", and a form's named controls
+  // shadow its properties.
+  const id = form.getAttribute("id");
+  const ticked = [...document.querySelectorAll(`input[type=checkbox][form="${id}"]:checked`)]
+    .filter((box) => !box.hasAttribute("data-check-all"));
+  if (ticked.length === 0) {
+    e.preventDefault();
+    window.alert(form.getAttribute("data-none-selected"));
+    return;
+  }
+  const minor = ticked.reduce((sum, box) => sum + Number(box.getAttribute("data-value") || 0), 0);
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  const value = `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  const ask = form.getAttribute("data-confirm-selected")
+    .replace("{n}", String(ticked.length))
+    .replace("{value}", value);
+  if (!window.confirm(ask)) e.preventDefault();
+});

@@ -321,6 +321,21 @@ async fn state_changing_forms_need_the_csrf_token_and_our_origin() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "no token");
+    // By API with the session cookie: the token is what is missing, not a role's right.
+    let r = c
+        .post(s.url("/api/v1/tickets"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no token, API");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "auth.csrf", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("CSRF token") && !message.contains("role"),
+        "{body}"
+    );
     let r = c
         .post(s.url("/lang"))
         .header("sec-fetch-site", "cross-site")

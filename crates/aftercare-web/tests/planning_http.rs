@@ -1473,10 +1473,11 @@ async fn the_proposals_page_filters_by_part_pages_and_names_bad_input_in_its_lan
             ),
             ("status=bogus", "zh-CN", "状态：必须是 open（待审批）"),
             ("part=NOPE", "zh-CN", "备件：没有编号为“NOPE”的备件"),
+            ("offset=-1", "en", "offset: must be between 0 and "),
             (
-                "offset=-1",
+                "offset=x",
                 "en",
-                "offset: &#39;-1&#39; is not a whole number",
+                "offset: &#39;x&#39; is not a whole number",
             ),
         ] {
             let r = c
@@ -2293,6 +2294,37 @@ async fn a_station_user_sees_its_own_warehouses_proposals_read_only_by_api_and_p
         )
         .await;
         assert_eq!(json_ids(&list), own, "{label}: {list}");
+        // The filters also take the names the rows carry (`warehouse_id`, `part_id`, as the
+        // stock API's filters): a planner's list is narrowed, not every warehouse's.
+        let (_, named, by_id) = get_counted(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!("/api/v1/planning/proposals?warehouse_id={}", wa1.0),
+        )
+        .await;
+        assert_eq!(json_ids(&by_id), own, "{label}: {by_id}");
+        assert_eq!(named, Some(own.len() as i64), "{label}");
+        let part = by_id[0]["part_id"].as_i64().unwrap();
+        let (_, _, by_part) = get_counted(
+            &api,
+            &s,
+            &f.wh_token,
+            &format!(
+                "/api/v1/planning/proposals?warehouse_id={}&part_id={part}",
+                wa1.0
+            ),
+        )
+        .await;
+        assert!(
+            !json_ids(&by_part).is_empty()
+                && by_part
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|r| r["part_id"].as_i64() == Some(part)),
+            "{label}: {by_part}"
+        );
         // The source filter counts only sources whose stock it sees: the central warehouse
         // (4 units of each part, 10 proposed) is not one of them.
         let (_, _, short) = get_counted(
@@ -2720,6 +2752,12 @@ async fn ticked_proposals_are_approved_together_by_api_and_page() {
             .map(|r| r["id"].as_i64().unwrap())
             .collect();
         assert_eq!(ids.len(), 4, "{label}: {list}");
+        let values: Vec<i64> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["value"].as_i64().unwrap())
+            .collect();
         let approve = |token: &str, body: Value| {
             api.post(format!("{}/api/v1/planning/proposals/approve", s.base))
                 .bearer_auth(token.to_string())
@@ -2752,10 +2790,11 @@ async fn ticked_proposals_are_approved_together_by_api_and_page() {
         // The page: every open row can be ticked; two ticked rows become one order.
         let (c, csrf) = login(&s, "wh").await;
         let html = page_in(&c, &format!("{}/planning?status=open", s.base), "en").await;
-        for id in &ids {
+        // Each box carries its value (minor units) for the confirmation (app.js).
+        for (id, value) in ids.iter().zip(&values) {
             assert!(
                 html.contains(&format!(
-                    "name=\"id\" value=\"{id}\" form=\"approve-selected\""
+                    "name=\"id\" value=\"{id}\" data-value=\"{value}\" form=\"approve-selected\""
                 )),
                 "{label}: no box for {id}"
             );
@@ -2763,6 +2802,12 @@ async fn ticked_proposals_are_approved_together_by_api_and_page() {
         assert!(
             html.contains("data-check-all=\"approve-selected\""),
             "{label}"
+        );
+        assert!(
+            html.contains(
+                "data-confirm-selected=\"Approve the {n} selected proposals, worth {value}?\""
+            ),
+            "{label}: the confirmation's text"
         );
         let form = [
             ("_csrf", csrf.as_str()),
@@ -2869,5 +2914,42 @@ async fn ticked_proposals_are_approved_together_by_api_and_page() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(r.text().await.unwrap().contains("x1"), "{label}");
+        // A tick of no proposal is named (404), and counts written into `back` say nothing:
+        // only this approval's own answer does.
+        let r = c
+            .post(format!("{}/planning/proposals/approve", s.base))
+            .header("accept-language", "en")
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("id", "987654"),
+                ("back", "/planning?status=open&approved=999&documents=7"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("proposal 987654 not found"),
+            "{label}: {html}"
+        );
+        assert!(!html.contains("Approved: 999"), "{label}: {html}");
+        // A bad filter in `back` does not hide why the form was refused.
+        let r = c
+            .post(format!("{}/planning/proposals/approve", s.base))
+            .header("accept-language", "en")
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("id", &ids[3].to_string()),
+                ("back", "/planning?status=bogus"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("not open") && html.contains("status: must be"),
+            "{label}: {html}"
+        );
     }
 }

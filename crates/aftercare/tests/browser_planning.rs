@@ -212,6 +212,17 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
     ))
     .await
     .map_err(err("transfers"))?;
+    // Nothing ticked: the button says so instead of sending.
+    c.wait()
+        .for_element(Locator::Css("#approve-selected-button"))
+        .await
+        .map_err(err("approve selected"))?
+        .click()
+        .await
+        .map_err(err("approve selected"))?;
+    let none = c.get_alert_text().await.map_err(err("nothing ticked"))?;
+    expect_any(&none, &["请先勾选", "Tick the proposals"], "nothing ticked")?;
+    c.accept_alert().await.map_err(err("nothing ticked"))?;
     c.wait()
         .for_element(Locator::Css("#select-all"))
         .await
@@ -251,7 +262,56 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
     if states != ["[false,true]", "[true,false]"] {
         return Err(format!("select-all box states {states:?}"));
     }
-    let page = click_and_wait(c, "#approve-selected-button").await?;
+    // The button asks first, naming how many and their value; declined, nothing is sent.
+    let worth = c
+        .execute(
+            "const m = [...document.querySelectorAll('input.select-proposal:checked')].reduce((s, b) => s + Number(b.dataset.value), 0); return `${Math.floor(m / 100)}.${String(m % 100).padStart(2, '0')}`;",
+            vec![],
+        )
+        .await
+        .map_err(err("ticked value"))?;
+    let worth = worth.as_str().unwrap_or_default().to_string();
+    let button = c
+        .find(Locator::Css("#approve-selected-button"))
+        .await
+        .map_err(err("approve selected"))?;
+    button.click().await.map_err(err("approve selected"))?;
+    let ask = c.get_alert_text().await.map_err(err("the confirmation"))?;
+    expect_any(
+        &ask,
+        &["批准所选的 5 条建议", "Approve the 5 selected"],
+        "the confirmation",
+    )?;
+    expect(&ask, &worth, "the confirmation names the ticked value")?;
+    c.dismiss_alert().await.map_err(err("declining"))?;
+    let still = c
+        .execute(
+            "return document.querySelectorAll('input.select-proposal').length;",
+            vec![],
+        )
+        .await
+        .map_err(err("rows after declining"))?;
+    if still != serde_json::json!(5) {
+        return Err(format!("declining sent the form: {still} open rows left"));
+    }
+    button.click().await.map_err(err("approve selected"))?;
+    c.accept_alert().await.map_err(err("accepting"))?;
+    let mut page = String::new();
+    for _ in 0..400 {
+        if button.attr("type").await.is_err() {
+            page = c
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::Css("main"))
+                .await
+                .map_err(err("after approving"))?
+                .text()
+                .await
+                .map_err(err("after approving"))?;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     expect_any(
         &page,
         &["已批准 5 条建议", "Approved: 5 proposals"],

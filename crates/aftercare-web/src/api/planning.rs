@@ -397,13 +397,16 @@ impl From<ProposalRow> for ProposalDto {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
-    /// Warehouse id (for a station user, one of its own: another is 404).
+    /// Warehouse id (for a station user, one of its own: another is 404); also taken as
+    /// `warehouse_id`, the rows' and the stock API's name.
+    #[serde(alias = "warehouse_id")]
     pub warehouse: Option<i64>,
     /// open, approved, rejected or withdrawn.
     pub status: Option<String>,
     /// purchase, transfer, last_time_buy, emergency or return.
     pub kind: Option<String>,
-    /// Part id.
+    /// Part id; also taken as `part_id`.
+    #[serde(alias = "part_id")]
     pub part: Option<i64>,
     /// `can_fill`: only open proposals whose source warehouse can ship the quantity now
     /// (`source_available` ≥ `qty`); `short`: only those whose source cannot.

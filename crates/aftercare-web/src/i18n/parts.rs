@@ -207,8 +207,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("ops.receive_transfer", "调拨收货", "Receive a transfer"),
     (
         "ops.close",
-        "收货完毕（差异转待处理）",
-        "Close (the rest becomes a discrepancy)",
+        "收货完毕，关闭整张调拨单（各行未到数量转差异待处理）",
+        "Close the whole transfer (what has not arrived on any of its lines becomes a discrepancy)",
     ),
     (
         "ops.resolve",

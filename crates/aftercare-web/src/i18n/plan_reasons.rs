@@ -315,6 +315,25 @@ pub fn plan_text(lang: Lang, text: &str) -> String {
     }
 }
 
+/// A demand event as a plan counts it (`<name> at <warehouse>: <units> from <date> to
+/// <date>`) in `lang`; the name is the planner's own and kept. Text of another shape is
+/// kept as it is.
+pub fn event_text(lang: Lang, label: &str) -> String {
+    let parsed = || {
+        let (rest, ends) = label.rsplit_once(" to ")?;
+        let (rest, starts) = rest.rsplit_once(" from ")?;
+        let (rest, units) = rest.rsplit_once(": ")?;
+        let (name, code) = rest.rsplit_once(" at ")?;
+        is_number(units).then_some((name, code, units, starts, ends))
+    };
+    match (lang, parsed()) {
+        (Lang::ZhCn, Some((name, code, units, starts, ends))) => {
+            format!("{name}（{code}）：{starts} 至 {ends} 共 {units}")
+        }
+        _ => label.to_string(),
+    }
+}
+
 /// A demand class in `lang`: the code in English, its name in Chinese (an unknown code as
 /// it is).
 pub fn class_text(lang: Lang, code: &str) -> String {
@@ -443,6 +462,25 @@ fn is_method(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_reads_in_chinese_with_its_own_name_kept() {
+        let label = "召回 Recall R-2026-01 at WH-SOUTH: 50 from 2026-12-07 to 2027-01-03";
+        assert_eq!(
+            event_text(Lang::ZhCn, label),
+            "召回 Recall R-2026-01（WH-SOUTH）：2026-12-07 至 2027-01-03 共 50"
+        );
+        assert_eq!(event_text(Lang::En, label), label);
+        // A name with " at " in it keeps it; another shape is left as it is.
+        assert_eq!(
+            event_text(
+                Lang::ZhCn,
+                "Fan at risk at WH-1: 2.5 from 2026-01-01 to 2026-02-01"
+            ),
+            "Fan at risk（WH-1）：2026-01-01 至 2026-02-01 共 2.5"
+        );
+        assert_eq!(event_text(Lang::ZhCn, "something else"), "something else");
+    }
     use aftercare_planning::auto::AutoConfig;
     use aftercare_planning::forecast::{Method, MethodParams};
     use aftercare_planning::lifecycle::{EventDemand, LastTimeBuyInput, last_time_buy};

@@ -202,12 +202,22 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "勾选的建议按去向合并成单据：同一路线一张调拨单，同一仓库同一供应商一张采购订单。",
         "Ticked proposals going to the same place become one document: one transfer per route, one purchase order per warehouse and supplier.",
     ),
+    (
+        "planning.approve_selected_confirm",
+        "批准所选的 {n} 条建议（金额 {value}）？",
+        "Approve the {n} selected proposals, worth {value}?",
+    ),
+    (
+        "planning.approve_selected_none",
+        "请先勾选要批准的建议。",
+        "Tick the proposals to approve first.",
+    ),
     ("planning.select_all", "全选本页", "Select all on this page"),
     ("planning.select", "选择", "Select"),
     (
         "planning.approved_counts",
         "已批准 {approved} 条建议，生成 {documents} 张单据",
-        "Approved: {approved} proposals, {documents} documents",
+        "Approved: {approved} proposals; documents created: {documents}",
     ),
     (
         "planning.batch_refused",

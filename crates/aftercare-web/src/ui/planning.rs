@@ -6,7 +6,7 @@
 use super::{Page, app_error_page, render};
 use super::{PagePath, PageQuery};
 use crate::api::planning as api;
-use crate::i18n::plan_reasons::{class_text, plan_text};
+use crate::i18n::plan_reasons::{class_text, event_text, plan_text};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -196,6 +196,15 @@ impl Filters {
                         bad.push(ValidationError::new(
                             field,
                             format!("must be at most {max}, got {t}"),
+                        ));
+                        default
+                    }
+                    // Negative or beyond any count: the same range as above, not "not a
+                    // number".
+                    Err(_) if t.parse::<i128>().is_ok() => {
+                        bad.push(ValidationError::new(
+                            field,
+                            format!("must be between {min} and {max}, got {t}"),
                         ));
                         default
                     }
@@ -549,10 +558,13 @@ async fn list_page(
     };
     let mut page = Page::for_user(user, "planning.title", "/planning");
     let bad_query = filters.is_err();
-    match (&filters, error) {
-        (Err(bad), _) => page = page.with_error(&AppError::Invalid(bad.clone())),
-        (Ok(_), Some(e)) => page = page.with_error(e),
-        (Ok(_), None) => {}
+    // A form's own refusal first, then any bad filter of the list it came back to.
+    if let Some(e) = error {
+        page = page.with_error(e);
+    }
+    if let Err(bad) = &filters {
+        let lines = super::error_lines(page.tr, &AppError::Invalid(bad.clone()));
+        page.errors.extend(lines);
     }
     page.notice = q
         .ran
@@ -899,7 +911,7 @@ pub async fn approve_selected(
     }
     // Only the list's filters are read from `back`, and the address is written anew from
     // them: nothing else a form sends can end up in the redirect.
-    let query: ListQuery = back
+    let mut query: ListQuery = back
         .as_deref()
         .and_then(|b| b.split_once('?'))
         .and_then(|(_, q)| serde_urlencoded::from_str(q).ok())
@@ -907,6 +919,9 @@ pub async fn approve_selected(
             status: "open".into(),
             ..Default::default()
         });
+    // What this approval did is said by its own answer, never by counts carried in `back`.
+    query.approved = ApprovedCounts::default();
+    query.ran = RanCounts::default();
     let limit = query
         .limit
         .trim()
@@ -954,10 +969,20 @@ pub async fn approve_selected(
                 resp
             }
         }
-        Err(e @ (AppError::Invalid(_) | AppError::NotFound { .. })) => refused(
-            list_page(&state, &user, query, Some(&e), None, None).await,
-            &e,
-        ),
+        Err(e @ (AppError::Invalid(_) | AppError::NotFound { .. })) => {
+            // A ticked proposal that does not exist (or is not the planner's to see) is
+            // named on the form, not shown as a missing page.
+            let shown = match &e {
+                AppError::NotFound { what } => {
+                    AppError::invalid("ids", format!("{what} not found"))
+                }
+                other => other.clone(),
+            };
+            refused(
+                list_page(&state, &user, query, Some(&shown), None, None).await,
+                &e,
+            )
+        }
         Err(e) => app_error_page(&user, &e),
     }
 }
@@ -1038,6 +1063,8 @@ struct ItemTemplate {
     warehouse_fill: Option<String>,
     /// The part's end of production and of service, when either is set.
     lifecycle_dates: Option<String>,
+    /// The demand events the plan counts, in the page's language.
+    events: Vec<String>,
     /// The last-time buy a run proposes here: units and why, in the page's language.
     last_time_buy: Option<String>,
     chart: String,
@@ -1296,8 +1323,15 @@ pub async fn item(
             plan_text(lang, &l.reason)
         )
     });
+    let events = v
+        .lifecycle
+        .events
+        .iter()
+        .map(|e| event_text(lang, e))
+        .collect();
     render(&ItemTemplate {
         page,
+        events,
         class: class_text(lang, &v.class),
         why: plan_text(lang, &v.why),
         netting: plan_text(lang, &v.reason),
@@ -1358,9 +1392,11 @@ fn chart_svg(v: &PartPlanView, title: &str, labels: [&str; 3], today: &str) -> S
     for (i, q) in v.history.iter().enumerate() {
         if *q > 0.0 {
             // The period's start date and its outflow, e.g. "2026-11-02: 3".
+            // Rounded: a share of a predecessor's history is 15.200000000000001 in binary.
+            let q_shown = (q * 1000.0).round() / 1000.0;
             let tip = match v.period_starts.get(i) {
-                Some(d) => format!("{d}: {q}"),
-                None => q.to_string(),
+                Some(d) => format!("{d}: {q_shown}"),
+                None => q_shown.to_string(),
             };
             s.push_str(&format!(
                 r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{bw:.1}" height="{:.1}"><title>{}</title></rect>"#,

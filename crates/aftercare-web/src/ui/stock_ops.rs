@@ -328,8 +328,22 @@ impl Fields<'_> {
             .ok_or_else(|| AppError::invalid(k, format!("unknown condition '{t}'")))
     }
 
-    fn flag(&self, k: &str) -> bool {
-        self.0.contains_key(k)
+    /// A ticked box: `1`, `on`, `true` or `yes`; absent, empty, `0`, `off`, `false` or `no`
+    /// is not ticked (a scripted `close=` must not close a transfer), anything else refused.
+    fn flag(&self, k: &str) -> Result<bool, AppError> {
+        match self
+            .0
+            .get(k)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("" | "0" | "off" | "false" | "no") => Ok(false),
+            Some("1" | "on" | "true" | "yes") => Ok(true),
+            Some(other) => Err(AppError::invalid(
+                k,
+                format!("'{other}' is not a yes or no (1 or 0)"),
+            )),
+        }
     }
 
     /// Instant `days` from now.
@@ -403,14 +417,14 @@ async fn command_of(
                 condition: f.condition("condition")?,
                 qty: f.qty("qty")?,
             }],
-            close: f.flag("close"),
+            close: f.flag("close")?,
         },
         "resolve" => Command::ResolveDiscrepancy {
             transfer: TransferId(f.int("transfer")?),
             part: part_id(state, user, f.text("part")?).await?,
             condition: f.condition("condition")?,
             qty: f.qty("qty")?,
-            resolution: if f.flag("found") {
+            resolution: if f.flag("found")? {
                 Resolution::Found {
                     warehouse: wh("warehouse")?,
                 }
@@ -642,6 +656,34 @@ mod tests {
             },
             replayed: false,
         }
+    }
+
+    #[test]
+    fn a_box_is_ticked_only_by_a_yes_and_anything_else_is_named() {
+        let form = |v: Option<&str>| {
+            let mut m = HashMap::new();
+            if let Some(v) = v {
+                m.insert("close".to_string(), v.to_string());
+            }
+            m
+        };
+        for v in [
+            None,
+            Some(""),
+            Some("0"),
+            Some("off"),
+            Some("False"),
+            Some(" no "),
+        ] {
+            assert!(!Fields(&form(v)).flag("close").unwrap(), "{v:?}");
+        }
+        for v in ["1", "on", "true", "YES"] {
+            assert!(Fields(&form(Some(v))).flag("close").unwrap(), "{v}");
+        }
+        let AppError::Invalid(e) = Fields(&form(Some("maybe"))).flag("close").unwrap_err() else {
+            panic!("not invalid");
+        };
+        assert_eq!(e[0].field, "close");
     }
 
     #[test]
