@@ -256,12 +256,16 @@ impl App {
         let scope = self
             .plan_scope(actor, "see replenishment proposals")
             .await?;
+        let mut found: HashMap<i64, ProposalRow> = store::proposals_by_id(&self.db, &ids)
+            .await?
+            .into_iter()
+            .filter(|p| scope.sees(p.warehouse))
+            .map(|p| (p.id, scope.shown(p)))
+            .collect();
         let mut proposals = Vec::with_capacity(ids.len());
         for &id in &ids {
-            let p = store::proposal(&self.db, id)
-                .await?
-                .filter(|p| scope.sees(p.warehouse))
-                .map(|p| scope.shown(p))
+            let p = found
+                .remove(&id)
                 .ok_or_else(|| AppError::not_found(format!("proposal {id}")))?;
             proposals.push(p);
         }
@@ -383,18 +387,26 @@ impl App {
         let mut left_out = Vec::new();
         let mut claimed = None;
         let mut fruitless = 0;
+        // What each sender has repaired on its shelf, looked up once for every try.
+        let mut repaired = HashMap::new();
         for _ in 0..CLAIM_TRIES {
             if group.len() < 2 || fruitless == FRUITLESS_TRIES {
                 break;
             }
-            if let Some(c) = self.claim_group(actor, &group).await? {
+            if let Some(c) = self.claim_group(actor, &group, &mut repaired).await? {
                 claimed = Some(c);
                 break;
             }
             let before = group.len();
+            let ids: Vec<i64> = group.iter().map(|p| p.id).collect();
+            let mut now_rows: HashMap<i64, ProposalRow> = store::proposals_by_id(&self.db, &ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
             let mut still = Vec::with_capacity(group.len());
             for p in group {
-                match store::proposal(&self.db, p.id).await? {
+                match now_rows.remove(&p.id) {
                     Some(now)
                         if now.status == "open"
                             && now.approving_since.is_none()
@@ -410,6 +422,8 @@ impl App {
             // Nothing changed in the group: another writer held its rows (a run).
             if group.len() == before {
                 fruitless += 1;
+            } else {
+                fruitless = 0;
             }
         }
         let Some((command, key, claimed_at)) = claimed else {
@@ -491,17 +505,23 @@ impl App {
         &self,
         actor: &Actor,
         group: &[ProposalRow],
+        repaired: &mut HashMap<(WarehouseId, PartId), i64>,
     ) -> AppResult<Option<(Command, String, Instant)>> {
         let now = self.now();
         let mut commands = Vec::with_capacity(group.len());
         for p in group {
-            let repaired = match p.route() {
-                Some((from, _)) => {
-                    plan_views_store::repaired_on_shelf(&self.db, from, p.part).await?
-                }
+            let on_shelf = match p.route() {
+                Some((from, _)) => match repaired.get(&(from, p.part)) {
+                    Some(&n) => n,
+                    None => {
+                        let n = plan_views_store::repaired_on_shelf(&self.db, from, p.part).await?;
+                        repaired.insert((from, p.part), n);
+                        n
+                    }
+                },
                 None => 0,
             };
-            commands.push(approval_command(p, now, repaired)?);
+            commands.push(approval_command(p, now, on_shelf)?);
         }
         // Refused after the claim it would leave the group claimed under a command no
         // approval can run.

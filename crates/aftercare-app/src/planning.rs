@@ -1488,10 +1488,7 @@ impl App {
         {
             return Err(AppError::not_found(format!("warehouse {}", warehouse.0)));
         }
-        if aftercare_store::part_master::part(&self.db, part)
-            .await?
-            .is_none()
-        {
+        if store::plan_part(&self.db, part).await?.is_none() {
             return Err(AppError::not_found(format!("part {}", part.0)));
         }
         let now = self.now();
@@ -1984,8 +1981,8 @@ pub(crate) fn not_open(p: &ProposalRow) -> AppError {
     AppError::Conflict {
         code: "planning.proposal_not_open".into(),
         message: format!(
-            "proposal {} ({} at {}) is {}, not open: it was decided or withdrawn already",
-            p.id, p.part_number, p.warehouse_code, p.status
+            "proposal {} is {}, not open: it was decided or withdrawn already",
+            p.id, p.status
         ),
     }
 }

@@ -5246,6 +5246,9 @@ async fn on_postgres_a_group_claim_gives_way_to_a_row_another_writer_holds() {
         let done = done.expect("a claim that gave way fails the batch");
         assert!(done.refused.is_empty(), "{:?}", done.refused);
         assert_eq!(done.approved(), 3, "{done:?}");
+        // One by one, PN-1 and PN-4 while PN-2's row was held: had the group's claim waited
+        // for the row instead, the route would be one transfer.
+        assert_eq!(done.documents.len(), 3, "{done:?}");
         for t in [&t1, &t2, &t4] {
             assert_eq!(proposal(app, t.id).await.status, "approved");
             assert_eq!(transit_of(app, w.station, t.part).await.len(), 1);

@@ -60,8 +60,9 @@ pub fn name(field: &str, value: &str) -> Result<String, ValidationError> {
 }
 
 /// Check a required free text (a reason, a note): non-empty after trimming, at most `max`
-/// characters, no control characters but line breaks and tabs (they would travel into the
-/// audit log, exports and terminals as they are). The trimmed text.
+/// characters, no control characters but white space (line breaks, tabs, a word
+/// processor's manual line break U+000B): NUL, BEL or ESC would travel into the audit log,
+/// exports and terminals as they are. The trimmed text.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, ValidationError> {
     let v = value.trim();
     if v.is_empty() {
@@ -76,7 +77,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, ValidationEr
     if let Some((at, bad)) = v
         .chars()
         .enumerate()
-        .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .find(|(_, c)| c.is_control() && !c.is_whitespace())
     {
         return Err(ValidationError::new(
             field,
@@ -115,6 +116,7 @@ mod tests {
         assert!(e.reason.contains("U+0007 at character 3"), "{}", e.reason);
         assert!(text("reason", "a\u{0}b", 50).is_err());
         assert!(text("reason", "a\u{9f}b", 50).is_err());
+        assert!(text("reason", "line\u{b}break\u{c}page\u{85}next", 50).is_ok());
     }
 
     #[test]

@@ -152,20 +152,47 @@ async fn planners_run_review_approve_and_reject_by_api_and_pages() {
             html.contains("补货建议") && html.contains("PN-00000"),
             "{label}"
         );
+        // Each row's forms carry the list the planner is on, and the answer goes back to it
+        // (its filters, not another address or the counts of another answer).
+        assert!(
+            html.contains("name=\"back\" value=\"/planning?status=open&amp;offset=0\"")
+                || html.contains("name=\"back\" value=\"/planning?status=open&#38;offset=0\""),
+            "{label}: no back on the row forms"
+        );
         let r = c
             .post(format!("{}/planning/proposals/{first}/approve", s.base))
-            .form(&[("_csrf", csrf.as_str())])
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                (
+                    "back",
+                    "https://evil.example/planning?status=open&kind=purchase&approved=9&documents=9",
+                ),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            "/planning?status=open&kind=purchase&offset=0",
+            "{label}"
+        );
         let r = c
             .post(format!("{}/planning/proposals/{second}/reject", s.base))
-            .form(&[("_csrf", csrf.as_str()), ("reason", "等下月集中采购")])
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("reason", "等下月集中采购"),
+                ("back", "/planning?status=open&kind=purchase&limit=50"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            "/planning?status=open&kind=purchase&limit=50&offset=0",
+            "{label}"
+        );
         let one: Value = api
             .get(format!("{}/api/v1/planning/proposals/{first}", s.base))
             .bearer_auth(&f.wh_token)

@@ -284,6 +284,12 @@ async fn flow(c: &Client, base: &str, d: &Demo) -> R<()> {
     )?;
     expect(&ask, &worth, "the confirmation names the ticked value")?;
     c.dismiss_alert().await.map_err(err("declining"))?;
+    // Long enough for a form sent anyway to have left the page.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    button
+        .attr("type")
+        .await
+        .map_err(err("the page after declining"))?;
     let still = c
         .execute(
             "return document.querySelectorAll('input.select-proposal').length;",

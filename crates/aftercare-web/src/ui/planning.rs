@@ -836,6 +836,35 @@ fn refused(mut resp: Response, e: &AppError) -> Response {
 pub struct RejectForm {
     #[serde(default)]
     reason: String,
+    /// The list the planner was on.
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// The list a decision form came from (`back`, the page's own address): only its filters
+/// are read, counts carried in it are ignored, and its address is written anew from them
+/// (first page), so nothing else a form sends can end up in the redirect. The open
+/// proposals when there is none.
+fn back_query(back: Option<&str>) -> (ListQuery, String) {
+    let mut query: ListQuery = back
+        .and_then(|b| b.split_once('?'))
+        .and_then(|(_, q)| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_else(|| ListQuery {
+            status: "open".into(),
+            ..Default::default()
+        });
+    // What a decision did is said by its own answer, never by counts carried in `back`.
+    query.approved = ApprovedCounts::default();
+    query.ran = RanCounts::default();
+    let limit = query
+        .limit
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|l| (1..=MAX_PAGE_SIZE).contains(l))
+        .unwrap_or(PAGE_SIZE);
+    let href = list_href(&query, 0, limit);
+    (query, href)
 }
 
 /// `POST /planning/proposals/{id}/reject`.
@@ -845,40 +874,50 @@ pub async fn reject(
     PagePath(id): PagePath<i64>,
     Form(f): Form<RejectForm>,
 ) -> Response {
+    let (query, back) = back_query(f.back.as_deref());
     match state
         .app
         .reject_proposal(&user.actor(), id, &f.reason)
         .await
     {
-        Ok(_) => Redirect::to("/planning?status=open").into_response(),
+        Ok(_) => Redirect::to(&back).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            refused_on_open_list(&state, &user, &e).await
+            refused_on_list(&state, &user, query, &e).await
         }
         Err(e) => app_error_page(&user, &e),
     }
 }
 
-/// The open proposals with a refused decision on top, under the refusal's status.
-async fn refused_on_open_list(state: &AppState, user: &CurrentUser, e: &AppError) -> Response {
-    let query = ListQuery {
-        status: "open".into(),
-        ..Default::default()
-    };
+/// The list the planner was on with a refused decision on top, under the refusal's status.
+async fn refused_on_list(
+    state: &AppState,
+    user: &CurrentUser,
+    query: ListQuery,
+    e: &AppError,
+) -> Response {
     refused(list_page(state, user, query, Some(e), None, None).await, e)
 }
 
-/// `POST /planning/proposals/{id}/approve`.
+/// `POST /planning/proposals/{id}/approve` (with `back`, the list the planner was on).
 pub async fn approve(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
+    body: axum::body::Bytes,
 ) -> Response {
+    // A form without a body (a script posting the token in a header) goes back to the
+    // open proposals.
+    let back = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .unwrap_or_default()
+        .into_iter()
+        .find_map(|(k, v)| (k == "back").then_some(v));
+    let (query, back) = back_query(back.as_deref());
     let actor = user.actor();
     match state.app.approve_proposal(&actor, id).await {
-        Ok(_) => Redirect::to("/planning?status=open").into_response(),
+        Ok(_) => Redirect::to(&back).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. })) => {
             let e = with_codes(&state, &actor, e).await;
-            refused_on_open_list(&state, &user, &e).await
+            refused_on_list(&state, &user, query, &e).await
         }
         Err(e) => app_error_page(&user, &e),
     }
@@ -909,27 +948,7 @@ pub async fn approve_selected(
             _ => {}
         }
     }
-    // Only the list's filters are read from `back`, and the address is written anew from
-    // them: nothing else a form sends can end up in the redirect.
-    let mut query: ListQuery = back
-        .as_deref()
-        .and_then(|b| b.split_once('?'))
-        .and_then(|(_, q)| serde_urlencoded::from_str(q).ok())
-        .unwrap_or_else(|| ListQuery {
-            status: "open".into(),
-            ..Default::default()
-        });
-    // What this approval did is said by its own answer, never by counts carried in `back`.
-    query.approved = ApprovedCounts::default();
-    query.ran = RanCounts::default();
-    let limit = query
-        .limit
-        .trim()
-        .parse::<usize>()
-        .ok()
-        .filter(|l| (1..=MAX_PAGE_SIZE).contains(l))
-        .unwrap_or(PAGE_SIZE);
-    let back = list_href(&query, 0, limit);
+    let (query, back) = back_query(back.as_deref());
     let actor = user.actor();
     let result = if bad.is_empty() {
         state.app.approve_proposals(&actor, &ids).await
@@ -973,7 +992,7 @@ pub async fn approve_selected(
             // A ticked proposal that does not exist (or is not the planner's to see) is
             // named on the form, not shown as a missing page.
             let shown = match &e {
-                AppError::NotFound { what } => {
+                AppError::NotFound { what } if what.starts_with("proposal ") => {
                     AppError::invalid("ids", format!("{what} not found"))
                 }
                 other => other.clone(),
