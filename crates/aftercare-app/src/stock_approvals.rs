@@ -425,10 +425,16 @@ impl App {
         reason: &str,
     ) -> AppResult<ApprovalRow> {
         actor.require(APPROVERS, "reject stock issues")?;
-        let reason = reason.trim();
-        if reason.is_empty() {
+        if reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "a rejection needs a reason"));
         }
+        // The same rules as a ticket action's reason: it is copied into the audit entry.
+        let reason = aftercare_domain::validate::text(
+            "reason",
+            reason,
+            aftercare_domain::ticket::action::MAX_REASON,
+        )?;
+        let reason = reason.as_str();
         let a = self.stock_approval(actor, id).await?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;

@@ -428,6 +428,15 @@ async fn rejecting_needs_a_reason_and_short_stock_leaves_the_request_pending() {
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Invalid(_)), "{label}: {err:?}");
+        // Nor with a reason too long or carrying control characters (it goes into the
+        // audit log as it is).
+        for bad in ["x".repeat(501), "nein\u{1b}[31m".to_string()] {
+            let err = app
+                .reject_stock_approval(&w.mgr, a.id, &bad)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AppError::Invalid(_)), "{label}: {err:?}");
+        }
         assert_eq!(
             app.stock_approval(&w.mgr, a.id).await.unwrap().status,
             "pending"
