@@ -57,6 +57,20 @@ pub enum AppError {
     Unexpected(String),
 }
 
+/// A decision's rejection reason, checked: required, and as a ticket action's reason (at
+/// most 500 characters, no control characters but white space: it is copied into the
+/// audit entry). The trimmed reason.
+pub(crate) fn rejection_reason(reason: &str) -> AppResult<String> {
+    if reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "a rejection needs a reason"));
+    }
+    Ok(aftercare_domain::validate::text(
+        "reason",
+        reason,
+        aftercare_domain::ticket::action::MAX_REASON,
+    )?)
+}
+
 impl AppError {
     /// One invalid field.
     pub fn invalid(field: &str, reason: impl Into<String>) -> Self {

@@ -425,15 +425,7 @@ impl App {
         reason: &str,
     ) -> AppResult<ApprovalRow> {
         actor.require(APPROVERS, "reject stock issues")?;
-        if reason.trim().is_empty() {
-            return Err(AppError::invalid("reason", "a rejection needs a reason"));
-        }
-        // The same rules as a ticket action's reason: it is copied into the audit entry.
-        let reason = aftercare_domain::validate::text(
-            "reason",
-            reason,
-            aftercare_domain::ticket::action::MAX_REASON,
-        )?;
+        let reason = crate::error::rejection_reason(reason)?;
         let reason = reason.as_str();
         let a = self.stock_approval(actor, id).await?;
         let now = self.now();

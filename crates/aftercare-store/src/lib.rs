@@ -46,6 +46,15 @@ macro_rules! on_db {
     };
 }
 
+/// `$1, $2, …, $n`: the placeholders of an `IN (…)` list of `n` values (callers bind at
+/// most 500 at a time).
+pub(crate) fn in_list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Run the same body on whichever transaction `tx` holds; `$conn` is bound to the
 /// transaction's connection (an executor).
 #[macro_export]

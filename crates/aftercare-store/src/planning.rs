@@ -1477,10 +1477,9 @@ pub async fn proposal(db: &Db, id: i64) -> StoreResult<Option<ProposalRow>> {
 pub async fn proposals_by_id(db: &Db, ids: &[i64]) -> StoreResult<Vec<ProposalRow>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "{PROPOSAL_SELECT} WHERE pp.id IN ({}) ORDER BY pp.id",
-            marks.join(", ")
+            crate::in_list(chunk.len())
         );
         let rows: Vec<ProposalTuple> = on_db!(db, |p| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));

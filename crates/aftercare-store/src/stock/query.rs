@@ -195,10 +195,9 @@ pub async fn movements(db: &Db, f: &MovementFilter) -> StoreResult<Vec<MovementR
         out.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     let ids: Vec<i64> = out.iter().map(|m| m.id).collect();
     for chunk in ids.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT movement_id, lot_id, qty FROM stock_movement_lots WHERE movement_id IN ({}) ORDER BY movement_id, lot_id",
-            marks.join(", ")
+            crate::in_list(chunk.len())
         );
         let lots: Vec<(i64, i64, i64)> = on_db!(db, |p| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
