@@ -320,7 +320,8 @@ impl PlanOptions {
         })
     }
 
-    fn validate(&self) -> AppResult<()> {
+    /// Every option out of its range, named at once.
+    pub fn validate(&self) -> AppResult<()> {
         let mut errors = Vec::new();
         if !(self.target_fill >= 0.5 && self.target_fill <= 0.999) {
             errors.push(aftercare_domain::ValidationError::new(
@@ -1217,6 +1218,21 @@ impl App {
         Ok(store::count_proposals(&self.db, &filter).await?)
     }
 
+    /// What the proposals matching `filter` are worth together (quantity × standard cost,
+    /// minor units; its limit and offset aside); in the actor's scope as
+    /// [`App::plan_proposals`].
+    pub async fn plan_proposal_value(
+        &self,
+        actor: &Actor,
+        filter: &ProposalFilter,
+    ) -> AppResult<i64> {
+        let scope = self
+            .plan_scope(actor, "see replenishment proposals")
+            .await?;
+        let filter = scope.narrow(filter.clone())?;
+        Ok(store::proposals_value(&self.db, &filter).await?)
+    }
+
     /// One proposal. Another warehouse's than a station user's own is not found, as a
     /// missing id is, so that ids do not tell what other stations are proposed.
     pub async fn plan_proposal(&self, actor: &Actor, id: i64) -> AppResult<ProposalRow> {
@@ -1609,6 +1625,13 @@ impl App {
     ) -> AppResult<Option<ProposalRow>> {
         // Runs after every issue: point queries only, never the whole master.
         let levels = store::manual_level(&self.db, warehouse, part).await?;
+        // The reason names the level as the planner set it: a manual minimum, or the
+        // reorder point the latest run planned.
+        let level_name = if levels.is_some() {
+            "minimum"
+        } else {
+            "reorder point"
+        };
         let (min, max) = match levels {
             Some((min, Some(max))) => (min, max),
             // A manual minimum without a maximum orders up to the maximum a run planned
@@ -1668,7 +1691,7 @@ impl App {
             qty,
             need_by: now,
             reason: format!(
-                "emergency requisition: available {available} < minimum {min} after an issue, {inbound} on the way{}; request {qty} up to {}",
+                "emergency requisition: available {available} < {level_name} {min} after an issue, {inbound} on the way{}; request {qty} up to {}",
                 if asked.is_empty() {
                     String::new()
                 } else {

@@ -3213,6 +3213,48 @@ async fn an_emergency_under_a_manual_minimum_alone_orders_up_to_the_planned_maxi
             (ProposalKind::Emergency, item.max_qty),
             "{label}: the run's maximum, not the minimum"
         );
+        assert!(
+            e.reason.contains("available 0 < minimum 3 after an issue"),
+            "{label}: a manual level is named a minimum: {}",
+            e.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_emergency_under_a_planned_level_names_it_the_reorder_point() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        app.plan_run(&Actor::Cli, weekly()).await.unwrap();
+        let mut checked = 0;
+        for (warehouse, part) in [
+            (w.station, w.p1),
+            (w.station, w.p2),
+            (w.central, w.p1),
+            (w.central, w.p2),
+        ] {
+            let item = item_at(app, warehouse, part).await;
+            if item.overridden || item.reorder_point <= 0 {
+                continue;
+            }
+            w.clock.advance_minutes(1);
+            let Some(e) = app.raise_emergency_if_short(warehouse, part).await.unwrap() else {
+                continue;
+            };
+            assert!(
+                e.reason.contains(&format!(
+                    "< reorder point {} after an issue",
+                    item.reorder_point
+                )),
+                "{label}: {}",
+                e.reason
+            );
+            assert!(!e.reason.contains("minimum"), "{label}: {}", e.reason);
+            checked += 1;
+        }
+        assert!(checked > 0, "{label}: no pair short of its planned level");
     }
 }
 

@@ -1279,10 +1279,70 @@ pub struct ProposalFilter {
     /// Only open proposals with a source warehouse whose source can ship the quantity now
     /// (`Some(true)`) or cannot (`Some(false)`; see `plan_views::shippable`).
     pub source_can_fill: Option<bool>,
+    /// The order of the rows.
+    pub sort: ProposalSort,
     /// At most this many rows.
     pub limit: i64,
     /// Rows skipped first (paging).
     pub offset: i64,
+}
+
+/// The order of a proposal list. Every order ends with the id, so that pages of an
+/// unchanged list neither repeat nor skip a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProposalSort {
+    /// Changed most recently first (the default).
+    #[default]
+    Newest,
+    /// Needed soonest first.
+    NeedBy,
+    /// Worth most first (quantity × standard cost).
+    Value,
+    /// By warehouse code, then part number.
+    Warehouse,
+    /// By part number, then warehouse code.
+    Part,
+}
+
+impl ProposalSort {
+    /// Every order, the default first.
+    pub const ALL: [ProposalSort; 5] = [
+        ProposalSort::Newest,
+        ProposalSort::NeedBy,
+        ProposalSort::Value,
+        ProposalSort::Warehouse,
+        ProposalSort::Part,
+    ];
+
+    /// Stable code, as a query parameter names it.
+    pub fn code(self) -> &'static str {
+        match self {
+            ProposalSort::Newest => "newest",
+            ProposalSort::NeedBy => "need_by",
+            ProposalSort::Value => "value",
+            ProposalSort::Warehouse => "warehouse",
+            ProposalSort::Part => "part",
+        }
+    }
+
+    /// Parse a code.
+    pub fn parse(code: &str) -> Option<ProposalSort> {
+        ProposalSort::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            ProposalSort::Newest => "pp.updated_at DESC, pp.id DESC",
+            ProposalSort::NeedBy => "pp.need_by, pp.id",
+            // In floating point for the order only: an integer product could overflow on
+            // PostgreSQL and fail the list (the value shown is computed saturating).
+            ProposalSort::Value => {
+                "CAST(pp.qty AS DOUBLE PRECISION) * p.standard_cost DESC, pp.id DESC"
+            }
+            ProposalSort::Warehouse => "w.code, p.part_number, pp.id",
+            ProposalSort::Part => "p.part_number, w.code, pp.id",
+        }
+    }
 }
 
 const PROPOSAL_SELECT: &str = "SELECT pp.id, pp.warehouse_id, w.code AS warehouse_code, pp.part_id, p.part_number, \
@@ -1430,11 +1490,13 @@ macro_rules! bind_filter {
     }};
 }
 
-/// Proposals matching `f`, newest first, `f.offset` skipped, at most `f.limit` (1–5,000).
+/// Proposals matching `f` in the order of `f.sort`, `f.offset` skipped, at most `f.limit`
+/// (1–5,000).
 pub async fn list_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<Vec<ProposalRow>> {
     let sql = format!(
-        "{PROPOSAL_SELECT}{} ORDER BY pp.updated_at DESC, pp.id DESC LIMIT {} OFFSET {}",
+        "{PROPOSAL_SELECT}{} ORDER BY {} LIMIT {} OFFSET {}",
         proposal_where(f),
+        f.sort.order_by(),
         f.limit.clamp(1, 5000),
         f.offset.max(0)
     );
@@ -1458,6 +1520,24 @@ pub async fn count_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<i64> {
             .await
     })?;
     Ok(n)
+}
+
+/// What the proposals matching `f` are worth together (quantity × standard cost, in
+/// minor units; its limit and offset aside). Summed here, saturating, as a row's value is:
+/// the database's sum of products could overflow.
+pub async fn proposals_value(db: &Db, f: &ProposalFilter) -> StoreResult<i64> {
+    let sql = format!(
+        "SELECT pp.qty, p.standard_cost FROM plan_proposals pp JOIN parts p ON p.id = pp.part_id{}",
+        proposal_where(f)
+    );
+    let rows: Vec<(i64, i64)> = on_db!(db, |p| {
+        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), f)
+            .fetch_all(p)
+            .await
+    })?;
+    Ok(rows.into_iter().fold(0i64, |sum, (qty, cost)| {
+        sum.saturating_add(qty.saturating_mul(cost))
+    }))
 }
 
 /// One proposal.

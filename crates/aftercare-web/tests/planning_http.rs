@@ -2980,3 +2980,121 @@ async fn ticked_proposals_are_approved_together_by_api_and_page() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_proposal_list_sorts_and_says_what_its_filter_is_worth() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let s = start(db).await;
+        let f = seed(&s.app, 3).await;
+        // Three purchases of different sizes at the (empty) central warehouse.
+        for (i, max) in [10, 30, 20].into_iter().enumerate() {
+            manual_levels(&s, f.central, &f.parts[i..=i], 5, max).await;
+        }
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        let mut lists = std::collections::HashMap::new();
+        for sort in ["newest", "need_by", "value", "warehouse", "part"] {
+            let path = format!("/api/v1/planning/proposals?status=open&sort={sort}");
+            let (status, list) = get(&api, &s, &f.wh_token, &path).await;
+            assert_eq!(status, StatusCode::OK, "{label} {sort}: {list}");
+            lists.insert(sort, list.as_array().unwrap().clone());
+        }
+        let field = |sort: &str, key: &str| -> Vec<Value> {
+            lists[sort].iter().map(|p| p[key].clone()).collect()
+        };
+        let values: Vec<i64> = field("value", "value")
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert!(values.len() >= 3, "{label}: {values:?}");
+        assert!(
+            values.windows(2).all(|w| w[0] >= w[1]) && values[0] > values[values.len() - 1],
+            "{label}: worth most first: {values:?}"
+        );
+        let numbers: Vec<String> = field("part", "part_number")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            numbers.windows(2).all(|w| w[0] <= w[1]),
+            "{label}: {numbers:?}"
+        );
+        let need: Vec<i64> = field("need_by", "need_by")
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert!(need.windows(2).all(|w| w[0] <= w[1]), "{label}: {need:?}");
+        let codes: Vec<String> = field("warehouse", "warehouse_code")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(codes.windows(2).all(|w| w[0] <= w[1]), "{label}: {codes:?}");
+        // Every order lists the same proposals.
+        let ids = |sort: &str| {
+            let mut v: Vec<i64> = field(sort, "id")
+                .iter()
+                .map(|i| i.as_i64().unwrap())
+                .collect();
+            v.sort();
+            v
+        };
+        let all = ids("newest");
+        for sort in ["need_by", "value", "warehouse", "part"] {
+            assert_eq!(ids(sort), all, "{label} {sort}");
+        }
+        // A bad order is named, by the API and on the page.
+        let (status, body) = get(
+            &api,
+            &s,
+            &f.wh_token,
+            "/api/v1/planning/proposals?sort=cheapest",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {body}");
+        assert!(body.to_string().contains("sort"), "{label}: {body}");
+        let (c, _) = login(&s, "wh").await;
+        let r = c
+            .get(format!("{}/planning?sort=cheapest", s.base))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("sort: must be newest"), "{label}: {html}");
+
+        // The page: worth most first, what the whole filter is worth, and the next page in
+        // the same order.
+        let total: i64 = values.iter().sum();
+        let html = page_in(
+            &c,
+            &format!("{}/planning?status=open&sort=value&limit=1", s.base),
+            "en",
+        )
+        .await;
+        let worth = format!("worth {}.{:02} together", total / 100, total % 100);
+        assert!(html.contains(&worth), "{label}: {worth}: {html}");
+        let top = lists["value"][0]["part_number"].as_str().unwrap();
+        let bottom = lists["value"][values.len() - 1]["part_number"]
+            .as_str()
+            .unwrap();
+        assert!(
+            html.contains(&format!("<code>{top}</code>")),
+            "{label}: {html}"
+        );
+        assert!(
+            !html.contains(&format!("<code>{bottom}</code>")),
+            "{label}: one row"
+        );
+        assert!(
+            html.contains("href=\"/planning?status=open&#38;sort=value&#38;limit=1&#38;offset=1\""),
+            "{label}: {html}"
+        );
+        assert!(
+            html.contains("<option value=\"value\" selected>"),
+            "{label}: the order chosen"
+        );
+    }
+}

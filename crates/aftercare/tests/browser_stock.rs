@@ -289,14 +289,15 @@ async fn flow(c: &Client, base: &str, w: &World) -> R<()> {
         .text()
         .await
         .map_err(err("movements text"))?;
+    // In words, in the browser's language (zh-CN).
     for kind in [
-        "receipt",
-        "inspection_accept",
-        "issue",
-        "transfer_ship",
-        "transfer_receive",
-        "transfer_discrepancy",
-        "stocktake_adjust",
+        "收货入库",
+        "检验合格",
+        "领用出库",
+        "调拨发出",
+        "调拨收货",
+        "调拨差异",
+        "盘点调整",
     ] {
         expect(&moves, kind, "movements")?;
     }

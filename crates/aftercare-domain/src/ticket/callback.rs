@@ -72,11 +72,10 @@ impl CallbackOutcome {
                 "a false completion cannot be marked as fixed",
             ));
         }
-        if self.comments.chars().count() > MAX_CALLBACK_COMMENT {
-            return Err(ValidationError::new(
-                "comments",
-                format!("must be at most {MAX_CALLBACK_COMMENT} characters"),
-            ));
+        // Optional; when given, bounded and free of control characters but white space,
+        // as every other free text of a ticket.
+        if !self.comments.trim().is_empty() {
+            crate::validate::text("comments", &self.comments, MAX_CALLBACK_COMMENT)?;
         }
         Ok(())
     }
@@ -146,5 +145,18 @@ mod tests {
         assert!(o.validate().is_ok());
         o.comments.push('!');
         assert_eq!(o.validate().unwrap_err().field, "comments");
+    }
+
+    #[test]
+    fn comments_may_be_blank_or_lines_but_not_control_characters() {
+        let mut o = outcome(true, false);
+        for fine in ["", "  ", "满意\n师傅准时", "好\t"] {
+            o.comments = fine.into();
+            assert!(o.validate().is_ok(), "{fine:?}");
+        }
+        o.comments = "满意\u{7}".into();
+        let e = o.validate().unwrap_err();
+        assert_eq!(e.field, "comments");
+        assert!(e.reason.contains("U+0007"), "{e:?}");
     }
 }

@@ -33,21 +33,16 @@ pub struct TicketInput {
 }
 
 impl TicketInput {
-    /// Check the input: the description is required and at most [`MAX_DESCRIPTION`]
-    /// characters; it is returned trimmed.
+    /// Check the input: the description is required, at most [`MAX_DESCRIPTION`]
+    /// characters and free of control characters but white space; it is returned trimmed.
     pub fn validate(&self) -> Result<TicketInput, ValidationError> {
-        let description = self.fault_description.trim();
-        if description.is_empty() {
-            return Err(ValidationError::new("fault_description", "is required"));
-        }
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(ValidationError::new(
-                "fault_description",
-                format!("must be at most {MAX_DESCRIPTION} characters"),
-            ));
-        }
+        let description = crate::validate::text(
+            "fault_description",
+            &self.fault_description,
+            MAX_DESCRIPTION,
+        )?;
         Ok(TicketInput {
-            fault_description: description.to_string(),
+            fault_description: description,
             ..self.clone()
         })
     }
@@ -135,6 +130,11 @@ mod tests {
             "fault_description"
         );
         assert!(input(&"屏".repeat(MAX_DESCRIPTION + 1)).validate().is_err());
+        // Line breaks stay; a terminal's escape does not travel into the ticket.
+        assert!(input("开机黑屏\n有异响").validate().is_ok());
+        let e = input("开机\u{1b}[2J黑屏").validate().unwrap_err();
+        assert_eq!(e.field, "fault_description");
+        assert!(e.reason.contains("U+001B at character 3"), "{e:?}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use aftercare_app::planning::{
     Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, PlanRunReport, RunWarehouseFill,
     WarehouseFill,
 };
-use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
+use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow, ProposalSort};
 use aftercare_domain::{PartId, ValidationError, WarehouseId};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -411,6 +411,10 @@ pub struct ProposalQuery {
     /// `can_fill`: only open proposals whose source warehouse can ship the quantity now
     /// (`source_available` ≥ `qty`); `short`: only those whose source cannot.
     pub source: Option<String>,
+    /// The order: newest (changed most recently first, the default), need_by (needed
+    /// soonest first), value (worth most first), warehouse (by code, then part number) or
+    /// part (by number, then warehouse code).
+    pub sort: Option<String>,
     /// At most this many, 1–5,000 (default 500).
     pub limit: Option<i64>,
     /// Skip this many first (default 0), for paging.
@@ -449,6 +453,16 @@ pub(crate) fn source_filter(s: &str) -> Result<bool, ValidationError> {
     }
 }
 
+/// A list order, checked.
+pub(crate) fn proposal_sort(s: &str) -> Result<ProposalSort, ValidationError> {
+    ProposalSort::parse(s).ok_or_else(|| {
+        ValidationError::new(
+            "sort",
+            format!("must be newest, need_by, value, warehouse or part, got {s:?}"),
+        )
+    })
+}
+
 /// A kind filter, checked.
 pub(crate) fn proposal_kind(k: &str) -> Result<ProposalKind, ValidationError> {
     ProposalKind::from_code(k).ok_or_else(|| {
@@ -474,6 +488,10 @@ impl ProposalQuery {
             Some(s) => Some(source_filter(s).map_err(invalid)?),
             None => None,
         };
+        let sort = match &self.sort {
+            Some(s) => proposal_sort(s).map_err(invalid)?,
+            None => ProposalSort::default(),
+        };
         let limit = self.limit.unwrap_or(PROPOSAL_PAGE as i64);
         if !(1..=PROPOSAL_PAGE_MAX as i64).contains(&limit) {
             return Err(AppError::invalid(
@@ -496,13 +514,14 @@ impl ProposalQuery {
             kind,
             part: self.part.map(PartId),
             source_can_fill,
+            sort,
             limit,
             offset,
         })
     }
 }
 
-/// Proposals, newest first: every warehouse's for planners, a station user's own
+/// Proposals, newest first unless `sort` names another order: every warehouse's for planners, a station user's own
 /// warehouses' only (a `warehouse` outside them is 404, as on the stock API).
 #[utoipa::path(get, path = "/api/v1/planning/proposals", tag = "planning", params(ProposalQuery),
     responses((status = 200, body = [ProposalDto],

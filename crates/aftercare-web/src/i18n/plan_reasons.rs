@@ -190,6 +190,10 @@ const SEGMENTS: &[(&str, &str)] = &[
         "available {n} < minimum {n} after an issue, {n} on the way",
         "出库后可用库存 {0} 低于最低库存 {1}，在途 {2}",
     ),
+    (
+        "available {n} < reorder point {n} after an issue, {n} on the way",
+        "出库后可用库存 {0} 低于再订货点 {1}，在途 {2}",
+    ),
     ("request {n} up to {n}", "请购 {0}，补到 {1}"),
     // The method choice (aftercare_planning::plan's `explain`).
     (
@@ -557,6 +561,12 @@ mod tests {
                 "emergency requisition: available 44 < minimum 45 after an issue, 0 on the way; request 16 up to 60"
             ),
             "急件请购：出库后可用库存 44 低于最低库存 45，在途 0；请购 16，补到 60"
+        );
+        assert_eq!(
+            zh(
+                "emergency requisition: available 2 < reorder point 7 after an issue, 3 on the way; request 9 up to 14"
+            ),
+            "急件请购：出库后可用库存 2 低于再订货点 7，在途 3；请购 9，补到 14"
         );
         assert_eq!(
             plan_text_zh(

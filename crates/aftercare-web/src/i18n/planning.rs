@@ -157,9 +157,15 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "planning.showing",
-        "显示第 {from}–{to} 条，共 {total} 条",
-        "Showing {from}–{to} of {total}",
+        "显示第 {from}–{to} 条，共 {total} 条，合计金额 {value}",
+        "Showing {from}–{to} of {total}, worth {value} together",
     ),
+    ("planning.sort", "排序", "Order"),
+    ("planning.sort.newest", "最近更新", "Latest changed"),
+    ("planning.sort.need_by", "需求日期最早", "Needed soonest"),
+    ("planning.sort.value", "金额最大", "Highest value"),
+    ("planning.sort.warehouse", "按仓库", "By warehouse"),
+    ("planning.sort.part", "按备件编号", "By part number"),
     (
         "planning.past_end",
         "此页之后没有建议（共 {total} 条）",

@@ -4,12 +4,14 @@
 use super::{Page, app_error_page, format_instant, render};
 use super::{PagePath, PageQuery};
 use crate::api::parts::download;
+use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::parts::{ImportReport, may_edit_parts};
 use aftercare_app::parts_io::{FileFormat, Kind};
 use aftercare_app::stock_views::StockQuery;
 use aftercare_app::{Actor, AppError};
+use aftercare_domain::stock::MovementKind;
 use aftercare_domain::{Instant, Money, PartId, WarehouseId};
 use askama::Template;
 use axum::Extension;
@@ -300,8 +302,19 @@ pub struct TransitLine {
     overdue: bool,
 }
 
+/// A stored code in words, from the table under `prefix` (the code itself where the table
+/// has none, e.g. a kind the ledger gained later: a planner still reads what was stored).
+fn code_text(tr: &Tr, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}.{code}");
+    if Tr::has(&key) {
+        tr.t(&key).to_string()
+    } else {
+        code.to_string()
+    }
+}
+
 /// Human text for a location key `kind:warehouse:condition:reference`.
-fn location_text(key: &str, codes: &HashMap<i64, String>) -> String {
+fn location_text(tr: &Tr, key: &str, codes: &HashMap<i64, String>) -> String {
     let mut p = key.split(':');
     let (kind, wh, cond, reference) = (
         p.next().unwrap_or(""),
@@ -309,14 +322,14 @@ fn location_text(key: &str, codes: &HashMap<i64, String>) -> String {
         p.next().unwrap_or("-"),
         p.next().unwrap_or("-"),
     );
-    let mut out = kind.to_string();
+    let mut out = code_text(tr, "move.loc", kind);
     if let Ok(w) = wh.parse::<i64>() {
         out.push(' ');
         out.push_str(codes.get(&w).map_or(&format!("#{w}"), |c| c));
     }
     if cond != "-" {
         out.push(' ');
-        out.push_str(cond);
+        out.push_str(&code_text(tr, "stock.cond", cond));
     }
     if reference != "-" {
         out.push_str(" #");
@@ -350,19 +363,19 @@ impl Ctx {
             .unwrap_or_else(|| format!("#{id}"))
     }
 
-    fn moves(&self, rows: Vec<aftercare_app::stock_views::MovementRow>) -> Vec<MoveLine> {
+    fn moves(&self, tr: &Tr, rows: Vec<aftercare_app::stock_views::MovementRow>) -> Vec<MoveLine> {
         rows.into_iter()
             .map(|m| MoveLine {
                 id: m.id,
                 at: format_instant(m.at, &self.tz),
-                kind: m.kind,
+                kind: code_text(tr, "move.kind", &m.kind),
                 part_id: m.part_id,
                 part_number: m.part_number,
                 qty: m.qty,
-                from: location_text(&m.from_location, &self.codes),
-                to: location_text(&m.to_location, &self.codes),
+                from: location_text(tr, &m.from_location, &self.codes),
+                to: location_text(tr, &m.to_location, &self.codes),
                 document: match (m.document_kind, m.document_id) {
-                    (Some(k), Some(i)) => format!("{k} #{i}"),
+                    (Some(k), Some(i)) => format!("{} #{i}", code_text(tr, "move.doc", &k)),
                     _ => String::new(),
                 },
             })
@@ -517,8 +530,10 @@ pub async fn detail(
             )
         })
         .collect();
+    let page = Page::for_user(&user, "parts.detail.title", "/parts");
+    let moves = c.moves(&page.tr, d.movements.clone());
     render(&PartTemplate {
-        page: Page::for_user(&user, "parts.detail.title", "/parts"),
+        page,
         number: p.part_number.clone(),
         name: p.name_zh.clone(),
         facts,
@@ -526,7 +541,7 @@ pub async fn detail(
         total_qty,
         total_value,
         transit: c.transit(d.in_transit.clone()),
-        moves: c.moves(d.movements.clone()),
+        moves,
         substitutes,
         where_used: d
             .where_used
@@ -692,27 +707,11 @@ struct MovementsTemplate {
     page: Page,
     form: StockForm,
     warehouses: Vec<(i64, String, String)>,
-    kinds: Vec<&'static str>,
+    /// Each movement kind's code and words.
+    kinds: Vec<(&'static str, String)>,
     moves: Vec<MoveLine>,
     export_query: String,
 }
-
-const MOVE_KINDS: &[&str] = &[
-    "receipt",
-    "repair_receive",
-    "inspection_accept",
-    "inspection_reject",
-    "issue",
-    "return_unused",
-    "defective_return",
-    "transfer_ship",
-    "transfer_receive",
-    "transfer_discrepancy",
-    "repair_send",
-    "repair_unrepairable",
-    "scrap",
-    "stocktake_adjust",
-];
 
 /// `GET /stock/movements`.
 pub async fn movements(
@@ -743,11 +742,15 @@ pub async fn movements(
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
     .collect();
+    let page = Page::for_user(&user, "stock.movements.title", "/stock/movements");
     render(&MovementsTemplate {
-        page: Page::for_user(&user, "stock.movements.title", "/stock/movements"),
         warehouses: whs.into_iter().map(|w| (w.id, w.code, w.name)).collect(),
-        kinds: MOVE_KINDS.to_vec(),
-        moves: c.moves(rows),
+        kinds: MovementKind::ALL
+            .iter()
+            .map(|k| (k.code(), code_text(&page.tr, "move.kind", k.code())))
+            .collect(),
+        moves: c.moves(&page.tr, rows),
+        page,
         export_query: serde_urlencoded::to_string(&pairs).unwrap_or_default(),
         form,
     })
@@ -900,4 +903,59 @@ pub async fn slow(
             .collect(),
         form,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aftercare_domain::settings::Lang;
+    use aftercare_domain::stock::{LocationKind, StockCondition};
+
+    #[test]
+    fn every_stored_code_of_a_movement_has_words_in_both_languages() {
+        let coded = MovementKind::ALL
+            .iter()
+            .map(|k| ("move.kind", k.code()))
+            .chain(LocationKind::ALL.iter().map(|k| ("move.loc", k.code())))
+            .chain(StockCondition::ALL.iter().map(|c| ("stock.cond", c.code())))
+            .chain(
+                [
+                    "purchase_order",
+                    "repair_order",
+                    "ticket",
+                    "requisition",
+                    "transfer",
+                    "scrap_request",
+                    "stocktake",
+                ]
+                .map(|d| ("move.doc", d)),
+            );
+        for (prefix, code) in coded {
+            assert!(Tr::has(&format!("{prefix}.{code}")), "{prefix}.{code}");
+        }
+    }
+
+    #[test]
+    fn a_location_reads_in_words_with_its_warehouse_code() {
+        let codes = HashMap::from([(7, "WH-C".to_string())]);
+        let zh = Tr::new(Lang::ZhCn);
+        let en = Tr::new(Lang::En);
+        assert_eq!(
+            location_text(&en, "stock:7:good:-", &codes),
+            "stock WH-C Good"
+        );
+        assert_eq!(
+            location_text(&zh, "stock:7:good:-", &codes),
+            "库存 WH-C 良品"
+        );
+        assert_eq!(
+            location_text(&en, "in_transit:9:defective:12", &codes),
+            "in transit #9 Defective #12"
+        );
+        assert_eq!(location_text(&zh, "ticket:-:-:5", &codes), "工单 #5");
+        // A code without words is shown as stored.
+        assert_eq!(location_text(&en, "moon:-:-:-", &codes), "moon");
+        assert_eq!(code_text(&zh, "move.kind", "issue"), "领用出库");
+        assert_eq!(code_text(&zh, "move.kind", "levitate"), "levitate");
+    }
 }

@@ -14,7 +14,7 @@ use aftercare_app::plan_views::{SourceStock, may_decide};
 use aftercare_app::planning::{
     Allocation, Bucket, PartPlanView, PlanOptions, PlanOverrides, RunSettings,
 };
-use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow};
+use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow, ProposalSort};
 use aftercare_domain::{Money, PartId, ValidationError, WarehouseId};
 use askama::Template;
 use axum::Extension;
@@ -40,6 +40,9 @@ pub struct ListQuery {
     /// `can_fill` or `short`: open proposals whose source can (cannot) ship them now.
     #[serde(default)]
     source: String,
+    /// The order (`newest`, `need_by`, `value`, `warehouse`, `part`; blank: newest).
+    #[serde(default)]
+    sort: String,
     /// Rows to skip.
     #[serde(default)]
     offset: String,
@@ -131,6 +134,7 @@ struct Filters {
     kind: Option<ProposalKind>,
     part: Option<PartId>,
     source_can_fill: Option<bool>,
+    sort: ProposalSort,
     offset: usize,
     limit: usize,
 }
@@ -176,6 +180,12 @@ impl Filters {
         let source_can_fill = match q.source.trim() {
             "" => None,
             src => api::source_filter(src).map_err(|e| bad.push(e)).ok(),
+        };
+        let sort = match q.sort.trim() {
+            "" => ProposalSort::default(),
+            o => api::proposal_sort(o)
+                .map_err(|e| bad.push(e))
+                .unwrap_or_default(),
         };
         let mut count =
             |field: &str, text: &str, default: usize, min: usize, max: usize| -> usize {
@@ -244,6 +254,7 @@ impl Filters {
             kind,
             part,
             source_can_fill,
+            sort,
             offset,
             limit,
         }))
@@ -384,6 +395,8 @@ struct ListTemplate {
     kinds: Vec<(&'static str, &'static str)>,
     /// The source filter's choices: (code, label key).
     sources: Vec<(&'static str, &'static str)>,
+    /// Each list order's code and words.
+    sorts: Vec<(&'static str, &'static str)>,
     /// What the run form shows (see [`RunForm::as_latest`]).
     run: RunForm,
     /// The latest run, before the first none.
@@ -449,6 +462,16 @@ const KINDS: [&str; 5] = [
     "emergency",
     "return",
 ];
+
+fn sort_key(s: ProposalSort) -> &'static str {
+    match s {
+        ProposalSort::Newest => "planning.sort.newest",
+        ProposalSort::NeedBy => "planning.sort.need_by",
+        ProposalSort::Value => "planning.sort.value",
+        ProposalSort::Warehouse => "planning.sort.warehouse",
+        ProposalSort::Part => "planning.sort.part",
+    }
+}
 
 fn status_key(s: &str) -> &'static str {
     match s {
@@ -537,6 +560,7 @@ async fn list_page(
                 kind: f.kind,
                 part: f.part,
                 source_can_fill: f.source_can_fill,
+                sort: f.sort,
                 limit: f.limit as i64,
                 offset: f.offset as i64,
             };
@@ -544,14 +568,24 @@ async fn list_page(
                 Ok(n) => usize::try_from(n).unwrap_or(0),
                 Err(e) => return app_error_page(user, &e),
             };
+            // Worth of all the filter's proposals (every page), only when there are some.
+            let worth = if total == 0 {
+                0
+            } else {
+                match state.app.plan_proposal_value(&actor, &filter).await {
+                    Ok(v) => v,
+                    Err(e) => return app_error_page(user, &e),
+                }
+            };
             let rows = match state.app.plan_proposals(&actor, filter).await {
                 Ok(r) => r,
                 Err(e) => return app_error_page(user, &e),
             };
-            (rows, total, Ok(f))
+            (rows, (total, worth), Ok(f))
         }
-        Err(bad) => (Vec::new(), 0, Err(bad)),
+        Err(bad) => (Vec::new(), (0, 0), Err(bad)),
     };
+    let (total, worth) = total;
     let latest = match state.app.latest_run_settings(&actor).await {
         Ok(r) => r,
         Err(e) => return app_error_page(user, &e),
@@ -583,7 +617,8 @@ async fn list_page(
                 .t("planning.showing")
                 .replace("{from}", &from.to_string())
                 .replace("{to}", &to.to_string())
-                .replace("{total}", &total.to_string());
+                .replace("{total}", &total.to_string())
+                .replace("{value}", &money(worth));
             let href = |offset: usize| list_href(&q, offset, f.limit);
             let prev = (f.offset > 0).then(|| href(f.offset.saturating_sub(f.limit)));
             let next = (to < total).then(|| href(to));
@@ -639,6 +674,10 @@ async fn list_page(
             ("can_fill", "planning.source_can_fill"),
             ("short", "planning.source_short"),
         ],
+        sorts: ProposalSort::ALL
+            .iter()
+            .map(|s| (s.code(), sort_key(*s)))
+            .collect(),
         // A refused form shows what the planner typed.
         run: typed.map_or_else(|| RunForm::as_latest(latest.as_ref()), RunForm::clone),
         latest: latest_view,
@@ -657,6 +696,7 @@ fn list_href(q: &ListQuery, offset: usize, limit: usize) -> String {
         ("kind", &q.kind),
         ("part", &q.part),
         ("source", &q.source),
+        ("sort", &q.sort),
     ]
     .into_iter()
     .filter(|(_, v)| !v.trim().is_empty())
@@ -724,76 +764,128 @@ impl RunForm {
         }
     }
 
-    /// The run options (checked further by the run itself).
+    /// The run options. Every field is read before any refusal, so that a planner sees
+    /// every wrong field at once: what cannot be read, and the run's own range checks of
+    /// the fields that could.
     fn options(&self) -> Result<PlanOptions, AppError> {
         let defaults = PlanOptions::default();
+        let mut errors = Vec::new();
         let bucket = match self.bucket.trim() {
             "" => defaults.bucket,
-            b => Bucket::parse(b).ok_or_else(|| {
-                AppError::invalid("bucket", format!("must be week or month, got {b:?}"))
-            })?,
+            b => Bucket::parse(b).unwrap_or_else(|| {
+                errors.push(ValidationError::new(
+                    "bucket",
+                    format!("must be week or month, got {b:?}"),
+                ));
+                defaults.bucket
+            }),
         };
         let target_fill = match self.target_fill.trim() {
             "" => defaults.target_fill,
-            t => t
-                .parse::<f64>()
-                .map_err(|_| AppError::invalid("target_fill", format!("{t:?} is not a number")))?,
+            t => fill_fraction(t).unwrap_or_else(|| {
+                errors.push(ValidationError::new(
+                    "target_fill",
+                    format!("{t:?} is not a number"),
+                ));
+                defaults.target_fill
+            }),
         };
-        let amount = |field: &str, text: &str, default: i64| -> Result<i64, AppError> {
+        let mut amount = |field: &str, text: &str, default: i64| -> i64 {
             if text.trim().is_empty() {
-                return Ok(default);
+                return default;
             }
-            Money::parse(text)
-                .map(Money::minor)
-                .map_err(|e| AppError::invalid(field, e.to_string()))
+            Money::parse(text).map(Money::minor).unwrap_or_else(|e| {
+                errors.push(ValidationError::new(field, e.to_string()));
+                default
+            })
         };
-        let rate = self.holding_rate_pct.trim();
-        let holding_rate_pct = if rate.is_empty() {
-            defaults.holding_rate_pct
-        } else {
-            rate.parse::<i64>().map_err(|_| {
-                AppError::invalid(
-                    "holding_rate_pct",
-                    format!("'{rate}' is not a whole number"),
-                )
-            })?
-        };
+        let purchase_order_cost = amount(
+            "purchase_order_cost",
+            &self.purchase_order_cost,
+            defaults.purchase_order_cost,
+        );
+        let transfer_cost = amount("transfer_cost", &self.transfer_cost, defaults.transfer_cost);
         let allocation = match self.allocation.trim() {
             "" => defaults.allocation,
-            a => Allocation::from_field(a)?,
+            a => Allocation::from_field(a).unwrap_or_else(|e| {
+                errors.extend(invalid_fields(e));
+                defaults.allocation
+            }),
         };
-        let whole = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+        let mut whole = |field: &str, text: &str| -> Option<i64> {
             let t = text.trim();
             if t.is_empty() {
-                return Ok(None);
+                return None;
             }
-            t.parse::<i64>()
-                .map(Some)
-                .map_err(|_| AppError::invalid(field, format!("'{t}' is not a whole number")))
+            t.parse::<i64>().map(Some).unwrap_or_else(|_| {
+                errors.push(ValidationError::new(
+                    field,
+                    format!("'{t}' is not a whole number"),
+                ));
+                None
+            })
         };
-        let periods = match whole("periods", &self.periods)? {
+        let holding_rate_pct =
+            whole("holding_rate_pct", &self.holding_rate_pct).unwrap_or(defaults.holding_rate_pct);
+        let transfer_days =
+            whole("transfer_days", &self.transfer_days).unwrap_or(defaults.transfer_days);
+        let periods = match whole("periods", &self.periods) {
             None => PlanOptions::default_periods(bucket),
             // Out of range: the run names the field (4 to 520); a negative number is named
             // as typed, in the run's words.
-            Some(p) => usize::try_from(p).map_err(|_| {
-                AppError::invalid("periods", format!("must be between 4 and 520, got {p}"))
-            })?,
+            Some(p) => usize::try_from(p).unwrap_or_else(|_| {
+                errors.push(ValidationError::new(
+                    "periods",
+                    format!("must be between 4 and 520, got {p}"),
+                ));
+                PlanOptions::default_periods(bucket)
+            }),
         };
-        Ok(PlanOptions {
+        let options = PlanOptions {
             bucket,
             periods,
-            transfer_days: whole("transfer_days", &self.transfer_days)?
-                .unwrap_or(defaults.transfer_days),
+            transfer_days,
             target_fill,
-            purchase_order_cost: amount(
-                "purchase_order_cost",
-                &self.purchase_order_cost,
-                defaults.purchase_order_cost,
-            )?,
-            transfer_cost: amount("transfer_cost", &self.transfer_cost, defaults.transfer_cost)?,
+            purchase_order_cost,
+            transfer_cost,
             holding_rate_pct,
             allocation,
-        })
+        };
+        // The run's range checks of the fields that were read (a field refused above was
+        // replaced by its default and is not named twice).
+        if let Err(e) = options.validate() {
+            for range in invalid_fields(e) {
+                if !errors
+                    .iter()
+                    .any(|e: &ValidationError| e.field == range.field)
+                {
+                    errors.push(range);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(options)
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+/// A target fill rate as typed: a fraction ("0.95") or a percentage ("95%", "95 %"),
+/// as the run's summary shows it. A bare 95 is left for the range check to refuse: it
+/// is not clear whether it meant 95 % or a typo.
+fn fill_fraction(text: &str) -> Option<f64> {
+    match text.strip_suffix('%') {
+        Some(pct) => pct.trim().parse::<f64>().ok().map(|p| p / 100.0),
+        None => text.parse::<f64>().ok(),
+    }
+}
+
+/// The fields an invalid-input refusal names (none for any other error).
+fn invalid_fields(e: AppError) -> Vec<ValidationError> {
+    match e {
+        AppError::Invalid(v) => v,
+        _ => Vec::new(),
     }
 }
 
@@ -1573,6 +1665,108 @@ fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run_form(fields: &[(&str, &str)]) -> RunForm {
+        let mut f = RunForm {
+            bucket: String::new(),
+            target_fill: String::new(),
+            periods: String::new(),
+            transfer_days: String::new(),
+            purchase_order_cost: String::new(),
+            transfer_cost: String::new(),
+            holding_rate_pct: String::new(),
+            allocation: String::new(),
+        };
+        for (k, v) in fields {
+            let slot = match *k {
+                "bucket" => &mut f.bucket,
+                "target_fill" => &mut f.target_fill,
+                "periods" => &mut f.periods,
+                "transfer_days" => &mut f.transfer_days,
+                "purchase_order_cost" => &mut f.purchase_order_cost,
+                "transfer_cost" => &mut f.transfer_cost,
+                "holding_rate_pct" => &mut f.holding_rate_pct,
+                "allocation" => &mut f.allocation,
+                other => panic!("no field {other}"),
+            };
+            *slot = v.to_string();
+        }
+        f
+    }
+
+    fn refused_fields(f: &RunForm) -> Vec<String> {
+        match f.options() {
+            Err(AppError::Invalid(v)) => v.into_iter().map(|e| e.field).collect(),
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_run_form_names_every_wrong_field_at_once() {
+        let f = run_form(&[
+            ("bucket", "day"),
+            ("target_fill", "abc"),
+            ("periods", "3"),
+            ("transfer_days", "x"),
+            ("purchase_order_cost", "12.345"),
+            ("transfer_cost", "-5"),
+            ("holding_rate_pct", "20.5"),
+            ("allocation", "shelf"),
+        ]);
+        let mut fields = refused_fields(&f);
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "allocation",
+                "bucket",
+                "holding_rate_pct",
+                "periods",
+                "purchase_order_cost",
+                "target_fill",
+                "transfer_cost",
+                "transfer_days"
+            ]
+        );
+        // A field that cannot be read is named once, for what was typed.
+        let f = run_form(&[("target_fill", "abc"), ("periods", "-2")]);
+        match f.options() {
+            Err(AppError::Invalid(v)) => {
+                assert_eq!(v.len(), 2, "{v:?}");
+                assert!(v[0].reason.contains("\"abc\" is not a number"), "{v:?}");
+                assert!(v[1].reason.contains("got -2"), "{v:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Only a range error: named as the run names it.
+        assert_eq!(
+            refused_fields(&run_form(&[("periods", "600")])),
+            ["periods"]
+        );
+    }
+
+    #[test]
+    fn a_target_fill_may_be_typed_as_a_percentage() {
+        for typed in ["95%", "95 %", " 95% ", "0.95"] {
+            let o = run_form(&[("target_fill", typed)]).options().unwrap();
+            assert_eq!(o.target_fill_permille(), 950, "{typed}");
+        }
+        assert_eq!(
+            run_form(&[("target_fill", "97.5%")])
+                .options()
+                .unwrap()
+                .target_fill_permille(),
+            975
+        );
+        // A bare 95 is not taken for 95 %; nor are 950 % or a word with a percent sign.
+        for typed in ["95", "950%", "abc%", "%"] {
+            assert_eq!(
+                refused_fields(&run_form(&[("target_fill", typed)])),
+                ["target_fill"],
+                "{typed}"
+            );
+        }
+    }
 
     #[test]
     fn the_eoq_says_what_lot_it_orders_and_why() {

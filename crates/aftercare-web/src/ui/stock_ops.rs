@@ -690,11 +690,11 @@ mod tests {
     fn an_operations_notice_says_what_happened_in_words_of_the_users_language() {
         assert_eq!(
             done_notice(Tr::new(Lang::En), &receipt()),
-            "OK: 2 movement(s); created purchase order #12; 1 discrepancy line(s); emergency requisition raised: available 2 below the minimum 5, request 8 (see Replenishment)"
+            "OK: 2 movement(s); created purchase order #12; 1 discrepancy line(s); emergency requisition raised: available 2 below the reorder level 5 (the manual minimum, else the latest run's reorder point), request 8 (see Replenishment)"
         );
         assert_eq!(
             done_notice(Tr::new(Lang::ZhCn), &receipt()),
-            "完成：2 条库存移动；已创建采购订单 #12；1 行调拨差异；已发起急件请购：可用 2 低于最低库存 5，请购 8（见补货建议）"
+            "完成：2 条库存移动；已创建采购订单 #12；1 行调拨差异；已发起急件请购：可用 2 低于补货线 5（手工最低库存，否则最近一次计划的再订货点），请购 8（见补货建议）"
         );
         let plain = StockReceipt {
             outcome: Outcome {
