@@ -338,6 +338,48 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+        // The filter forms as a browser sends them with "All" and blank fields: the whole
+        // list, not a refusal.
+        for path in [
+            "/stock?warehouse=&part=&condition=",
+            "/stock/movements?warehouse=&part=&kind=&from=&to=",
+            "/stock/movements/export?format=csv&warehouse=",
+            "/stock/in-transit?warehouse=",
+            "/stock/slow?warehouse=&months=",
+            "/stock/slow?warehouse=+&months=+6+",
+        ] {
+            let r = c.get(s.url(path)).bearer_auth(&tok).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{label}: {path}");
+        }
+        // What cannot be read is still named.
+        let r = c
+            .get(s.url("/stock?warehouse=abc"))
+            .bearer_auth(&tok)
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("warehouse: &#39;abc&#39; is not a whole number"),
+            "{label}: {html}"
+        );
+        // A value that reads but is out of range is bad input, not a server error.
+        let r = c
+            .get(s.url("/stock/slow?months=0"))
+            .bearer_auth(&tok)
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("输入有误") && html.contains("months"),
+            "{label}: {html}"
+        );
+        assert!(!html.contains("服务器内部错误"), "{label}: {html}");
         s.stop().await;
     }
 }

@@ -472,12 +472,18 @@ pub fn error_page(status: StatusCode, lang: Lang, message_key: &'static str) -> 
 
 /// A use-case failure shown as a page for this user.
 pub fn app_error_page(user: &CurrentUser, e: &AppError) -> Response {
-    let (status, key) = match e {
-        AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "error.forbidden"),
-        AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "error.not_found"),
+    // The status the API gives the same error; a page's bad input or a conflict is not a
+    // server error (a planner told "internal error" next to "months: must be between 1
+    // and 120" would wait for a fix instead of correcting the address).
+    let key = match e {
+        AppError::Forbidden { .. } => "error.forbidden",
+        AppError::NotFound { .. } => "error.not_found",
         AppError::Unauthenticated => return Redirect::to("/login").into_response(),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal"),
+        AppError::Invalid(_) => "error.invalid",
+        AppError::Conflict { .. } | AppError::Refused { .. } => "error.conflict",
+        _ => "error.internal",
     };
+    let status = crate::error::status_of(e);
     let mut page = Page::for_user(user, "error.title", "");
     if matches!(e, AppError::Unexpected(_)) {
         tracing::error!(error = %e, "page failed");

@@ -67,6 +67,7 @@ struct PartsTemplate {
 #[derive(Deserialize, Default)]
 pub struct PartsQuery {
     q: Option<String>,
+    #[serde(default, deserialize_with = "blank_as_none")]
     offset: Option<i64>,
 }
 
@@ -565,14 +566,30 @@ pub async fn detail(
 /// Filters of the stock pages, as typed in the form.
 #[derive(Deserialize, Default, Clone)]
 pub struct StockForm {
+    /// Blank: every warehouse (the form's "All" sends `warehouse=`).
+    #[serde(default, deserialize_with = "blank_as_none")]
     warehouse: Option<i64>,
     part: Option<String>,
     condition: Option<String>,
     kind: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// Blank: the default (12).
+    #[serde(default, deserialize_with = "blank_as_none")]
     months: Option<i64>,
     format: Option<String>,
+}
+
+/// A whole number of a filter, where a blank value means none: a browser sends the empty
+/// field of a form, and "All" is an empty option.
+fn blank_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let typed: Option<String> = Option::deserialize(d)?;
+    match typed.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => t.parse().map(Some).map_err(|_| {
+            <D::Error as serde::de::Error>::custom(format!("'{t}' is not a whole number"))
+        }),
+    }
 }
 
 impl StockForm {

@@ -313,6 +313,43 @@ struct Move {
     document: Option<Document>,
 }
 
+impl Command {
+    /// Whether the command names a quantity of no units where it moves, orders, reserves
+    /// or requests units (a line of 0 included). A transfer may still be closed with no
+    /// lines received; an inspection may accept or reject none as long as it does one.
+    pub fn names_no_units(&self) -> bool {
+        match self {
+            Command::PlacePurchaseOrder { lines, .. } => {
+                lines.is_empty() || lines.iter().any(|(_, q)| q.is_zero())
+            }
+            Command::ShipTransfer { lines, .. } => {
+                lines.is_empty() || lines.iter().any(|l| l.qty.is_zero())
+            }
+            Command::ReceiveTransfer { lines, close, .. } => {
+                (lines.is_empty() && !close) || lines.iter().any(|l| l.qty.is_zero())
+            }
+            Command::Inspect { accept, reject, .. } => accept.is_zero() && reject.is_zero(),
+            Command::Receive { qty, .. }
+            | Command::Issue { qty, .. }
+            | Command::ReturnUnused { qty, .. }
+            | Command::DefectiveReturn { qty, .. }
+            | Command::Reserve { qty, .. }
+            | Command::ResolveDiscrepancy { qty, .. }
+            | Command::SendToRepair { qty, .. }
+            | Command::ReceiveFromRepair { qty, .. }
+            | Command::DeclareUnrepairable { qty, .. }
+            | Command::RequestScrap { qty, .. }
+            | Command::Dispose { qty, .. } => qty.is_zero(),
+            Command::ReleaseReservation { .. }
+            | Command::ExpireReservations
+            | Command::DecideScrap { .. }
+            | Command::OpenStocktake { .. }
+            | Command::EnterCounts { .. }
+            | Command::ApproveStocktake { .. } => false,
+        }
+    }
+}
+
 impl Book {
     /// Run a command. With a key already used for the same command, return the first
     /// outcome and change nothing; with a key used for another command, refuse. On any
@@ -376,6 +413,11 @@ impl Book {
     }
 
     fn run(&mut self, command: &Command, now: Instant) -> Result<Outcome, StockError> {
+        // A command for no units does nothing but would still be acknowledged, keyed and
+        // audited as done ("0 movements"): refused before anything is touched.
+        if command.names_no_units() {
+            return Err(crate::stock::movement::MovementError::ZeroQty.into());
+        }
         match command.clone() {
             Command::PlacePurchaseOrder { supplier, lines } => self.place_order(supplier, &lines),
             Command::Receive {

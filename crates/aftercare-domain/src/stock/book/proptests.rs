@@ -387,6 +387,8 @@ fn commands(op: &Op, book: &Book, known: &Known, now: Instant) -> Vec<Command> {
         Op::ReceiveTransfer { tr, n, close } => pick(&known.transfers, tr)
             .and_then(|t| book.transfer(t))
             .map(|t| {
+                // A line of nothing is left out (the ledger refuses a line of no units);
+                // closing then leaves it short, a discrepancy to resolve.
                 let lines = t
                     .lines
                     .iter()
@@ -395,6 +397,7 @@ fn commands(op: &Op, book: &Book, known: &Known, now: Instant) -> Vec<Command> {
                         condition: l.condition,
                         qty: qty(n.min(l.in_transit().get())),
                     })
+                    .filter(|l| !l.qty.is_zero())
                     .collect();
                 vec![Command::ReceiveTransfer {
                     transfer: t.id,

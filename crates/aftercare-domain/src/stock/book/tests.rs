@@ -1061,3 +1061,71 @@ fn a_stocktake_of_twenty_thousand_lines_approves_in_one_go() {
     eprintln!("20,000-line stocktake: open + count + approve in {elapsed:?}");
     assert!(elapsed.as_secs() < 30, "stocktake took {elapsed:?}");
 }
+
+#[test]
+fn a_command_for_no_units_is_refused_and_changes_nothing() {
+    let mut b = book();
+    stock_good(&mut b, W1, P1, 10, 0);
+    let before = b.clone();
+    let zero = Qty::ZERO;
+    let line = |qty| TransferQty {
+        part: P1,
+        condition: G,
+        qty,
+    };
+    for c in [
+        issue(P1, 0),
+        Command::PlacePurchaseOrder {
+            supplier: S1,
+            lines: vec![(P1, q(3)), (P2, zero)],
+        },
+        Command::PlacePurchaseOrder {
+            supplier: S1,
+            lines: vec![],
+        },
+        Command::ShipTransfer {
+            from: W1,
+            to: W2,
+            eta: t(10),
+            lines: vec![line(zero)],
+        },
+        Command::DefectiveReturn {
+            consumer: T1,
+            warehouse: W1,
+            part: P1,
+            qty: zero,
+        },
+        Command::Reserve {
+            warehouse: W1,
+            part: P1,
+            qty: zero,
+            consumer: T1,
+            expires_at: t(1_000),
+        },
+        Command::SendToRepair {
+            warehouse: W1,
+            vendor: SupplierId(9),
+            part: P1,
+            qty: zero,
+            due: t(100),
+        },
+        Command::RequestScrap {
+            warehouse: W1,
+            part: P1,
+            condition: G,
+            qty: zero,
+            reason: ScrapReason::Obsolete,
+        },
+        Command::Dispose {
+            warehouse: W1,
+            part: P1,
+            qty: zero,
+        },
+    ] {
+        let e = b.execute(None, c.clone(), t(5)).unwrap_err();
+        assert!(e.to_string().contains("at least one unit"), "{c:?}: {e}");
+        assert_eq!(b, before, "{c:?} changed the book");
+    }
+    // One unit is fine.
+    run(&mut b, issue(P1, 1), 6);
+}
