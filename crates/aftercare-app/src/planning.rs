@@ -607,8 +607,8 @@ struct Grid {
     start: Instant,
     end: Instant,
     periods: usize,
-    /// Days per period (for placing events on the forecast's periods).
-    bucket_days: f64,
+    /// Weeks or calendar months (for placing events on the forecast's periods).
+    bucket: Bucket,
     /// Period index of each day since `start` (months have unequal lengths).
     day_period: Vec<usize>,
 }
@@ -641,9 +641,27 @@ impl Grid {
             start: Instant(start_day * DAY_MS),
             end: Instant(end_day * DAY_MS),
             periods,
-            bucket_days: bucket.days(),
+            bucket,
             day_period,
         }
+    }
+
+    /// The forecast step of a day (0 = the period starting at `end`; a day before it counts
+    /// in step 0): weeks of 7 days, or calendar months (31 January is in January's step,
+    /// whatever the average month's length).
+    fn forecast_step(&self, day: i64) -> usize {
+        let first = self.end.0.div_euclid(DAY_MS);
+        if day <= first {
+            return 0;
+        }
+        let steps = match self.bucket {
+            Bucket::Week => (day - first) / 7,
+            Bucket::Month => {
+                let (a, b) = (day_to_date(first), day_to_date(day));
+                i64::from((b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32)
+            }
+        };
+        usize::try_from(steps).unwrap_or(0)
     }
 
     fn period_of(&self, day: i64) -> Option<usize> {
@@ -804,9 +822,8 @@ fn events_by_warehouse(
         };
         let held = positions.get(&(w, p)).map_or(0, held_issuable);
         let held = (held - regular.get(&(w, p)).map_or(0, |r| r.regular)).max(0);
-        let rest = event_remainder(&counted[&(w, p)], held as f64);
-        let total = |es: &[EventDemand]| es.iter().map(EventDemand::total).sum::<f64>();
-        covered.insert((w, p), total(&counted[&(w, p)]) - total(&rest));
+        let (rest, took) = event_remainder(&counted[&(w, p)], held as f64);
+        covered.insert((w, p), took);
         if rest.is_empty() {
             continue;
         }
@@ -816,9 +833,11 @@ fn events_by_warehouse(
     (counted, covered)
 }
 
-/// What is left of `events` once `held` units cover their earliest periods: one event of
-/// one period per period with demand left.
-fn event_remainder(events: &[EventDemand], held: f64) -> Vec<EventDemand> {
+/// What is left of `events` once `held` units cover their earliest periods (one event of
+/// one period per period with demand left), and the units `held` covered. The units
+/// covered are summed as taken, not as the total less what is left: the remainder is
+/// rounded, and a residue of a millionth would count as a whole unit held below.
+fn event_remainder(events: &[EventDemand], held: f64) -> (Vec<EventDemand>, f64) {
     let len = events
         .iter()
         .filter(|e| e.periods > 0)
@@ -833,12 +852,14 @@ fn event_remainder(events: &[EventDemand], held: f64) -> Vec<EventDemand> {
         }
     }
     let mut held = held.max(0.0);
-    per_period
+    let mut took = 0.0;
+    let rest = per_period
         .into_iter()
         .enumerate()
         .filter_map(|(start, q)| {
             let taken = q.min(held);
             held -= taken;
+            took += taken;
             // Rounded to millionths of a unit, so that whole units stay whole.
             let left = ((q - taken) * 1e6).round() / 1e6;
             (left > 0.0).then_some(EventDemand {
@@ -848,7 +869,8 @@ fn event_remainder(events: &[EventDemand], held: f64) -> Vec<EventDemand> {
                 replacement_rate: 1.0,
             })
         })
-        .collect()
+        .collect();
+    (rest, took)
 }
 
 /// Everything a run reads before computing.
@@ -1089,16 +1111,18 @@ impl App {
             .collect();
         let mut direct = Vec::new();
         let today = self.now().0.div_euclid(DAY_MS);
-        let forecast_start = grid.end.0.div_euclid(DAY_MS);
         for e in lifecycle_store::demand_events(&self.db, true).await? {
-            let Some(demand) = event_for_run(&e, today, forecast_start, grid.bucket_days) else {
+            let pieces = event_for_run(&e, today, |d| grid.forecast_step(d));
+            if pieces.is_empty() {
                 continue;
-            };
+            }
             let label = format!(
                 "{} at {}: {} from {} to {}",
                 e.name,
                 e.warehouse_code,
-                aftercare_planning::lifecycle::fmt_qty(demand.total()),
+                aftercare_planning::lifecycle::fmt_qty(
+                    pieces.iter().map(EventDemand::total).sum::<f64>()
+                ),
                 e.starts_on,
                 e.ends_on
             );
@@ -1115,7 +1139,7 @@ impl App {
                     .push(label.clone());
                 at = w.parent;
             }
-            direct.push((e.warehouse, e.part, demand));
+            direct.extend(pieces.into_iter().map(|d| (e.warehouse, e.part, d)));
         }
         let regular = if direct.is_empty() {
             HashMap::new()
@@ -2684,7 +2708,7 @@ fn plan_forecasted(
     // the event here (the earliest periods are the ones asked for).
     let reduced;
     if let Some(o) = owed.filter(|o| o.event_units > 0.0 && below.is_none()) {
-        reduced = event_remainder(input.events, o.event_units);
+        reduced = event_remainder(input.events, o.event_units).0;
         input.events = &reduced;
     }
     let mut settings = opts.settings_at(f.warehouse);
@@ -3175,6 +3199,45 @@ mod tests {
         assert_eq!(m.period_of(31), Some(1));
         assert_eq!(m.period_of(31 + 31 + 28 - 1), Some(2));
         assert_eq!(m.period_of(31 + 31 + 28), None);
+    }
+
+    #[test]
+    fn forecast_steps_are_weeks_or_calendar_months() {
+        // 2026-12-07 12:00 UTC: a monthly forecast starts on 2026-12-01.
+        let day = |y, m, d| date_to_day(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        let now = Instant(day(2026, 12, 7) * DAY_MS + 12 * 3_600_000);
+        let m = Grid::new(now, Bucket::Month, 24);
+        assert_eq!(m.forecast_step(day(2026, 12, 7)), 0);
+        assert_eq!(m.forecast_step(day(2026, 12, 31)), 0);
+        assert_eq!(m.forecast_step(day(2027, 1, 1)), 1);
+        // 61 days after the 1st of December, still January (an average month of 30.44
+        // days would put it in February).
+        assert_eq!(m.forecast_step(day(2027, 1, 31)), 1);
+        assert_eq!(m.forecast_step(day(2027, 2, 1)), 2);
+        let w = Grid::new(now, Bucket::Week, 8);
+        assert_eq!(w.forecast_step(day(2026, 12, 7)), 0);
+        assert_eq!(w.forecast_step(day(2026, 12, 13)), 0);
+        assert_eq!(w.forecast_step(day(2026, 12, 14)), 1);
+        assert_eq!(w.forecast_step(day(2026, 11, 1)), 0);
+    }
+
+    #[test]
+    fn stock_that_covers_no_event_unit_covers_none_whatever_the_rounding() {
+        // 100 units spread over 53 weeks: the pieces do not add up to 100 exactly.
+        let pieces: Vec<EventDemand> = (0..53)
+            .map(|start| EventDemand {
+                start,
+                periods: 1,
+                affected_units: 100.0 / 53.0,
+                replacement_rate: 1.0,
+            })
+            .collect();
+        let (rest, took) = event_remainder(&pieces, 0.0);
+        assert_eq!(took, 0.0);
+        assert_eq!(rest.len(), 53);
+        let (rest, took) = event_remainder(&pieces, 3.0);
+        assert_eq!(took, 3.0);
+        assert_eq!(rest[0].start, 1, "the earliest weeks are covered first");
     }
 
     #[test]

@@ -493,40 +493,48 @@ fn rename_field(e: AppError, field: &str) -> AppError {
     }
 }
 
-/// A stored event as the engine's event demand for a run whose first forecast period
-/// starts on day `forecast_start` (days since 1970) and whose periods last `period_days`;
-/// `today` is the first day not yet in the ledger. Days before today have happened (their
-/// demand is in the history), so only the part of the window from today on is added.
-/// `None` when nothing of it is left.
+/// A stored event as the engine's event demand for a run: one piece per forecast period
+/// its window touches, each with the demand of its own days (the demand is spread evenly
+/// over the window's days, so a period the window covers for 1 day of 7 gets 1/7 of a
+/// full week's share). `step_of` names the forecast step of a day (0 = the first forecast
+/// period; calendar months for a monthly run). `today` is the first day not yet in the
+/// ledger: days before it have happened (their demand is in the history), so only the
+/// part of the window from today on is added. Empty when nothing of it is left.
 pub fn event_for_run(
     e: &DemandEventRow,
     today: i64,
-    forecast_start: i64,
-    period_days: f64,
-) -> Option<EventDemand> {
+    step_of: impl Fn(i64) -> usize,
+) -> Vec<EventDemand> {
     let day = |s: &str| {
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .ok()
             .map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days())
     };
-    let (starts, ends) = (day(&e.starts_on)?, day(&e.ends_on)?);
+    let (Some(starts), Some(ends)) = (day(&e.starts_on), day(&e.ends_on)) else {
+        return Vec::new();
+    };
     let from = starts.max(today);
     if from > ends {
-        return None;
+        return Vec::new();
     }
-    let share_left = (ends - from + 1) as f64 / (ends - starts + 1) as f64;
-    let step = |d: i64| {
-        (((d - forecast_start) as f64) / period_days)
-            .floor()
-            .max(0.0) as usize
-    };
-    let (first, last) = (step(from), step(ends));
-    Some(EventDemand {
-        start: first,
-        periods: last - first + 1,
-        affected_units: e.affected_units as f64 * share_left,
-        replacement_rate: e.replacement_ppm as f64 / PPM as f64,
-    })
+    let units_per_day = e.affected_units as f64 / (ends - starts + 1) as f64;
+    // Days per step, in order (a window is at most about three years of days).
+    let mut days: Vec<(usize, i64)> = Vec::new();
+    for d in from..=ends {
+        let step = step_of(d);
+        match days.last_mut() {
+            Some((s, n)) if *s == step => *n += 1,
+            _ => days.push((step, 1)),
+        }
+    }
+    days.into_iter()
+        .map(|(start, n)| EventDemand {
+            start,
+            periods: 1,
+            affected_units: units_per_day * n as f64,
+            replacement_rate: e.replacement_ppm as f64 / PPM as f64,
+        })
+        .collect()
 }
 
 /// A succession's share as a fraction.
@@ -590,20 +598,46 @@ mod tests {
         }
     }
 
+    /// Weekly steps from `start` (days before it count in step 0).
+    fn weeks_from(start: i64) -> impl Fn(i64) -> usize {
+        move |d| usize::try_from((d - start).div_euclid(7)).unwrap_or(0)
+    }
+
+    fn pieces(ev: &[EventDemand]) -> Vec<(usize, usize, f64)> {
+        ev.iter()
+            .map(|e| (e.start, e.periods, (e.total() * 1e9).round() / 1e9))
+            .collect()
+    }
+
     #[test]
     fn an_event_maps_to_forecast_steps_and_keeps_only_what_is_still_to_come() {
         // 2026-03-02 is day 20514; forecast starts that day, weekly periods.
         let d0 = 20_514;
+        // 1000 units × 5 % over two whole weeks: 25 a week.
         let e = event("2026-03-16", "2026-03-29");
-        let ev = event_for_run(&e, d0, d0, 7.0).unwrap();
-        assert_eq!((ev.start, ev.periods), (2, 2));
-        assert!((ev.total() - 50.0).abs() < 1e-9);
+        let ev = event_for_run(&e, d0, weeks_from(d0));
+        assert_eq!(pieces(&ev), [(2, 1, 25.0), (3, 1, 25.0)]);
         // Half the window has passed: half the demand is left, from step 0.
-        let half = event_for_run(&e, d0 + 21, d0 + 21, 7.0).unwrap();
-        assert_eq!((half.start, half.periods), (0, 1));
-        assert!((half.total() - 25.0).abs() < 1e-9);
+        let half = event_for_run(&e, d0 + 21, weeks_from(d0 + 21));
+        assert_eq!(pieces(&half), [(0, 1, 25.0)]);
         // Over: nothing.
-        assert!(event_for_run(&e, d0 + 28, d0 + 28, 7.0).is_none());
+        assert!(event_for_run(&e, d0 + 28, weeks_from(d0 + 28)).is_empty());
+    }
+
+    #[test]
+    fn an_event_is_spread_over_its_days_not_over_the_periods_it_touches() {
+        let d0 = 20_514; // Monday 2026-03-02
+        // 2026-03-08 (Sunday) to 2026-03-22 (Sunday): 15 days, 1 + 7 + 7 of them in steps
+        // 0, 1 and 2 — not a third each.
+        let e = event("2026-03-08", "2026-03-22");
+        let ev = event_for_run(&e, d0, weeks_from(d0));
+        let day = 50.0 / 15.0;
+        let want = [(0, 1, day), (1, 1, 7.0 * day), (2, 1, 7.0 * day)];
+        for ((s, p, q), (ws, wp, wq)) in pieces(&ev).into_iter().zip(want) {
+            assert_eq!((s, p), (ws, wp));
+            assert!((q - wq).abs() < 1e-6, "{q} vs {wq}");
+        }
+        assert!((ev.iter().map(EventDemand::total).sum::<f64>() - 50.0).abs() < 1e-9);
     }
 
     fn succ(a: i64, b: i64) -> Succession {

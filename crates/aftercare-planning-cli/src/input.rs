@@ -724,14 +724,20 @@ fn parse_period(field: &[u8]) -> Result<usize, String> {
         .fold(0usize, |acc, d| acc * 10 + (d - b'0') as usize))
 }
 
-/// Finite, non-negative decimal quantity.
+/// The largest quantity a cell may hold (units per period, a minimum order, a pack): far
+/// above any part's demand, and small enough that levels rounded to whole units stay exact
+/// in floating point (from about 10^15 on, a reorder point no longer follows its
+/// distribution and `1e308` overflows to infinity).
+pub const MAX_QTY: f64 = 1e12;
+
+/// Finite, non-negative decimal quantity, at most [`MAX_QTY`].
 fn parse_qty(field: &[u8]) -> Result<f64, String> {
     let s = trim(field);
     if s.is_empty() {
         return Err("empty quantity".into());
     }
     // Most cells are small integers: skip the general float parser for them.
-    if s.len() <= 15 && s.iter().all(u8::is_ascii_digit) {
+    if s.len() <= 12 && s.iter().all(u8::is_ascii_digit) {
         return Ok(s.iter().fold(0u64, |acc, d| acc * 10 + (d - b'0') as u64) as f64);
     }
     let text = std::str::from_utf8(s).map_err(|_| "quantity is not valid UTF-8".to_string())?;
@@ -748,6 +754,11 @@ fn parse_qty(field: &[u8]) -> Result<f64, String> {
     }
     if v < 0.0 {
         return Err(format!("quantity {text} is negative"));
+    }
+    if v > MAX_QTY {
+        return Err(format!(
+            "quantity {text} is above {MAX_QTY:e}, the largest the engine plans exactly"
+        ));
     }
     // `-0` (or a negative number too small for a float) is 0, never printed as `-0`.
     Ok(if v == 0.0 { 0.0 } else { v })
@@ -927,6 +938,21 @@ mod tests {
         assert_eq!(p.keys(), &["x,1".to_string(), "y".to_string()]);
         assert_eq!(p.series(0), &[1.0, 0.5]);
         assert_eq!(p.series(1), &[0.0, 3.0]);
+    }
+
+    #[test]
+    fn a_quantity_beyond_what_the_engine_plans_exactly_is_refused() {
+        assert_eq!(
+            err("sku,p0,p1\nA,1,1e308\n"),
+            "d.csv: line 2, column 3 (p1): quantity 1e308 is above 1e12, the largest the engine plans exactly"
+        );
+        assert!(
+            err("sku,period,qty\nA,0,1000000000001\n").contains("line 2, column 3 (qty)"),
+            "a long integer takes the general path"
+        );
+        // At the limit is fine.
+        let p = read("sku,p0\nA,1000000000000\n").unwrap();
+        assert_eq!(p.series(0), &[1e12]);
     }
 
     #[test]

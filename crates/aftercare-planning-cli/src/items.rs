@@ -283,9 +283,11 @@ pub(crate) fn open_csv<R: std::io::Read>(
     reader: R,
     path: &Path,
 ) -> Result<(csv::Reader<R>, Vec<String>), ItemsError> {
+    // Flexible: a row of the wrong width is named by line and column (`row_width`), not
+    // by the CSV library's byte offset.
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
-        .flexible(false)
+        .flexible(true)
         .from_reader(reader);
     let headers = rdr.headers().map_err(|e| ItemsError::Invalid {
         file: path.to_path_buf(),
@@ -296,6 +298,24 @@ pub(crate) fn open_csv<R: std::io::Read>(
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
     Ok((rdr, names))
+}
+
+/// A row whose number of cells differs from the header's: the 1-based column where it
+/// goes wrong (the first missing one, or the first beyond the header), its name and why.
+pub(crate) fn row_width(
+    record: &csv::StringRecord,
+    names: &[String],
+) -> Option<(usize, String, String)> {
+    let (have, want) = (record.len(), names.len());
+    if have == want {
+        return None;
+    }
+    let reason = format!("expected {want} columns as the header names, found {have}");
+    Some(if have < want {
+        (have + 1, names[have].clone(), reason)
+    } else {
+        (want + 1, "beyond the header".to_string(), reason)
+    })
 }
 
 /// Parse every row of an items file and hand `(sku, item)` to `on_row`; an `Err` from it
@@ -327,6 +347,15 @@ fn visit_rows(
     {
         row += 1;
         let line = record.position().map_or(row + 1, |p| p.line() as usize);
+        if let Some((column, name, reason)) = row_width(&record, &names) {
+            return Err(ItemsError::Malformed {
+                file: path.to_path_buf(),
+                line,
+                column,
+                name,
+                reason,
+            });
+        }
         let cell = |k: usize| -> Option<(usize, &str)> {
             index[k].map(|c| (c, record.get(c).unwrap_or("").trim()))
         };
@@ -374,6 +403,9 @@ fn parse_row<'a>(cell: &impl Fn(usize) -> Cell<'a>) -> Result<ItemRecord, (usize
                     .map_err(|_| (c, format!("{s:?} is not a number")))?;
                 if !v.is_finite() || v < 0.0 {
                     return Err((c, format!("{s:?} must be a number ≥ 0")));
+                }
+                if v > crate::input::MAX_QTY {
+                    return Err((c, format!("{s} is above {:e} units", crate::input::MAX_QTY)));
                 }
                 Ok(v)
             }
@@ -525,6 +557,33 @@ mod tests {
         assert_eq!(a.params.moq, 0.02);
         assert_eq!(a.pack_size, 50.0);
         assert!((a.params.unit - 0.02).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_width_or_a_huge_quantity_is_named_by_line_and_column() {
+        let head =
+            "sku,lead_time,unit_cost,order_cost,holding_cost_per_unit_per_period,moq,pack_size\n";
+        let e = read(&format!("{head}A,1,2,3,0.1,1,1\nB,1,2\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "items.csv: line 3, column 4 (order_cost): expected 7 columns as the header names, found 3"
+        );
+        let e = read(&format!("{head}A,1,2,3,0.1,1,1,x\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("items.csv: line 2, column 8 (beyond the header)"),
+            "{e}"
+        );
+        let e = read(&format!("{head}A,1,2,3,0.1,1e13,1\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "items.csv: line 2, column 6 (moq): 1e13 is above 1e12 units"
+        );
     }
 
     #[test]

@@ -289,6 +289,15 @@ pub fn read_events_from(
     {
         row += 1;
         let line = record.position().map_or(row + 1, |p| p.line() as usize);
+        if let Some((column, name, reason)) = crate::items::row_width(&record, &names) {
+            return Err(EventsError::Malformed {
+                file: path.to_path_buf(),
+                line,
+                column,
+                name,
+                reason,
+            });
+        }
         let cell = |k: usize| record.get(cols[k]).unwrap_or("").trim();
         let bad = |k: usize, reason: String| EventsError::Malformed {
             file: path.to_path_buf(),
@@ -313,8 +322,9 @@ pub fn read_events_from(
         if periods == 0 {
             return Err(bad(2, "periods must be at least 1".into()));
         }
-        let affected_units = parse_amount(cell(3)).map_err(|r| bad(3, r))?;
-        let replacement_rate = parse_amount(cell(4)).map_err(|r| bad(4, r))?;
+        // The product's limits on an event (100 million units, 100 parts per unit).
+        let affected_units = parse_amount(cell(3), MAX_AFFECTED).map_err(|r| bad(3, r))?;
+        let replacement_rate = parse_amount(cell(4), MAX_RATE).map_err(|r| bad(4, r))?;
         events
             .by_series
             .entry(series)
@@ -338,11 +348,19 @@ fn parse_count(s: &str) -> Result<usize, String> {
         .map_err(|_| format!("{s:?} is not a whole number ≥ 0"))
 }
 
-/// A finite number ≥ 0.
-fn parse_amount(s: &str) -> Result<f64, String> {
+/// Units an event may affect at most, as the product records one.
+const MAX_AFFECTED: f64 = 1e8;
+/// Parts per affected unit at most, as the product records one.
+const MAX_RATE: f64 = 100.0;
+
+/// A finite number from 0 to `max`.
+fn parse_amount(s: &str, max: f64) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if !v.is_finite() || v < 0.0 {
         return Err(format!("{s:?} must be a number ≥ 0"));
+    }
+    if v > max {
+        return Err(format!("{s} is above the most allowed, {max}"));
     }
     Ok(v)
 }

@@ -527,6 +527,24 @@ fn bad_events_name_file_line_column_and_write_nothing() {
             "A,0,1,5,x",
             "line 3, column 5 (replacement_rate): \"x\" is not a number",
         ),
+        // The product's limits, not a plan of infinities.
+        (
+            "A,0,1,1e300,1",
+            "line 3, column 4 (affected_units): 1e300 is above the most allowed",
+        ),
+        (
+            "A,0,1,5,101",
+            "line 3, column 5 (replacement_rate): 101 is above the most allowed, 100",
+        ),
+        // A short or long row, named by line and column.
+        (
+            "A,0,1",
+            "line 3, column 4 (affected_units): expected 5 columns as the header names, found 3",
+        ),
+        (
+            "A,0,1,5,1,9",
+            "line 3, column 6 (beyond the header): expected 5 columns as the header names, found 6",
+        ),
     ] {
         let f = Files::new();
         let demand = f.demand("d.csv", &[("A", series(13, 20))]);

@@ -679,6 +679,14 @@ async fn the_operation_page_offers_pick_lists_of_the_users_open_documents() {
         let html = page(&keeper).await;
         assert!(html.contains(&pick_a) && html.contains(&pick_b), "{label}");
         assert!(html.contains("待收 5/10"), "{label}: {html}");
+        // Conditions, scrap reasons and a lot's origin in words, the codes as values.
+        assert!(
+            html.contains("<option value=\"good\">良品</option>")
+                && html.contains("<option value=\"obsolete\">已淘汰</option>"),
+            "{label}: {html}"
+        );
+        assert!(html.contains("(供应商 #"), "{label}: {html}");
+        assert!(!html.contains("(supplier:"), "{label}");
         // Station A: only its own lot, its own warehouse, no purchase orders or suppliers.
         let html = page(&sta).await;
         assert!(html.contains(&pick_a), "{label}: {html}");

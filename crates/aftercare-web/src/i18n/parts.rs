@@ -240,6 +240,17 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "{n} count(s) entered",
     ),
     ("ops.created.lot", "批次", "lot"),
+    (
+        "ops.scrap_reason.damaged_beyond_repair",
+        "损坏无法修复",
+        "Damaged beyond repair",
+    ),
+    (
+        "ops.scrap_reason.repair_dearer_than_new",
+        "修理费高于新件",
+        "Repair dearer than new",
+    ),
+    ("ops.scrap_reason.obsolete", "已淘汰", "Obsolete"),
     ("ops.created.purchase_order", "采购订单", "purchase order"),
     ("ops.created.reservation", "预留", "reservation"),
     ("ops.created.transfer", "调拨单", "transfer"),

@@ -265,7 +265,8 @@ pub struct StockLine {
     value: String,
 }
 
-fn condition_key(c: &str) -> &'static str {
+/// The words of a stock condition's code (`good` → 良品 / Good).
+pub(crate) fn condition_key(c: &str) -> &'static str {
     match c {
         "good" => "stock.cond.good",
         "repaired" => "stock.cond.repaired",
@@ -315,7 +316,7 @@ fn code_text(tr: &Tr, prefix: &str, code: &str) -> String {
 }
 
 /// Human text for a location key `kind:warehouse:condition:reference`.
-fn location_text(tr: &Tr, key: &str, codes: &HashMap<i64, String>) -> String {
+pub(crate) fn location_text(tr: &Tr, key: &str, codes: &HashMap<i64, String>) -> String {
     let mut p = key.split(':');
     let (kind, wh, cond, reference) = (
         p.next().unwrap_or(""),

@@ -9,6 +9,7 @@
 //! empty, and ids typed in still work and win over the choice.
 
 use super::PageQuery;
+use super::parts::{condition_key, location_text};
 use super::{Page, app_error_page, render};
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
@@ -42,8 +43,10 @@ struct OpsTemplate {
     page: Page,
     warehouses: Vec<(i64, String, String)>,
     destinations: Vec<(i64, String, String)>,
-    conditions: Vec<&'static str>,
-    reasons: Vec<&'static str>,
+    /// Each condition's code and words.
+    conditions: Vec<(&'static str, &'static str)>,
+    /// Each scrap reason's code and words.
+    reasons: Vec<(&'static str, &'static str)>,
     suppliers: Vec<Pick>,
     vendors: Vec<Pick>,
     order_lines: Vec<Pick>,
@@ -87,7 +90,7 @@ fn picks(lists: PickLists, page: Page) -> OpsTemplate {
             t.to_code,
             t.part_number,
             t.part_name,
-            t.condition,
+            tr.t(condition_key(&t.condition)),
             tr.t(what),
             t.open
         ),
@@ -96,8 +99,14 @@ fn picks(lists: PickLists, page: Page) -> OpsTemplate {
         page,
         warehouses: wh(&lists.warehouses),
         destinations: wh(&lists.destinations),
-        conditions: vec!["good", "repaired", "defective", "scrap", "quarantine"],
-        reasons: ScrapReason::ALL.iter().map(|r| r.code()).collect(),
+        conditions: StockCondition::ALL
+            .iter()
+            .map(|c| (c.code(), condition_key(c.code())))
+            .collect(),
+        reasons: ScrapReason::ALL
+            .iter()
+            .map(|r| (r.code(), scrap_reason_key(r.code())))
+            .collect(),
         suppliers: sup(&lists.suppliers),
         vendors: sup(&lists.vendors),
         order_lines: lists
@@ -130,7 +139,7 @@ fn picks(lists: PickLists, page: Page) -> OpsTemplate {
                     l.part_name,
                     tr.t("ops.pick.waiting"),
                     l.qty,
-                    l.origin
+                    location_text(&tr, &l.origin, &std::collections::HashMap::new())
                 ),
             })
             .collect(),
@@ -172,9 +181,9 @@ fn picks(lists: PickLists, page: Page) -> OpsTemplate {
                     r.warehouse_code,
                     r.part_number,
                     r.part_name,
-                    r.condition,
+                    tr.t(condition_key(&r.condition)),
                     r.qty,
-                    r.reason
+                    tr.t(scrap_reason_key(&r.reason))
                 ),
             })
             .collect(),
@@ -625,6 +634,16 @@ pub async fn upload_counts(
             app_error_page(&user, &e)
         }
         Err(e) => ops_page(&state, &user, None, Some(&e)).await,
+    }
+}
+
+/// The words of a scrap reason's code.
+fn scrap_reason_key(code: &str) -> &'static str {
+    match code {
+        "damaged_beyond_repair" => "ops.scrap_reason.damaged_beyond_repair",
+        "repair_dearer_than_new" => "ops.scrap_reason.repair_dearer_than_new",
+        "obsolete" => "ops.scrap_reason.obsolete",
+        _ => "stock.cond.other",
     }
 }
 
