@@ -311,7 +311,13 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        assert!(r.text().await.unwrap().contains("上传件"));
+        let html = r.text().await.unwrap();
+        assert!(html.contains("上传件"));
+        // Its source and criticality in words, not codes.
+        assert!(
+            html.contains("<dd>外购</dd>") && html.contains("<dd>一般</dd>"),
+            "{label}: {html}"
+        );
         // A broken upload lists its issue and writes nothing.
         let form = reqwest::multipart::Form::new().part(
             "file",
@@ -539,7 +545,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         };
         let html = upload("part_number,condition,counted\nOP-1,good,x\nNOPE,good,1\n").await;
         assert!(html.contains("line 2, column counted"), "{label}: {html}");
-        assert!(html.contains("unknown part"), "{label}: {html}");
+        assert!(html.contains("未知备件“NOPE”"), "{label}: {html}");
         let html = upload("part_number,condition,counted\nOP-1,good,2\n").await;
         assert!(html.contains("已录入 1 条盘点数"), "{label}: {html}");
         // Approving a stocktake is a manager's decision.

@@ -180,7 +180,7 @@ async fn planners_record_successions_and_recalls_by_api_and_page() {
             "{label}: bad input shows the page again"
         );
         assert!(
-            r.text().await.unwrap().contains("cannot succeed itself"),
+            r.text().await.unwrap().contains("备件不能接替自身"),
             "{label}"
         );
         let r = c

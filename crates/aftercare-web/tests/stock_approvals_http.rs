@@ -133,6 +133,17 @@ async fn a_queued_issue_is_approved_once_by_a_manager_over_http() {
         .await;
         assert_eq!(mine.as_array().unwrap().len(), 1, "{label}: {mine}");
         assert_eq!(mine[0]["id"], sid);
+        // The queue page names what the parts go to in words.
+        let html = c
+            .get(format!("{}/stock/approvals", s.base))
+            .bearer_auth(&f.mgr_token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<td>领用单 #3</td>"), "{label}: {html}");
         let (st, _) = get(
             &c,
             &s,

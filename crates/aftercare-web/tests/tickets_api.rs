@@ -209,6 +209,33 @@ async fn the_flow_runs_over_http_and_errors_have_the_standard_shape() {
             3,
             "create, dispatch, accept"
         );
+        // The page shows the stored warranty explanation in the reader's language.
+        let stored = d["ticket"]["warranty_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(stored.starts_with("in warranty: "), "{d}");
+        let page = |lang: &'static str| {
+            let url = format!("{}/tickets/{tid}", s.base);
+            let token = agent.token.clone();
+            async move {
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(token)
+                    .header("accept-language", lang)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let zh = page("zh-CN").await;
+        assert!(zh.contains("保内：整机保修至 "), "{zh}");
+        assert!(!zh.contains("in warranty:"), "{zh}");
+        let en = page("en").await;
+        assert!(en.contains(&stored), "{en}");
         let (st, doc) = agent.get("/api/v1/openapi.json").await;
         assert_eq!(st, StatusCode::OK);
         assert!(doc["paths"]["/api/v1/tickets/{id}/actions"]["post"].is_object());

@@ -16,6 +16,7 @@ mod stock;
 mod templates;
 mod ticket_parts;
 mod tickets;
+pub mod warranty;
 
 /// Every translation table: one per context, so each context keeps its strings beside its
 /// pages. A new context adds its file here.

@@ -6,6 +6,73 @@
 /// (English pattern, Chinese template).
 const REASONS: &[(&str, &str)] = &[
     ("must not be empty", "不能为空"),
+    // Tickets (actions, parts, intake).
+    ("is required", "必填"),
+    (
+        "is required to request parts (a retry with the same key adds nothing)",
+        "申请备件时必填（用同一个键重试不会重复添加）",
+    ),
+    ("is required to {}", "{0}时必填"),
+    ("the slot has already passed", "该时段已经过去"),
+    ("must be 0 to 100000", "必须在 0 到 100000 之间"),
+    ("must be 1 to 5, got {}", "必须在 1 到 5 之间，实际为 {0}"),
+    (
+        "must be 1 to {} units (got {})",
+        "必须为 1 到 {0} 件（实际为 {1}）",
+    ),
+    ("must be {} to {} characters", "必须为 {0} 到 {1} 个字符"),
+    (
+        "is not a mobile number (11 digits starting 13-19), got {} digits",
+        "不是手机号码（以 13–19 开头的 11 位数字），实际为 {0} 位",
+    ),
+    ("'{}' is not a date", "“{0}”不是日期"),
+    (
+        "technician {} does not work for the ticket's station",
+        "技术员 {0} 不属于该工单的网点",
+    ),
+    ("technician {} is not active", "技术员 {0} 已停用"),
+    (
+        "station {} does not cover this ticket's region",
+        "网点 {0} 不覆盖该工单所在区域",
+    ),
+    ("there is no part '{}'", "没有备件“{0}”"),
+    (
+        "must not contain control characters (U+{} at character {})",
+        "不能包含控制字符（第 {1} 个字符 U+{0}）",
+    ),
+    // The part master (its import and form).
+    (
+        "must be buy, make or repair (外购/自制/修复)",
+        "必须是 buy（外购）、make（自制）或 repair（修复）",
+    ),
+    (
+        "must be key or normal (关键/一般)",
+        "必须是 key（关键）或 normal（一般）",
+    ),
+    // Stock operations.
+    ("quantity {} is negative", "数量 {0} 为负数"),
+    ("unknown condition '{}'", "未知库存状态“{0}”"),
+    ("unknown scrap reason", "未知报废原因"),
+    ("unknown part '{}'", "未知备件“{0}”"),
+    // Lifecycle (successions, events).
+    (
+        "{} is not a percentage from 1 to 100",
+        "{0} 不是 1 到 100 之间的百分比",
+    ),
+    ("a part cannot succeed itself", "备件不能接替自身"),
+    (
+        "{} already leads back to {} through its own successors: successions may not loop",
+        "{0} 经由其接替备件又回到 {1}：接替关系不能成环",
+    ),
+    (
+        "{} affected units: must be above 0 and at most {}",
+        "受影响台数 {0}：必须大于 0 且不超过 {1}",
+    ),
+    (
+        "'{}' is not a decimal number such as 0.02",
+        "“{0}”不是小数（例如 0.02）",
+    ),
+    ("\"{}\" is not a whole number", "“{0}”不是整数"),
     ("must be at most {} characters", "最多 {0} 个字符"),
     ("must be at least {} characters", "至少 {0} 个字符"),
     (
@@ -186,6 +253,38 @@ const FIELDS: &[(&str, &str)] = &[
     ("accept_timeout_minutes", "网点接单时限"),
     ("repeat_window.days", "二次返修判定期"),
     ("body", "模板正文"),
+    ("action", "操作"),
+    ("actions_taken", "维修措施"),
+    ("resolution", "处理结果"),
+    ("appointment", "预约时段"),
+    ("appointment_start", "预约开始时间"),
+    ("appointment_end", "预约结束时间"),
+    ("labour_minutes", "工时（分钟）"),
+    ("fixed", "是否修复"),
+    ("satisfaction", "满意度"),
+    ("comments", "回访意见"),
+    ("false_completion", "虚假完工"),
+    ("part_number", "备件编号"),
+    ("fault_description", "故障描述"),
+    ("serial", "序列号"),
+    ("purchase_date", "购买日期"),
+    ("qty", "数量"),
+    ("condition", "库存状态"),
+    ("counted", "盘点数量"),
+    ("consumer_id", "领用单据号"),
+    ("share_pct", "份额"),
+    ("predecessor", "被接替备件"),
+    ("successor", "接替备件"),
+    ("affected_units", "受影响台数"),
+    ("replacement_rate", "单台更换数"),
+    ("starts_on", "开始日期"),
+    ("ends_on", "结束日期"),
+    // Actions a missing field is required for ("is required to {}").
+    ("dispatch", "派单"),
+    ("assign_technician", "指派技术员"),
+    ("schedule", "预约"),
+    ("callback", "回访"),
+    ("complete", "完工"),
 ];
 
 /// The Chinese label of a field, or the field name itself.
@@ -209,7 +308,7 @@ pub fn reason_zh(reason: &str) -> Option<String> {
 }
 
 /// The values `{}` stands for when `text` matches `pattern` as a whole.
-fn captures(pattern: &str, text: &str) -> Option<Vec<String>> {
+pub(crate) fn captures(pattern: &str, text: &str) -> Option<Vec<String>> {
     let parts: Vec<&str> = pattern.split("{}").collect();
     let mut rest = text.strip_prefix(parts[0])?;
     let mut values = Vec::new();
@@ -236,6 +335,42 @@ mod tests {
     #[test]
     fn reasons_translate_with_their_values() {
         assert_eq!(reason_zh("must not be empty").unwrap(), "不能为空");
+        // Tickets, stock operations and lifecycle, as a Chinese page shows them.
+        for (en, zh) in [
+            ("is required", "必填"),
+            ("is required to schedule", "预约时必填"),
+            ("is required to callback", "回访时必填"),
+            ("the slot has already passed", "该时段已经过去"),
+            (
+                "must be 1 to 1000 units (got 0)",
+                "必须为 1 到 1000 件（实际为 0）",
+            ),
+            ("must be 4 to 64 characters", "必须为 4 到 64 个字符"),
+            (
+                "is not a mobile number (11 digits starting 13-19), got 3 digits",
+                "不是手机号码（以 13–19 开头的 11 位数字），实际为 3 位",
+            ),
+            ("'notadate' is not a date", "“notadate”不是日期"),
+            (
+                "technician 99999 does not work for the ticket's station",
+                "技术员 99999 不属于该工单的网点",
+            ),
+            ("quantity -3 is negative", "数量 -3 为负数"),
+            ("unknown condition 'bogus'", "未知库存状态“bogus”"),
+            (
+                "150 is not a percentage from 1 to 100",
+                "150 不是 1 到 100 之间的百分比",
+            ),
+            ("\"abc\" is not a whole number", "“abc”不是整数"),
+            (
+                "must not contain control characters (U+001B at character 3)",
+                "不能包含控制字符（第 3 个字符 U+001B）",
+            ),
+            ("must be at most 500 characters", "最多 500 个字符"),
+        ] {
+            assert_eq!(reason_zh(en).as_deref(), Some(zh), "{en}");
+        }
+        assert_eq!(field_zh("actions_taken"), "维修措施");
         assert_eq!(
             reason_zh("at most 5000 proposals at once (5001 asked)").unwrap(),
             "一次最多 5000 条建议（所选 5001 条）"

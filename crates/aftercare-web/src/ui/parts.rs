@@ -11,6 +11,7 @@ use aftercare_app::parts::{ImportReport, may_edit_parts};
 use aftercare_app::parts_io::{FileFormat, Kind};
 use aftercare_app::stock_views::StockQuery;
 use aftercare_app::{Actor, AppError};
+use aftercare_domain::settings::Lang;
 use aftercare_domain::stock::MovementKind;
 use aftercare_domain::{Instant, Money, PartId, WarehouseId};
 use askama::Template;
@@ -141,6 +142,18 @@ struct ImportTemplate {
     page: Page,
     report: ImportReport,
     counts: Vec<(&'static str, usize, usize, usize)>,
+}
+
+impl ImportTemplate {
+    /// An issue's reason in the page's language (as a refused form's reasons are shown).
+    fn reason_text(&self, reason: &str) -> String {
+        match self.page.tr.lang {
+            Lang::ZhCn => {
+                crate::i18n::reasons::reason_zh(reason).unwrap_or_else(|| reason.to_string())
+            }
+            Lang::En => reason.to_string(),
+        }
+    }
 }
 
 /// `POST /parts/import` (multipart: `file`, `kind`, `dry_run`; the CSRF token rides in
@@ -306,7 +319,7 @@ pub struct TransitLine {
 
 /// A stored code in words, from the table under `prefix` (the code itself where the table
 /// has none, e.g. a kind the ledger gained later: a planner still reads what was stored).
-fn code_text(tr: &Tr, prefix: &str, code: &str) -> String {
+pub(crate) fn code_text(tr: &Tr, prefix: &str, code: &str) -> String {
     let key = format!("{prefix}.{code}");
     if Tr::has(&key) {
         tr.t(&key).to_string()
@@ -482,7 +495,7 @@ pub async fn detail(
         },
         Fact {
             key: "parts.source",
-            value: p.source.clone(),
+            value: code_text(&Tr::new(user.lang), "parts.source", &p.source),
         },
         Fact {
             key: "parts.lead_time",
@@ -490,7 +503,7 @@ pub async fn detail(
         },
         Fact {
             key: "parts.criticality",
-            value: p.criticality.clone(),
+            value: code_text(&Tr::new(user.lang), "parts.criticality", &p.criticality),
         },
         Fact {
             key: "parts.end_of_production",
@@ -926,7 +939,6 @@ pub async fn slow(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aftercare_domain::settings::Lang;
     use aftercare_domain::stock::{LocationKind, StockCondition};
 
     #[test]

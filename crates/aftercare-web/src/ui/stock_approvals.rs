@@ -4,6 +4,7 @@
 
 use super::{Page, app_error_page, render};
 use super::{PagePath, PageQuery};
+use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -22,6 +23,8 @@ pub struct Row {
     reason_key: &'static str,
     status_key: &'static str,
     requested_at: String,
+    /// What the parts are issued to, in words ("工单 #12").
+    consumer: String,
 }
 
 fn when(ms: i64) -> String {
@@ -30,7 +33,7 @@ fn when(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn row(a: ApprovalRow) -> Row {
+fn row(tr: &Tr, a: ApprovalRow) -> Row {
     let reason_key = if a.reason_json.contains("\"value_above\"") {
         "approvals.reason.value_above"
     } else {
@@ -46,6 +49,11 @@ fn row(a: ApprovalRow) -> Row {
         requested_at: when(a.requested_at),
         reason_key,
         status_key,
+        consumer: format!(
+            "{} #{}",
+            super::parts::code_text(tr, "move.doc", &a.consumer_kind),
+            a.consumer_id
+        ),
         a,
     }
 }
@@ -97,10 +105,11 @@ async fn queue_page(
     if let Some(e) = error {
         page = page.with_error(e);
     }
+    let rows = rows.into_iter().map(|a| row(&page.tr, a)).collect();
     render(&QueueTemplate {
         page,
         status,
-        rows: rows.into_iter().map(row).collect(),
+        rows,
         may_decide: user.principal.role == Role::Manager,
     })
 }

@@ -12,6 +12,7 @@ use aftercare_app::tickets::{
     TicketSummary,
 };
 use aftercare_domain::customer::{AddressInput, CustomerInput, PurchaseChannel, UnitInput};
+use aftercare_domain::settings::Lang;
 use aftercare_domain::ticket::{
     ActionKind, Channel, Priority, TicketInput, TicketStatus, TicketType,
 };
@@ -251,6 +252,8 @@ struct DetailTemplate {
     status_key: String,
     tier_key: String,
     warranty_key: String,
+    /// The warranty's explanation in the page's language.
+    warranty_text: String,
     created: String,
     appointment: String,
     events: Vec<EventView>,
@@ -375,6 +378,7 @@ pub(super) async fn detail_page(
         status_key: format!("ticket.status.{}", d.ticket.state.status.code()),
         tier_key: format!("tier.{}", d.ticket.tier.code()),
         warranty_key: format!("warranty.{}", d.ticket.warranty_status.code()),
+        warranty_text: warranty_words(page.tr.lang, &d.ticket.warranty_reason),
         created: format_instant(d.ticket.created_at.0, &tz),
         appointment: d
             .ticket
@@ -559,7 +563,15 @@ struct CustomerCard {
     tickets: Vec<Row>,
 }
 
-fn card(c: &CustomerView, tz: &str) -> CustomerCard {
+/// A warranty explanation (stored in English) in `lang`.
+fn warranty_words(lang: Lang, text: &str) -> String {
+    match lang {
+        Lang::ZhCn => crate::i18n::warranty::warranty_zh(text).unwrap_or_else(|| text.to_string()),
+        Lang::En => text.to_string(),
+    }
+}
+
+fn card(c: &CustomerView, tz: &str, lang: Lang) -> CustomerCard {
     CustomerCard {
         id: c.customer.id.0,
         name: c.customer.name.clone(),
@@ -589,7 +601,7 @@ fn card(c: &CustomerView, tz: &str) -> CustomerCard {
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
                 warranty_key: format!("warranty.{}", u.warranty.status.code()),
-                warranty_text: u.warranty_text.clone(),
+                warranty_text: warranty_words(lang, &u.warranty_text),
             })
             .collect(),
         tickets: c.tickets.iter().map(|t| row(t, tz)).collect(),
@@ -617,7 +629,7 @@ async fn intake_page(
     let mut customers = Vec::new();
     if !q.trim().is_empty() {
         match state.app.find_customers(&actor, q).await {
-            Ok(found) => customers = found.iter().map(|c| card(c, &tz)).collect(),
+            Ok(found) => customers = found.iter().map(|c| card(c, &tz, page.tr.lang)).collect(),
             Err(e) => page = page.with_error(&e),
         }
     }
