@@ -371,6 +371,16 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
             html.contains("warehouse: &#39;abc&#39; is not a whole number"),
             "{label}: {html}"
         );
+        // A part number that names no part is named as the filter's mistake.
+        let r = c
+            .get(s.url("/stock/movements?part=NOPE-1"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("没有编号为“NOPE-1”的备件"), "{label}: {html}");
         // A value that reads but is out of range is bad input, not a server error.
         let r = c
             .get(s.url("/stock/slow?months=0"))
@@ -507,7 +517,10 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         let (st, html) = op(&sta, issue(a, "9")).await;
         assert_eq!(st, StatusCode::OK);
         assert!(html.contains("role=\"alert\""), "{label}: {html}");
-        assert!(html.contains('3'), "{label}: {html}");
+        assert!(
+            html.contains("库存不足。需要 9 件，只有 3 件可用"),
+            "{label}: the particulars in Chinese: {html}"
+        );
         let (st, _) = op(&sta, issue(b, "1")).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{label}");
 

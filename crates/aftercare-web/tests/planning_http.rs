@@ -1272,7 +1272,7 @@ async fn a_refused_approval_names_the_warehouse_and_part_in_words() {
             .await
             .unwrap();
         assert!(
-            html.contains("库存不足。warehouse WH-C, good stock holds only 2 of part PN-00000"),
+            html.contains("库存不足。仓库 WH-C 的良品库存只有 2 件备件 PN-00000"),
             "{label}: {html}"
         );
         assert!(
@@ -1757,7 +1757,7 @@ async fn transfer_proposals_show_what_their_source_can_ship_and_the_last_refusal
             ),
             (
                 "zh-CN",
-                "上次批准被拒绝：warehouse WH-C, good stock holds only 2 of part PN-00000",
+                "上次批准被拒绝：仓库 WH-C 的良品库存只有 2 件备件 PN-00000",
             ),
         ] {
             let html = page_in(

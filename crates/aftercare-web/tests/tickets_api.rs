@@ -456,10 +456,13 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .await
             .unwrap();
         let body = r.text().await.unwrap();
+        // In the page's language (Chinese by default), with the statuses and actions in
+        // words.
         assert!(
-            body.contains("cannot accept a ticket that is accepted"),
+            body.contains("工单状态为“已接单”时不能接单；可执行："),
             "{body}"
         );
+        assert!(!body.contains("cannot accept"), "{body}");
         s.stop().await;
     }
 }

@@ -1,7 +1,9 @@
 //! Refusals and conflicts in Chinese. The app layer explains why it refused an action in
 //! English with a stable code (`stock.insufficient`); pages in 简体中文 lead with what the
-//! code means, translated here, and keep the English explanation after it for its
-//! particulars (quantities, numbers, dates). An unknown code shows the English alone.
+//! code means, translated here, and follow it with the particulars (quantities, numbers,
+//! dates): in Chinese where they are one of the commonest refusals ([`PARTICULARS`]: a
+//! shortage, a frozen stock, a ticket's status), else in English as the app wrote them.
+//! An unknown code shows the English alone.
 
 /// (code, what it means in Chinese).
 const CONFLICTS: &[(&str, &str)] = &[
@@ -89,6 +91,57 @@ const CONFLICTS: &[(&str, &str)] = &[
     ("webhook.disabled", "Webhook 已停用，请先启用再发送测试事件"),
 ];
 
+/// The particulars of the commonest refusals, as the ledger and the ticket rules word them:
+/// (English pattern, Chinese template); `{}` captures a value carried over as `{0}`, `{1}`,
+/// …, a stock condition, ticket status or action code among them in words.
+const PARTICULARS: &[(&str, &str)] = &[
+    (
+        "requested {}, only {} available (the rest is reserved)",
+        "需要 {0} 件，只有 {1} 件可用（其余已预留）",
+    ),
+    (
+        "requested {}, only {} available",
+        "需要 {0} 件，只有 {1} 件可用",
+    ),
+    (
+        "warehouse {}, {} stock holds only {} of part {}",
+        "仓库 {0} 的{1}库存只有 {2} 件备件 {3}",
+    ),
+    ("stock is frozen by stocktake {}", "库存已被盘点单 {0} 冻结"),
+    (
+        "a transfer must go to another warehouse",
+        "调拨必须发往另一个仓库",
+    ),
+    (
+        "cannot {} a ticket that is {}; allowed: nothing (the ticket is final)",
+        "工单状态为“{1}”时不能{0}；工单已结束，不能再操作",
+    ),
+    (
+        "cannot {} a ticket that is {}; allowed: {}",
+        "工单状态为“{1}”时不能{0}；可执行：{2}",
+    ),
+    ("login '{}' is taken", "登录名“{0}”已被使用"),
+];
+
+/// A refusal's particulars in Chinese, when the message is one of [`PARTICULARS`];
+/// `words` names a code (a condition, a status, an action) captured in it, or returns it
+/// as it is.
+pub fn particulars_zh(message: &str, words: impl Fn(&str) -> String) -> Option<String> {
+    PARTICULARS.iter().find_map(|(pattern, zh)| {
+        let values = super::reasons::captures(pattern, message)?;
+        let mut out = (*zh).to_string();
+        for (i, v) in values.iter().enumerate() {
+            let said = v
+                .split(", ")
+                .map(|part| words(part))
+                .collect::<Vec<_>>()
+                .join("、");
+            out = out.replace(&format!("{{{i}}}"), &said);
+        }
+        Some(out)
+    })
+}
+
 /// What a refusal's or conflict's code means in Chinese, if it is known.
 pub fn conflict_zh(code: &str) -> Option<&'static str> {
     CONFLICTS
@@ -100,6 +153,41 @@ pub fn conflict_zh(code: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_commonest_particulars_read_in_chinese_with_codes_in_words() {
+        let words = |code: &str| match code {
+            "good" => "良品".to_string(),
+            "accept" => "接单".to_string(),
+            "completed" => "已完工".to_string(),
+            "callback" => "回访".to_string(),
+            "reopen" => "重新打开".to_string(),
+            other => other.to_string(),
+        };
+        for (en, zh) in [
+            (
+                "requested 50, only 2 available",
+                "需要 50 件，只有 2 件可用",
+            ),
+            (
+                "requested 5, only 2 available (the rest is reserved)",
+                "需要 5 件，只有 2 件可用（其余已预留）",
+            ),
+            (
+                "warehouse WH-NORTHWEST, good stock holds only 1 of part MN-AD-00019",
+                "仓库 WH-NORTHWEST 的良品库存只有 1 件备件 MN-AD-00019",
+            ),
+            ("stock is frozen by stocktake 33", "库存已被盘点单 33 冻结"),
+            (
+                "cannot accept a ticket that is completed; allowed: callback, reopen",
+                "工单状态为“已完工”时不能接单；可执行：回访、重新打开",
+            ),
+            ("login 'admin' is taken", "登录名“admin”已被使用"),
+        ] {
+            assert_eq!(particulars_zh(en, words).as_deref(), Some(zh), "{en}");
+        }
+        assert_eq!(particulars_zh("something else happened", words), None);
+    }
 
     #[test]
     fn codes_are_listed_once_in_order() {

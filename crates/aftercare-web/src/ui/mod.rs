@@ -416,6 +416,26 @@ pub fn role_key(role: Role) -> &'static str {
     }
 }
 
+/// A refusal's particulars (English, from the ledger or the ticket rules) in the page's
+/// language where they are one of the common ones, else as they are.
+pub(crate) fn particulars_in(tr: Tr, message: &str) -> String {
+    match tr.lang {
+        Lang::ZhCn => crate::i18n::conflicts::particulars_zh(message, |c| code_words(tr, c))
+            .unwrap_or_else(|| message.to_string()),
+        Lang::En => message.to_string(),
+    }
+}
+
+/// A code a refusal quotes (a stock condition, a ticket status or action) in words, or
+/// as it is.
+fn code_words(tr: Tr, code: &str) -> String {
+    ["stock.cond.", "ticket.status.", "ticket.action."]
+        .iter()
+        .map(|prefix| format!("{prefix}{code}"))
+        .find(|key| Tr::has(key))
+        .map_or_else(|| code.to_string(), |key| tr.t(&key).to_string())
+}
+
 pub(crate) fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
     match e {
         AppError::Invalid(fields) => {
@@ -433,7 +453,9 @@ pub(crate) fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
         AppError::Conflict { code, message } | AppError::Refused { code, message, .. } => {
             match (tr.lang, crate::i18n::conflicts::conflict_zh(code)) {
                 (Lang::ZhCn, Some(zh)) => {
-                    vec![format!("{}{zh}。{message}", tr.t("error.conflict"))]
+                    // The particulars too where they are one of the common refusals.
+                    let particulars = particulars_in(tr, message);
+                    vec![format!("{}{zh}。{particulars}", tr.t("error.conflict"))]
                 }
                 _ => vec![format!("{} {message}", tr.t("error.conflict"))],
             }

@@ -648,9 +648,17 @@ impl StockForm {
         actor: &Actor,
         limit: i64,
     ) -> Result<StockQuery, AppError> {
+        // A part number that names no part is a filter typed wrong (named, 422), not a page
+        // that does not exist (404), as the planning list names it.
         let part = match Self::text(&self.part) {
             None => None,
-            Some(n) => Some(PartId(state.app.get_part_by_number(actor, &n).await?.id)),
+            Some(n) => match state.app.get_part_by_number(actor, &n).await {
+                Ok(p) => Some(PartId(p.id)),
+                Err(AppError::NotFound { .. }) => {
+                    return Err(AppError::invalid("part", format!("no part numbered '{n}'")));
+                }
+                Err(e) => return Err(e),
+            },
         };
         Ok(StockQuery {
             warehouse: self.warehouse.map(WarehouseId),

@@ -319,6 +319,7 @@ impl Row {
     /// The row with its source's stock, when `sources` has it.
     fn with_source(
         mut self,
+        tr: &crate::i18n::Tr,
         sources: &HashMap<i64, SourceStock>,
         warehouses: &[(i64, String)],
     ) -> Row {
@@ -340,7 +341,7 @@ impl Row {
             .approval_error
             .as_deref()
             .filter(|_| self.p.status == "open")
-            .map(|e| stored_refusal_text(e, &self.p, warehouses));
+            .map(|e| super::particulars_in(*tr, &stored_refusal_text(e, &self.p, warehouses)));
         self
     }
 }
@@ -645,7 +646,7 @@ async fn list_page(
     let latest_view = latest.as_ref().map(|r| LatestRun::new(&tr, r));
     let rows: Vec<Row> = rows
         .into_iter()
-        .map(|p| Row::new(&tr, p).with_source(&sources, &warehouses))
+        .map(|p| Row::new(&tr, p).with_source(&tr, &sources, &warehouses))
         .collect();
     let back = match &filters {
         // The first page: approved rows leave an open list, so the page the planner was
@@ -1109,7 +1110,11 @@ fn refused_status(mut resp: Response) -> Response {
 /// A ledger shortage names the warehouse and the part by their ids ("warehouse 1, good
 /// stock holds only 2 of part 97"); the page names them by the codes people use ("warehouse
 /// WH-C, ... of part PN-00097"). Anything else, or a code that cannot be looked up, stays.
-async fn with_codes(state: &AppState, actor: &aftercare_app::Actor, e: AppError) -> AppError {
+pub(crate) async fn with_codes(
+    state: &AppState,
+    actor: &aftercare_app::Actor,
+    e: AppError,
+) -> AppError {
     let AppError::Refused {
         code,
         message,
@@ -1359,7 +1364,7 @@ pub async fn item(
         .proposals
         .iter()
         .cloned()
-        .map(|p| Row::new(&page.tr, p).with_source(&sources, &warehouses))
+        .map(|p| Row::new(&page.tr, p).with_source(&page.tr, &sources, &warehouses))
         .collect();
     let s = v.sizing;
     let eoq = eoq_text(&page.tr, &s);

@@ -568,7 +568,11 @@ pub async fn submit(
         Err(e @ (AppError::NotFound { .. } | AppError::Forbidden { .. })) => {
             app_error_page(&user, &e)
         }
-        Err(e) => ops_page(&state, &user, None, Some(&e)).await,
+        Err(e) => {
+            // A shortage names the warehouse and part by their codes, as planning's does.
+            let e = super::planning::with_codes(&state, &user.actor(), e).await;
+            ops_page(&state, &user, None, Some(&e)).await
+        }
     }
 }
 
