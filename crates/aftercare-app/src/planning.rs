@@ -870,7 +870,9 @@ fn event_remainder(events: &[EventDemand], held: f64) -> (Vec<EventDemand>, f64)
             })
         })
         .collect();
-    (rest, took)
+    // Rounded as the remainder is: pieces of an event spread over its days add up to a
+    // hair above their whole (50.00000000000001), which a ceiling would make a unit.
+    (rest, (took * 1e6).round() / 1e6)
 }
 
 /// Everything a run reads before computing.
@@ -3238,6 +3240,19 @@ mod tests {
         let (rest, took) = event_remainder(&pieces, 3.0);
         assert_eq!(took, 3.0);
         assert_eq!(rest[0].start, 1, "the earliest weeks are covered first");
+        // Stock above the whole event covers exactly the event, not a unit more.
+        let (rest, took) = event_remainder(&pieces, 500.0);
+        assert!(rest.is_empty());
+        assert_eq!(took.ceil(), 100.0, "{took}");
+        // Pieces by days (1 + 7 + 7 of 15) that add up to a hair above 50.
+        let days = [1.0, 7.0, 7.0].map(|d| EventDemand {
+            start: 0,
+            periods: 1,
+            affected_units: 1000.0 * d / 15.0,
+            replacement_rate: 0.05,
+        });
+        let (_, took) = event_remainder(&days, 60.0);
+        assert_eq!(took.ceil(), 50.0, "{took}");
     }
 
     #[test]

@@ -1523,21 +1523,22 @@ pub async fn count_proposals(db: &Db, f: &ProposalFilter) -> StoreResult<i64> {
 }
 
 /// What the proposals matching `f` are worth together (quantity × standard cost, in
-/// minor units; its limit and offset aside). Summed here, saturating, as a row's value is:
-/// the database's sum of products could overflow.
+/// minor units; its limit and offset aside), for display. Summed by the database in
+/// floating point (an integer sum of products could overflow and fail the page on
+/// PostgreSQL), exact up to 2^53 minor units, and rounded to whole minor units.
 pub async fn proposals_value(db: &Db, f: &ProposalFilter) -> StoreResult<i64> {
     let sql = format!(
-        "SELECT pp.qty, p.standard_cost FROM plan_proposals pp JOIN parts p ON p.id = pp.part_id{}",
+        "SELECT COALESCE(SUM(CAST(pp.qty AS DOUBLE PRECISION) * p.standard_cost), 0.0) \
+         FROM plan_proposals pp JOIN parts p ON p.id = pp.part_id{}",
         proposal_where(f)
     );
-    let rows: Vec<(i64, i64)> = on_db!(db, |p| {
-        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), f)
-            .fetch_all(p)
+    let sum: f64 = on_db!(db, |p| {
+        bind_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), f)
+            .fetch_one(p)
             .await
     })?;
-    Ok(rows.into_iter().fold(0i64, |sum, (qty, cost)| {
-        sum.saturating_add(qty.saturating_mul(cost))
-    }))
+    // `as` saturates at the ends of the range (and maps NaN to 0).
+    Ok(sum.round() as i64)
 }
 
 /// One proposal.

@@ -392,7 +392,7 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         let html = r.text().await.unwrap();
         assert!(
-            html.contains("输入有误") && html.contains("months"),
+            html.contains("输入有误") && html.contains("未领用月数：必须在 1 到 120 之间"),
             "{label}: {html}"
         );
         assert!(!html.contains("服务器内部错误"), "{label}: {html}");

@@ -3074,8 +3074,16 @@ async fn the_proposal_list_sorts_and_says_what_its_filter_is_worth() {
             "en",
         )
         .await;
-        let worth = format!("worth {}.{:02} together", total / 100, total % 100);
+        let worth = format!(
+            "open ones worth {}.{:02} together",
+            total / 100,
+            total % 100
+        );
         assert!(html.contains(&worth), "{label}: {worth}: {html}");
+        // Only open proposals are added up (other statuses commit nothing).
+        let all = page_in(&c, &format!("{}/planning?sort=value", s.base), "en").await;
+        assert!(all.contains("Showing 1–"), "{label}: {all}");
+        assert!(!all.contains("open ones worth"), "{label}: {all}");
         let top = lists["value"][0]["part_number"].as_str().unwrap();
         let bottom = lists["value"][values.len() - 1]["part_number"]
             .as_str()

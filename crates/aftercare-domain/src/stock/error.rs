@@ -22,6 +22,10 @@ pub enum StockError {
     /// The movement is malformed.
     #[error(transparent)]
     Movement(#[from] MovementError),
+    /// The command names a quantity of no units where it moves, orders, reserves or
+    /// requests units.
+    #[error("must be at least 1 unit")]
+    NoUnits,
     /// Not enough available to issue; the declared substitutes that are available.
     #[error("{shortage}")]
     IssueShortage {

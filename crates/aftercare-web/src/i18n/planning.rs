@@ -157,8 +157,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "planning.showing",
-        "显示第 {from}–{to} 条，共 {total} 条，合计金额 {value}",
-        "Showing {from}–{to} of {total}, worth {value} together",
+        "显示第 {from}–{to} 条，共 {total} 条",
+        "Showing {from}–{to} of {total}",
+    ),
+    (
+        "planning.showing_worth",
+        "，待审批合计金额 {value}",
+        ", open ones worth {value} together",
     ),
     ("planning.sort", "排序", "Order"),
     ("planning.sort.newest", "最近更新", "Latest changed"),

@@ -50,6 +50,7 @@ const REASONS: &[(&str, &str)] = &[
         "必须是 key（关键）或 normal（一般）",
     ),
     // Stock operations.
+    ("must be at least 1 unit", "至少 1 件"),
     ("quantity {} is negative", "数量 {0} 为负数"),
     ("unknown condition '{}'", "未知库存状态“{0}”"),
     ("unknown scrap reason", "未知报废原因"),
@@ -146,6 +147,10 @@ const REASONS: &[(&str, &str)] = &[
         "必须在 4 到 520 之间，实际为 {0}",
     ),
     (
+        "must be between 0.5 and 0.999 (a fraction), got {}; write {} or {}%",
+        "必须在 0.5 到 0.999 之间（小数），实际为 {0}；请写 {1} 或 {2}%",
+    ),
+    (
         "must be between 0.5 and 0.999, got {}",
         "必须在 0.5 到 0.999 之间，实际为 {0}",
     ),
@@ -202,6 +207,8 @@ const REASONS: &[(&str, &str)] = &[
         "unmatched '}' at character {}: write }} for a literal brace",
         "第 {0} 个字符处的“}”没有对应的“{”：写 }} 表示花括号本身",
     ),
+    // Last: a range no pattern above words more exactly.
+    ("must be between {} and {}", "必须在 {0} 到 {1} 之间"),
 ];
 
 /// Field names as the forms label them.
@@ -279,6 +286,21 @@ const FIELDS: &[(&str, &str)] = &[
     ("replacement_rate", "单台更换数"),
     ("starts_on", "开始日期"),
     ("ends_on", "结束日期"),
+    ("supplier", "供应商"),
+    ("order", "订单"),
+    ("lot", "批次"),
+    ("transfer", "调拨单"),
+    ("eta_days", "预计在途天数"),
+    ("accept", "合格数量"),
+    ("reject", "不合格数量"),
+    ("to", "目的仓库"),
+    ("request", "报废申请"),
+    ("stocktake", "盘点单"),
+    ("consumer", "领用对象"),
+    ("vendor", "维修商"),
+    ("due_days", "预计返回天数"),
+    ("command", "操作"),
+    ("months", "未领用月数"),
     // Actions a missing field is required for ("is required to {}").
     ("dispatch", "派单"),
     ("assign_technician", "指派技术员"),
@@ -295,13 +317,28 @@ pub fn field_zh(field: &str) -> &str {
         .map_or(field, |(_, zh)| zh)
 }
 
+/// Patterns whose first capture is a name the code wrote (an entity, an action), put in
+/// words; every other capture is a value as typed and kept as it is (a user who typed
+/// "to" into a number box reads “to”, not a field's name).
+const NAMING: &[&str] = &[
+    "is required to {}",
+    "no {} with code '{}'",
+    "this role is not bound to a {}",
+    "this role must be bound to a {}",
+];
+
 /// The Chinese translation of a reason, if a pattern matches it.
 pub fn reason_zh(reason: &str) -> Option<String> {
     REASONS.iter().find_map(|(pattern, zh)| {
         let values = captures(pattern, reason)?;
         let mut out = (*zh).to_string();
         for (i, v) in values.iter().enumerate() {
-            out = out.replace(&format!("{{{i}}}"), field_zh(v));
+            let said = if i == 0 && NAMING.contains(pattern) {
+                field_zh(v)
+            } else {
+                v
+            };
+            out = out.replace(&format!("{{{i}}}"), said);
         }
         Some(out)
     })
@@ -371,6 +408,12 @@ mod tests {
             assert_eq!(reason_zh(en).as_deref(), Some(zh), "{en}");
         }
         assert_eq!(field_zh("actions_taken"), "维修措施");
+        // A typed value that happens to be a field's name stays as typed.
+        assert_eq!(
+            reason_zh("'to' is not a whole number").unwrap(),
+            "“to”不是整数"
+        );
+        assert_eq!(reason_zh("must be at least 1 unit").unwrap(), "至少 1 件");
         assert_eq!(
             reason_zh("at most 5000 proposals at once (5001 asked)").unwrap(),
             "一次最多 5000 条建议（所选 5001 条）"

@@ -569,12 +569,14 @@ async fn list_page(
                 Ok(n) => usize::try_from(n).unwrap_or(0),
                 Err(e) => return app_error_page(user, &e),
             };
-            // Worth of all the filter's proposals (every page), only when there are some.
-            let worth = if total == 0 {
-                0
+            // What the open proposals of the filter would commit (every page): only for
+            // open ones, where it is money still to be decided (approved, rejected and
+            // withdrawn ones together would add up to nothing a planner acts on).
+            let worth = if total == 0 || f.status.as_deref() != Some("open") {
+                None
             } else {
                 match state.app.plan_proposal_value(&actor, &filter).await {
-                    Ok(v) => v,
+                    Ok(v) => Some(v),
                     Err(e) => return app_error_page(user, &e),
                 }
             };
@@ -584,7 +586,7 @@ async fn list_page(
             };
             (rows, (total, worth), Ok(f))
         }
-        Err(bad) => (Vec::new(), (0, 0), Err(bad)),
+        Err(bad) => (Vec::new(), (0, None), Err(bad)),
     };
     let (total, worth) = total;
     let latest = match state.app.latest_run_settings(&actor).await {
@@ -618,8 +620,16 @@ async fn list_page(
                 .t("planning.showing")
                 .replace("{from}", &from.to_string())
                 .replace("{to}", &to.to_string())
-                .replace("{total}", &total.to_string())
-                .replace("{value}", &money(worth));
+                .replace("{total}", &total.to_string());
+            let showing = match worth {
+                Some(v) => format!(
+                    "{showing}{}",
+                    page.tr
+                        .t("planning.showing_worth")
+                        .replace("{value}", &money(v))
+                ),
+                None => showing,
+            };
             let href = |offset: usize| list_href(&q, offset, f.limit);
             let prev = (f.offset > 0).then(|| href(f.offset.saturating_sub(f.limit)));
             let next = (to < total).then(|| href(to));
@@ -783,13 +793,27 @@ impl RunForm {
         };
         let target_fill = match self.target_fill.trim() {
             "" => defaults.target_fill,
-            t => fill_fraction(t).unwrap_or_else(|| {
-                errors.push(ValidationError::new(
-                    "target_fill",
-                    format!("{t:?} is not a number"),
-                ));
-                defaults.target_fill
-            }),
+            t => match fill_fraction(t) {
+                // A percentage typed without its sign: say how to write it.
+                Some(f) if !t.ends_with('%') && f > 1.0 && f < 100.0 => {
+                    errors.push(ValidationError::new(
+                        "target_fill",
+                        format!(
+                            "must be between 0.5 and 0.999 (a fraction), got {t}; write {} or {t}%",
+                            f / 100.0
+                        ),
+                    ));
+                    defaults.target_fill
+                }
+                Some(f) => f,
+                None => {
+                    errors.push(ValidationError::new(
+                        "target_fill",
+                        format!("{t:?} is not a number"),
+                    ));
+                    defaults.target_fill
+                }
+            },
         };
         let mut amount = |field: &str, text: &str, default: i64| -> i64 {
             if text.trim().is_empty() {
@@ -1763,7 +1787,15 @@ mod tests {
                 .target_fill_permille(),
             975
         );
-        // A bare 95 is not taken for 95 %; nor are 950 % or a word with a percent sign.
+        // A bare 95 is not taken for 95 % (the refusal says how to write it); nor are
+        // 950 % or a word with a percent sign.
+        match run_form(&[("target_fill", "95")]).options() {
+            Err(AppError::Invalid(v)) => {
+                assert_eq!(v.len(), 1, "{v:?}");
+                assert!(v[0].reason.ends_with("write 0.95 or 95%"), "{v:?}");
+            }
+            other => panic!("{other:?}"),
+        }
         for typed in ["95", "950%", "abc%", "%"] {
             assert_eq!(
                 refused_fields(&run_form(&[("target_fill", typed)])),

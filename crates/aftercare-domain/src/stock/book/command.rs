@@ -315,8 +315,9 @@ struct Move {
 
 impl Command {
     /// Whether the command names a quantity of no units where it moves, orders, reserves
-    /// or requests units (a line of 0 included). A transfer may still be closed with no
-    /// lines received; an inspection may accept or reject none as long as it does one.
+    /// or requests units (a line of 0 included). A receipt that closes its transfer may
+    /// receive nothing (its lines of 0 are skipped: the rest becomes a discrepancy); an
+    /// inspection may accept or reject none as long as it does one.
     pub fn names_no_units(&self) -> bool {
         match self {
             Command::PlacePurchaseOrder { lines, .. } => {
@@ -326,7 +327,7 @@ impl Command {
                 lines.is_empty() || lines.iter().any(|l| l.qty.is_zero())
             }
             Command::ReceiveTransfer { lines, close, .. } => {
-                (lines.is_empty() && !close) || lines.iter().any(|l| l.qty.is_zero())
+                !close && (lines.is_empty() || lines.iter().any(|l| l.qty.is_zero()))
             }
             Command::Inspect { accept, reject, .. } => accept.is_zero() && reject.is_zero(),
             Command::Receive { qty, .. }
@@ -416,7 +417,7 @@ impl Book {
         // A command for no units does nothing but would still be acknowledged, keyed and
         // audited as done ("0 movements"): refused before anything is touched.
         if command.names_no_units() {
-            return Err(crate::stock::movement::MovementError::ZeroQty.into());
+            return Err(StockError::NoUnits);
         }
         match command.clone() {
             Command::PlacePurchaseOrder { supplier, lines } => self.place_order(supplier, &lines),
