@@ -131,11 +131,7 @@ pub fn particulars_zh(message: &str, words: impl Fn(&str) -> String) -> Option<S
         let values = super::reasons::captures(pattern, message)?;
         let mut out = (*zh).to_string();
         for (i, v) in values.iter().enumerate() {
-            let said = v
-                .split(", ")
-                .map(|part| words(part))
-                .collect::<Vec<_>>()
-                .join("、");
+            let said = v.split(", ").map(&words).collect::<Vec<_>>().join("、");
             out = out.replace(&format!("{{{i}}}"), &said);
         }
         Some(out)
