@@ -481,6 +481,7 @@ impl App {
         mut f: MovementFilter,
     ) -> AppResult<Vec<MovementRow>> {
         actor.require(STOCK_READERS, "see stock movements")?;
+        crate::stock_views::known_movement_kind(f.kind.as_deref())?;
         if let Some(w) = f.warehouse {
             self.ensure_warehouse(actor, w).await?;
         }

@@ -113,6 +113,17 @@ pub fn table_file(
     }
 }
 
+/// A movement-kind filter that names a kind (a value that names none is named, not
+/// answered with an empty list).
+pub(crate) fn known_movement_kind(kind: Option<&str>) -> AppResult<()> {
+    match kind {
+        Some(k) if aftercare_domain::stock::MovementKind::parse(k).is_none() => Err(
+            AppError::invalid("kind", format!("unknown movement kind '{k}'")),
+        ),
+        _ => Ok(()),
+    }
+}
+
 impl App {
     pub(crate) fn stock_reader(&self, actor: &Actor) -> AppResult<Option<StationId>> {
         actor.require(EVERYONE, "see stock")?;
@@ -144,6 +155,15 @@ impl App {
     /// Stock by warehouse, part and condition with value.
     pub async fn stock_view(&self, actor: &Actor, f: &StockQuery) -> AppResult<Vec<StockRow>> {
         let own = self.stock_reader(actor)?;
+        // A filter value that names nothing is named, not answered with an empty list.
+        if let Some(c) = &f.condition
+            && aftercare_domain::stock::StockCondition::parse(c).is_none()
+        {
+            return Err(AppError::invalid(
+                "condition",
+                format!("unknown condition '{c}'"),
+            ));
+        }
         if let Some(w) = f.warehouse {
             self.visible_warehouse(actor, w).await?;
         }
@@ -167,6 +187,7 @@ impl App {
         f: &StockQuery,
     ) -> AppResult<Vec<MovementRow>> {
         let own = self.stock_reader(actor)?;
+        known_movement_kind(f.kind.as_deref())?;
         if let Some(w) = f.warehouse {
             self.visible_warehouse(actor, w).await?;
         }

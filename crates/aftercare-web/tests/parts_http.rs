@@ -371,6 +371,25 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
             html.contains("warehouse: &#39;abc&#39; is not a whole number"),
             "{label}: {html}"
         );
+        // A kind or condition that names nothing is named, by page and API, not an empty
+        // list.
+        for (path, field) in [
+            ("/stock/movements?kind=bogus", "kind"),
+            ("/stock?condition=bogus", "condition"),
+            ("/api/v1/stock/movements?kind=bogus", "kind"),
+        ] {
+            let r = c.get(s.url(path)).bearer_auth(&tok).send().await.unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label}: {path}"
+            );
+            let body = r.text().await.unwrap();
+            assert!(
+                body.contains(field) || body.contains("流水类型") || body.contains("库存状态"),
+                "{label}: {path}: {body}"
+            );
+        }
         // A part number that names no part is named as the filter's mistake.
         let r = c
             .get(s.url("/stock/movements?part=NOPE-1"))
@@ -521,6 +540,12 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             html.contains("库存不足。需要 9 件，只有 3 件可用"),
             "{label}: the particulars in Chinese: {html}"
         );
+        // A part number that names no part is the form's mistake, named on the page.
+        let mut typo = issue(a, "1");
+        typo[2] = ("part", "NOPE-9".into());
+        let (st, html) = op(&sta, typo).await;
+        assert_eq!(st, StatusCode::OK, "{label}");
+        assert!(html.contains("没有编号为“NOPE-9”的备件"), "{label}: {html}");
         let (st, _) = op(&sta, issue(b, "1")).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{label}");
 

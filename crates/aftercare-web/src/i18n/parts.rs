@@ -107,6 +107,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("stock.all", "全部", "All"),
     ("stock.filter", "筛选", "Filter"),
     ("stock.empty", "没有库存。", "No stock."),
+    (
+        "stock.truncated",
+        "只显示前 5,000 行，合计只含这些行；请按仓库、备件或状态筛选。",
+        "Only the first 5,000 rows are shown and the total counts only them; filter by warehouse, part or condition.",
+    ),
     ("stock.cond.good", "良品", "Good"),
     ("stock.cond.repaired", "修复件", "Repaired"),
     ("stock.cond.defective", "待修件", "Defective"),
@@ -170,7 +175,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("move.loc.supplier", "供应商", "supplier"),
     ("move.loc.ticket", "工单", "ticket"),
     ("move.loc.requisition", "领用单", "requisition"),
-    ("move.loc.repair_vendor", "维修商", "repair vendor"),
+    (
+        "move.loc.repair_vendor",
+        "维修商处，维修单",
+        "at the repair vendor, repair order",
+    ),
     ("move.loc.in_transit", "在途", "in transit"),
     (
         "move.loc.transfer_discrepancy",

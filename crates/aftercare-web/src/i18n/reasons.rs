@@ -182,6 +182,15 @@ const REASONS: &[(&str, &str)] = &[
     ),
     ("'{}' is not a proposal id", "“{0}”不是建议 ID"),
     ("no part numbered '{}'", "没有编号为“{0}”的备件"),
+    (
+        "must be newest, need_by, value, warehouse or part, got \"{}\"",
+        "必须是 newest（最近更新）、need_by（需求日期最早）、value（金额最大）、warehouse（按仓库）或 part（按备件编号），收到“{0}”",
+    ),
+    ("unknown movement kind '{}'", "未知流水类型“{0}”"),
+    (
+        "'{}' is not a date (YYYY-MM-DD)",
+        "“{0}”不是日期（YYYY-MM-DD）",
+    ),
     ("must be at most {}, got {}", "最多 {0}，实际为 {1}"),
     ("'{}' is not a number of hours", "“{0}”不是有效的小时数"),
     (
@@ -293,7 +302,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("eta_days", "预计在途天数"),
     ("accept", "合格数量"),
     ("reject", "不合格数量"),
-    ("to", "目的仓库"),
+    // The movement filter's dates and a transfer's destination alike, as their forms label them.
+    ("to", "到"),
     ("request", "报废申请"),
     ("stocktake", "盘点单"),
     ("consumer", "领用对象"),
@@ -301,6 +311,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("due_days", "预计返回天数"),
     ("command", "操作"),
     ("months", "未领用月数"),
+    ("sort", "排序"),
+    ("from", "从"),
     // Actions a missing field is required for ("is required to {}").
     ("dispatch", "派单"),
     ("assign_technician", "指派技术员"),

@@ -683,24 +683,32 @@ struct StockTemplate {
     total_qty: i64,
     total_value: String,
     fixed_warehouse: Option<String>,
+    /// More rows match than the page shows (its total counts only the rows shown).
+    truncated: bool,
 }
+
+/// Rows the stock page shows at most.
+const STOCK_ROWS: usize = 5_000;
 
 const CONDITIONS: [&str; 5] = ["good", "repaired", "defective", "scrap", "quarantine"];
 
 async fn stock_page(state: AppState, user: CurrentUser, form: StockForm, fixed: bool) -> Response {
     let actor = user.actor();
     let result = async {
-        let q = form.query(&state, &actor, 5_000).await?;
+        // One row more than shown, to know whether the list was cut.
+        let q = form.query(&state, &actor, STOCK_ROWS as i64 + 1).await?;
         let rows = state.app.stock_view(&actor, &q).await?;
         let whs = state.app.visible_warehouses(&actor).await?;
         let c = ctx(&state, &actor).await?;
         Ok::<_, AppError>((rows, whs, c))
     }
     .await;
-    let (rows, whs, c) = match result {
+    let (mut rows, whs, c) = match result {
         Ok(v) => v,
         Err(e) => return app_error_page(&user, &e),
     };
+    let truncated = rows.len() > STOCK_ROWS;
+    rows.truncate(STOCK_ROWS);
     let total_qty = rows.iter().map(|r| r.qty).sum();
     let total_value = money(rows.iter().map(|r| r.value).sum());
     let fixed_warehouse = if fixed {
@@ -716,6 +724,7 @@ async fn stock_page(state: AppState, user: CurrentUser, form: StockForm, fixed: 
         total_qty,
         total_value,
         fixed_warehouse,
+        truncated,
         form,
     })
 }

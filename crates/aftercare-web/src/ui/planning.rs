@@ -900,8 +900,14 @@ impl RunForm {
 /// as the run's summary shows it. A bare 95 is left for the range check to refuse: it
 /// is not clear whether it meant 95 % or a typo.
 fn fill_fraction(text: &str) -> Option<f64> {
-    match text.strip_suffix('%') {
-        Some(pct) => pct.trim().parse::<f64>().ok().map(|p| p / 100.0),
+    // A Chinese input method types the full-width sign.
+    match text.strip_suffix('%').or_else(|| text.strip_suffix('％')) {
+        // 99.9 / 100 is a hair above 0.999 in floating point: rounded to the billionth.
+        Some(pct) => pct
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|p| (p / 100.0 * 1e9).round() / 1e9),
         None => text.parse::<f64>().ok(),
     }
 }
@@ -1776,7 +1782,7 @@ mod tests {
 
     #[test]
     fn a_target_fill_may_be_typed_as_a_percentage() {
-        for typed in ["95%", "95 %", " 95% ", "0.95"] {
+        for typed in ["95%", "95 %", " 95% ", "0.95", "95％"] {
             let o = run_form(&[("target_fill", typed)]).options().unwrap();
             assert_eq!(o.target_fill_permille(), 950, "{typed}");
         }
@@ -1786,6 +1792,13 @@ mod tests {
                 .unwrap()
                 .target_fill_permille(),
             975
+        );
+        assert_eq!(
+            run_form(&[("target_fill", "99.9%")])
+                .options()
+                .unwrap()
+                .target_fill_permille(),
+            999
         );
         // A bare 95 is not taken for 95 % (the refusal says how to write it); nor are
         // 950 % or a word with a percent sign.

@@ -361,14 +361,17 @@ impl Fields<'_> {
     }
 }
 
+/// The part a form names by number; a number that names no part is the form's mistake,
+/// named on the page (not a missing page).
 async fn part_id(state: &AppState, user: &CurrentUser, number: &str) -> Result<PartId, AppError> {
-    Ok(PartId(
-        state
-            .app
-            .get_part_by_number(&user.actor(), number)
-            .await?
-            .id,
-    ))
+    match state.app.get_part_by_number(&user.actor(), number).await {
+        Ok(p) => Ok(PartId(p.id)),
+        Err(AppError::NotFound { .. }) => Err(AppError::invalid(
+            "part",
+            format!("no part numbered '{number}'"),
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 async fn command_of(
