@@ -596,7 +596,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             ],
         )
         .await;
-        assert!(html.contains("only a manager"), "{label}: {html}");
+        assert!(html.contains("只有经理可以审批盘点"), "{label}: {html}");
         let (_, html) = op(
             &manager,
             vec![

@@ -2973,6 +2973,8 @@ async fn ticked_proposals_are_approved_together_by_api_and_page() {
             .send()
             .await
             .unwrap();
+        // The refusal's status (409), not the bad filter's (400).
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
         let html = r.text().await.unwrap();
         assert!(
             html.contains("not open") && html.contains("status: must be"),

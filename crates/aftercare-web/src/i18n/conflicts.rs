@@ -121,6 +121,69 @@ const PARTICULARS: &[(&str, &str)] = &[
         "工单状态为“{1}”时不能{0}；可执行：{2}",
     ),
     ("login '{}' is taken", "登录名“{0}”已被使用"),
+    // Transfers.
+    ("a transfer needs at least one line", "调拨单至少需要一行"),
+    (
+        "the expected arrival is before the shipment",
+        "预计到达时间早于发货时间",
+    ),
+    (
+        "part {} in condition {} is listed twice",
+        "备件 {0}（{1}）重复列出",
+    ),
+    (
+        "part {} in condition {} is not on this transfer",
+        "备件 {0}（{1}）不在该调拨单上",
+    ),
+    (
+        "part {}: receiving {} but only {} in transit",
+        "备件 {0}：收货 {1} 件，但只有 {2} 件在途",
+    ),
+    (
+        "part {}: resolving {} but only {} missing",
+        "备件 {0}：处理 {1} 件，但只缺 {2} 件",
+    ),
+    ("the transfer is closed", "该调拨单已关闭"),
+    // Purchases, repairs, reservations, lots, stocktakes.
+    (
+        "a purchase order needs one line per part, each of at least one unit",
+        "采购订单每个备件一行，每行至少 1 件",
+    ),
+    (
+        "part {} is not on this purchase order",
+        "备件 {0} 不在该采购订单上",
+    ),
+    (
+        "receiving {} but only {} outstanding",
+        "收货 {0} 件，但只有 {1} 件未收",
+    ),
+    (
+        "the due date is before the parts are sent",
+        "预计返回日期早于送修日期",
+    ),
+    (
+        "the vendor holds only {} units under this order",
+        "维修商在该维修单下只有 {0} 件",
+    ),
+    ("the reservation is no longer active", "该预留已失效"),
+    (
+        "a reservation must expire in the future",
+        "预留的到期时间必须晚于现在",
+    ),
+    (
+        "lot {} holds only {} at warehouse {}, {} stock",
+        "批次 {0} 在仓库 {2} 的{3}库存只有 {1} 件",
+    ),
+    ("the stocktake is already approved", "盘点单已审批"),
+    ("{} lines are not counted yet", "还有 {0} 行未盘点"),
+    (
+        "only a manager may approve a stocktake",
+        "只有经理可以审批盘点",
+    ),
+    (
+        "part {} is not part of this stocktake",
+        "备件 {0} 不在本次盘点范围内",
+    ),
 ];
 
 /// A refusal's particulars in Chinese, when the message is one of [`PARTICULARS`];
@@ -179,6 +242,22 @@ mod tests {
                 "工单状态为“已完工”时不能接单；可执行：回访、重新打开",
             ),
             ("login 'admin' is taken", "登录名“admin”已被使用"),
+            (
+                "receiving 9 but only 5 outstanding",
+                "收货 9 件，但只有 5 件未收",
+            ),
+            (
+                "lot 330325 holds only 3 at warehouse 1, good stock",
+                "批次 330325 在仓库 1 的良品库存只有 3 件",
+            ),
+            (
+                "part 7: resolving 5 but only 2 missing",
+                "备件 7：处理 5 件，但只缺 2 件",
+            ),
+            (
+                "part 7 in condition good is not on this transfer",
+                "备件 7（良品）不在该调拨单上",
+            ),
         ] {
             assert_eq!(particulars_zh(en, words).as_deref(), Some(zh), "{en}");
         }

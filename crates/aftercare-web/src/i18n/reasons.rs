@@ -49,6 +49,20 @@ const REASONS: &[(&str, &str)] = &[
         "must be key or normal (关键/一般)",
         "必须是 key（关键）或 normal（一般）",
     ),
+    ("address {} does not exist", "地址 {0} 不存在"),
+    ("fault code {} does not exist", "故障代码 {0} 不存在"),
+    (
+        "fault code {} belongs to another product line",
+        "故障代码 {0} 属于其他产品线",
+    ),
+    ("product model {} does not exist", "产品型号 {0} 不存在"),
+    ("region {} does not exist", "区域 {0} 不存在"),
+    ("unit {} does not exist", "机器 {0} 不存在"),
+    (
+        "an event needs a name, e.g. the recall's",
+        "需求事件需要名称，例如召回的名称",
+    ),
+    ("\"{}\" is not a whole percentage", "“{0}”不是整数百分比"),
     // Stock operations.
     ("must be at least 1 unit", "至少 1 件"),
     ("quantity {} is negative", "数量 {0} 为负数"),
@@ -218,6 +232,11 @@ const REASONS: &[(&str, &str)] = &[
     ),
     // Last: a range no pattern above words more exactly.
     ("must be between {} and {}", "必须在 {0} 到 {1} 之间"),
+    // Last too: a code no pattern above names more exactly (`unknown role '…'` has its own).
+    (
+        "unknown {} '{}' (expected one of: {})",
+        "未知的{0}“{1}”（可选：{2}）",
+    ),
 ];
 
 /// Field names as the forms label them.
@@ -314,6 +333,13 @@ const FIELDS: &[(&str, &str)] = &[
     ("sort", "排序"),
     ("from", "从"),
     // Actions a missing field is required for ("is required to {}").
+    ("ticket type", "工单类型"),
+    ("channel", "渠道"),
+    ("priority", "优先级"),
+    ("ticket action", "工单操作"),
+    ("ticket_type", "工单类型"),
+    ("fault_code", "故障代码"),
+    ("address", "地址"),
     ("dispatch", "派单"),
     ("assign_technician", "指派技术员"),
     ("schedule", "预约"),
@@ -334,6 +360,7 @@ pub fn field_zh(field: &str) -> &str {
 /// "to" into a number box reads “to”, not a field's name).
 const NAMING: &[&str] = &[
     "is required to {}",
+    "unknown {} '{}' (expected one of: {})",
     "no {} with code '{}'",
     "this role is not bound to a {}",
     "this role must be bound to a {}",
@@ -426,6 +453,14 @@ mod tests {
             "“to”不是整数"
         );
         assert_eq!(reason_zh("must be at least 1 unit").unwrap(), "至少 1 件");
+        assert_eq!(
+            reason_zh("unknown ticket type 'bogus' (expected one of: repair, install)").unwrap(),
+            "未知的工单类型“bogus”（可选：repair, install）"
+        );
+        assert_eq!(
+            reason_zh("fault code 999999 does not exist").unwrap(),
+            "故障代码 999999 不存在"
+        );
         assert_eq!(
             reason_zh("at most 5000 proposals at once (5001 asked)").unwrap(),
             "一次最多 5000 条建议（所选 5001 条）"

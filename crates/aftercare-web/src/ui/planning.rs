@@ -543,6 +543,7 @@ async fn list_page(
     batch: Option<BatchNotice>,
 ) -> Response {
     let actor = user.actor();
+    let form_refused = error.is_some() || batch.as_ref().is_some_and(|b| !b.refused.is_empty());
     let warehouses: Vec<(i64, String)> = match state.app.list_warehouses(&actor).await {
         Ok(w) => w.into_iter().map(|w| (w.id, w.code)).collect(),
         Err(e) => return app_error_page(user, &e),
@@ -693,7 +694,9 @@ async fn list_page(
         run: typed.map_or_else(|| RunForm::as_latest(latest.as_ref()), RunForm::clone),
         latest: latest_view,
     });
-    if bad_query {
+    // A form's own refusal gives the status (its caller sets 409 or 422); a bad filter of
+    // the list it came back to is named but does not hide it.
+    if bad_query && !form_refused {
         *resp.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
     resp
