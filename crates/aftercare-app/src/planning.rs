@@ -1237,11 +1237,20 @@ impl App {
         actor: &Actor,
         filter: &ProposalFilter,
     ) -> AppResult<i64> {
+        let filter = self.proposal_filter_in_scope(actor, filter).await?;
+        Ok(store::count_proposals(&self.db, &filter).await?)
+    }
+
+    /// `filter` narrowed to the proposals the actor may see.
+    async fn proposal_filter_in_scope(
+        &self,
+        actor: &Actor,
+        filter: &ProposalFilter,
+    ) -> AppResult<ProposalFilter> {
         let scope = self
             .plan_scope(actor, "see replenishment proposals")
             .await?;
-        let filter = scope.narrow(filter.clone())?;
-        Ok(store::count_proposals(&self.db, &filter).await?)
+        scope.narrow(filter.clone())
     }
 
     /// What the proposals matching `filter` are worth together (quantity × standard cost,
@@ -1252,10 +1261,7 @@ impl App {
         actor: &Actor,
         filter: &ProposalFilter,
     ) -> AppResult<i64> {
-        let scope = self
-            .plan_scope(actor, "see replenishment proposals")
-            .await?;
-        let filter = scope.narrow(filter.clone())?;
+        let filter = self.proposal_filter_in_scope(actor, filter).await?;
         Ok(store::proposals_value(&self.db, &filter).await?)
     }
 
