@@ -466,6 +466,7 @@ impl App {
     /// Stock on shelves with value; station users see only their own warehouses.
     pub async fn stock_list(&self, actor: &Actor, mut f: StockFilter) -> AppResult<Vec<StockRow>> {
         actor.require(STOCK_READERS, "see stock")?;
+        crate::stock_views::known_condition(f.condition.as_deref())?;
         if let Some(w) = f.warehouse {
             self.ensure_warehouse(actor, w).await?;
         }

@@ -113,6 +113,17 @@ pub fn table_file(
     }
 }
 
+/// A condition filter that names a condition (a value that names none is named, not
+/// answered with an empty list).
+pub(crate) fn known_condition(condition: Option<&str>) -> AppResult<()> {
+    match condition {
+        Some(c) if aftercare_domain::stock::StockCondition::parse(c).is_none() => Err(
+            AppError::invalid("condition", format!("unknown condition '{c}'")),
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// A movement-kind filter that names a kind (a value that names none is named, not
 /// answered with an empty list).
 pub(crate) fn known_movement_kind(kind: Option<&str>) -> AppResult<()> {
@@ -155,15 +166,7 @@ impl App {
     /// Stock by warehouse, part and condition with value.
     pub async fn stock_view(&self, actor: &Actor, f: &StockQuery) -> AppResult<Vec<StockRow>> {
         let own = self.stock_reader(actor)?;
-        // A filter value that names nothing is named, not answered with an empty list.
-        if let Some(c) = &f.condition
-            && aftercare_domain::stock::StockCondition::parse(c).is_none()
-        {
-            return Err(AppError::invalid(
-                "condition",
-                format!("unknown condition '{c}'"),
-            ));
-        }
+        known_condition(f.condition.as_deref())?;
         if let Some(w) = f.warehouse {
             self.visible_warehouse(actor, w).await?;
         }

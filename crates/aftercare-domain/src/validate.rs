@@ -56,7 +56,27 @@ pub fn name(field: &str, value: &str) -> Result<String, ValidationError> {
             "must be at most 200 characters",
         ));
     }
+    no_control(field, v)?;
     Ok(v.to_string())
+}
+
+/// Refuse control characters other than white space, naming the first and where it is.
+fn no_control(field: &str, v: &str) -> Result<(), ValidationError> {
+    match v
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !c.is_whitespace())
+    {
+        Some((at, bad)) => Err(ValidationError::new(
+            field,
+            format!(
+                "must not contain control characters (U+{:04X} at character {})",
+                u32::from(bad),
+                at + 1
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Check a required free text (a reason, a note): non-empty after trimming, at most `max`
@@ -74,20 +94,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, ValidationEr
             format!("must be at most {max} characters"),
         ));
     }
-    if let Some((at, bad)) = v
-        .chars()
-        .enumerate()
-        .find(|(_, c)| c.is_control() && !c.is_whitespace())
-    {
-        return Err(ValidationError::new(
-            field,
-            format!(
-                "must not contain control characters (U+{:04X} at character {})",
-                u32::from(bad),
-                at + 1
-            ),
-        ));
-    }
+    no_control(field, v)?;
     Ok(v.to_string())
 }
 
@@ -130,5 +137,14 @@ mod tests {
     fn name_accepts_chinese() {
         assert_eq!(name("name", "华北分库").unwrap(), "华北分库");
         assert!(name("name", "   ").is_err());
+    }
+
+    #[test]
+    fn a_name_refuses_control_characters_as_free_text_does() {
+        let e = name("display_name", "王\u{1b}[2J").unwrap_err();
+        assert_eq!(e.field, "display_name");
+        assert!(e.reason.contains("U+001B at character 2"), "{e:?}");
+        assert!(name("detail", "人民路\u{1}1号").is_err());
+        assert_eq!(name("name", "A型\t支架").unwrap(), "A型\t支架");
     }
 }

@@ -377,6 +377,7 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
             ("/stock/movements?kind=bogus", "kind"),
             ("/stock?condition=bogus", "condition"),
             ("/api/v1/stock/movements?kind=bogus", "kind"),
+            ("/api/v1/stock?condition=bogus", "condition"),
         ] {
             let r = c.get(s.url(path)).bearer_auth(&tok).send().await.unwrap();
             assert_eq!(

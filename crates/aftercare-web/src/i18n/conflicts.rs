@@ -186,15 +186,38 @@ const PARTICULARS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Captures of a [`PARTICULARS`] pattern that are codes the app wrote (a stock condition,
+/// a ticket's action and status, its allowed actions), by pattern: every other capture is
+/// a value as it stands (a login typed "good" stays “good”).
+const CODED: &[(&str, &[usize])] = &[
+    ("warehouse {}, {} stock holds only {} of part {}", &[1]),
+    (
+        "cannot {} a ticket that is {}; allowed: nothing (the ticket is final)",
+        &[0, 1],
+    ),
+    ("cannot {} a ticket that is {}; allowed: {}", &[0, 1, 2]),
+    ("part {} in condition {} is listed twice", &[1]),
+    ("part {} in condition {} is not on this transfer", &[1]),
+    ("lot {} holds only {} at warehouse {}, {} stock", &[3]),
+];
+
 /// A refusal's particulars in Chinese, when the message is one of [`PARTICULARS`];
-/// `words` names a code (a condition, a status, an action) captured in it, or returns it
-/// as it is.
+/// `words` names a code (a condition, a status, an action) captured where [`CODED`] says
+/// one stands, or returns it as it is.
 pub fn particulars_zh(message: &str, words: impl Fn(&str) -> String) -> Option<String> {
     PARTICULARS.iter().find_map(|(pattern, zh)| {
         let values = super::reasons::captures(pattern, message)?;
+        let coded = CODED
+            .iter()
+            .find(|(p, _)| p == pattern)
+            .map_or(&[][..], |(_, at)| *at);
         let mut out = (*zh).to_string();
         for (i, v) in values.iter().enumerate() {
-            let said = v.split(", ").map(&words).collect::<Vec<_>>().join("、");
+            let said = if coded.contains(&i) {
+                v.split(", ").map(&words).collect::<Vec<_>>().join("、")
+            } else {
+                v.clone()
+            };
             out = out.replace(&format!("{{{i}}}"), &said);
         }
         Some(out)
@@ -262,6 +285,15 @@ mod tests {
             assert_eq!(particulars_zh(en, words).as_deref(), Some(zh), "{en}");
         }
         assert_eq!(particulars_zh("something else happened", words), None);
+        // A value as typed is not taken for a code.
+        assert_eq!(
+            particulars_zh("login 'good' is taken", words).as_deref(),
+            Some("登录名“good”已被使用")
+        );
+        // Every coded pattern is one of the patterns.
+        for (p, _) in CODED {
+            assert!(PARTICULARS.iter().any(|(q, _)| q == p), "{p}");
+        }
     }
 
     #[test]

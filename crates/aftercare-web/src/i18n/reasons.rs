@@ -62,6 +62,16 @@ const REASONS: &[(&str, &str)] = &[
         "an event needs a name, e.g. the recall's",
         "需求事件需要名称，例如召回的名称",
     ),
+    (
+        "'{}' is not a date like 2026-11-22",
+        "“{0}”不是日期（例如 2026-11-22）",
+    ),
+    ("'{}' is not a date and time", "“{0}”不是日期时间"),
+    ("'{}' has more than six decimal places", "“{0}”超过六位小数"),
+    (
+        "the ticket can only be reopened until {}; open a new ticket instead",
+        "工单只能在 {0} 之前重新打开；请新建工单",
+    ),
     ("\"{}\" is not a whole percentage", "“{0}”不是整数百分比"),
     // Stock operations.
     ("must be at least 1 unit", "至少 1 件"),
@@ -230,7 +240,13 @@ const REASONS: &[(&str, &str)] = &[
         "unmatched '}' at character {}: write }} for a literal brace",
         "第 {0} 个字符处的“}”没有对应的“{”：写 }} 表示花括号本身",
     ),
-    // Last: a range no pattern above words more exactly.
+    // Last: a range no pattern above words more exactly (with what was typed, in days, or
+    // bare).
+    (
+        "must be between {} and {}, got {}",
+        "必须在 {0} 到 {1} 之间，实际为 {2}",
+    ),
+    ("must be between {} and {} days", "必须在 {0} 到 {1} 天之间"),
     ("must be between {} and {}", "必须在 {0} 到 {1} 之间"),
     // Last too: a code no pattern above names more exactly (`unknown role '…'` has its own).
     (
@@ -334,6 +350,13 @@ const FIELDS: &[(&str, &str)] = &[
     ("from", "从"),
     // Actions a missing field is required for ("is required to {}").
     ("ticket type", "工单类型"),
+    ("ticket status", "工单状态"),
+    ("purchase channel", "购买渠道"),
+    ("purchase_channel", "购买渠道"),
+    ("model", "型号"),
+    ("unit", "机器"),
+    ("warehouse_id", "仓库"),
+    ("date", "日期"),
     ("channel", "渠道"),
     ("priority", "优先级"),
     ("ticket action", "工单操作"),
@@ -453,6 +476,18 @@ mod tests {
             "“to”不是整数"
         );
         assert_eq!(reason_zh("must be at least 1 unit").unwrap(), "至少 1 件");
+        assert_eq!(
+            reason_zh("must be between 0 and 100000000, got -1").unwrap(),
+            "必须在 0 到 100000000 之间，实际为 -1"
+        );
+        assert_eq!(
+            reason_zh("must be between 0 and 3650 days").unwrap(),
+            "必须在 0 到 3650 天之间"
+        );
+        assert_eq!(
+            reason_zh("must be between 1 and 120").unwrap(),
+            "必须在 1 到 120 之间"
+        );
         assert_eq!(
             reason_zh("unknown ticket type 'bogus' (expected one of: repair, install)").unwrap(),
             "未知的工单类型“bogus”（可选：repair, install）"

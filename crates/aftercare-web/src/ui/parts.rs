@@ -317,6 +317,12 @@ pub struct TransitLine {
     overdue: bool,
 }
 
+/// A page total that stays at the end of the range rather than wrapping: the ledger takes
+/// quantities up to the integer range, and a wrapped sum read as a negative value.
+fn saturating_sum(values: impl Iterator<Item = i64>) -> i64 {
+    values.fold(0i64, i64::saturating_add)
+}
+
 /// A stored code in words, from the table under `prefix` (the code itself where the table
 /// has none, e.g. a kind the ledger gained later: a planner still reads what was stored).
 pub(crate) fn code_text(tr: &Tr, prefix: &str, code: &str) -> String {
@@ -518,8 +524,8 @@ pub async fn detail(
             value: opt(&p.notes),
         },
     ];
-    let total_qty = d.stock.iter().map(|s| s.qty).sum();
-    let total_value = money(d.stock.iter().map(|s| s.value).sum());
+    let total_qty = saturating_sum(d.stock.iter().map(|s| s.qty));
+    let total_value = money(saturating_sum(d.stock.iter().map(|s| s.value)));
     let substitutes = d
         .substitutes
         .iter()
@@ -709,8 +715,8 @@ async fn stock_page(state: AppState, user: CurrentUser, form: StockForm, fixed: 
     };
     let truncated = rows.len() > STOCK_ROWS;
     rows.truncate(STOCK_ROWS);
-    let total_qty = rows.iter().map(|r| r.qty).sum();
-    let total_value = money(rows.iter().map(|r| r.value).sum());
+    let total_qty = saturating_sum(rows.iter().map(|r| r.qty));
+    let total_value = money(saturating_sum(rows.iter().map(|r| r.value)));
     let fixed_warehouse = if fixed {
         form.warehouse.map(|w| c.code(w))
     } else {
@@ -920,7 +926,9 @@ pub async fn slow(
         Ok(v) => v,
         Err(e) => return app_error_page(&user, &e),
     };
-    let total_value = money(rows.iter().map(|r| r.qty * r.unit_cost).sum());
+    let total_value = money(saturating_sum(
+        rows.iter().map(|r| r.qty.saturating_mul(r.unit_cost)),
+    ));
     render(&SlowTemplate {
         page: Page::for_user(&user, "stock.slow.title", "/stock/slow"),
         months,
@@ -933,7 +941,7 @@ pub async fn slow(
                 part_number: r.part_number,
                 part_name: r.part_name,
                 qty: r.qty,
-                value: money(r.qty * r.unit_cost),
+                value: money(r.qty.saturating_mul(r.unit_cost)),
                 last_issue: r
                     .last_issue
                     .map_or_else(|| "—".to_string(), |ms| format_instant(ms, &c.tz)),
@@ -980,6 +988,12 @@ mod tests {
         for (prefix, code) in coded {
             assert!(Tr::has(&format!("{prefix}.{code}")), "{prefix}.{code}");
         }
+    }
+
+    #[test]
+    fn page_totals_saturate_rather_than_wrap() {
+        assert_eq!(saturating_sum([i64::MAX, 1].into_iter()), i64::MAX);
+        assert_eq!(saturating_sum([2, 3].into_iter()), 5);
     }
 
     #[test]
