@@ -535,7 +535,8 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         assert_eq!(st, StatusCode::OK);
         assert!(html.contains("完成：1 条库存移动"), "{label}: {html}");
         let (st, html) = op(&sta, issue(a, "9")).await;
-        assert_eq!(st, StatusCode::OK);
+        // Refused with the API's status for the same refusal (409), the page shown.
+        assert_eq!(st, StatusCode::CONFLICT);
         assert!(html.contains("role=\"alert\""), "{label}: {html}");
         assert!(
             html.contains("库存不足。需要 9 件，只有 3 件可用"),
@@ -545,7 +546,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         let mut typo = issue(a, "1");
         typo[2] = ("part", "NOPE-9".into());
         let (st, html) = op(&sta, typo).await;
-        assert_eq!(st, StatusCode::OK, "{label}");
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(html.contains("没有编号为“NOPE-9”的备件"), "{label}: {html}");
         let (st, _) = op(&sta, issue(b, "1")).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{label}");

@@ -167,6 +167,12 @@ pub enum StocktakeError {
     /// Approver not a manager.
     #[error("only a manager may approve a stocktake")]
     NotAllowed,
+    /// A stocktake of some parts that names none (it would freeze and count nothing).
+    #[error("a stocktake of parts must name at least one part")]
+    NoParts,
+    /// An upload with no count in it.
+    #[error("there are no counts to enter")]
+    NoCounts,
 }
 
 /// A stocktake of one warehouse.
@@ -201,6 +207,9 @@ impl Stocktake {
         book: impl IntoIterator<Item = BookLine>,
         now: Instant,
     ) -> Result<Stocktake, StocktakeError> {
+        if matches!(&scope, StocktakeScope::Parts(parts) if parts.is_empty()) {
+            return Err(StocktakeError::NoParts);
+        }
         let lines = book
             .into_iter()
             .filter(|b| scope.contains(b.part))
@@ -260,6 +269,9 @@ impl Stocktake {
     ) -> Result<(), Vec<(usize, StocktakeError)>> {
         if self.status != StocktakeStatus::Counting {
             return Err(vec![(0, StocktakeError::NotCounting)]);
+        }
+        if entries.is_empty() {
+            return Err(vec![(0, StocktakeError::NoCounts)]);
         }
         let mut errors = Vec::new();
         let mut seen = HashSet::with_capacity(entries.len());

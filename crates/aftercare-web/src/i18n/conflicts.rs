@@ -184,6 +184,11 @@ const PARTICULARS: &[(&str, &str)] = &[
         "part {} is not part of this stocktake",
         "备件 {0} 不在本次盘点范围内",
     ),
+    (
+        "a stocktake of parts must name at least one part",
+        "按备件盘点至少需要一个备件",
+    ),
+    ("there are no counts to enter", "没有可录入的盘点数"),
 ];
 
 /// Captures of a [`PARTICULARS`] pattern that are codes the app wrote (a stock condition,

@@ -320,12 +320,10 @@ impl Command {
     /// inspection may accept or reject none as long as it does one.
     pub fn names_no_units(&self) -> bool {
         match self {
-            Command::PlacePurchaseOrder { lines, .. } => {
-                lines.is_empty() || lines.iter().any(|(_, q)| q.is_zero())
-            }
-            Command::ShipTransfer { lines, .. } => {
-                lines.is_empty() || lines.iter().any(|l| l.qty.is_zero())
-            }
+            // No lines at all: the order's and the transfer's own rules say so ("needs at
+            // least one line").
+            Command::PlacePurchaseOrder { lines, .. } => lines.iter().any(|(_, q)| q.is_zero()),
+            Command::ShipTransfer { lines, .. } => lines.iter().any(|l| l.qty.is_zero()),
             Command::ReceiveTransfer { lines, close, .. } => {
                 !close && (lines.is_empty() || lines.iter().any(|l| l.qty.is_zero()))
             }

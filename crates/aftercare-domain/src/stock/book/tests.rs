@@ -1079,10 +1079,6 @@ fn a_command_for_no_units_is_refused_and_changes_nothing() {
             supplier: S1,
             lines: vec![(P1, q(3)), (P2, zero)],
         },
-        Command::PlacePurchaseOrder {
-            supplier: S1,
-            lines: vec![],
-        },
         Command::ShipTransfer {
             from: W1,
             to: W2,
@@ -1154,4 +1150,65 @@ fn a_command_for_no_units_is_refused_and_changes_nothing() {
     );
     let out = run(&mut b, receive(true), 8);
     assert_eq!(out.discrepancies.len(), 1, "{out:?}");
+    // No lines at all: refused by the document's own rule, which says what is wrong.
+    let e = b
+        .execute(
+            None,
+            Command::PlacePurchaseOrder {
+                supplier: S1,
+                lines: vec![],
+            },
+            t(9),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("one line per part"), "{e}");
+    let e = b
+        .execute(
+            None,
+            Command::ShipTransfer {
+                from: W1,
+                to: W2,
+                eta: t(10),
+                lines: vec![],
+            },
+            t(9),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("at least one line"), "{e}");
+    // A stocktake of no parts, and an upload of no counts, are refused.
+    let e = b
+        .execute(
+            None,
+            Command::OpenStocktake {
+                warehouse: W1,
+                scope: StocktakeScope::parts(vec![]),
+            },
+            t(9),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("at least one part"), "{e}");
+    let st = match run(
+        &mut b,
+        Command::OpenStocktake {
+            warehouse: W1,
+            scope: StocktakeScope::Warehouse,
+        },
+        9,
+    )
+    .created
+    {
+        Some(Created::Stocktake(st)) => st,
+        other => panic!("{other:?}"),
+    };
+    let e = b
+        .execute(
+            None,
+            Command::EnterCounts {
+                stocktake: st,
+                counts: vec![],
+            },
+            t(9),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("1 counts refused"), "{e}");
 }
