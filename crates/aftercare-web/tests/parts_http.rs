@@ -618,6 +618,38 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             .await
             .unwrap();
         assert_eq!(stock[0]["qty"], 2, "{label}: {stock}");
+        // A transfer refusal names the part by its number, in Chinese.
+        let (st, html) = op(
+            &keeper,
+            vec![
+                ("op", "ship".into()),
+                ("warehouse", a.to_string()),
+                ("to", b.to_string()),
+                ("eta_days", "1".into()),
+                ("part", "OP-1".into()),
+                ("condition", "good".into()),
+                ("qty", "1".into()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{label}: {html}");
+        let transfer = created_id(&html);
+        let (st, html) = op(
+            &keeper,
+            vec![
+                ("op", "receive_transfer".into()),
+                ("transfer", transfer.to_string()),
+                ("part", "OP-1".into()),
+                ("condition", "good".into()),
+                ("qty", "5".into()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{label}");
+        assert!(
+            html.contains("备件 OP-1：收货 5 件，但只有 1 件在途"),
+            "{label}: {html}"
+        );
         s.stop().await;
     }
 }

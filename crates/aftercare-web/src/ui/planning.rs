@@ -1140,48 +1140,33 @@ fn refused_status(mut resp: Response) -> Response {
     resp
 }
 
-/// A ledger shortage names the warehouse and the part by their ids ("warehouse 1, good
-/// stock holds only 2 of part 97"); the page names them by the codes people use ("warehouse
-/// WH-C, ... of part PN-00097"). Anything else, or a code that cannot be looked up, stays.
+/// A ledger refusal names warehouses and parts by their ids ("warehouse 1, good stock
+/// holds only 2 of part 97", "part 19: receiving 5 but only 1 in transit"); the page names
+/// them by the codes people use ("warehouse WH-C", "part PN-00097"). An id that cannot be
+/// looked up (another station's warehouse, a missing part) stays as it is.
 pub(crate) async fn with_codes(
     state: &AppState,
     actor: &aftercare_app::Actor,
     e: AppError,
 ) -> AppError {
-    let AppError::Refused {
-        code,
-        message,
-        details,
-    } = e
-    else {
-        return e;
+    let (code, message, details) = match e {
+        AppError::Refused {
+            code,
+            message,
+            details,
+        } => (code, message, details),
+        other => return other,
     };
+    let warehouses = state.app.list_warehouses(actor).await.unwrap_or_default();
     let mut text = message;
-    if code == "stock.insufficient" {
-        // The location key is `stock:<warehouse>:<condition>:-` for a shelf.
-        let warehouse = details["location"]
-            .as_str()
-            .and_then(|k| k.strip_prefix("stock:"))
-            .and_then(|k| k.split(':').next())
-            .and_then(|w| w.parse::<i64>().ok());
-        if let Some(w) = warehouse
-            && let Ok(list) = state.app.list_warehouses(actor).await
-            && let Some(wh) = list.into_iter().find(|x| x.id == w)
-        {
-            text = text.replacen(
-                &format!("warehouse {w},"),
-                &format!("warehouse {},", wh.code),
-                1,
-            );
+    for w in ids_after(&text, "warehouse ") {
+        if let Some(wh) = warehouses.iter().find(|x| x.id == w) {
+            text = replace_id(&text, "warehouse ", w, &wh.code);
         }
-        if let Some(p) = details["part_id"].as_i64()
-            && let Ok(part) = state.app.get_part(actor, PartId(p)).await
-        {
-            text = text.replacen(
-                &format!("of part {p}"),
-                &format!("of part {}", part.part_number),
-                1,
-            );
+    }
+    for p in ids_after(&text, "part ") {
+        if let Ok(part) = state.app.get_part(actor, PartId(p)).await {
+            text = replace_id(&text, "part ", p, &part.part_number);
         }
     }
     AppError::Refused {
@@ -1189,6 +1174,44 @@ pub(crate) async fn with_codes(
         message: text,
         details,
     }
+}
+
+/// The numbers written right after `word` in `text` ("warehouse 12," → 12), each once.
+fn ids_after(text: &str, word: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for (at, _) in text.match_indices(word) {
+        let digits: String = text[at + word.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let Ok(id) = digits.parse::<i64>()
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// `text` with every `word` + `id` (as a whole number) written `word` + `code`.
+fn replace_id(text: &str, word: &str, id: i64, code: &str) -> String {
+    let needle = format!("{word}{id}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&needle) {
+        let after = &rest[at + needle.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            // Another number that starts with the same digits (part 19 in part 197).
+            out.push_str(&needle);
+        } else {
+            out.push_str(word);
+            out.push_str(code);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 #[derive(Template)]
@@ -1737,6 +1760,18 @@ mod tests {
             Err(AppError::Invalid(v)) => v.into_iter().map(|e| e.field).collect(),
             other => panic!("not refused: {other:?}"),
         }
+    }
+
+    #[test]
+    fn ids_in_a_refusal_are_found_and_replaced_whole() {
+        let text = "part 19: receiving 5 but only 1 in transit; part 197 too; warehouse 3, good";
+        assert_eq!(ids_after(text, "part "), [19, 197]);
+        assert_eq!(ids_after(text, "warehouse "), [3]);
+        assert_eq!(
+            replace_id(text, "part ", 19, "MN-19"),
+            "part MN-19: receiving 5 but only 1 in transit; part 197 too; warehouse 3, good"
+        );
+        assert_eq!(ids_after("no ids here", "part "), Vec::<i64>::new());
     }
 
     #[test]
