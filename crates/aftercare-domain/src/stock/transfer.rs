@@ -249,8 +249,9 @@ impl Transfer {
             .ok_or(TransferError::UnknownLine { part, condition })
     }
 
-    /// Plan a receipt of `lines` (zero-unit lines are ignored); with `close`, every unit
-    /// still on the road after it becomes missing. Changes nothing.
+    /// Plan a receipt of `lines` (zero-unit lines receive nothing, but must still name a
+    /// line of the transfer); with `close`, every unit still on the road after it becomes
+    /// missing. Changes nothing.
     pub fn plan_receipt(
         &self,
         lines: &[TransferQty],
@@ -263,13 +264,16 @@ impl Transfer {
         let index = self.line_index();
         let mut received_by_line = vec![Qty::ZERO; self.lines.len()];
         let mut plan = ReceiptPlan::default();
-        for l in lines.iter().filter(|l| !l.qty.is_zero()) {
+        for l in lines {
             let i = *index
                 .get(&(l.part, l.condition))
                 .ok_or(TransferError::UnknownLine {
                     part: l.part,
                     condition: l.condition,
                 })?;
+            if l.qty.is_zero() {
+                continue;
+            }
             let in_transit = self.lines[i].in_transit();
             if l.qty > in_transit {
                 return Err(TransferError::ExceedsInTransit {

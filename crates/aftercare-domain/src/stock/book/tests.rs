@@ -1148,6 +1148,19 @@ fn a_command_for_no_units_is_refused_and_changes_nothing() {
         b.execute(None, receive(false), t(8)).unwrap_err(),
         StockError::NoUnits
     );
+    // A line of nothing must still be a line of the transfer: closing "nothing came of
+    // a part it does not carry" is a mistake, named.
+    let stray = Command::ReceiveTransfer {
+        transfer: tid,
+        lines: vec![TransferQty {
+            part: P2,
+            condition: G,
+            qty: zero,
+        }],
+        close: true,
+    };
+    let e = b.execute(None, stray, t(8)).unwrap_err();
+    assert!(e.to_string().contains("is not on this transfer"), "{e}");
     let out = run(&mut b, receive(true), 8);
     assert_eq!(out.discrepancies.len(), 1, "{out:?}");
     // No lines at all: refused by the document's own rule, which says what is wrong.
