@@ -216,16 +216,16 @@ pub fn particulars_zh(message: &str, words: impl Fn(&str) -> String) -> Option<S
             .iter()
             .find(|(p, _)| p == pattern)
             .map_or(&[][..], |(_, at)| *at);
-        let mut out = (*zh).to_string();
-        for (i, v) in values.iter().enumerate() {
-            let said = if coded.contains(&i) {
-                v.split(", ").map(&words).collect::<Vec<_>>().join("、")
-            } else {
-                v.clone()
-            };
-            out = out.replace(&format!("{{{i}}}"), &said);
-        }
-        Some(out)
+        Some(super::reasons::fill(
+            zh,
+            values.iter().enumerate().map(|(i, v)| {
+                if coded.contains(&i) {
+                    v.split(", ").map(&words).collect::<Vec<_>>().join("、")
+                } else {
+                    v.clone()
+                }
+            }),
+        ))
     })
 }
 

@@ -382,12 +382,7 @@ fn split_method(text: &str) -> (&str, Option<&str>) {
 /// its values filled in.
 fn translate(table: &[(&str, &str)], text: &str) -> Option<String> {
     table.iter().find_map(|(pattern, zh)| {
-        let values = matches(&tokens(pattern), text)?;
-        let mut out = (*zh).to_string();
-        for (i, v) in values.iter().enumerate() {
-            out = out.replace(&format!("{{{i}}}"), v);
-        }
-        Some(out)
+        matches(&tokens(pattern), text).map(|values| super::reasons::fill(zh, values))
     })
 }
 

@@ -393,17 +393,26 @@ const NAMING: &[&str] = &[
 pub fn reason_zh(reason: &str) -> Option<String> {
     REASONS.iter().find_map(|(pattern, zh)| {
         let values = captures(pattern, reason)?;
-        let mut out = (*zh).to_string();
-        for (i, v) in values.iter().enumerate() {
-            let said = if i == 0 && NAMING.contains(pattern) {
-                field_zh(v)
-            } else {
-                v
-            };
-            out = out.replace(&format!("{{{i}}}"), said);
-        }
-        Some(out)
+        Some(fill(
+            zh,
+            values.iter().enumerate().map(|(i, v)| {
+                if i == 0 && NAMING.contains(pattern) {
+                    field_zh(v)
+                } else {
+                    v.as_str()
+                }
+            }),
+        ))
     })
+}
+
+/// `template` with `{0}`, `{1}`, … replaced by `values` in order.
+pub(crate) fn fill<S: AsRef<str>>(template: &str, values: impl IntoIterator<Item = S>) -> String {
+    let mut out = template.to_string();
+    for (i, v) in values.into_iter().enumerate() {
+        out = out.replace(&format!("{{{i}}}"), v.as_ref());
+    }
+    out
 }
 
 /// The values `{}` stands for when `text` matches `pattern` as a whole.

@@ -3,7 +3,7 @@
 //! intake day; a Chinese page shows it translated piece by piece, and as it is where a
 //! piece has no translation (a text stored by an older version).
 
-use super::reasons::captures;
+use super::reasons::{captures, fill};
 
 /// The verdict before the colon.
 const HEADS: &[(&str, &str)] = &[
@@ -53,14 +53,9 @@ pub fn warranty_zh(text: &str) -> Option<String> {
 }
 
 fn piece_zh(piece: &str) -> Option<String> {
-    PIECES.iter().find_map(|(pattern, zh)| {
-        let values = captures(pattern, piece)?;
-        let mut out = (*zh).to_string();
-        for (i, v) in values.iter().enumerate() {
-            out = out.replace(&format!("{{{i}}}"), v);
-        }
-        Some(out)
-    })
+    PIECES
+        .iter()
+        .find_map(|(pattern, zh)| captures(pattern, piece).map(|values| fill(zh, values)))
 }
 
 #[cfg(test)]

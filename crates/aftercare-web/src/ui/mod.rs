@@ -416,6 +416,16 @@ pub fn role_key(role: Role) -> &'static str {
     }
 }
 
+/// A refused form's page with the status the API gives the same refusal (422 for bad
+/// input, 409 for a conflict such as a refused approval), as the other pages answer a
+/// refused form; a page that failed on its own keeps its status.
+pub(crate) fn refused(mut resp: Response, e: &AppError) -> Response {
+    if resp.status().is_success() {
+        *resp.status_mut() = crate::error::status_of(e);
+    }
+    resp
+}
+
 /// A refusal's particulars (English, from the ledger or the ticket rules) in the page's
 /// language where they are one of the common ones, else as they are.
 pub(crate) fn particulars_in(tr: Tr, message: &str) -> String {

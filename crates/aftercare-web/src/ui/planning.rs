@@ -3,7 +3,7 @@
 //! its own warehouses without the run form, the decide buttons and the lifecycle link (the
 //! app scopes what it sees and refuses what it may not do).
 
-use super::{Page, app_error_page, render};
+use super::{Page, app_error_page, refused, render};
 use super::{PagePath, PageQuery};
 use crate::api::planning as api;
 use crate::i18n::plan_reasons::{class_text, event_text, plan_text};
@@ -945,16 +945,6 @@ pub async fn run(
         ),
         Err(e) => app_error_page(&user, &e),
     }
-}
-
-/// A refused form's page with the status the API gives the same refusal (422 for bad
-/// input, 409 for a conflict such as a refused approval), as the other pages answer a
-/// refused form; a page that failed on its own keeps its status.
-fn refused(mut resp: Response, e: &AppError) -> Response {
-    if resp.status().is_success() {
-        *resp.status_mut() = crate::error::status_of(e);
-    }
-    resp
 }
 
 /// The reject form (a reason left out is refused like a blank one, on the page).

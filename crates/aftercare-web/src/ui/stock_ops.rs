@@ -574,19 +574,9 @@ pub async fn submit(
         Err(e) => {
             // A shortage names the warehouse and part by their codes, as planning's does.
             let e = super::planning::with_codes(&state, &user.actor(), e).await;
-            refused(ops_page(&state, &user, None, Some(&e)).await, &e)
+            super::refused(ops_page(&state, &user, None, Some(&e)).await, &e)
         }
     }
-}
-
-/// A refused operation's page with the status the API gives the same refusal (422 for bad
-/// input, 409 for a conflict), as the planning forms answer; a page that failed on its
-/// own keeps its status.
-fn refused(mut resp: Response, e: &AppError) -> Response {
-    if resp.status().is_success() {
-        *resp.status_mut() = crate::error::status_of(e);
-    }
-    resp
 }
 
 /// `POST /stock/ops/counts?_csrf=...` (multipart: `stocktake` or a chosen `pick`, `file`): enter stocktake
@@ -650,7 +640,7 @@ pub async fn upload_counts(
         Err(e @ (AppError::NotFound { .. } | AppError::Forbidden { .. })) => {
             app_error_page(&user, &e)
         }
-        Err(e) => refused(ops_page(&state, &user, None, Some(&e)).await, &e),
+        Err(e) => super::refused(ops_page(&state, &user, None, Some(&e)).await, &e),
     }
 }
 
