@@ -287,6 +287,7 @@ impl App {
         // Read before the write transaction: an in-memory database has one connection.
         let start = Instant(now.0 - WEEKS * 7 * 86_400_000);
         let outflow = aftercare_store::planning::outflow_by_day(&self.db, start, now).await?;
+        let today = self.company_days().await?.date_of(now);
         let mut tx = self.db.begin_write().await?;
         let central = pm::warehouses(&mut tx)
             .await?
@@ -302,7 +303,6 @@ impl App {
                 *shipped.entry(row.part).or_default() += row.qty;
             }
         }
-        let today = now.to_utc().date_naive();
         // One key part in ten: manual levels are a planner's exceptions, not the rule.
         for p in d.parts.iter().filter(|p| p.key).step_by(10) {
             let Some(&id) = ids.parts.get(&p.number) else {

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod calendar;
 mod clock;
 pub mod demo;
 pub mod demo_parts;

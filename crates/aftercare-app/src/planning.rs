@@ -35,6 +35,7 @@
 
 use crate::App;
 use crate::access::Actor;
+use crate::calendar::{CompanyDays, day_to_date};
 use crate::error::{AppError, AppResult};
 use crate::planning_lifecycle::{LifecycleNote, event_for_run, share_of};
 use crate::planning_repairs::{RepairPipeline, RepairReturns};
@@ -609,13 +610,17 @@ struct Grid {
     periods: usize,
     /// Weeks or calendar months (for placing events on the forecast's periods).
     bucket: Bucket,
+    /// The company's days the periods are made of.
+    days: CompanyDays,
+    /// The day `end` begins (the first day not in the history).
+    end_day: i64,
     /// Period index of each day since `start` (months have unequal lengths).
     day_period: Vec<usize>,
 }
 
 impl Grid {
-    fn new(now: Instant, bucket: Bucket, periods: usize) -> Grid {
-        let today = now.0.div_euclid(DAY_MS);
+    fn new(now: Instant, days: CompanyDays, bucket: Bucket, periods: usize) -> Grid {
+        let today = days.day_of(now);
         let (start_day, end_day) = match bucket {
             Bucket::Week => (today - 7 * periods as i64, today),
             Bucket::Month => {
@@ -638,10 +643,12 @@ impl Grid {
             })
             .collect();
         Grid {
-            start: Instant(start_day * DAY_MS),
-            end: Instant(end_day * DAY_MS),
+            start: days.start_of(start_day),
+            end: days.start_of(end_day),
             periods,
             bucket,
+            days,
+            end_day,
             day_period,
         }
     }
@@ -650,7 +657,7 @@ impl Grid {
     /// in step 0): weeks of 7 days, or calendar months (31 January is in January's step,
     /// whatever the average month's length).
     fn forecast_step(&self, day: i64) -> usize {
-        let first = self.end.0.div_euclid(DAY_MS);
+        let first = self.end_day;
         if day <= first {
             return 0;
         }
@@ -746,12 +753,6 @@ fn inherit_all(
                 .push(format!("{} ({} %)", s.successor_number, s.share_pct));
         }
     }
-}
-
-fn day_to_date(day: i64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1)
-        .and_then(|e| e.checked_add_signed(chrono::Duration::days(day)))
-        .unwrap_or_default()
 }
 
 fn date_to_day(d: NaiveDate) -> i64 {
@@ -877,6 +878,8 @@ fn event_remainder(events: &[EventDemand], held: f64) -> (Vec<EventDemand>, f64)
 
 /// Everything a run reads before computing.
 struct Inputs {
+    /// The company's days (what "today" is).
+    days: CompanyDays,
     parts: HashMap<PartId, PlanPart>,
     warehouses: HashMap<WarehouseId, PlanWarehouse>,
     history: HashMap<(WarehouseId, PartId), Vec<f64>>,
@@ -951,7 +954,8 @@ impl App {
         actor.require(PLANNERS, "run planning")?;
         let opts = opts.checked()?;
         let started = self.now();
-        let grid = Grid::new(started, opts.bucket, opts.periods);
+        let days = self.company_days().await?;
+        let grid = Grid::new(started, days, opts.bucket, opts.periods);
         let inputs = self.plan_inputs(&grid).await?;
         let (planned, fills) =
             tokio::task::spawn_blocking(move || compute(&inputs, &opts, started))
@@ -1112,7 +1116,7 @@ impl App {
             .map(|(w, p, pos)| ((w, p), pos))
             .collect();
         let mut direct = Vec::new();
-        let today = self.now().0.div_euclid(DAY_MS);
+        let today = grid.days.day_of(self.now());
         for e in lifecycle_store::demand_events(&self.db, true).await? {
             let pieces = event_for_run(&e, today, |d| grid.forecast_step(d));
             if pieces.is_empty() {
@@ -1182,7 +1186,7 @@ impl App {
             })
             .map(|r| ((r.warehouse, r.part), r))
             .collect();
-        let repairs = RepairPipeline::new(&store::repair_lines(&self.db).await?);
+        let repairs = RepairPipeline::new(&store::repair_lines(&self.db).await?, grid.days);
         let mut received_ago = HashMap::new();
         for (w, p, at) in store::last_receipts(&self.db, grid.start).await? {
             let day = (at.0 - grid.start.0).div_euclid(DAY_MS);
@@ -1195,6 +1199,7 @@ impl App {
             .into_iter()
             .collect();
         Ok(Inputs {
+            days: grid.days,
             parts,
             warehouses,
             history,
@@ -1532,7 +1537,7 @@ impl App {
             return Err(AppError::not_found(format!("part {}", part.0)));
         }
         let now = self.now();
-        let grid = Grid::new(now, opts.bucket, opts.periods);
+        let grid = Grid::new(now, self.company_days().await?, opts.bucket, opts.periods);
         let inputs = self.plan_inputs(&grid).await?;
         if !inputs.warehouses.contains_key(&warehouse) {
             return Err(AppError::not_found(format!("warehouse {}", warehouse.0)));
@@ -1557,8 +1562,8 @@ impl App {
         let (w, p) = (&inputs.warehouses[&warehouse], &inputs.parts[&part]);
         // What a run would decide from this plan: its why with the end-of-production notes
         // it adds, and the proposal it would write (or none).
-        let decided = to_rows(w, p, &plan, owed.as_ref(), back, &opts, now);
-        let today = now.0.div_euclid(DAY_MS);
+        let today = inputs.days.day_of(now);
+        let decided = to_rows(w, p, &plan, owed.as_ref(), back, &opts, now, today);
         let past_end_of_production =
             parse_date(&p.end_of_production_on).is_some_and(|eop| eop <= today);
         let last_time_buy = plan.last_time_buy.as_ref().map(|l| LastTimeBuyView {
@@ -1706,8 +1711,9 @@ impl App {
             return Ok(None);
         };
         let now = self.now();
-        let past_production = parse_date(&planned.end_of_production_on)
-            .is_some_and(|eop| eop <= now.0.div_euclid(DAY_MS));
+        let today = self.company_days().await?.day_of(now);
+        let past_production =
+            parse_date(&planned.end_of_production_on).is_some_and(|eop| eop <= today);
         if w.parent.is_none() && past_production {
             return Ok(None);
         }
@@ -1789,7 +1795,7 @@ pub struct PartPlanView {
     pub history: Vec<f64>,
     /// Forecast per period over the protection interval.
     pub forecast: Vec<f64>,
-    /// First day (`YYYY-MM-DD`, UTC) of every period: the history's, then the
+    /// First day (`YYYY-MM-DD`, the company's day) of every period: the history's, then the
     /// forecast's (from today's week, or this month, on).
     pub period_starts: Vec<String>,
     /// Method chosen.
@@ -1858,7 +1864,7 @@ pub struct PartPlanView {
 /// calendar months.
 fn period_starts(grid: &Grid, bucket: Bucket, history: usize, forecast: usize) -> Vec<String> {
     let nth = |from: Instant, k: usize| {
-        let first = day_to_date(from.0.div_euclid(DAY_MS));
+        let first = day_to_date(grid.days.day_of(from));
         match bucket {
             Bucket::Week => first.checked_add_days(chrono::Days::new(7 * k as u64)),
             Bucket::Month => first.checked_add_months(chrono::Months::new(k as u32)),
@@ -2209,7 +2215,16 @@ fn plan_bottom_up<'a>(
                 let (wh, part) = (f.warehouse, f.part);
                 let asked = owed.get(&(wh.id, part.id));
                 let (plan, back) = plan_forecasted(inputs, opts, fills, f, asked, now);
-                to_rows(wh, part, &plan, asked, back, opts, now)
+                to_rows(
+                    wh,
+                    part,
+                    &plan,
+                    asked,
+                    back,
+                    opts,
+                    now,
+                    inputs.days.day_of(now),
+                )
             })
             .collect();
         // The event demand a pair plans (its own, and what its children ask of it) goes up
@@ -2971,7 +2986,7 @@ fn repair_returns(
     part: &PlanPart,
     now: Instant,
 ) -> Option<RepairReturns> {
-    let today = now.0.div_euclid(DAY_MS);
+    let today = inputs.days.day_of(now);
     inputs
         .repairs
         .due_by(w.id, part.id, today, today + lead_days_of(opts, w, part))
@@ -3006,7 +3021,7 @@ fn pair_input<'a>(
         moq: 0.0,
         unit: 1.0,
     };
-    let today = now.0.div_euclid(DAY_MS);
+    let today = inputs.days.day_of(now);
     let remaining_service_periods = match (
         is_root,
         parse_date(&part.end_of_production_on),
@@ -3059,6 +3074,7 @@ fn why_segments(why: &str, prefixes: &[&str]) -> String {
 /// fit still asks for nothing (followed by the last-time buy's own reason).
 pub const PAST_PRODUCTION_SHORT: &str = "past end of production and below the reorder point, yet the declining-demand fit asks for no last-time buy: check it by hand";
 
+#[allow(clippy::too_many_arguments)] // `today` is the company's day of `now`
 fn to_rows(
     w: &PlanWarehouse,
     part: &PlanPart,
@@ -3067,6 +3083,7 @@ fn to_rows(
     back: Option<Returnable>,
     opts: &PlanOptions,
     now: Instant,
+    today: i64,
 ) -> Planned {
     // A last-time buy nets the stock below, not the children's requests (it is only
     // raised to them: plan_forecasted).
@@ -3074,7 +3091,6 @@ fn to_rows(
     let rop = plan.levels.reorder_point.max(0.0).ceil() as i64;
     let max = (plan.levels.max.max(0.0).ceil() as i64).max(rop);
     let is_root = w.parent.is_none();
-    let today = now.0.div_euclid(DAY_MS);
     // Past end of production a top warehouse cannot buy as usual: only the last-time buy
     // (which needs a future end of service) or nothing, as the emergency check decides.
     let past_production = is_root
@@ -3185,7 +3201,7 @@ mod tests {
         let now = Instant(
             date_to_day(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()) * DAY_MS + 12 * 3_600_000,
         );
-        let g = Grid::new(now, Bucket::Week, 4);
+        let g = Grid::new(now, CompanyDays::UTC, Bucket::Week, 4);
         assert_eq!(
             g.end.0,
             date_to_day(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()) * DAY_MS
@@ -3193,7 +3209,7 @@ mod tests {
         assert_eq!(g.period_of(0), Some(0));
         assert_eq!(g.period_of(27), Some(3));
         assert_eq!(g.period_of(28), None);
-        let m = Grid::new(now, Bucket::Month, 3);
+        let m = Grid::new(now, CompanyDays::UTC, Bucket::Month, 3);
         assert_eq!(
             day_to_date(m.start.0 / DAY_MS),
             NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
@@ -3210,11 +3226,41 @@ mod tests {
     }
 
     #[test]
+    fn the_grid_is_made_of_the_companys_days() {
+        // 2026-12-07 18:00 UTC is 02:00 on 8 December in Beijing: the weekly history ends
+        // at Beijing's midnight (16:00 UTC on the 7th), so an issue at 10:00 UTC on the
+        // 7th (18:00 there) is history, not today's; a monthly one at 1 December there.
+        let day = |y, m, d| date_to_day(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        let now = Instant(day(2026, 12, 7) * DAY_MS + 18 * 3_600_000);
+        let beijing = CompanyDays::of_hours(8);
+        let w = Grid::new(now, beijing, Bucket::Week, 4);
+        assert_eq!(w.end.0, day(2026, 12, 7) * DAY_MS + 16 * 3_600_000);
+        assert_eq!(w.start.0, w.end.0 - 28 * DAY_MS);
+        let issued = Instant(day(2026, 12, 7) * DAY_MS + 10 * 3_600_000);
+        assert!(issued < w.end);
+        assert_eq!(
+            w.period_of((issued.0 - w.start.0).div_euclid(DAY_MS)),
+            Some(3)
+        );
+        assert_eq!(w.forecast_step(day(2026, 12, 8)), 0);
+        assert_eq!(w.forecast_step(day(2026, 12, 15)), 1);
+        // In UTC it is still the 7th: the same issue would be today's.
+        let utc = Grid::new(now, CompanyDays::UTC, Bucket::Week, 4);
+        assert!(issued >= utc.end);
+        let m = Grid::new(now, beijing, Bucket::Month, 2);
+        assert_eq!(m.end.0, day(2026, 11, 30) * DAY_MS + 16 * 3_600_000);
+        assert_eq!(
+            period_starts(&m, Bucket::Month, 2, 1),
+            ["2026-10-01", "2026-11-01", "2026-12-01"]
+        );
+    }
+
+    #[test]
     fn forecast_steps_are_weeks_or_calendar_months() {
         // 2026-12-07 12:00 UTC: a monthly forecast starts on 2026-12-01.
         let day = |y, m, d| date_to_day(NaiveDate::from_ymd_opt(y, m, d).unwrap());
         let now = Instant(day(2026, 12, 7) * DAY_MS + 12 * 3_600_000);
-        let m = Grid::new(now, Bucket::Month, 24);
+        let m = Grid::new(now, CompanyDays::UTC, Bucket::Month, 24);
         assert_eq!(m.forecast_step(day(2026, 12, 7)), 0);
         assert_eq!(m.forecast_step(day(2026, 12, 31)), 0);
         assert_eq!(m.forecast_step(day(2027, 1, 1)), 1);
@@ -3222,7 +3268,7 @@ mod tests {
         // days would put it in February).
         assert_eq!(m.forecast_step(day(2027, 1, 31)), 1);
         assert_eq!(m.forecast_step(day(2027, 2, 1)), 2);
-        let w = Grid::new(now, Bucket::Week, 8);
+        let w = Grid::new(now, CompanyDays::UTC, Bucket::Week, 8);
         assert_eq!(w.forecast_step(day(2026, 12, 7)), 0);
         assert_eq!(w.forecast_step(day(2026, 12, 13)), 0);
         assert_eq!(w.forecast_step(day(2026, 12, 14)), 1);
@@ -3267,7 +3313,7 @@ mod tests {
         let now = Instant(
             date_to_day(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()) * DAY_MS + 12 * 3_600_000,
         );
-        let g = Grid::new(now, Bucket::Week, 3);
+        let g = Grid::new(now, CompanyDays::UTC, Bucket::Week, 3);
         assert_eq!(
             period_starts(&g, Bucket::Week, 3, 2),
             [
@@ -3278,7 +3324,7 @@ mod tests {
                 "2026-03-22"
             ]
         );
-        let m = Grid::new(now, Bucket::Month, 3);
+        let m = Grid::new(now, CompanyDays::UTC, Bucket::Month, 3);
         assert_eq!(
             period_starts(&m, Bucket::Month, 3, 2),
             [

@@ -205,7 +205,7 @@ impl App {
                 format!("{number} is out of use: it cannot take over another part's uses"),
             ));
         };
-        let today = now.to_utc().date_naive();
+        let today = self.company_days().await?.date_of(now);
         if let Some(eop) = past_end_of_production(&part, today) {
             return Err(AppError::invalid(
                 "successor",
@@ -277,7 +277,7 @@ impl App {
                 "the event ends before it starts",
             ));
         }
-        let today = self.now().to_utc().date_naive();
+        let today = self.company_today().await?;
         if ends < today {
             return Err(AppError::invalid(
                 "ends_on",
@@ -413,7 +413,8 @@ impl App {
         // replace a power board. It must still be produced: a part that can no longer be
         // bought is not phased in (`plan_parts` lists active parts only).
         let family = |n: &str| n.rsplit_once('-').map(|(f, _)| f.to_string());
-        let today = now.to_utc().date_naive();
+        let days = self.company_days().await?;
+        let today = days.date_of(now);
         let kin = |p: &&plan_store::PlanPart| {
             p.id != part
                 && family(&p.part_number).is_some_and(|f| Some(f) == family(&old))
@@ -447,10 +448,9 @@ impl App {
         let affected_units = ((held + 25) * 200 + 999) / 1000 * 1000;
         let affected_units = affected_units.max(5000);
         let day = |ms: i64| {
-            (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
-                + chrono::Duration::days(ms.div_euclid(86_400_000)))
-            .format("%Y-%m-%d")
-            .to_string()
+            days.date_of(aftercare_domain::Instant(ms))
+                .format("%Y-%m-%d")
+                .to_string()
         };
         self.add_demand_event(
             &Actor::Cli,

@@ -3,6 +3,7 @@
 //! back usable, when the vendor is due back within the pair's lead time (or overdue by
 //! at most [`OVERDUE_DAYS`]: later than that they are a matter to chase, not stock).
 
+use crate::calendar::CompanyDays;
 use aftercare_domain::{PartId, WarehouseId};
 use aftercare_store::planning::RepairLine;
 use std::collections::HashMap;
@@ -33,14 +34,12 @@ pub struct RepairPipeline {
 /// (two or three returns say little about a part).
 const PART_YIELD_MIN_UNITS: i64 = 10;
 
-const DAY_MS: i64 = 86_400_000;
-
 /// Days past its due date a repair order still counts as coming back.
 pub const OVERDUE_DAYS: i64 = 30;
 
 impl RepairPipeline {
-    /// From every repair order, open and closed.
-    pub fn new(lines: &[RepairLine]) -> RepairPipeline {
+    /// From every repair order, open and closed; due dates on the company's `days`.
+    pub fn new(lines: &[RepairLine], days: CompanyDays) -> RepairPipeline {
         let mut p = RepairPipeline::default();
         let (mut kept, mut lost) = (0, 0);
         for l in lines {
@@ -48,7 +47,7 @@ impl RepairPipeline {
                 p.open
                     .entry((l.warehouse, l.part))
                     .or_default()
-                    .push((l.due.0.div_euclid(DAY_MS), l.at_vendor));
+                    .push((days.day_of(l.due), l.at_vendor));
             }
             let o = p.outcomes.entry(l.part).or_default();
             o.0 += l.repaired.max(0);
@@ -102,6 +101,8 @@ mod tests {
     use super::*;
     use aftercare_domain::Instant;
 
+    const DAY_MS: i64 = 86_400_000;
+
     fn line(w: i64, p: i64, at_vendor: i64, due_day: i64, kept: i64, lost: i64) -> RepairLine {
         RepairLine {
             warehouse: WarehouseId(w),
@@ -115,14 +116,17 @@ mod tests {
 
     #[test]
     fn units_due_in_time_count_at_the_parts_yield() {
-        let p = RepairPipeline::new(&[
-            // Part 1: 18 of 20 came back usable (90 %).
-            line(1, 1, 0, 10, 18, 2),
-            line(1, 1, 4, 100, 0, 0),
-            line(1, 1, 6, 130, 0, 0),
-            // Part 2: too few outcomes of its own (1 of 2): every part's 19 of 22.
-            line(2, 2, 5, 90, 1, 1),
-        ]);
+        let p = RepairPipeline::new(
+            &[
+                // Part 1: 18 of 20 came back usable (90 %).
+                line(1, 1, 0, 10, 18, 2),
+                line(1, 1, 4, 100, 0, 0),
+                line(1, 1, 6, 130, 0, 0),
+                // Part 2: too few outcomes of its own (1 of 2): every part's 19 of 22.
+                line(2, 2, 5, 90, 1, 1),
+            ],
+            CompanyDays::UTC,
+        );
         assert_eq!(p.yield_of(PartId(1)), Some(0.9));
         assert_eq!(p.yield_of(PartId(2)), Some(19.0 / 22.0));
         // Only the order due by day 120 counts; an overdue one counts too.
@@ -145,8 +149,22 @@ mod tests {
     }
 
     #[test]
+    fn a_due_date_falls_on_the_companys_day() {
+        // Due at 01:00 UTC on day 10: still day 9 five hours west of UTC.
+        let lines = [line(1, 1, 0, 1, 9, 1), line(1, 1, 4, 10, 0, 0)];
+        let utc = RepairPipeline::new(&lines, CompanyDays::UTC);
+        let west = RepairPipeline::new(&lines, CompanyDays::of_hours(-5));
+        assert!(utc.due_by(WarehouseId(1), PartId(1), 9, 9).is_none());
+        assert_eq!(
+            west.due_by(WarehouseId(1), PartId(1), 9, 9)
+                .map(|r| r.at_vendor),
+            Some(4)
+        );
+    }
+
+    #[test]
     fn nothing_counts_before_anything_came_back_from_repair() {
-        let p = RepairPipeline::new(&[line(1, 1, 4, 10, 0, 0)]);
+        let p = RepairPipeline::new(&[line(1, 1, 4, 10, 0, 0)], CompanyDays::UTC);
         assert_eq!(p.yield_of(PartId(1)), None);
         assert_eq!(p.due_by(WarehouseId(1), PartId(1), 5, 400), None);
     }

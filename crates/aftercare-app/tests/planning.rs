@@ -1042,6 +1042,41 @@ async fn a_recall_raises_the_stations_and_its_parents_levels_until_cancelled() {
     }
 }
 
+#[tokio::test]
+async fn planning_counts_days_where_the_company_is() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        // The world stands at 2026-08-03 02:00 UTC; 16 hours later it is 02:00 on 4 August
+        // in Beijing (the settings' time zone) and still the 3rd in UTC.
+        w.clock.advance_minutes(16 * 60);
+        assert_eq!(app.company_today().await.unwrap().to_string(), "2026-08-04");
+        let err = app
+            .add_demand_event(
+                &Actor::Cli,
+                recall("PN-1", w.station, "2026-08-01", "2026-08-03"),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(err), "ends_on", "{label}");
+        app.add_demand_event(
+            &Actor::Cli,
+            recall("PN-1", w.station, "2026-08-01", "2026-08-04"),
+        )
+        .await
+        .unwrap();
+        // The forecast starts today there, and the history ends at its midnight.
+        let view = app
+            .part_plan(&Actor::Cli, w.station, w.p1, weekly())
+            .await
+            .unwrap();
+        let starts = &view.period_starts;
+        assert_eq!(starts[view.history.len()], "2026-08-04", "{label}");
+        assert_eq!(starts[view.history.len() - 1], "2026-07-28", "{label}");
+    }
+}
+
 /// Issue `n` units; returns the emergency requisition the receipt reports raised (units).
 async fn issue(
     app: &App,

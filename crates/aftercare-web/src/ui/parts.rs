@@ -47,10 +47,6 @@ fn lifecycle_key(eop: Option<&str>, eos: Option<&str>, today: &str) -> &'static 
     }
 }
 
-fn today() -> String {
-    chrono::Utc::now().format("%Y-%m-%d").to_string()
-}
-
 #[derive(Template)]
 #[template(path = "parts.html")]
 struct PartsTemplate {
@@ -98,40 +94,41 @@ pub async fn list(
     let actor = user.actor();
     let q = p.q.unwrap_or_default();
     let offset = p.offset.unwrap_or(0).max(0);
-    match state
-        .app
-        .search_parts(&actor, &q, None, PAGE_SIZE, offset)
-        .await
-    {
-        Ok((rows, total)) => {
-            let today = today();
-            render(&PartsTemplate {
-                page: Page::for_user(&user, "parts.title", "/parts"),
-                rows: rows
-                    .into_iter()
-                    .map(|r| PartRow {
-                        lifecycle_key: lifecycle_key(
-                            r.end_of_production_on.as_deref(),
-                            r.end_of_service_on.as_deref(),
-                            &today,
-                        ),
-                        key_part: r.criticality == "key",
-                        id: r.id,
-                        number: r.part_number,
-                        name: r.name_zh,
-                        category: r.category.unwrap_or_default(),
-                        unit: r.unit,
-                        cost: money(r.standard_cost),
-                    })
-                    .collect(),
-                q,
-                total,
-                prev: (offset > 0).then(|| (offset - PAGE_SIZE).max(0)),
-                next: (offset + PAGE_SIZE < total).then_some(offset + PAGE_SIZE),
-                may_edit: may_edit_parts(&actor),
-                kinds: kind_options(),
-            })
-        }
+    let found = match state.app.company_today().await {
+        Ok(today) => state
+            .app
+            .search_parts(&actor, &q, None, PAGE_SIZE, offset)
+            .await
+            .map(|found| (found, today.format("%Y-%m-%d").to_string())),
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(((rows, total), today)) => render(&PartsTemplate {
+            page: Page::for_user(&user, "parts.title", "/parts"),
+            rows: rows
+                .into_iter()
+                .map(|r| PartRow {
+                    lifecycle_key: lifecycle_key(
+                        r.end_of_production_on.as_deref(),
+                        r.end_of_service_on.as_deref(),
+                        &today,
+                    ),
+                    key_part: r.criticality == "key",
+                    id: r.id,
+                    number: r.part_number,
+                    name: r.name_zh,
+                    category: r.category.unwrap_or_default(),
+                    unit: r.unit,
+                    cost: money(r.standard_cost),
+                })
+                .collect(),
+            q,
+            total,
+            prev: (offset > 0).then(|| (offset - PAGE_SIZE).max(0)),
+            next: (offset + PAGE_SIZE < total).then_some(offset + PAGE_SIZE),
+            may_edit: may_edit_parts(&actor),
+            kinds: kind_options(),
+        }),
         Err(e) => app_error_page(&user, &e),
     }
 }
