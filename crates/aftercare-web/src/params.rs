@@ -1,11 +1,11 @@
-//! Reading a request's query string and path parameters so that a bad value is reported
+//! Reading a request's query string, path parameters and forms so that a bad value is reported
 //! with the parameter's name and the deserializer's reason. The API answers such a
 //! request with its JSON error (`api::ApiQuery`, `api::ApiPath`), the pages with the error
 //! page (`ui::PageQuery`, `ui::PagePath`).
 
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path, Query, RawPathParams};
+use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, RawPathParams, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -17,6 +17,8 @@ pub enum ParamPlace {
     Query,
     /// In the URL path.
     Path,
+    /// In a submitted form's body.
+    Form,
 }
 
 impl ParamPlace {
@@ -25,6 +27,7 @@ impl ParamPlace {
         match self {
             ParamPlace::Query => "query",
             ParamPlace::Path => "path",
+            ParamPlace::Form => "form",
         }
     }
 }
@@ -42,11 +45,12 @@ pub struct BadParam {
 }
 
 impl BadParam {
-    /// Stable machine code: `request.bad_query` or `request.bad_path`.
+    /// Stable machine code: `request.bad_query`, `request.bad_path` or `request.bad_form`.
     pub fn code(&self) -> &'static str {
         match self.place {
             ParamPlace::Query => "request.bad_query",
             ParamPlace::Path => "request.bad_path",
+            ParamPlace::Form => "request.bad_form",
         }
     }
 }
@@ -59,6 +63,7 @@ impl fmt::Display for BadParam {
             }
             (None, ParamPlace::Query) => write!(f, "query string: {}", self.reason),
             (None, ParamPlace::Path) => write!(f, "path: {}", self.reason),
+            (None, ParamPlace::Form) => write!(f, "form: {}", self.reason),
         }
     }
 }
@@ -78,28 +83,53 @@ pub fn query<T: DeserializeOwned>(parts: &Parts) -> Result<T, ParamError> {
     Query::<T>::try_from_uri(&parts.uri)
         .map(|Query(v)| v)
         .map_err(|rejection| {
-            // axum runs serde_path_to_error over serde_urlencoded: find that error in the
-            // chain to report the field path and the reason separately.
-            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
-            while let Some(e) = source {
-                if let Some(e) =
-                    e.downcast_ref::<serde_path_to_error::Error<serde_urlencoded::de::Error>>()
-                {
-                    let path = e.path().to_string();
-                    return ParamError::Bad(BadParam {
-                        place: ParamPlace::Query,
-                        name: (path != ".").then_some(path),
-                        reason: e.inner().to_string(),
-                    });
-                }
-                source = e.source();
-            }
-            ParamError::Bad(BadParam {
-                place: ParamPlace::Query,
-                name: None,
-                reason: rejection.body_text(),
-            })
+            let text = rejection.body_text();
+            urlencoded_error(ParamPlace::Query, &rejection, text)
         })
+}
+
+/// Deserialize a submitted form (`application/x-www-form-urlencoded`); on failure, name
+/// the field and the reason (a field given twice, a value of the wrong type, a body that
+/// is not a form).
+pub async fn form<T, S>(req: Request, state: &S) -> Result<T, ParamError>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    Form::<T>::from_request(req, state)
+        .await
+        .map(|Form(v)| v)
+        .map_err(|rejection| {
+            let text = rejection.body_text();
+            urlencoded_error(ParamPlace::Form, &rejection, text)
+        })
+}
+
+/// A urlencoded parameter error: axum runs serde_path_to_error over serde_urlencoded, so
+/// that error is looked for in the chain to report the field and the reason apart.
+fn urlencoded_error(
+    place: ParamPlace,
+    rejection: &(dyn std::error::Error + 'static),
+    text: String,
+) -> ParamError {
+    let mut source = Some(rejection);
+    while let Some(e) = source {
+        if let Some(e) = e.downcast_ref::<serde_path_to_error::Error<serde_urlencoded::de::Error>>()
+        {
+            let path = e.path().to_string();
+            return ParamError::Bad(BadParam {
+                place,
+                name: (path != ".").then_some(path),
+                reason: e.inner().to_string(),
+            });
+        }
+        source = e.source();
+    }
+    ParamError::Bad(BadParam {
+        place,
+        name: None,
+        reason: text,
+    })
 }
 
 /// Deserialize the path parameters; on failure, name the parameter and the reason.

@@ -733,5 +733,42 @@ async fn form_errors_are_shown_in_the_users_language() {
             assert!(page.contains(e), "{lang}: missing {e:?}");
         }
     }
+    // Bad fields are 422; a login already taken is a conflict (409), as the API says.
+    let add = |login: &'static str, password: &'static str| {
+        c.post(s.url("/admin/users")).form(&[
+            ("_csrf", csrf.as_str()),
+            ("login", login),
+            ("display_name", "Zhang"),
+            ("role", "agent"),
+            ("password", password),
+        ])
+    };
+    let r = add("bad login", "short").send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = add("newagent", "password123").send().await.unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let r = add("newagent", "password123").send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("newagent"));
+    // A field given twice is named on the error page (it was axum's bare text) and
+    // creates nobody.
+    let r = c
+        .post(s.url("/admin/users"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("login", "twice1"),
+            ("login", "twice2"),
+            ("role", "agent"),
+            ("password", "password123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<html"), "{page}");
+    assert!(page.contains("form: duplicate field `login`"), "{page}");
+    let list = c.get(s.url("/admin/users")).send().await.unwrap();
+    assert!(!list.text().await.unwrap().contains("twice"));
     s.stop().await;
 }

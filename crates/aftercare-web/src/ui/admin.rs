@@ -1,7 +1,7 @@
 //! Admin pages: users, API tokens, company settings, audit log.
 
 use super::{Page, app_error_page, format_instant, render, role_key};
-use super::{PagePath, PageQuery};
+use super::{PageForm, PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -9,10 +9,10 @@ use aftercare_app::admin::{AddUser, AuditFilter};
 use aftercare_domain::settings::{CompanySettings, Lang};
 use aftercare_domain::{ApiTokenId, Role, UserId};
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 /// A user row.
@@ -100,8 +100,9 @@ async fn users_page(
         roles,
         form,
     });
-    if error.is_some() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    if let Some(e) = error {
+        // The API's status: 422 for bad fields, 409 for a login already taken.
+        resp = super::refused(resp, e);
     }
     resp
 }
@@ -119,7 +120,7 @@ pub async fn users(
 pub async fn add_user(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(form): Form<UserForm>,
+    PageForm(form): PageForm<UserForm>,
 ) -> Response {
     let role = match Role::parse(&form.role) {
         Ok(r) => r,
@@ -160,7 +161,7 @@ pub async fn set_active(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(form): Form<ActiveForm>,
+    PageForm(form): PageForm<ActiveForm>,
 ) -> Response {
     match state
         .app
@@ -243,7 +244,7 @@ pub struct TokenForm {
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(form): Form<TokenForm>,
+    PageForm(form): PageForm<TokenForm>,
 ) -> Response {
     match state
         .app
@@ -316,7 +317,7 @@ pub struct SettingsForm {
 pub async fn save_settings(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(f): Form<SettingsForm>,
+    PageForm(f): PageForm<SettingsForm>,
 ) -> Response {
     let s = CompanySettings {
         company_name: f.company_name,

@@ -1,17 +1,17 @@
 //! Login, logout and the language switch.
 
-use super::PageQuery;
 use super::{Page, render};
+use super::{PageForm, PageQuery};
 use crate::i18n::resolve_lang;
 use crate::middleware::{CurrentUser, LANG_COOKIE, SESSION_COOKIE};
 use crate::state::AppState;
 use aftercare_app::AppError;
 use aftercare_domain::settings::Lang;
 use askama::Template;
+use axum::Extension;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
@@ -100,7 +100,7 @@ pub async fn login_submit(
     jar: CookieJar,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     let lang = request_lang(&jar, &headers);
     match state
@@ -175,7 +175,7 @@ pub async fn switch_language(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     jar: CookieJar,
-    Form(form): Form<LangForm>,
+    PageForm(form): PageForm<LangForm>,
 ) -> Response {
     let Some(lang) = Lang::parse(&form.lang) else {
         return super::app_error_page(&user, &AppError::invalid("lang", "must be zh-CN or en"));

@@ -3,7 +3,7 @@
 //! of them above the form), and changes nothing.
 
 use super::{Page, app_error_page, format_instant, render};
-use super::{PagePath, PageQuery};
+use super::{PageForm, PagePath, PageQuery};
 use crate::i18n::reasons::reason_zh;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -15,10 +15,10 @@ use aftercare_domain::settings::Lang;
 use aftercare_domain::sla::SlaKind;
 use aftercare_domain::validate::ValidationError;
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 /// A problem shown beside its field.
@@ -261,7 +261,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Response {
     let form = HookForm::from_pairs(pairs);
     let generated = form.secret.trim().is_empty().then(generate_secret);
@@ -360,7 +360,7 @@ pub async fn update(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Response {
     let form = HookForm::from_pairs(pairs);
     let r = state
@@ -401,7 +401,7 @@ pub async fn set_active(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(f): Form<ActiveForm>,
+    PageForm(f): PageForm<ActiveForm>,
 ) -> Response {
     let active = f.active == "true";
     match state
@@ -619,7 +619,7 @@ fn hours(pairs: &Pairs, name: &str, errors: &mut Vec<ValidationError>) -> u32 {
 pub async fn save_sla(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(pairs): Form<Pairs>,
+    PageForm(pairs): PageForm<Pairs>,
 ) -> Response {
     let current = match state.app.sla_settings(&user.actor()).await {
         Ok(s) => s,

@@ -590,6 +590,27 @@ where
     }
 }
 
+/// axum's `Form<T>` for pages: a field given twice or a value that cannot be read
+/// renders [`param_error_page`] (400) in the user's language, not axum's bare text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageForm<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let user = req.extensions().get::<CurrentUser>().cloned();
+        params::form(req, state)
+            .await
+            .map(PageForm)
+            .map_err(|e| param_error_page(user.as_ref(), e))
+    }
+}
+
 /// axum's `Path<T>` for pages: a bad value renders [`param_error_page`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PagePath<T>(pub T);

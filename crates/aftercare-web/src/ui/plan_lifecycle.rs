@@ -1,5 +1,6 @@
 //! The planning lifecycle page: successor parts (phase-in) and demand events (recalls).
 
+use super::PageForm;
 use super::PagePath;
 use super::{Page, app_error_page, render};
 use crate::middleware::CurrentUser;
@@ -10,7 +11,6 @@ use aftercare_app::planning_lifecycle::{
 };
 use askama::Template;
 use axum::Extension;
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -104,7 +104,7 @@ pub struct SuccessionForm {
 pub async fn set_succession(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(f): Form<SuccessionForm>,
+    PageForm(f): PageForm<SuccessionForm>,
 ) -> Response {
     let share = f.share_pct.trim();
     let result = match share.parse::<i64>() {
@@ -162,7 +162,7 @@ pub struct EventForm {
 pub async fn add_event(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(f): Form<EventForm>,
+    PageForm(f): PageForm<EventForm>,
 ) -> Response {
     let number = |field: &str, s: &str| {
         s.trim()

@@ -4,7 +4,7 @@
 //! app scopes what it sees and refuses what it may not do).
 
 use super::{Page, app_error_page, refused, render};
-use super::{PagePath, PageQuery};
+use super::{PageForm, PagePath, PageQuery};
 use crate::api::planning as api;
 use crate::i18n::plan_reasons::{class_text, event_text, plan_text};
 use crate::middleware::CurrentUser;
@@ -18,7 +18,6 @@ use aftercare_app::planning_store::{ProposalFilter, ProposalKind, ProposalRow, P
 use aftercare_domain::{Money, PartId, ValidationError, WarehouseId};
 use askama::Template;
 use axum::Extension;
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -927,7 +926,7 @@ fn invalid_fields(e: AppError) -> Vec<ValidationError> {
 pub async fn run(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(f): Form<RunForm>,
+    PageForm(f): PageForm<RunForm>,
 ) -> Response {
     let result = match f.options() {
         Ok(opts) => state.app.plan_run(&user.actor(), opts).await,
@@ -988,7 +987,7 @@ pub async fn reject(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(f): Form<RejectForm>,
+    PageForm(f): PageForm<RejectForm>,
 ) -> Response {
     let (query, back) = back_query(f.back.as_deref());
     match state

@@ -3,7 +3,7 @@
 //! forms run the same use cases as the API, so roles and scope are the same.
 
 use super::{Page, app_error_page, render};
-use super::{PagePath, PageQuery};
+use super::{PageForm, PagePath, PageQuery};
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -11,9 +11,9 @@ use aftercare_app::AppError;
 use aftercare_app::stock_approvals::{ApprovalFilter, ApprovalRow};
 use aftercare_domain::{Money, Role};
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 /// One row of the queue, ready to show.
@@ -151,7 +151,7 @@ pub async fn reject(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(f): Form<RejectForm>,
+    PageForm(f): PageForm<RejectForm>,
 ) -> Response {
     match state
         .app

@@ -8,9 +8,9 @@
 //! the user (`App::stock_pick_lists`): a chosen entry (`pick`) fills the fields left
 //! empty, and ids typed in still work and win over the choice.
 
-use super::PageQuery;
 use super::parts::{condition_key, location_text};
 use super::{Page, app_error_page, render};
+use super::{PageForm, PageQuery};
 use crate::i18n::Tr;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -28,7 +28,7 @@ use aftercare_domain::{
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use std::collections::HashMap;
 
 /// One entry of a pick list: the form fields it fills (`k=v&k=v`) and what it shows.
@@ -546,7 +546,7 @@ fn done_notice(tr: Tr, receipt: &aftercare_app::stock::StockReceipt) -> String {
 pub async fn submit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(form): Form<HashMap<String, String>>,
+    PageForm(form): PageForm<HashMap<String, String>>,
 ) -> Response {
     let form = with_pick(form);
     let f = Fields(&form);

@@ -4,7 +4,7 @@
 //! saves nothing.
 
 use super::{Page, app_error_page, format_instant, render};
-use super::{PagePath, PageQuery};
+use super::{PageForm, PagePath, PageQuery};
 use crate::i18n::reasons::reason_zh;
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
@@ -13,10 +13,10 @@ use aftercare_app::message_templates::{PreviewRequest, TemplateView};
 use aftercare_domain::message::{MAX_BODY_CHARS, MessageEvent, Placeholder};
 use aftercare_domain::settings::Lang;
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 /// The translation key of an event's label.
@@ -282,7 +282,7 @@ pub async fn submit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath((event, lang)): PagePath<(String, String)>,
-    Form(f): Form<EditForm>,
+    PageForm(f): PageForm<EditForm>,
 ) -> Response {
     let actor = user.actor();
     let current = match state.app.message_template(&actor, &event, &lang).await {
@@ -351,7 +351,7 @@ pub async fn reset(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath((event, lang)): PagePath<(String, String)>,
-    Form(f): Form<ResetForm>,
+    PageForm(f): PageForm<ResetForm>,
 ) -> Response {
     match state
         .app

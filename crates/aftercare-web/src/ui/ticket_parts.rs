@@ -2,6 +2,7 @@
 //! returned units, old-for-new returns) and its form posts. Every form calls the same use
 //! cases as `/api/v1/tickets/{id}/parts...`.
 
+use super::PageForm;
 use super::PagePath;
 use super::{app_error_page, format_instant};
 use crate::i18n::Tr;
@@ -16,9 +17,9 @@ use aftercare_domain::TicketId;
 use aftercare_domain::ticket::TicketStatus;
 use aftercare_domain::ticket::parts::{ObligationStatus, PartLineStatus};
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 
 /// One line as shown.
 pub struct LineRow {
@@ -199,7 +200,7 @@ pub async fn request(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(f): Form<RequestForm>,
+    PageForm(f): PageForm<RequestForm>,
 ) -> Response {
     let actor = user.actor();
     let r = async {
@@ -248,7 +249,7 @@ pub async fn complete(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Response {
     let r = match completion_of(&fields) {
         Ok(c) => {

@@ -3,7 +3,7 @@
 //! form posts to the same use cases as the API.
 
 use super::{Page, app_error_page, format_instant, render};
-use super::{PagePath, PageQuery};
+use super::{PageForm, PagePath, PageQuery};
 use crate::middleware::CurrentUser;
 use crate::state::AppState;
 use aftercare_app::AppError;
@@ -20,9 +20,9 @@ use aftercare_domain::{
     CustomerId, FaultCodeId, ProductModelId, RegionId, Scope, TicketId, UnitId,
 };
 use askama::Template;
+use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 /// A ticket as a table row, with translated keys and local times.
@@ -490,7 +490,7 @@ pub async fn act(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
-    Form(f): Form<ActForm>,
+    PageForm(f): PageForm<ActForm>,
 ) -> Response {
     let tz = tz(&state).await;
     let result = match request_of(&f, &tz).and_then(ActionRequest::into_action) {
@@ -686,7 +686,7 @@ pub struct CustomerForm {
 pub async fn intake_customer(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(f): Form<CustomerForm>,
+    PageForm(f): PageForm<CustomerForm>,
 ) -> Response {
     let mut phones = vec![f.phone.clone()];
     if let Some(p) = opt(&f.phone2) {
@@ -739,7 +739,7 @@ pub struct UnitForm {
 pub async fn intake_unit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(f): Form<UnitForm>,
+    PageForm(f): PageForm<UnitForm>,
 ) -> Response {
     let q = opt(&f.q).unwrap_or_default();
     let input = (|| -> Result<UnitInput, AppError> {
@@ -802,7 +802,7 @@ pub struct TicketForm {
 pub async fn intake_ticket(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(f): Form<TicketForm>,
+    PageForm(f): PageForm<TicketForm>,
 ) -> Response {
     let req = (|| -> Result<IntakeRequest, AppError> {
         Ok(IntakeRequest {
