@@ -599,7 +599,7 @@ pub fn refusal(e: StockError) -> AppError {
             "stock.already_counting",
             json!({ "stocktake_id": st.get() }),
         ),
-        StockError::NoUnits => AppError::invalid("qty", message),
+        StockError::NoUnits | StockError::TooManyUnits { .. } => AppError::invalid("qty", message),
         StockError::Overflow | StockError::Movement(_) => AppError::invalid("command", message),
         StockError::Transfer(_) => refused("stock.transfer", json!(null)),
         StockError::Repair(_) => refused("stock.repair", json!(null)),

@@ -26,6 +26,12 @@ pub enum StockError {
     /// requests units.
     #[error("must be at least 1 unit")]
     NoUnits,
+    /// A line names more units than any business moves at once.
+    #[error("must be at most {max} units a line")]
+    TooManyUnits {
+        /// The most a line may name.
+        max: i64,
+    },
     /// Not enough available to issue; the declared substitutes that are available.
     #[error("{shortage}")]
     IssueShortage {

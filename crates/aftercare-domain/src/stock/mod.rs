@@ -23,7 +23,7 @@ pub use approval::{
     ApprovalReason, EmergencyRequisition, IssuePolicy, ScrapReason, ScrapRequest, ScrapStatus,
     emergency_requisition, may_approve,
 };
-pub use book::{Book, Command, Created, InTransitRow, Outcome, Touched};
+pub use book::{Book, Command, Created, InTransitRow, MAX_UNITS_PER_LINE, Outcome, Touched};
 pub use condition::StockCondition;
 pub use error::StockError;
 pub use idempotency::IdempotencyKey;

@@ -75,6 +75,7 @@ const REASONS: &[(&str, &str)] = &[
     ("\"{}\" is not a whole percentage", "“{0}”不是整数百分比"),
     // Stock operations.
     ("must be at least 1 unit", "至少 1 件"),
+    ("must be at most {} units a line", "每行最多 {0} 件"),
     ("quantity {} is negative", "数量 {0} 为负数"),
     ("unknown condition '{}'", "未知库存状态“{0}”"),
     ("unknown scrap reason", "未知报废原因"),

@@ -313,7 +313,42 @@ struct Move {
     document: Option<Document>,
 }
 
+/// The most units one line of a command may name (a billion): no business moves more, and
+/// a bound far below `i64::MAX` keeps every sum of balances, orders and values in range
+/// (a command of 9·10¹⁸ units had been accepted and only the next one overflowed).
+pub const MAX_UNITS_PER_LINE: i64 = 1_000_000_000;
+
 impl Command {
+    /// The largest quantity one line of the command names (a count, an inspection's
+    /// accepted and rejected units each).
+    pub fn most_units(&self) -> i64 {
+        let units: Vec<Qty> = match self {
+            Command::PlacePurchaseOrder { lines, .. } => lines.iter().map(|(_, q)| *q).collect(),
+            Command::ShipTransfer { lines, .. } | Command::ReceiveTransfer { lines, .. } => {
+                lines.iter().map(|l| l.qty).collect()
+            }
+            Command::Inspect { accept, reject, .. } => vec![*accept, *reject],
+            Command::EnterCounts { counts, .. } => counts.iter().map(|c| c.counted).collect(),
+            Command::Receive { qty, .. }
+            | Command::Issue { qty, .. }
+            | Command::ReturnUnused { qty, .. }
+            | Command::DefectiveReturn { qty, .. }
+            | Command::Reserve { qty, .. }
+            | Command::ResolveDiscrepancy { qty, .. }
+            | Command::SendToRepair { qty, .. }
+            | Command::ReceiveFromRepair { qty, .. }
+            | Command::DeclareUnrepairable { qty, .. }
+            | Command::RequestScrap { qty, .. }
+            | Command::Dispose { qty, .. } => vec![*qty],
+            Command::ReleaseReservation { .. }
+            | Command::ExpireReservations
+            | Command::DecideScrap { .. }
+            | Command::OpenStocktake { .. }
+            | Command::ApproveStocktake { .. } => Vec::new(),
+        };
+        units.into_iter().map(Qty::get).max().unwrap_or(0)
+    }
+
     /// Whether the command names a quantity of no units where it moves, orders, reserves
     /// or requests units (a line of 0 included). A receipt that closes its transfer may
     /// receive nothing (its lines of 0 are skipped: the rest becomes a discrepancy); an
@@ -416,6 +451,11 @@ impl Book {
         // audited as done ("0 movements"): refused before anything is touched.
         if command.names_no_units() {
             return Err(StockError::NoUnits);
+        }
+        if command.most_units() > MAX_UNITS_PER_LINE {
+            return Err(StockError::TooManyUnits {
+                max: MAX_UNITS_PER_LINE,
+            });
         }
         match command.clone() {
             Command::PlacePurchaseOrder { supplier, lines } => self.place_order(supplier, &lines),

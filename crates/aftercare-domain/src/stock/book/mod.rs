@@ -27,7 +27,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use command::{Command, Created, InTransitRow, Outcome};
+pub use command::{Command, Created, InTransitRow, MAX_UNITS_PER_LINE, Outcome};
 pub use journal::Touched;
 use journal::{Scratch, Undo};
 

@@ -1063,6 +1063,71 @@ fn a_stocktake_of_twenty_thousand_lines_approves_in_one_go() {
 }
 
 #[test]
+fn a_line_of_more_than_a_billion_units_is_refused_and_changes_nothing() {
+    let mut b = book();
+    stock_good(&mut b, W1, P1, 10, 0);
+    let before = b.clone();
+    let huge = q(MAX_UNITS_PER_LINE + 1);
+    for c in [
+        Command::PlacePurchaseOrder {
+            supplier: S1,
+            lines: vec![(P1, q(3)), (P2, huge)],
+        },
+        Command::PlacePurchaseOrder {
+            supplier: S1,
+            lines: vec![(P1, q(i64::MAX))],
+        },
+        Command::ShipTransfer {
+            from: W1,
+            to: W2,
+            eta: t(10),
+            lines: vec![TransferQty {
+                part: P1,
+                condition: G,
+                qty: huge,
+            }],
+        },
+        Command::Reserve {
+            warehouse: W1,
+            part: P1,
+            qty: huge,
+            consumer: T1,
+            expires_at: t(1_000),
+        },
+        Command::EnterCounts {
+            stocktake: crate::ids::StocktakeId(1),
+            counts: vec![CountEntry {
+                part: P1,
+                condition: G,
+                counted: huge,
+            }],
+        },
+        issue(P1, MAX_UNITS_PER_LINE + 1),
+    ] {
+        let e = b.execute(None, c.clone(), t(5)).unwrap_err();
+        assert_eq!(
+            e,
+            StockError::TooManyUnits {
+                max: MAX_UNITS_PER_LINE
+            },
+            "{c:?}"
+        );
+        assert_eq!(e.to_string(), "must be at most 1000000000 units a line");
+        assert_eq!(b, before, "{c:?} changed the book");
+    }
+    // A billion is still a line.
+    let out = run(
+        &mut b,
+        Command::PlacePurchaseOrder {
+            supplier: S1,
+            lines: vec![(P1, q(MAX_UNITS_PER_LINE))],
+        },
+        6,
+    );
+    assert!(out.created.is_some(), "{out:?}");
+}
+
+#[test]
 fn a_command_for_no_units_is_refused_and_changes_nothing() {
     let mut b = book();
     stock_good(&mut b, W1, P1, 10, 0);
