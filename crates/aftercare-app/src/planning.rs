@@ -614,6 +614,8 @@ struct Grid {
     days: CompanyDays,
     /// The day `end` begins (the first day not in the history).
     end_day: i64,
+    /// The day the run started on (one day for the whole run, even past midnight).
+    today: i64,
     /// Period index of each day since `start` (months have unequal lengths).
     day_period: Vec<usize>,
 }
@@ -649,6 +651,7 @@ impl Grid {
             bucket,
             days,
             end_day,
+            today,
             day_period,
         }
     }
@@ -1116,7 +1119,7 @@ impl App {
             .map(|(w, p, pos)| ((w, p), pos))
             .collect();
         let mut direct = Vec::new();
-        let today = grid.days.day_of(self.now());
+        let today = grid.today;
         for e in lifecycle_store::demand_events(&self.db, true).await? {
             let pieces = event_for_run(&e, today, |d| grid.forecast_step(d));
             if pieces.is_empty() {
@@ -1563,7 +1566,7 @@ impl App {
         // What a run would decide from this plan: its why with the end-of-production notes
         // it adds, and the proposal it would write (or none).
         let today = inputs.days.day_of(now);
-        let decided = to_rows(w, p, &plan, owed.as_ref(), back, &opts, now, today);
+        let decided = to_rows(w, p, &plan, owed.as_ref(), back, &opts, now, inputs.days);
         let past_end_of_production =
             parse_date(&p.end_of_production_on).is_some_and(|eop| eop <= today);
         let last_time_buy = plan.last_time_buy.as_ref().map(|l| LastTimeBuyView {
@@ -2215,16 +2218,7 @@ fn plan_bottom_up<'a>(
                 let (wh, part) = (f.warehouse, f.part);
                 let asked = owed.get(&(wh.id, part.id));
                 let (plan, back) = plan_forecasted(inputs, opts, fills, f, asked, now);
-                to_rows(
-                    wh,
-                    part,
-                    &plan,
-                    asked,
-                    back,
-                    opts,
-                    now,
-                    inputs.days.day_of(now),
-                )
+                to_rows(wh, part, &plan, asked, back, opts, now, inputs.days)
             })
             .collect();
         // The event demand a pair plans (its own, and what its children ask of it) goes up
@@ -3074,7 +3068,7 @@ fn why_segments(why: &str, prefixes: &[&str]) -> String {
 /// fit still asks for nothing (followed by the last-time buy's own reason).
 pub const PAST_PRODUCTION_SHORT: &str = "past end of production and below the reorder point, yet the declining-demand fit asks for no last-time buy: check it by hand";
 
-#[allow(clippy::too_many_arguments)] // `today` is the company's day of `now`
+#[allow(clippy::too_many_arguments)] // `days`: what day `now` is for the company
 fn to_rows(
     w: &PlanWarehouse,
     part: &PlanPart,
@@ -3083,7 +3077,7 @@ fn to_rows(
     back: Option<Returnable>,
     opts: &PlanOptions,
     now: Instant,
-    today: i64,
+    days: CompanyDays,
 ) -> Planned {
     // A last-time buy nets the stock below, not the children's requests (it is only
     // raised to them: plan_forecasted).
@@ -3091,6 +3085,7 @@ fn to_rows(
     let rop = plan.levels.reorder_point.max(0.0).ceil() as i64;
     let max = (plan.levels.max.max(0.0).ceil() as i64).max(rop);
     let is_root = w.parent.is_none();
+    let today = days.day_of(now);
     // Past end of production a top warehouse cannot buy as usual: only the last-time buy
     // (which needs a future end of service) or nothing, as the emergency check decides.
     let past_production = is_root

@@ -4,8 +4,9 @@
 //! page (`ui::PageQuery`, `ui::PagePath`).
 
 use axum::extract::path::ErrorKind;
+use axum::extract::rejection::FormRejection;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, RawPathParams, Request};
+use axum::extract::{FromRequestParts, Path, Query, RawPathParams};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -88,21 +89,10 @@ pub fn query<T: DeserializeOwned>(parts: &Parts) -> Result<T, ParamError> {
         })
 }
 
-/// Deserialize a submitted form (`application/x-www-form-urlencoded`); on failure, name
-/// the field and the reason (a field given twice, a value of the wrong type, a body that
-/// is not a form).
-pub async fn form<T, S>(req: Request, state: &S) -> Result<T, ParamError>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    Form::<T>::from_request(req, state)
-        .await
-        .map(|Form(v)| v)
-        .map_err(|rejection| {
-            let text = rejection.body_text();
-            urlencoded_error(ParamPlace::Form, &rejection, text)
-        })
+/// Why a submitted form (`application/x-www-form-urlencoded`) could not be read, naming
+/// the field and the reason (a field given twice, a value of the wrong type).
+pub fn bad_form(rejection: &FormRejection) -> ParamError {
+    urlencoded_error(ParamPlace::Form, rejection, rejection.body_text())
 }
 
 /// A urlencoded parameter error: axum runs serde_path_to_error over serde_urlencoded, so

@@ -770,5 +770,15 @@ async fn form_errors_are_shown_in_the_users_language() {
     assert!(page.contains("form: duplicate field `login`"), "{page}");
     let list = c.get(s.url("/admin/users")).send().await.unwrap();
     assert!(!list.text().await.unwrap().contains("twice"));
+    // A body that is not a form keeps its own status (415), not a form error.
+    let r = c
+        .post(s.url("/admin/users"))
+        .header("x-csrf-token", csrf.as_str())
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
     s.stop().await;
 }

@@ -3108,3 +3108,65 @@ async fn the_proposal_list_sorts_and_says_what_its_filter_is_worth() {
         );
     }
 }
+
+#[tokio::test]
+async fn planning_pages_show_dates_on_the_companys_calendar() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        // 2026-01-05 18:30 UTC: 02:30 on 6 January in Beijing (the default time zone).
+        let clock = Arc::new(FixedClock::new(Instant(
+            1_767_578_400_000 + 16 * 3_600_000 + 30 * 60_000,
+        )));
+        let s = start_clocked(db, clock.clone()).await;
+        let f = seed(&s.app, 2).await;
+        let (w, p) = (f.central, f.parts.clone());
+        let mut tx = s.app.db.begin_write().await.unwrap();
+        // PN-00000's end of production is today in Beijing (still tomorrow in UTC).
+        aftercare_store::planning::set_part_planning(&mut tx, p[0], 14, Some("2026-01-06"), None)
+            .await
+            .unwrap();
+        // PN-00001 is ordered by its manual levels, 14 days ahead.
+        aftercare_store::planning::set_part_planning(&mut tx, p[1], 14, None, None)
+            .await
+            .unwrap();
+        master::set_levels(
+            &mut tx,
+            w,
+            p[1],
+            StockLevels::new(Qty::new(5).unwrap(), Some(Qty::new(10).unwrap())).unwrap(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let (c, _) = login(&s, "wh").await;
+        let item = format!("{}/planning/items/{}/{}", s.base, w.0, p[0].0);
+        let html = page_in(&c, &item, "en").await;
+        assert!(
+            html.contains("end of production 2026-01-06 (past)"),
+            "{label}: {html}"
+        );
+        let api = reqwest::Client::new();
+        let r = post_run(&api, &s, &f.wh_token, &json!({"periods": 8})).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{label}");
+        // Needed by 2026-01-19 18:30 UTC: the 20th in Beijing, the 19th in New York.
+        let list = format!("{}/planning?status=open", s.base);
+        let html = page_in(&c, &list, "en").await;
+        assert!(html.contains("<td>2026-01-20</td>"), "{label}: {html}");
+        let mut settings = s.app.company_settings().await.unwrap();
+        settings.time_zone = "America/New_York".into();
+        s.app
+            .update_company_settings(&Actor::Cli, settings)
+            .await
+            .unwrap();
+        let html = page_in(&c, &list, "en").await;
+        assert!(html.contains("<td>2026-01-19</td>"), "{label}: {html}");
+        assert!(!html.contains("<td>2026-01-20</td>"), "{label}: {html}");
+        // There it is still the 5th: the end of production is tomorrow.
+        let html = page_in(&c, &item, "en").await;
+        assert!(
+            html.contains("end of production 2026-01-06")
+                && !html.contains("end of production 2026-01-06 (past)"),
+            "{label}: {html}"
+        );
+    }
+}

@@ -176,8 +176,8 @@ async fn planners_record_successions_and_recalls_by_api_and_page() {
             .unwrap();
         assert_eq!(
             r.status(),
-            StatusCode::OK,
-            "{label}: bad input shows the page again"
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{label}: bad input shows the page again, with the API's status"
         );
         assert!(
             r.text().await.unwrap().contains("备件不能接替自身"),

@@ -87,6 +87,14 @@ const REASONS: &[(&str, &str)] = &[
     ),
     ("a part cannot succeed itself", "备件不能接替自身"),
     (
+        "{} is out of use: it cannot take over another part's uses",
+        "{0} 已停用：不能接替其他备件的用途",
+    ),
+    (
+        "{} reached its end of production on {}: it can no longer be bought, so it cannot take over another part's uses",
+        "{0} 已于 {1} 停产：无法再采购，不能接替其他备件的用途",
+    ),
+    (
         "{} already leads back to {} through its own successors: successions may not loop",
         "{0} 经由其接替备件又回到 {1}：接替关系不能成环",
     ),
@@ -571,5 +579,25 @@ mod tests {
         ] {
             assert!(reason_zh(r).is_some(), "untranslated: {r}");
         }
+    }
+
+    #[test]
+    fn successor_and_line_limit_refusals_read_in_chinese() {
+        assert_eq!(
+            reason_zh(
+                "TV-PB-2 reached its end of production on 2026-12-08: it can no longer be \
+                 bought, so it cannot take over another part's uses"
+            )
+            .unwrap(),
+            "TV-PB-2 已于 2026-12-08 停产：无法再采购，不能接替其他备件的用途"
+        );
+        assert_eq!(
+            reason_zh("TV-PB-3 is out of use: it cannot take over another part's uses").unwrap(),
+            "TV-PB-3 已停用：不能接替其他备件的用途"
+        );
+        assert_eq!(
+            reason_zh("must be at most 1000000000 units a line").unwrap(),
+            "每行最多 1000000000 件"
+        );
     }
 }

@@ -591,7 +591,8 @@ where
 }
 
 /// axum's `Form<T>` for pages: a field given twice or a value that cannot be read
-/// renders [`param_error_page`] (400) in the user's language, not axum's bare text.
+/// renders [`param_error_page`] (400) in the user's language, not axum's bare text; a body
+/// that is not a form keeps axum's answer (415, 413).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PageForm<T>(pub T);
 
@@ -603,11 +604,16 @@ where
     type Rejection = Response;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        use axum::extract::rejection::FormRejection;
         let user = req.extensions().get::<CurrentUser>().cloned();
-        params::form(req, state)
-            .await
-            .map(PageForm)
-            .map_err(|e| param_error_page(user.as_ref(), e))
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(PageForm(v)),
+            Err(
+                r @ (FormRejection::FailedToDeserializeForm(_)
+                | FormRejection::FailedToDeserializeFormBody(_)),
+            ) => Err(param_error_page(user.as_ref(), params::bad_form(&r))),
+            Err(other) => Err(other.into_response()),
+        }
     }
 }
 
@@ -628,6 +634,27 @@ where
             Err(e) => Err(param_error_page(parts.extensions.get::<CurrentUser>(), e)),
         }
     }
+}
+
+/// The instant a date begins in the company time zone `tz` (its first local midnight; a
+/// date filter's day is the company's day, as the rows show times in that zone).
+pub(crate) fn local_day_start(d: chrono::NaiveDate, tz: &str) -> aftercare_domain::Instant {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    aftercare_domain::Instant(local.and_local_timezone(tz).earliest().map_or_else(
+        || local.and_utc().timestamp_millis(),
+        |t| t.timestamp_millis(),
+    ))
+}
+
+/// A date (`YYYY-MM-DD`) of UTC milliseconds in the company time zone.
+pub fn format_date(ms: i64, tz: &str) -> String {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    aftercare_domain::Instant(ms)
+        .to_utc()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// Format UTC milliseconds in the company time zone.

@@ -629,19 +629,23 @@ impl StockForm {
             .map(str::to_string)
     }
 
-    fn day(v: &Option<String>, field: &str) -> Result<Option<Instant>, AppError> {
+    /// The first instant of the company's day `v` names, or of the day after it (`to` is
+    /// the last day shown, as on the ticket search).
+    fn day(
+        v: &Option<String>,
+        field: &str,
+        tz: &str,
+        day_after: bool,
+    ) -> Result<Option<Instant>, AppError> {
         match Self::text(v) {
             None => Ok(None),
             Some(s) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                .map(|d| {
-                    Some(Instant(
-                        d.and_hms_opt(0, 0, 0)
-                            .unwrap_or_default()
-                            .and_utc()
-                            .timestamp_millis(),
-                    ))
-                })
-                .map_err(|_| AppError::invalid(field, format!("'{s}' is not a date (YYYY-MM-DD)"))),
+                .ok()
+                .and_then(|d| if day_after { d.succ_opt() } else { Some(d) })
+                .map(|d| Some(super::local_day_start(d, tz)))
+                .ok_or_else(|| {
+                    AppError::invalid(field, format!("'{s}' is not a date (YYYY-MM-DD)"))
+                }),
         }
     }
 
@@ -663,13 +667,14 @@ impl StockForm {
                 Err(e) => return Err(e),
             },
         };
+        let tz = state.app.company_settings().await?.time_zone;
         Ok(StockQuery {
             warehouse: self.warehouse.map(WarehouseId),
             part,
             condition: Self::text(&self.condition),
             kind: Self::text(&self.kind),
-            from: Self::day(&self.from, "from")?,
-            to: Self::day(&self.to, "to")?,
+            from: Self::day(&self.from, "from", &tz, false)?,
+            to: Self::day(&self.to, "to", &tz, true)?,
             limit,
         })
     }

@@ -84,8 +84,9 @@ async fn lifecycle_page(
 async fn after(state: &AppState, user: &CurrentUser, result: Result<(), AppError>) -> Response {
     match result {
         Ok(()) => Redirect::to("/planning/lifecycle").into_response(),
+        // With the API's status (422, 409, 404), as the other pages answer a refused form.
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::NotFound { .. })) => {
-            lifecycle_page(state, user, Some(&e)).await
+            super::refused(lifecycle_page(state, user, Some(&e)).await, &e)
         }
         Err(e) => app_error_page(user, &e),
     }

@@ -3,7 +3,7 @@
 //! its own warehouses without the run form, the decide buttons and the lifecycle link (the
 //! app scopes what it sees and refuses what it may not do).
 
-use super::{Page, app_error_page, refused, render};
+use super::{Page, app_error_page, format_date, refused, render};
 use super::{PageForm, PagePath, PageQuery};
 use crate::api::planning as api;
 use crate::i18n::plan_reasons::{class_text, event_text, plan_text};
@@ -283,7 +283,7 @@ pub struct Row {
 }
 
 impl Row {
-    fn new(tr: &crate::i18n::Tr, p: ProposalRow) -> Row {
+    fn new(tr: &crate::i18n::Tr, tz: &str, p: ProposalRow) -> Row {
         let document = p.document_kind.as_deref().map(|k| {
             let label = match k {
                 "purchase_order" => tr.t("planning.document.purchase_order"),
@@ -300,13 +300,13 @@ impl Row {
             kind_key: kind_key(p.kind),
             status_key: status_key(&p.status),
             value: money(p.value),
-            need_by: date(p.need_by.0),
+            need_by: format_date(p.need_by.0, tz),
             document,
             source: None,
             destination: None,
             rejected_before: p.last_rejected_at.map(|at| {
                 (
-                    date(at.0),
+                    format_date(at.0, tz),
                     p.last_rejection_note.clone().unwrap_or_default(),
                 )
             }),
@@ -421,12 +421,12 @@ struct FillRow {
 }
 
 impl LatestRun {
-    fn new(tr: &crate::i18n::Tr, r: &RunSettings) -> Self {
+    fn new(tr: &crate::i18n::Tr, tz: &str, r: &RunSettings) -> Self {
         let summary = format!(
             "{}{}{}",
             tr.t("planning.latest_run_line")
                 .replace("{run}", &r.run_id.to_string())
-                .replace("{date}", &date(r.started_at.0))
+                .replace("{date}", &format_date(r.started_at.0, tz))
                 .replace("{login}", &r.actor_login),
             tr.t("planning.settings_sep"),
             options_text(tr, &r.options)
@@ -504,16 +504,6 @@ fn nanos_text(nanos: i64) -> String {
     let sign = if nanos < 0 { "-" } else { "" };
     let t = (nanos.unsigned_abs() + 50_000) / 100_000;
     format!("{sign}{}.{:04}", t / 10_000, t % 10_000)
-}
-
-fn date(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| {
-            d.with_timezone(&chrono_tz::Asia::Shanghai)
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 /// `GET /planning`.
@@ -652,11 +642,15 @@ async fn list_page(
         Ok(s) => s,
         Err(e) => return app_error_page(user, &e),
     };
+    let tz = match state.app.company_settings().await {
+        Ok(s) => s.time_zone,
+        Err(e) => return app_error_page(user, &e),
+    };
     let tr = page.tr;
-    let latest_view = latest.as_ref().map(|r| LatestRun::new(&tr, r));
+    let latest_view = latest.as_ref().map(|r| LatestRun::new(&tr, &tz, r));
     let rows: Vec<Row> = rows
         .into_iter()
-        .map(|p| Row::new(&tr, p).with_source(&tr, &sources, &warehouses))
+        .map(|p| Row::new(&tr, &tz, p).with_source(&tr, &sources, &warehouses))
         .collect();
     let back = match &filters {
         // The first page: approved rows leave an open list, so the page the planner was
@@ -1284,7 +1278,7 @@ fn permille_pct(permille: i64) -> String {
 
 /// Which settings the part's page shows: the latest run's (named, with its date), or the
 /// defaults before the first run; then every option the plan used.
-fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
+fn settings_text(tr: &crate::i18n::Tr, tz: &str, v: &PartPlanView) -> String {
     let o = &v.options;
     let prefix = match &v.run {
         Some(r) => tr
@@ -1294,7 +1288,7 @@ fn settings_text(tr: &crate::i18n::Tr, v: &PartPlanView) -> String {
                 "planning.settings_run_bucket"
             })
             .replace("{run}", &r.run_id.to_string())
-            .replace("{date}", &date(r.started_at.0)),
+            .replace("{date}", &format_date(r.started_at.0, tz)),
         None => tr.t("planning.settings_default").to_string(),
     };
     format!(
@@ -1370,6 +1364,14 @@ pub async fn item(
         Ok(w) => w.into_iter().map(|w| (w.id, w.code)).collect(),
         Err(e) => return app_error_page(&user, &e),
     };
+    // Dates on the company's calendar, as the run counts its days.
+    let (tz, today) = match (
+        state.app.company_settings().await,
+        state.app.company_today().await,
+    ) {
+        (Ok(s), Ok(today)) => (s.time_zone, today.format("%Y-%m-%d").to_string()),
+        (Err(e), _) | (_, Err(e)) => return app_error_page(&user, &e),
+    };
     let page = Page::for_user(&user, "planning.item_title", "/planning");
     let chart = chart_svg(
         &v,
@@ -1409,7 +1411,7 @@ pub async fn item(
         .proposals
         .iter()
         .cloned()
-        .map(|p| Row::new(&page.tr, p).with_source(&page.tr, &sources, &warehouses))
+        .map(|p| Row::new(&page.tr, &tz, p).with_source(&page.tr, &sources, &warehouses))
         .collect();
     let s = v.sizing;
     let eoq = eoq_text(&page.tr, &s);
@@ -1425,7 +1427,7 @@ pub async fn item(
         money(v.standard_cost),
         page.tr.t("planning.per_year")
     );
-    let settings = settings_text(&page.tr, &v);
+    let settings = settings_text(&page.tr, &tz, &v);
     let warehouse_fill = v.warehouse_fill.map(|f| {
         let replayed = f.replayed_fill.map_or(String::new(), |r| {
             page.tr
@@ -1454,10 +1456,6 @@ pub async fn item(
                 .replace("{worth}", &f.worth_money().to_string())
     });
     let lang = page.tr.lang;
-    // As the run counts days: whole UTC days.
-    let today = chrono::DateTime::from_timestamp_millis(state.app.now().0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default();
     let dates: Vec<String> = [
         ("planning.end_of_production", &v.end_of_production_on),
         ("planning.end_of_service", &v.end_of_service_on),

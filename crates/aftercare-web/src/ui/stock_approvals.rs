@@ -27,13 +27,7 @@ pub struct Row {
     consumer: String,
 }
 
-fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
-
-fn row(tr: &Tr, a: ApprovalRow) -> Row {
+fn row(tr: &Tr, tz: &str, a: ApprovalRow) -> Row {
     let reason_key = if a.reason_json.contains("\"value_above\"") {
         "approvals.reason.value_above"
     } else {
@@ -46,7 +40,8 @@ fn row(tr: &Tr, a: ApprovalRow) -> Row {
     };
     Row {
         value: Money(a.value).to_string(),
-        requested_at: when(a.requested_at),
+        // In the company's time zone, as every other page shows a time.
+        requested_at: super::format_instant(a.requested_at, tz),
         reason_key,
         status_key,
         consumer: format!(
@@ -100,12 +95,16 @@ async fn queue_page(
         Ok(r) => r,
         Err(e) => return app_error_page(user, &e),
     };
+    let tz = match state.app.company_settings().await {
+        Ok(s) => s.time_zone,
+        Err(e) => return app_error_page(user, &e),
+    };
     let mut page = Page::for_user(user, "approvals.title", "/stock/approvals");
     page.notice = notice;
     if let Some(e) = error {
         page = page.with_error(e);
     }
-    let rows = rows.into_iter().map(|a| row(&page.tr, a)).collect();
+    let rows = rows.into_iter().map(|a| row(&page.tr, &tz, a)).collect();
     render(&QueueTemplate {
         page,
         status,

@@ -137,13 +137,7 @@ struct SearchFormView {
 fn local_day_start(day: &str, tz: &str) -> Result<i64, AppError> {
     let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .map_err(|_| AppError::invalid("date", format!("'{day}' is not a date like 2026-11-22")))?;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-    let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    Ok(local
-        .and_local_timezone(tz)
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or(0))
+    Ok(super::local_day_start(d, tz).0)
 }
 
 /// `GET /tickets`: ticket search (number, phone, serial, status, date range) and export.
