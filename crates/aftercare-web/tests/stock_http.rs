@@ -367,3 +367,44 @@ async fn approvals_take_the_callers_role_not_the_one_in_the_body() {
         verify_clean(&c, &s, &f).await;
     }
 }
+
+#[tokio::test]
+async fn the_movement_list_filters_by_the_companys_days_to_the_last_day_given() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let (s, f) = world(db).await;
+        stock_in(&s.app, &f, f.central, &f.parts, 5).await;
+        let c = reqwest::Client::new();
+        // Dates are the company's days, as the rows show their times, and `to` is the last
+        // day shown: the first movement's day lists it, the day after does not.
+        let rows_of = |query: String| {
+            let req = c
+                .get(format!(
+                    "{}/stock/movements/export?format=csv{query}",
+                    s.base
+                ))
+                .bearer_auth(&f.wh_token);
+            async move {
+                let r = req.send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                let text = r.text().await.unwrap();
+                text.lines().skip(1).map(str::to_string).collect::<Vec<_>>()
+            }
+        };
+        let all = rows_of(String::new()).await;
+        let first = all.first().expect("movements").clone();
+        let at = first.split(',').nth(1).unwrap();
+        let day: chrono::NaiveDate = at[..10].parse().unwrap();
+        let on_day = rows_of(format!("&from={day}&to={day}")).await;
+        assert!(on_day.contains(&first), "{label}: {at} not on {day}");
+        assert!(
+            on_day
+                .iter()
+                .all(|r| r.split(',').nth(1).unwrap().starts_with(&day.to_string())),
+            "{label}: {on_day:?}"
+        );
+        let next = day + chrono::Days::new(1);
+        let after = rows_of(format!("&from={next}&to={next}")).await;
+        assert!(!after.contains(&first), "{label}");
+    }
+}
