@@ -319,10 +319,10 @@ struct Move {
 pub const MAX_UNITS_PER_LINE: i64 = 1_000_000_000;
 
 impl Command {
-    /// The largest quantity one line of the command names (a count, an inspection's
-    /// accepted and rejected units each).
-    pub fn most_units(&self) -> i64 {
-        let units: Vec<Qty> = match self {
+    /// Every quantity of units the command names, one per line (a count, an inspection's
+    /// accepted and rejected units each); none for a command that names no quantity.
+    fn quantities(&self) -> Vec<Qty> {
+        match self {
             Command::PlacePurchaseOrder { lines, .. } => lines.iter().map(|(_, q)| *q).collect(),
             Command::ShipTransfer { lines, .. } | Command::ReceiveTransfer { lines, .. } => {
                 lines.iter().map(|l| l.qty).collect()
@@ -345,41 +345,33 @@ impl Command {
             | Command::DecideScrap { .. }
             | Command::OpenStocktake { .. }
             | Command::ApproveStocktake { .. } => Vec::new(),
-        };
-        units.into_iter().map(Qty::get).max().unwrap_or(0)
+        }
+    }
+
+    /// The largest quantity one line of the command names.
+    pub fn most_units(&self) -> i64 {
+        self.quantities()
+            .into_iter()
+            .map(Qty::get)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether the command names a quantity of no units where it moves, orders, reserves
     /// or requests units (a line of 0 included). A receipt that closes its transfer may
     /// receive nothing (its lines of 0 are skipped: the rest becomes a discrepancy); an
-    /// inspection may accept or reject none as long as it does one.
+    /// inspection may accept or reject none as long as it does one; a count of 0 is a
+    /// count. An order or shipment with no lines at all is left to their own rules ("needs
+    /// at least one line").
     pub fn names_no_units(&self) -> bool {
+        let any_zero = || self.quantities().into_iter().any(Qty::is_zero);
         match self {
-            // No lines at all: the order's and the transfer's own rules say so ("needs at
-            // least one line").
-            Command::PlacePurchaseOrder { lines, .. } => lines.iter().any(|(_, q)| q.is_zero()),
-            Command::ShipTransfer { lines, .. } => lines.iter().any(|l| l.qty.is_zero()),
             Command::ReceiveTransfer { lines, close, .. } => {
-                !close && (lines.is_empty() || lines.iter().any(|l| l.qty.is_zero()))
+                !close && (lines.is_empty() || any_zero())
             }
             Command::Inspect { accept, reject, .. } => accept.is_zero() && reject.is_zero(),
-            Command::Receive { qty, .. }
-            | Command::Issue { qty, .. }
-            | Command::ReturnUnused { qty, .. }
-            | Command::DefectiveReturn { qty, .. }
-            | Command::Reserve { qty, .. }
-            | Command::ResolveDiscrepancy { qty, .. }
-            | Command::SendToRepair { qty, .. }
-            | Command::ReceiveFromRepair { qty, .. }
-            | Command::DeclareUnrepairable { qty, .. }
-            | Command::RequestScrap { qty, .. }
-            | Command::Dispose { qty, .. } => qty.is_zero(),
-            Command::ReleaseReservation { .. }
-            | Command::ExpireReservations
-            | Command::DecideScrap { .. }
-            | Command::OpenStocktake { .. }
-            | Command::EnterCounts { .. }
-            | Command::ApproveStocktake { .. } => false,
+            Command::EnterCounts { .. } => false,
+            _ => any_zero(),
         }
     }
 }
