@@ -735,9 +735,7 @@ impl App {
                 }
             }
             Some((min, max)) => {
-                let q = |field: &str, v: i64| {
-                    Qty::new(v).map_err(|e| ValidationError::new(field, e.to_string()))
-                };
+                let q = StockLevels::level;
                 let l = StockLevels::new(q("min", min)?, max.map(|m| q("max", m)).transpose()?)?;
                 pm::upsert_level(&mut tx, warehouse, part, l.min.get(), l.max.map(Qty::get))
                     .await?;

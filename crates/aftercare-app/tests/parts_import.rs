@@ -332,6 +332,18 @@ async fn broken_files_report_every_bad_row_and_write_nothing() {
             &[(2, Some("warehouse_code"), "unknown warehouse 'WH-NOPE'")],
         )
         .await;
+        // A level no order line could reach (the ledger takes at most a billion a line).
+        refused(
+            &app,
+            l,
+            b"warehouse_code,part_number,min,max\nWH-CEN,PCB-55A,1,1000000001\nWH-CEN,LED-55,9223372036854775807,\n",
+            Kind::Levels,
+            &[
+                (2, Some("max"), "must be at most 1000000000 units"),
+                (3, Some("min"), "must be at most 1000000000 units"),
+            ],
+        )
+        .await;
         refused(
             &app,
             l,

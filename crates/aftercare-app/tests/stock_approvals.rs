@@ -678,3 +678,35 @@ async fn a_half_way_requisition_approval_is_pending_again_and_never_dropped() {
         assert_eq!(on_shelf(app, w.central, w.cheap).await, 40, "{label}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aged_stock_worth_more_than_the_integer_range_saturates_instead_of_failing() {
+    for db in each_backend().await.unwrap() {
+        let label = db.label;
+        let w = world(db).await;
+        let app = &w.app;
+        let stored = app.get_part(&Actor::Cli, w.cheap).await.unwrap();
+        let draft = aftercare_domain::part::PartDraft {
+            part_number: stored.part_number.clone(),
+            name_zh: stored.name_zh.clone(),
+            unit: stored.unit.clone(),
+            standard_cost: 2_000_000_000,
+            source: stored.source.clone(),
+            lead_time_days: stored.lead_time_days,
+            ..Default::default()
+        };
+        app.update_part(&Actor::Cli, w.cheap, &draft).await.unwrap();
+        // Five lines of the most a line may carry: 5·10⁹ units at 2·10⁹ cents is 10¹⁹
+        // cents, past the i64 range (the database's integer sum failed: a 500).
+        for _ in 0..5 {
+            stock_in(app, w.supplier, w.central, w.cheap, 1_000_000_000).await;
+        }
+        let rows = app.stock_aging(&Actor::Cli, None).await.unwrap();
+        let c = rows
+            .iter()
+            .find(|r| r.warehouse_id == w.central.get())
+            .unwrap();
+        assert_eq!(c.value[0], i64::MAX, "{label}: {c:?}");
+        assert_eq!(c.qty[0], 110 + 5_000_000_000, "{label}: {c:?}");
+    }
+}

@@ -780,5 +780,47 @@ async fn form_errors_are_shown_in_the_users_language() {
         .await
         .unwrap();
     assert_eq!(r.status(), 415);
+    // A token form with a blank name or an unknown login is refused with 422, not 200.
+    let r = c
+        .post(s.url("/admin/tokens"))
+        .form(&[("_csrf", csrf.as_str()), ("name", " "), ("login", "nobody")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    // Switching a user on or off takes true or false, nothing else: "maybe" had switched
+    // the account off.
+    let agent_id = {
+        let list = c.get(s.url("/admin/users")).send().await.unwrap();
+        let html = list.text().await.unwrap();
+        let at = html.find("<code>newagent</code>").expect("newagent listed");
+        let after = &html[at..];
+        let id_at = after.find("/admin/users/").expect("the row's form") + "/admin/users/".len();
+        after[id_at..]
+            .split('/')
+            .next()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
+    let r = c
+        .post(s.url(&format!("/admin/users/{agent_id}/active")))
+        .form(&[("_csrf", csrf.as_str()), ("active", "maybe")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("active"));
+    let session = c
+        .post(s.url("/login"))
+        .form(&[("login", "newagent"), ("password", "password123")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        session.status().is_redirection(),
+        "still active: {}",
+        session.status()
+    );
     s.stop().await;
 }

@@ -324,16 +324,16 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
             reqwest::multipart::Part::bytes(b"part_number,name_zh\nX,y\n".to_vec())
                 .file_name("bad.csv"),
         );
-        let html = c
+        let r = c
             .post(s.url("/parts/import"))
             .bearer_auth(&tok)
             .multipart(form)
             .send()
             .await
-            .unwrap()
-            .text()
-            .await
             .unwrap();
+        // Nothing imported: 422, as the API answers it.
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let html = r.text().await.unwrap();
         assert!(html.contains("data-testid=\"import-issues\""), "{html}");
         assert!(html.contains("missing required column"));
         let r = c
@@ -618,6 +618,26 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             .await
             .unwrap();
         assert_eq!(stock[0]["qty"], 2, "{label}: {stock}");
+        // Days ahead beyond ten years are named (a huge number had wrapped around to a
+        // date days away and shipped).
+        let (st, html) = op(
+            &keeper,
+            vec![
+                ("op", "ship".into()),
+                ("warehouse", a.to_string()),
+                ("to", b.to_string()),
+                ("eta_days", "427007964670".into()),
+                ("part", "OP-1".into()),
+                ("condition", "good".into()),
+                ("qty", "1".into()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {html}");
+        assert!(
+            html.contains("必须在 -3650 到 3650 天之间"),
+            "{label}: {html}"
+        );
         // A transfer refusal names the part by its number, in Chinese.
         let (st, html) = op(
             &keeper,

@@ -3138,7 +3138,7 @@ async fn planning_pages_show_dates_on_the_companys_calendar() {
         .await
         .unwrap();
         tx.commit().await.unwrap();
-        let (c, _) = login(&s, "wh").await;
+        let (c, csrf) = login(&s, "wh").await;
         let item = format!("{}/planning/items/{}/{}", s.base, w.0, p[0].0);
         let html = page_in(&c, &item, "en").await;
         assert!(
@@ -3161,6 +3161,31 @@ async fn planning_pages_show_dates_on_the_companys_calendar() {
         let html = page_in(&c, &list, "en").await;
         assert!(html.contains("<td>2026-01-19</td>"), "{label}: {html}");
         assert!(!html.contains("<td>2026-01-20</td>"), "{label}: {html}");
+        // A body that is not a form is refused (415) and approves nothing.
+        let open = open_proposals(&api, &s, &f.wh_token).await;
+        let id = open[0]["id"].as_i64().unwrap();
+        for path in [
+            format!("/planning/proposals/{id}/approve"),
+            "/planning/proposals/approve".to_string(),
+        ] {
+            let r = c
+                .post(format!("{}{path}", s.base))
+                .header("x-csrf-token", csrf.as_str())
+                .header("content-type", "application/json")
+                .body(format!("{{\"id\": {id}, \"back\": \"x\"}}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{label}: {path}"
+            );
+        }
+        assert_eq!(
+            open_proposals(&api, &s, &f.wh_token).await.len(),
+            open.len()
+        );
         // There it is still the 5th: the end of production is tomorrow.
         let html = page_in(&c, &item, "en").await;
         assert!(

@@ -455,6 +455,8 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .send()
             .await
             .unwrap();
+        // With the API's status for it: a conflict with the ticket's status (409).
+        assert_eq!(r.status(), StatusCode::CONFLICT);
         let body = r.text().await.unwrap();
         // In the page's language (Chinese by default), with the statuses and actions in
         // words.
@@ -463,6 +465,14 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             "{body}"
         );
         assert!(!body.contains("cannot accept"), "{body}");
+        // An action the form cannot name is bad input (422).
+        let r = a
+            .post(format!("{}/tickets/{tid}/act", s.base))
+            .form(&[("_csrf", csrf.as_str()), ("action", "fly")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         s.stop().await;
     }
 }

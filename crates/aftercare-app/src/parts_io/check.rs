@@ -627,10 +627,10 @@ fn check_levels(
     for row in &ctx.t.rows {
         let wh = ctx.code_in(row, "warehouse_code", &known.warehouses, "warehouse");
         let part = ctx.known_part(row, "part_number", known, file_parts);
-        let qty = |ctx: &mut Ctx<'_>, key: &str, v: i64| match Qty::new(v) {
+        let qty = |ctx: &mut Ctx<'_>, key: &str, v: i64| match StockLevels::level(key, v) {
             Ok(q) => Some(q),
             Err(e) => {
-                ctx.issue(row, key, e.to_string());
+                ctx.issue(row, key, e.reason);
                 None
             }
         };

@@ -285,6 +285,19 @@ impl StockLevels {
         }
         Ok(StockLevels { min, max })
     }
+
+    /// A manual level as typed: whole units from 0 to the most one order line may carry
+    /// (a level no line could reach would be proposed at every run and never approved).
+    pub fn level(field: &str, units: i64) -> Result<Qty, ValidationError> {
+        let max = crate::stock::MAX_UNITS_PER_LINE;
+        if units > max {
+            return Err(ValidationError::new(
+                field,
+                format!("must be at most {max} units"),
+            ));
+        }
+        Qty::new(units).map_err(|e| ValidationError::new(field, e.to_string()))
+    }
 }
 
 /// A warehouse's manual stock levels for a part.
@@ -561,6 +574,16 @@ mod tests {
         assert!(StockLevels::new(q(5), Some(q(4))).is_err());
         assert!(StockLevels::new(q(5), Some(q(5))).is_ok());
         assert!(StockLevels::new(q(5), None).is_ok());
+        assert_eq!(
+            StockLevels::level("max", 1_000_000_000).unwrap(),
+            q(1_000_000_000)
+        );
+        let e = StockLevels::level("max", 1_000_000_001).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.reason.as_str()),
+            ("max", "must be at most 1000000000 units")
+        );
+        assert_eq!(StockLevels::level("min", -1).unwrap_err().field, "min");
     }
 
     #[test]

@@ -32,18 +32,20 @@ pub async fn aging(
     station: Option<StationId>,
 ) -> StoreResult<Vec<AgingRow>> {
     // A lot's age in whole days is floor((now - received) / day); "0–90 days" therefore
-    // means younger than 91 days.
+    // means younger than 91 days. Values are summed as floating point and saturated: an
+    // integer sum of units × cost overflowed (an error from the database, a 500) for a
+    // shelf worth more than the i64 range of cents.
     let sql = "SELECT b.warehouse_id, w.code, \
                CASE WHEN $1 - l.received_at < $2 THEN 0 WHEN $1 - l.received_at < $3 THEN 1 \
                     WHEN $1 - l.received_at < $4 THEN 2 ELSE 3 END AS bucket, \
-               CAST(SUM(lb.qty) AS BIGINT), CAST(SUM(lb.qty * p.standard_cost) AS BIGINT) \
+               CAST(SUM(lb.qty) AS BIGINT), SUM(CAST(lb.qty AS DOUBLE PRECISION) * p.standard_cost) \
                FROM stock_lot_balances lb \
                JOIN stock_balances b ON b.location = lb.location AND b.part_id = lb.part_id AND b.kind = 'stock' \
                JOIN stock_lots l ON l.id = lb.lot_id JOIN parts p ON p.id = lb.part_id \
                JOIN warehouses w ON w.id = b.warehouse_id \
                WHERE lb.qty <> 0 AND ($5 IS NULL OR b.warehouse_id = $5) AND ($6 IS NULL OR w.station_id = $6) \
                GROUP BY b.warehouse_id, w.code, bucket ORDER BY w.code, bucket";
-    let rows: Vec<(i64, String, i32, i64, i64)> = on_db!(db, |p| {
+    let rows: Vec<(i64, String, i32, i64, f64)> = on_db!(db, |p| {
         sqlx::query_as(sql)
             .bind(now.0)
             .bind((BUCKET_DAYS[0] + 1) * DAY_MS)
@@ -66,8 +68,9 @@ pub async fn aging(
         }
         let r = out.last_mut().expect("pushed above");
         let i = bucket.clamp(0, 3) as usize;
-        r.qty[i] += qty;
-        r.value[i] += value;
+        r.qty[i] = r.qty[i].saturating_add(qty);
+        // `as` saturates a float outside the range (and reads NaN as 0).
+        r.value[i] = r.value[i].saturating_add(value.round() as i64);
     }
     Ok(out)
 }

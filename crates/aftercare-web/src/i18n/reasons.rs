@@ -76,6 +76,18 @@ const REASONS: &[(&str, &str)] = &[
     // Stock operations.
     ("must be at least 1 unit", "至少 1 件"),
     ("must be at most {} units a line", "每行最多 {0} 件"),
+    ("must be at most {} units", "最多 {0} 件"),
+    (
+        "'{}' is not a date YYYY-MM-DD",
+        "“{0}”不是日期（格式 YYYY-MM-DD）",
+    ),
+    ("{} is in the future", "{0} 晚于今天"),
+    ("must be a number", "必须是数字"),
+    ("unknown operation '{}'", "未知操作“{0}”"),
+    (
+        "the header must have part_number, condition and counted",
+        "表头必须包含 part_number、condition 和 counted",
+    ),
     ("quantity {} is negative", "数量 {0} 为负数"),
     ("unknown condition '{}'", "未知库存状态“{0}”"),
     ("unknown scrap reason", "未知报废原因"),
@@ -599,5 +611,16 @@ mod tests {
             reason_zh("must be at most 1000000000 units a line").unwrap(),
             "每行最多 1000000000 件"
         );
+        for (en, zh) in [
+            (
+                "'xx' is not a date YYYY-MM-DD",
+                "“xx”不是日期（格式 YYYY-MM-DD）",
+            ),
+            ("2027-01-01 is in the future", "2027-01-01 晚于今天"),
+            ("must be at most 1000000000 units", "最多 1000000000 件"),
+            ("unknown operation 'teleport'", "未知操作“teleport”"),
+        ] {
+            assert_eq!(reason_zh(en).unwrap(), zh);
+        }
     }
 }

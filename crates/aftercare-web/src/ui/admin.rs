@@ -153,7 +153,8 @@ pub async fn add_user(
 /// The enable/disable form.
 #[derive(Deserialize)]
 pub struct ActiveForm {
-    active: String,
+    /// `true` or `false`: anything else is refused (400), not read as "off".
+    active: bool,
 }
 
 /// `POST /admin/users/{id}/active`.
@@ -165,7 +166,7 @@ pub async fn set_active(
 ) -> Response {
     match state
         .app
-        .set_user_active(&user.actor(), UserId(id), form.active == "true")
+        .set_user_active(&user.actor(), UserId(id), form.active)
         .await
     {
         Ok(_) => Redirect::to("/admin/users").into_response(),
@@ -252,7 +253,9 @@ pub async fn create_token(
         .await
     {
         Ok(created) => tokens_page(&state, &user, Some(created.secret), None).await,
-        Err(e @ AppError::Invalid(_)) => tokens_page(&state, &user, None, Some(&e)).await,
+        Err(e @ AppError::Invalid(_)) => {
+            super::refused(tokens_page(&state, &user, None, Some(&e)).await, &e)
+        }
         Err(e) => app_error_page(&user, &e),
     }
 }

@@ -393,7 +393,8 @@ pub async fn update(
 /// The enable/disable form.
 #[derive(Deserialize)]
 pub struct ActiveForm {
-    active: String,
+    /// `true` or `false`: anything else is refused (400), not read as "off".
+    active: bool,
 }
 
 /// `POST /admin/webhooks/{id}/active`.
@@ -403,7 +404,7 @@ pub async fn set_active(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<ActiveForm>,
 ) -> Response {
-    let active = f.active == "true";
+    let active = f.active;
     match state
         .app
         .set_webhook_active(&user.actor(), id, active)

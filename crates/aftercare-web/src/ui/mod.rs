@@ -431,9 +431,29 @@ pub(crate) fn refused(mut resp: Response, e: &AppError) -> Response {
 pub(crate) fn particulars_in(tr: Tr, message: &str) -> String {
     match tr.lang {
         Lang::ZhCn => crate::i18n::conflicts::particulars_zh(message, |c| code_words(tr, c))
+            .or_else(|| invalid_input_zh(tr, message))
             .unwrap_or_else(|| message.to_string()),
         Lang::En => message.to_string(),
     }
+}
+
+/// A kept "invalid input: field: reason; …" (a proposal's refused approval) in Chinese,
+/// each field and reason as a refused form shows them.
+fn invalid_input_zh(tr: Tr, message: &str) -> Option<String> {
+    let rest = message.strip_prefix("invalid input: ")?;
+    let zh = |reason: &str| {
+        crate::i18n::reasons::reason_zh(reason).unwrap_or_else(|| reason.to_string())
+    };
+    let items: Vec<String> = rest
+        .split("; ")
+        .map(|item| match item.split_once(": ") {
+            Some((field, reason)) => {
+                format!("{}：{}", crate::i18n::reasons::field_zh(field), zh(reason))
+            }
+            None => zh(item),
+        })
+        .collect();
+    Some(format!("{}{}", tr.t("error.invalid"), items.join("；")))
 }
 
 /// A code a refusal quotes (a stock condition, a ticket status or action) in words, or
@@ -669,6 +689,18 @@ pub fn format_instant(ms: i64, tz: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_kept_invalid_input_reads_in_chinese() {
+        let tr = crate::i18n::Tr::new(super::Lang::ZhCn);
+        assert_eq!(
+            super::particulars_in(
+                tr,
+                "invalid input: qty: must be at most 1000000000 units a line"
+            ),
+            "输入有误：数量：每行最多 1000000000 件"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -198,11 +198,17 @@ pub async fn import(
                 .iter()
                 .map(|(k, c)| (k.code(), c.created, c.updated, c.unchanged))
                 .collect();
-            render(&ImportTemplate {
+            // A file with problems imports nothing: 422, as the API answers it.
+            let refused = !report.issues.is_empty();
+            let mut resp = render(&ImportTemplate {
                 page: Page::for_user(&user, "parts.import.title", "/parts"),
                 report,
                 counts,
-            })
+            });
+            if refused {
+                *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            resp
         }
         Err(e) => app_error_page(&user, &e),
     }

@@ -1007,13 +1007,35 @@ async fn refused_on_list(
     refused(list_page(state, user, query, Some(e), None, None).await, e)
 }
 
+/// A body that is not a form (JSON, say) is refused as every other page form refuses it
+/// (415), not read as an empty form and acted on.
+fn not_a_form(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<Response> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    (!body.is_empty() && !content_type.starts_with("application/x-www-form-urlencoded")).then(
+        || {
+            (
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Form requests must have `Content-Type: application/x-www-form-urlencoded`",
+            )
+                .into_response()
+        },
+    )
+}
+
 /// `POST /planning/proposals/{id}/approve` (with `back`, the list the planner was on).
 pub async fn approve(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     PagePath(id): PagePath<i64>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Some(refusal) = not_a_form(&headers, &body) {
+        return refusal;
+    }
     // A form without a body (a script posting the token in a header) goes back to the
     // open proposals.
     let back = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
@@ -1038,8 +1060,12 @@ pub async fn approve(
 pub async fn approve_selected(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Some(refusal) = not_a_form(&headers, &body) {
+        return refusal;
+    }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let mut ids = Vec::new();
     let mut back = None;

@@ -131,7 +131,7 @@ pub async fn approve(
     match state.app.approve_stock_approval(&user.actor(), id).await {
         Ok(_) => Redirect::to("/stock/approvals").into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::Refused { .. })) => {
-            queue_page(&state, &user, None, None, Some(&e)).await
+            super::refused(queue_page(&state, &user, None, None, Some(&e)).await, &e)
         }
         Err(e) => app_error_page(&user, &e),
     }
@@ -159,7 +159,7 @@ pub async fn reject(
     {
         Ok(_) => Redirect::to("/stock/approvals").into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            queue_page(&state, &user, None, None, Some(&e)).await
+            super::refused(queue_page(&state, &user, None, None, Some(&e)).await, &e)
         }
         Err(e) => app_error_page(&user, &e),
     }

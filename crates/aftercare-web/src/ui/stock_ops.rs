@@ -355,9 +355,18 @@ impl Fields<'_> {
         }
     }
 
-    /// Instant `days` from now.
+    /// Instant `days` from now, at most ten years either way (a huge number of days had
+    /// wrapped around to a date days away).
     fn days_ahead(&self, state: &AppState, k: &str) -> Result<Instant, AppError> {
-        Ok(Instant(state.app.now().0 + self.int(k)? * 24 * 3600 * 1000))
+        const MAX_DAYS: i64 = 3650;
+        let days = self.int(k)?;
+        if !(-MAX_DAYS..=MAX_DAYS).contains(&days) {
+            return Err(AppError::invalid(
+                k,
+                format!("must be between -{MAX_DAYS} and {MAX_DAYS} days"),
+            ));
+        }
+        Ok(Instant(state.app.now().0 + days * 24 * 3600 * 1000))
     }
 }
 

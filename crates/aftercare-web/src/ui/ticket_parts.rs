@@ -336,7 +336,10 @@ async fn done_page(
         Err(e @ (AppError::NotFound { .. } | AppError::Forbidden { .. })) => {
             app_error_page(user, &e)
         }
-        Err(e) => super::tickets::detail_page(state, user, TicketId(id), Some(&e), false).await,
+        Err(e) => super::refused(
+            super::tickets::detail_page(state, user, TicketId(id), Some(&e), false).await,
+            &e,
+        ),
     }
 }
 

@@ -504,7 +504,10 @@ pub async fn act(
         Err(e @ (AppError::NotFound { .. } | AppError::Forbidden { .. })) => {
             app_error_page(&user, &e)
         }
-        Err(e) => detail_page(&state, &user, TicketId(id), Some(&e), false).await,
+        Err(e) => super::refused(
+            detail_page(&state, &user, TicketId(id), Some(&e), false).await,
+            &e,
+        ),
     }
 }
 
@@ -519,7 +522,10 @@ pub async fn auto_dispatch(
         Err(e @ (AppError::NotFound { .. } | AppError::Forbidden { .. })) => {
             app_error_page(&user, &e)
         }
-        Err(e) => detail_page(&state, &user, TicketId(id), Some(&e), false).await,
+        Err(e) => super::refused(
+            detail_page(&state, &user, TicketId(id), Some(&e), false).await,
+            &e,
+        ),
     }
 }
 
@@ -714,7 +720,7 @@ pub async fn intake_customer(
                 .trim_start_matches('=')
         ))
         .into_response(),
-        Err(e) => intake_page(&state, &user, "", Some(&e)).await,
+        Err(e) => super::refused(intake_page(&state, &user, "", Some(&e)).await, &e),
     }
 }
 
@@ -773,7 +779,7 @@ pub async fn intake_unit(
             serde_urlencoded::to_string([("q", q.as_str())]).unwrap_or_default()
         ))
         .into_response(),
-        Err(e) => intake_page(&state, &user, &q, Some(&e)).await,
+        Err(e) => super::refused(intake_page(&state, &user, &q, Some(&e)).await, &e),
     }
 }
 
@@ -825,7 +831,10 @@ pub async fn intake_ticket(
     };
     match result {
         Ok(t) => Redirect::to(&format!("/tickets/{}?ok=1", t.id.0)).into_response(),
-        Err(e) => intake_page(&state, &user, &opt(&f.q).unwrap_or_default(), Some(&e)).await,
+        Err(e) => super::refused(
+            intake_page(&state, &user, &opt(&f.q).unwrap_or_default(), Some(&e)).await,
+            &e,
+        ),
     }
 }
 
