@@ -146,6 +146,25 @@ async fn webhooks_are_managed_by_api_and_pages_by_admins_only() {
             "what was typed is kept"
         );
         assert_eq!(s.app.webhooks(&Actor::Cli).await.unwrap().len(), 1);
+        // A name given twice is named and adds nothing (the last one had been taken);
+        // events are a list and may repeat.
+        let r = c
+            .post(url("/admin/webhooks"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", "h"),
+                ("name", "g"),
+                ("url", "http://127.0.0.1:1/relay"),
+                ("events", "ticket.appointment_booked"),
+                ("events", "ticket.completed"),
+                ("language", "en"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}");
+        assert!(r.text().await.unwrap().contains("duplicate field `name`"));
+        assert_eq!(s.app.webhooks(&Actor::Cli).await.unwrap().len(), 1);
 
         // A good form without a secret: one is generated and shown once.
         let r = c

@@ -618,6 +618,23 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             .await
             .unwrap();
         assert_eq!(stock[0]["qty"], 2, "{label}: {stock}");
+        // A field given twice is named (the last value had been taken silently).
+        let (st, html) = op(
+            &keeper,
+            vec![
+                ("op", "ship".into()),
+                ("warehouse", a.to_string()),
+                ("to", b.to_string()),
+                ("eta_days", "1".into()),
+                ("part", "OP-1".into()),
+                ("condition", "good".into()),
+                ("qty", "1".into()),
+                ("qty", "abc".into()),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{label}: {html}");
+        assert!(html.contains("duplicate field `qty`"), "{label}: {html}");
         // Days ahead beyond ten years are named (a huge number had wrapped around to a
         // date days away and shipped).
         let (st, html) = op(

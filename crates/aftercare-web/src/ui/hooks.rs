@@ -263,6 +263,9 @@ pub async fn create(
     Extension(user): Extension<CurrentUser>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Response {
+    if let Some(refusal) = super::once_each(&user, &pairs, &["events"]) {
+        return refusal;
+    }
     let form = HookForm::from_pairs(pairs);
     let generated = form.secret.trim().is_empty().then(generate_secret);
     let secret = generated.clone().unwrap_or_else(|| form.secret.clone());
@@ -362,6 +365,9 @@ pub async fn update(
     PagePath(id): PagePath<i64>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Response {
+    if let Some(refusal) = super::once_each(&user, &pairs, &["events"]) {
+        return refusal;
+    }
     let form = HookForm::from_pairs(pairs);
     let r = state
         .app
@@ -622,6 +628,9 @@ pub async fn save_sla(
     Extension(user): Extension<CurrentUser>,
     PageForm(pairs): PageForm<Pairs>,
 ) -> Response {
+    if let Some(refusal) = super::once_each(&user, &pairs, &[]) {
+        return refusal;
+    }
     let current = match state.app.sla_settings(&user.actor()).await {
         Ok(s) => s,
         Err(e) => return app_error_page(&user, &e),

@@ -637,6 +637,31 @@ where
     }
 }
 
+/// The refusal of a form read as key/value pairs that gives a field twice (each field at
+/// most once but the `lists`, a group of checkboxes): 400 naming it, as [`PageForm`]
+/// refuses it, not its last value read silently. `None` when every field is once.
+pub(crate) fn once_each(
+    user: &CurrentUser,
+    pairs: &[(String, String)],
+    lists: &[&str],
+) -> Option<Response> {
+    let mut seen = std::collections::HashSet::new();
+    pairs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .find(|k| !lists.contains(k) && !seen.insert(*k))
+        .map(|k| {
+            param_error_page(
+                Some(user),
+                ParamError::Bad(params::BadParam {
+                    place: params::ParamPlace::Form,
+                    name: None,
+                    reason: format!("duplicate field `{k}`"),
+                }),
+            )
+        })
+}
+
 /// axum's `Path<T>` for pages: a bad value renders [`param_error_page`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PagePath<T>(pub T);

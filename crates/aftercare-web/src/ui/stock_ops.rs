@@ -555,8 +555,12 @@ fn done_notice(tr: Tr, receipt: &aftercare_app::stock::StockReceipt) -> String {
 pub async fn submit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    PageForm(form): PageForm<HashMap<String, String>>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Response {
+    if let Some(refusal) = super::once_each(&user, &pairs, &[]) {
+        return refusal;
+    }
+    let form: HashMap<String, String> = pairs.into_iter().collect();
     let form = with_pick(form);
     let f = Fields(&form);
     let result = async {
