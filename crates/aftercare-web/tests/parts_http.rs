@@ -318,6 +318,17 @@ async fn the_warehouse_pages_render_and_the_upload_form_imports() {
             html.contains("<dd>外购</dd>") && html.contains("<dd>一般</dd>"),
             "{label}: {html}"
         );
+        // A body that is not multipart: 415 on the error page (was a bare 400 text).
+        let r = c
+            .post(s.url("/parts/import"))
+            .bearer_auth(&tok)
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{label}");
+        assert!(r.text().await.unwrap().contains("<html"), "{label}");
         // A broken upload lists its issue and writes nothing.
         let form = reqwest::multipart::Form::new().part(
             "file",

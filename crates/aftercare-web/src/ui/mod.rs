@@ -637,6 +637,35 @@ where
     }
 }
 
+/// axum's `Multipart` for the upload pages: a body that is not multipart is refused on the
+/// error page with 415, as [`PageForm`] refuses a body that is not a form (axum answered
+/// a bare 400 text).
+pub struct PageMultipart(pub axum::extract::Multipart);
+
+impl<S> axum::extract::FromRequest<S> for PageMultipart
+where
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let user = req.extensions().get::<CurrentUser>().cloned();
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(PageMultipart)
+            .map_err(|r| {
+                let bad = params::BadParam {
+                    place: params::ParamPlace::Form,
+                    name: None,
+                    reason: r.body_text(),
+                };
+                let mut resp = param_error_page(user.as_ref(), ParamError::Bad(bad));
+                *resp.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+                resp
+            })
+    }
+}
+
 /// The refusal of a form read as key/value pairs that gives a field twice (each field at
 /// most once but the `lists`, a group of checkboxes): 400 naming it, as [`PageForm`]
 /// refuses it, not its last value read silently. `None` when every field is once.

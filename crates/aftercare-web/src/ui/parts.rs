@@ -16,7 +16,7 @@ use aftercare_domain::stock::MovementKind;
 use aftercare_domain::{Instant, Money, PartId, WarehouseId};
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -158,7 +158,7 @@ impl ImportTemplate {
 pub async fn import(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    mut form: Multipart,
+    super::PageMultipart(mut form): super::PageMultipart,
 ) -> Response {
     let mut bytes = Vec::new();
     let mut kind = Kind::Parts;

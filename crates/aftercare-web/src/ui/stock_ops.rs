@@ -26,7 +26,7 @@ use aftercare_domain::{
     ScrapRequestId, StocktakeId, SupplierId, TicketId, TransferId, WarehouseId,
 };
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use std::collections::HashMap;
@@ -598,7 +598,7 @@ pub async fn submit(
 pub async fn upload_counts(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    mut form: Multipart,
+    super::PageMultipart(mut form): super::PageMultipart,
 ) -> Response {
     let mut bytes = Vec::new();
     let mut fields = HashMap::new();
