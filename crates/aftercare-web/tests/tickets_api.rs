@@ -473,6 +473,20 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // An intake form with a bad phone number: the page again, with 422.
+        let (agent_c, agent_csrf) = login(&s, "agent").await;
+        let r = agent_c
+            .post(format!("{}/intake/customer", s.base))
+            .form(&[
+                ("_csrf", agent_csrf.as_str()),
+                ("name", "王"),
+                ("phone", "12"),
+                ("detail", "天河路 2 号"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         s.stop().await;
     }
 }
