@@ -710,35 +710,39 @@ where
     }
 }
 
+/// The company time zone named `tz` (the settings' default, Asia/Shanghai, if it names
+/// none: the settings form refuses an unknown zone).
+fn zone(tz: &str) -> chrono_tz::Tz {
+    tz.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
 /// The instant a date begins in the company time zone `tz` (its first local midnight; a
 /// date filter's day is the company's day, as the rows show times in that zone).
 pub(crate) fn local_day_start(d: chrono::NaiveDate, tz: &str) -> aftercare_domain::Instant {
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    aftercare_domain::Instant(local.and_local_timezone(tz).earliest().map_or_else(
+    aftercare_domain::Instant(local.and_local_timezone(zone(tz)).earliest().map_or_else(
         || local.and_utc().timestamp_millis(),
         |t| t.timestamp_millis(),
     ))
 }
 
-/// A date (`YYYY-MM-DD`) of UTC milliseconds in the company time zone.
-pub fn format_date(ms: i64, tz: &str) -> String {
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+/// UTC milliseconds in the company time zone, formatted with `pattern`.
+fn in_zone(ms: i64, tz: &str, pattern: &str) -> String {
     aftercare_domain::Instant(ms)
         .to_utc()
-        .with_timezone(&tz)
-        .format("%Y-%m-%d")
+        .with_timezone(&zone(tz))
+        .format(pattern)
         .to_string()
+}
+
+/// A date (`YYYY-MM-DD`) of UTC milliseconds in the company time zone.
+pub fn format_date(ms: i64, tz: &str) -> String {
+    in_zone(ms, tz, "%Y-%m-%d")
 }
 
 /// Format UTC milliseconds in the company time zone.
 pub fn format_instant(ms: i64, tz: &str) -> String {
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-    aftercare_domain::Instant(ms)
-        .to_utc()
-        .with_timezone(&tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    in_zone(ms, tz, "%Y-%m-%d %H:%M")
 }
 
 #[cfg(test)]

@@ -1391,13 +1391,11 @@ pub async fn item(
         Err(e) => return app_error_page(&user, &e),
     };
     // Dates on the company's calendar, as the run counts its days.
-    let (tz, today) = match (
-        state.app.company_settings().await,
-        state.app.company_today().await,
-    ) {
-        (Ok(s), Ok(today)) => (s.time_zone, today.format("%Y-%m-%d").to_string()),
-        (Err(e), _) | (_, Err(e)) => return app_error_page(&user, &e),
+    let tz = match state.app.company_settings().await {
+        Ok(s) => s.time_zone,
+        Err(e) => return app_error_page(&user, &e),
     };
+    let today = format_date(state.app.now().0, &tz);
     let page = Page::for_user(&user, "planning.item_title", "/planning");
     let chart = chart_svg(
         &v,
