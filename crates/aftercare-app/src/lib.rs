@@ -37,6 +37,8 @@ pub mod webhooks;
 pub use access::Actor;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AppError, AppResult};
+/// A random URL-safe secret (session tokens, a page's one-time form keys).
+pub use password::random_token;
 
 use aftercare_store::Db;
 use std::sync::Arc;

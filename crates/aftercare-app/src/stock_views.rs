@@ -405,11 +405,18 @@ impl App {
                 ));
             }
             let counted = cell(qc).parse::<i64>().ok().and_then(|n| Qty::new(n).ok());
-            if counted.is_none() {
-                errors.push(ValidationError::new(
+            let max = aftercare_domain::stock::MAX_UNITS_PER_LINE;
+            match counted {
+                None => errors.push(ValidationError::new(
                     at(qc),
                     format!("'{}' is not a whole number ≥ 0", cell(qc)),
-                ));
+                )),
+                // Named here by its line: the ledger's own refusal names no row.
+                Some(q) if q.get() > max => errors.push(ValidationError::new(
+                    at(qc),
+                    format!("must be at most {max} units a line"),
+                )),
+                Some(_) => {}
             }
             if let (Some(p), Some(c), Some(q)) = (part, cond, counted) {
                 out.push((PartId(p), c, q));

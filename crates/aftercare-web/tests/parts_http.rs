@@ -597,6 +597,12 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         let html = upload("part_number,condition,counted\nOP-1,good,x\nNOPE,good,1\n").await;
         assert!(html.contains("line 2, column counted"), "{label}: {html}");
         assert!(html.contains("未知备件“NOPE”"), "{label}: {html}");
+        // A count above the ledger's line limit is named by its line and column.
+        let html = upload("part_number,condition,counted\nOP-1,good,1000000001\n").await;
+        assert!(
+            html.contains("line 2, column counted：每行最多 1000000000 件"),
+            "{label}: {html}"
+        );
         let html = upload("part_number,condition,counted\nOP-1,good,2\n").await;
         assert!(html.contains("已录入 1 条盘点数"), "{label}: {html}");
         // Approving a stocktake is a manager's decision.
@@ -698,6 +704,265 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
             html.contains("备件 OP-1：收货 5 件，但只有 1 件在途"),
             "{label}: {html}"
         );
+        s.stop().await;
+    }
+}
+
+/// The form key a rendering of the operation page puts in its forms.
+fn form_key(html: &str) -> String {
+    html.split("name=\"form\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no form key in {html}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_form_of_the_operation_page_sent_twice_moves_stock_once() {
+    for s in servers().await {
+        let label = s.db.label;
+        let a = station_with_warehouse(&s, "ST-A").await;
+        let b = station_with_warehouse(&s, "ST-B").await;
+        let keeper = s.token("keeper", Role::Warehouse, None).await;
+        {
+            let mut tx = s.app.db.begin_write().await.unwrap();
+            aftercare_store::stock::master::insert_supplier(
+                &mut tx,
+                &aftercare_store::stock::master::NewSupplier {
+                    code: "SUP-1".into(),
+                    name: "供应商".into(),
+                    kind: "supplier".into(),
+                },
+                aftercare_domain::Instant(0),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let c = reqwest::Client::new();
+        let csv = "part_number,name_zh,unit,standard_cost,source,lead_time_days\nOP-1,操作件,个,10,buy,2\n";
+        let r = c
+            .post(s.url("/api/v1/part-master/import"))
+            .bearer_auth(&keeper)
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = || {
+            let c = c.clone();
+            let url = s.url("/stock/ops");
+            let tok = keeper.clone();
+            async move {
+                let html = c
+                    .get(url)
+                    .bearer_auth(tok)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                form_key(&html)
+            }
+        };
+        let op = |key: Option<String>, fields: Vec<(&'static str, String)>| {
+            let c = c.clone();
+            let url = s.url("/stock/ops");
+            let tok = keeper.clone();
+            let mut fields = fields;
+            if let Some(k) = key {
+                fields.push(("form", k));
+            }
+            async move {
+                let r = c
+                    .post(url)
+                    .bearer_auth(tok)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        };
+        let on_hand = || {
+            let c = c.clone();
+            let url = s.url(&format!("/api/v1/stock?warehouse={a}"));
+            let tok = keeper.clone();
+            async move {
+                let v: Value = c
+                    .get(url)
+                    .bearer_auth(tok)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                v[0]["qty"].as_i64().unwrap()
+            }
+        };
+        let key = page().await;
+        assert_ne!(
+            key,
+            page().await,
+            "{label}: every rendering has its own key"
+        );
+        // Every form of one rendering, each sent twice (a reload): done once, the second
+        // answer says so and shows the first result.
+        let order_form = vec![
+            ("op", "place_order".into()),
+            ("supplier", "1".into()),
+            ("part", "OP-1".into()),
+            ("qty", "5".into()),
+        ];
+        let (st, first) = op(Some(key.clone()), order_form.clone()).await;
+        assert_eq!(st, StatusCode::OK, "{label}: {first}");
+        let (st, again) = op(Some(key.clone()), order_form).await;
+        assert_eq!(st, StatusCode::OK, "{label}: {again}");
+        assert!(
+            again.contains("此表单已提交过，未重复执行"),
+            "{label}: {again}"
+        );
+        assert!(!first.contains("此表单已提交过"), "{label}: {first}");
+        let order = created_id(&first);
+        assert_eq!(created_id(&again), order, "{label}");
+        let receive = vec![
+            ("op", "receive".into()),
+            ("order", order.to_string()),
+            ("warehouse", a.to_string()),
+            ("part", "OP-1".into()),
+            ("qty", "5".into()),
+        ];
+        let (_, html) = op(Some(key.clone()), receive.clone()).await;
+        let lot = created_id(&html);
+        let (_, html) = op(Some(key.clone()), receive).await;
+        assert_eq!(created_id(&html), lot, "{label}: {html}");
+        let inspect = vec![
+            ("op", "inspect".into()),
+            ("warehouse", a.to_string()),
+            ("lot", lot.to_string()),
+            ("accept", "5".into()),
+        ];
+        op(Some(key.clone()), inspect.clone()).await;
+        let (st, html) = op(Some(key.clone()), inspect).await;
+        assert_eq!(st, StatusCode::OK, "{label}: {html}");
+        assert_eq!(on_hand().await, 5, "{label}: received and accepted once");
+        let issue = |qty: &str| {
+            vec![
+                ("op", "issue".into()),
+                ("warehouse", a.to_string()),
+                ("part", "OP-1".into()),
+                ("qty", qty.to_string()),
+                ("consumer", "requisition".into()),
+                ("consumer_id", "7".into()),
+            ]
+        };
+        let key = page().await;
+        op(Some(key.clone()), issue("2")).await;
+        let (st, html) = op(Some(key.clone()), issue("2")).await;
+        assert_eq!(st, StatusCode::OK, "{label}: {html}");
+        assert!(html.contains("此表单已提交过"), "{label}: {html}");
+        assert_eq!(on_hand().await, 3, "{label}: issued once");
+        // The same form sent back with other values (the back button) is refused and
+        // changes nothing.
+        let (st, html) = op(Some(key.clone()), issue("1")).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{label}: {html}");
+        assert!(html.contains("此表单已用其他内容提交过"), "{label}: {html}");
+        assert_eq!(on_hand().await, 3, "{label}");
+        // A bad key is named; a post without a key (a script) is not deduplicated.
+        let (st, html) = op(Some("a b".into()), issue("1")).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {html}");
+        assert!(html.contains("form"), "{label}: {html}");
+        op(None, issue("1")).await;
+        op(None, issue("1")).await;
+        assert_eq!(on_hand().await, 1, "{label}");
+        // Days ahead are a company day (its end), so a shipment sent again the same day
+        // is the same command: one transfer, expected at the end of tomorrow in Beijing.
+        let key = page().await;
+        let ship = vec![
+            ("op", "ship".into()),
+            ("warehouse", a.to_string()),
+            ("to", b.to_string()),
+            ("eta_days", "1".into()),
+            ("part", "OP-1".into()),
+            ("condition", "good".into()),
+            ("qty", "1".into()),
+        ];
+        let (_, html) = op(Some(key.clone()), ship.clone()).await;
+        let transfer = created_id(&html);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let (st, html) = op(Some(key.clone()), ship).await;
+        assert_eq!(st, StatusCode::OK, "{label}: {html}");
+        assert_eq!(created_id(&html), transfer, "{label}: {html}");
+        let transit: Value = c
+            .get(s.url(&format!("/api/v1/stock/in-transit?to_warehouse_id={b}")))
+            .bearer_auth(&keeper)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(transit.as_array().unwrap().len(), 1, "{label}: {transit}");
+        let (eta, shipped) = (
+            transit[0]["eta"].as_i64().unwrap(),
+            transit[0]["shipped_at"].as_i64().unwrap(),
+        );
+        const DAY: i64 = 86_400_000;
+        const BEIJING: i64 = 8 * 3_600_000;
+        assert_eq!(
+            (eta + 1 + BEIJING) % DAY,
+            0,
+            "{label}: a Beijing midnight less 1 ms"
+        );
+        assert_eq!(
+            (eta + BEIJING) / DAY,
+            (shipped + BEIJING) / DAY + 1,
+            "{label}: tomorrow"
+        );
+        // A stocktake opened and a count file uploaded twice from one rendering: one
+        // stocktake, counted once.
+        let key = page().await;
+        let open = vec![
+            ("op", "stocktake_open".into()),
+            ("warehouse", a.to_string()),
+        ];
+        let (_, html) = op(Some(key.clone()), open.clone()).await;
+        let stocktake = created_id(&html);
+        let (_, html) = op(Some(key.clone()), open).await;
+        assert_eq!(created_id(&html), stocktake, "{label}: {html}");
+        let upload = || {
+            let form = reqwest::multipart::Form::new()
+                .text("stocktake", stocktake.to_string())
+                .text("form", key.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(
+                        b"part_number,condition,counted\nOP-1,good,0\n".to_vec(),
+                    )
+                    .file_name("c.csv"),
+                );
+            let c = c.clone();
+            let url = s.url("/stock/ops/counts");
+            let tok = keeper.clone();
+            async move {
+                c.post(url)
+                    .bearer_auth(tok)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let html = upload().await;
+        assert!(html.contains("已录入 1 条盘点数"), "{label}: {html}");
+        assert!(!html.contains("此表单已提交过"), "{label}: {html}");
+        let html = upload().await;
+        assert!(html.contains("此表单已提交过"), "{label}: {html}");
         s.stop().await;
     }
 }

@@ -46,6 +46,10 @@ const CONFLICTS: &[(&str, &str)] = &[
         "批次无效（不存在、与备件或库位不符，或已存在）",
     ),
     ("stock.counts", "盘点数量有误"),
+    (
+        "stock.form_sent_before",
+        "此表单已用其他内容提交过；请在本页重新填写后提交",
+    ),
     ("stock.frozen", "盘点中，库存已冻结"),
     (
         "stock.idempotency_key_fenced",

@@ -232,6 +232,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.ops", "库存作业", "Stock operations"),
     ("ops.title", "库存作业", "Stock operations"),
     ("ops.done", "完成：{n} 条库存移动", "OK: {n} movement(s)"),
+    (
+        "ops.replayed",
+        "此表单已提交过，未重复执行；以下为首次提交的结果",
+        "This form had been sent already and nothing was done again; the first result was",
+    ),
     ("ops.done.separator", "；", "; "),
     (
         "ops.done.created",

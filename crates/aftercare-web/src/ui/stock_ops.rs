@@ -57,6 +57,8 @@ struct OpsTemplate {
     scrap_requests: Vec<Pick>,
     stocktakes: Vec<Pick>,
     parts: Vec<(String, String)>,
+    /// This rendering's form key: a form sent twice (a reload, a double click) is done once.
+    form_key: String,
 }
 
 /// Parts offered in the part number datalist before the user types (the rest are looked
@@ -203,6 +205,7 @@ fn picks(lists: PickLists, page: Page) -> OpsTemplate {
             })
             .collect(),
         parts: Vec::new(),
+        form_key: aftercare_app::random_token(),
     }
 }
 
@@ -355,9 +358,10 @@ impl Fields<'_> {
         }
     }
 
-    /// Instant `days` from now, at most ten years either way (a huge number of days had
-    /// wrapped around to a date days away).
-    fn days_ahead(&self, state: &AppState, k: &str) -> Result<Instant, AppError> {
+    /// The end of the company's day `days` from today, at most ten years either way (a
+    /// huge number of days had wrapped around to a date days away). A day, not "now plus
+    /// days", so a form sent again the same day is the same command and done once.
+    async fn days_ahead(&self, state: &AppState, k: &str) -> Result<Instant, AppError> {
         const MAX_DAYS: i64 = 3650;
         let days = self.int(k)?;
         if !(-MAX_DAYS..=MAX_DAYS).contains(&days) {
@@ -366,7 +370,9 @@ impl Fields<'_> {
                 format!("must be between -{MAX_DAYS} and {MAX_DAYS} days"),
             ));
         }
-        Ok(Instant(state.app.now().0 + days * 24 * 3600 * 1000))
+        let company = state.app.company_days().await?;
+        let day = company.day_of(state.app.now()) + days;
+        Ok(Instant(company.start_of(day + 1).0 - 1))
     }
 }
 
@@ -424,7 +430,7 @@ async fn command_of(
         "ship" => Command::ShipTransfer {
             from: wh("warehouse")?,
             to: wh("to")?,
-            eta: f.days_ahead(state, "eta_days")?,
+            eta: f.days_ahead(state, "eta_days").await?,
             lines: vec![TransferQty {
                 part: part_id(state, user, f.text("part")?).await?,
                 condition: f.condition("condition")?,
@@ -458,7 +464,7 @@ async fn command_of(
             vendor: SupplierId(f.int("vendor")?),
             part: part_id(state, user, f.text("part")?).await?,
             qty: f.qty("qty")?,
-            due: f.days_ahead(state, "due_days")?,
+            due: f.days_ahead(state, "due_days").await?,
         },
         "repair_receive" => Command::ReceiveFromRepair {
             order: RepairOrderId(f.int("order")?),
@@ -563,23 +569,25 @@ pub async fn submit(
     let form: HashMap<String, String> = pairs.into_iter().collect();
     let form = with_pick(form);
     let f = Fields(&form);
+    let tr = Tr::new(user.lang);
     let result = async {
+        let key = form_key(&f, f.text("op")?)?;
         let command = command_of(&state, &user, &f).await?;
-        state.app.stock_submit(&user.actor(), None, command).await
+        state
+            .app
+            .stock_submit(&user.actor(), key.as_deref(), command)
+            .await
+            .map_err(form_sent_before)
     }
     .await;
     match result {
         Ok(Submitted::Done(r)) => {
-            let notice = done_notice(Tr::new(user.lang), &r);
+            let notice = again(tr, r.replayed, done_notice(tr, &r));
             ops_page(&state, &user, Some(notice), None).await
         }
-        Ok(Submitted::Pending { approval, .. }) => {
-            let notice = format!(
-                "{} #{}",
-                crate::i18n::Tr::new(user.lang).t("approvals.queued"),
-                approval.id
-            );
-            ops_page(&state, &user, Some(notice), None).await
+        Ok(Submitted::Pending { approval, replayed }) => {
+            let queued = format!("{} #{}", tr.t("approvals.queued"), approval.id);
+            ops_page(&state, &user, Some(again(tr, replayed, queued)), None).await
         }
         Err(e @ (AppError::NotFound { .. } | AppError::Forbidden { .. })) => {
             app_error_page(&user, &e)
@@ -589,6 +597,55 @@ pub async fn submit(
             let e = super::planning::with_codes(&state, &user.actor(), e).await;
             super::refused(ops_page(&state, &user, None, Some(&e)).await, &e)
         }
+    }
+}
+
+/// The ledger key of a form sent from the page (its `form` field, fresh on every
+/// rendering, and the operation): sending the same form again replays the first result
+/// instead of moving stock twice. A post without the field (a script) has no key.
+fn form_key(f: &Fields<'_>, op: &str) -> Result<Option<String>, AppError> {
+    let Some(key) = f.0.get("form").map(|k| k.trim()).filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    if key.len() > 64
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::invalid(
+            "form",
+            "must be the page's form key (at most 64 letters, digits, '-' or '_')",
+        ));
+    }
+    Ok(Some(format!("form-{key}-{op}")))
+}
+
+/// A form key already used for other values: the form was sent before (the user went
+/// back and changed it), said in the page's words rather than as an idempotency key.
+fn form_sent_before(e: AppError) -> AppError {
+    match e {
+        AppError::Conflict { code, .. } if code == "stock.idempotency_key_reused" => {
+            AppError::Conflict {
+                code: "stock.form_sent_before".into(),
+                message: "this form was already sent with other values; fill in the \
+                          form on this page and send it again"
+                    .into(),
+            }
+        }
+        e => e,
+    }
+}
+
+/// A notice, said as a repeat when the form had been sent before and nothing was done again.
+fn again(tr: Tr, replayed: bool, notice: String) -> String {
+    if replayed {
+        format!(
+            "{}{}{notice}",
+            tr.t("ops.replayed"),
+            tr.t("ops.done.separator")
+        )
+    } else {
+        notice
     }
 }
 
@@ -605,7 +662,7 @@ pub async fn upload_counts(
     while let Ok(Some(field)) = form.next_field().await {
         match field.name().unwrap_or_default() {
             "file" => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-            name @ ("stocktake" | "pick") => {
+            name @ ("stocktake" | "pick" | "form") => {
                 let name = name.to_string();
                 fields.insert(name, field.text().await.unwrap_or_default());
             }
@@ -617,6 +674,7 @@ pub async fn upload_counts(
         .get("stocktake")
         .and_then(|t| t.trim().parse::<i64>().ok());
     let result = async {
+        let key = form_key(&Fields(&fields), "counts")?;
         let st = stocktake.ok_or_else(|| AppError::invalid("stocktake", "must be a number"))?;
         let counts = state.app.parse_count_file(&user.actor(), &bytes).await?;
         let entries: Vec<CountEntry> = counts
@@ -632,19 +690,24 @@ pub async fn upload_counts(
             .app
             .stock_execute(
                 &user.actor(),
-                None,
+                key.as_deref(),
                 Command::EnterCounts {
                     stocktake: StocktakeId(st),
                     counts: entries,
                 },
             )
-            .await?;
+            .await
+            .map_err(form_sent_before)?;
         let tr = Tr::new(user.lang);
         let counted = tr.t("ops.done.counts").replace("{n}", &n.to_string());
-        Ok::<_, AppError>(format!(
-            "{counted}{}{}",
-            tr.t("ops.done.separator"),
-            done_notice(tr, &r)
+        Ok::<_, AppError>(again(
+            tr,
+            r.replayed,
+            format!(
+                "{counted}{}{}",
+                tr.t("ops.done.separator"),
+                done_notice(tr, &r)
+            ),
         ))
     }
     .await;
