@@ -221,10 +221,15 @@ impl App {
     /// Remove the succession of the part numbered `predecessor`.
     pub async fn remove_succession(&self, actor: &Actor, predecessor: &str) -> AppResult<()> {
         actor.require(PLANNERS, "change part successions")?;
+        // The part is named by the path: one that does not exist is not found (404), like
+        // a part without a succession, rather than a bad field (422).
         let part = self
             .part_id_by_number(predecessor)
             .await
-            .map_err(|e| rename_field(e, "predecessor"))?;
+            .map_err(|e| match e {
+                AppError::Invalid(_) => AppError::not_found(format!("part {}", predecessor.trim())),
+                e => e,
+            })?;
         let before = store::succession_of_part(&self.db, part)
             .await?
             .ok_or_else(|| {

@@ -192,6 +192,16 @@ async fn planners_record_successions_and_recalls_by_api_and_page() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
         let (_, list) = get(&api, &s, &f.wh_token, PATH).await;
         assert!(list.as_array().unwrap().is_empty(), "{label}: {list}");
+        // Removing what is not there, or for a part that does not exist, is not found.
+        for path in ["PN-00000", "NOPE-1"] {
+            let r = c
+                .post(format!("{}/planning/successions/{path}/remove", s.base))
+                .form(&[("_csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{label}: {path}");
+        }
         let (_, active) = get(&api, &s, &f.wh_token, "/api/v1/planning/events?active=true").await;
         assert_eq!(active[0]["name"], "Fan recall", "{label}: {active}");
         assert_eq!(active[0]["parts_needed"], 1000.0);
