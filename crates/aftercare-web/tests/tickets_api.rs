@@ -473,6 +473,22 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // The completion form gives each field once (a line has its own `used_<line>`):
+        // a field given twice is named, not its last value taken.
+        let r = a
+            .post(format!("{}/tickets/{tid}/parts/complete", s.base))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("actions_taken", "换主板"),
+                ("labour_minutes", "30"),
+                ("labour_minutes", "3000"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("duplicate field `labour_minutes`"), "{body}");
         // An intake form with a bad phone number: the page again, with 422.
         let (agent_c, agent_csrf) = login(&s, "agent").await;
         let r = agent_c

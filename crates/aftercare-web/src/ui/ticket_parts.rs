@@ -251,6 +251,10 @@ pub async fn complete(
     PagePath(id): PagePath<i64>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Response {
+    // Each line has fields of its own (`used_<line>`), so no field comes twice.
+    if let Some(refusal) = super::once_each(&user, &fields, &[]) {
+        return refusal;
+    }
     let r = match completion_of(&fields) {
         Ok(c) => {
             state
