@@ -973,8 +973,33 @@ pub async fn station(
 #[template(path = "jobs.html")]
 struct JobsTemplate {
     page: Page,
+    groups: Vec<JobGroup>,
+}
+
+/// The technician's jobs of one kind of day, under its heading.
+struct JobGroup {
+    key: &'static str,
     jobs: Vec<Row>,
 }
+
+/// Which group a job belongs to by its appointment's company day: today's first, then
+/// visits booked for an earlier day and not done, then those without a visit, then later.
+fn job_group(appointment_day: Option<i64>, today: i64) -> usize {
+    match appointment_day {
+        Some(d) if d == today => 0,
+        Some(d) if d < today => 1,
+        None => 2,
+        Some(_) => 3,
+    }
+}
+
+/// The headings of [`job_group`]'s groups, in order.
+const JOB_GROUPS: [&str; 4] = [
+    "jobs.group.today",
+    "jobs.group.earlier",
+    "jobs.group.unscheduled",
+    "jobs.group.later",
+];
 
 /// `GET /jobs`: the technician's phone page (today's jobs, one-tap arrive and complete).
 pub async fn jobs(
@@ -982,11 +1007,26 @@ pub async fn jobs(
     Extension(user): Extension<CurrentUser>,
 ) -> Response {
     let tz = tz(&state).await;
-    match state.app.my_jobs(&user.actor()).await {
-        Ok(j) => render(&JobsTemplate {
-            page: Page::for_user(&user, "jobs.title", "/jobs"),
-            jobs: j.iter().map(|t| row(t, &tz)).collect(),
-        }),
+    let jobs = async {
+        let days = state.app.company_days().await?;
+        Ok::<_, AppError>((days, state.app.my_jobs(&user.actor()).await?))
+    };
+    match jobs.await {
+        Ok((days, j)) => {
+            let today = days.day_of(state.app.now());
+            let mut groups = JOB_GROUPS.map(|key| JobGroup {
+                key,
+                jobs: Vec::new(),
+            });
+            for t in &j {
+                let g = job_group(t.appointment_start.map(|a| days.day_of(a)), today);
+                groups[g].jobs.push(row(t, &tz));
+            }
+            render(&JobsTemplate {
+                page: Page::for_user(&user, "jobs.title", "/jobs"),
+                groups: groups.into_iter().filter(|g| !g.jobs.is_empty()).collect(),
+            })
+        }
         Err(e) => app_error_page(&user, &e),
     }
 }
@@ -1010,5 +1050,28 @@ pub async fn callbacks(
             rows: r.iter().map(|t| row(t, &tz)).collect(),
         }),
         Err(e) => app_error_page(&user, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn todays_jobs_come_first_then_missed_visits_then_unbooked_then_later_ones() {
+        let today = 20_000;
+        assert_eq!(
+            JOB_GROUPS[job_group(Some(today), today)],
+            "jobs.group.today"
+        );
+        assert_eq!(
+            JOB_GROUPS[job_group(Some(today - 1), today)],
+            "jobs.group.earlier"
+        );
+        assert_eq!(JOB_GROUPS[job_group(None, today)], "jobs.group.unscheduled");
+        assert_eq!(
+            JOB_GROUPS[job_group(Some(today + 1), today)],
+            "jobs.group.later"
+        );
     }
 }
