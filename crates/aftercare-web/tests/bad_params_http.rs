@@ -198,9 +198,12 @@ async fn a_page_with_an_unreadable_parameter_renders_the_error_page_with_400() {
         let (c, _) = login(&s, "mgr").await;
         let wh = f.central.0;
         for (path, message) in [
-            ("/tickets/abc".to_string(), "path parameter id: "),
-            (format!("/planning/items/{wh}/x1"), "path parameter part: "),
-            ("/parts?offset=abc".to_string(), "query parameter offset: "),
+            ("/tickets/abc".to_string(), "路径参数 id："),
+            (format!("/planning/items/{wh}/x1"), "路径参数 part："),
+            (
+                "/parts?offset=abc".to_string(),
+                "查询参数 offset：“abc”不是整数",
+            ),
         ] {
             let r = c.get(format!("{}{path}", s.base)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}: {path}");

@@ -163,7 +163,7 @@ async fn webhooks_are_managed_by_api_and_pages_by_admins_only() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{label}");
-        assert!(r.text().await.unwrap().contains("duplicate field `name`"));
+        assert!(r.text().await.unwrap().contains("字段 `name` 重复"));
         assert_eq!(s.app.webhooks(&Actor::Cli).await.unwrap().len(), 1);
 
         // A good form without a secret: one is generated and shown once.

@@ -651,7 +651,7 @@ async fn the_operation_page_runs_ledger_commands_with_scope_and_clear_refusals()
         )
         .await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{label}: {html}");
-        assert!(html.contains("duplicate field `qty`"), "{label}: {html}");
+        assert!(html.contains("表单：字段 `qty` 重复"), "{label}: {html}");
         // Days ahead beyond ten years are named (a huge number had wrapped around to a
         // date days away and shipped).
         let (st, html) = op(

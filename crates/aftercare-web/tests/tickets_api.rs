@@ -488,7 +488,7 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let body = r.text().await.unwrap();
-        assert!(body.contains("duplicate field `labour_minutes`"), "{body}");
+        assert!(body.contains("表单：字段 `labour_minutes` 重复"), "{body}");
         // An intake form with a bad phone number: the page again, with 422.
         let (agent_c, agent_csrf) = login(&s, "agent").await;
         let r = agent_c

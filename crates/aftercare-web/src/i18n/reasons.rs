@@ -6,6 +6,26 @@
 /// (English pattern, Chinese template).
 const REASONS: &[(&str, &str)] = &[
     ("must not be empty", "不能为空"),
+    // A query, path or form value the reader refused (serde's words).
+    ("duplicate field `{}`", "字段 `{0}` 重复"),
+    ("missing field `{}`", "缺少字段 `{0}`"),
+    (
+        "unknown field `{}`, expected one of {}",
+        "未知字段 `{0}`，可选：{1}",
+    ),
+    (
+        "unknown variant `{}`, expected one of {}",
+        "未知取值 `{0}`，可选：{1}",
+    ),
+    ("invalid digit found in string", "不是有效的整数"),
+    ("cannot parse integer from empty string", "不能为空"),
+    ("number too large to fit in target type", "数字过大"),
+    ("number too small to fit in target type", "数字过小"),
+    ("invalid float literal", "不是有效的数字"),
+    (
+        "provided string was not `true` or `false`",
+        "必须是 true 或 false",
+    ),
     // Tickets (actions, parts, intake).
     ("is required", "必填"),
     (
@@ -460,6 +480,21 @@ pub(crate) fn captures(pattern: &str, text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readers_refusals_of_a_parameter_read_in_chinese() {
+        for (en, zh) in [
+            ("duplicate field `qty`", "字段 `qty` 重复"),
+            ("missing field `q`", "缺少字段 `q`"),
+            ("invalid digit found in string", "不是有效的整数"),
+            (
+                "unknown variant `fly`, expected one of `a`, `b`",
+                "未知取值 `fly`，可选：`a`, `b`",
+            ),
+        ] {
+            assert_eq!(reason_zh(en).unwrap(), zh, "{en}");
+        }
+    }
 
     #[test]
     fn reasons_translate_with_their_values() {

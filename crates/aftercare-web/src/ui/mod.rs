@@ -571,13 +571,30 @@ pub fn param_error_page(user: Option<&CurrentUser>, e: ParamError) -> Response {
         Some(user) => Page::for_user(user, "error.title", ""),
         None => Page::anonymous(Lang::ZhCn, "error.title"),
     };
-    page.errors = vec![bad.to_string()];
+    page.errors = vec![bad_param_text(&bad, user.map_or(Lang::ZhCn, |u| u.lang))];
     let mut resp = render(&ErrorTemplate {
         page,
         message_key: "error.bad_param",
     });
     *resp.status_mut() = StatusCode::BAD_REQUEST;
     resp
+}
+
+/// A parameter that could not be read, in the page's language (the reason translated
+/// when a pattern knows it; the name as the client sent it).
+fn bad_param_text(bad: &params::BadParam, lang: Lang) -> String {
+    if lang != Lang::ZhCn {
+        return bad.to_string();
+    }
+    let reason = crate::i18n::reasons::reason_zh(&bad.reason).unwrap_or_else(|| bad.reason.clone());
+    match (&bad.name, bad.place) {
+        (Some(name), params::ParamPlace::Query) => format!("查询参数 {name}：{reason}"),
+        (Some(name), params::ParamPlace::Path) => format!("路径参数 {name}：{reason}"),
+        (Some(name), params::ParamPlace::Form) => format!("表单字段 {name}：{reason}"),
+        (None, params::ParamPlace::Query) => format!("查询字符串：{reason}"),
+        (None, params::ParamPlace::Path) => format!("路径：{reason}"),
+        (None, params::ParamPlace::Form) => format!("表单：{reason}"),
+    }
 }
 
 /// A page's query value that reads but means nothing (`?bucket=xyz`): the error page, 400,
