@@ -60,6 +60,8 @@ pub struct AuditFilter {
     pub object_id: Option<String>,
     /// Only this actor login.
     pub actor_login: Option<String>,
+    /// Only this action code (e.g. `stock.issue`).
+    pub action: Option<String>,
     /// Only entries with id below this (paging, newest first).
     pub before_id: Option<AuditId>,
     /// At most this many.
@@ -128,13 +130,15 @@ pub async fn list(db: &Db, f: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
                FROM audit_log \
                WHERE ($1 IS NULL OR object_type = $1) AND ($2 IS NULL OR object_id = $2) \
                  AND ($3 IS NULL OR actor_login = $3) AND ($4 IS NULL OR id < $4) \
-               ORDER BY id DESC LIMIT $5";
+                 AND ($5 IS NULL OR action = $5) \
+               ORDER BY id DESC LIMIT $6";
     let limit = f.limit.clamp(1, 1000);
     let rows: Vec<Row> = on_db!(db, |p| sqlx::query_as(sql)
         .bind(f.object_type.as_deref())
         .bind(f.object_id.as_deref())
         .bind(f.actor_login.as_deref())
         .bind(f.before_id.map(|i| i.0))
+        .bind(f.action.as_deref())
         .bind(limit)
         .fetch_all(p)
         .await)?;

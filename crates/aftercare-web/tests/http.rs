@@ -824,3 +824,71 @@ async fn form_errors_are_shown_in_the_users_language() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_audit_log_page_filters_pages_and_says_what_was_done() {
+    for s in servers().await {
+        s.add_user("root", Role::Admin, None).await;
+        {
+            let mut tx = s.app.db.begin_write().await.unwrap();
+            for i in 0..205 {
+                aftercare_store::audit::record(
+                    &mut tx,
+                    &aftercare_store::audit::NewAuditEntry {
+                        at: aftercare_domain::Instant(1_800_000_000_000 + i),
+                        actor_id: None,
+                        actor_login: "keeper".into(),
+                        action: "stock.issue".into(),
+                        object_type: "part".into(),
+                        object_id: i.to_string(),
+                        before: None,
+                        after: None,
+                        request_id: None,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        let (c, _) = login(&s, "root").await;
+        let page = |q: &str| {
+            let c = c.clone();
+            let url = s.url(&format!("/admin/audit{q}"));
+            async move {
+                let r = c.get(url).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                r.text().await.unwrap()
+            }
+        };
+        let rows = |html: &str| html.matches("<tr><td>").count();
+        // The newest page: 200 rows, the ledger's command in words, a link to older ones.
+        let first = page("").await;
+        assert_eq!(rows(&first), 200, "{first}");
+        assert!(first.contains("出库领用"), "{first}");
+        let older = first
+            .split("\" data-testid=\"audit-older\"")
+            .next()
+            .and_then(|before| before.rsplit("href=\"").next())
+            .filter(|href| href.starts_with("/admin/audit?"))
+            .map(|href| href.replace("&#38;", "&").replace("&amp;", "&"))
+            .unwrap_or_else(|| panic!("no older link: {first}"));
+        // The older page: the rest, down to the users added from the command line.
+        let second = page(older.trim_start_matches("/admin/audit")).await;
+        assert!(rows(&second) >= 6, "{second}");
+        assert!(second.contains("新建用户"), "{second}");
+        assert!(second.contains("命令行"), "{second}");
+        assert!(!second.contains("data-testid=\"audit-older\""), "{second}");
+        // Filters: by action, and by actor and object together.
+        let users = page("?action=user.create").await;
+        assert!(rows(&users) >= 1, "{users}");
+        assert!(!users.contains("出库领用"), "{users}");
+        let one = page("?actor=keeper&object_type=part&object_id=7").await;
+        assert_eq!(rows(&one), 1, "{one}");
+        assert!(
+            one.contains("value=\"keeper\""),
+            "the filter is kept in the form: {one}"
+        );
+        s.stop().await;
+    }
+}

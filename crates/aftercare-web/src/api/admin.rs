@@ -342,6 +342,8 @@ pub struct AuditQuery {
     pub object_id: Option<String>,
     /// Actor login.
     pub actor: Option<String>,
+    /// Action code, e.g. `stock.issue`.
+    pub action: Option<String>,
     /// Only entries older than this id (paging).
     pub before: Option<i64>,
     /// At most this many (default 100, max 1000).
@@ -386,6 +388,7 @@ pub async fn audit_log(
                 object_type: q.object_type,
                 object_id: q.object_id,
                 actor_login: q.actor,
+                action: q.action,
                 before_id: q.before.map(AuditId),
                 limit: q.limit.unwrap_or(100),
             },

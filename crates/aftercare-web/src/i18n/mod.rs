@@ -5,6 +5,7 @@
 
 use aftercare_domain::settings::Lang;
 
+mod audit;
 pub mod conflicts;
 mod core;
 mod hooks;
@@ -22,6 +23,7 @@ pub mod warranty;
 /// pages. A new context adds its file here.
 const TABLES: &[&[(&str, &str, &str)]] = &[
     core::MESSAGES,
+    audit::MESSAGES,
     parts::MESSAGES,
     planning::MESSAGES,
     tickets::MESSAGES,

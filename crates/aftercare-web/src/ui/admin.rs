@@ -349,6 +349,8 @@ pub struct AuditRow {
     at: String,
     actor: String,
     action: String,
+    /// The action in words, when the page knows it.
+    action_words: String,
     object: String,
     change: String,
 }
@@ -358,16 +360,73 @@ pub struct AuditRow {
 struct AuditTemplate {
     page: Page,
     rows: Vec<AuditRow>,
+    q: AuditQuery,
+    /// The link to the next older page, with the same filters.
+    older: Option<String>,
 }
 
-/// `GET /admin/audit`.
+/// The audit page's filters (as the API's, `before` for paging).
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+pub struct AuditQuery {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    object_type: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    object_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    actor: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    action: String,
+    #[serde(default, skip_serializing)]
+    before: Option<i64>,
+}
+
+/// Entries on one page of the audit log.
+const AUDIT_PAGE: usize = 200;
+
+/// A recorded action in the page's words: the application's actions, ledger commands
+/// (`stock.<op>`) and ticket actions (`ticket.<action>`); empty when none is known.
+fn action_words(tr: crate::i18n::Tr, code: &str) -> String {
+    let key = match code.split_once('.') {
+        Some(("stock", op)) if crate::i18n::Tr::has(&format!("audit.stock.{op}")) => {
+            format!("audit.stock.{op}")
+        }
+        Some(("ticket", a)) if crate::i18n::Tr::has(&format!("ticket.action.{a}")) => {
+            format!("ticket.action.{a}")
+        }
+        _ => format!("audit.action.{code}"),
+    };
+    if crate::i18n::Tr::has(&key) {
+        tr.t(&key).to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Who did it: a user's login, or the command line or the system in words.
+fn actor_words(tr: crate::i18n::Tr, login: String) -> String {
+    match login.as_str() {
+        "cli" => tr.t("audit.actor.cli").to_string(),
+        "system" => tr.t("audit.actor.system").to_string(),
+        _ => login,
+    }
+}
+
+/// `GET /admin/audit?object_type=&object_id=&actor=&action=&before=`: the newest entries
+/// matching the filters, a page at a time.
 pub async fn audit(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> Response {
+    let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let filter = AuditFilter {
-        limit: 200,
-        ..Default::default()
+        object_type: given(&q.object_type),
+        object_id: given(&q.object_id),
+        actor_login: given(&q.actor),
+        action: given(&q.action),
+        before_id: q.before.map(aftercare_domain::AuditId),
+        // One more than a page tells whether there is an older page.
+        limit: AUDIT_PAGE as i64 + 1,
     };
     let (entries, settings) = match (
         state.app.audit_log(&user.actor(), filter).await,
@@ -376,11 +435,20 @@ pub async fn audit(
         (Ok(e), Ok(s)) => (e, s),
         (Err(e), _) | (_, Err(e)) => return app_error_page(&user, &e),
     };
+    let tr = crate::i18n::Tr::new(user.lang);
+    let older = (entries.len() > AUDIT_PAGE).then(|| {
+        let last = entries[AUDIT_PAGE - 1].id.0;
+        let filters = serde_urlencoded::to_string(&q).unwrap_or_default();
+        let and = if filters.is_empty() { "" } else { "&" };
+        format!("/admin/audit?{filters}{and}before={last}")
+    });
     let rows = entries
         .into_iter()
+        .take(AUDIT_PAGE)
         .map(|e| AuditRow {
             at: format_instant(e.at.0, &settings.time_zone),
-            actor: e.actor_login,
+            actor: actor_words(tr, e.actor_login),
+            action_words: action_words(tr, &e.action),
             action: e.action,
             object: format!("{} {}", e.object_type, e.object_id),
             change: match (&e.before, &e.after) {
@@ -394,5 +462,7 @@ pub async fn audit(
     render(&AuditTemplate {
         page: Page::for_user(&user, "audit.title", "/admin/audit"),
         rows,
+        q,
+        older,
     })
 }
