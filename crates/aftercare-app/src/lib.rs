@@ -26,6 +26,7 @@ pub mod planning_repairs;
 pub use aftercare_store::planning as planning_store;
 pub mod message_templates;
 mod password;
+mod request_keys;
 pub mod sla_settings;
 pub mod stock;
 pub mod stock_approvals;

@@ -265,7 +265,25 @@ impl App {
         actor: &Actor,
         e: AddDemandEvent,
     ) -> AppResult<DemandEventRow> {
+        self.add_demand_event_once(actor, e, None).await
+    }
+
+    /// [`App::add_demand_event`] under a request key: sent again with the same key, it
+    /// answers the event the first send recorded (a second one would double its demand).
+    pub async fn add_demand_event_once(
+        &self,
+        actor: &Actor,
+        e: AddDemandEvent,
+        key: Option<&str>,
+    ) -> AppResult<DemandEventRow> {
         actor.require(PLANNERS, "record demand events")?;
+        let key = key.map(crate::request_keys::checked).transpose()?;
+        if let Some(id) = self
+            .keyed_record(actor, key, "planning.event_added")
+            .await?
+        {
+            return self.demand_event(actor, id).await;
+        }
         let name = e.name.trim();
         if name.is_empty() {
             return Err(AppError::invalid(
@@ -341,6 +359,20 @@ impl App {
             "affected_units": row.affected_units, "replacement_ppm": ppm,
         }));
         audit::record(&mut tx, &entry).await?;
+        if let Some(k) = key {
+            let used = crate::request_keys::key_use(actor, "planning.event_added", id);
+            if let Err(e) = aftercare_store::request_keys::record(&mut tx, k, &used, now).await {
+                // Taken meanwhile by the same form sent at once: its event, not a second.
+                drop(tx);
+                return match self
+                    .keyed_record(actor, Some(k), "planning.event_added")
+                    .await?
+                {
+                    Some(first) => self.demand_event(actor, first).await,
+                    None => Err(e.into()),
+                };
+            }
+        }
         tx.commit().await?;
         self.demand_event(actor, id).await
     }

@@ -1077,3 +1077,96 @@ async fn the_demo_holds_a_year_of_tickets_in_every_state_with_repeats_callbacks_
         assert!(drift.is_empty(), "{}: open load drift {drift:?}", t.label);
     }
 }
+
+#[tokio::test]
+async fn a_request_sent_again_under_its_key_opens_one_ticket_and_one_customer() {
+    for x in worlds().await {
+        let label = x.label;
+        let (c, u) =
+            customer_with_unit(&x, "13800000021", "SN-KEY-1", x.w.urban, x.w.model, None).await;
+        let agent = user(&x.app, "agent").await;
+        let req = || IntakeRequest {
+            customer: c,
+            unit: u,
+            address: None,
+            input: repair("开机黑屏"),
+            auto_dispatch: true,
+        };
+        // Five sends at once (a double click, a retry) and one after: one ticket.
+        let sends: Vec<_> = (0..5)
+            .map(|_| {
+                let (app, agent, req) = (x.app.clone(), agent.clone(), req());
+                tokio::spawn(async move { app.intake_once(&agent, req, Some("k-1")).await })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for s in sends {
+            ids.push(s.await.unwrap().unwrap().id);
+        }
+        ids.push(
+            x.app
+                .intake_once(&agent, req(), Some("k-1"))
+                .await
+                .unwrap()
+                .id,
+        );
+        assert!(ids.iter().all(|i| *i == ids[0]), "{label}: {ids:?}");
+        let all = x
+            .app
+            .search_tickets(&agent, TicketFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 1, "{label}: one ticket, dispatched once");
+        // Another key is another ticket; without a key every send is one.
+        let second = x.app.intake_once(&agent, req(), Some("k-2")).await.unwrap();
+        assert_ne!(second.id, ids[0], "{label}");
+        // The key of another user, or of another kind of request, is refused.
+        let manager = user(&x.app, "manager").await;
+        let other = x.app.intake_once(&manager, req(), Some("k-1")).await;
+        assert!(
+            matches!(&other, Err(AppError::Conflict { code, .. }) if code == "request.key_reused"),
+            "{label}: {other:?}"
+        );
+        let new_customer = || CustomerInput {
+            name: "李四".into(),
+            phones: vec!["13900000021".into()],
+            addresses: vec![AddressInput {
+                region: x.w.urban,
+                detail: "天府大道 1 号".into(),
+            }],
+        };
+        let reused = x
+            .app
+            .create_customer_once(&agent, new_customer(), Some("k-1"))
+            .await;
+        assert!(
+            matches!(&reused, Err(AppError::Conflict { .. })),
+            "{label}: {reused:?}"
+        );
+        let bad = x.app.intake_once(&agent, req(), Some("k 1\n")).await;
+        assert!(
+            matches!(&bad, Err(AppError::Invalid(_))),
+            "{label}: {bad:?}"
+        );
+        let all = x
+            .app
+            .search_tickets(&agent, TicketFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 2, "{label}: nothing more was opened");
+        // A customer form sent twice: one customer.
+        let first = x
+            .app
+            .create_customer_once(&agent, new_customer(), Some("k-c"))
+            .await
+            .unwrap();
+        let again = x
+            .app
+            .create_customer_once(&agent, new_customer(), Some("k-c"))
+            .await
+            .unwrap();
+        assert_eq!(first.id, again.id, "{label}");
+        let found = x.app.find_customers(&agent, "13900000021").await.unwrap();
+        assert_eq!(found.len(), 1, "{label}: one customer");
+    }
+}

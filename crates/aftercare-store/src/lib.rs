@@ -20,6 +20,7 @@ pub mod part_master;
 pub mod plan_views;
 pub mod planning;
 pub mod planning_lifecycle;
+pub mod request_keys;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

@@ -388,7 +388,7 @@ async fn login(s: &Server, login: &str) -> (reqwest::Client, String) {
 async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_ticket() {
     for s in servers().await {
         let agent = s.as_user("agent").await;
-        let (_, _, tid) = ticket_at_a(&s, &agent, "13600000001", "PAGE-SN-1").await;
+        let (cid, uid, tid) = ticket_at_a(&s, &agent, "13600000001", "PAGE-SN-1").await;
         let pages: [(&str, Vec<String>); 6] = [
             (
                 "agent",
@@ -503,6 +503,43 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // The ticket form sent twice from one rendering (a double click) opens one ticket;
+        // changed and sent again (the back button), it opens another.
+        let intake = agent_c
+            .get(format!("{}/intake?q=13600000001", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let key = intake
+            .split("name=\"form\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        let open = |fault: &'static str| {
+            agent_c
+                .post(format!("{}/intake/ticket", s.base))
+                .form(&[
+                    ("_csrf", agent_csrf.clone()),
+                    ("form", key.clone()),
+                    ("customer", cid.to_string()),
+                    ("unit", uid.to_string()),
+                    ("ticket_type", "repair".into()),
+                    ("channel", "hotline".into()),
+                    ("fault_description", fault.into()),
+                ])
+                .send()
+        };
+        let location = |r: reqwest::Response| {
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            r.headers()["location"].to_str().unwrap().to_string()
+        };
+        let first = location(open("不开机").await.unwrap());
+        assert_eq!(location(open("不开机").await.unwrap()), first);
+        assert_ne!(location(open("不开机，有异味").await.unwrap()), first);
         s.stop().await;
     }
 }

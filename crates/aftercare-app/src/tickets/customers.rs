@@ -201,10 +201,25 @@ impl App {
         actor: &Actor,
         input: CustomerInput,
     ) -> AppResult<CustomerRecord> {
+        self.create_customer_once(actor, input, None).await
+    }
+
+    /// [`App::create_customer`] under a request key: sent again with the same key, it
+    /// answers the customer the first send created.
+    pub async fn create_customer_once(
+        &self,
+        actor: &Actor,
+        input: CustomerInput,
+        key: Option<&str>,
+    ) -> AppResult<CustomerRecord> {
         actor.require(
             &[Role::Admin, Role::Manager, Role::Agent],
             "create customers",
         )?;
+        let key = key.map(crate::request_keys::checked).transpose()?;
+        if let Some(id) = self.keyed_record(actor, key, "customer.create").await? {
+            return self.keyed_customer(id).await;
+        }
         let valid = input.validate()?;
         for (i, a) in valid.addresses.iter().enumerate() {
             if aftercare_store::tickets::region_path(&self.db, a.region)
@@ -224,10 +239,26 @@ impl App {
         let mut entry = actor.audit(now, "customer.create", "customer", id);
         entry.after = serde_json::to_value(&valid).ok();
         audit::record(&mut tx, &entry).await?;
+        if let Some(k) = key {
+            let used = crate::request_keys::key_use(actor, "customer.create", id.0);
+            if let Err(e) = aftercare_store::request_keys::record(&mut tx, k, &used, now).await {
+                // Taken meanwhile by the same form sent at once: its customer, not a second.
+                drop(tx);
+                return match self.keyed_record(actor, Some(k), "customer.create").await? {
+                    Some(first) => self.keyed_customer(first).await,
+                    None => Err(e.into()),
+                };
+            }
+        }
         tx.commit().await?;
-        store::get_customer(&self.db, id)
+        self.keyed_customer(id.0).await
+    }
+
+    /// The customer a request created.
+    async fn keyed_customer(&self, id: i64) -> AppResult<CustomerRecord> {
+        store::get_customer(&self.db, CustomerId(id))
             .await?
-            .ok_or_else(|| AppError::Unexpected("customer vanished after insert".into()))
+            .ok_or_else(|| AppError::Unexpected(format!("customer {id} vanished after insert")))
     }
 
     /// Register a unit for a customer (call centre). The serial must be new for its model.

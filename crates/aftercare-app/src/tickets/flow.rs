@@ -249,7 +249,22 @@ impl App {
     /// address's tier, a repeat-repair link when the unit was completed within the window,
     /// and optionally dispatched at once to the top-ranked station.
     pub async fn intake(&self, actor: &Actor, req: IntakeRequest) -> AppResult<TicketRecord> {
+        self.intake_once(actor, req, None).await
+    }
+
+    /// [`App::intake`] under a request key: sent again with the same key (a reload, a
+    /// double click, a client's retry), it answers the ticket the first send opened.
+    pub async fn intake_once(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+        key: Option<&str>,
+    ) -> AppResult<TicketRecord> {
         actor.require(&[Role::Admin, Role::Manager, Role::Agent], "open tickets")?;
+        let key = key.map(crate::request_keys::checked).transpose()?;
+        if let Some(id) = self.keyed_record(actor, key, "ticket.create").await? {
+            return self.keyed_ticket(id).await;
+        }
         let input = req.input.validate()?;
         // One read for unit, address, policy, contract, settings and the unit's completed
         // tickets (intake is the hot path); the reasons for a miss are looked up after.
@@ -377,10 +392,17 @@ impl App {
             created_by: actor.principal().map(|p| p.user_id),
         };
         let warranty = a.warranty.status.code();
+        let claim = key.map(|k| {
+            (
+                k.to_string(),
+                crate::request_keys::key_use(actor, "ticket.create", 0),
+            )
+        });
         // The write goes through the intake group writer: one transaction (and on SQLite one
         // fsync) for the intakes that arrive together, each in its own savepoint; answered
         // only after that commit.
-        self.intake_writer()
+        let written = self
+            .intake_writer()
             .write(
                 move |tx: &mut Tx| -> JobFuture<'_, AppResult<TicketRecord>> {
                     Box::pin(async move {
@@ -414,11 +436,31 @@ impl App {
                             "warranty": warranty,
                         }));
                         store::insert_intake_rows(tx, id, &events, &outbox, now, &entry).await?;
+                        if let Some((k, mut used)) = claim {
+                            used.object_id = id.to_string();
+                            aftercare_store::request_keys::record(tx, &k, &used, now).await?;
+                        }
                         Ok(record)
                     })
                 },
             )
-            .await
+            .await;
+        match (written, key) {
+            // The same key sent twice at once: the second write fails on the key the first
+            // claimed, and answers the first's ticket.
+            (Err(e), Some(k)) => match self.keyed_record(actor, Some(k), "ticket.create").await? {
+                Some(id) => self.keyed_ticket(id).await,
+                None => Err(e),
+            },
+            (written, _) => written,
+        }
+    }
+
+    /// The ticket a request key opened.
+    async fn keyed_ticket(&self, id: i64) -> AppResult<TicketRecord> {
+        store::get_ticket(&self.db, TicketId(id))
+            .await?
+            .ok_or_else(|| AppError::Unexpected(format!("ticket {id} of a request key is gone")))
     }
 
     /// Why intake found no context: no address to visit, no such unit or no such address.

@@ -683,6 +683,18 @@ where
     }
 }
 
+/// The request key of a form that creates a record: the rendering's one-time `form` key
+/// with a digest of what was filled in. The same form sent again (a reload, a double
+/// click) finds the record the first send made; a form changed and sent again (the back
+/// button) makes a new one. `None` without a form key (a script's post).
+pub(crate) fn request_key(form_key: Option<&str>, filled: &impl std::fmt::Debug) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let key = form_key.map(str::trim).filter(|k| !k.is_empty())?;
+    let mut digest = std::collections::hash_map::DefaultHasher::new();
+    format!("{filled:?}").hash(&mut digest);
+    Some(format!("form-{key}-{:016x}", digest.finish()))
+}
+
 /// The refusal of a form read as key/value pairs that gives a field twice (each field at
 /// most once but the `lists`, a group of checkboxes): 400 naming it, as [`PageForm`]
 /// refuses it, not its last value read silently. `None` when every field is once.

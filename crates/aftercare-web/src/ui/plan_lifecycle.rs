@@ -29,6 +29,8 @@ struct LifecycleTemplate {
     successions: Vec<Succession>,
     events: Vec<EventRow>,
     warehouses: Vec<(i64, String)>,
+    /// This rendering's form key: the event form sent twice records one event.
+    form_key: String,
 }
 
 fn decimal(x: f64) -> String {
@@ -67,6 +69,7 @@ async fn lifecycle_page(
     }
     render(&LifecycleTemplate {
         page,
+        form_key: aftercare_app::random_token(),
         successions,
         events: events
             .into_iter()
@@ -157,6 +160,8 @@ pub struct EventForm {
     ends_on: String,
     affected_units: String,
     replacement_rate: String,
+    #[serde(default)]
+    form: Option<String>,
 }
 
 /// `POST /planning/events`.
@@ -165,6 +170,7 @@ pub async fn add_event(
     Extension(user): Extension<CurrentUser>,
     PageForm(f): PageForm<EventForm>,
 ) -> Response {
+    let key = super::request_key(f.form.as_deref(), &f);
     let number = |field: &str, s: &str| {
         s.trim()
             .parse::<i64>()
@@ -176,7 +182,7 @@ pub async fn add_event(
     ) {
         (Ok(warehouse_id), Ok(affected_units)) => state
             .app
-            .add_demand_event(
+            .add_demand_event_once(
                 &user.actor(),
                 AddDemandEvent {
                     part_number: f.part_number,
@@ -187,6 +193,7 @@ pub async fn add_event(
                     affected_units,
                     replacement_rate: f.replacement_rate,
                 },
+                key.as_deref(),
             )
             .await
             .map(|_| ()),

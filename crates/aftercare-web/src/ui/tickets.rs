@@ -543,6 +543,8 @@ struct IntakeTemplate {
     models: Vec<(i64, String)>,
     types: Vec<(&'static str, String)>,
     channels: Vec<(&'static str, String)>,
+    /// This rendering's form key: a ticket or customer form sent twice creates one.
+    form_key: String,
 }
 
 struct UnitCard {
@@ -647,6 +649,7 @@ async fn intake_page(
         .collect();
     render(&IntakeTemplate {
         page,
+        form_key: aftercare_app::random_token(),
         q: q.trim().to_string(),
         searched: !q.trim().is_empty(),
         customers,
@@ -680,6 +683,7 @@ pub struct CustomerForm {
     phone2: Option<String>,
     region: Option<String>,
     detail: String,
+    form: Option<String>,
 }
 
 /// `POST /intake/customer`.
@@ -696,7 +700,7 @@ pub async fn intake_customer(
         Ok(Some(region)) => {
             state
                 .app
-                .create_customer(
+                .create_customer_once(
                     &user.actor(),
                     CustomerInput {
                         name: f.name.clone(),
@@ -706,6 +710,7 @@ pub async fn intake_customer(
                             detail: f.detail.clone(),
                         }],
                     },
+                    super::request_key(f.form.as_deref(), &f).as_deref(),
                 )
                 .await
         }
@@ -796,6 +801,7 @@ pub struct TicketForm {
     fault_code: Option<String>,
     auto_dispatch: Option<String>,
     q: Option<String>,
+    form: Option<String>,
 }
 
 /// `POST /intake/ticket`: open the ticket and show it.
@@ -826,7 +832,13 @@ pub async fn intake_ticket(
         })
     })();
     let result = match req {
-        Ok(r) => state.app.intake(&user.actor(), r).await,
+        Ok(r) => {
+            let key = super::request_key(f.form.as_deref(), &f);
+            state
+                .app
+                .intake_once(&user.actor(), r, key.as_deref())
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -1,0 +1,66 @@
+//! Requests that create a record, made safe to send again: a key (a page's one-time form
+//! key, an API client's `Idempotency-Key`) sent a second time finds the record the first
+//! send made instead of making another.
+
+use crate::App;
+use crate::access::Actor;
+use crate::error::{AppError, AppResult};
+use crate::planning::actor_login;
+use aftercare_store::request_keys::{self as store, KeyUse};
+
+/// The longest key accepted.
+const MAX_KEY: usize = 100;
+
+/// A key must be 1–100 visible ASCII characters (it is echoed in messages and logs).
+pub(crate) fn checked(key: &str) -> AppResult<&str> {
+    let k = key.trim();
+    if k.is_empty() || k.len() > MAX_KEY || !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_KEY} visible ASCII characters"),
+        ));
+    }
+    Ok(k)
+}
+
+/// The use to record for `key` when `actor` creates `object_id` by `action`.
+pub(crate) fn key_use(actor: &Actor, action: &str, object_id: i64) -> KeyUse {
+    KeyUse {
+        action: action.into(),
+        actor_login: actor_login(actor),
+        object_id: object_id.to_string(),
+    }
+}
+
+/// The record a key was used for, when it was used by the same actor for the same action;
+/// a key used for something else (or by someone else) is refused.
+pub(crate) fn same_use(found: KeyUse, actor: &Actor, action: &str, key: &str) -> AppResult<i64> {
+    if found.action != action || found.actor_login != actor_login(actor) {
+        return Err(AppError::Conflict {
+            code: "request.key_reused".into(),
+            message: format!("the key '{key}' was already used for another request"),
+        });
+    }
+    found
+        .object_id
+        .parse()
+        .map_err(|_| AppError::Unexpected(format!("request key '{key}' names no record")))
+}
+
+impl App {
+    /// The record `key` created for `action`, if it was used (see [`same_use`]).
+    pub(crate) async fn keyed_record(
+        &self,
+        actor: &Actor,
+        key: Option<&str>,
+        action: &str,
+    ) -> AppResult<Option<i64>> {
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        match store::find(&self.db, key).await? {
+            Some(found) => same_use(found, actor, action, key).map(Some),
+            None => Ok(None),
+        }
+    }
+}
