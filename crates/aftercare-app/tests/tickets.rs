@@ -1170,3 +1170,82 @@ async fn a_request_sent_again_under_its_key_opens_one_ticket_and_one_customer() 
         assert_eq!(found.len(), 1, "{label}: one customer");
     }
 }
+
+#[tokio::test]
+async fn the_same_technician_or_visit_again_changes_nothing_and_absurd_slots_are_refused() {
+    for x in worlds().await {
+        let label = x.label;
+        let (c, u) =
+            customer_with_unit(&x, "13800000031", "SN-AGAIN-1", x.w.urban, x.w.model, None).await;
+        let t = intake(&x, c, u, false).await;
+        let t = act(
+            &x,
+            "dispatcher",
+            &t,
+            TicketAction::Dispatch {
+                station: x.w.station_a,
+            },
+        )
+        .await;
+        let t = act(&x, "station-a", &t, TicketAction::Accept).await;
+        let assign = TicketAction::AssignTechnician {
+            technician: x.w.tech_a,
+        };
+        let t = act(&x, "station-a", &t, assign.clone()).await;
+        let again = act(&x, "station-a", &t, assign).await;
+        assert_eq!(again.version, t.version, "{label}: nothing written");
+        let visit = slot(&x, 3);
+        let t = act(
+            &x,
+            "station-a",
+            &t,
+            TicketAction::Schedule { appointment: visit },
+        )
+        .await;
+        let again = act(
+            &x,
+            "station-a",
+            &t,
+            TicketAction::Schedule { appointment: visit },
+        )
+        .await;
+        assert_eq!(again.version, t.version, "{label}: nothing written");
+        let station = user(&x.app, "station-a").await;
+        let detail = x.app.ticket(&station, t.id).await.unwrap();
+        let booked = detail
+            .timeline
+            .iter()
+            .filter(|e| e.action == "schedule")
+            .count();
+        assert_eq!(booked, 1, "{label}: one booking on the timeline");
+        // Another slot is a new booking.
+        let t = act(
+            &x,
+            "station-a",
+            &t,
+            TicketAction::Schedule {
+                appointment: slot(&x, 5),
+            },
+        )
+        .await;
+        assert!(t.version > again.version, "{label}");
+        // A slot of more than twelve hours, or a visit months away, is refused.
+        let now = x.app.now().0;
+        assert!(Appointment::new(Instant(now + HOUR), Instant(now + 14 * HOUR)).is_err());
+        let far =
+            Appointment::new(Instant(now + 91 * DAY), Instant(now + 91 * DAY + HOUR)).unwrap();
+        let refused = x
+            .app
+            .act(
+                &station,
+                t.id,
+                TicketAction::Schedule { appointment: far },
+                TicketExtras::default(),
+            )
+            .await;
+        assert!(
+            matches!(&refused, Err(AppError::Invalid(_))),
+            "{label}: {refused:?}"
+        );
+    }
+}

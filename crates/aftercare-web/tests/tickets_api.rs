@@ -473,6 +473,38 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // A slot of 500 hours and a satisfaction of 300 are named as typed (the score had
+        // been reported as 0; the slot accepted).
+        for (form, says) in [
+            (
+                [
+                    ("action", "schedule"),
+                    ("appointment_start", "2026-12-09T10:00"),
+                    ("duration_hours", "500"),
+                ],
+                "必须为 1 到 12 小时",
+            ),
+            (
+                [
+                    ("action", "callback"),
+                    ("satisfaction", "300"),
+                    ("fixed", "yes"),
+                ],
+                "实际为 300",
+            ),
+        ] {
+            let mut form = form.to_vec();
+            form.push(("_csrf", csrf.as_str()));
+            let r = a
+                .post(format!("{}/tickets/{tid}/act", s.base))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let body = r.text().await.unwrap();
+            assert!(body.contains(says), "{says}: {body}");
+        }
         // The completion form gives each field once (a line has its own `used_<line>`):
         // a field given twice is named, not its last value taken.
         let r = a

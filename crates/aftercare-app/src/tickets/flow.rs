@@ -699,6 +699,11 @@ impl App {
         let entry = state
             .apply(who, action.clone(), now, &settings.rules)
             .map_err(transition_error)?;
+        if repeats(&t.state, &action) {
+            // The same booking or technician again (a form sent twice): allowed, but
+            // nothing changes, so no second timeline entry and no second notice.
+            return Ok(t.clone());
+        }
         let mut tx = self.db.begin_write().await?;
         let version = store::update_state(&mut tx, id, t.version, &state, &extras)
             .await
@@ -1058,5 +1063,19 @@ fn redact_other_station(e: &mut aftercare_store::tickets::EventRecord, own: Stat
         e.station_id = None;
         e.note = None;
         e.data = serde_json::Value::Null;
+    }
+}
+
+/// Whether `action` would leave `state` as it is: the visit booked again for the slot it
+/// has, the technician assigned again who holds the ticket.
+fn repeats(state: &aftercare_domain::ticket::TicketState, action: &TicketAction) -> bool {
+    match action {
+        TicketAction::Schedule { appointment } => {
+            state.status == TicketStatus::Scheduled && state.appointment == Some(*appointment)
+        }
+        TicketAction::AssignTechnician { technician } => {
+            state.status == TicketStatus::Accepted && state.technician == Some(*technician)
+        }
+        _ => false,
     }
 }

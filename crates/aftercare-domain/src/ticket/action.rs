@@ -66,12 +66,22 @@ pub struct AppointmentSlot {
 }
 
 impl Appointment {
-    /// A slot from `start` to `end`; the end must be after the start.
+    /// The longest visit slot (a working day).
+    pub const MAX_HOURS: i64 = 12;
+
+    /// A slot from `start` to `end`; the end must be after the start and at most
+    /// [`Appointment::MAX_HOURS`] later.
     pub fn new(start: Instant, end: Instant) -> Result<Appointment, ValidationError> {
         if end <= start {
             return Err(ValidationError::new(
                 "appointment",
                 "the end of the slot must be after its start",
+            ));
+        }
+        if end.0 - start.0 > Self::MAX_HOURS * 3_600_000 {
+            return Err(ValidationError::new(
+                "appointment",
+                format!("a visit slot may last at most {} hours", Self::MAX_HOURS),
             ));
         }
         Ok(Appointment { start, end })

@@ -14,6 +14,10 @@ use crate::ticket::status::TicketStatus;
 use crate::ticket::table::{allowed_actions, next_status};
 use crate::time::Instant;
 use crate::validate::ValidationError;
+
+/// How far ahead a visit may be booked: a slot beyond it is a typing mistake (a year), and
+/// lies far past every on-site deadline.
+pub const MAX_BOOKING_DAYS: i64 = 90;
 use serde::{Deserialize, Serialize};
 
 /// When the ticket passed its milestones; SLA evaluation reads these.
@@ -187,6 +191,14 @@ impl TicketState {
                 Err(TransitionError::Invalid(ValidationError::new(
                     "appointment",
                     "the slot has already passed",
+                )))
+            }
+            TicketAction::Schedule { appointment }
+                if appointment.start().0 - now.0 > MAX_BOOKING_DAYS * 86_400_000 =>
+            {
+                Err(TransitionError::Invalid(ValidationError::new(
+                    "appointment",
+                    format!("a visit may be booked at most {MAX_BOOKING_DAYS} days ahead"),
                 )))
             }
             TicketAction::AcceptTimeout => {

@@ -127,8 +127,9 @@ fn sample(kind: ActionKind, fixed: bool) -> TicketAction {
         },
         A::Schedule => TicketAction::Schedule {
             appointment: Appointment::new(
-                Instant(T0 + 400 * DAY),
-                Instant(T0 + 400 * DAY + 120 * MINUTE),
+                // Ahead of every walk's clock, within the booking horizon from its start.
+                Instant(T0 + 60 * DAY),
+                Instant(T0 + 60 * DAY + 120 * MINUTE),
             )
             .unwrap(),
         },

@@ -34,6 +34,19 @@ const REASONS: &[(&str, &str)] = &[
     ),
     ("is required to {}", "{0}时必填"),
     ("the slot has already passed", "该时段已经过去"),
+    (
+        "the end of the slot must be after its start",
+        "时段的结束时间必须晚于开始时间",
+    ),
+    (
+        "a visit slot may last at most {} hours",
+        "上门时段最长 {0} 小时",
+    ),
+    (
+        "a visit may be booked at most {} days ahead",
+        "最多只能预约 {0} 天以内的上门",
+    ),
+    ("must be 1 to {} hours", "必须为 1 到 {0} 小时"),
     ("must be 0 to 100000", "必须在 0 到 100000 之间"),
     ("must be 1 to 5, got {}", "必须在 1 到 5 之间，实际为 {0}"),
     (

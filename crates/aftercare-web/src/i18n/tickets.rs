@@ -147,6 +147,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Booked for an earlier day, not done",
     ),
     ("jobs.group.unscheduled", "尚未预约", "No visit booked yet"),
+    ("jobs.group.waiting", "等待备件", "Waiting for parts"),
     ("jobs.group.later", "以后的预约", "Booked for later"),
     ("callbacks.title", "回访队列", "Callback queue"),
     ("callback.fixed", "是否修好", "Fixed?"),

@@ -451,6 +451,13 @@ fn request_of(f: &ActForm, tz: &str) -> Result<ActionRequest, AppError> {
                 .map(|t| t.timestamp_millis())
                 .ok_or_else(|| AppError::invalid("appointment_start", "does not exist locally"))?;
             let hours = opt_i64(&f.duration_hours, "duration_hours")?.unwrap_or(2);
+            let max = aftercare_domain::ticket::Appointment::MAX_HOURS;
+            if !(1..=max).contains(&hours) {
+                return Err(AppError::invalid(
+                    "duration_hours",
+                    format!("must be 1 to {max} hours"),
+                ));
+            }
             (Some(start), Some(start + hours * 3_600_000))
         }
         None => (None, None),
@@ -468,7 +475,12 @@ fn request_of(f: &ActForm, tz: &str) -> Result<ActionRequest, AppError> {
         labour_minutes: opt_i64(&f.labour_minutes, "labour_minutes")?,
         fixed: opt(&f.fixed).map(|v| v == "yes"),
         satisfaction: opt_i64(&f.satisfaction, "satisfaction")?
-            .map(|v| u8::try_from(v).unwrap_or(0)),
+            .map(|v| {
+                u8::try_from(v).map_err(|_| {
+                    AppError::invalid("satisfaction", format!("must be 1 to 5, got {v}"))
+                })
+            })
+            .transpose()?,
         comments: opt(&f.comments),
         false_completion: Some(opt(&f.false_completion).is_some()),
     })
@@ -994,22 +1006,27 @@ struct JobGroup {
     jobs: Vec<Row>,
 }
 
-/// Which group a job belongs to by its appointment's company day: today's first, then
-/// visits booked for an earlier day and not done, then those without a visit, then later.
-fn job_group(appointment_day: Option<i64>, today: i64) -> usize {
-    match appointment_day {
-        Some(d) if d == today => 0,
-        Some(d) if d < today => 1,
-        None => 2,
-        Some(_) => 3,
+/// Which group a job belongs to: the one the technician is on site for and today's visits
+/// first, then visits booked for an earlier day and not done, then those without a visit,
+/// then jobs waiting for parts (their visit is over), then later visits. Days are the
+/// company's.
+fn job_group(status: TicketStatus, appointment_day: Option<i64>, today: i64) -> usize {
+    match (status, appointment_day) {
+        (TicketStatus::OnSite, _) => 0,
+        (TicketStatus::WaitingForParts, _) => 3,
+        (_, Some(d)) if d == today => 0,
+        (_, Some(d)) if d < today => 1,
+        (_, None) => 2,
+        (_, Some(_)) => 4,
     }
 }
 
 /// The headings of [`job_group`]'s groups, in order.
-const JOB_GROUPS: [&str; 4] = [
+const JOB_GROUPS: [&str; 5] = [
     "jobs.group.today",
     "jobs.group.earlier",
     "jobs.group.unscheduled",
+    "jobs.group.waiting",
     "jobs.group.later",
 ];
 
@@ -1031,7 +1048,8 @@ pub async fn jobs(
                 jobs: Vec::new(),
             });
             for t in &j {
-                let g = job_group(t.appointment_start.map(|a| days.day_of(a)), today);
+                let day = t.appointment_start.map(|a| days.day_of(a));
+                let g = job_group(t.status, day, today);
                 groups[g].jobs.push(row(t, &tz));
             }
             render(&JobsTemplate {
@@ -1071,19 +1089,19 @@ mod tests {
 
     #[test]
     fn todays_jobs_come_first_then_missed_visits_then_unbooked_then_later_ones() {
+        use TicketStatus::*;
         let today = 20_000;
+        let group = |status, day| JOB_GROUPS[job_group(status, day, today)];
+        assert_eq!(group(Scheduled, Some(today)), "jobs.group.today");
+        assert_eq!(group(Scheduled, Some(today - 1)), "jobs.group.earlier");
+        assert_eq!(group(Accepted, None), "jobs.group.unscheduled");
+        assert_eq!(group(Scheduled, Some(today + 1)), "jobs.group.later");
+        // On site now, whatever day the visit was booked for; waiting for parts is no
+        // missed visit.
+        assert_eq!(group(OnSite, Some(today + 1)), "jobs.group.today");
         assert_eq!(
-            JOB_GROUPS[job_group(Some(today), today)],
-            "jobs.group.today"
-        );
-        assert_eq!(
-            JOB_GROUPS[job_group(Some(today - 1), today)],
-            "jobs.group.earlier"
-        );
-        assert_eq!(JOB_GROUPS[job_group(None, today)], "jobs.group.unscheduled");
-        assert_eq!(
-            JOB_GROUPS[job_group(Some(today + 1), today)],
-            "jobs.group.later"
+            group(WaitingForParts, Some(today - 3)),
+            "jobs.group.waiting"
         );
     }
 }
