@@ -270,7 +270,22 @@ impl App {
         name: &str,
         login: &str,
     ) -> AppResult<CreatedToken> {
+        self.create_api_token_once(actor, name, login, None).await
+    }
+
+    /// [`App::create_api_token`] under a request key: the form sent again is refused as
+    /// already sent (its secret was shown once), not a second live token.
+    pub async fn create_api_token_once(
+        &self,
+        actor: &Actor,
+        name: &str,
+        login: &str,
+        key: Option<&str>,
+    ) -> AppResult<CreatedToken> {
         actor.require(&[Role::Admin], "create API tokens")?;
+        let key = key.map(crate::request_keys::checked).transpose()?;
+        self.refuse_if_sent(actor, key, "api_token.create", "API token")
+            .await?;
         let name = validate::name("name", name)?;
         let user = users::get_by_login(&self.db, login)
             .await?
@@ -293,6 +308,8 @@ impl App {
         let mut entry = actor.audit(now, "api_token.create", "api_token", id);
         entry.after = Some(serde_json::json!({"name": name, "prefix": prefix, "user": user.login}));
         audit::record(&mut tx, &entry).await?;
+        self.claim_key(&mut tx, actor, key, ("api_token.create", "API token", id.0))
+            .await?;
         tx.commit().await?;
         let token = tokens::get(&self.db, id)
             .await?

@@ -64,3 +64,45 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Refuse a creating form sent again whose record cannot be shown twice (a secret shown
+    /// once): "already sent", naming the record the first send made (409).
+    pub(crate) async fn refuse_if_sent(
+        &self,
+        actor: &Actor,
+        key: Option<&str>,
+        action: &str,
+        what: &str,
+    ) -> AppResult<()> {
+        match self.keyed_record(actor, key, action).await? {
+            Some(id) => Err(AppError::Conflict {
+                code: "request.form_sent_before".into(),
+                message: format!("this form was already sent: it created {what} {id}"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Claim `key` for the record `id` in the transaction that writes it; a key claimed
+    /// meanwhile (the same form sent at once) is refused as [`App::refuse_if_sent`] says.
+    pub(crate) async fn claim_key(
+        &self,
+        tx: &mut aftercare_store::Tx,
+        actor: &Actor,
+        key: Option<&str>,
+        (action, what, id): (&str, &str, i64),
+    ) -> AppResult<()> {
+        let Some(k) = key else {
+            return Ok(());
+        };
+        let used = key_use(actor, action, id);
+        match store::record(tx, k, &used, self.now()).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.refuse_if_sent(actor, key, action, what).await?;
+                Err(e.into())
+            }
+        }
+    }
+}

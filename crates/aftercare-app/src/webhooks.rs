@@ -366,7 +366,21 @@ impl App {
         actor: &Actor,
         s: NewSubscription,
     ) -> AppResult<SubscriptionRecord> {
+        self.add_webhook_once(actor, s, None).await
+    }
+
+    /// [`App::add_webhook`] under a request key: the form sent again is refused as already
+    /// sent (every event would have reached the receiver twice), not a second subscription.
+    pub async fn add_webhook_once(
+        &self,
+        actor: &Actor,
+        s: NewSubscription,
+        key: Option<&str>,
+    ) -> AppResult<SubscriptionRecord> {
         actor.require(&[Role::Admin], "configure webhooks")?;
+        let key = key.map(crate::request_keys::checked).transpose()?;
+        self.refuse_if_sent(actor, key, "webhook.create", "webhook")
+            .await?;
         let v = validate(&s.name, &s.url, &s.events, Some(&s.secret), &s.language)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
@@ -383,6 +397,8 @@ impl App {
         let mut entry = actor.audit(now, "webhook.create", "webhook", id);
         entry.after = Some(serde_json::json!({ "url": v.url, "events": v.events }));
         audit::record(&mut tx, &entry).await?;
+        self.claim_key(&mut tx, actor, key, ("webhook.create", "webhook", id))
+            .await?;
         tx.commit().await?;
         self.webhook(actor, id).await
     }

@@ -167,22 +167,43 @@ async fn webhooks_are_managed_by_api_and_pages_by_admins_only() {
         assert_eq!(s.app.webhooks(&Actor::Cli).await.unwrap().len(), 1);
 
         // A good form without a secret: one is generated and shown once.
-        let r = c
-            .post(url("/admin/webhooks"))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("name", "relay"),
-                ("url", "http://127.0.0.1:1/relay"),
-                ("events", "ticket.appointment_booked"),
-                ("events", "ticket.completed"),
-                ("secret", ""),
-                ("language", "en"),
-            ])
+        let list = c
+            .get(url("/admin/webhooks"))
             .send()
             .await
+            .unwrap()
+            .text()
+            .await
             .unwrap();
+        let form_key = list
+            .split("name=\"form\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        let create = || {
+            c.post(url("/admin/webhooks"))
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("form", form_key.as_str()),
+                    ("name", "relay"),
+                    ("url", "http://127.0.0.1:1/relay"),
+                    ("events", "ticket.appointment_booked"),
+                    ("events", "ticket.completed"),
+                    ("secret", ""),
+                    ("language", "en"),
+                ])
+                .send()
+        };
+        let r = create().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{label}");
         let page = r.text().await.unwrap();
+        // The same form sent again (a reload of the page that showed the secret) adds no
+        // second subscription: refused as already sent.
+        let r = create().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{label}");
+        assert!(r.text().await.unwrap().contains("此表单已提交过"));
+        assert_eq!(s.app.webhooks(&Actor::Cli).await.unwrap().len(), 2);
         let secret = page
             .split("data-testid=\"secret\">")
             .nth(1)

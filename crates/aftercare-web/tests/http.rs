@@ -788,6 +788,30 @@ async fn form_errors_are_shown_in_the_users_language() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+    // The token form sent twice from one rendering (a reload of the page showing the
+    // secret) makes one token: the second is refused as already sent.
+    let tokens = c.get(s.url("/admin/tokens")).send().await.unwrap();
+    let html = tokens.text().await.unwrap();
+    let form_key = html
+        .split("name=\"form\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let create = || {
+        c.post(s.url("/admin/tokens"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("form", form_key.as_str()),
+                ("name", "relay"),
+                ("login", "newagent"),
+            ])
+            .send()
+    };
+    assert_eq!(create().await.unwrap().status(), 200);
+    assert_eq!(create().await.unwrap().status(), 409);
+    let listed = c.get(s.url("/admin/tokens")).send().await.unwrap();
+    assert_eq!(listed.text().await.unwrap().matches(">relay<").count(), 1);
     // Switching a user on or off takes true or false, nothing else: "maybe" had switched
     // the account off.
     let agent_id = {

@@ -34,6 +34,10 @@ const CONFLICTS: &[(&str, &str)] = &[
         "planning.source_short",
         "发货仓库现有可发数量不足，暂不能批准",
     ),
+    (
+        "request.form_sent_before",
+        "此表单已提交过，未重复创建（密钥只显示一次）",
+    ),
     ("request.key_reused", "该请求键已用于另一项请求"),
     ("stock.already_counting", "其中有备件已在进行中的盘点里"),
     ("stock.approval_decided", "该审批已处理"),

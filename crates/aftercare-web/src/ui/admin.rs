@@ -191,6 +191,8 @@ struct TokensTemplate {
     page: Page,
     rows: Vec<TokenRow>,
     secret: Option<String>,
+    /// This rendering's form key: the create form sent twice makes one token.
+    form_key: String,
 }
 
 async fn tokens_page(
@@ -223,7 +225,12 @@ async fn tokens_page(
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    render(&TokensTemplate { page, rows, secret })
+    render(&TokensTemplate {
+        page,
+        rows,
+        secret,
+        form_key: aftercare_app::random_token(),
+    })
 }
 
 /// `GET /admin/tokens`.
@@ -235,10 +242,12 @@ pub async fn tokens(
 }
 
 /// The create-token form.
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 pub struct TokenForm {
     name: String,
     login: String,
+    #[serde(default)]
+    form: Option<String>,
 }
 
 /// `POST /admin/tokens`: the page shows the secret once.
@@ -249,11 +258,16 @@ pub async fn create_token(
 ) -> Response {
     match state
         .app
-        .create_api_token(&user.actor(), &form.name, &form.login)
+        .create_api_token_once(
+            &user.actor(),
+            &form.name,
+            &form.login,
+            super::request_key(form.form.as_deref(), &(&form.name, &form.login)).as_deref(),
+        )
         .await
     {
         Ok(created) => tokens_page(&state, &user, Some(created.secret), None).await,
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             super::refused(tokens_page(&state, &user, None, Some(&e)).await, &e)
         }
         Err(e) => app_error_page(&user, &e),

@@ -69,6 +69,8 @@ pub struct HookForm {
     events: Vec<String>,
     secret: String,
     language: String,
+    /// The rendering's form key it was sent with.
+    key: String,
 }
 
 impl HookForm {
@@ -82,6 +84,7 @@ impl HookForm {
                 "events" => f.events.push(v),
                 "secret" => f.secret = v,
                 "language" => f.language = v,
+                "form" => f.key = v,
                 _ => {}
             }
         }
@@ -125,6 +128,8 @@ struct WebhooksTemplate {
     form: HookForm,
     errors: Vec<FieldError>,
     secret_once: Option<String>,
+    /// This rendering's form key: the new-subscription form sent twice makes one.
+    form_key: String,
 }
 
 impl WebhooksTemplate {
@@ -230,8 +235,11 @@ async fn webhooks_page(
         form,
         errors,
         secret_once,
+        form_key: aftercare_app::random_token(),
     });
-    if error.is_some() {
+    if let Some(e @ AppError::Conflict { .. }) = error {
+        super::refused(resp, e)
+    } else if error.is_some() {
         unprocessable(resp)
     } else {
         resp
@@ -269,9 +277,10 @@ pub async fn create(
     let form = HookForm::from_pairs(pairs);
     let generated = form.secret.trim().is_empty().then(generate_secret);
     let secret = generated.clone().unwrap_or_else(|| form.secret.clone());
+    let key = super::request_key(Some(&form.key), &(&form.name, &form.url, &form.events));
     let r = state
         .app
-        .add_webhook(
+        .add_webhook_once(
             &user.actor(),
             NewSubscription {
                 name: form.name.clone(),
@@ -280,6 +289,7 @@ pub async fn create(
                 secret,
                 language: form.language.clone(),
             },
+            key.as_deref(),
         )
         .await;
     match r {
@@ -298,7 +308,7 @@ pub async fn create(
             )
             .await
         }
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             // Never echo a secret back into the page.
             let form = HookForm {
                 secret: String::new(),
@@ -351,6 +361,7 @@ pub async fn edit(
                 events,
                 secret: String::new(),
                 language: s.language,
+                key: String::new(),
             };
             edit_page(&user, id, form, None)
         }
