@@ -105,6 +105,14 @@ const CONFLICTS: &[(&str, &str)] = &[
 /// …, a stock condition, ticket status or action code among them in words.
 const PARTICULARS: &[(&str, &str)] = &[
     (
+        "serial '{}' is already registered for this model",
+        "序列号“{0}”已登记在该型号下",
+    ),
+    (
+        "the defective part of obligation {} was already received",
+        "返还义务 {0} 的旧件已收回",
+    ),
+    (
         "requested {}, only {} available (the rest is reserved)",
         "需要 {0} 件，只有 {1} 件可用（其余已预留）",
     ),

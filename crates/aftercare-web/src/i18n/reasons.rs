@@ -6,6 +6,70 @@
 /// (English pattern, Chinese template).
 const REASONS: &[(&str, &str)] = &[
     ("must not be empty", "不能为空"),
+    // Phones, serials and intake.
+    ("is empty", "为空"),
+    (
+        "contains '{}', which is not a digit or separator",
+        "含有“{0}”，不是数字或分隔符",
+    ),
+    (
+        "is not a Chinese number (country code other than +86)",
+        "不是中国号码（国家代码不是 +86）",
+    ),
+    (
+        "is not a landline (area code + 7 or 8 digits)",
+        "不是固定电话（区号 + 7 或 8 位号码）",
+    ),
+    (
+        "needs the area code (e.g. 010 or 0755)",
+        "需要区号（例如 010 或 0755）",
+    ),
+    (
+        "is a 400/800 service number, not a customer's phone",
+        "是 400/800 客服号码，不是客户电话",
+    ),
+    (
+        "has an empty or non-numeric extension",
+        "分机号为空或不是数字",
+    ),
+    (
+        "may contain only letters, digits, '-', '/' or '.', found '{}'",
+        "只能包含字母、数字、“-”、“/”或“.”，发现“{0}”",
+    ),
+    (
+        "may contain only letters A-Z, digits, '-', '.' and '/', found '{}'",
+        "只能包含字母 A-Z、数字、“-”、“.”和“/”，发现“{0}”",
+    ),
+    (
+        "unit {} does not belong to customer {}",
+        "机器 {0} 不属于客户 {1}",
+    ),
+    ("the address is another customer's", "该地址属于其他客户"),
+    ("has no digits", "没有数字"),
+    (
+        "'{}' is not a ticket number (expected e.g. T20261122-000123)",
+        "“{0}”不是工单号（例如 T20261122-000123）",
+    ),
+    (
+        "assign a technician before booking a visit",
+        "预约上门前请先指派技术员",
+    ),
+    (
+        "a false completion cannot be marked as fixed",
+        "虚假完工不能标记为已修复",
+    ),
+    (
+        "used ({}) plus returned unused ({}) must equal the {} units issued",
+        "已用（{0}）加退回未用（{1}）必须等于已发放的 {2} 件",
+    ),
+    (
+        "the ticket has no reserved parts to issue (lines awaiting a manager's approval are issued by the approval)",
+        "该工单没有可发放的预留备件（待经理审批的行由审批发放）",
+    ),
+    (
+        "{} issued part line(s) are not settled: complete the repair with the parts used and returned per line",
+        "有 {0} 行已发放的备件未结算：请按行填写已用和退回数量后完工",
+    ),
     // A query, path or form value the reader refused (serde's words).
     ("duplicate field `{}`", "字段 `{0}` 重复"),
     ("missing field `{}`", "缺少字段 `{0}`"),
@@ -422,9 +486,38 @@ const FIELDS: &[(&str, &str)] = &[
     ("schedule", "预约"),
     ("callback", "回访"),
     ("complete", "完工"),
+    // Parts of field paths (`phones[0]`, `lines[0].qty`, `parts[0]`).
+    ("phones", "电话"),
+    ("phone", "电话"),
+    ("lines", "行"),
+    ("parts", "备件行"),
+    ("addresses", "地址"),
+    ("region", "地区"),
+    ("detail", "详细地址"),
+    ("number", "工单号"),
+    ("customer", "客户"),
+    ("duration_hours", "时长（小时）"),
 ];
 
 /// The Chinese label of a field, or the field name itself.
+/// A field path in words: `phones[0]` → "电话（第 1 个）", `lines[2].qty` → "行（第 3 个）数量";
+/// a name no table knows stays as it is.
+pub fn field_path_zh(path: &str) -> String {
+    if FIELDS.iter().any(|(k, _)| *k == path) {
+        return field_zh(path).to_string();
+    }
+    path.split('.')
+        .map(|segment| match segment.split_once('[') {
+            Some((name, rest)) => match rest.trim_end_matches(']').parse::<usize>() {
+                Ok(i) => format!("{}（第 {} 个）", field_zh(name), i + 1),
+                Err(_) => segment.to_string(),
+            },
+            None => field_zh(segment).to_string(),
+        })
+        .collect()
+}
+
+/// A field's name in words (one name; [`field_path_zh`] for paths).
 pub fn field_zh(field: &str) -> &str {
     FIELDS
         .iter()
@@ -493,6 +586,43 @@ pub(crate) fn captures(pattern: &str, text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_paths_and_intake_reasons_read_in_chinese() {
+        assert_eq!(field_path_zh("phones[0]"), "电话（第 1 个）");
+        assert_eq!(field_path_zh("lines[2].qty"), "行（第 3 个）数量");
+        assert_eq!(field_path_zh("sla.urban.on_site"), "城区上门");
+        assert_eq!(field_path_zh("odd[x]"), "odd[x]");
+        for (en, zh) in [
+            (
+                "is not a landline (area code + 7 or 8 digits)",
+                "不是固定电话（区号 + 7 或 8 位号码）",
+            ),
+            (
+                "unit 5528 does not belong to customer 5529",
+                "机器 5528 不属于客户 5529",
+            ),
+            (
+                "used (1) plus returned unused (0) must equal the 2 units issued",
+                "已用（1）加退回未用（0）必须等于已发放的 2 件",
+            ),
+        ] {
+            assert_eq!(reason_zh(en).unwrap(), zh, "{en}");
+        }
+        // Every phone refusal reads in Chinese.
+        for bad in [
+            "",
+            "12a",
+            "+44 20 7946 0958",
+            "4008123123",
+            "12345678",
+            "010-1234",
+        ] {
+            if let Err(e) = aftercare_domain::phone::PhoneNumber::parse(bad) {
+                assert!(reason_zh(&e.to_string()).is_some(), "{bad}: {e}");
+            }
+        }
+    }
 
     #[test]
     fn the_readers_refusals_of_a_parameter_read_in_chinese() {

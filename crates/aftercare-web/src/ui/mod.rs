@@ -448,7 +448,11 @@ fn invalid_input_zh(tr: Tr, message: &str) -> Option<String> {
         .split("; ")
         .map(|item| match item.split_once(": ") {
             Some((field, reason)) => {
-                format!("{}：{}", crate::i18n::reasons::field_zh(field), zh(reason))
+                format!(
+                    "{}：{}",
+                    crate::i18n::reasons::field_path_zh(field),
+                    zh(reason)
+                )
             }
             None => zh(item),
         })
@@ -473,7 +477,7 @@ pub(crate) fn error_lines(tr: Tr, e: &AppError) -> Vec<String> {
             lines.extend(fields.iter().map(|f| match tr.lang {
                 Lang::ZhCn => format!(
                     "{}：{}",
-                    crate::i18n::reasons::field_zh(&f.field),
+                    crate::i18n::reasons::field_path_zh(&f.field),
                     crate::i18n::reasons::reason_zh(&f.reason).unwrap_or_else(|| f.reason.clone())
                 ),
                 Lang::En => format!("{}: {}", f.field, f.reason),
