@@ -36,15 +36,20 @@ pub(crate) fn key_use(actor: &Actor, action: &str, object_id: i64) -> KeyUse {
 /// a key used for something else (or by someone else) is refused.
 pub(crate) fn same_use(found: KeyUse, actor: &Actor, action: &str, key: &str) -> AppResult<i64> {
     if found.action != action || found.actor_login != actor_login(actor) {
-        return Err(AppError::Conflict {
-            code: "request.key_reused".into(),
-            message: format!("the key '{key}' was already used for another request"),
-        });
+        return Err(key_reused(key));
     }
     found
         .object_id
         .parse()
         .map_err(|_| AppError::Unexpected(format!("request key '{key}' names no record")))
+}
+
+/// A key already used for another request, or by someone else (409).
+pub(crate) fn key_reused(key: &str) -> AppError {
+    AppError::Conflict {
+        code: "request.key_reused".into(),
+        message: format!("the key '{key}' was already used for another request"),
+    }
 }
 
 impl App {

@@ -1092,8 +1092,9 @@ async fn a_request_sent_again_under_its_key_opens_one_ticket_and_one_customer() 
             input: repair("开机黑屏"),
             auto_dispatch: true,
         };
-        // Five sends at once (a double click, a retry) and one after: one ticket.
-        let sends: Vec<_> = (0..5)
+        // Twenty sends at once (double clicks, retries; some land in one write group) and one
+        // after: one ticket.
+        let sends: Vec<_> = (0..20)
             .map(|_| {
                 let (app, agent, req) = (x.app.clone(), agent.clone(), req());
                 tokio::spawn(async move { app.intake_once(&agent, req, Some("k-1")).await })

@@ -406,6 +406,29 @@ impl App {
             .write(
                 move |tx: &mut Tx| -> JobFuture<'_, AppResult<TicketRecord>> {
                     Box::pin(async move {
+                        // The same form sent twice at once lands in one group: the second
+                        // finds the key the first claimed in this transaction and answers
+                        // its ticket (a failed job would be answered before the commit,
+                        // when the first's key is not yet visible outside).
+                        if let Some((k, used)) = &claim
+                            && let Some(found) =
+                                aftercare_store::request_keys::find_in(tx, k).await?
+                        {
+                            if found.action != used.action || found.actor_login != used.actor_login
+                            {
+                                return Err(crate::request_keys::key_reused(k));
+                            }
+                            let id = found.object_id.parse().map_err(|_| {
+                                AppError::Unexpected(format!("request key '{k}' names no ticket"))
+                            })?;
+                            return store::get_ticket_for_update(tx, TicketId(id))
+                                .await?
+                                .ok_or_else(|| {
+                                    AppError::Unexpected(format!(
+                                        "ticket {id} of a request key is gone"
+                                    ))
+                                });
+                        }
                         let seq = store::next_sequence(tx, intake_date).await?;
                         new.number = TicketNumber::new(intake_date, seq)
                             .map_err(|e| AppError::Conflict {
