@@ -40,6 +40,8 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AppError, AppResult};
 /// A random URL-safe secret (session tokens, a page's one-time form keys).
 pub use password::random_token;
+/// SHA-256 of a text, hex (a form's digest in its request key).
+pub use password::token_hash as digest_hex;
 
 use aftercare_store::Db;
 use std::sync::Arc;

@@ -222,7 +222,9 @@ impl App {
     pub async fn remove_succession(&self, actor: &Actor, predecessor: &str) -> AppResult<()> {
         actor.require(PLANNERS, "change part successions")?;
         // The part is named by the path: one that does not exist is not found (404), like
-        // a part without a succession, rather than a bad field (422).
+        // a part without a succession; a number that cannot be one stays bad input (422).
+        aftercare_domain::part::PartNumber::parse(predecessor)
+            .map_err(|e| rename_field(AppError::from(e), "predecessor"))?;
         let part = self
             .part_id_by_number(predecessor)
             .await

@@ -1,6 +1,7 @@
 //! Requests that create a record, made safe to send again: a key (a page's one-time form
-//! key, an API client's `Idempotency-Key`) sent a second time finds the record the first
-//! send made instead of making another.
+//! key with a digest of what was filled in) sent a second time finds the record the first
+//! send made instead of making another. The JSON API's creating calls take no key yet
+//! (only the stock ledger's commands take `Idempotency-Key`).
 
 use crate::App;
 use crate::access::Actor;

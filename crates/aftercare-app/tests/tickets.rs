@@ -1230,23 +1230,28 @@ async fn the_same_technician_or_visit_again_changes_nothing_and_absurd_slots_are
         )
         .await;
         assert!(t.version > again.version, "{label}");
-        // A slot of more than twelve hours, or a visit months away, is refused.
+        // A slot of more than twelve hours, a visit months away, or instants at the ends of
+        // the range (no overflow) are refused.
         let now = x.app.now().0;
-        assert!(Appointment::new(Instant(now + HOUR), Instant(now + 14 * HOUR)).is_err());
+        let long = Appointment::new(Instant(now + HOUR), Instant(now + 14 * HOUR)).unwrap();
         let far =
             Appointment::new(Instant(now + 91 * DAY), Instant(now + 91 * DAY + HOUR)).unwrap();
-        let refused = x
-            .app
-            .act(
-                &station,
-                t.id,
-                TicketAction::Schedule { appointment: far },
-                TicketExtras::default(),
-            )
-            .await;
-        assert!(
-            matches!(&refused, Err(AppError::Invalid(_))),
-            "{label}: {refused:?}"
-        );
+        let huge =
+            Appointment::new(Instant(-9_000_000_000_000_000_000), Instant(i64::MAX)).unwrap();
+        for visit in [long, far, huge] {
+            let refused = x
+                .app
+                .act(
+                    &station,
+                    t.id,
+                    TicketAction::Schedule { appointment: visit },
+                    TicketExtras::default(),
+                )
+                .await;
+            assert!(
+                matches!(&refused, Err(AppError::Invalid(_))),
+                "{label}: {refused:?}"
+            );
+        }
     }
 }

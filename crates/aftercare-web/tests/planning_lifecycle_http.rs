@@ -212,6 +212,14 @@ async fn planners_record_successions_and_recalls_by_api_and_page() {
                 .unwrap();
             assert_eq!(r.status(), StatusCode::NOT_FOUND, "{label}: {path}");
         }
+        // A number that cannot be a part's is bad input, not a missing part.
+        let r = c
+            .post(format!("{}/planning/successions/x*y/remove", s.base))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         let (_, active) = get(&api, &s, &f.wh_token, "/api/v1/planning/events?active=true").await;
         assert_eq!(active.as_array().unwrap().len(), 1, "{label}: {active}");
         assert_eq!(active[0]["name"], "Fan recall", "{label}: {active}");

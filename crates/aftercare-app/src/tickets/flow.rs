@@ -253,7 +253,7 @@ impl App {
     }
 
     /// [`App::intake`] under a request key: sent again with the same key (a reload, a
-    /// double click, a client's retry), it answers the ticket the first send opened.
+    /// double click), it answers the ticket the first send opened.
     pub async fn intake_once(
         &self,
         actor: &Actor,
@@ -1096,9 +1096,7 @@ fn repeats(state: &aftercare_domain::ticket::TicketState, action: &TicketAction)
         TicketAction::Schedule { appointment } => {
             state.status == TicketStatus::Scheduled && state.appointment == Some(*appointment)
         }
-        TicketAction::AssignTechnician { technician } => {
-            state.status == TicketStatus::Accepted && state.technician == Some(*technician)
-        }
+        TicketAction::AssignTechnician { technician } => state.technician == Some(*technician),
         _ => false,
     }
 }

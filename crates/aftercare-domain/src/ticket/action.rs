@@ -66,11 +66,11 @@ pub struct AppointmentSlot {
 }
 
 impl Appointment {
-    /// The longest visit slot (a working day).
+    /// The longest slot a new booking may have (a working day); checked when a visit is
+    /// booked, not here, so tickets booked before the limit still load.
     pub const MAX_HOURS: i64 = 12;
 
-    /// A slot from `start` to `end`; the end must be after the start and at most
-    /// [`Appointment::MAX_HOURS`] later.
+    /// A slot from `start` to `end`; the end must be after the start.
     pub fn new(start: Instant, end: Instant) -> Result<Appointment, ValidationError> {
         if end <= start {
             return Err(ValidationError::new(
@@ -78,13 +78,12 @@ impl Appointment {
                 "the end of the slot must be after its start",
             ));
         }
-        if end.0 - start.0 > Self::MAX_HOURS * 3_600_000 {
-            return Err(ValidationError::new(
-                "appointment",
-                format!("a visit slot may last at most {} hours", Self::MAX_HOURS),
-            ));
-        }
         Ok(Appointment { start, end })
+    }
+
+    /// Whether the slot is longer than [`Appointment::MAX_HOURS`].
+    pub fn too_long(self) -> bool {
+        self.end.0.saturating_sub(self.start.0) > Self::MAX_HOURS * 3_600_000
     }
 
     /// Start of the slot.

@@ -14,11 +14,11 @@ use crate::ticket::status::TicketStatus;
 use crate::ticket::table::{allowed_actions, next_status};
 use crate::time::Instant;
 use crate::validate::ValidationError;
+use serde::{Deserialize, Serialize};
 
 /// How far ahead a visit may be booked: a slot beyond it is a typing mistake (a year), and
 /// lies far past every on-site deadline.
 pub const MAX_BOOKING_DAYS: i64 = 90;
-use serde::{Deserialize, Serialize};
 
 /// When the ticket passed its milestones; SLA evaluation reads these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -193,8 +193,17 @@ impl TicketState {
                     "the slot has already passed",
                 )))
             }
+            TicketAction::Schedule { appointment } if appointment.too_long() => {
+                Err(TransitionError::Invalid(ValidationError::new(
+                    "appointment",
+                    format!(
+                        "a visit slot may last at most {} hours",
+                        Appointment::MAX_HOURS
+                    ),
+                )))
+            }
             TicketAction::Schedule { appointment }
-                if appointment.start().0 - now.0 > MAX_BOOKING_DAYS * 86_400_000 =>
+                if appointment.start().0.saturating_sub(now.0) > MAX_BOOKING_DAYS * 86_400_000 =>
             {
                 Err(TransitionError::Invalid(ValidationError::new(
                     "appointment",

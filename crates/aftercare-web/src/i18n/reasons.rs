@@ -499,25 +499,38 @@ const FIELDS: &[(&str, &str)] = &[
     ("duration_hours", "时长（小时）"),
 ];
 
-/// The Chinese label of a field, or the field name itself.
 /// A field path in words: `phones[0]` → "电话（第 1 个）", `lines[2].qty` → "行（第 3 个）数量";
 /// a name no table knows stays as it is.
 pub fn field_path_zh(path: &str) -> String {
     if FIELDS.iter().any(|(k, _)| *k == path) {
         return field_zh(path).to_string();
     }
-    path.split('.')
+    let segments: Vec<(String, bool)> = path
+        .split('.')
         .map(|segment| match segment.split_once('[') {
             Some((name, rest)) => match rest.trim_end_matches(']').parse::<usize>() {
-                Ok(i) => format!("{}（第 {} 个）", field_zh(name), i + 1),
-                Err(_) => segment.to_string(),
+                Ok(i) => (format!("{}（第 {} 个）", field_zh(name), i + 1), true),
+                Err(_) => (segment.to_string(), false),
             },
-            None => field_zh(segment).to_string(),
+            None => {
+                let zh = field_zh(segment);
+                (zh.to_string(), zh != segment)
+            }
         })
-        .collect()
+        .collect();
+    // Words run together; a name left as it is keeps its dot.
+    let mut out = String::new();
+    for (k, (words, known)) in segments.iter().enumerate() {
+        if k > 0 && !(*known && segments[k - 1].1) {
+            out.push('.');
+        }
+        out.push_str(words);
+    }
+    out
 }
 
-/// A field's name in words (one name; [`field_path_zh`] for paths).
+/// The Chinese label of a field, or the field name itself (one name; [`field_path_zh`]
+/// for paths).
 pub fn field_zh(field: &str) -> &str {
     FIELDS
         .iter()
@@ -593,6 +606,11 @@ mod tests {
         assert_eq!(field_path_zh("lines[2].qty"), "行（第 3 个）数量");
         assert_eq!(field_path_zh("sla.urban.on_site"), "城区上门");
         assert_eq!(field_path_zh("odd[x]"), "odd[x]");
+        assert_eq!(
+            field_path_zh("webhooks.extra_ca_file"),
+            "webhooks.extra_ca_file"
+        );
+        assert_eq!(field_path_zh("lines[0].part_id"), "行（第 1 个）.part_id");
         for (en, zh) in [
             (
                 "is not a landline (area code + 7 or 8 digits)",

@@ -382,14 +382,19 @@ struct AuditTemplate {
 /// The audit page's filters (as the API's, `before` for paging).
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct AuditQuery {
+    /// Only this kind of object (`ticket`, `part`, …).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     object_type: String,
+    /// Only this object.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     object_id: String,
+    /// Only this login.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     actor: String,
+    /// Only this action code.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     action: String,
+    /// Only entries older than this id (the next page).
     #[serde(default, skip_serializing)]
     before: Option<i64>,
 }
@@ -416,11 +421,12 @@ fn action_words(tr: crate::i18n::Tr, code: &str) -> String {
     }
 }
 
-/// Who did it: a user's login, or the command line or the system in words.
-fn actor_words(tr: crate::i18n::Tr, login: String) -> String {
-    match login.as_str() {
-        "cli" => tr.t("audit.actor.cli").to_string(),
-        "system" => tr.t("audit.actor.system").to_string(),
+/// Who did it: a user's login, or the command line or the system in words (entries
+/// without a user; a user may be called "system" too).
+fn actor_words(tr: crate::i18n::Tr, user: Option<UserId>, login: String) -> String {
+    match (user, login.as_str()) {
+        (None, "cli") => tr.t("audit.actor.cli").to_string(),
+        (None, "system") => tr.t("audit.actor.system").to_string(),
         _ => login,
     }
 }
@@ -461,7 +467,7 @@ pub async fn audit(
         .take(AUDIT_PAGE)
         .map(|e| AuditRow {
             at: format_instant(e.at.0, &settings.time_zone),
-            actor: actor_words(tr, e.actor_login),
+            actor: actor_words(tr, e.actor_id, e.actor_login),
             action_words: action_words(tr, &e.action),
             action: e.action,
             object: format!("{} {}", e.object_type, e.object_id),

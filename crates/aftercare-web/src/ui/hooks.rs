@@ -277,7 +277,12 @@ pub async fn create(
     let form = HookForm::from_pairs(pairs);
     let generated = form.secret.trim().is_empty().then(generate_secret);
     let secret = generated.clone().unwrap_or_else(|| form.secret.clone());
-    let key = super::request_key(Some(&form.key), &(&form.name, &form.url, &form.events));
+    // Every field but the secret (a digest of a weak secret kept in the database could be
+    // guessed back).
+    let key = super::request_key(
+        Some(&form.key),
+        &(&form.name, &form.url, &form.events, &form.language),
+    );
     let r = state
         .app
         .add_webhook_once(

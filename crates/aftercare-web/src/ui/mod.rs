@@ -692,11 +692,11 @@ where
 /// click) finds the record the first send made; a form changed and sent again (the back
 /// button) makes a new one. `None` without a form key (a script's post).
 pub(crate) fn request_key(form_key: Option<&str>, filled: &impl std::fmt::Debug) -> Option<String> {
-    use std::hash::{Hash, Hasher};
     let key = form_key.map(str::trim).filter(|k| !k.is_empty())?;
-    let mut digest = std::collections::hash_map::DefaultHasher::new();
-    format!("{filled:?}").hash(&mut digest);
-    Some(format!("form-{key}-{:016x}", digest.finish()))
+    // SHA-256, not std's hasher, whose algorithm may change between Rust releases (a form
+    // rendered before an upgrade and sent after it would make a second record).
+    let digest = aftercare_app::digest_hex(&format!("{filled:?}"));
+    Some(format!("form-{key}-{}", &digest[..16]))
 }
 
 /// The refusal of a form read as key/value pairs that gives a field twice (each field at
