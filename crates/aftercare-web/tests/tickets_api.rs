@@ -448,6 +448,34 @@ async fn every_ticket_page_renders_for_its_roles_translated_and_forms_move_the_t
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // Its page names the station holding it, and the technician once assigned.
+        let r = a
+            .post(format!("{}/tickets/{tid}/act", s.base))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("action", "assign_technician"),
+                ("technician", &s.w.tech_a.0.to_string()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = a
+            .get(format!("{}/tickets/{tid}", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("data-testid=\"ticket-station\">锦江服务站<"),
+            "{page}"
+        );
+        assert!(
+            page.contains("data-testid=\"ticket-technician\">李师傅<"),
+            "{page}"
+        );
         // An illegal one shows the error on the ticket page.
         let r = a
             .post(format!("{}/tickets/{tid}/act", s.base))

@@ -59,6 +59,10 @@ pub struct TicketDetail {
     pub breaches: Vec<BreachRecord>,
     /// What the caller may do now.
     pub actions: Vec<ActionKind>,
+    /// The name of the station holding it.
+    pub station_name: Option<String>,
+    /// The name of the technician assigned (`#id` for one no longer listed).
+    pub technician_name: Option<String>,
 }
 
 /// One suggested station for a ticket.
@@ -574,6 +578,20 @@ impl App {
             &settings.sla,
         );
         let actions = ticket.state.available_actions(ticket_actor(actor));
+        let station_name = match ticket.state.station {
+            Some(s) => store::station_names(&self.db, &[s]).await?.remove(&s),
+            None => None,
+        };
+        let technician_name = match (ticket.state.station, ticket.state.technician) {
+            (Some(s), Some(t)) => Some(
+                store::technicians_of(&self.db, s)
+                    .await?
+                    .into_iter()
+                    .find(|(id, _)| *id == t)
+                    .map_or_else(|| format!("#{}", t.0), |(_, name)| name),
+            ),
+            _ => None,
+        };
         let mut timeline = store::timeline(&self.db, id).await?;
         if let Some(own) = actor.own_station() {
             for e in &mut timeline {
@@ -588,6 +606,8 @@ impl App {
             unit,
             sla,
             actions,
+            station_name,
+            technician_name,
         })
     }
 
