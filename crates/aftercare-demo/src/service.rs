@@ -9,7 +9,6 @@
 
 use crate::people::{person_name, pick};
 use crate::rng::stream_rng;
-use crate::stations::FLAGSHIP_STATION;
 use crate::{DemoData, Scale};
 use aftercare_domain::org::Tier;
 use rand::Rng;
@@ -193,20 +192,11 @@ pub fn generate_service(seed: u64, scale: Scale, data: &DemoData, now: i64) -> S
         };
     }
     intakes.sort_unstable();
-    // Every fourth recent new call goes to the flagship station, so the demo's `station` and
-    // `tech` accounts (bound to it) have open work: drawn uniformly among hundreds of
-    // stations it held none. The draw is still made, so the stream stays as it was.
-    let flagship = stations.iter().position(|s| s.code == FLAGSHIP_STATION);
-    let recent_from = intakes.len() - recent;
-    for (k, intake_at) in intakes.into_iter().enumerate() {
+    for intake_at in intakes {
         let (unit_ix, st_ix) = if !owners.is_empty() && rng.random_bool(0.08) {
             *pick(&mut rng, &owners)
         } else {
-            let drawn = rng.random_range(0..stations.len());
-            let st_ix = match flagship {
-                Some(f) if k >= recent_from && (k - recent_from) % 4 == 1 => f,
-                _ => drawn,
-            };
+            let st_ix = rng.random_range(0..stations.len());
             let st = stations[st_ix];
             let models: Vec<_> = data
                 .product_models

@@ -343,29 +343,3 @@ fn scale_codes_round_trip() {
     assert_eq!(Scale::parse("huge"), None);
     assert_eq!(Scale::default(), Scale::Standard);
 }
-
-#[test]
-fn the_flagship_station_holds_open_recent_work_for_the_demo_accounts() {
-    use crate::service::{Step, generate_service};
-    let now = 1_796_000_000_000;
-    for scale in [Scale::Small, Scale::Standard] {
-        let data = generate(DEFAULT_SEED, scale);
-        let service = generate_service(DEFAULT_SEED, scale, &data, now);
-        let open_at_flagship = service
-            .tickets
-            .iter()
-            .filter(|t| {
-                let station = t.script.iter().rev().find_map(|(_, s)| match s {
-                    Step::Dispatch(code) => Some(code.as_str()),
-                    _ => None,
-                });
-                let done = t
-                    .script
-                    .iter()
-                    .any(|(_, s)| matches!(s, Step::Complete(_) | Step::Cancel(_)));
-                station == Some(FLAGSHIP_STATION) && !done
-            })
-            .count();
-        assert!(open_at_flagship >= 5, "{scale:?}: {open_at_flagship}");
-    }
-}
