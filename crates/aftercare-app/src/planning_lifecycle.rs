@@ -361,19 +361,13 @@ impl App {
             "affected_units": row.affected_units, "replacement_ppm": ppm,
         }));
         audit::record(&mut tx, &entry).await?;
-        if let Some(k) = key {
-            let used = crate::request_keys::key_use(actor, "planning.event_added", id);
-            if let Err(e) = aftercare_store::request_keys::record(&mut tx, k, &used, now).await {
-                // Taken meanwhile by the same form sent at once: its event, not a second.
-                drop(tx);
-                return match self
-                    .keyed_record(actor, Some(k), "planning.event_added")
-                    .await?
-                {
-                    Some(first) => self.demand_event(actor, first).await,
-                    None => Err(e.into()),
-                };
-            }
+        if let Some(first) = self
+            .claim_or_first(&mut tx, actor, key, ("planning.event_added", id))
+            .await?
+        {
+            // Taken meanwhile by the same form sent at once: its event, not a second.
+            drop(tx);
+            return self.demand_event(actor, first).await;
         }
         tx.commit().await?;
         self.demand_event(actor, id).await

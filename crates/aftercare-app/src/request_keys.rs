@@ -36,13 +36,28 @@ pub(crate) fn key_use(actor: &Actor, action: &str, object_id: i64) -> KeyUse {
 /// The record a key was used for, when it was used by the same actor for the same action;
 /// a key used for something else (or by someone else) is refused.
 pub(crate) fn same_use(found: KeyUse, actor: &Actor, action: &str, key: &str) -> AppResult<i64> {
-    if found.action != action || found.actor_login != actor_login(actor) {
+    first_record(found, &key_use(actor, action, 0), key)
+}
+
+/// The record a key's first use made, when `found` is the use `wanted` (its action and
+/// actor); another use is refused.
+pub(crate) fn first_record(found: KeyUse, wanted: &KeyUse, key: &str) -> AppResult<i64> {
+    if found.action != wanted.action || found.actor_login != wanted.actor_login {
         return Err(key_reused(key));
     }
     found
         .object_id
         .parse()
         .map_err(|_| AppError::Unexpected(format!("request key '{key}' names no record")))
+}
+
+/// A creating form sent again whose record cannot be shown twice: "already sent", naming
+/// the record the first send made (409).
+fn sent_before(what: &str, id: i64) -> AppError {
+    AppError::Conflict {
+        code: "request.form_sent_before".into(),
+        message: format!("this form was already sent: it created {what} {id}"),
+    }
 }
 
 /// A key already used for another request, or by someone else (409).
@@ -82,11 +97,30 @@ impl App {
         what: &str,
     ) -> AppResult<()> {
         match self.keyed_record(actor, key, action).await? {
-            Some(id) => Err(AppError::Conflict {
-                code: "request.form_sent_before".into(),
-                message: format!("this form was already sent: it created {what} {id}"),
-            }),
+            Some(id) => Err(sent_before(what, id)),
             None => Ok(()),
+        }
+    }
+
+    /// Claim `key` for the record `id` in the transaction that writes it. `Some(first)` when
+    /// the same form, sent at once, claimed it meanwhile: the caller drops the (spoiled)
+    /// transaction and answers that record; another use of the key is refused.
+    pub(crate) async fn claim_or_first(
+        &self,
+        tx: &mut aftercare_store::Tx,
+        actor: &Actor,
+        key: Option<&str>,
+        (action, id): (&str, i64),
+    ) -> AppResult<Option<i64>> {
+        let Some(k) = key else {
+            return Ok(None);
+        };
+        match store::record(tx, k, &key_use(actor, action, id), self.now()).await {
+            Ok(()) => Ok(None),
+            Err(e) => match self.keyed_record(actor, key, action).await? {
+                Some(first) => Ok(Some(first)),
+                None => Err(e.into()),
+            },
         }
     }
 
@@ -99,16 +133,9 @@ impl App {
         key: Option<&str>,
         (action, what, id): (&str, &str, i64),
     ) -> AppResult<()> {
-        let Some(k) = key else {
-            return Ok(());
-        };
-        let used = key_use(actor, action, id);
-        match store::record(tx, k, &used, self.now()).await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.refuse_if_sent(actor, key, action, what).await?;
-                Err(e.into())
-            }
+        match self.claim_or_first(tx, actor, key, (action, id)).await? {
+            Some(first) => Err(sent_before(what, first)),
+            None => Ok(()),
         }
     }
 }

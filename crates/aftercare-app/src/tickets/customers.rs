@@ -239,16 +239,13 @@ impl App {
         let mut entry = actor.audit(now, "customer.create", "customer", id);
         entry.after = serde_json::to_value(&valid).ok();
         audit::record(&mut tx, &entry).await?;
-        if let Some(k) = key {
-            let used = crate::request_keys::key_use(actor, "customer.create", id.0);
-            if let Err(e) = aftercare_store::request_keys::record(&mut tx, k, &used, now).await {
-                // Taken meanwhile by the same form sent at once: its customer, not a second.
-                drop(tx);
-                return match self.keyed_record(actor, Some(k), "customer.create").await? {
-                    Some(first) => self.keyed_customer(first).await,
-                    None => Err(e.into()),
-                };
-            }
+        if let Some(first) = self
+            .claim_or_first(&mut tx, actor, key, ("customer.create", id.0))
+            .await?
+        {
+            // Taken meanwhile by the same form sent at once: its customer, not a second.
+            drop(tx);
+            return self.keyed_customer(first).await;
         }
         tx.commit().await?;
         self.keyed_customer(id.0).await

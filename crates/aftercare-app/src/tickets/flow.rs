@@ -418,13 +418,7 @@ impl App {
                             && let Some(found) =
                                 aftercare_store::request_keys::find_in(tx, k).await?
                         {
-                            if found.action != used.action || found.actor_login != used.actor_login
-                            {
-                                return Err(crate::request_keys::key_reused(k));
-                            }
-                            let id = found.object_id.parse().map_err(|_| {
-                                AppError::Unexpected(format!("request key '{k}' names no ticket"))
-                            })?;
+                            let id = crate::request_keys::first_record(found, used, k)?;
                             return store::get_ticket_for_update(tx, TicketId(id))
                                 .await?
                                 .ok_or_else(|| {
